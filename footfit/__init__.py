@@ -1,0 +1,30 @@
+"""footfit: scan-to-spec shoe fitting.
+
+Turns a 3D foot scan into a fitting spec: a cleaned and aligned foot, ISO/GB-defined
+measurements, foot-type classification, shoe sizes in every system, the best pre-made insoles
+from a catalogue, and the parameters of a custom shoe last.
+
+Importing footfit imports numpy only; open3d, trimesh and scikit-learn are imported by the
+functions that need them.
+"""
+
+from .exceptions import (
+    DegenerateScanError,
+    FootfitError,
+    InvalidMeasurementError,
+    InvalidScanError,
+    NotFittedError,
+)
+from .measure.results import FootMeasurements
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DegenerateScanError",
+    "FootMeasurements",
+    "FootfitError",
+    "InvalidMeasurementError",
+    "InvalidScanError",
+    "NotFittedError",
+    "__version__",
+]

@@ -1,0 +1,79 @@
+"""Argument validation shared by every public entry point (one dtype policy: float64)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ._typing import ArrayLike, FloatArray
+from .exceptions import DegenerateScanError
+
+__all__ = ["as_points", "check_choice", "check_positive"]
+
+
+def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -> FloatArray:
+    """Return ``points`` as a C-contiguous ``(n, 3)`` float64 array of finite values.
+
+    Parameters
+    ----------
+    points : (n, 3) array_like of float
+        Coordinates.
+    name : str, default="points"
+        Argument name used in error messages.
+    min_points : int, default=1
+        Fewest rows accepted.
+
+    Returns
+    -------
+    (n, 3) ndarray of float64
+
+    Raises
+    ------
+    TypeError
+        If ``points`` cannot be converted to a numeric array.
+    ValueError
+        If the shape is not ``(n, 3)`` or a value is not finite.
+    DegenerateScanError
+        If there are fewer than ``min_points`` rows.
+
+    Examples
+    --------
+    >>> as_points([[0, 0, 0], [1, 2, 3]]).dtype
+    dtype('float64')
+    """
+    try:
+        arr = np.ascontiguousarray(points, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be an (n, 3) array of numbers; got {type(points).__name__}") from exc
+    if arr.ndim != 2 or arr.shape[1] != 3:
+        raise ValueError(f"`{name}` must have shape (n, 3); got {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = int((~np.isfinite(arr).all(axis=1)).sum())
+        raise ValueError(f"`{name}` has {bad} rows with NaN or infinite values")
+    if arr.shape[0] < min_points:
+        raise DegenerateScanError(
+            f"`{name}` has {arr.shape[0]} points; at least {min_points} are needed"
+        )
+    return arr
+
+
+def check_choice(value: object, choices: Iterable[object], *, name: str) -> object:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` naming both."""
+    options = tuple(choices)
+    if value not in options:
+        listed = ", ".join(repr(c) for c in options)
+        raise ValueError(f"`{name}` must be one of {listed}; got {value!r}")
+    return value
+
+
+def check_positive(value: float, *, name: str, allow_zero: bool = False) -> float:
+    """Return ``float(value)`` if it is finite and positive (or zero when allowed)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be a number; got {value!r}") from exc
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"`{name}` must be a finite number {bound}; got {value!r}")
+    return v

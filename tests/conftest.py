@@ -1,0 +1,53 @@
+"""Shared fixtures: seeds, the real-scan folder, the bundled samples."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from footfit.tol import tol
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_scans"
+
+
+def _realscans_dir() -> Path:
+    env = os.environ.get("FOOTFIT_REALSCANS")
+    return Path(env) if env else ROOT.parent / "shared" / "realscans"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _strict_tolerances():
+    """Turn on footfit's internal self-checks for the whole test session."""
+    old = tol.strict
+    tol.strict = True
+    yield
+    tol.strict = old
+
+
+@pytest.fixture
+def seed() -> int:
+    """Random seed: 0 by default; ``FOOTFIT_SEED=N`` sweeps it (tests pass for 0-99)."""
+    return int(os.environ.get("FOOTFIT_SEED", "0"))
+
+
+@pytest.fixture
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+@pytest.fixture(scope="session")
+def realscans() -> Path:
+    """Path of ``../shared/realscans`` (or ``$FOOTFIT_REALSCANS``); skip when absent."""
+    path = _realscans_dir()
+    if not path.is_dir():
+        pytest.skip(f"real scans not available at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
