@@ -45,7 +45,8 @@ def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -
     try:
         arr = np.ascontiguousarray(points, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be an (n, 3) array of numbers; got {type(points).__name__}") from exc
+        kind = type(points).__name__
+        raise TypeError(f"`{name}` must be an (n, 3) array of numbers; got {kind}") from exc
     if arr.ndim != 2 or arr.shape[1] != 3:
         raise ValueError(f"`{name}` must have shape (n, 3); got {arr.shape}")
     if not np.isfinite(arr).all():

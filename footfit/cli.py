@@ -51,6 +51,141 @@ def _run_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+
+# --------------------------------------------------------------------------- process
+def _add_fit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--style", default="sport",
+                   help="shoe style: sport, casual, dress_round, dress_pointed, boot, "
+                   "open_sandal, closed_sandal (default: sport)")
+    p.add_argument("--fit", default="standard", choices=["snug", "standard", "roomy"],
+                   help="fit preference for the last (default: standard)")
+    p.add_argument("--units", default="auto", choices=["auto", "mm", "cm", "m", "in"],
+                   help="units of the scan coordinates (default: detect from the extent)")
+    p.add_argument("--sex", default=None, choices=["male", "female"],
+                   help="wearer's sex, for heel allowance and width classes (optional)")
+    p.add_argument("--profile", default="iso",
+                   help="foot-to-shoe size convention: iso or cn_retail (default: iso)")
+    p.add_argument("--heel-height", dest="heel_height_mm", type=float, default=None,
+                   metavar="MM", help="heel height of the last (default: the style's)")
+
+
+def _fit_options(args: argparse.Namespace) -> dict:
+    return {
+        "style": args.style, "fit": args.fit, "units": args.units, "sex": args.sex,
+        "profile": args.profile, "heel_height_mm": args.heel_height_mm,
+    }
+
+
+def _add_process(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("process", help="run the whole fitting line on one scan",
+                       description="Measure, classify, size, match insoles and design a last "
+                       "for the foot or feet in SCAN.")
+    p.add_argument("scan", help="scan file (PLY, PCD, XYZ/ASC/TXT/CSV, OBJ, STL, OFF, NPY/NPZ)")
+    _add_fit_options(p)
+    p.add_argument("--json", action="store_true",
+                   help="print the report JSON on stdout (and nothing else)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="also write the report JSON to FILE (atomically)")
+    p.set_defaults(func=_run_process)
+
+
+def _run_process(args: argparse.Namespace) -> int:
+    from .batch import write_text_atomic
+    from .pipeline import process
+    from .report import format_summary
+
+    report = process(args.scan, **_fit_options(args))
+    text = report.to_json()
+    if args.output:
+        write_text_atomic(args.output, text + "\n")
+    if args.json:
+        print(text)
+    else:
+        print(format_summary(report))
+        if args.output:
+            print(f"\nreport written to {args.output}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- batch
+def _add_batch(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("batch", help="process every scan in a folder or glob, resumably",
+                       description="Process every scan under DIR_OR_GLOB in parallel. Results: "
+                       "OUT/results.jsonl (one JSON line per scan, written as each finishes) "
+                       "and OUT/summary.csv. Re-running skips scans already recorded; a scan "
+                       "that fails is recorded with its error and the batch goes on.")
+    p.add_argument("target", metavar="DIR_OR_GLOB", help="folder (searched recursively) or glob")
+    p.add_argument("--out", required=True, metavar="RESULTS", help="output folder")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    _add_fit_options(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_batch)
+
+
+def _progress_printer(quiet: bool):
+    if quiet:
+        return None
+    tty = sys.stderr.isatty()
+    t0 = __import__("time").perf_counter()
+
+    def show(done: int, total: int, failed: int, scan: str) -> None:
+        elapsed = __import__("time").perf_counter() - t0
+        width = 30
+        filled = int(width * done / max(total, 1))
+        bar = "#" * filled + "." * (width - filled)
+        line = f"[{bar}] {done}/{total} scans, {failed} failed, {elapsed:.1f} s"
+        if tty:
+            print("\r" + line, end="" if done < total else "\n", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    options = _fit_options(args)
+    result = run_batch(args.target, args.out, workers=args.workers, options=options,
+                       progress=_progress_printer(args.quiet))
+    print(
+        f"{result.total} scans: {result.processed} processed ({result.failed} failed), "
+        f"{result.skipped} already done; {result.scans_per_second:.2f} scans/s\n"
+        f"results: {result.results_path}\nsummary: {result.summary_path}"
+    )
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- demo
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the whole line on a bundled sample scan")
+    p.add_argument("--json", action="store_true", help="print the report JSON instead")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .pipeline import process
+    from .report import format_summary
+
+    scan = demo_scan_path()
+    report = process(scan)
+    print(report.to_json() if args.json else format_summary(report))
+    return EXIT_OK
+
+
+def demo_scan_path():
+    """Return the path of the bundled sample scan that ``footfit demo`` processes."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "sample_scans" / DEMO_SCAN
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: bundled sample scan not found")
+    return path
+
+
+DEMO_SCAN = "demo_two_feet.ply"
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``footfit`` command."""
@@ -73,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS = [_add_info]
+_COMMANDS = [_add_process, _add_batch, _add_demo, _add_info]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

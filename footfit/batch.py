@@ -1,0 +1,308 @@
+"""Batch processing of scan folders: parallel, resumable, loss-free on interruption.
+
+Results go to ``OUT/results.jsonl`` (one JSON line per scan, appended and flushed to disk as
+each scan finishes, so an interrupted batch loses nothing already written) and
+``OUT/summary.csv`` (one row per scan, rewritten atomically from the JSON lines at the end).
+A scan already recorded with the same size and modification time is skipped on a re-run; a
+scan that fails is recorded with its error and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCAN_EXTENSIONS", "BatchResult", "find_scans", "run_batch"]
+
+#: File endings treated as scans when a folder is given.
+SCAN_EXTENSIONS = frozenset(
+    {".ply", ".pcd", ".xyz", ".asc", ".txt", ".csv", ".obj", ".stl", ".off", ".npy", ".npz"}
+)
+
+RESULTS_NAME = "results.jsonl"
+SUMMARY_NAME = "summary.csv"
+
+_SUMMARY_FIELDS = (
+    "scan", "status", "exit_code", "error", "feet", "sides",
+    "foot_length_left_mm", "foot_length_right_mm", "ball_girth_left_mm", "ball_girth_right_mm",
+    "ball_width_left_mm", "ball_width_right_mm", "arch_index_left", "arch_index_right",
+    "mondopoint", "eu", "uk", "us_men", "us_women", "cn", "insole_left", "insole_right",
+    "total_ms",
+)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch run did.
+
+    Attributes
+    ----------
+    total : int
+        Scans found.
+    processed : int
+        Scans processed in this run (ok or failed).
+    skipped : int
+        Scans already recorded by an earlier run.
+    failed : int
+        Scans of this run that failed.
+    elapsed_s : float
+        Wall time of this run.
+    results_path, summary_path : Path
+        The JSON-lines and CSV outputs.
+    """
+
+    total: int
+    processed: int
+    skipped: int
+    failed: int
+    elapsed_s: float
+    results_path: Path
+    summary_path: Path
+
+    @property
+    def scans_per_second(self) -> float:
+        """Throughput of this run (processed scans per wall second)."""
+        return self.processed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+def find_scans(target: str | os.PathLike[str]) -> list[Path]:
+    """Return the scan files named by a folder (searched recursively) or a glob pattern.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder or pattern names no scan file.
+    """
+    text = os.fspath(target)
+    path = Path(text)
+    if path.is_dir():
+        found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SCAN_EXTENSIONS]
+    elif path.is_file():
+        found = [path]
+    else:
+        found = [Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file()]
+    found = sorted(set(found))
+    if not found:
+        raise FileNotFoundError(f"{text}: no scan files found (endings: "
+                                f"{', '.join(sorted(SCAN_EXTENSIONS))})")
+    return found
+
+
+def _scan_key(path: Path) -> str:
+    st = path.stat()
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _read_done(results: Path) -> dict[str, dict[str, Any]]:
+    """Return the records of ``results.jsonl`` by key, repairing a torn last line."""
+    done: dict[str, dict[str, Any]] = {}
+    if not results.exists():
+        return done
+    data = results.read_bytes()
+    if data and not data.endswith(b"\n"):
+        # An interrupted write left half a line: drop it so the file stays valid JSONL.
+        cut = data.rfind(b"\n") + 1
+        with open(results, "r+b") as fh:
+            fh.truncate(cut)
+        data = data[:cut]
+    for line in data.decode("utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict) and "key" in rec:
+            done[rec["key"]] = rec
+    return done
+
+
+# ----------------------------------------------------------------------------- workers
+_WORKER_FITTER: Any = None
+
+
+def _init_worker(options: Mapping[str, Any]) -> None:
+    global _WORKER_FITTER
+    from .pipeline import FootFitter
+
+    _WORKER_FITTER = FootFitter(**options)
+
+
+def _process_one(path: str, key: str) -> dict[str, Any]:
+    from .cli import EXIT_INVALID_SCAN, EXIT_NO_FOOT, EXIT_USAGE
+    from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
+
+    rec: dict[str, Any] = {"scan": path, "key": key}
+    t0 = time.perf_counter()
+    try:
+        report = _WORKER_FITTER.process(path)
+        rec.update(status="ok", exit_code=0, report=json.loads(report.to_json(indent=None)))
+    except InvalidScanError as exc:
+        rec.update(status="error", exit_code=EXIT_INVALID_SCAN, error=" ".join(str(exc).split()))
+    except DegenerateScanError as exc:
+        rec.update(status="error", exit_code=EXIT_NO_FOOT, error=" ".join(str(exc).split()))
+    except (FootfitError, ValueError) as exc:
+        rec.update(status="error", exit_code=EXIT_USAGE, error=" ".join(str(exc).split()))
+    except Exception as exc:  # noqa: BLE001 - one bad scan must not stop the batch
+        msg = f"internal error: {type(exc).__name__}: {exc}"
+        rec.update(status="error", exit_code=1, error=" ".join(msg.split()))
+    rec["seconds"] = round(time.perf_counter() - t0, 4)
+    return rec
+
+
+def run_batch(
+    target: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    workers: int = 1,
+    options: Mapping[str, Any] | None = None,
+    progress: Callable[[int, int, int, str], None] | None = None,
+) -> BatchResult:
+    """Process every scan of a folder or glob, resumably, with ``workers`` processes.
+
+    Parameters
+    ----------
+    target : str or path
+        A folder (searched recursively for scan files), a single file, or a glob pattern.
+    out_dir : str or path
+        Folder for ``results.jsonl`` and ``summary.csv`` (created if needed).
+    workers : int, default=1
+        Worker processes; 1 runs in this process.
+    options : mapping, optional
+        :class:`~footfit.pipeline.FootFitter` options (style, fit, units, sex, ...).
+    progress : callable, optional
+        Called as ``progress(done, total, failed, scan)`` after each scan.
+
+    Returns
+    -------
+    BatchResult
+    """
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
+    options = dict(options or {})
+    scans = find_scans(target)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / RESULTS_NAME
+    done = _read_done(results)
+    todo = [(str(p), k) for p in scans if (k := _scan_key(p)) not in done]
+    skipped = len(scans) - len(todo)
+    total = len(scans)
+    t0 = time.perf_counter()
+    processed = failed = 0
+
+    # Validate the options here (one clear error) before any worker starts.
+    from .pipeline import FootFitter
+
+    FootFitter._check_options(**{**_default_options(), **options})
+
+    with open(results, "a", encoding="utf-8") as fh:
+
+        def record(rec: dict[str, Any]) -> None:
+            nonlocal processed, failed
+            fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            processed += 1
+            failed += rec["status"] != "ok"
+            if progress is not None:
+                progress(skipped + processed, total, failed, rec["scan"])
+
+        if todo and workers == 1:
+            _init_worker(options)
+            for path, key in todo:
+                record(_process_one(path, key))
+        elif todo:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            ctx = mp.get_context("spawn")  # open3d and BLAS threads do not survive fork well
+            with ProcessPoolExecutor(
+                max_workers=min(workers, len(todo)), mp_context=ctx,
+                initializer=_init_worker, initargs=(options,),
+            ) as pool:
+                futures = [pool.submit(_process_one, p, k) for p, k in todo]
+                try:
+                    for fut in as_completed(futures):
+                        record(fut.result())
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+    summary = out / SUMMARY_NAME
+    write_summary(results, summary)
+    return BatchResult(
+        total=total, processed=processed, skipped=skipped, failed=failed,
+        elapsed_s=time.perf_counter() - t0, results_path=results, summary_path=summary,
+    )
+
+
+def _default_options() -> dict[str, Any]:
+    return {
+        "style": "sport", "fit": "standard", "units": "auto", "sex": None, "profile": "iso",
+        "n_insoles": 3, "leg_cut_height_mm": 100.0, "heel_height_mm": None,
+    }
+
+
+def _summary_row(rec: Mapping[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {k: "" for k in _SUMMARY_FIELDS}
+    row.update(scan=rec.get("scan", ""), status=rec.get("status", ""),
+               exit_code=rec.get("exit_code", ""), error=rec.get("error", ""))
+    rep = rec.get("report")
+    if not rep:
+        return row
+    feet = rep.get("feet", [])
+    row["feet"] = len(feet)
+    row["sides"] = "+".join(f["side"] for f in feet)
+    for f in feet:
+        s = f["side"]
+        m = f["measurements"]
+        row[f"foot_length_{s}_mm"] = m.get("foot_length_mm")
+        row[f"ball_girth_{s}_mm"] = m.get("ball_girth_mm")
+        row[f"ball_width_{s}_mm"] = m.get("ball_width_mm")
+        row[f"arch_index_{s}"] = m.get("arch_index")
+        if f.get("insoles"):
+            row[f"insole_{s}"] = f["insoles"][0]["sku"]
+    sizes = rep.get("sizes") or {}
+    for k in ("mondopoint", "eu", "uk", "us_men", "us_women"):
+        row[k] = sizes.get(k, "")
+    row["cn"] = sizes.get("cn_label", "")
+    row["total_ms"] = rep.get("timings_ms", {}).get("total", "")
+    return {k: ("" if v is None else v) for k, v in row.items()}
+
+
+def write_summary(results: Path, summary: Path) -> None:
+    """Rewrite ``summary`` (CSV) from ``results`` (JSON lines), atomically."""
+    records = _read_done(results).values()
+    write_csv_atomic(summary, (_summary_row(r) for r in sorted(records, key=lambda r: r["scan"])))
+
+
+def write_csv_atomic(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Write ``rows`` as CSV to ``path`` through a temporary file and an atomic rename."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=_SUMMARY_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    write_text_atomic(path, buf.getvalue())
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,339 @@
+"""The fitting line end to end: scan in, :class:`~footfit.report.FitReport` out.
+
+load scan -> isolate feet -> canonical frame -> measure -> classify -> sizes -> insoles ->
+last -> report. Every stage is a plain function of its own module; this module only wires
+them, times them and gathers the warnings.
+
+A kiosk creates one :class:`FootFitter` at start-up (it loads the catalogues and builds the
+insole index once) and calls :meth:`FootFitter.process` after every scan. The fitter holds no
+per-scan state, so one instance may serve several threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._validation import check_choice
+from .exceptions import InvalidMeasurementError
+
+__all__ = ["STAGES", "FootFitter", "process"]
+
+#: The stages timed in ``FitReport.timings_ms`` (plus ``total``), in order.
+STAGES: tuple[str, ...] = (
+    "load",
+    "isolate",
+    "align",
+    "measure",
+    "classify",
+    "sizes",
+    "insoles",
+    "last",
+    "report",
+)
+
+_UNITS = ("auto", "mm", "cm", "m", "in")
+_FITS = ("snug", "standard", "roomy")
+_SEXES = (None, "male", "female")
+
+
+@dataclass
+class _Timer:
+    ms: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] += (time.perf_counter() - t0) * 1e3
+
+
+class FootFitter:
+    """Run the whole fitting line on scans, with catalogues loaded once.
+
+    Parameters
+    ----------
+    style : str, default="sport"
+        Shoe style (a row of ``models/styles``): sets insole uses and last allowances.
+    fit : {'snug', 'standard', 'roomy'}, default="standard"
+        Fit preference for the last's girth ease.
+    units : {'auto', 'mm', 'cm', 'm', 'in'}, default="auto"
+        Units of the scan coordinates; ``auto`` detects them from the extent.
+    sex : {None, 'male', 'female'}, default=None
+        Used for heel allowance and population-relative width classes when known.
+    profile : str, default="iso"
+        Foot-to-shoe size convention (see :mod:`footfit.sizes`).
+    n_insoles : int, default=3
+        How many insoles to recommend per foot.
+    leg_cut_height_mm : float, default=100.0
+        Height above the floor where the leg is cut off.
+    heel_height_mm : float or None, default=None
+        Heel height of the last; ``None`` takes the style's default.
+
+    Notes
+    -----
+    Thread safety: after ``__init__`` the fitter's state is read-only (the insole index, the
+    stock-last index and the tables), and every call of :meth:`process` works on its own
+    arrays, so concurrent calls give the same results as serial ones.
+
+    Examples
+    --------
+    >>> fitter = FootFitter(style="casual")  # doctest: +SKIP
+    >>> report = fitter.process("sample_scans/demo_right_m.ply")  # doctest: +SKIP
+    >>> report.feet[0].side  # doctest: +SKIP
+    'right'
+    """
+
+    def __init__(
+        self,
+        *,
+        style: str = "sport",
+        fit: str = "standard",
+        units: str = "auto",
+        sex: str | None = None,
+        profile: str = "iso",
+        n_insoles: int = 3,
+        leg_cut_height_mm: float = 100.0,
+        heel_height_mm: float | None = None,
+    ) -> None:
+        from .insoles import InsoleMatcher
+        from .last import load_stock_lasts
+
+        self.options = self._check_options(
+            style=style, fit=fit, units=units, sex=sex, profile=profile,
+            n_insoles=n_insoles, leg_cut_height_mm=leg_cut_height_mm,
+            heel_height_mm=heel_height_mm,
+        )
+        self.matcher_ = InsoleMatcher(n_neighbors=n_insoles).fit()
+        self.stock_lasts_ = load_stock_lasts()
+
+    @staticmethod
+    def _check_options(**opts: Any) -> dict[str, Any]:
+        from .last import available_styles
+
+        check_choice(opts["style"], available_styles(), name="style")
+        check_choice(opts["fit"], _FITS, name="fit")
+        check_choice(opts["units"], _UNITS, name="units")
+        check_choice(opts["sex"], _SEXES, name="sex")
+        n = opts["n_insoles"]
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"`n_insoles` must be an int >= 1; got {n!r}")
+        return opts
+
+    def process(self, source: Any, **overrides: Any) -> Any:
+        """Run the fitting line on one scan.
+
+        Parameters
+        ----------
+        source : path, Scan or (n, 3) array_like
+            The scan. Arrays are taken in ``units`` (auto-detected by default).
+        **overrides
+            Any constructor option (``style``, ``fit``, ``units``, ``sex``, ``profile``,
+            ``heel_height_mm``, ``leg_cut_height_mm``) for this call only. ``n_insoles`` may
+            be lowered but not raised above the fitter's.
+
+        Returns
+        -------
+        FitReport
+
+        Raises
+        ------
+        InvalidScanError
+            The scan cannot be read (the message names the file and the problem).
+        DegenerateScanError
+            The scan holds no foot.
+        """
+        opts = dict(self.options)
+        unknown = set(overrides) - set(opts)
+        if unknown:
+            raise TypeError(f"process() got unknown options: {', '.join(sorted(unknown))}")
+        opts.update(overrides)
+        if overrides:
+            opts = self._check_options(**opts)
+        return _run_line(self, source, opts)
+
+
+def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
+    from . import __version__
+    from .align import align_foot
+    from .classify import classify_foot
+    from .clean import isolate_feet
+    from .io import Scan, load_scan
+    from .last import generate_last, nearest_stock_last
+    from .measure import measure_foot
+    from .report import FitReport, FootReport, ScanSummary
+    from .sizes import sizes_for_feet
+
+    timer = _Timer()
+    t_start = time.perf_counter()
+    warnings: list[str] = []
+
+    with timer.stage("load"):
+        if isinstance(source, Scan) and opts["units"] == "auto":
+            scan = source
+        else:
+            scan = load_scan(source, units=opts["units"])
+    warnings.extend(scan.warnings)
+
+    with timer.stage("isolate"):
+        iso = isolate_feet(
+            scan.points, normals=scan.normals, leg_cut_height_mm=opts["leg_cut_height_mm"], rng=0
+        )
+    warnings.extend(iso.notes)
+
+    per_foot = []
+    for foot in iso.feet:
+        with timer.stage("align"):
+            aligned = align_foot(
+                foot, up=iso.up, floor_plane=iso.floor_plane,
+                leg_cut_height_mm=opts["leg_cut_height_mm"],
+            )
+        with timer.stage("measure"):
+            measured = measure_foot(aligned)
+        with timer.stage("classify"):
+            classification = classify_foot(measured.measurements, sex=opts["sex"])
+        per_foot.append((aligned, measured, classification))
+    per_foot.sort(key=lambda t: 0 if t[0].side == "left" else 1)
+
+    sides = [a.side for a, _, _ in per_foot]
+    if len(sides) == 2 and sides[0] == sides[1]:
+        warnings.append(
+            f"two feet found but both look {sides[0]}: check the scan (side decided from shape)"
+        )
+
+    sizes = None
+    with timer.stage("sizes"):
+        try:
+            sizes = sizes_for_feet(
+                [m.measurements for _, m, _ in per_foot], profile=opts["profile"], sex=opts["sex"]
+            )
+        except InvalidMeasurementError as exc:
+            warnings.append(f"no shoe size: {exc}")
+    if sizes is not None:
+        warnings.extend(sizes.notes)
+
+    feet = []
+    for aligned, measured, classification in per_foot:
+        m = measured.measurements
+        with timer.stage("insoles"):
+            insoles = fitter.matcher_.match(
+                m, classification=classification, k=opts["n_insoles"], style=opts["style"]
+            )
+        insole_notes = _insole_notes(insoles)
+        last = stock = None
+        with timer.stage("last"):
+            try:
+                last = generate_last(
+                    m, style=opts["style"], heel_height_mm=opts["heel_height_mm"],
+                    fit=opts["fit"], sex=opts["sex"],
+                )
+                matches = nearest_stock_last(last, library=fitter.stock_lasts_, k=1)
+                stock = matches[0] if matches else None
+            except InvalidMeasurementError as exc:
+                warnings.append(f"{aligned.side} foot: no last parameters: {exc}")
+        for name, reason in m.missing.items():
+            warnings.append(f"{aligned.side} foot: {name} not measurable ({reason})")
+        feet.append(
+            FootReport(
+                side=aligned.side,
+                measurements=m,
+                classification=classification,
+                landmarks=measured.landmarks.to_dict(),
+                landmarks_input=measured.landmarks_input.to_dict(),
+                insoles=tuple(insoles),
+                insole_notes=insole_notes,
+                last=last,
+                stock_last=stock,
+                side_confidence=float(aligned.side_confidence),
+                plantar_visible=bool(aligned.plantar_visible),
+                transform=tuple(tuple(float(v) for v in row) for row in aligned.transform),
+                aligned=aligned,
+                measured=measured,
+            )
+        )
+
+    with timer.stage("report"):
+        summary = ScanSummary(
+            source=scan.source,
+            format=scan.format,
+            points_in=scan.points_in,
+            points_used=int(sum(len(a.points) for a, _, _ in per_foot)),
+            units_detected=scan.units_detected,
+            feet_found=len(feet),
+            floor_found=bool(iso.floor_found),
+            leg_cut_height_mm=float(iso.leg_cut_height_mm),
+        )
+        timings = {k: v for k, v in timer.ms.items()}
+        report_options = {k: opts[k] for k in ("style", "fit", "units", "sex", "profile")}
+        report_options["heel_height_mm"] = opts["heel_height_mm"]
+        report = FitReport(
+            scan=summary,
+            feet=tuple(feet),
+            sizes=sizes,
+            timings_ms=timings,
+            warnings=tuple(dict.fromkeys(warnings)),  # de-duplicated, order kept
+            options=report_options,
+            footfit_version=__version__,
+        )
+    timings["total"] = (time.perf_counter() - t_start) * 1e3
+    return report
+
+
+def _insole_notes(insoles: Any) -> tuple[str, ...]:
+    dropped = sorted({f for i in insoles for f in getattr(i, "dropped_features", ())})
+    if not dropped:
+        return ()
+    return (
+        "not used for matching (not measurable): " + ", ".join(dropped)
+        + "; the other features' weights were renormalized",
+    )
+
+
+_DEFAULT_FITTERS: dict[tuple[Any, ...], FootFitter] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def process(
+    source: Any,
+    *,
+    style: str = "sport",
+    units: str = "auto",
+    fit: str = "standard",
+    sex: str | None = None,
+    profile: str = "iso",
+    n_insoles: int = 3,
+    heel_height_mm: float | None = None,
+    leg_cut_height_mm: float = 100.0,
+) -> Any:
+    """Run the whole fitting line on one scan and return a ``FitReport``.
+
+    A convenience wrapper over :class:`FootFitter` that keeps one fitter per ``n_insoles``
+    (catalogues are loaded on the first call only).
+
+    Parameters
+    ----------
+    source : path, Scan or (n, 3) array_like
+        The scan.
+    style, units, fit, sex, profile, n_insoles, heel_height_mm, leg_cut_height_mm
+        See :class:`FootFitter`.
+
+    Returns
+    -------
+    FitReport
+    """
+    key = (n_insoles,)
+    with _DEFAULT_LOCK:
+        fitter = _DEFAULT_FITTERS.get(key)
+        if fitter is None:
+            fitter = FootFitter(n_insoles=n_insoles)
+            _DEFAULT_FITTERS[key] = fitter
+    return fitter.process(
+        source, style=style, units=units, fit=fit, sex=sex, profile=profile,
+        heel_height_mm=heel_height_mm, leg_cut_height_mm=leg_cut_height_mm,
+    )

@@ -1,0 +1,315 @@
+"""The fitting report: what footfit hands to a kiosk, a file or a screen.
+
+:class:`FitReport` is the pipeline's result. Its JSON form (``to_dict`` / ``to_json``) follows
+the published schema ``footfit/schema/fit_report.schema.json``; ``format_summary`` renders the
+readable table the CLI prints.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "FitReport",
+    "FootReport",
+    "ScanSummary",
+    "format_summary",
+    "load_schema",
+]
+
+#: Version of the report JSON layout; bump the minor for additions, the major for changes.
+SCHEMA_VERSION = "1.0"
+
+_SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "fit_report.schema.json"
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What was read and what was used.
+
+    Attributes
+    ----------
+    source : str
+        File path as given, or ``"<array>"``.
+    format : str
+        File format read.
+    points_in : int
+        Points read from the source.
+    points_used : int
+        Points that ended up in the measured feet.
+    units_detected : str
+        Units of the source coordinates (``mm``, ``cm``, ``m``, ``in``).
+    feet_found : int
+        Number of feet isolated.
+    floor_found : bool
+        Whether a floor plane was seen and removed.
+    leg_cut_height_mm : float
+        Height above the floor above which the scan was cut off.
+    """
+
+    source: str
+    format: str
+    points_in: int
+    points_used: int
+    units_detected: str
+    feet_found: int
+    floor_found: bool
+    leg_cut_height_mm: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready ``scan`` block."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "points_in": int(self.points_in),
+            "points_used": int(self.points_used),
+            "units_detected": self.units_detected,
+            "feet_found": int(self.feet_found),
+            "floor_found": bool(self.floor_found),
+            "leg_cut_height_mm": float(self.leg_cut_height_mm),
+        }
+
+
+@dataclass(frozen=True)
+class FootReport:
+    """Everything footfit found and recommends for one foot.
+
+    The heavy intermediate results (aligned cloud, footprint raster, sections) are kept in
+    ``aligned`` and ``measured`` for drawing, but are not part of the JSON.
+    """
+
+    side: str
+    measurements: Any  # FootMeasurements
+    classification: Any  # FootClassification
+    landmarks: Mapping[str, Any]
+    landmarks_input: Mapping[str, Any]
+    insoles: tuple[Any, ...]  # InsoleMatch, ranked
+    insole_notes: tuple[str, ...]
+    last: Any  # LastParameters
+    stock_last: Any  # StockLastMatch or None
+    side_confidence: float
+    plantar_visible: bool
+    transform: tuple[tuple[float, ...], ...]
+    aligned: Any = field(default=None, repr=False, compare=False)
+    measured: Any = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready entry of ``feet``."""
+        m = self.measurements.to_dict()
+        missing = m.pop("missing")
+        m.pop("side", None)
+        last = self.last.to_dict() if self.last is not None else None
+        if last is not None:
+            if self.stock_last is not None:
+                last["stock_last"] = _stock_to_dict(self.stock_last)
+                last["modifications"] = list(self.stock_last.modifications)
+            else:
+                last["stock_last"] = None
+                last["modifications"] = []
+        return {
+            "side": self.side,
+            "side_confidence": _num(self.side_confidence),
+            "plantar_visible": bool(self.plantar_visible),
+            "measurements": {k: _num(v) for k, v in m.items()},
+            "missing": dict(missing),
+            "classification": self.classification.to_dict(),
+            "landmarks": dict(self.landmarks),
+            "landmarks_input": dict(self.landmarks_input),
+            "transform_input_to_canonical": [list(map(float, r)) for r in self.transform],
+            "insoles": [i.to_dict() for i in self.insoles],
+            "insole_notes": list(self.insole_notes),
+            "last": last,
+        }
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """The result of running the fitting line on one scan.
+
+    Attributes
+    ----------
+    scan : ScanSummary
+        What was read and used.
+    feet : tuple of FootReport
+        One entry per foot found, left before right.
+    sizes : ShoeSizes or None
+        Sizes from the larger foot (``decided_by`` says which).
+    timings_ms : mapping of str to float
+        Wall time per stage (summed over feet) plus ``total``.
+    warnings : tuple of str
+        Everything the user should know.
+    options : mapping
+        The options the line ran with (style, fit, units, sex, profile).
+    """
+
+    scan: ScanSummary
+    feet: tuple[FootReport, ...]
+    sizes: Any
+    timings_ms: Mapping[str, float]
+    warnings: tuple[str, ...]
+    options: Mapping[str, Any]
+    schema_version: str = SCHEMA_VERSION
+    footfit_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as plain JSON-ready Python objects (schema ``fit_report``)."""
+        sizes = self.sizes.to_dict() if self.sizes is not None else None
+        return {
+            "schema_version": self.schema_version,
+            "footfit_version": self.footfit_version,
+            "options": dict(self.options),
+            "scan": self.scan.to_dict(),
+            "feet": [f.to_dict() for f in self.feet],
+            "sizes": _clean(sizes),
+            "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
+            "warnings": list(self.warnings),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as a JSON string (strict JSON: no NaN)."""
+        return json.dumps(
+            _clean(self.to_dict()), indent=indent, ensure_ascii=False, allow_nan=False
+        )
+
+
+def load_schema() -> dict[str, Any]:
+    """Return the published JSON Schema of the report."""
+    return json.loads(_SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def _clean(obj: Any) -> Any:
+    """Make ``obj`` strict-JSON ready: numpy scalars and arrays to Python, NaN to None."""
+    if isinstance(obj, Mapping):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
+        return _clean(obj.tolist())
+    return _num(obj)
+
+
+def _stock_to_dict(match: Any) -> dict[str, Any]:
+    if hasattr(match, "to_dict"):
+        d = dict(match.to_dict())
+    else:
+        d = {"stock_last": match.stock_last, "distance": match.distance}
+    d.pop("modifications", None)
+    return _clean(d)
+
+
+# ----------------------------------------------------------------------------- text summary
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.1f}{unit}" if unit else f"{value:.3g}"
+    return f"{value}{unit}"
+
+
+_SUMMARY_ROWS: Sequence[tuple[str, str, str]] = (
+    ("foot length", "foot_length_mm", " mm"),
+    ("ball width", "ball_width_mm", " mm"),
+    ("ball girth", "ball_girth_mm", " mm"),
+    ("instep girth", "instep_girth_mm", " mm"),
+    ("short heel girth", "short_heel_girth_mm", " mm"),
+    ("long heel girth", "long_heel_girth_mm", " mm"),
+    ("ankle girth", "ankle_girth_mm", " mm"),
+    ("heel width", "heel_width_mm", " mm"),
+    ("ball length", "ball_length_mm", " mm"),
+    ("instep height", "instep_height_mm", " mm"),
+    ("arch height (50% FL)", "arch_height_mm", " mm"),
+    ("arch index", "arch_index", ""),
+    ("Chippaux-Smirak", "chippaux_smirak_index", ""),
+    ("Staheli", "staheli_index", ""),
+    ("hallux angle (proxy)", "hallux_valgus_angle_deg", " deg"),
+    ("toe shape", "toe_shape", ""),
+    ("volume", "foot_volume_cm3", " cm3"),
+)
+
+
+def format_summary(report: FitReport) -> str:
+    """Return a readable multi-line summary of ``report`` (what ``footfit process`` prints)."""
+    d = report.to_dict()
+    scan = d["scan"]
+    lines = [
+        f"footfit {d['footfit_version']}  -  {scan['source']}",
+        f"scan: {scan['format']}, {scan['points_in']} points in, {scan['points_used']} used, "
+        f"units {scan['units_detected']}, {scan['feet_found']} foot/feet, "
+        f"floor {'removed' if scan['floor_found'] else 'not seen'}, "
+        f"cut at {scan['leg_cut_height_mm']:.0f} mm",
+        "",
+    ]
+    feet = d["feet"]
+    names = [f["side"] for f in feet]
+    width = 24
+    lines.append(f"{'measurement':<{width}}" + "".join(f"{n:>12}" for n in names))
+    lines.append("-" * (width + 12 * len(names)))
+    for label, key, unit in _SUMMARY_ROWS:
+        vals = [_fmt(f["measurements"].get(key), unit) for f in feet]
+        lines.append(f"{label:<{width}}" + "".join(f"{v:>12}" for v in vals))
+    lines.append("")
+    for f in feet:
+        c = f["classification"]
+        lines.append(
+            f"{f['side']} foot: arch {c.get('arch_type') or 'not measurable'}, "
+            f"width {c.get('width_class') or '-'}, toes {c.get('toe_shape') or '-'}, "
+            f"hallux {c.get('hallux_valgus_grade') or '-'}"
+        )
+    s = d["sizes"]
+    if s:
+        lines += [
+            "",
+            f"sizes (from the {s.get('decided_by') or 'measured'} foot, "
+            f"profile {s.get('profile')}): "
+            f"Mondopoint {s.get('mondopoint')}  EU {_fmt(s.get('eu'))}  UK {_fmt(s.get('uk'))}  "
+            f"US men {_fmt(s.get('us_men'))}  US women {_fmt(s.get('us_women'))}  "
+            f"JP {_fmt(s.get('jp_cm'))} cm  CN {s.get('cn_label')}",
+        ]
+    for f in feet:
+        if f["insoles"]:
+            lines += ["", f"insoles for the {f['side']} foot ({d['options'].get('style')}):"]
+            for i in f["insoles"]:
+                reasons = "; ".join(i.get("reasons", []))
+                lines.append(
+                    f"  {i['rank']}. {i['sku']}  {i['name']}  "
+                    f"fit {i['fit_score']:.0f}/100  - {reasons}"
+                )
+        last = f.get("last")
+        if last:
+            lines += [
+                "",
+                f"custom last ({f['side']}, {last.get('style')}, {last.get('fit')}): "
+                f"bottom length {_fmt(last.get('bottom_length_mm'), ' mm')}, "
+                f"ball girth {_fmt(last.get('ball_girth_mm'), ' mm')}, "
+                f"instep girth {_fmt(last.get('instep_girth_mm'), ' mm')}, "
+                f"heel seat {_fmt(last.get('heel_seat_width_mm'), ' mm')}, "
+                f"toe spring {_fmt(last.get('toe_spring_mm'), ' mm')}",
+            ]
+            stock = last.get("stock_last")
+            if stock:
+                ident = stock.get("stock_last", stock)
+                if isinstance(ident, Mapping):
+                    ident = ident.get("id", ident)
+                mods = ", ".join(last.get("modifications") or []) or "none"
+                lines.append(f"  nearest stock last {ident}; modifications: {mods}")
+    if d["warnings"]:
+        lines += ["", "warnings:"] + [f"  - {w}" for w in d["warnings"]]
+    t = d["timings_ms"]
+    lines += ["", "time: " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + " ms"]
+    return "\n".join(lines)
