@@ -186,6 +186,39 @@ def demo_scan_path():
 DEMO_SCAN = "demo_two_feet.ply"
 
 
+# --------------------------------------------------------------------------- bench
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="time the fitting line (medians, per stage) and write JSON",
+                       description="Benchmarks: per-stage medians for 50k/200k/1M-point scans "
+                       "(binary PLY and ASCII XYZ), import/--help/process wall time, batch "
+                       "throughput, peak memory, and footfit's stages beside library "
+                       "equivalents. Same as `python benchmarks/run.py`.")
+    p.add_argument("--sizes", default="50k,200k,1M", help="comma list of 50k, 200k, 1M")
+    p.add_argument("--repeat", type=int, default=7, help="timed repetitions per case")
+    p.add_argument("--batch-scans", type=int, default=16, help="scans in the batch case")
+    p.add_argument("--cache", default=None, help="folder to keep the generated scans in")
+    p.add_argument("--quick", action="store_true",
+                   help="pipeline cases only (no process, batch, memory or ratio cases)")
+    p.add_argument("--out", default="bench_results/latest.json", help="JSON results file")
+    p.set_defaults(func=_run_bench)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from .bench import format_table, run_benchmarks, write_results
+
+    if args.repeat < 1:
+        raise ValueError(f"--repeat must be >= 1; got {args.repeat}")
+    results = run_benchmarks(
+        sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeat=args.repeat,
+        batch_scans=args.batch_scans, cache=args.cache, quick=args.quick,
+        progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True),
+    )
+    path = write_results(results, args.out)
+    print(format_table(results))
+    print(f"\nresults written to {path}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``footfit`` command."""
@@ -208,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS = [_add_process, _add_batch, _add_demo, _add_info]
+_COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
