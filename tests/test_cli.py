@@ -1,0 +1,186 @@
+"""The real command line, through subprocesses: outputs, exit codes, batch resume."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from footfit.report import load_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_scans"
+
+
+def footfit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "footfit", *args], capture_output=True, text=True, cwd=cwd,
+        timeout=300,
+    )
+
+
+def sample_with_truth() -> list[tuple[Path, dict]]:
+    out = []
+    for truth in sorted(SAMPLES.glob("*.truth.json")):
+        data = json.loads(truth.read_text())
+        stem = truth.name[: -len(".truth.json")]
+        scans = [p for p in SAMPLES.glob(stem + ".*") if not p.name.endswith(".json")]
+        if scans:
+            out.append((scans[0], data))
+    return out
+
+
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_help_lists_commands_and_exit_codes():
+    proc = footfit("--help")
+    assert proc.returncode == 0
+    for word in ("process", "batch", "demo", "info", "synth", "bench", "exit codes"):
+        assert word in proc.stdout
+
+
+def test_usage_error_exits_2():
+    proc = footfit("process", "whatever.ply", "--fit", "tight")
+    assert proc.returncode == 2
+    assert "--fit" in proc.stderr
+
+
+def test_unknown_style_exits_2_with_one_line(tmp_path):
+    scan = next(iter(sample_with_truth()))[0]
+    proc = footfit("process", str(scan), "--style", "moonboot")
+    assert proc.returncode == 2
+    assert "moonboot" in one_line_error(proc)
+
+
+def test_missing_file_exits_3_naming_it(tmp_path):
+    missing = tmp_path / "nope.ply"
+    proc = footfit("process", str(missing))
+    assert proc.returncode == 3
+    assert "nope.ply" in one_line_error(proc)
+
+
+def test_corrupt_file_exits_3(tmp_path):
+    bad = tmp_path / "broken.ply"
+    header = (b"ply\nformat binary_little_endian 1.0\nelement vertex 100000\n"
+              b"property float x\nproperty float y\nproperty float z\nend_header\n")
+    bad.write_bytes(header + b"\0" * 64)
+    proc = footfit("process", str(bad))
+    assert proc.returncode == 3
+    assert "broken.ply" in one_line_error(proc)
+
+
+def test_no_foot_exits_4(tmp_path, rng):
+    # a 60 mm ball of points: readable, but no foot in it
+    v = rng.normal(size=(20000, 3))
+    v = 60 * v / np.linalg.norm(v, axis=1, keepdims=True)
+    path = tmp_path / "ball.xyz"
+    np.savetxt(path, v + [0, 0, 100], fmt="%.4f")
+    proc = footfit("process", str(path), "--units", "mm")
+    assert proc.returncode == 4, proc.stderr
+    assert "ball.xyz" in one_line_error(proc) or "foot" in proc.stderr
+
+
+def test_debug_shows_traceback(tmp_path):
+    proc = footfit("--debug", "process", str(tmp_path / "nope.ply"))
+    assert proc.returncode == 3
+    assert "Traceback" in proc.stderr
+
+
+@pytest.mark.slow
+def test_process_json_validates_and_matches_truth(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = load_schema()
+    checked = 0
+    for scan, truth in sample_with_truth():
+        out = tmp_path / (scan.stem + ".json")
+        proc = footfit("process", str(scan), "--json", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stdout)  # stdout is exactly the JSON
+        assert json.loads(out.read_text()) == report
+        jsonschema.validate(report, schema)
+        feet = report["feet"]
+        assert [f["side"] for f in feet] == [f["side"] for f in truth["feet"]]
+        for got, want in zip(feet, truth["feet"], strict=True):
+            gm, wm = got["measurements"], want["measurements"]
+            assert gm["foot_length_mm"] == pytest.approx(wm["foot_length_mm"], abs=2.0)
+            assert gm["ball_girth_mm"] == pytest.approx(wm["ball_girth_mm"], abs=6.0)
+            assert gm["ball_width_mm"] == pytest.approx(wm["ball_width_mm"], abs=3.0)
+            if want.get("measurements", {}).get("arch_index") is not None and \
+                    truth["scan"].get("plantar"):
+                assert gm["arch_index"] == pytest.approx(wm["arch_index"], abs=0.03)
+            if not truth["scan"].get("plantar"):
+                assert gm["arch_index"] is None
+                assert "arch_index" in got["missing"]
+        checked += 1
+    assert checked >= 8
+
+
+def test_process_prints_readable_summary():
+    scan = next(iter(sample_with_truth()))[0]
+    proc = footfit("process", str(scan))
+    assert proc.returncode == 0, proc.stderr
+    for word in ("foot length", "ball girth", "EU", "Mondopoint", "insoles", "last"):
+        assert word in proc.stdout
+
+
+def test_demo_runs():
+    proc = footfit("demo")
+    assert proc.returncode == 0, proc.stderr
+    assert "foot length" in proc.stdout
+
+
+@pytest.mark.slow
+def test_batch_records_failures_and_resumes(tmp_path):
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    good = [s for s, _ in sample_with_truth()][:2]
+    for s in good:
+        (scans / s.name).write_bytes(s.read_bytes())
+    corrupt = b"ply\nformat ascii 1.0\nelement vertex 5\nend_header\n1 2"
+    (scans / "corrupt.ply").write_bytes(corrupt)
+    out = tmp_path / "results"
+    proc = footfit("batch", str(scans), "--out", str(out), "--workers", "2", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert len(lines) == 3
+    status = {Path(r["scan"]).name: r for r in lines}
+    assert status["corrupt.ply"]["status"] == "error"
+    assert status["corrupt.ply"]["exit_code"] == 3
+    assert "corrupt.ply" in status["corrupt.ply"]["error"]
+    assert all(status[s.name]["status"] == "ok" for s in good)
+    csv_text = (out / "summary.csv").read_text()
+    assert csv_text.count("\n") == 4  # header + 3 rows
+    # re-run: nothing left to do
+    proc = footfit("batch", str(scans), "--out", str(out), "--quiet")
+    assert proc.returncode == 0
+    assert "0 processed" in proc.stdout and "3 already done" in proc.stdout
+    assert len((out / "results.jsonl").read_text().splitlines()) == 3
+
+
+def test_batch_repairs_torn_last_line(tmp_path):
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    s = next(iter(sample_with_truth()))[0]
+    (scans / s.name).write_bytes(s.read_bytes())
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "results.jsonl").write_text('{"scan": "half a line')  # interrupted write
+    proc = footfit("batch", str(scans), "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["status"] == "ok"
+
+
+def test_batch_with_no_scans_is_usage_error(tmp_path):
+    proc = footfit("batch", str(tmp_path / "*.ply"), "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2
+    assert "no scan files" in one_line_error(proc)
