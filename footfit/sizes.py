@@ -1,0 +1,727 @@
+"""Shoe sizes in every system, with width classes, from foot length and ball girth.
+
+The conversion rules live in ``models/size_systems.json`` (named *profiles*: the ISO-formula
+foot-to-last convention, the Chinese retail rule, ...) and the width classes in
+``models/width_calibration.json`` (ball girth centre lines fitted to ANSUR II by
+``models/calibrate_widths.py``). Every scale is linear in foot length and is rounded to half
+sizes, half up.
+
+References
+----------
+.. [1] ISO 9407:2019, Shoe sizes - Mondopoint system of sizing and marking.
+.. [2] GB/T 43293-2022, Shoe sizes (replaces GB/T 3293.1-1998): size = foot length in mm,
+   five width types 7 mm of ball girth apart.
+.. [3] DOMAIN.md section 4 (foot-to-last conventions, formulas and test vectors); the
+   children's x1.08 rule of the open-source shoe-size-converter.
+.. [4] Gordon C. C. et al. (2014), 2012 Anthropometric Survey of U.S. Army Personnel
+   (ANSUR II), NATICK/TR-15/007.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ._data import model_path
+from ._validation import check_choice
+from .exceptions import InvalidMeasurementError
+from .measure.results import FootMeasurements
+
+__all__ = [
+    "SIZE_SYSTEMS",
+    "ShoeSizes",
+    "available_profiles",
+    "base_ball_girth",
+    "compute_sizes",
+    "foot_length_from_size",
+    "round_half_up",
+    "sizes_for_feet",
+    "standard_foot",
+]
+
+#: Scales returned by :func:`compute_sizes` and accepted by :func:`foot_length_from_size`.
+SIZE_SYSTEMS: tuple[str, ...] = ("eu", "uk", "us_men", "us_women", "mondopoint", "jp_cm", "cn")
+_LINEAR_SYSTEMS = ("eu", "uk", "us_men", "us_women")
+_SEXES = (None, "male", "female")
+
+
+# ----------------------------------------------------------------------------- helpers
+def round_half_up(value: float, step: float) -> float:
+    """Round ``value`` to a multiple of ``step``, halves up (``41.75 -> 42.0`` for step 0.5).
+
+    The value is first rounded to 9 decimals in units of ``step`` so that binary floating
+    point (``0.15 * 265 = 39.749999...``) does not turn an exact half into a round-down.
+
+    Examples
+    --------
+    >>> round_half_up(41.75, 0.5), round_half_up(4.165, 0.5), round_half_up(262.5, 5)
+    (42.0, 4.0, 265.0)
+    """
+    q = round(value / step, 9)
+    return float(math.floor(q + 0.5) * step)
+
+
+def _check_length(value: Any, *, name: str = "foot_length_mm") -> float:
+    if value is None:
+        raise InvalidMeasurementError(f"{name} is missing (None): it is needed for a size")
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidMeasurementError(f"{name} must be a number; got {value!r}") from exc
+    if not math.isfinite(v):
+        raise InvalidMeasurementError(f"{name} must be finite; got {value!r}")
+    return v
+
+
+def _optional(value: Any, *, name: str, lo: float, hi: float) -> float | None:
+    if value is None:
+        return None
+    v = _check_length(value, name=name)
+    if not lo <= v <= hi:
+        raise InvalidMeasurementError(f"{name} must be within {lo:g}-{hi:g} mm; got {value!r}")
+    return v
+
+
+# ----------------------------------------------------------------------------- tables
+def _load_json(name: str) -> tuple[Path, dict[str, Any]]:
+    path = model_path(name)
+    try:
+        return path, json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+
+
+@lru_cache(maxsize=8)
+def _systems_cached(path_key: str, mtime: float) -> dict[str, Any]:
+    path, doc = _load_json("size_systems.json")
+    for key in ("profiles", "rounding", "foot_length_range_mm", "child_below_foot_length_mm"):
+        if key not in doc:
+            raise ValueError(f"{path}: key {key!r} missing")
+    rules: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
+    for name in doc["profiles"]:
+        rules[name] = _resolve_profile(path, doc["profiles"], name)
+    return {"doc": doc, "rules": rules, "path": path}
+
+
+def _resolve_profile(
+    path: Path, profiles: Mapping[str, Any], name: str
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Return ``{'adult'|'child': {system: (slope, intercept)}}`` for profile ``name``."""
+    chain = [name]
+    while "inherits" in profiles[chain[-1]]:
+        parent = profiles[chain[-1]]["inherits"]
+        if parent not in profiles or parent in chain:
+            raise ValueError(f"{path}: profiles.{chain[-1]}.inherits: bad parent {parent!r}")
+        chain.append(parent)
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for group in ("adult", "child"):
+        specs: dict[str, Any] = {}
+        for prof in reversed(chain):
+            specs.update(profiles[prof].get(group, {}))
+        lin: dict[str, tuple[float, float]] = {}
+        for system in _LINEAR_SYSTEMS:
+            lin[system] = _rule(path, specs, system, f"profiles.{name}.{group}", lin)
+        out[group] = lin
+    return out
+
+
+def _rule(
+    path: Path, specs: Mapping[str, Any], system: str, where: str,
+    done: dict[str, tuple[float, float]],
+) -> tuple[float, float]:
+    if system in done:
+        return done[system]
+    spec = specs.get(system)
+    if spec is None:
+        raise ValueError(f"{path}: {where}.{system} missing")
+    kind = spec.get("kind")
+    try:
+        if kind == "linear":
+            return float(spec["slope"]), float(spec["intercept"])
+        if kind == "last_scale":
+            unit = float(spec["unit_mm"])
+            zero = float(spec["zero_units"])
+            f2l = spec["foot_to_last"]
+            if "add_units" in f2l:
+                return 1.0 / unit, float(f2l["add_units"]) + zero
+            return float(f2l["factor"]) / unit, zero
+        if kind == "offset":
+            slope, intercept = _rule(path, specs, spec["of"], where, done)
+            return slope, intercept + float(spec["offset"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {where}.{system}: bad or missing field ({exc})") from exc
+    raise ValueError(f"{path}: {where}.{system}: unknown kind {kind!r}")
+
+
+def _systems() -> dict[str, Any]:
+    path = model_path("size_systems.json")
+    return _systems_cached(str(path), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _calibration_cached(path_key: str, mtime: float) -> dict[str, Any]:
+    path, doc = _load_json("width_calibration.json")
+    for key in ("groups", "child", "cn_width_types", "us_width", "uk_width"):
+        if key not in doc:
+            raise ValueError(f"{path}: key {key!r} missing")
+    return doc
+
+
+def _calibration() -> dict[str, Any]:
+    path = model_path("width_calibration.json")
+    return _calibration_cached(str(path), path.stat().st_mtime)
+
+
+def available_profiles() -> tuple[str, ...]:
+    """Return the names of the conversion profiles in ``models/size_systems.json``.
+
+    Examples
+    --------
+    >>> "iso" in available_profiles() and "cn_retail" in available_profiles()
+    True
+    """
+    return tuple(_systems()["doc"]["profiles"])
+
+
+def _group(sex: str | None, child: bool) -> str:
+    if child:
+        return "child"
+    return sex if sex is not None else "pooled"
+
+
+def _line(group: str, name: str) -> tuple[float, float]:
+    cal = _calibration()
+    src = cal["child"] if group == "child" else cal["groups"][group]
+    return float(src[name]["intercept"]), float(src[name]["slope"])
+
+
+def _is_child(foot_length_mm: float, child: bool | None) -> bool:
+    if child is not None:
+        return bool(child)
+    return foot_length_mm < float(_systems()["doc"]["child_below_foot_length_mm"]["value"])
+
+
+def _check_range(foot_length_mm: float, child: bool) -> None:
+    ranges = _systems()["doc"]["foot_length_range_mm"]
+    lo, hi = (float(v) for v in ranges["child" if child else "adult"])
+    if not lo <= foot_length_mm <= hi:
+        scale = "children's" if child else "adult"
+        all_lo = min(float(ranges["child"][0]), float(ranges["adult"][0]))
+        all_hi = max(float(ranges["child"][1]), float(ranges["adult"][1]))
+        if all_lo <= foot_length_mm <= all_hi:
+            raise InvalidMeasurementError(
+                f"foot_length_mm must be within {lo:g}-{hi:g} mm for the {scale} scales; "
+                f"got {foot_length_mm:g}"
+            )
+        raise InvalidMeasurementError(
+            f"foot_length_mm must be within {all_lo:g}-{all_hi:g} mm to be sized; "
+            f"got {foot_length_mm:g}"
+        )
+
+
+# ----------------------------------------------------------------------------- widths
+def base_ball_girth(
+    foot_length_mm: float, *, width_type: str | None = None, sex: str | None = None,
+    child: bool = False,
+) -> float:
+    """Return the calibrated ball girth of a Chinese width type at a foot length.
+
+    Parameters
+    ----------
+    foot_length_mm : float, mm
+        Foot length (the Chinese size).
+    width_type : str, optional
+        ``'一'`` .. ``'五'`` (adults) or ``'一'`` .. ``'三'`` (children); ``None`` takes the
+        middle type (the population mean girth for that length).
+    sex : {'male', 'female'} or None, default=None
+        Calibration line; ``None`` uses both sexes pooled.
+    child : bool, default=False
+        Use the children's line and three types.
+
+    Returns
+    -------
+    float, mm
+
+    Notes
+    -----
+    The middle type sits on the ANSUR II regression of ball girth on foot length; each type
+    step adds 7 mm [1]_. GB/T 3293-2017's own table was not to hand, see
+    ``models/width_calibration.json``.
+
+    References
+    ----------
+    .. [1] GB/T 43293-2022 via DOMAIN.md section 4.
+
+    Examples
+    --------
+    >>> g3 = base_ball_girth(250, sex="male")
+    >>> round(base_ball_girth(250, width_type="四", sex="male") - g3, 6)
+    7.0
+    """
+    cal = _calibration()["cn_width_types"]
+    names = cal["child" if child else "adult"]["names"]
+    centre = names.index(cal["child" if child else "adult"]["centre"])
+    check_choice(sex, _SEXES, name="sex")
+    k = centre if width_type is None else names.index(
+        check_choice(width_type, names, name="width_type")
+    )
+    a, b = _line(_group(sex, child), "ball_girth_mm")
+    return a + b * float(foot_length_mm) + (k - centre) * float(cal["step_girth_mm"])
+
+
+def standard_foot(
+    foot_length_mm: float, *, width_type: str | None = None, sex: str | None = None,
+    child: bool = False,
+) -> dict[str, float]:
+    """Return the calibrated "standard foot" of a size and width type (grading basis).
+
+    Parameters
+    ----------
+    foot_length_mm : float, mm
+        Foot length.
+    width_type : str, optional
+        Chinese width type (``None`` = middle type).
+    sex : {'male', 'female'} or None, default=None
+        Calibration line (``None`` = pooled).
+    child : bool, default=False
+        Children's lines.
+
+    Returns
+    -------
+    dict
+        ``foot_length_mm``, ``ball_girth_mm``, ``ball_width_mm``, ``heel_width_mm``,
+        ``ball_length_mm``: straight lines in foot length (additive grading), with the ball
+        width moved by the partial width-per-girth slope for types off the centre.
+
+    Examples
+    --------
+    >>> a, b = standard_foot(250, sex="female"), standard_foot(260, sex="female")
+    >>> b["ball_width_mm"] / b["foot_length_mm"] < a["ball_width_mm"] / a["foot_length_mm"]
+    True
+    """
+    group = _group(sex, child)
+    fl = float(foot_length_mm)
+    girth_mid = base_ball_girth(fl, sex=sex, child=child)
+    girth = base_ball_girth(fl, width_type=width_type, sex=sex, child=child)
+    cal = _calibration()
+    src = cal["child"] if child else cal["groups"][group]
+    per_girth = float(src["ball_width_per_girth_at_fixed_length"])
+    out = {"foot_length_mm": fl, "ball_girth_mm": girth}
+    for name in ("ball_width_mm", "heel_width_mm", "ball_length_mm"):
+        a, b = _line(group, name)
+        out[name] = a + b * fl
+    out["ball_width_mm"] += per_girth * (girth - girth_mid)
+    return out
+
+
+def _letters(
+    girth: float, centre_girth: float, scale: Mapping[str, Any], group: str, child: bool
+) -> tuple[str, float]:
+    letters = scale["child_letters" if child else "adult_letters"]
+    centre = letters.index(scale["centre"][group])
+    steps = (girth - centre_girth) / float(scale["step_girth_mm"])
+    k = int(round_half_up(steps, 1.0)) + centre
+    return letters[min(max(k, 0), len(letters) - 1)], steps + centre
+
+
+def _width_classes(
+    fl: float, girth: float, *, sex: str | None, child: bool
+) -> dict[str, Any]:
+    cal = _calibration()
+    group = _group(sex, child)
+    kind = "child" if child else "adult"
+    names = cal["cn_width_types"][kind]["names"]
+    centre = names.index(cal["cn_width_types"][kind]["centre"])
+    mid = base_ball_girth(fl, sex=sex, child=child)
+    steps = (girth - mid) / float(cal["cn_width_types"]["step_girth_mm"])
+    k = int(round_half_up(steps, 1.0)) + centre
+    notes = []
+    if k < 0 or k >= len(names):
+        edge = names[0] if k < 0 else names[-1]
+        notes.append(
+            f"ball girth {girth:.1f} mm is {abs(steps):.1f} types "
+            f"{'below' if k < 0 else 'above'} the middle type at {fl:.0f} mm: "
+            f"outside the {len(names)} Chinese width types, labelled {edge}"
+        )
+        k = min(max(k, 0), len(names) - 1)
+    half = min(max(round_half_up(steps, 0.5) + centre + 1, 1.0), float(len(names)))
+    us_group = group
+    if sex is None and not child:
+        notes.append("sex not given: US/UK width letters on the men's (unisex) scale")
+        us_group = "male"
+    centre_letters = base_ball_girth(fl, sex=None if us_group == "pooled" else us_group,
+                                     child=child) if us_group != "child" else mid
+    us, _ = _letters(girth, centre_letters, cal["us_width"], us_group, child)
+    uk, _ = _letters(girth, centre_letters, cal["uk_width"], us_group, child)
+    return {
+        "cn_width_type": names[k], "cn_width_index": float(half), "us_width": us,
+        "uk_width": uk, "notes": notes,
+    }
+
+
+# ----------------------------------------------------------------------------- sizes
+@dataclass(frozen=True)
+class ShoeSizes:
+    """A foot's shoe sizes in every system (see :func:`compute_sizes`).
+
+    Attributes
+    ----------
+    mondopoint : str
+        ISO 9407 ``"265"`` or ``"265/102"`` (width part only when the ball width is known).
+    eu, uk, us_men, us_women : float
+        Half sizes. For children the children's scales (``us_men`` = ``us_women`` = the
+        unisex US children's size).
+    jp_cm : float
+        Japanese size (foot length in cm, 0.5 cm steps).
+    cn : str
+        Chinese size: foot length in mm, 5 mm steps (``"265"``).
+    cn_width_type : str or None
+        Chinese width type ``'一'`` .. ``'五'`` (children ``'一'`` .. ``'三'``); ``None``
+        without ball girth.
+    cn_width_index : float or None
+        The type on a 1-based half-type scale (3.5 = between 三 and 四).
+    cn_label : str
+        ``"265(三)"`` (or ``"265"`` without a width type).
+    us_width, uk_width : str or None
+        Width letters (``None`` without ball girth).
+    child : bool
+        Sized on the children's scales.
+    profile : str
+        Conversion profile used.
+    decided_by : {'left', 'right'} or None
+        Which foot set the size (:func:`sizes_for_feet`).
+    length_difference_mm : float or None
+        Longer minus shorter foot length when two feet were measured.
+    foot_length_mm : float
+        The foot length sized.
+    ball_girth_mm, ball_width_mm : float or None
+        The girth and width used for the width classes.
+    sex : {'male', 'female'} or None
+        Calibration used for the width classes.
+    notes : tuple of str
+        Why and how: fallbacks, out-of-table widths, differences between feet.
+    """
+
+    mondopoint: str
+    eu: float
+    uk: float
+    us_men: float
+    us_women: float
+    jp_cm: float
+    cn: str
+    cn_width_type: str | None
+    cn_label: str
+    us_width: str | None
+    uk_width: str | None
+    child: bool
+    profile: str
+    decided_by: str | None = None
+    length_difference_mm: float | None = None
+    foot_length_mm: float = 0.0
+    ball_girth_mm: float | None = None
+    ball_width_mm: float | None = None
+    cn_width_index: float | None = None
+    sex: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of every field (``notes`` as a list)."""
+        d = asdict(self)
+        d["notes"] = list(self.notes)
+        return d
+
+
+def compute_sizes(
+    foot_length_mm: float,
+    *,
+    ball_girth_mm: float | None = None,
+    ball_width_mm: float | None = None,
+    profile: str = "iso",
+    sex: str | None = None,
+    child: bool | None = None,
+) -> ShoeSizes:
+    """Return the shoe sizes of one foot in every system.
+
+    Parameters
+    ----------
+    foot_length_mm : float, mm
+        Foot length (pternion to the longest toe).
+    ball_girth_mm : float, mm, optional
+        Ball girth: sets the Chinese width type and the US/UK width letters.
+    ball_width_mm : float, mm, optional
+        Ball width: the width part of the Mondopoint size.
+    profile : str, default='iso'
+        Conversion profile of ``models/size_systems.json``: ``'iso'`` (the last is 2 size
+        units longer than the foot; EU = 0.15 FL + 2), ``'iso_us_standard'`` (US women = men
+        + 1.5) or ``'cn_retail'`` (EU = 2 FL(cm) - 10).
+    sex : {'male', 'female'} or None, default=None
+        Width calibration (``None``: both sexes pooled, width letters on the men's scale).
+    child : bool or None, default=None
+        Children's scales; ``None`` decides from the length (below 200 mm).
+
+    Returns
+    -------
+    ShoeSizes
+
+    Raises
+    ------
+    InvalidMeasurementError
+        Foot length missing or outside the scales (95-205 mm children, 195-360 mm adults),
+        or a girth/width outside the human range; the message names the field and value.
+    ValueError
+        Unknown ``profile`` or ``sex``.
+
+    References
+    ----------
+    .. [1] ISO 9407:2019 (Mondopoint); GB/T 43293-2022 (Chinese sizes and width types);
+       DOMAIN.md section 4 (conversions and test vectors).
+
+    Examples
+    --------
+    >>> s = compute_sizes(230)
+    >>> (s.eu, s.uk, s.us_men, s.us_women)
+    (36.5, 4.0, 5.0, 6.0)
+    >>> compute_sizes(250, profile="cn_retail").eu
+    40.0
+    """
+    fl = _check_length(foot_length_mm)
+    systems = _systems()
+    check_choice(profile, tuple(systems["rules"]), name="profile")
+    check_choice(sex, _SEXES, name="sex")
+    is_child = _is_child(fl, child)
+    _check_range(fl, is_child)
+    girth = _optional(ball_girth_mm, name="ball_girth_mm", lo=80.0, hi=400.0)
+    width = _optional(ball_width_mm, name="ball_width_mm", lo=30.0, hi=160.0)
+    doc = systems["doc"]
+    step = float(doc["rounding"]["step"])
+    rules = systems["rules"][profile]["child" if is_child else "adult"]
+    sized = {s: round_half_up(a * fl + b, step) for s, (a, b) in rules.items()}
+    length_mp = int(round_half_up(fl, float(doc["mondopoint"]["length_step_mm"])))
+    mondo = str(length_mp)
+    if width is not None:
+        mondo += f"/{int(round_half_up(width, float(doc['mondopoint']['width_step_mm'])))}"
+    cn = str(int(round_half_up(fl, float(doc["cn"]["step_mm"]))))
+    notes: list[str] = []
+    if is_child:
+        notes.append("children's scales (last = foot x 1.08): US size is unisex")
+    widths: dict[str, Any] = {"cn_width_type": None, "cn_width_index": None,
+                              "us_width": None, "uk_width": None, "notes": []}
+    if girth is not None:
+        widths = _width_classes(fl, girth, sex=sex, child=is_child)
+    else:
+        notes.append("ball girth not measured: no width type or width letter")
+    notes.extend(widths["notes"])
+    label = f"{cn}({widths['cn_width_type']})" if widths["cn_width_type"] else cn
+    return ShoeSizes(
+        mondopoint=mondo,
+        eu=sized["eu"],
+        uk=sized["uk"],
+        us_men=sized["us_men"],
+        us_women=sized["us_women"],
+        jp_cm=round_half_up(fl / 10.0, float(doc["jp_cm"]["step_cm"])),
+        cn=cn,
+        cn_width_type=widths["cn_width_type"],
+        cn_label=label,
+        us_width=widths["us_width"],
+        uk_width=widths["uk_width"],
+        child=is_child,
+        profile=profile,
+        foot_length_mm=fl,
+        ball_girth_mm=girth,
+        ball_width_mm=width,
+        cn_width_index=widths["cn_width_index"],
+        sex=sex,
+        notes=tuple(notes),
+    )
+
+
+def _as_measurements(foot: Any, index: int) -> FootMeasurements:
+    if isinstance(foot, FootMeasurements):
+        return foot
+    if isinstance(foot, Mapping):
+        return FootMeasurements.from_dict(foot)
+    raise TypeError(
+        f"`feet[{index}]` must be a FootMeasurements or a mapping; got {type(foot).__name__}"
+    )
+
+
+def sizes_for_feet(
+    feet: Sequence[FootMeasurements | Mapping[str, Any]],
+    *,
+    profile: str = "iso",
+    sex: str | None = None,
+    child: bool | None = None,
+) -> ShoeSizes:
+    """Return the shoe sizes for one or two feet: the size comes from the larger foot.
+
+    Parameters
+    ----------
+    feet : sequence of FootMeasurements or mappings
+        One or two measured feet (mappings go through ``FootMeasurements.from_dict``).
+    profile : str, default='iso'
+        Conversion profile (see :func:`compute_sizes`).
+    sex : {'male', 'female'} or None, default=None
+        Width calibration.
+    child : bool or None, default=None
+        Children's scales (``None``: from the length).
+
+    Returns
+    -------
+    ShoeSizes
+        ``decided_by`` names the longer foot, ``length_difference_mm`` says by how much the
+        feet differ; the width classes use the larger ball girth of the two (a shoe must fit
+        both feet), and ``notes`` say so when that girth belongs to the other foot.
+
+    Raises
+    ------
+    InvalidMeasurementError
+        No foot has a usable foot length.
+
+    Examples
+    --------
+    >>> s = sizes_for_feet([{"side": "left", "foot_length_mm": 262.0},
+    ...                     {"side": "right", "foot_length_mm": 266.0}])
+    >>> s.decided_by, s.length_difference_mm, s.cn
+    ('right', 4.0, '265')
+    """
+    if isinstance(feet, (FootMeasurements, Mapping)):
+        feet = [feet]
+    items = [_as_measurements(f, i) for i, f in enumerate(feet)]
+    if not items:
+        raise InvalidMeasurementError("feet: no foot given; need one or two FootMeasurements")
+    notes: list[str] = []
+    usable = []
+    for m in items:
+        if m.foot_length_mm is None:
+            reason = dict(m.missing).get("foot_length_mm", "not measured")
+            notes.append(f"{m.side} foot: foot length missing ({reason}); not used for size")
+        else:
+            usable.append(m)
+    if not usable:
+        raise InvalidMeasurementError(
+            "foot_length_mm is missing for every foot: " + "; ".join(notes)
+        )
+    lengths = [_check_length(m.foot_length_mm) for m in usable]
+    best = max(range(len(usable)), key=lambda i: lengths[i])
+    longer = usable[best]
+    diff = None
+    if len(usable) >= 2:
+        diff = max(lengths) - min(lengths)
+        other = usable[1 - best] if len(usable) == 2 else None
+        if diff == 0:
+            notes.append("both feet have the same length")
+        elif other is not None:
+            msg = (f"{longer.side} foot is {diff:.1f} mm longer than the {other.side} foot: "
+                   f"sized on the {longer.side} foot")
+            if diff > 5.0:
+                msg += " (more than a half size: try both shoes on)"
+            notes.append(msg)
+    girths = [(m.ball_girth_mm, m.side) for m in usable if m.ball_girth_mm is not None]
+    girth, girth_side = max(girths, key=lambda t: t[0]) if girths else (None, None)
+    if girth_side is not None and girth_side != longer.side:
+        notes.append(f"width classes from the {girth_side} foot (larger ball girth)")
+    widths = [m.ball_width_mm for m in usable if m.ball_width_mm is not None]
+    width = max(widths) if widths else None
+    sizes = compute_sizes(lengths[best], ball_girth_mm=girth, ball_width_mm=width,
+                          profile=profile, sex=sex, child=child)
+    side = longer.side if longer.side in ("left", "right") else None
+    return _replace(sizes, decided_by=side, length_difference_mm=diff,
+                    notes=tuple(notes) + sizes.notes)
+
+
+def _replace(sizes: ShoeSizes, **changes: Any) -> ShoeSizes:
+    return replace(sizes, **changes)
+
+
+def _parse_size(size: Any, system: str) -> float:
+    if system in ("mondopoint", "cn") and isinstance(size, str):
+        head = size.split("/")[0].split("(")[0].strip()
+        try:
+            return float(head)
+        except ValueError as exc:
+            raise InvalidMeasurementError(
+                f"size {size!r} is not a {system} size (expected e.g. '265' or "
+                f"{'265/102' if system == 'mondopoint' else '265(三)'})"
+            ) from exc
+    try:
+        v = float(size)
+    except (TypeError, ValueError) as exc:
+        raise InvalidMeasurementError(f"size must be a number; got {size!r}") from exc
+    if not math.isfinite(v):
+        raise InvalidMeasurementError(f"size must be finite; got {size!r}")
+    return v
+
+
+def foot_length_from_size(
+    size: float | str,
+    *,
+    system: str = "eu",
+    profile: str = "iso",
+    child: bool = False,
+    grading_mm: float | None = None,
+) -> float:
+    """Return the foot length a shoe size is meant for (the inverse of :func:`compute_sizes`).
+
+    Parameters
+    ----------
+    size : float or str
+        The size; Mondopoint and Chinese sizes may be strings (``"265/102"``, ``"265(三)"``).
+    system : {'eu', 'uk', 'us_men', 'us_women', 'mondopoint', 'jp_cm', 'cn'}, default='eu'
+        Scale of ``size``.
+    profile : str, default='iso'
+        Conversion profile.
+    child : bool, default=False
+        The size is on a children's scale.
+    grading_mm : float, optional
+        Round the result to this grade (5 mm = the Mondopoint / Chinese half size, the way
+        the test vectors of DOMAIN.md section 4 are quoted).
+
+    Returns
+    -------
+    float, mm
+        The centre of the size's foot-length interval (clipped to the scale's range for the
+        first and last size), so ``compute_sizes`` of the result gives ``size`` back.
+
+    Raises
+    ------
+    InvalidMeasurementError
+        The size is not a number or maps outside the sizing range.
+    ValueError
+        Unknown ``system`` or ``profile``.
+
+    Examples
+    --------
+    >>> foot_length_from_size(5.5, system="uk", grading_mm=5)
+    240.0
+    >>> foot_length_from_size(22, system="eu", child=True, grading_mm=5)
+    135.0
+    """
+    check_choice(system, SIZE_SYSTEMS, name="system")
+    systems = _systems()
+    check_choice(profile, tuple(systems["rules"]), name="profile")
+    v = _parse_size(size, system)
+    doc = systems["doc"]
+    if system in ("mondopoint", "cn"):
+        fl, half = v, 0.0
+    elif system == "jp_cm":
+        fl, half = v * 10.0, 0.0
+    else:
+        a, b = systems["rules"][profile]["child" if child else "adult"][system]
+        fl = (v - b) / a
+        half = 0.5 * float(doc["rounding"]["step"]) / a
+    lo, hi = (float(x) for x in doc["foot_length_range_mm"]["child" if child else "adult"])
+    if half and not lo <= fl <= hi and fl + half > lo and fl - half <= hi:
+        # the size's interval straddles the end of the scale: take its in-range part
+        fl = min(max(fl, lo), hi)
+    if grading_mm is not None:
+        fl = round_half_up(fl, float(grading_mm))
+    try:
+        _check_range(fl, bool(child))
+    except InvalidMeasurementError as exc:
+        raise InvalidMeasurementError(f"size {size!r} ({system}): {exc}") from None
+    return float(fl)
