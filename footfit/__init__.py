@@ -8,6 +8,8 @@ Importing footfit imports numpy only; open3d, trimesh and scikit-learn are impor
 functions that need them.
 """
 
+from .align import AlignedFoot, align_foot
+from .clean import FootCloud, Isolation, isolate_feet
 from .exceptions import (
     DegenerateScanError,
     FootfitError,
@@ -20,11 +22,16 @@ from .measure.results import FootMeasurements
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlignedFoot",
     "DegenerateScanError",
+    "FootCloud",
     "FootMeasurements",
     "FootfitError",
     "InvalidMeasurementError",
     "InvalidScanError",
+    "Isolation",
     "NotFittedError",
+    "align_foot",
+    "isolate_feet",
     "__version__",
 ]

@@ -1,0 +1,388 @@
+"""Put an isolated foot in footfit's canonical frame and decide whether it is a left or right.
+
+Canonical frame (docs/measurement_conventions.md, DOMAIN.md section 2): millimetres, floor at
+z = 0, origin at the pternion (rearmost heel point) projected on the floor, +y along the foot
+axis from the pternion to the tip of the 2nd toe, +z up, +x lateral for a right foot. A left
+foot is mirrored in x, so every foot is measured as a right one; ``side`` records which it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._typing import ArrayLike, FloatArray, IntArray
+from ._validation import as_points, check_choice, check_positive
+from .clean import FootCloud, _plane_basis, _unit, estimate_up
+from .exceptions import DegenerateScanError
+
+__all__ = ["AlignedFoot", "align_foot"]
+
+_FOOTPRINT_CELL_MM = 2.0  # raster of the footprint (axis, plantar coverage)
+_CONTACT_MM = 3.0  # "near the floor": the footprint height of the conventions
+_PLANTAR_COVERAGE = 0.3  # share of the footprint interior seen at z <= 3 mm -> sole visible
+
+
+@dataclass(frozen=True)
+class AlignedFoot:
+    """One foot in the canonical frame (right-foot frame, mm), below the leg cut.
+
+    Attributes
+    ----------
+    points : (n, 3) float, mm
+        Canonical coordinates (left feet mirrored in x).
+    normals : (n, 3) float or None
+        Normals rotated (and mirrored) with the points.
+    indices : (n,) int
+        Row of each point in the array given to :func:`footfit.clean.isolate_feet` (or to
+        :func:`align_foot` when called on a bare array).
+    side : {'left', 'right'}
+        Decided from the shape unless forced.
+    side_confidence : float
+        0 (a coin toss) to 1 (every cue agrees strongly).
+    transform : (4, 4) float
+        Input frame (mm) -> canonical frame; includes the mirror of a left foot (det < 0).
+    plantar_visible : bool
+        Whether the scan holds the sole (points at z <= 3 mm over the footprint's interior).
+    floor_found : bool
+        Whether the floor level came from a seen floor plane (else from the lowest points).
+    leg_cut_height_mm : float
+        Points above this height were removed.
+    notes : tuple of str
+        How the side, axis and floor were decided.
+    """
+
+    points: FloatArray
+    normals: FloatArray | None
+    indices: IntArray
+    side: str
+    side_confidence: float
+    transform: FloatArray
+    plantar_visible: bool
+    floor_found: bool
+    leg_cut_height_mm: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_input_frame(self, canonical_points: ArrayLike) -> FloatArray:
+        """Map canonical points (mm) back to the input frame.
+
+        Parameters
+        ----------
+        canonical_points : (m, 3) array_like of float, mm
+
+        Returns
+        -------
+        (m, 3) ndarray of float64
+        """
+        q = as_points(canonical_points, name="canonical_points")
+        inv = np.linalg.inv(self.transform)
+        return q @ inv[:3, :3].T + inv[:3, 3]
+
+
+# ======================================================================================
+
+
+def _floor_level(h: FloatArray) -> tuple[float, str]:
+    """Height of the floor along ``up`` when no floor plane is known.
+
+    With the sole in the scan, the contact points form a dense sheet at the bottom: take the
+    median of the densest 2 mm slab among the lowest 20 mm. Without it, the lowest edges
+    of the sides touch the floor: take the 0.5th percentile.
+    """
+    lo = float(np.percentile(h, 0.1))
+    bottom = h[h < lo + 20.0]
+    hist, edges = np.histogram(bottom, bins=np.arange(lo, lo + 20.5, 0.5))
+    slab = np.convolve(hist, np.ones(4), mode="same")
+    peak = int(np.argmax(slab))
+    centre = 0.5 * (edges[peak] + edges[peak + 1])
+    share = slab[peak] / len(h)
+    if share > 0.03 and centre < lo + 8.0:
+        sheet = bottom[np.abs(bottom - centre) < 1.5]
+        return float(np.median(sheet)), "floor level from the plantar contact sheet"
+    return float(np.percentile(h, 0.5)), "floor level from the lowest points (no sole seen)"
+
+
+def _front_profile(x: FloatArray, y: FloatArray, bin_mm: float = 1.0):
+    """Foremost y per x bin: (bin centres, profile), empty bins interpolated."""
+    b = np.floor((x - x.min()) / bin_mm).astype(np.intp)
+    prof = np.full(int(b.max()) + 1, -np.inf)
+    np.maximum.at(prof, b, y)
+    ok = np.isfinite(prof)
+    xs = x.min() + (np.arange(len(prof)) + 0.5) * bin_mm
+    prof = np.interp(xs, xs[ok], prof[ok])
+    return xs, prof
+
+
+def _side_votes(x: FloatArray, y: FloatArray, z: FloatArray, length: float):
+    """Cues for 'right' (> 0) or 'left' (< 0) in the frame x = y cross up.
+
+    Returns a list of ``(name, vote in [-1, 1], weight)``.
+    """
+    votes = []
+    # 1. toes: the hallux is medial, the lesser toes recede laterally
+    fore = y > 0.75 * length
+    if fore.sum() > 30:
+        xs, prof = _front_profile(x[fore], y[fore], 2.0)
+        if len(xs) >= 5:
+            third = (xs.max() - xs.min()) / 3
+            med = prof[xs < xs.min() + third].mean()  # '-x' third
+            lat = prof[xs > xs.max() - third].mean()
+            votes.append(("toe line slopes back laterally", np.clip((med - lat) / 15, -1, 1), 1.0))
+    # 2. the ball line is oblique: MTH1 (medial) lies ahead of MTH5 (lateral)
+    win = (y > 0.5 * length) & (y < 0.85 * length)
+    if win.sum() > 30:
+        yw, xw = y[win], x[win]
+        i_min, i_max = np.argsort(xw)[:5], np.argsort(xw)[-5:]
+        d = np.median(yw[i_min]) - np.median(yw[i_max])
+        votes.append(("ball line oblique (MTH1 ahead of MTH5)", np.clip(d / 15, -1, 1), 1.0))
+    # 3. the arch is medial: in the midfoot only the lateral border touches the floor
+    mid = (y > 0.3 * length) & (y < 0.6 * length)
+    low = mid & (z < 4.0)
+    if low.sum() > 20 and mid.sum() > 50:
+        centre = 0.5 * (np.percentile(x[mid], 2) + np.percentile(x[mid], 98))
+        half = 0.5 * (np.percentile(x[mid], 98) - np.percentile(x[mid], 2))
+        shift = (np.mean(x[low]) - centre) / max(half, 1e-9)
+        vote = np.clip(shift / 0.25, -1, 1)
+        votes.append(("midfoot contact is lateral (medial arch)", vote, 1.5))
+    return votes
+
+
+def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float] | None:
+    """Tip of the 2nd toe in a right-foot frame: the first toe peak lateral of the hallux."""
+    from scipy.signal import find_peaks
+
+    fore = y > 0.7 * length
+    if fore.sum() < 30:
+        return None
+    xs, prof = _front_profile(x[fore], y[fore], 1.0)
+    if len(xs) < 15:
+        return None
+    peaks, _ = find_peaks(np.r_[-np.inf, prof, -np.inf], prominence=0.7, distance=6)
+    peaks = peaks - 1
+    if len(peaks) == 0:
+        return None
+    hallux = peaks[np.argmax(prof[peaks] - 0.15 * np.abs(xs[peaks] - xs[peaks].min()))]
+    hallux = peaks[0] if prof[peaks[0]] > prof[hallux] - 12.0 else hallux
+    lateral = peaks[(xs[peaks] > xs[hallux] + 8.0) & (xs[peaks] < xs[hallux] + 45.0)]
+    if len(lateral) == 0:
+        return None
+    k = lateral[0]
+    return float(xs[k]), float(prof[k])
+
+
+def align_foot(
+    foot: FootCloud | ArrayLike,
+    *,
+    up: ArrayLike | None = None,
+    floor_plane: ArrayLike | None = None,
+    normals: ArrayLike | None = None,
+    leg_cut_height_mm: float = 100.0,
+    side: str | None = None,
+) -> AlignedFoot:
+    """Put one isolated foot in the canonical frame and decide its side.
+
+    The floor gives z (the plane when one was seen, else the plantar contact sheet or the
+    lowest points along ``up``, which is estimated from the shape when not given). The foot
+    axis starts as the principal axis of the footprint raster, oriented heel -> toes by the
+    height (the ankle rises over the heel), and is then turned to pass through the tip of
+    the 2nd toe (the first toe peak lateral of the hallux on the front profile), per AIST.
+    The side is voted from three cues of the medial side: the toe line recedes laterally
+    from the hallux, MTH1 lies ahead of MTH5, and only the lateral border touches the floor
+    under the arch.
+
+    Parameters
+    ----------
+    foot : FootCloud or (n, 3) array_like of float, mm
+        One foot (from :func:`footfit.clean.isolate_feet`, or bare points).
+    up : (3,) array_like of float, optional
+        Up direction in the input frame; estimated from the shape when omitted.
+    floor_plane : (4,) array_like of float, optional
+        Floor plane ``a, b, c, d`` with the normal pointing up (takes precedence over ``up``).
+    normals : (n, 3) array_like of float, optional
+        Normals of bare points (a FootCloud carries its own).
+    leg_cut_height_mm : float, default=100.0
+        Points higher than this are removed (docs/measurement_conventions.md "Leg cut").
+    side : {'left', 'right'}, optional
+        Force the side instead of deciding it from the shape.
+
+    Returns
+    -------
+    AlignedFoot
+
+    Raises
+    ------
+    DegenerateScanError
+        When too few points remain below the leg cut or the footprint is not foot-like.
+
+    References
+    ----------
+    .. [1] AIST foot axis: pternion to the tip of the 2nd toe (DOMAIN.md section 2).
+    .. [2] docs/measurement_conventions.md, "Frame" and "Leg cut".
+
+    """
+    if isinstance(foot, FootCloud):
+        pts = as_points(foot.points, name="foot.points", min_points=30)
+        nrm = foot.normals
+        idx = np.asarray(foot.indices, dtype=np.intp)
+    else:
+        pts = as_points(foot, name="foot", min_points=30)
+        nrm = None
+        idx = np.arange(len(pts), dtype=np.intp)
+    if normals is not None:
+        nrm = normals
+    if nrm is not None:
+        nrm = as_points(nrm, name="normals")
+        if nrm.shape != pts.shape:
+            raise ValueError(f"`normals` must have shape {pts.shape}; got {nrm.shape}")
+    cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
+    if side is not None:
+        check_choice(side, ("left", "right"), name="side")
+    notes: list[str] = []
+
+    # ---- floor and up ------------------------------------------------------------------
+    if floor_plane is not None:
+        plane = np.asarray(floor_plane, dtype=np.float64).reshape(-1)
+        if plane.shape != (4,) or not np.isfinite(plane).all():
+            raise ValueError(f"`floor_plane` must be 4 finite numbers; got {floor_plane!r}")
+        scale = np.linalg.norm(plane[:3])
+        if scale == 0:
+            raise ValueError("`floor_plane` has a zero normal")
+        plane = plane / scale
+        upv = plane[:3]
+        h = pts @ upv + plane[3]
+        if np.median(h) < 0:
+            raise ValueError("`floor_plane` normal must point up, toward the foot")
+        floor_found = True
+    else:
+        upv = estimate_up(pts) if up is None else np.asarray(up, dtype=np.float64).reshape(3)
+        if not np.isfinite(upv).all() or np.linalg.norm(upv) == 0:
+            raise ValueError(f"`up` must be a finite non-zero 3-vector; got {up!r}")
+        upv = _unit(upv)
+        h0 = pts @ upv
+        level, how = _floor_level(h0)
+        h = h0 - level
+        notes.append(how)
+        floor_found = False
+
+    below = h <= cut
+    pts, h, idx = pts[below], h[below], idx[below]
+    if nrm is not None:
+        nrm = nrm[below]
+    if len(pts) < 30:
+        raise DegenerateScanError(
+            f"only {len(pts)} points below the leg cut at {cut:.0f} mm: no foot to align"
+        )
+
+    # ---- footprint axis (density-independent raster) -----------------------------------
+    e1, e2 = _plane_basis(upv)
+    uv = np.stack([pts @ e1, pts @ e2], axis=1)
+    cell = _FOOTPRINT_CELL_MM
+    cells = np.unique(np.floor(uv / cell).astype(np.int64), axis=0).astype(np.float64)
+    cells = (cells + 0.5) * cell
+    c0 = cells.mean(axis=0)
+    _, sv, vt = np.linalg.svd(cells - c0, full_matrices=False)
+    a2 = vt[0]
+    s = uv @ a2
+    s_lo, s_hi = s.min(), s.max()
+    span = s_hi - s_lo
+    rear = s < s_lo + 0.3 * span
+    front = s > s_hi - 0.3 * span
+    if np.percentile(h[rear], 95) < np.percentile(h[front], 95):
+        a2 = -a2
+        notes.append("heel end: the taller end (ankle over the heel)")
+
+    def frame(axis2: FloatArray):
+        yv = _unit(axis2[0] * e1 + axis2[1] * e2)
+        xv = np.cross(yv, upv)  # right-handed (x, y, up): x to the right looking forward
+        return xv, yv
+
+    xv, yv = frame(a2)
+    y = pts @ yv
+    x = pts @ xv
+    y0 = y.min()
+    length = float(np.ptp(y))
+
+    # ---- side --------------------------------------------------------------------------
+    votes = _side_votes(x - np.median(x), y - y0, h, length)
+    if votes:
+        total = sum(w * v for _, v, w in votes) / sum(w for _, _, w in votes)
+    else:
+        total = 0.0
+    decided = "right" if total >= 0 else "left"
+    conf = float(min(1.0, abs(total)))
+    detail = ", ".join(f"{n} {v:+.2f}" for n, v, _ in votes)
+    if side is None:
+        side = decided
+        notes.append(f"side {side} from the shape ({detail})")
+    else:
+        conf = 1.0
+        notes.append(f"side {side} given by the caller (shape says {decided}: {detail})")
+    mirror = -1.0 if side == "left" else 1.0
+
+    # ---- AIST axis through the 2nd-toe tip ---------------------------------------------
+    a_cur = a2.copy()
+    found_toe = False
+    for _ in range(3):
+        xv, yv = frame(a_cur)
+        y, x = pts @ yv, mirror * (pts @ xv)
+        i_p = int(np.argmin(y))
+        tip = _toe2_tip(x - x[i_p], y - y[i_p], float(np.ptp(y)))
+        if tip is None:
+            break
+        found_toe = True
+        tx, ty = tip
+        turn = np.arctan2(tx, ty) * mirror  # angle from +y toward +x (input handedness)
+        c, s_ = np.cos(turn), np.sin(turn)
+        yv_new = c * yv + s_ * xv
+        a_cur = np.array([yv_new @ e1, yv_new @ e2])
+        if abs(turn) < 1e-4:
+            break
+    if not found_toe:
+        notes.append("2nd-toe tip not resolved: foot axis is the footprint's principal axis")
+    xv, yv = frame(a_cur)
+    y = pts @ yv
+    i_p = int(np.argmin(y))
+    pternion = pts[i_p]
+    origin = pternion - h[i_p] * upv
+
+    rot = np.stack([mirror * xv, yv, upv])
+    transform = np.eye(4)
+    transform[:3, :3] = rot
+    transform[:3, 3] = -rot @ origin
+    cpts = pts @ rot.T + transform[:3, 3]
+    cnrm = None if nrm is None else nrm @ rot.T
+
+    # ---- plantar surface visible? ------------------------------------------------------
+    plantar = _plantar_visible(cpts)
+    return AlignedFoot(
+        points=cpts,
+        normals=cnrm,
+        indices=idx,
+        side=side,
+        side_confidence=conf,
+        transform=transform,
+        plantar_visible=plantar,
+        floor_found=floor_found,
+        leg_cut_height_mm=cut,
+        notes=tuple(notes),
+    )
+
+
+def _plantar_visible(cpts: FloatArray) -> bool:
+    """True when points at z <= 3 mm cover a good share of the footprint's interior."""
+    from scipy import ndimage
+
+    cell = _FOOTPRINT_CELL_MM
+    ij = np.floor(cpts[:, :2] / cell).astype(np.intp)
+    ij -= ij.min(axis=0) - 1
+    shape = tuple(ij.max(axis=0) + 2)
+    foot = np.zeros(shape, dtype=bool)
+    foot[ij[:, 0], ij[:, 1]] = True
+    foot = ndimage.binary_fill_holes(ndimage.binary_closing(foot, iterations=2))
+    interior = ndimage.binary_erosion(foot, iterations=3)
+    low = np.zeros(shape, dtype=bool)
+    lo = cpts[:, 2] <= _CONTACT_MM
+    low[ij[lo, 0], ij[lo, 1]] = True
+    n_int = int(interior.sum())
+    return n_int > 0 and (low & interior).sum() / n_int >= _PLANTAR_COVERAGE
