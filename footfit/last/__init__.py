@@ -1,0 +1,29 @@
+"""Shoe lasts: parameters of a custom last, styles, and the graded stock last library.
+
+``generate_last`` turns a measured foot into :class:`LastParameters` for a style and fit
+preference; ``nearest_stock_last`` finds the closest last of the graded library
+(``models/lasts.csv``) and lists the modifications the factory makes to it.
+"""
+
+from .params import LAST_DIMENSIONS, LastParameters, generate_last, heel_height_class
+from .stock import (
+    StockLastLibrary,
+    StockLastMatch,
+    load_stock_lasts,
+    nearest_stock_last,
+)
+from .styles import FITS, STYLE_NAMES, available_styles
+
+__all__ = [
+    "FITS",
+    "LAST_DIMENSIONS",
+    "LastParameters",
+    "STYLE_NAMES",
+    "StockLastLibrary",
+    "StockLastMatch",
+    "available_styles",
+    "generate_last",
+    "heel_height_class",
+    "load_stock_lasts",
+    "nearest_stock_last",
+]

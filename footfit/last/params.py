@@ -1,0 +1,489 @@
+"""Shoe-last parameters for one foot, style and fit preference.
+
+A last maker turns the foot into a last by adding allowances: a toe allowance in front of the
+toes (by style and toe shape), a heel allowance taken off behind (the heel bulges past the back
+of the last bottom), girth and width eases by style and fit preference, and a profile (toe
+spring, heel height, toe thickness). Every allowance is a row of ``models/styles.json``; the
+fit preferences are ``models/fit_preferences.json``.
+
+References
+----------
+.. [1] DOMAIN.md section 5: bottom length = foot length + toe allowance - heel allowance;
+   heel allowance about 5 mm (men) / 4.5 mm (women); toe allowances by style; toe spring
+   grows with sole stiffness; heel-height classes; the Chinese last parameter set.
+.. [2] GB/T 3293-2017 (Chinese shoe lasts): standard dimensions graded from a middle size.
+.. [3] DOMAIN.md section 3: landmark priors in % of foot length (heel centre 18, waist 41,
+   MTH5 63.5, MTH1 72.5, 5th-toe bulge 78, 5th-toe tip 82.5, hallux bulge 90).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .._validation import check_choice
+from ..exceptions import InvalidMeasurementError
+from ..measure.results import FootMeasurements
+from ..sizes import _check_range, _is_child, compute_sizes, standard_foot
+from .styles import FITS, available_styles, fit_preference, style_spec, styles_global
+
+__all__ = ["LAST_DIMENSIONS", "LastParameters", "generate_last", "heel_height_class"]
+
+#: Numeric fields of :class:`LastParameters` (all mm), in the order of ``models/lasts.csv``.
+LAST_DIMENSIONS: tuple[str, ...] = (
+    "bottom_length_mm",
+    "toe_allowance_mm",
+    "heel_allowance_mm",
+    "ball_girth_mm",
+    "instep_girth_mm",
+    "waist_girth_mm",
+    "bottom_width_ball_mm",
+    "width_mth1_medial_mm",
+    "width_mth5_lateral_mm",
+    "width_hallux_medial_mm",
+    "width_toe5_lateral_mm",
+    "waist_width_mm",
+    "heel_seat_width_mm",
+    "heel_centre_position_mm",
+    "waist_position_mm",
+    "instep_position_mm",
+    "mth5_position_mm",
+    "mth1_position_mm",
+    "toe5_bulge_position_mm",
+    "toe5_tip_position_mm",
+    "hallux_bulge_position_mm",
+    "toe_tip_position_mm",
+    "toe_spring_mm",
+    "heel_height_mm",
+    "toe_thickness_mm",
+    "instep_height_mm",
+    "back_height_mm",
+    "top_cut_height_mm",
+)
+_SEXES = (None, "male", "female")
+_TOE_SHAPES = ("egyptian", "greek", "roman")
+
+
+@dataclass(frozen=True)
+class LastParameters:
+    """Parameters of a shoe last for one foot (mm; positions along the bottom from its heel end).
+
+    Attributes
+    ----------
+    style, fit, side : str
+        Shoe style (``models/styles.json``), fit preference, and which foot.
+    group : {'male', 'female', 'unisex', 'child'}
+        Last group (sets heel allowance, default heel height and width calibration).
+    sex : {'male', 'female'} or None
+        As given.
+    child : bool
+        A children's last (toe and heel allowances in proportion to foot length).
+    foot_length_mm : float
+        The foot length the last is made for.
+    bottom_length_mm : float
+        Length of the last bottom = foot length + toe allowance - heel allowance.
+    toe_allowance_mm, heel_allowance_mm : float
+        Room in front of the toes; the part of the heel that bulges behind the bottom.
+    ball_girth_mm, instep_girth_mm, waist_girth_mm : float
+        Girths of the last (foot girth + style ease + fit shift; waist from the two).
+    bottom_width_ball_mm : float
+        Basic width of the bottom at the ball (= medial + lateral widths).
+    width_mth1_medial_mm, width_mth5_lateral_mm : float
+        Bottom half-widths from the bottom axis at MTH1 (medial) and MTH5 (lateral).
+    width_hallux_medial_mm, width_toe5_lateral_mm : float
+        Half-widths at the hallux bulge (medial) and 5th-toe bulge (lateral).
+    waist_width_mm, heel_seat_width_mm : float
+        Full bottom widths at the waist and at the heel centre.
+    heel_centre_position_mm, waist_position_mm, instep_position_mm, mth5_position_mm, \
+mth1_position_mm, toe5_bulge_position_mm, toe5_tip_position_mm, hallux_bulge_position_mm, \
+toe_tip_position_mm : float
+        Landmark positions along the bottom from its heel end (toe tip = bottom length).
+    toe_spring_mm : float
+        Height of the toe tip above the ground when the last stands at its heel height.
+    heel_height_mm : float
+        Heel height the last is made for; ``heel_height_class`` names its class.
+    toe_thickness_mm : float
+        Height of the toe box at the toe (bottom to top).
+    instep_height_mm : float
+        Height of the last over the instep point.
+    back_height_mm, top_cut_height_mm : float
+        Height of the heel curve at the back; height of the flat top cut.
+    toe_box_shape : {'round', 'pointed', 'open'}
+        Toe shape of the style (for the mesh builder).
+    sole_stiffness : str
+        Of the style (explains the toe spring).
+    size_label : str
+        Chinese size with width type, e.g. ``'265(三)'``.
+    cn_size : str
+        Chinese size (foot length in mm, 5 mm steps).
+    cn_width_type : str or None
+        Width type of the foot's ball girth.
+    width_index : int or None
+        1-based index of ``cn_width_type`` (一 = 1).
+    eu_size : float
+        EU size of the foot (ISO-formula profile).
+    mondopoint : str
+        ISO 9407 designation of the foot.
+    notes : tuple of str
+        Fallbacks (standard-foot values used for unmeasured inputs), classes, adjustments.
+    """
+
+    style: str
+    fit: str
+    side: str
+    group: str
+    sex: str | None
+    child: bool
+    foot_length_mm: float
+    bottom_length_mm: float
+    toe_allowance_mm: float
+    heel_allowance_mm: float
+    ball_girth_mm: float
+    instep_girth_mm: float
+    waist_girth_mm: float
+    bottom_width_ball_mm: float
+    width_mth1_medial_mm: float
+    width_mth5_lateral_mm: float
+    width_hallux_medial_mm: float
+    width_toe5_lateral_mm: float
+    waist_width_mm: float
+    heel_seat_width_mm: float
+    heel_centre_position_mm: float
+    waist_position_mm: float
+    instep_position_mm: float
+    mth5_position_mm: float
+    mth1_position_mm: float
+    toe5_bulge_position_mm: float
+    toe5_tip_position_mm: float
+    hallux_bulge_position_mm: float
+    toe_tip_position_mm: float
+    toe_spring_mm: float
+    heel_height_mm: float
+    heel_height_class: str
+    toe_thickness_mm: float
+    instep_height_mm: float
+    back_height_mm: float
+    top_cut_height_mm: float
+    toe_box_shape: str
+    sole_stiffness: str
+    size_label: str
+    cn_size: str
+    cn_width_type: str | None
+    width_index: int | None
+    eu_size: float
+    mondopoint: str
+    notes: tuple[str, ...] = ()
+
+    def dimensions(self) -> dict[str, float]:
+        """Return ``{name: value}`` of the numeric dimensions (:data:`LAST_DIMENSIONS`)."""
+        return {name: float(getattr(self, name)) for name in LAST_DIMENSIONS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of every field (``notes`` as a list)."""
+        d = asdict(self)
+        d["notes"] = list(self.notes)
+        return d
+
+
+def heel_height_class(heel_height_mm: float) -> str:
+    """Return the heel-height class (flat, low, medium, high, very_high) of a heel height.
+
+    References
+    ----------
+    .. [1] DOMAIN.md section 5: low < 30 mm, medium 30-50, high 50-80, very high > 80; the
+       flat/low boundary is a design choice in ``models/styles.json``.
+
+    Examples
+    --------
+    >>> [heel_height_class(h) for h in (5, 25, 30, 60, 90)]
+    ['flat', 'low', 'medium', 'high', 'very_high']
+    """
+    classes = styles_global()["heel_height_classes_mm"]
+    for name, bounds in classes.items():
+        if name == "source":
+            continue
+        lo, hi = bounds
+        if lo <= heel_height_mm < hi:
+            return name
+    raise ValueError(f"`heel_height_mm` {heel_height_mm!r} is in no heel-height class")
+
+
+def _value(m: FootMeasurements, name: str) -> float | None:
+    v = getattr(m, name)
+    if v is None:
+        return None
+    try:
+        out = float(v)
+    except (TypeError, ValueError) as exc:
+        raise InvalidMeasurementError(f"{name} must be a number; got {v!r}") from exc
+    if out != out or out in (float("inf"), float("-inf")):
+        raise InvalidMeasurementError(f"{name} must be finite; got {v!r}")
+    return out
+
+
+def _check_human(name: str, value: float | None, fl: float) -> None:
+    if value is None:
+        return
+    lo_f, hi_f = styles_global()["human_range_fraction_of_foot_length"][name]
+    lo, hi = lo_f * fl, hi_f * fl
+    if not lo <= value <= hi:
+        raise InvalidMeasurementError(
+            f"{name} must be within {lo:.0f}-{hi:.0f} mm (human range for a {fl:.0f} mm "
+            f"foot); got {value:g}"
+        )
+
+
+def _as_measurements(measurements: Any) -> FootMeasurements:
+    if isinstance(measurements, FootMeasurements):
+        return measurements
+    if isinstance(measurements, Mapping):
+        return FootMeasurements.from_dict(measurements)
+    raise TypeError(
+        "`measurements` must be a FootMeasurements or a mapping; got "
+        f"{type(measurements).__name__}"
+    )
+
+
+def generate_last(
+    measurements: FootMeasurements | Mapping[str, Any],
+    *,
+    style: str,
+    heel_height_mm: float | None = None,
+    fit: str = "standard",
+    sex: str | None = None,
+    child: bool | None = None,
+) -> LastParameters:
+    """Return the parameters of a custom last for one measured foot.
+
+    Parameters
+    ----------
+    measurements : FootMeasurements or mapping
+        The foot. ``foot_length_mm`` and ``ball_girth_mm`` are required; ball width, heel
+        width, ball length, instep girth and instep height are used when measured and
+        otherwise taken from the calibrated standard foot of the same size and width type
+        (said in ``notes``). ``toe_shape`` adds toe allowance in shaped toes.
+    style : str
+        A style of ``models/styles.json`` (sport, casual, dress_round, dress_pointed, boot,
+        open_sandal, closed_sandal).
+    heel_height_mm : float, mm, optional
+        Heel height; ``None`` takes the style's default for the group. 0-120 mm.
+    fit : {'snug', 'standard', 'roomy'}, default='standard'
+        Fit preference: shifts the girth and width eases (``models/fit_preferences.json``).
+    sex : {'male', 'female'} or None, default=None
+        Heel allowance, default heel height and width calibration (``None``: the mean /
+        men's defaults, said in ``notes``).
+    child : bool or None, default=None
+        Children's last; ``None`` decides from the length (below 200 mm).
+
+    Returns
+    -------
+    LastParameters
+
+    Raises
+    ------
+    InvalidMeasurementError
+        Foot length or ball girth missing, or a measurement outside the human range; the
+        message names the field and the value.
+    ValueError
+        Unknown ``style``, ``fit`` or ``sex``, or a heel height outside 0-120 mm.
+    TypeError
+        ``measurements`` is neither FootMeasurements nor a mapping.
+
+    Notes
+    -----
+    Lengths: bottom length = foot length + toe allowance - heel allowance [1]_; positions
+    along the bottom = prior fraction of foot length [3]_ (MTH1 from the measured ball length
+    when available) minus the heel allowance. Children's lasts take the toe allowance as a
+    fraction of foot length (x1.08 convention and the children's factory chart of [1]_).
+    Toe spring falls as the heel rises (design choice in ``styles.json``). The last is
+    modelled as flat-bottomed along its length: heel heights above about 25 mm change the
+    bottom curve, which is not parameterised here.
+
+    References
+    ----------
+    .. [1] DOMAIN.md section 5 (bottom length, allowances, toe spring, heel classes).
+    .. [2] GB/T 3293-2017 (Chinese last parameter set).
+    .. [3] DOMAIN.md section 3 (landmark priors).
+
+    Examples
+    --------
+    >>> foot = {"side": "right", "foot_length_mm": 265.0, "ball_girth_mm": 250.0}
+    >>> sport = generate_last(foot, style="sport", sex="male")
+    >>> sport.bottom_length_mm, sport.size_label
+    (278.5, '265(三)')
+    >>> generate_last(foot, style="sport", fit="roomy").ball_girth_mm > sport.ball_girth_mm
+    True
+    """
+    m = _as_measurements(measurements)
+    check_choice(style, available_styles(), name="style")
+    check_choice(fit, FITS, name="fit")
+    check_choice(sex, _SEXES, name="sex")
+    fl = _value(m, "foot_length_mm")
+    if fl is None:
+        reason = dict(m.missing).get("foot_length_mm", "not measured")
+        raise InvalidMeasurementError(f"foot_length_mm is missing ({reason}): no last without it")
+    is_child = _is_child(fl, child)
+    _check_range(fl, is_child)
+    girth = _value(m, "ball_girth_mm")
+    if girth is None:
+        reason = dict(m.missing).get("ball_girth_mm", "not measured")
+        raise InvalidMeasurementError(
+            f"ball_girth_mm is missing ({reason}): the last's girth cannot be set without it"
+        )
+    measured = {name: _value(m, name) for name in (
+        "ball_girth_mm", "ball_width_mm", "heel_width_mm", "ball_length_mm",
+        "instep_girth_mm", "instep_height_mm")}
+    for name, value in measured.items():
+        _check_human(name, value, fl)
+    toe_shape = m.toe_shape
+    if toe_shape is not None:
+        check_choice(toe_shape, _TOE_SHAPES, name="toe_shape")
+
+    spec = style_spec(style)
+    glob = styles_global()
+    prefs = fit_preference(fit)
+    notes: list[str] = []
+    group = "child" if is_child else (sex or "unisex")
+    sex_key = sex or "unknown"
+    if sex is None and not is_child:
+        notes.append("sex not given: mean heel allowance and the unisex default heel height")
+
+    sizes = compute_sizes(fl, ball_girth_mm=girth, ball_width_mm=measured["ball_width_mm"],
+                          sex=sex, child=is_child)
+    notes.extend(n for n in sizes.notes if "outside the" in n)
+    std = standard_foot(fl, width_type=sizes.cn_width_type, sex=sex, child=is_child)
+    std["instep_girth_mm"] = girth + float(glob["standard_instep_minus_ball_girth_mm"]["value"])
+    line = glob["standard_instep_height_mm"]
+    std["instep_height_mm"] = float(line["intercept"]) + float(line["slope"]) * fl
+    foot: dict[str, float] = {}
+    for name, value in measured.items():
+        if value is None:
+            foot[name] = std[name]
+            reason = dict(m.missing).get(name, "not measured")
+            notes.append(
+                f"{name} {reason}: standard foot value {std[name]:.1f} mm used "
+                f"(size {sizes.cn_label})"
+            )
+        else:
+            foot[name] = value
+
+    # --- lengths
+    extra = float(spec["toe_shape_extra_mm"][toe_shape or "egyptian"])
+    if is_child:
+        toe_allowance = float(spec["child_toe_allowance_fraction"]) * fl + extra
+        heel_allowance = float(glob["heel_allowance_child_fraction"]["value"]) * fl
+        notes.append("children's last: toe and heel allowances in proportion to foot length")
+    else:
+        toe_allowance = float(spec["toe_allowance_mm"]) + extra
+        heel_allowance = float(spec["heel_allowance_mm"][sex_key])
+    if extra:
+        notes.append(f"{toe_shape} toes: +{extra:g} mm toe allowance in a {style} toe")
+    bottom_length = fl + toe_allowance - heel_allowance
+
+    # --- girths
+    ball_girth = girth + float(spec["ball_girth_ease_mm"]) + prefs["ball_girth_shift_mm"]
+    instep_girth = (foot["instep_girth_mm"] + float(spec["instep_girth_ease_mm"])
+                    + prefs["instep_girth_shift_mm"])
+    waist_girth = 0.5 * (ball_girth + instep_girth) + float(spec["waist_girth_offset_mm"])
+
+    # --- bottom widths
+    bottom_width = (foot["ball_width_mm"] + float(spec["bottom_width_ease_mm"])
+                    + prefs["bottom_width_shift_mm"])
+    share = float(glob["medial_share_of_bottom_width"]["value"])
+    medial, lateral = share * bottom_width, (1.0 - share) * bottom_width
+    heel_seat = (foot["heel_width_mm"] + float(spec["heel_seat_ease_mm"])
+                 + prefs["heel_seat_shift_mm"])
+
+    # --- positions along the bottom (from its heel end)
+    frac = glob["landmark_fraction_of_foot_length"]
+    pos = {k: float(v) * fl - heel_allowance for k, v in frac.items() if k != "source"}
+    if measured["ball_length_mm"] is not None:
+        pos["mth1"] = measured["ball_length_mm"] - heel_allowance
+        pos["mth5"] = pos["mth1"] - (float(frac["mth1"]) - float(frac["mth5"])) * fl
+
+    # --- profile
+    default_key = "child" if is_child else sex_key
+    default_heel = float(spec["default_heel_height_mm"][default_key])
+    if heel_height_mm is None:
+        heel = default_heel
+    else:
+        try:
+            heel = float(heel_height_mm)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"`heel_height_mm` must be a number; got {heel_height_mm!r}") from exc
+        lo, hi = glob["heel_height_range_mm"]["value"]
+        if not lo <= heel <= hi:
+            raise ValueError(f"`heel_height_mm` must be within {lo:g}-{hi:g} mm; got {heel:g}")
+    spring_rule = glob["toe_spring_per_mm_heel_height"]
+    toe_spring = max(
+        float(spec["toe_spring_mm"]) + float(spring_rule["value"]) * (heel - default_heel),
+        float(spring_rule["minimum_mm"]),
+    )
+    if heel != default_heel:
+        notes.append(
+            f"toe spring {toe_spring:.1f} mm for a {heel:g} mm heel (style default "
+            f"{float(spec['toe_spring_mm']):g} mm at {default_heel:g} mm)"
+        )
+    if heel > 25.0:
+        notes.append(
+            f"{heel:g} mm heel: bottom modelled flat along its length (the heel-height curve "
+            "of the bottom is not parameterised)"
+        )
+    thick = glob["toe_thickness_per_mm_foot_length"]
+    toe_thickness = float(spec["toe_thickness_mm"]) + float(thick["value"]) * (
+        fl - float(thick["reference_foot_length_mm"]))
+    back = glob["back_height_mm"]
+    back_height = float(back["intercept"]) + float(back["slope"]) * fl
+    top_cut = back_height + float(glob["top_cut_above_back_height_mm"]["value"])
+    instep_height = foot["instep_height_mm"] + float(spec["instep_height_ease_mm"])
+
+    names = ("一", "二", "三", "四", "五")
+    width_index = names.index(sizes.cn_width_type) + 1 if sizes.cn_width_type else None
+    return LastParameters(
+        style=style,
+        fit=fit,
+        side=str(m.side),
+        group=group,
+        sex=sex,
+        child=is_child,
+        foot_length_mm=fl,
+        bottom_length_mm=bottom_length,
+        toe_allowance_mm=toe_allowance,
+        heel_allowance_mm=heel_allowance,
+        ball_girth_mm=ball_girth,
+        instep_girth_mm=instep_girth,
+        waist_girth_mm=waist_girth,
+        bottom_width_ball_mm=bottom_width,
+        width_mth1_medial_mm=medial,
+        width_mth5_lateral_mm=lateral,
+        width_hallux_medial_mm=medial - float(spec["hallux_taper_mm"]),
+        width_toe5_lateral_mm=lateral - float(spec["toe5_taper_mm"]),
+        waist_width_mm=bottom_width - float(spec["waist_narrowing_mm"]),
+        heel_seat_width_mm=heel_seat,
+        heel_centre_position_mm=pos["heel_centre"],
+        waist_position_mm=pos["waist"],
+        instep_position_mm=pos["instep"],
+        mth5_position_mm=pos["mth5"],
+        mth1_position_mm=pos["mth1"],
+        toe5_bulge_position_mm=pos["toe5_bulge"],
+        toe5_tip_position_mm=pos["toe5_tip"],
+        hallux_bulge_position_mm=pos["hallux_bulge"],
+        toe_tip_position_mm=bottom_length,
+        toe_spring_mm=toe_spring,
+        heel_height_mm=heel,
+        heel_height_class=heel_height_class(heel),
+        toe_thickness_mm=toe_thickness,
+        instep_height_mm=instep_height,
+        back_height_mm=back_height,
+        top_cut_height_mm=top_cut,
+        toe_box_shape=str(spec.get("toe_box_shape", "round")),
+        sole_stiffness=str(spec.get("sole_stiffness", "medium")),
+        size_label=sizes.cn_label,
+        cn_size=sizes.cn,
+        cn_width_type=sizes.cn_width_type,
+        width_index=width_index,
+        eu_size=sizes.eu,
+        mondopoint=sizes.mondopoint,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,338 @@
+"""The stock last library (``models/lasts.csv``) and the nearest stock last to a custom last.
+
+Custom-last factories rarely carve a last from nothing: they take the nearest last of their
+graded library and modify it (build up the ball girth with leather, grind the heel seat...).
+:func:`nearest_stock_last` finds that last by k-nearest neighbours within the style and lists
+the modifications ("+4 mm ball girth", "-2 mm heel seat width").
+
+References
+----------
+.. [1] GB/T 3293-2017 via DOMAIN.md section 5: a last range is graded from a middle size with
+   additive steps; bottom widths may vary by +- half a type.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._data import model_path
+from .params import LAST_DIMENSIONS, LastParameters
+from .styles import available_styles
+
+__all__ = [
+    "STOCK_ID_COLUMNS",
+    "StockLastLibrary",
+    "StockLastMatch",
+    "load_stock_lasts",
+    "nearest_stock_last",
+]
+
+#: Identifying columns of ``lasts.csv`` (followed by :data:`LAST_DIMENSIONS`).
+STOCK_ID_COLUMNS: tuple[str, ...] = (
+    "id", "style", "group", "size_mm", "cn_width_type", "width_index", "eu_size",
+)
+_GROUPS = ("male", "female", "unisex", "child")
+_WIDTH_NAMES = ("一", "二", "三", "四", "五")
+
+
+@dataclass(frozen=True)
+class StockLastLibrary:
+    """A validated stock last library (rows of ``lasts.csv``).
+
+    Attributes
+    ----------
+    path : str
+        File it was read from.
+    rows : tuple of dict
+        One dict per last: the identifying columns and every dimension (floats, mm).
+    """
+
+    path: str
+    rows: tuple[dict[str, Any], ...]
+    _index: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def styles(self) -> tuple[str, ...]:
+        """Return the styles present, in file order."""
+        return tuple(dict.fromkeys(r["style"] for r in self.rows))
+
+    def select(self, style: str, group: str | None = None) -> list[dict[str, Any]]:
+        """Return the rows of ``style`` (and ``group`` when given)."""
+        return [r for r in self.rows
+                if r["style"] == style and (group is None or r["group"] == group)]
+
+
+@dataclass(frozen=True)
+class StockLastMatch:
+    """A stock last near a custom last, and what to change on it.
+
+    Attributes
+    ----------
+    stock_last : dict
+        The row of ``lasts.csv`` (``id``, ``style``, ``group``, ``size_mm``,
+        ``cn_width_type``, dimensions...).
+    distance : float
+        Weighted Euclidean distance in mm over the matching features
+        (``models/stock_matching.json``).
+    modifications : tuple of str
+        Changes the factory makes to the stock last, largest first, e.g.
+        ``"+4 mm ball girth"``.
+    deltas : dict of str to float
+        Custom minus stock for every dimension (mm).
+    """
+
+    stock_last: dict[str, Any]
+    distance: float
+    modifications: tuple[str, ...]
+    deltas: dict[str, float]
+
+    @property
+    def id(self) -> str:
+        """Identifier of the stock last."""
+        return str(self.stock_last["id"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict: ``id``, ``stock_last``, ``distance``, ``modifications``,
+        ``deltas``."""
+        return {
+            "id": self.id,
+            "stock_last": dict(self.stock_last),
+            "distance": float(self.distance),
+            "modifications": list(self.modifications),
+            "deltas": dict(self.deltas),
+        }
+
+
+def _fail(path: Path, line: int, column: str, problem: str) -> ValueError:
+    return ValueError(f"{path}: row {line}, column {column!r}: {problem}")
+
+
+def _parse_rows(path: Path) -> tuple[dict[str, Any], ...]:
+    styles = set(available_styles())
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        for col in (*STOCK_ID_COLUMNS, *LAST_DIMENSIONS):
+            if col not in header:
+                raise ValueError(f"{path}: column {col!r} missing from the header")
+        rows: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        for raw in reader:
+            line = reader.line_num
+            if None in raw or any(v is None for v in raw.values()):
+                raise ValueError(f"{path}: row {line}: wrong number of fields")
+            row: dict[str, Any] = {}
+            ident = raw["id"].strip()
+            if not ident:
+                raise _fail(path, line, "id", "empty")
+            if ident in seen:
+                raise _fail(path, line, "id", f"duplicate of row {seen[ident]} ({ident!r})")
+            seen[ident] = line
+            row["id"] = ident
+            if raw["style"] not in styles:
+                raise _fail(path, line, "style", f"unknown style {raw['style']!r}")
+            row["style"] = raw["style"]
+            if raw["group"] not in _GROUPS:
+                raise _fail(path, line, "group", f"must be one of {_GROUPS}; got "
+                                                 f"{raw['group']!r}")
+            row["group"] = raw["group"]
+            if raw["cn_width_type"] not in _WIDTH_NAMES:
+                raise _fail(path, line, "cn_width_type",
+                            f"must be one of {''.join(_WIDTH_NAMES)}; got "
+                            f"{raw['cn_width_type']!r}")
+            row["cn_width_type"] = raw["cn_width_type"]
+            for col in ("size_mm", "width_index", "eu_size", *LAST_DIMENSIONS):
+                text = raw[col]
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise _fail(path, line, col, f"not a number ({text!r})") from None
+                if not math.isfinite(value) or value < 0:
+                    raise _fail(path, line, col, f"must be a finite number >= 0; got {text!r}")
+                row[col] = value
+            row["size_mm"] = int(row["size_mm"])
+            row["width_index"] = int(row["width_index"])
+            if _WIDTH_NAMES[row["width_index"] - 1] != row["cn_width_type"]:
+                raise _fail(path, line, "width_index",
+                            f"{row['width_index']} does not match {row['cn_width_type']!r}")
+            if row["bottom_length_mm"] <= 0:
+                raise _fail(path, line, "bottom_length_mm", "must be > 0")
+            rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no stock lasts in the file")
+    return tuple(rows)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path_key: str, mtime: float) -> StockLastLibrary:
+    path = Path(path_key)
+    return StockLastLibrary(path=str(path), rows=_parse_rows(path))
+
+
+def load_stock_lasts(path: str | Path | None = None) -> StockLastLibrary:
+    """Read and validate a stock last library.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        CSV with the columns :data:`STOCK_ID_COLUMNS` + ``LAST_DIMENSIONS``; default
+        ``models/lasts.csv`` (made by ``models/make_lasts.py``).
+
+    Returns
+    -------
+    StockLastLibrary
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        A missing column, or a bad value: the message names the file, the row (line number)
+        and the column.
+
+    Examples
+    --------
+    >>> lib = load_stock_lasts()
+    >>> sorted(set(lib.styles())) == sorted(set(available_styles()))
+    True
+    """
+    p = model_path("lasts.csv") if path is None else Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: stock last library not found")
+    return _load_cached(str(p.resolve()), p.stat().st_mtime)
+
+
+@lru_cache(maxsize=4)
+def _matching_cached(path_key: str, mtime: float) -> dict[str, Any]:
+    path = Path(path_key)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("features", "modifications", "modification_threshold_mm"):
+        if key not in doc:
+            raise ValueError(f"{path}: key {key!r} missing")
+    for name in (*doc["features"], *doc["modifications"]):
+        if name not in LAST_DIMENSIONS:
+            raise ValueError(f"{path}: {name!r} is not a last dimension")
+    return doc
+
+
+def _matching() -> dict[str, Any]:
+    path = model_path("stock_matching.json")
+    return _matching_cached(str(path), path.stat().st_mtime)
+
+
+def _format_mm(delta: float) -> str:
+    text = f"{delta:+.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _params_dims(params: Any) -> tuple[str, dict[str, float]]:
+    if isinstance(params, LastParameters):
+        return params.style, params.dimensions()
+    if isinstance(params, Mapping):
+        missing = [d for d in ("style", *LAST_DIMENSIONS) if d not in params]
+        if missing:
+            raise ValueError(f"`params` lacks {', '.join(missing)}")
+        return str(params["style"]), {d: float(params[d]) for d in LAST_DIMENSIONS}
+    raise TypeError(f"`params` must be LastParameters; got {type(params).__name__}")
+
+
+def nearest_stock_last(
+    params: LastParameters,
+    *,
+    library: StockLastLibrary | None = None,
+    k: int = 1,
+    group: str | None = None,
+) -> list[StockLastMatch]:
+    """Return the ``k`` stock lasts of the same style nearest to a custom last.
+
+    Parameters
+    ----------
+    params : LastParameters
+        The custom last (:func:`footfit.last.generate_last`).
+    library : StockLastLibrary, optional
+        Default: :func:`load_stock_lasts` of ``models/lasts.csv``.
+    k : int, default=1
+        Number of matches (fewer when the style has fewer lasts).
+    group : {'male', 'female', 'unisex', 'child'}, optional
+        Only lasts of this group; default every group of the style.
+
+    Returns
+    -------
+    list of StockLastMatch
+        Nearest first, always a list (also for ``k=1``).
+
+    Raises
+    ------
+    ValueError
+        ``k`` < 1, or the library holds no last of the style (and group).
+
+    Notes
+    -----
+    k-nearest neighbours (scikit-learn ``NearestNeighbors``, exact) on the features of
+    ``models/stock_matching.json``, each multiplied by its weight, so the distance is a
+    weighted Euclidean distance in mm. The fitted index is cached on the library.
+
+    Examples
+    --------
+    >>> from footfit.last import generate_last
+    >>> foot = {"side": "right", "foot_length_mm": 263.0, "ball_girth_mm": 252.0}
+    >>> match = nearest_stock_last(generate_last(foot, style="sport", sex="male"))[0]
+    >>> match.stock_last["size_mm"], match.stock_last["style"]
+    (265, 'sport')
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"`k` must be an int >= 1; got {k!r}")
+    style, dims = _params_dims(params)
+    if group is not None and group not in _GROUPS:
+        raise ValueError(f"`group` must be one of {_GROUPS}; got {group!r}")
+    lib = load_stock_lasts() if library is None else library
+    if not isinstance(lib, StockLastLibrary):
+        raise TypeError(f"`library` must be a StockLastLibrary; got {type(lib).__name__}")
+    cfg = _matching()
+    feats = tuple(cfg["features"])
+    weights = np.array([float(cfg["features"][f]) for f in feats])
+    key = (style, group, feats, tuple(weights))
+    cached = lib._index.get(key)
+    if cached is None:
+        rows = lib.select(style, group)
+        if not rows:
+            where = f" and group {group!r}" if group else ""
+            raise ValueError(f"{lib.path}: no stock last of style {style!r}{where}")
+        from sklearn.neighbors import NearestNeighbors
+
+        x = np.array([[r[f] for f in feats] for r in rows], dtype=np.float64) * weights
+        nn = NearestNeighbors(algorithm="brute", metric="euclidean").fit(x)
+        cached = (rows, nn)
+        lib._index[key] = cached
+    rows, nn = cached
+    n = min(int(k), len(rows))
+    q = (np.array([dims[f] for f in feats], dtype=np.float64) * weights)[None, :]
+    dist, idx = nn.kneighbors(q, n_neighbors=n)
+    threshold = float(cfg["modification_threshold_mm"])
+    long_note = float(cfg.get("length_change_note_mm", math.inf))
+    out = []
+    for d, i in zip(dist[0], idx[0], strict=True):
+        row = rows[int(i)]
+        deltas = {name: dims[name] - float(row[name]) for name in LAST_DIMENSIONS}
+        mods = []
+        for name in sorted(cfg["modifications"], key=lambda nm: -abs(deltas[nm])):
+            delta = deltas[name]
+            if abs(delta) >= threshold:
+                text = f"{_format_mm(delta)} mm {cfg['modifications'][name]}"
+                if name == "bottom_length_mm" and abs(delta) > long_note:
+                    text += " (more than half a size step: re-grade or take the next size)"
+                mods.append(text)
+        out.append(StockLastMatch(stock_last=dict(row), distance=float(d),
+                                  modifications=tuple(mods), deltas=deltas))
+    return out

@@ -1,0 +1,346 @@
+"""Tests of footfit.last: last parameters, styles, the graded stock library, nearest stock last."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from footfit import FootMeasurements, InvalidMeasurementError
+from footfit._data import model_path
+from footfit.last import (
+    LAST_DIMENSIONS,
+    STYLE_NAMES,
+    LastParameters,
+    available_styles,
+    generate_last,
+    heel_height_class,
+    load_stock_lasts,
+    nearest_stock_last,
+)
+from footfit.sizes import standard_foot
+
+
+def _foot(fl=265.0, girth=250.0, **kw):
+    return FootMeasurements(side=kw.pop("side", "right"), foot_length_mm=fl,
+                            ball_girth_mm=girth, **kw)
+
+
+FULL = dict(ball_width_mm=100.0, heel_width_mm=68.0, ball_length_mm=193.0,
+            instep_girth_mm=252.0, instep_height_mm=66.0)
+
+
+def _json(name):
+    return json.loads(model_path(name).read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------------------- parameters
+@pytest.mark.parametrize("style", STYLE_NAMES)
+def test_longer_foot_gives_longer_last(style):
+    a = generate_last(_foot(250.0, 240.0, **FULL), style=style, sex="male")
+    b = generate_last(_foot(270.0, 240.0, **FULL), style=style, sex="male")
+    assert b.bottom_length_mm - a.bottom_length_mm == pytest.approx(20.0)
+    for name in ("toe_tip_position_mm", "hallux_bulge_position_mm", "waist_position_mm",
+                 "heel_centre_position_mm", "toe_thickness_mm"):
+        assert getattr(b, name) > getattr(a, name), name
+    # landmarks in anatomical order along the bottom
+    p = b
+    order = [p.heel_centre_position_mm, p.waist_position_mm, p.instep_position_mm,
+             p.mth5_position_mm, p.mth1_position_mm, p.hallux_bulge_position_mm,
+             p.toe_tip_position_mm]
+    assert np.all(np.diff(order) > 0)
+    assert p.toe_tip_position_mm == p.bottom_length_mm
+    assert p.bottom_width_ball_mm == pytest.approx(
+        p.width_mth1_medial_mm + p.width_mth5_lateral_mm)
+    assert p.waist_width_mm < p.bottom_width_ball_mm
+    assert p.bottom_length_mm == pytest.approx(
+        p.foot_length_mm + p.toe_allowance_mm - p.heel_allowance_mm)
+
+
+@pytest.mark.parametrize("style", STYLE_NAMES)
+def test_fit_preference_shifts_girth_by_documented_amounts(style):
+    prefs = _json("fit_preferences.json")["preferences"]
+    lasts = {fit: generate_last(_foot(**FULL), style=style, fit=fit)
+             for fit in ("snug", "standard", "roomy")}
+    assert lasts["snug"].ball_girth_mm < lasts["standard"].ball_girth_mm \
+        < lasts["roomy"].ball_girth_mm
+    for fit, p in lasts.items():
+        assert p.ball_girth_mm - lasts["standard"].ball_girth_mm == pytest.approx(
+            prefs[fit]["ball_girth_shift_mm"])
+        assert p.instep_girth_mm - lasts["standard"].instep_girth_mm == pytest.approx(
+            prefs[fit]["instep_girth_shift_mm"])
+        assert p.bottom_length_mm == lasts["standard"].bottom_length_mm
+
+
+def test_style_ordering_like_a_last_maker():
+    foot = _foot(**FULL)
+    last = {s: generate_last(foot, style=s, sex="male") for s in STYLE_NAMES}
+    assert last["dress_pointed"].toe_allowance_mm > last["dress_round"].toe_allowance_mm
+    assert last["dress_pointed"].bottom_length_mm > last["dress_round"].bottom_length_mm
+    assert last["open_sandal"].toe_allowance_mm < last["closed_sandal"].toe_allowance_mm \
+        < last["sport"].toe_allowance_mm
+    # girth: snug dress shoes below the foot, sport about equal, boots above (DOMAIN.md 5)
+    assert last["dress_round"].ball_girth_mm < 250.0 == last["sport"].ball_girth_mm \
+        < last["boot"].ball_girth_mm
+    # toe spring grows with sole stiffness: sneakers low, boots high
+    assert last["boot"].toe_spring_mm > last["dress_round"].toe_spring_mm \
+        > last["sport"].toe_spring_mm
+    # adult 265 mm foot -> 283.5 mm sport inner length (factory chart, DOMAIN.md 5)
+    assert last["sport"].foot_length_mm + last["sport"].toe_allowance_mm == 283.5
+
+
+def test_children_chart_and_heel_allowance_by_sex():
+    child = {s: generate_last(_foot(100.0, 115.0), style=s)
+             for s in ("open_sandal", "closed_sandal", "sport")}
+    inner = {s: p.foot_length_mm + p.toe_allowance_mm for s, p in child.items()}
+    assert inner == pytest.approx({"open_sandal": 107.0, "closed_sandal": 111.0, "sport": 112.0})
+    assert all(p.child and p.group == "child" for p in child.values())
+    assert child["sport"].size_label.startswith("100(")
+    assert generate_last(_foot(), style="casual", sex="male").heel_allowance_mm == 5.0
+    assert generate_last(_foot(), style="casual", sex="female").heel_allowance_mm == 4.5
+    p = generate_last(_foot(), style="casual")
+    assert p.group == "unisex" and any("sex not given" in n for n in p.notes)
+
+
+def test_toe_shape_and_heel_height():
+    pointed = {t: generate_last(_foot(toe_shape=t), style="dress_pointed")
+               for t in ("egyptian", "greek", "roman")}
+    assert pointed["egyptian"].toe_allowance_mm < pointed["greek"].toe_allowance_mm \
+        < pointed["roman"].toe_allowance_mm
+    assert generate_last(_foot(toe_shape="roman"), style="sport").toe_allowance_mm == \
+        generate_last(_foot(), style="sport").toe_allowance_mm
+    low = generate_last(_foot(), style="dress_pointed", sex="female", heel_height_mm=20)
+    high = generate_last(_foot(), style="dress_pointed", sex="female", heel_height_mm=80)
+    default = generate_last(_foot(), style="dress_pointed", sex="female")
+    assert default.heel_height_mm == 55.0 and default.heel_height_class == "high"
+    assert high.toe_spring_mm < default.toe_spring_mm < low.toe_spring_mm
+    assert high.toe_spring_mm >= 3.0 and high.heel_height_class == "very_high"
+    assert any("bottom modelled flat" in n for n in high.notes)
+    assert [heel_height_class(h) for h in (0, 14.9, 15, 29.9, 30, 50, 80, 120)] == [
+        "flat", "flat", "low", "low", "medium", "high", "very_high", "very_high"]
+
+
+def test_measured_values_used_and_fallbacks_said():
+    full = generate_last(_foot(**FULL), style="sport", sex="male")
+    assert not any("standard foot value" in n for n in full.notes)
+    wide_heel = generate_last(_foot(**{**FULL, "heel_width_mm": 74.0}), style="sport",
+                              sex="male")
+    assert wide_heel.heel_seat_width_mm - full.heel_seat_width_mm == pytest.approx(6.0)
+    later_ball = generate_last(_foot(**{**FULL, "ball_length_mm": 200.0}), style="sport")
+    assert later_ball.mth1_position_mm - generate_last(_foot(**FULL), style="sport") \
+        .mth1_position_mm == pytest.approx(7.0)
+    bare = generate_last({"side": "left", "foot_length_mm": 265.0, "ball_girth_mm": 250.0,
+                          "missing": {"heel_width_mm": "heel cut off"}}, style="sport",
+                         sex="male")
+    assert bare.side == "left"
+    assert any(n.startswith("heel_width_mm heel cut off: standard foot value")
+               for n in bare.notes)
+    assert all(getattr(bare, d) is not None for d in LAST_DIMENSIONS)
+    d = bare.to_dict()
+    json.dumps(d)
+    assert set(LAST_DIMENSIONS) <= set(d) and d["size_label"] == "265(三)"
+
+
+def test_bad_inputs_name_field_and_value():
+    with pytest.raises(InvalidMeasurementError, match="ball_girth_mm is missing"):
+        generate_last(_foot(girth=None), style="sport")
+    with pytest.raises(InvalidMeasurementError, match="foot_length_mm is missing"):
+        generate_last({"side": "right", "ball_girth_mm": 250.0}, style="sport")
+    with pytest.raises(InvalidMeasurementError, match="foot_length_mm .*got 400"):
+        generate_last(_foot(400.0), style="sport")
+    with pytest.raises(InvalidMeasurementError, match="foot_length_mm .*got 60"):
+        generate_last(_foot(60.0, 60.0), style="sport")
+    with pytest.raises(InvalidMeasurementError, match=r"ball_girth_mm must be within .*got 120"):
+        generate_last(_foot(girth=120.0), style="sport")
+    with pytest.raises(InvalidMeasurementError, match=r"heel_width_mm must be within .*got 200"):
+        generate_last(_foot(heel_width_mm=200.0), style="sport")
+    with pytest.raises(InvalidMeasurementError, match="ball_girth_mm must be a number"):
+        generate_last(_foot(girth="wide"), style="sport")
+    with pytest.raises(ValueError, match="`style` must be one of .*got 'sneaker'"):
+        generate_last(_foot(), style="sneaker")
+    with pytest.raises(ValueError, match="`fit` must be one of .*got 'tight'"):
+        generate_last(_foot(), style="sport", fit="tight")
+    with pytest.raises(ValueError, match="`heel_height_mm` must be within 0-120 mm; got 150"):
+        generate_last(_foot(), style="sport", heel_height_mm=150)
+    with pytest.raises(ValueError, match="`toe_shape` must be one of"):
+        generate_last(_foot(toe_shape="square"), style="sport")
+    with pytest.raises(TypeError, match="`measurements` must be"):
+        generate_last([265.0, 250.0], style="sport")
+
+
+def test_styles_table_complete_with_sources(tmp_path, monkeypatch):
+    assert set(STYLE_NAMES) <= set(available_styles())
+    doc = _json("styles.json")
+    for name, spec in doc["styles"].items():
+        for key, value in spec.items():
+            if isinstance(value, (int, float, dict)) and key != "sources":
+                assert spec["sources"].get(key), f"{name}.{key} has no source"
+    # a table with a figure lacking its source is refused, naming it
+    shutil.copytree(model_path("styles.json").parent, tmp_path / "models")
+    del doc["styles"]["boot"]["sources"]["toe_spring_mm"]
+    (tmp_path / "models" / "styles.json").write_text(json.dumps(doc), encoding="utf-8")
+    monkeypatch.setenv("FOOTFIT_MODELS", str(tmp_path / "models"))
+    with pytest.raises(ValueError, match=r"styles\.boot\.sources\.toe_spring_mm: no source"):
+        generate_last(_foot(), style="boot")
+
+
+# ----------------------------------------------------------------------------- stock library
+def _csv_rows():
+    with model_path("lasts.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_library_is_graded_additively_as_the_table_says():
+    grading = _json("last_grading.json")
+    step = grading["step_mm"]
+    rows = _csv_rows()
+    series = defaultdict(list)
+    for r in rows:
+        series[(r["style"], r["group"], r["cn_width_type"])].append(r)
+    assert {k[0] for k in series} == set(STYLE_NAMES)
+    n_checked = 0
+    for (style, group, _wtype), items in series.items():
+        items.sort(key=lambda r: int(r["size_mm"]))
+        inc = grading["styles"][style][group]["per_size_step"]
+        sizes = np.array([int(r["size_mm"]) for r in items])
+        assert set(np.diff(sizes)) == {step}
+        for dim in LAST_DIMENSIONS:
+            vals = np.array([float(r[dim]) for r in items])
+            np.testing.assert_allclose(np.diff(vals), inc[dim], atol=0.0101, err_msg=dim)
+            n_checked += len(vals) - 1
+        if group == "child":  # allowances in proportion to the foot: still constant steps
+            assert inc["bottom_length_mm"] > step
+        else:  # adults: length graded 5 mm per half size
+            assert inc["bottom_length_mm"] == step
+        # additive, not proportional: larger lasts are relatively narrower
+        ratio = (np.array([float(r["bottom_width_ball_mm"]) for r in items])
+                 / np.array([float(r["bottom_length_mm"]) for r in items]))
+        assert np.all(np.diff(ratio) < 0)
+    assert n_checked > 10000
+    # width types: the table's per-type increment, 7 mm of ball girth (GB/T 43293-2022)
+    for style in STYLE_NAMES:
+        for group, spec in grading["groups"].items():
+            inc = grading["styles"][style][group]["per_width_type"]
+            assert inc["ball_girth_mm"] == 7.0 and inc["bottom_length_mm"] == 0.0
+            mid = str(grading["groups"][group]["middle_size_mm"])
+            by_type = {r["cn_width_type"]: r for r in rows if r["style"] == style
+                       and r["group"] == group and r["size_mm"] == mid}
+            types = spec["width_types"]
+            for a, b in zip(types, types[1:], strict=False):
+                for dim in LAST_DIMENSIONS:
+                    assert float(by_type[b][dim]) - float(by_type[a][dim]) == pytest.approx(
+                        inc[dim], abs=0.0101)
+
+
+def test_stock_lasts_are_the_generator_on_the_standard_foot():
+    lib = load_stock_lasts()
+    rng = np.random.default_rng(1)
+    groups = _json("last_grading.json")["groups"]
+    for i in rng.choice(len(lib), size=40, replace=False):
+        row = lib.rows[int(i)]
+        g = groups[row["group"]]
+        foot = standard_foot(row["size_mm"], width_type=row["cn_width_type"], sex=g["sex"],
+                             child=g["child"])
+        p = generate_last({"side": "right", **foot}, style=row["style"], sex=g["sex"],
+                          child=g["child"])
+        for dim in LAST_DIMENSIONS:
+            assert p.dimensions()[dim] == pytest.approx(row[dim], abs=0.1), (row["id"], dim)
+        match = nearest_stock_last(p, library=lib)[0]
+        assert match.id == row["id"] and match.distance < 0.2
+        assert match.modifications == ()
+
+
+def test_nearest_stock_last_matches_brute_force(rng):
+    lib = load_stock_lasts()
+    cfg = _json("stock_matching.json")
+    feats = list(cfg["features"])
+    w = np.array([cfg["features"][f] for f in feats])
+    for _ in range(25):
+        style = str(rng.choice(STYLE_NAMES))
+        fl = float(rng.uniform(200, 320))
+        girth = standard_foot(fl, sex="male")["ball_girth_mm"] + float(rng.normal(0, 9))
+        p = generate_last(_foot(fl, girth, heel_width_mm=float(rng.uniform(55, 75))),
+                          style=style, sex=str(rng.choice(["male", "female"])),
+                          fit=str(rng.choice(["snug", "standard", "roomy"])))
+        k = int(rng.integers(1, 6))
+        got = nearest_stock_last(p, library=lib, k=k)
+        assert isinstance(got, list) and len(got) == k
+        rows = lib.select(style)
+        x = np.array([[r[f] for f in feats] for r in rows]) * w
+        q = np.array([p.dimensions()[f] for f in feats]) * w
+        brute = np.sort(np.sqrt(((x - q) ** 2).sum(axis=1)))
+        np.testing.assert_allclose([m.distance for m in got], brute[:k], rtol=0, atol=1e-9)
+        # the nearest is never farther than any other last of the style
+        assert got[0].distance <= brute.min() + 1e-9
+        assert all(m.stock_last["style"] == style for m in got)
+        for m in got:
+            for dim in LAST_DIMENSIONS:
+                assert m.deltas[dim] == pytest.approx(p.dimensions()[dim] - m.stock_last[dim])
+
+
+def test_modifications_text_and_group_filter():
+    p = generate_last(_foot(263.0, 256.0, heel_width_mm=66.0, ball_width_mm=99.0),
+                      style="sport", sex="male")
+    m = nearest_stock_last(p, group="male")[0]
+    assert m.stock_last["group"] == "male" and m.stock_last["size_mm"] in (260, 265)
+    assert m.modifications
+    for text in m.modifications:
+        sign, rest = text[0], text[1:]
+        assert sign in "+-" and " mm " in rest
+    d = m.to_dict()
+    json.dumps(d)
+    assert d["id"] == m.id and d["modifications"] == list(m.modifications)
+    # largest change first
+    sizes = [abs(float(t.split(" mm ")[0])) for t in m.modifications]
+    assert sizes == sorted(sizes, reverse=True)
+    with pytest.raises(ValueError, match="`k` must be an int >= 1; got 0"):
+        nearest_stock_last(p, k=0)
+    with pytest.raises(ValueError, match="`group` must be one of"):
+        nearest_stock_last(p, group="men")
+    with pytest.raises(TypeError, match="`params` must be LastParameters"):
+        nearest_stock_last(3.0)
+    assert isinstance(p, LastParameters)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda rows: rows[2].__setitem__("ball_girth_mm", "wide"),
+     r"row 4, column 'ball_girth_mm': not a number \('wide'\)"),
+    (lambda rows: rows[0].__setitem__("style", "sneaker"),
+     r"row 2, column 'style': unknown style 'sneaker'"),
+    (lambda rows: rows[1].__setitem__("id", rows[0]["id"]),
+     r"row 3, column 'id': duplicate of row 2"),
+    (lambda rows: rows[3].__setitem__("heel_height_mm", "-5"),
+     r"row 5, column 'heel_height_mm': must be a finite number >= 0"),
+    (lambda rows: rows[0].__setitem__("cn_width_type", "六"),
+     r"row 2, column 'cn_width_type'"),
+])
+def test_load_stock_lasts_names_file_row_and_column(tmp_path, edit, message):
+    rows = _csv_rows()[:6]
+    edit(rows)
+    path = tmp_path / "bad_lasts.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ValueError, match=rf"bad_lasts\.csv: {message}"):
+        load_stock_lasts(path)
+
+
+def test_load_stock_lasts_missing_column_and_file(tmp_path):
+    rows = _csv_rows()[:3]
+    path = tmp_path / "short.csv"
+    cols = [c for c in rows[0] if c != "instep_girth_mm"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ValueError, match=r"short\.csv: column 'instep_girth_mm' missing"):
+        load_stock_lasts(path)
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        load_stock_lasts(tmp_path / "nope.csv")
+    lib = load_stock_lasts()
+    assert len(lib) == len(_csv_rows()) and set(lib.styles()) == set(STYLE_NAMES)
