@@ -17,7 +17,15 @@ from .exceptions import (
     InvalidScanError,
     NotFittedError,
 )
+from .last import (
+    LastParameters,
+    StockLastMatch,
+    generate_last,
+    load_stock_lasts,
+    nearest_stock_last,
+)
 from .measure.results import FootMeasurements
+from .sizes import ShoeSizes, compute_sizes, foot_length_from_size, sizes_for_feet
 
 __version__ = "0.1.0"
 
@@ -30,8 +38,17 @@ __all__ = [
     "InvalidMeasurementError",
     "InvalidScanError",
     "Isolation",
+    "LastParameters",
     "NotFittedError",
+    "ShoeSizes",
+    "StockLastMatch",
     "align_foot",
+    "compute_sizes",
+    "foot_length_from_size",
+    "generate_last",
     "isolate_feet",
+    "load_stock_lasts",
+    "nearest_stock_last",
+    "sizes_for_feet",
     "__version__",
 ]
