@@ -219,6 +219,110 @@ def _run_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- size
+def _add_size(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "size", help="shoe sizes in every system from a foot length, or convert a size",
+        description="Print EU/UK/US/JP/Mondopoint/Chinese sizes and width classes for a "
+        "foot length (mm), or for the foot a given size is meant for (--from).",
+    )
+    p.add_argument("foot_length_mm", nargs="?", type=float, metavar="FOOT_LENGTH_MM",
+                   help="foot length in mm")
+    p.add_argument("--from", dest="from_size", nargs=2, metavar=("SYSTEM", "SIZE"),
+                   help="start from a size instead: e.g. --from eu 42 (eu, uk, us_men, "
+                   "us_women, mondopoint, jp_cm, cn)")
+    p.add_argument("--ball-girth", type=float, metavar="MM", help="ball girth (width classes)")
+    p.add_argument("--ball-width", type=float, metavar="MM", help="ball width (Mondopoint)")
+    p.add_argument("--sex", default=None, choices=["male", "female"],
+                   help="width calibration (default: both sexes pooled)")
+    p.add_argument("--profile", default="iso",
+                   help="size convention: iso, iso_us_standard or cn_retail (default: iso)")
+    p.add_argument("--child", action="store_true", help="use the children's scales")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_run_size)
+
+
+def _run_size(args: argparse.Namespace) -> int:
+    import json
+
+    from .sizes import compute_sizes, foot_length_from_size
+
+    if (args.foot_length_mm is None) == (args.from_size is None):
+        raise ValueError("give either FOOT_LENGTH_MM or --from SYSTEM SIZE")
+    fl = args.foot_length_mm
+    if args.from_size is not None:
+        system, size = args.from_size
+        fl = foot_length_from_size(size, system=system, profile=args.profile,
+                                   child=args.child)
+    s = compute_sizes(fl, ball_girth_mm=args.ball_girth, ball_width_mm=args.ball_width,
+                      profile=args.profile, sex=args.sex, child=True if args.child else None)
+    if args.json:
+        print(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    widths = f", US width {s.us_width}, UK fitting {s.uk_width}" if s.us_width else ""
+    print(f"foot length {s.foot_length_mm:.1f} mm ({'children' if s.child else 'adult'}, "
+          f"profile {s.profile})")
+    print(f"  Mondopoint {s.mondopoint}  EU {s.eu:g}  UK {s.uk:g}  US men {s.us_men:g}  "
+          f"US women {s.us_women:g}  JP {s.jp_cm:g} cm  CN {s.cn_label}{widths}")
+    for note in s.notes:
+        print(f"  note: {note}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- last-params
+def _add_last_params(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "last-params", help="custom last parameters and nearest stock last from tape values",
+        description="Design a last from measured values (mm) without a scan, and find the "
+        "nearest last of the stock library with the modifications it needs.",
+    )
+    p.add_argument("foot_length_mm", type=float, metavar="FOOT_LENGTH_MM")
+    p.add_argument("--ball-girth", type=float, metavar="MM", required=True)
+    for name in ("ball-width", "heel-width", "ball-length", "instep-girth", "instep-height"):
+        p.add_argument(f"--{name}", type=float, metavar="MM", default=None,
+                       help="optional (default: the standard foot of the size)")
+    p.add_argument("--toe-shape", choices=["egyptian", "greek", "roman"], default=None)
+    p.add_argument("--side", choices=["left", "right"], default="right")
+    p.add_argument("--style", default="sport",
+                   help="shoe style: sport, casual, dress_round, dress_pointed, boot, "
+                   "open_sandal, closed_sandal (default: sport)")
+    p.add_argument("--fit", default="standard", choices=["snug", "standard", "roomy"])
+    p.add_argument("--sex", default=None, choices=["male", "female"])
+    p.add_argument("--heel-height", dest="heel_height_mm", type=float, default=None,
+                   metavar="MM", help="heel height (default: the style's)")
+    p.add_argument("-k", type=int, default=1, help="number of stock lasts to list (default 1)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_run_last_params)
+
+
+def _run_last_params(args: argparse.Namespace) -> int:
+    import json
+
+    from .last import generate_last, nearest_stock_last
+
+    foot = {"side": args.side, "foot_length_mm": args.foot_length_mm,
+            "ball_girth_mm": args.ball_girth, "ball_width_mm": args.ball_width,
+            "heel_width_mm": args.heel_width, "ball_length_mm": args.ball_length,
+            "instep_girth_mm": args.instep_girth, "instep_height_mm": args.instep_height,
+            "toe_shape": args.toe_shape}
+    last = generate_last(foot, style=args.style, fit=args.fit, sex=args.sex,
+                         heel_height_mm=args.heel_height_mm)
+    matches = nearest_stock_last(last, k=args.k)
+    if args.json:
+        out = {"last": last.to_dict(), "stock_lasts": [m.to_dict() for m in matches]}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"custom last: {last.style}, {last.fit}, {last.side} foot, size {last.size_label}")
+    for name, value in last.dimensions().items():
+        print(f"  {name:<26} {value:8.1f}")
+    for note in last.notes:
+        print(f"  note: {note}")
+    for m in matches:
+        mods = ", ".join(m.modifications) or "none"
+        print(f"nearest stock last {m.id} (distance {m.distance:.1f} mm): {mods}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``footfit`` command."""
@@ -241,7 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench]
+_COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_size,
+             _add_last_params]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

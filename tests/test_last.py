@@ -344,3 +344,17 @@ def test_load_stock_lasts_missing_column_and_file(tmp_path):
         load_stock_lasts(tmp_path / "nope.csv")
     lib = load_stock_lasts()
     assert len(lib) == len(_csv_rows()) and set(lib.styles()) == set(STYLE_NAMES)
+
+
+def test_cli_last_params_command(capsys):
+    from footfit.cli import main
+
+    assert main(["last-params", "265", "--ball-girth", "250", "--style", "boot",
+                 "--sex", "male", "-k", "2", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["last"]["style"] == "boot" and len(d["stock_lasts"]) == 2
+    assert d["stock_lasts"][0]["distance"] <= d["stock_lasts"][1]["distance"]
+    assert main(["last-params", "265", "--ball-girth", "250", "--style", "sneaker"]) == 2
+    assert "`style` must be one of" in capsys.readouterr().err
+    assert main(["last-params", "265", "--ball-girth", "90"]) == 2
+    assert "ball_girth_mm must be within" in capsys.readouterr().err

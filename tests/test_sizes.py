@@ -247,3 +247,19 @@ def test_calibration_reproduces_from_ansur(realscans):
         assert line["slope"] == pytest.approx(slope, abs=1e-4)
         assert line["intercept"] == pytest.approx(intercept, abs=0.01)
         assert cal["groups"][sex]["n"] == len(rows)
+
+
+def test_cli_size_command(capsys):
+    from footfit.cli import main
+
+    assert main(["size", "230"]) == 0
+    out = capsys.readouterr().out
+    assert "EU 36.5" in out and "UK 4 " in out and "US women 6 " in out
+    assert main(["size", "--from", "uk", "5.5", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["uk"] == 5.5 and d["eu"] == 38.0
+    assert main(["size", "265", "--ball-girth", "300", "--sex", "male"]) == 0
+    assert "265(五)" in capsys.readouterr().out
+    assert main(["size", "400"]) == 2
+    assert "foot_length_mm" in capsys.readouterr().err
+    assert main(["size"]) == 2
