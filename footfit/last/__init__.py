@@ -5,6 +5,7 @@ preference; ``nearest_stock_last`` finds the closest last of the graded library
 (``models/lasts.csv``) and lists the modifications the factory makes to it.
 """
 
+from .mesh import build_last_mesh, last_bottom_profile, section_girth
 from .params import LAST_DIMENSIONS, LastParameters, generate_last, heel_height_class
 from .stock import (
     StockLastLibrary,
@@ -22,8 +23,11 @@ __all__ = [
     "StockLastLibrary",
     "StockLastMatch",
     "available_styles",
+    "build_last_mesh",
     "generate_last",
     "heel_height_class",
+    "last_bottom_profile",
     "load_stock_lasts",
     "nearest_stock_last",
+    "section_girth",
 ]
