@@ -267,9 +267,11 @@ def test_nearest_stock_last_matches_brute_force(rng):
                           style=style, sex=str(rng.choice(["male", "female"])),
                           fit=str(rng.choice(["snug", "standard", "roomy"])))
         k = int(rng.integers(1, 6))
-        got = nearest_stock_last(p, library=lib, k=k)
+        group = str(rng.choice(["auto", "any"]))
+        got = nearest_stock_last(p, library=lib, k=k, group=group)
         assert isinstance(got, list) and len(got) == k
-        rows = lib.select(style)
+        rows = lib.select(style, p.group if group == "auto" else None)
+        assert all(m.stock_last["group"] == p.group for m in got) or group == "any"
         x = np.array([[r[f] for f in feats] for r in rows]) * w
         q = np.array([p.dimensions()[f] for f in feats]) * w
         brute = np.sort(np.sqrt(((x - q) ** 2).sum(axis=1)))
@@ -285,8 +287,14 @@ def test_nearest_stock_last_matches_brute_force(rng):
 def test_modifications_text_and_group_filter():
     p = generate_last(_foot(263.0, 256.0, heel_width_mm=66.0, ball_width_mm=99.0),
                       style="sport", sex="male")
-    m = nearest_stock_last(p, group="male")[0]
+    m = nearest_stock_last(p)[0]
     assert m.stock_last["group"] == "male" and m.stock_last["size_mm"] in (260, 265)
+    assert nearest_stock_last(p, group="female")[0].stock_last["group"] == "female"
+    unisex = generate_last(_foot(263.0, 256.0), style="sport")
+    assert {x.stock_last["group"] for x in nearest_stock_last(unisex, k=30)} <= {
+        "male", "female"}
+    child = generate_last(_foot(150.0, 150.0), style="sport")
+    assert nearest_stock_last(child)[0].stock_last["group"] == "child"
     assert m.modifications
     for text in m.modifications:
         sign, rest = text[0], text[1:]

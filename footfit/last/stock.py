@@ -67,10 +67,13 @@ class StockLastLibrary:
         """Return the styles present, in file order."""
         return tuple(dict.fromkeys(r["style"] for r in self.rows))
 
-    def select(self, style: str, group: str | None = None) -> list[dict[str, Any]]:
-        """Return the rows of ``style`` (and ``group`` when given)."""
+    def select(
+        self, style: str, group: str | tuple[str, ...] | None = None
+    ) -> list[dict[str, Any]]:
+        """Return the rows of ``style`` (and of ``group``, one name or several, when given)."""
+        groups = (group,) if isinstance(group, str) else group
         return [r for r in self.rows
-                if r["style"] == style and (group is None or r["group"] == group)]
+                if r["style"] == style and (groups is None or r["group"] in groups)]
 
 
 @dataclass(frozen=True)
@@ -247,12 +250,23 @@ def _params_dims(params: Any) -> tuple[str, dict[str, float]]:
     raise TypeError(f"`params` must be LastParameters; got {type(params).__name__}")
 
 
+def _search_groups(params: Any, group: str) -> tuple[str, ...] | None:
+    if group == "any":
+        return None
+    if group != "auto":
+        return (group,)
+    own = params.group if isinstance(params, LastParameters) else params.get("group")
+    if own in (None, "unisex"):
+        return ("male", "female", "unisex")
+    return (str(own),)
+
+
 def nearest_stock_last(
     params: LastParameters,
     *,
     library: StockLastLibrary | None = None,
     k: int = 1,
-    group: str | None = None,
+    group: str = "auto",
 ) -> list[StockLastMatch]:
     """Return the ``k`` stock lasts of the same style nearest to a custom last.
 
@@ -264,8 +278,10 @@ def nearest_stock_last(
         Default: :func:`load_stock_lasts` of ``models/lasts.csv``.
     k : int, default=1
         Number of matches (fewer when the style has fewer lasts).
-    group : {'male', 'female', 'unisex', 'child'}, optional
-        Only lasts of this group; default every group of the style.
+    group : {'auto', 'any', 'male', 'female', 'unisex', 'child'}, default='auto'
+        Which lasts of the style to search. ``'auto'``: the custom last's own group (men's
+        lasts for a man, women's for a woman, children's for a child; men's and women's for
+        an adult of unknown sex), as a shop would; ``'any'``: every last of the style.
 
     Returns
     -------
@@ -294,20 +310,21 @@ def nearest_stock_last(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"`k` must be an int >= 1; got {k!r}")
     style, dims = _params_dims(params)
-    if group is not None and group not in _GROUPS:
-        raise ValueError(f"`group` must be one of {_GROUPS}; got {group!r}")
+    if group not in ("auto", "any", *_GROUPS):
+        raise ValueError(f"`group` must be one of {('auto', 'any', *_GROUPS)}; got {group!r}")
+    groups = _search_groups(params, group)
     lib = load_stock_lasts() if library is None else library
     if not isinstance(lib, StockLastLibrary):
         raise TypeError(f"`library` must be a StockLastLibrary; got {type(lib).__name__}")
     cfg = _matching()
     feats = tuple(cfg["features"])
     weights = np.array([float(cfg["features"][f]) for f in feats])
-    key = (style, group, feats, tuple(weights))
+    key = (style, groups, feats, tuple(weights))
     cached = lib._index.get(key)
     if cached is None:
-        rows = lib.select(style, group)
+        rows = lib.select(style, groups)
         if not rows:
-            where = f" and group {group!r}" if group else ""
+            where = f" in groups {', '.join(groups)}" if groups else ""
             raise ValueError(f"{lib.path}: no stock last of style {style!r}{where}")
         from sklearn.neighbors import NearestNeighbors
 
