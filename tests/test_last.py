@@ -366,3 +366,32 @@ def test_cli_last_params_command(capsys):
     assert "`style` must be one of" in capsys.readouterr().err
     assert main(["last-params", "265", "--ball-girth", "90"]) == 2
     assert "ball_girth_mm must be within" in capsys.readouterr().err
+
+
+@pytest.mark.realscans
+def test_every_ansur_foot_gets_sizes_and_a_last(realscans):
+    """No real adult foot of ANSUR II is refused as outside the human range."""
+    from footfit.sizes import compute_sizes
+
+    for sex in ("male", "female"):
+        path = realscans / "ansur2" / f"ANSUR_II_{sex.upper()}_Public.csv"
+        if not path.is_file():
+            pytest.skip(f"{path} absent")
+        with path.open(encoding="latin-1", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        types = []
+        for i, r in enumerate(rows):
+            foot = {"side": "right", "foot_length_mm": float(r["footlength"]),
+                    "ball_girth_mm": float(r["balloffootcircumference"]),
+                    "ball_width_mm": float(r["footbreadthhorizontal"]),
+                    "heel_width_mm": float(r["heelbreadth"]),
+                    "ball_length_mm": float(r["balloffootlength"])}
+            s = compute_sizes(foot["foot_length_mm"], ball_girth_mm=foot["ball_girth_mm"],
+                              sex=sex)
+            types.append(s.cn_width_type)
+            if i % 10 == 0:
+                p = generate_last(foot, style="casual", sex=sex)
+                assert p.bottom_length_mm > foot["foot_length_mm"]
+        # the middle three types hold most people; every type is used
+        share = {t: types.count(t) / len(types) for t in "一二三四五"}
+        assert share["二"] + share["三"] + share["四"] > 0.6 and min(share.values()) > 0.02
