@@ -12,6 +12,7 @@ back to about y = 0 above it).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -36,6 +37,31 @@ def _shape_cached(path: str, mtime: float) -> dict[str, Any]:
 def _shape() -> dict[str, Any]:
     path = model_path(_SHAPE_FILE)
     return _shape_cached(str(path), path.stat().st_mtime)
+
+
+class _ParamView:
+    """Read a LastParameters or a stock-last row (mapping) by field name."""
+
+    def __init__(self, params: Any) -> None:
+        self._p = params
+
+    def __getattr__(self, name: str) -> Any:
+        p = self._p
+        if isinstance(p, Mapping):
+            if name in p:
+                return p[name]
+        elif hasattr(p, name):
+            return getattr(p, name)
+        if name == "foot_length_mm":
+            return (float(_field(self, "bottom_length_mm")) - _field(self, "toe_allowance_mm")
+                    + _field(self, "heel_allowance_mm"))
+        if name == "toe_box_shape":
+            from .styles import style_spec
+
+            return str(style_spec(str(self.style)).get("toe_box_shape", "round"))
+        if name == "side":
+            return "right"
+        raise AttributeError(name)
 
 
 def _field(params: Any, name: str) -> float:
@@ -74,7 +100,7 @@ class _Bottom:
 
 
 def _bump_drop(theta_max: float, t: FloatArray, ds: float) -> float:
-    return float(np.sum(np.sin(theta_max * np.sin(np.pi * t) ** 2)) * ds)
+    return float(np.sum(np.sin(theta_max * np.sin(np.pi * t))) * ds)
 
 
 def last_bottom_profile(
@@ -84,8 +110,10 @@ def last_bottom_profile(
 
     The bottom runs from its heel end (``s = 0``, at ``y = heel_allowance_mm``) to the toe tip
     (``s = bottom_length_mm``). Its tangent angle is 0 on the heel seat (a flat seat at
-    ``z = heel_height_mm``), dips smoothly (a ``sin^2`` bump of the angle) from the heel centre
-    to the MTH5 tread down to z = 0, stays flat to MTH1, then turns up linearly so that the toe
+    ``z = heel_height_mm``), dips smoothly (a half-sine bump of the
+    angle, at most 80 degrees) from the heel centre
+    to the MTH5 tread down to z = 0 (starting earlier, down to 5 % of the bottom, when a high heel
+    needs a longer shank), stays flat to MTH1, then turns up linearly so that the toe
     tip stands ``toe_spring_mm`` high. Lengths along the bottom are arc lengths, so the
     projected length shortens as the heel and the toe spring rise.
 
@@ -100,6 +128,7 @@ def last_bottom_profile(
     -------
     s, y, z : (n,) ndarray of float64, mm
     """
+    params = params if isinstance(params, _ParamView) else _ParamView(params)
     bl = _positive(params, "bottom_length_mm")
     ha = _positive(params, "heel_allowance_mm", allow_zero=True)
     heel = _positive(params, "heel_height_mm", allow_zero=True)
@@ -121,7 +150,7 @@ def last_bottom_profile(
         while True:
             t = np.clip((s - start) / (s_m5 - start), 0.0, 1.0)
             inside = (s > start) & (s < s_m5)
-            cap = _bump_drop(np.deg2rad(75.0), t[inside], ds)
+            cap = _bump_drop(np.deg2rad(80.0), t[inside], ds)
             if cap >= heel or start <= 0.05 * bl:
                 break
             start = max(0.05 * bl, start - 0.05 * bl)
@@ -130,14 +159,14 @@ def last_bottom_profile(
                 f"last parameter heel_height_mm {heel:g} is too high for a "
                 f"{bl:g} mm bottom (the shank cannot drop it)"
             )
-        lo, hi = 0.0, np.deg2rad(75.0)
+        lo, hi = 0.0, np.deg2rad(80.0)
         for _ in range(50):
             mid = 0.5 * (lo + hi)
             if _bump_drop(mid, t[inside], ds) < heel:
                 lo = mid
             else:
                 hi = mid
-        theta[inside] = 0.5 * (lo + hi) * np.sin(np.pi * t[inside]) ** 2
+        theta[inside] = 0.5 * (lo + hi) * np.sin(np.pi * t[inside])
     if spring > 0:
         front = s > s_m1
         u = (s[front] - s_m1) / (bl - s_m1)
@@ -347,6 +376,9 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
     q = np.where(y < y_hc, se["value"][0], q)
     am = np.maximum(am, bm + 0.05)
     al = np.maximum(al, bl + 0.05)
+    # keep a sliver of bottom where it vanishes (heel curve, tip) so no triangle is degenerate
+    bm = np.maximum(bm, 0.04 * am)
+    bl = np.maximum(bl, 0.04 * al)
     return {"y": y, "bm": bm, "bl": bl, "am": am, "al": al, "z_lo": z_lo, "z_hi": z_hi,
             "hw": hw, "q": q}
 
@@ -498,8 +530,10 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
 
     Parameters
     ----------
-    params : LastParameters
-        The last (from :func:`footfit.last.generate_last` or a stock row).
+    params : LastParameters or mapping
+        The last: :func:`footfit.last.generate_last`, or a row of the stock library
+        (``foot_length_mm`` is then bottom length - toe allowance + heel allowance, the toe
+        shape that of the style, the side right).
     side : {'right', 'left'} or None, default=None
         Which last to build; ``None`` takes ``params.side``. A left last is the right one
         mirrored in x (the canonical frame of a left foot is mirrored the same way).
@@ -561,7 +595,8 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
     except ImportError as e:  # pragma: no cover
         raise ImportError("build_last_mesh requires trimesh") from e
 
-    side = str(getattr(params, "side", "right")) if side is None else side
+    params = _ParamView(params)
+    side = str(params.side) if side is None else side
     if side not in ("right", "left"):
         raise ValueError(f"`side` must be 'right' or 'left'; got {side!r}")
     d = _design(params)
