@@ -21,6 +21,7 @@ from footfit.last import (
     heel_height_class,
     load_stock_lasts,
     nearest_stock_last,
+    stock_last_parameters,
 )
 from footfit.sizes import standard_foot
 
@@ -395,3 +396,21 @@ def test_every_ansur_foot_gets_sizes_and_a_last(realscans):
         # the middle three types hold most people; every type is used
         share = {t: types.count(t) / len(types) for t in "一二三四五"}
         assert share["二"] + share["三"] + share["四"] > 0.6 and min(share.values()) > 0.02
+
+
+def test_parameters_round_trip_and_stock_rows_as_parameters():
+    p = generate_last(_foot(**FULL), style="boot", sex="female", heel_height_mm=45)
+    d = json.loads(json.dumps({**p.to_dict(), "stock_last": None, "modifications": []}))
+    assert LastParameters.from_dict(d) == p
+    with pytest.raises(ValueError, match="lack ball_girth_mm"):
+        LastParameters.from_dict({k: v for k, v in d.items() if k != "ball_girth_mm"})
+    lib = load_stock_lasts()
+    for row in lib.select("dress_pointed")[::97]:
+        q = stock_last_parameters(row, side="left")
+        assert q.side == "left" and q.style == "dress_pointed" and q.group == row["group"]
+        assert q.dimensions() == {d: row[d] for d in LAST_DIMENSIONS}
+        assert q.foot_length_mm == pytest.approx(row["size_mm"], abs=0.05)
+        # a stock last is its own nearest stock last
+        m = nearest_stock_last(q, library=lib)[0]
+        assert m.id == row["id"] and m.distance == 0.0 and m.parameters() == \
+            stock_last_parameters(row)

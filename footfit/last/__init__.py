@@ -12,6 +12,7 @@ from .stock import (
     StockLastMatch,
     load_stock_lasts,
     nearest_stock_last,
+    stock_last_parameters,
 )
 from .styles import FITS, STYLE_NAMES, available_styles
 
@@ -30,4 +31,5 @@ __all__ = [
     "load_stock_lasts",
     "nearest_stock_last",
     "section_girth",
+    "stock_last_parameters",
 ]

@@ -19,7 +19,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .._validation import check_choice
@@ -184,6 +184,27 @@ toe_tip_position_mm : float
         d = asdict(self)
         d["notes"] = list(self.notes)
         return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LastParameters:
+        """Rebuild from :meth:`to_dict` output (e.g. the ``last`` block of a report).
+
+        Unknown keys (``stock_last``, ``modifications``...) are ignored.
+
+        Raises
+        ------
+        ValueError
+            A field is missing; the message lists them.
+        """
+        known = [f.name for f in fields(cls)]
+        missing = [k for k in known if k not in data and k != "notes"]
+        if missing:
+            raise ValueError(f"last parameters lack {', '.join(missing)}")
+        kwargs = {k: data[k] for k in known if k in data}
+        for name in LAST_DIMENSIONS:
+            kwargs[name] = float(kwargs[name])
+        kwargs["notes"] = tuple(data.get("notes") or ())
+        return cls(**kwargs)
 
 
 def heel_height_class(heel_height_mm: float) -> str:

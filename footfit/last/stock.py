@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from .._data import model_path
-from .params import LAST_DIMENSIONS, LastParameters
-from .styles import available_styles
+from ..sizes import compute_sizes
+from .params import LAST_DIMENSIONS, LastParameters, heel_height_class
+from .styles import available_styles, style_spec
 
 __all__ = [
     "STOCK_ID_COLUMNS",
@@ -34,6 +35,7 @@ __all__ = [
     "StockLastMatch",
     "load_stock_lasts",
     "nearest_stock_last",
+    "stock_last_parameters",
 ]
 
 #: Identifying columns of ``lasts.csv`` (followed by :data:`LAST_DIMENSIONS`).
@@ -100,6 +102,10 @@ class StockLastMatch:
     modifications: tuple[str, ...]
     deltas: dict[str, float]
 
+    def parameters(self, *, side: str = "right") -> LastParameters:
+        """Return the stock last as :class:`LastParameters` (see stock_last_parameters)."""
+        return stock_last_parameters(self.stock_last, side=side)
+
     @property
     def id(self) -> str:
         """Identifier of the stock last."""
@@ -115,6 +121,56 @@ class StockLastMatch:
             "modifications": list(self.modifications),
             "deltas": dict(self.deltas),
         }
+
+
+def stock_last_parameters(row: Mapping[str, Any], *, side: str = "right") -> LastParameters:
+    """Return a stock last (a row of ``lasts.csv``) as :class:`LastParameters`.
+
+    So a stock last can be built as a mesh or tried in a fit simulation like a custom one.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :class:`StockLastLibrary` (or ``StockLastMatch.stock_last``).
+    side : {'left', 'right'}, default='right'
+        Which foot the last is for (stock lasts are symmetric pairs).
+
+    Returns
+    -------
+    LastParameters
+        ``fit='standard'``; ``foot_length_mm`` is the foot the last was graded for.
+
+    Examples
+    --------
+    >>> lib = load_stock_lasts()
+    >>> p = stock_last_parameters(lib.select("boot", "male")[0])
+    >>> p.style, p.group, p.size_label, p.foot_length_mm
+    ('boot', 'male', '235(一)', 235.0)
+    """
+    missing = [c for c in (*STOCK_ID_COLUMNS, *LAST_DIMENSIONS) if c not in row]
+    if missing:
+        raise ValueError(f"`row` lacks {', '.join(missing)}")
+    style = str(row["style"])
+    spec = style_spec(style)
+    group = str(row["group"])
+    child = group == "child"
+    dims = {d: float(row[d]) for d in LAST_DIMENSIONS}
+    size = int(row["size_mm"])
+    sizes = compute_sizes(size, child=child)
+    return LastParameters(
+        style=style, fit="standard", side=side, group=group,
+        sex=group if group in ("male", "female") else None, child=child,
+        foot_length_mm=dims["bottom_length_mm"] - dims["toe_allowance_mm"]
+        + dims["heel_allowance_mm"],
+        **dims,
+        heel_height_class=heel_height_class(dims["heel_height_mm"]),
+        toe_box_shape=str(spec.get("toe_box_shape", "round")),
+        sole_stiffness=str(spec.get("sole_stiffness", "medium")),
+        size_label=f"{size}({row['cn_width_type']})", cn_size=str(size),
+        cn_width_type=str(row["cn_width_type"]), width_index=int(row["width_index"]),
+        eu_size=float(row["eu_size"]), mondopoint=sizes.mondopoint,
+        notes=(f"stock last {row['id']}",),
+    )
 
 
 def _fail(path: Path, line: int, column: str, problem: str) -> ValueError:
