@@ -15,7 +15,7 @@ How a last range is graded (GB/T 3293-2017 via DOMAIN.md section 5, and DOMAIN.m
    increments are written to ``models/last_grading.json``; they are additive (the same mm
    for every step), so larger lasts are relatively narrower, as larger feet are (AIST).
 3. The script checks that each graded row equals the custom last of the standard foot of its
-   size (within 0.1 mm: increments are kept to 0.01 mm): grading and the generator agree.
+   size (within 0.01 mm, the precision of lasts.csv): grading and the generator agree.
 
 Size ranges and middle sizes below are design choices (Chinese practice grades men from
 250 mm and women from 230 mm; the ranges cover ANSUR II's 5th-95th percentiles with margin).
@@ -49,10 +49,11 @@ GROUPS_SOURCE = (
     "Step 5 mm = one Chinese/Mondopoint half size."
 )
 CENTRE = {"male": "三", "female": "三", "child": "二"}
+#: lasts.csv holds 0.01 mm; the grading table 0.0001 mm, so consecutive rows differ by the
+#: table's increment within 0.01 mm and every row equals the generator within 0.01 mm.
 DECIMALS = 2
-#: Increments are kept to 0.01 mm, so a last 14 steps from the middle may differ from the
-#: generator by up to 14 x 0.005 mm; anything more means the generator is not additive.
-TOLERANCE_MM = 0.1
+INC_DECIMALS = 4
+TOLERANCE_MM = 0.01
 
 
 def _custom(style: str, group: str, size: float, width_type: str) -> dict[str, float]:
@@ -78,12 +79,13 @@ def main() -> int:
             mid = _custom(style, group, middle, centre)
             up = _custom(style, group, middle + STEP_MM, centre)
             wider = _custom(style, group, middle, types[types.index(centre) + 1])
-            size_inc = {d: round(up[d] - mid[d], DECIMALS) for d in LAST_DIMENSIONS}
-            type_inc = {d: round(wider[d] - mid[d], DECIMALS) for d in LAST_DIMENSIONS}
+            mid = {d: round(mid[d], INC_DECIMALS) for d in LAST_DIMENSIONS}
+            size_inc = {d: round(up[d] - mid[d], INC_DECIMALS) for d in LAST_DIMENSIONS}
+            type_inc = {d: round(wider[d] - mid[d], INC_DECIMALS) for d in LAST_DIMENSIONS}
             grading[style][group] = {
                 "middle_size_mm": middle,
                 "middle_width_type": centre,
-                "middle": {d: round(mid[d], DECIMALS) for d in LAST_DIMENSIONS},
+                "middle": mid,
                 "per_size_step": size_inc,
                 "per_width_type": type_inc,
             }
@@ -91,8 +93,8 @@ def main() -> int:
                 n = (size - middle) / STEP_MM
                 for w in types:
                     t = types.index(w) - types.index(centre)
-                    dims = {d: round(round(mid[d], DECIMALS) + n * size_inc[d]
-                                     + t * type_inc[d], DECIMALS) for d in LAST_DIMENSIONS}
+                    dims = {d: round(mid[d] + n * size_inc[d] + t * type_inc[d], DECIMALS)
+                            for d in LAST_DIMENSIONS}
                     check = _custom(style, group, size, w)
                     worst = max(worst, max(abs(dims[d] - check[d]) for d in LAST_DIMENSIONS))
                     eu = compute_sizes(size, child=child).eu

@@ -414,3 +414,22 @@ def test_parameters_round_trip_and_stock_rows_as_parameters():
         m = nearest_stock_last(q, library=lib)[0]
         assert m.id == row["id"] and m.distance == 0.0 and m.parameters() == \
             stock_last_parameters(row)
+
+
+def test_every_stock_last_is_a_plausible_shape():
+    """Widths positive and ordered, landmarks in anatomical order, for every size and style."""
+    lib = load_stock_lasts()
+    x = {d: np.array([r[d] for r in lib.rows]) for d in LAST_DIMENSIONS}
+    np.testing.assert_allclose(x["width_mth1_medial_mm"] + x["width_mth5_lateral_mm"],
+                               x["bottom_width_ball_mm"], atol=0.02)
+    assert np.all(x["waist_width_mm"] > 0.5 * x["bottom_width_ball_mm"])
+    assert np.all(x["heel_seat_width_mm"] < x["bottom_width_ball_mm"])
+    assert np.all(x["width_hallux_medial_mm"] > 0.6 * x["width_mth1_medial_mm"])
+    assert np.all(x["width_toe5_lateral_mm"] > 0.6 * x["width_mth5_lateral_mm"])
+    order = ["heel_centre_position_mm", "waist_position_mm", "instep_position_mm",
+             "mth5_position_mm", "mth1_position_mm", "hallux_bulge_position_mm",
+             "toe_tip_position_mm"]
+    assert np.all(np.diff(np.stack([x[o] for o in order]), axis=0) > 0)
+    assert np.all(x["toe_thickness_mm"] >= 10) and np.all(x["toe_spring_mm"] >= 2)
+    assert np.all(x["back_height_mm"] < x["top_cut_height_mm"])
+    assert np.all(x["ball_girth_mm"] > 2 * x["bottom_width_ball_mm"])

@@ -389,12 +389,22 @@ def generate_last(
         else:
             foot[name] = value
 
+    # --- style eases (children: in proportion to foot length, see styles.json)
+    scale = 1.0
+    if is_child:
+        scale = fl / float(glob["child_ease_scale"]["reference_foot_length_mm"])
+    ease = {key: float(spec[key]) * scale for key in (
+        "ball_girth_ease_mm", "instep_girth_ease_mm", "waist_girth_offset_mm",
+        "bottom_width_ease_mm", "heel_seat_ease_mm", "waist_narrowing_mm", "hallux_taper_mm",
+        "toe5_taper_mm", "instep_height_ease_mm", "toe_spring_mm")}
+
     # --- lengths
     extra = float(spec["toe_shape_extra_mm"][toe_shape or "egyptian"])
     if is_child:
         toe_allowance = float(spec["child_toe_allowance_fraction"]) * fl + extra
         heel_allowance = float(glob["heel_allowance_child_fraction"]["value"]) * fl
-        notes.append("children's last: toe and heel allowances in proportion to foot length")
+        notes.append("children's last: allowances and style eases in proportion to foot "
+                     "length")
     else:
         toe_allowance = float(spec["toe_allowance_mm"]) + extra
         heel_allowance = float(spec["heel_allowance_mm"][sex_key])
@@ -403,17 +413,17 @@ def generate_last(
     bottom_length = fl + toe_allowance - heel_allowance
 
     # --- girths
-    ball_girth = girth + float(spec["ball_girth_ease_mm"]) + prefs["ball_girth_shift_mm"]
-    instep_girth = (foot["instep_girth_mm"] + float(spec["instep_girth_ease_mm"])
+    ball_girth = girth + ease["ball_girth_ease_mm"] + prefs["ball_girth_shift_mm"]
+    instep_girth = (foot["instep_girth_mm"] + ease["instep_girth_ease_mm"]
                     + prefs["instep_girth_shift_mm"])
-    waist_girth = 0.5 * (ball_girth + instep_girth) + float(spec["waist_girth_offset_mm"])
+    waist_girth = 0.5 * (ball_girth + instep_girth) + ease["waist_girth_offset_mm"]
 
     # --- bottom widths
-    bottom_width = (foot["ball_width_mm"] + float(spec["bottom_width_ease_mm"])
+    bottom_width = (foot["ball_width_mm"] + ease["bottom_width_ease_mm"]
                     + prefs["bottom_width_shift_mm"])
     share = float(glob["medial_share_of_bottom_width"]["value"])
     medial, lateral = share * bottom_width, (1.0 - share) * bottom_width
-    heel_seat = (foot["heel_width_mm"] + float(spec["heel_seat_ease_mm"])
+    heel_seat = (foot["heel_width_mm"] + ease["heel_seat_ease_mm"]
                  + prefs["heel_seat_shift_mm"])
 
     # --- positions along the bottom (from its heel end)
@@ -437,14 +447,16 @@ def generate_last(
         if not lo <= heel <= hi:
             raise ValueError(f"`heel_height_mm` must be within {lo:g}-{hi:g} mm; got {heel:g}")
     spring_rule = glob["toe_spring_per_mm_heel_height"]
+    # the floor only stops a high heel from flattening the toe; it never raises the style's
+    # own toe spring at its default heel
     toe_spring = max(
-        float(spec["toe_spring_mm"]) + float(spring_rule["value"]) * (heel - default_heel),
-        float(spring_rule["minimum_mm"]),
+        ease["toe_spring_mm"] + float(spring_rule["value"]) * (heel - default_heel),
+        min(float(spring_rule["minimum_mm"]), ease["toe_spring_mm"]),
     )
     if heel != default_heel:
         notes.append(
             f"toe spring {toe_spring:.1f} mm for a {heel:g} mm heel (style default "
-            f"{float(spec['toe_spring_mm']):g} mm at {default_heel:g} mm)"
+            f"{ease['toe_spring_mm']:.1f} mm at {default_heel:g} mm)"
         )
     if heel > 25.0:
         notes.append(
@@ -452,12 +464,13 @@ def generate_last(
             "of the bottom is not parameterised)"
         )
     thick = glob["toe_thickness_per_mm_foot_length"]
-    toe_thickness = float(spec["toe_thickness_mm"]) + float(thick["value"]) * (
+    toe_thickness = float(spec["toe_thickness_mm"]) + float(
+        thick["child_value"] if is_child else thick["value"]) * (
         fl - float(thick["reference_foot_length_mm"]))
     back = glob["back_height_mm"]
     back_height = float(back["intercept"]) + float(back["slope"]) * fl
     top_cut = back_height + float(glob["top_cut_above_back_height_mm"]["value"])
-    instep_height = foot["instep_height_mm"] + float(spec["instep_height_ease_mm"])
+    instep_height = foot["instep_height_mm"] + ease["instep_height_ease_mm"]
 
     names = ("一", "二", "三", "四", "五")
     width_index = names.index(sizes.cn_width_type) + 1 if sizes.cn_width_type else None
@@ -478,9 +491,9 @@ def generate_last(
         bottom_width_ball_mm=bottom_width,
         width_mth1_medial_mm=medial,
         width_mth5_lateral_mm=lateral,
-        width_hallux_medial_mm=medial - float(spec["hallux_taper_mm"]),
-        width_toe5_lateral_mm=lateral - float(spec["toe5_taper_mm"]),
-        waist_width_mm=bottom_width - float(spec["waist_narrowing_mm"]),
+        width_hallux_medial_mm=medial - ease["hallux_taper_mm"],
+        width_toe5_lateral_mm=lateral - ease["toe5_taper_mm"],
+        waist_width_mm=bottom_width - ease["waist_narrowing_mm"],
         heel_seat_width_mm=heel_seat,
         heel_centre_position_mm=pos["heel_centre"],
         waist_position_mm=pos["waist"],
