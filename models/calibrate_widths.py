@@ -94,6 +94,31 @@ def _group(data: dict[str, np.ndarray]) -> dict:
     return out
 
 
+TABLE_SIZES = {"male": (230, 305), "female": (210, 275), "pooled": (210, 305),
+               "child": (100, 200)}
+
+
+def _girth_table(doc: dict) -> dict:
+    """Ball girth of every Chinese width type per size (the table GB/T 3293 would give)."""
+    cn = doc["cn_width_types"]
+    out: dict = {"_about": (
+        "Ball girth (mm) of each width type per Chinese size, from the centre lines above: "
+        "what footfit's width classes use (type boundaries half a type, 3.5 mm, either side)."
+    )}
+    for group, (lo, hi) in TABLE_SIZES.items():
+        kind = "child" if group == "child" else "adult"
+        names = cn[kind]["names"]
+        centre = names.index(cn[kind]["centre"])
+        line = (doc["child"] if group == "child" else doc["groups"][group])["ball_girth_mm"]
+        rows = {}
+        for size in range(lo, hi + 1, 5):
+            mid = line["intercept"] + line["slope"] * size
+            rows[str(size)] = {n: round(mid + (k - centre) * cn["step_girth_mm"], 1)
+                               for k, n in enumerate(names)}
+        out[group] = rows
+    return out
+
+
 def main() -> int:
     """Compute the regressions and write ``width_calibration.json``."""
     folder = _ansur_dir()
@@ -175,6 +200,7 @@ def main() -> int:
             "centre": {"male": "F", "female": "D", "pooled": "F", "child": "F"},
         },
     }
+    doc["cn_base_girth_table_mm"] = _girth_table(doc)
     OUT.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
     for s, g in groups.items():

@@ -263,3 +263,16 @@ def test_cli_size_command(capsys):
     assert main(["size", "400"]) == 2
     assert "foot_length_mm" in capsys.readouterr().err
     assert main(["size"]) == 2
+
+
+def test_written_girth_table_matches_the_classes():
+    table = json.loads(model_path("width_calibration.json").read_text(encoding="utf-8"))[
+        "cn_base_girth_table_mm"]
+    for group, sex, child in (("male", "male", False), ("female", "female", False),
+                              ("pooled", None, False), ("child", None, True)):
+        for size, girths in table[group].items():
+            for name, g in girths.items():
+                assert base_ball_girth(float(size), width_type=name, sex=sex, child=child) \
+                    == pytest.approx(g, abs=0.051)
+                s = compute_sizes(float(size), ball_girth_mm=g, sex=sex, child=child)
+                assert s.cn_width_type == name
