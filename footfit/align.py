@@ -14,7 +14,7 @@ import numpy as np
 
 from ._typing import ArrayLike, FloatArray, IntArray
 from ._validation import as_points, check_choice, check_positive
-from .clean import FootCloud, _plane_basis, _unit, estimate_up
+from .clean import FootCloud, _floor_level, _plane_basis, _unit, estimate_up
 from .exceptions import DegenerateScanError
 
 __all__ = ["AlignedFoot", "align_foot"]
@@ -83,24 +83,25 @@ class AlignedFoot:
 # ======================================================================================
 
 
-def _floor_level(h: FloatArray) -> tuple[float, str]:
-    """Height of the floor along ``up`` when no floor plane is known.
+def _refine_floor(pts: FloatArray, upv: FloatArray) -> tuple[FloatArray, float, str]:
+    """Floor level along ``upv``; with the sole in the scan, tilt ``upv`` onto the contact sheet.
 
-    With the sole in the scan, the contact points form a dense sheet at the bottom: take the
-    median of the densest 2 mm slab among the lowest 20 mm. Without it, the lowest edges
-    of the sides touch the floor: take the 0.5th percentile.
+    Returns ``(up, level, note)``.
     """
-    lo = float(np.percentile(h, 0.1))
-    bottom = h[h < lo + 20.0]
-    hist, edges = np.histogram(bottom, bins=np.arange(lo, lo + 20.5, 0.5))
-    slab = np.convolve(hist, np.ones(4), mode="same")
-    peak = int(np.argmax(slab))
-    centre = 0.5 * (edges[peak] + edges[peak + 1])
-    share = slab[peak] / len(h)
-    if share > 0.03 and centre < lo + 8.0:
-        sheet = bottom[np.abs(bottom - centre) < 1.5]
-        return float(np.median(sheet)), "floor level from the plantar contact sheet"
-    return float(np.percentile(h, 0.5)), "floor level from the lowest points (no sole seen)"
+    from .clean import fit_plane_ransac
+
+    h0 = pts @ upv
+    level, how, sheet = _floor_level(h0)
+    if sheet is None or len(sheet) < 50:
+        return upv, level, how
+    sub = pts[sheet][:: max(1, len(sheet) // 2000)]
+    plane, count = fit_plane_ransac(sub, threshold=1.0, n_hypotheses=64, rng=0)
+    normal = plane[:3] if plane[:3] @ upv > 0 else -plane[:3]
+    if count < 0.5 * len(sub) or normal @ upv < np.cos(np.radians(8.0)):
+        return upv, level, how
+    h0 = pts @ normal
+    level2, how2, _ = _floor_level(h0)
+    return normal, level2, how2 + " (up fitted to it)"
 
 
 def _front_profile(x: FloatArray, y: FloatArray, bin_mm: float = 1.0):
@@ -148,27 +149,67 @@ def _side_votes(x: FloatArray, y: FloatArray, z: FloatArray, length: float):
     return votes
 
 
+def _vertex(xs: FloatArray, prof: FloatArray, k: int, half: float) -> float:
+    """x of the top of a bump of ``prof`` at index ``k``: vertex of a parabola fitted within
+    ``half`` mm (sub-bin precision on a profile made of sparse surface points).
+    """
+    win = np.abs(xs - xs[k]) <= half
+    if win.sum() < 5:
+        return float(xs[k])
+    a, b, _ = np.polyfit(xs[win] - xs[k], prof[win], 2)
+    if a >= 0:
+        return float(xs[k])
+    return float(xs[k] + np.clip(-b / (2 * a), -half, half))
+
+
+def _pternion_xy(x: FloatArray, y: FloatArray) -> tuple[float, float]:
+    """Pternion in floor coordinates: y of the rearmost point; x at the middle of the heel's
+    chords 4-10 mm ahead of it (the single rearmost point wanders sideways on a round heel
+    with noise; the chord middle does not).
+    """
+    y0 = float(y.min())
+    band = (y > y0 + 4.0) & (y < y0 + 10.0)
+    if band.sum() < 10:
+        return float(np.median(x[y < y0 + 2.0])), y0
+    xb = x[band]
+    return 0.5 * float(xb.min() + xb.max()), y0
+
+
 def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float] | None:
-    """Tip of the 2nd toe in a right-foot frame: the first toe peak lateral of the hallux."""
+    """Tip of the 2nd toe in a right-foot frame (pternion at the origin), or None.
+
+    The front profile (foremost y per 1 mm of x) shows one bump per toe. The hallux is the
+    most medial bump within 15 mm of the foremost point; the 2nd toe is the next bump
+    lateral of it, 10-40 mm away. Returns None when the toes are not resolved (noisy or
+    smooth scans), and the caller keeps the footprint axis.
+    """
+    from scipy.ndimage import gaussian_filter1d, median_filter
     from scipy.signal import find_peaks
 
-    fore = y > 0.7 * length
-    if fore.sum() < 30:
+    fore = y > 0.75 * length
+    if fore.sum() < 50:
         return None
     xs, prof = _front_profile(x[fore], y[fore], 1.0)
-    if len(xs) < 15:
+    if len(xs) < 30:
         return None
-    peaks, _ = find_peaks(np.r_[-np.inf, prof, -np.inf], prominence=0.7, distance=6)
+    smooth = gaussian_filter1d(median_filter(prof, size=3, mode="nearest"), 1.5, mode="nearest")
+    padded = np.r_[smooth[0] - 50.0, smooth, smooth[-1] - 50.0]
+    peaks, props = find_peaks(padded, prominence=1.5, distance=8)
     peaks = peaks - 1
-    if len(peaks) == 0:
+    top = smooth.max()
+    major = peaks[smooth[peaks] > top - 15.0]
+    if len(major) == 0:
         return None
-    hallux = peaks[np.argmax(prof[peaks] - 0.15 * np.abs(xs[peaks] - xs[peaks].min()))]
-    hallux = peaks[0] if prof[peaks[0]] > prof[hallux] - 12.0 else hallux
-    lateral = peaks[(xs[peaks] > xs[hallux] + 8.0) & (xs[peaks] < xs[hallux] + 45.0)]
+    hallux = major[0]
+    lateral = peaks[
+        (xs[peaks] >= xs[hallux] + 10.0)
+        & (xs[peaks] <= xs[hallux] + 40.0)
+        & (smooth[peaks] > smooth[hallux] - 20.0)
+    ]
     if len(lateral) == 0:
         return None
     k = lateral[0]
-    return float(xs[k]), float(prof[k])
+    return _vertex(xs, smooth, k, 4.0), float(prof[np.abs(xs - xs[k]) <= 3.0].max())
 
 
 def align_foot(
@@ -255,13 +296,17 @@ def align_foot(
             raise ValueError("`floor_plane` normal must point up, toward the foot")
         floor_found = True
     else:
-        upv = estimate_up(pts) if up is None else np.asarray(up, dtype=np.float64).reshape(3)
-        if not np.isfinite(upv).all() or np.linalg.norm(upv) == 0:
-            raise ValueError(f"`up` must be a finite non-zero 3-vector; got {up!r}")
-        upv = _unit(upv)
-        h0 = pts @ upv
-        level, how = _floor_level(h0)
-        h = h0 - level
+        upv = _unit(estimate_up(pts))
+        if up is not None:
+            hint = np.asarray(up, dtype=np.float64).reshape(-1)
+            if hint.shape != (3,) or not np.isfinite(hint).all() or not hint.any():
+                raise ValueError(f"`up` must be a finite non-zero 3-vector; got {up!r}")
+            hint = _unit(hint)
+            if upv @ hint < np.cos(np.radians(25.0)):
+                upv = hint
+                notes.append("up as given (this foot's support plane disagrees by > 25 deg)")
+        upv, level, how = _refine_floor(pts, upv)
+        h = pts @ upv - level
         notes.append(how)
         floor_found = False
 
@@ -278,8 +323,10 @@ def align_foot(
     e1, e2 = _plane_basis(upv)
     uv = np.stack([pts @ e1, pts @ e2], axis=1)
     cell = _FOOTPRINT_CELL_MM
-    cells = np.unique(np.floor(uv / cell).astype(np.int64), axis=0).astype(np.float64)
-    cells = (cells + 0.5) * cell
+    ij = np.floor((uv - uv.min(axis=0)) / cell).astype(np.intp)
+    occ = np.zeros(tuple(ij.max(axis=0) + 1), dtype=bool)
+    occ[ij[:, 0], ij[:, 1]] = True
+    cells = (np.argwhere(occ) + 0.5) * cell + uv.min(axis=0)
     c0 = cells.mean(axis=0)
     _, sv, vt = np.linalg.svd(cells - c0, full_matrices=False)
     a2 = vt[0]
@@ -323,11 +370,11 @@ def align_foot(
     # ---- AIST axis through the 2nd-toe tip ---------------------------------------------
     a_cur = a2.copy()
     found_toe = False
-    for _ in range(3):
+    for _ in range(6):
         xv, yv = frame(a_cur)
         y, x = pts @ yv, mirror * (pts @ xv)
-        i_p = int(np.argmin(y))
-        tip = _toe2_tip(x - x[i_p], y - y[i_p], float(np.ptp(y)))
+        px, py = _pternion_xy(x, y)
+        tip = _toe2_tip(x - px, y - py, float(np.ptp(y)))
         if tip is None:
             break
         found_toe = True
@@ -336,15 +383,19 @@ def align_foot(
         c, s_ = np.cos(turn), np.sin(turn)
         yv_new = c * yv + s_ * xv
         a_cur = np.array([yv_new @ e1, yv_new @ e2])
-        if abs(turn) < 1e-4:
+        if abs(turn) < 2e-4:
             break
     if not found_toe:
         notes.append("2nd-toe tip not resolved: foot axis is the footprint's principal axis")
+    else:
+        turned = np.degrees(np.arccos(np.clip(a_cur @ a2, -1.0, 1.0)))
+        notes.append(
+            f"foot axis through the 2nd-toe tip ({turned:.1f} deg from the footprint axis)"
+        )
     xv, yv = frame(a_cur)
     y = pts @ yv
-    i_p = int(np.argmin(y))
-    pternion = pts[i_p]
-    origin = pternion - h[i_p] * upv
+    px, py = _pternion_xy(pts @ xv, y)
+    origin = px * xv + py * yv + (pts[0] @ upv - h[0]) * upv  # on the floor
 
     rot = np.stack([mirror * xv, yv, upv])
     transform = np.eye(4)

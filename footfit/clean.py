@@ -34,6 +34,7 @@ _SILHOUETTE_CELL_MM = 2.0  # floor-plane raster used to keep the sole
 # --- foot plausibility (DOMAIN.md section 2: "a foot is 100-350 mm long") -------------
 _FOOT_LENGTH_MM = (100.0, 350.0)
 _FOOT_RATIO = (1.6, 5.0)  # length / width of a footprint (real feet: 2.3-3.0)
+_FOOT_TAPER = 0.75  # toe-end height / ankle-end height is below this for a standing foot
 
 
 @dataclass(frozen=True)
@@ -108,59 +109,58 @@ def _plane_basis(up: FloatArray) -> tuple[FloatArray, FloatArray]:
     return e1, e2
 
 
-def _thin(points: FloatArray, voxel: float, max_points: int, rng) -> IntArray:
-    """Indices of one point per occupied voxel (at most ``max_points``, random when more)."""
-    n = len(points)
-    sub = np.arange(n) if n <= 8 * max_points else rng.choice(n, 8 * max_points, replace=False)
-    keys = np.floor(points[sub] / voxel).astype(np.int64)
-    keys -= keys.min(axis=0)
-    dims = keys.max(axis=0) + 1
-    flat = (keys[:, 0] * dims[1] + keys[:, 1]) * dims[2] + keys[:, 2]
-    _, first = np.unique(flat, return_index=True)
-    idx = sub[first]
-    if len(idx) > max_points:
-        idx = rng.choice(idx, max_points, replace=False)
-    return np.sort(idx)
-
-
 class _Grid:
-    """A dense voxel grid over a box, with point -> cell look-up."""
+    """A dense voxel grid over a box, with point -> cell look-up (O(n), no sorting)."""
 
     def __init__(self, lo: FloatArray, hi: FloatArray, voxel: float):
         ext = np.maximum(hi - lo, voxel)
         cells = np.prod(np.ceil(ext / voxel) + 3)
         if cells > _MAX_GRID_CELLS:
             voxel = float(voxel * (cells / _MAX_GRID_CELLS) ** (1 / 3) * 1.01)
-        self.voxel = voxel
+        self.voxel = float(voxel)
         self.lo = lo - voxel  # one empty layer around the points
         self.shape = tuple(int(s) for s in np.ceil((hi - self.lo) / voxel) + 2)
-
-    def ijk(self, points: FloatArray) -> IntArray:
-        ijk = ((points - self.lo) / self.voxel).astype(np.intp)
-        return np.clip(ijk, 0, np.array(self.shape) - 1)
+        self.size = int(np.prod(self.shape))
 
     def flat(self, points: FloatArray) -> IntArray:
-        i = self.ijk(points)
-        return np.ravel_multi_index((i[:, 0], i[:, 1], i[:, 2]), self.shape)
+        ijk = ((points - self.lo) * (1.0 / self.voxel)).astype(np.intp)
+        np.clip(ijk, 0, np.array(self.shape) - 1, out=ijk)
+        return (ijk[:, 0] * self.shape[1] + ijk[:, 1]) * self.shape[2] + ijk[:, 2]
 
     def counts(self, flat: IntArray) -> IntArray:
-        return np.bincount(flat, minlength=int(np.prod(self.shape))).reshape(self.shape)
+        return np.bincount(flat, minlength=self.size)
+
+    def neighbourhood(self, counts: IntArray) -> IntArray:
+        """Points in the 3x3x3 block around every cell (only occupied cells computed)."""
+        occ = np.flatnonzero(counts)
+        i, j, k = np.unravel_index(occ, self.shape)
+        total = np.zeros(len(occ), dtype=np.int64)
+        grid = counts.reshape(self.shape)
+        hi = np.array(self.shape) - 1
+        for di in (-1, 0, 1):  # 27 vectorized gathers over cells, not a loop over points
+            ii = np.clip(i + di, 0, hi[0])
+            for dj in (-1, 0, 1):
+                jj = np.clip(j + dj, 0, hi[1])
+                for dk in (-1, 0, 1):
+                    total += grid[ii, jj, np.clip(k + dk, 0, hi[2])]
+        out = np.zeros(self.size, dtype=np.int64)
+        out[occ] = total
+        return out
+
+    def thin(self, flat: IntArray, idx: IntArray, max_points: int, rng) -> IntArray:
+        """One of ``idx`` per occupied cell (at most ``max_points``, random beyond)."""
+        rep = np.full(self.size, -1, dtype=np.intp)
+        rep[flat] = idx
+        out = rep[rep >= 0]
+        if len(out) > max_points:
+            out = np.sort(rng.choice(out, max_points, replace=False))
+        return out
 
 
-def _neighbour_counts(count_grid: IntArray, flat: IntArray, shape) -> IntArray:
-    """Number of points in the 3x3x3 block of voxels around each given cell."""
-    cells, inverse = np.unique(flat, return_inverse=True)
-    i, j, k = np.unravel_index(cells, shape)
-    total = np.zeros(len(cells), dtype=np.int64)
-    for di in (-1, 0, 1):  # 27 vectorized gathers, not a loop over points
-        for dj in (-1, 0, 1):
-            for dk in (-1, 0, 1):
-                total += count_grid[
-                    np.clip(i + di, 0, shape[0] - 1),
-                    np.clip(j + dj, 0, shape[1] - 1),
-                    np.clip(k + dk, 0, shape[2] - 1),
-                ]
-    return total[inverse]
+def _thin(points: FloatArray, voxel: float, max_points: int, rng) -> IntArray:
+    """Indices of one point per occupied voxel of ``points`` (at most ``max_points``)."""
+    grid = _Grid(points.min(axis=0), points.max(axis=0), voxel)
+    return grid.thin(grid.flat(points), np.arange(len(points)), max_points, rng)
 
 
 def _fit_plane_lsq(points: FloatArray) -> FloatArray:
@@ -201,23 +201,29 @@ def fit_plane_ransac(
     ----------
     .. [1] Fischler, M. A. & Bolles, R. C. (1981). Random sample consensus. CACM 24(6).
     """
-    from scipy.spatial import cKDTree
-
     rng = np.random.default_rng(rng)
     n = len(points)
-    k = min(48, n - 1)
-    _, nbr = cKDTree(points).query(points, k=k + 1)
-    first = rng.integers(0, n, n_hypotheses)
-    pick = rng.integers(1, k + 1, (n_hypotheses, 2))
+    if n < 3:
+        raise DegenerateScanError(f"a plane needs 3 points; got {n}")
+    # locality sampling without a tree: order the points by 40 mm cells, so that the
+    # neighbours in that order are neighbours in space
+    cellkey = np.floor((points - points.min(axis=0)) / 40.0).astype(np.int64)
+    order = np.lexsort((cellkey[:, 2], cellkey[:, 1], cellkey[:, 0]))
+    pos = rng.integers(0, n, n_hypotheses)
+    first = order[pos]
+    off = rng.integers(1, 25, (n_hypotheses, 2)) * rng.choice([-1, 1], (n_hypotheses, 2))
+    partner = order[np.clip(pos[:, None] + off, 0, n - 1)]
     a = points[first]
-    b = points[nbr[first, pick[:, 0]]]
-    c = points[nbr[first, pick[:, 1]]]
+    b = points[partner[:, 0]]
+    c = points[partner[:, 1]]
     normal = np.cross(b - a, c - a)
     length = np.linalg.norm(normal, axis=1)
     ok = length > 1e-9
+    if not ok.any():
+        raise DegenerateScanError("no plane could be fitted: points are collinear")
     normal = normal[ok] / length[ok, None]
     d = -np.einsum("ij,ij->i", normal, a[ok])
-    score_set = points if n <= 3000 else points[rng.choice(n, 3000, replace=False)]
+    score_set = points if n <= 2000 else points[rng.choice(n, 2000, replace=False)]
     inl = np.abs(score_set @ normal.T + d) < threshold
     best = np.argsort(inl.sum(axis=0))[::-1][:4]
     best_plane, best_count = None, -1
@@ -315,20 +321,73 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
 # ======================================================================================
 
 
-def _describe(extents: FloatArray, n: int) -> str:
-    e = np.sort(extents)[::-1]
-    return f"{e[0]:.0f} x {e[1]:.0f} x {e[2]:.0f} mm ({n} points)"
+def _check_not_flat(points: FloatArray) -> None:
+    """Raise when the points are a flat sheet (a plane holds no foot)."""
+    c = points - points.mean(axis=0)
+    _, sv, vt = np.linalg.svd(c, full_matrices=False)
+    proj = c @ vt.T
+    ext = np.ptp(proj, axis=0)
+    if np.std(proj[:, 2]) < 3.0:
+        raise DegenerateScanError(
+            f"no foot-like object: the points are flat, a sheet of {ext[0]:.0f} x "
+            f"{ext[1]:.0f} mm and {np.std(proj[:, 2]):.1f} mm thick (a plane)"
+        )
 
 
-def _footprint_extent(points: FloatArray, up: FloatArray) -> tuple[float, float]:
-    """Length and width (mm) of the points' projection on the floor (2-98 % spread)."""
+def _not_foot_like(points: FloatArray, h: FloatArray, up: FloatArray) -> str | None:
+    """None when a cluster (below the leg cut) looks like a standing foot, else what it is.
+
+    A foot is 100-350 mm long (DOMAIN.md section 2), 1.6-5 times longer than wide, and
+    its height falls from the ankle to the toes; a box or a lying cylinder keeps its height.
+    """
+    n = len(points)
+    if n < 30:
+        return f"{n} points"
     e1, e2 = _plane_basis(up)
     uv = np.stack([points @ e1, points @ e2], axis=1)
     uv -= uv.mean(axis=0)
-    _, _, vt = np.linalg.svd(uv, full_matrices=False)
-    proj = uv @ vt.T
-    ext = np.percentile(proj, 99.5, axis=0) - np.percentile(proj, 0.5, axis=0)
-    return float(ext[0]), float(ext[1])
+    _, _, vt = np.linalg.svd(uv[:: max(1, n // 5000)], full_matrices=False)
+    s = uv @ vt[0]
+    t = uv @ vt[1]
+    length, width = float(np.ptp(s)), float(np.ptp(t))
+    height = float(np.percentile(h, 99.5) - np.percentile(h, 0.5))
+    size = f"{length:.0f} x {width:.0f} x {height:.0f} mm ({n} points)"
+    lo, hi = _FOOT_LENGTH_MM
+    if not 0.8 * lo <= length <= 1.15 * hi:
+        return f"{size} (a foot is {lo:.0f}-{hi:.0f} mm long)"
+    ratio = length / max(width, 1e-9)
+    if not _FOOT_RATIO[0] <= ratio <= _FOOT_RATIO[1]:
+        return f"{size}, {ratio:.1f}x longer than wide (a foot is about 2.5-3x)"
+    ends = [h[s < s.min() + 0.2 * length], h[s > s.max() - 0.2 * length]]
+    tops = sorted(float(np.percentile(e, 95)) for e in ends)
+    if tops[0] > _FOOT_TAPER * tops[1]:
+        return (
+            f"{size} with the same height at both ends ({tops[0]:.0f} and {tops[1]:.0f} mm; "
+            "a foot rises from the toes to the ankle)"
+        )
+    return None
+
+
+def _floor_level(h: FloatArray) -> tuple[float, str, IntArray | None]:
+    """Height of the floor along an up direction when no floor plane is known.
+
+    With the sole in the scan, the contact points form a dense sheet at the bottom: the
+    floor is the median of the densest 2 mm slab among the lowest 20 mm. Without it, the
+    lowest edges of the side walls touch the floor: the 0.5th percentile.
+
+    Returns ``(level, how, sheet)`` with the indices of the contact sheet (or None).
+    """
+    lo = float(np.percentile(h, 0.1))
+    bottom = h[h < lo + 20.0]
+    hist, edges = np.histogram(bottom, bins=np.arange(lo, lo + 20.5, 0.5))
+    slab = np.convolve(hist, np.ones(4), mode="same")
+    peak = int(np.argmax(slab))
+    centre = 0.5 * (edges[peak] + edges[peak + 1])
+    share = slab[peak] / len(h)
+    if share > 0.03 and centre < lo + 8.0:
+        sheet = np.flatnonzero(np.abs(h - centre) < 1.5)
+        return float(np.median(h[sheet])), "floor level from the plantar contact sheet", sheet
+    return float(np.percentile(h, 0.5)), "floor level from the lowest points (no sole seen)", None
 
 
 def isolate_feet(
@@ -393,22 +452,22 @@ def isolate_feet(
     keep = np.ones(n, dtype=bool)
 
     # ---- outliers: isolated points in a dense voxel grid -------------------------------
-    lo = np.percentile(pts[:: max(1, n // 20000)], 0.5, axis=0)
-    hi = np.percentile(pts[:: max(1, n // 20000)], 99.5, axis=0)
+    stride = pts[:: max(1, n // 20000)]
+    lo, hi = np.percentile(stride, [0.5, 99.5], axis=0)
     margin = np.maximum(0.3 * (hi - lo), 30.0)
     lo, hi = lo - margin, hi + margin
     inside = np.all((pts >= lo) & (pts <= hi), axis=1)
     grid = _Grid(lo, hi, _DECISION_VOXEL_MM)
     flat = grid.flat(pts)
     counts = grid.counts(flat[inside])
-    occupied = int((counts > 0).sum())
+    occupied = int(np.count_nonzero(counts))
     spacing = grid.voxel * np.sqrt(1.3 * occupied / max(int(inside.sum()), 1))
     if 2.5 * spacing > 1.5 * grid.voxel:  # sparse cloud: coarser grid keeps it connected
         grid = _Grid(lo, hi, min(2.5 * spacing, 12.0))
         flat = grid.flat(pts)
         counts = grid.counts(flat[inside])
-    nb = _neighbour_counts(counts, flat, grid.shape)
-    typical = np.median(nb[inside])
+    nb = grid.neighbourhood(counts)[flat]
+    typical = np.median(nb[:: max(1, n // 20000)])
     outlier = ~inside | (nb < max(3.0, 0.04 * typical))
     keep &= ~outlier
     n_outliers = int(outlier.sum())
@@ -419,7 +478,9 @@ def isolate_feet(
         raise DegenerateScanError(
             f"no foot-like object: only {len(cand)} points are not isolated outliers"
         )
-    dec = cand[_thin(pts[cand], _DECISION_VOXEL_MM, _DECISION_MAX, rng)]
+    dgrid = grid if grid.voxel >= _DECISION_VOXEL_MM else _Grid(lo, hi, _DECISION_VOXEL_MM)
+    dflat = flat if dgrid is grid else dgrid.flat(pts)
+    dec = dgrid.thin(dflat[cand], cand, _DECISION_MAX, rng)
     D = pts[dec]
 
     # ---- floor -------------------------------------------------------------------------
@@ -442,14 +503,17 @@ def isolate_feet(
     # ---- components on the remaining points --------------------------------------------
     big, n_background = _components(pts, keep, grid, ndimage)
     if not big:
-        raise DegenerateScanError("no foot-like object: nothing left after removing the floor")
+        raise DegenerateScanError(
+            "no foot-like object: only a flat surface (the floor) was found"
+        )
 
     if floor_plane is None:
         union = np.concatenate(big[: max_feet + 1])
-        sub = union[_thin(pts[union], _DECISION_VOXEL_MM, _DECISION_MAX, rng)]
+        sub = dgrid.thin(dflat[union], union, _DECISION_MAX, rng)
+        _check_not_flat(pts[sub])
         up = estimate_up(pts[sub], rng=rng)
         h = pts @ up
-        floor_level = float(np.percentile(h[union], 0.2))
+        floor_level = _floor_level(h[union])[0]
         notes.append("no floor visible: up and floor level taken from the lowest plantar points")
 
     # ---- leg cut and foot checks --------------------------------------------------------
@@ -457,30 +521,17 @@ def isolate_feet(
     n_leg = 0
     rejected: list[str] = []
     for idx in big:
-        hh = h[idx] - floor_level
-        leg = hh > cut
+        leg = h[idx] - floor_level > cut
         n_leg += int(leg.sum())
         idx = idx[~leg]
-        if len(idx) < 30:
-            rejected.append(f"{len(idx)} points below the leg cut")
-            n_background += len(idx)
-            continue
-        length, width = _footprint_extent(pts[idx], up)
-        height = float(np.ptp(h[idx]))
-        ok_len = _FOOT_LENGTH_MM[0] * 0.8 <= length <= _FOOT_LENGTH_MM[1] * 1.15
-        ok_ratio = _FOOT_RATIO[0] <= length / max(width, 1e-9) <= _FOOT_RATIO[1]
-        if ok_len and ok_ratio and len(feet) < max_feet:
+        problem = _not_foot_like(pts[idx], h[idx] - floor_level, up)
+        if problem is None and len(feet) < max_feet:
             feet.append(FootCloud(pts[idx], None if nrm is None else nrm[idx], idx))
         else:
-            rejected.append(f"{length:.0f} x {width:.0f} x {height:.0f} mm ({len(idx)} points)")
+            rejected.append(problem or "a further foot-like cluster")
             n_background += len(idx)
     if not feet:
-        what = rejected[0] if rejected else "nothing"
-        raise DegenerateScanError(
-            f"no foot-like object: largest cluster is {what} (a foot is "
-            f"{_FOOT_LENGTH_MM[0]:.0f}-{_FOOT_LENGTH_MM[1]:.0f} mm long and about 2.5-3x "
-            "longer than wide)"
-        )
+        raise DegenerateScanError(f"no foot-like object: largest cluster is {rejected[0]}")
     if len(feet) > 1:
         e1, _ = _plane_basis(up)
         feet.sort(key=lambda f: float(np.mean(f.points @ e1)))
@@ -523,7 +574,7 @@ def _find_floor(D, pts, nrm, keep, rng, notes) -> tuple[FloatArray | None, Float
         inl = np.abs(h) < 2.5
         if count < max(30, 0.05 * len(D)):
             break
-        off = ~inl & rest
+        off = ~inl
         if off.sum() < 20:
             rest &= ~inl
             continue
@@ -557,24 +608,44 @@ def _find_floor(D, pts, nrm, keep, rng, notes) -> tuple[FloatArray | None, Float
 
 
 def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
-    """Floor points: within the band and outside the feet's low outline (the sole stays)."""
+    """Floor points: in the floor band and outside the feet's outline (the sole stays).
+
+    The outline is the filled silhouette of the foot's lowest ring (points from the band to
+    12 mm above it: the side walls where they meet the floor), so floor seen under an
+    overhang of the foot is still floor. When that ring is broken (sparse side walls), the
+    silhouette of the whole foot (below 150 mm) is used instead. The silhouette is shrunk
+    by one cell, so that no floor point next to a side wall survives (it would widen the
+    foot); the sole loses a rim of about one cell, the walls keep the foot's edge.
+    """
     from scipy import ndimage
 
     inband = keep & (np.abs(h) <= band)
-    low = keep & (h > band) & (h <= band + 12.0)
+    body = keep & (h > band) & (h <= 150.0)
+    sel = inband | body
     e1, e2 = _plane_basis(plane[:3])
-    sel = inband | low
     uv = np.stack([pts[sel] @ e1, pts[sel] @ e2], axis=1)
     cell = _SILHOUETTE_CELL_MM
-    ulo = uv.min(axis=0) - 4 * cell
-    shape = tuple(int(s) for s in np.ceil((uv.max(axis=0) - ulo) / cell) + 8)
-    ij_all = _raster(uv, ulo, cell, shape)
-    low_sel = low[sel]
-    sil = np.zeros(shape, dtype=bool)
-    sil[ij_all[low_sel, 0], ij_all[low_sel, 1]] = True
-    sil = ndimage.binary_closing(sil, iterations=2, border_value=0)
-    sil = ndimage.binary_fill_holes(sil)
-    inside = sil[ij_all[:, 0], ij_all[:, 1]]
+    ulo = uv.min(axis=0) - 6 * cell
+    shape = tuple(int(s) for s in np.ceil((uv.max(axis=0) - ulo) / cell) + 12)
+    ij = _raster(uv, ulo, cell, shape)
+    hs = h[sel]
+    ring = body[sel] & (hs <= band + 12.0)
+    above = body[sel]
+
+    def silhouette(mask, close):
+        img = np.zeros(shape, dtype=bool)
+        img[ij[mask, 0], ij[mask, 1]] = True
+        img = ndimage.binary_closing(img, iterations=close, border_value=0)
+        return ndimage.binary_fill_holes(img)
+
+    sil = silhouette(ring, 2)
+    whole = silhouette(above, 2)
+    if sil.sum() < 0.6 * whole.sum():
+        sil = whole
+    # one cell in from the outline: floor points just outside the side walls would widen
+    # the foot; the walls themselves (above the band) still define its edge
+    sil = ndimage.binary_erosion(sil, iterations=1)
+    inside = sil[ij[:, 0], ij[:, 1]]
     floor_sel = inband[sel] & ~inside
     if nrm is not None:  # a normal pointing up in the band is floor, down is sole
         facing_up = (nrm[sel] @ plane[:3]) > 0.5

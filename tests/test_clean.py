@@ -1,0 +1,265 @@
+"""Tests of footfit.clean.isolate_feet: floor, sole, outliers, background, leg, two feet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_align import MIRROR, _edges, _front, apply, random_pose, toy_foot
+
+from footfit.align import align_foot
+from footfit.clean import FootCloud, Isolation, estimate_up, fit_plane_ransac, isolate_feet
+from footfit.exceptions import DegenerateScanError
+
+
+def _inside_outline(pts, margin, length=260.0):
+    """Whether points lie more than about ``margin`` mm inside the toy foot's outline."""
+    x, y = pts[:, 0], pts[:, 1]
+    med, lat = _edges(np.clip(y, 0, length), length)
+    front = _front(x, length)
+    return (x > med + margin) & (x < lat - margin) & (y > margin) & (y < front - margin)
+
+
+def _within_width(pts, tol, length=260.0):
+    """Whether points lie within the toy foot's medial/lateral edges and its length (+tol).
+
+    Floor kept between the toes (inside the outline's hull) is harmless; floor kept beside
+    the foot would widen it.
+    """
+    x, y = pts[:, 0], pts[:, 1]
+    med, lat = _edges(np.clip(y, 0, length), length)
+    return (x > med - tol) & (x < lat + tol) & (y > -tol) & (y < length + tol)
+
+
+def floor_patch(rng, *, length=260.0, n=15_000, noise=0.0, margin=70.0):
+    """Floor points at z = 0 around (not under) the toy foot's outline."""
+    x = rng.uniform(-55 - margin, 60 + margin, n * 2)
+    y = rng.uniform(-margin, length + margin, n * 2)
+    med, lat = _edges(np.clip(y, 0, length), length)
+    under = (y >= 0) & (x >= med) & (x <= lat) & (y <= _front(x, length))
+    pts = np.stack([x, y, np.zeros_like(x)], axis=1)[~under][:n]
+    return pts + rng.normal(0, noise, pts.shape) if noise else pts
+
+
+def scene(rng, *, sole=True, floor=True, outliers=0.02, background=True, noise=0.5, n=40_000):
+    """A platform-scanner scene in the canonical frame and the label of every point."""
+    foot, is_sole = toy_foot(n=n, sole=sole, noise=noise, rng=rng)
+    parts = [foot]
+    labels = [np.where(is_sole, "sole", "foot")]
+    if floor:
+        f = floor_patch(rng, noise=noise)
+        parts.append(f)
+        labels.append(np.full(len(f), "floor"))
+    if background:  # a box-shaped object standing on the floor far from the foot
+        b = rng.uniform([250, 0, 0], [330, 60, 150], (3000, 3))
+        parts.append(b)
+        labels.append(np.full(len(b), "background"))
+    if outliers:
+        m = int(outliers * sum(len(p) for p in parts))
+        lo, hi = np.min([p.min(axis=0) for p in parts], 0), np.max([p.max(0) for p in parts], 0)
+        o = rng.uniform(lo - 50, hi + 50, (m, 3))
+        parts.append(o)
+        labels.append(np.full(m, "outlier"))
+    return np.concatenate(parts), np.concatenate(labels)
+
+
+def test_platform_scan_keeps_sole_and_drops_floor(rng):
+    pts, lab = scene(rng)
+    pose = random_pose(rng)
+    iso = isolate_feet(apply(pose, pts), rng=0)
+    assert isinstance(iso, Isolation)
+    assert iso.floor_found and len(iso.feet) == 1
+    foot = iso.feet[0]
+    kept = lab[foot.indices]
+    # the plantar surface survives the floor removal (the classic failure): all of it but a
+    # rim of about 2 mm along the outline, where the sole cannot be told from the floor
+    inner = _inside_outline(pts, 3.0)
+    sole = lab == "sole"
+    kept_sole = np.zeros(len(pts), bool)
+    kept_sole[foot.indices] = sole[foot.indices]
+    assert kept_sole[sole & inner].mean() >= 0.995
+    assert kept_sole[sole].mean() >= 0.9
+    # floor, background and nearly all outliers are gone
+    # no floor point is kept more than the noise outside the foot's outline (it would
+    # widen the foot); those kept lie on the outline, where floor and sole meet
+    kept_floor = pts[foot.indices][kept == "floor"]
+    assert len(kept_floor) <= 0.01 * (lab == "floor").sum()
+    assert _within_width(kept_floor, 2.0).all()
+    assert (kept == "background").sum() == 0
+    assert (kept == "outlier").sum() <= 0.05 * (lab == "outlier").sum()
+    # the leg is cut at 100 mm above the floor
+    assert pts[foot.indices, 2].max() <= 100.0 + 2.0
+    assert iso.n_leg > 0 and iso.n_floor > 0 and iso.n_outliers > 0 and iso.n_background > 0
+    # floor plane and up in the input frame
+    true_up = pose[:3, 2]
+    assert iso.up @ true_up > np.cos(np.radians(0.5))
+    assert abs(iso.floor_plane[:3] @ pose[:3, 3] + iso.floor_plane[3]) < 0.5
+    np.testing.assert_allclose(foot.points, apply(pose, pts)[foot.indices])
+
+
+def test_isolated_then_aligned_matches_truth(rng):
+    pts, _ = scene(rng)
+    for mirror in (False, True):
+        pose = random_pose(rng) @ (MIRROR if mirror else np.eye(4))
+        iso = isolate_feet(apply(pose, pts), rng=1)
+        a = align_foot(iso.feet[0], up=iso.up, floor_plane=iso.floor_plane)
+        assert a.side == ("left" if mirror else "right")
+        m = a.transform @ pose
+        assert m[1, 1] > np.cos(np.radians(1.5)) and m[2, 2] > np.cos(np.radians(0.5))
+        assert abs(m[2, 3]) < 0.5  # floor at z = 0
+
+
+def test_no_floor_scan_finds_up_from_shape(rng):
+    pts, lab = scene(rng, floor=False, background=False, outliers=0.0)
+    pose = random_pose(rng)
+    iso = isolate_feet(apply(pose, pts), rng=0)
+    assert not iso.floor_found and iso.floor_plane is None
+    assert iso.up @ pose[:3, 2] > np.cos(np.radians(3))
+    assert any("no floor" in s for s in iso.notes)
+    assert (lab[iso.feet[0].indices] == "sole").sum() >= 0.97 * (lab == "sole").sum()
+
+
+def test_two_feet_are_split(rng):
+    right, _ = toy_foot(n=20_000, noise=0.5, rng=rng)
+    left = apply(MIRROR, right) + [-130.0, 15.0, 0.0]
+    floor = floor_patch(rng, n=8000, margin=150)
+    pts = np.concatenate([right, left, floor])
+    pose = random_pose(rng)
+    iso = isolate_feet(apply(pose, pts), rng=0)
+    assert len(iso.feet) == 2
+    sides = sorted(align_foot(f, floor_plane=iso.floor_plane).side for f in iso.feet)
+    assert sides == ["left", "right"]
+    assert len(np.intersect1d(iso.feet[0].indices, iso.feet[1].indices)) == 0
+
+
+def test_max_feet_one_returns_the_larger(rng):
+    right, _ = toy_foot(n=20_000, rng=rng)
+    left = apply(MIRROR, right)[::2] + [-130.0, 0.0, 0.0]
+    iso = isolate_feet(np.concatenate([right, left]), max_feet=1, rng=0)
+    assert len(iso.feet) == 1 and iso.feet[0].indices.max() < len(right)
+
+
+def test_upside_down_scene(rng):
+    pts, lab = scene(rng, outliers=0.0, background=False)
+    flip = np.diag([1.0, -1.0, -1.0, 1.0])
+    iso = isolate_feet(apply(flip, pts), rng=0)
+    assert iso.floor_found
+    assert iso.up @ np.array([0, 0, -1.0]) > 0.999
+    kept_floor = pts[iso.feet[0].indices][lab[iso.feet[0].indices] == "floor"]
+    assert _within_width(kept_floor, 2.0).all()
+
+
+def test_normals_follow_points_and_seed_is_deterministic(rng):
+    pts, _ = scene(rng, outliers=0.0, background=False)
+    normals = np.tile([0.0, 0.0, 1.0], (len(pts), 1))
+    a = isolate_feet(pts, normals=normals, rng=5)
+    b = isolate_feet(pts, normals=normals, rng=5)
+    np.testing.assert_array_equal(a.feet[0].indices, b.feet[0].indices)
+    assert isinstance(a.feet[0], FootCloud)
+    assert a.feet[0].normals.shape == a.feet[0].points.shape
+
+
+def _sphere(rng, r, n=20_000):
+    v = rng.normal(size=(n, 3))
+    return r * v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _box(rng, size, n=30_000):
+    size = np.asarray(size, float)
+    p = rng.uniform(0, 1, (n, 3)) * size
+    face = rng.integers(0, 3, n)
+    p[np.arange(n), face] = rng.integers(0, 2, n) * size[face]
+    return p
+
+
+@pytest.mark.parametrize(
+    ("kind", "match"),
+    [
+        ("plane", "no foot-like object: .*flat"),
+        ("sphere", r"no foot-like object: largest cluster is 2\d\d x 2\d\d"),
+        ("box", "no foot-like object"),
+        ("noise", "no foot-like object"),
+        ("hand", r"no foot-like object: largest cluster is [4-6]\d x"),
+    ],
+)
+def test_no_foot_raises(rng, kind, match):
+    if kind == "plane":
+        pts = np.c_[rng.uniform(0, 300, (20_000, 2)), rng.normal(0, 0.3, 20_000)]
+    elif kind == "sphere":
+        pts = _sphere(rng, 110.0)
+    elif kind == "box":
+        pts = _box(rng, [250, 100, 80])
+    elif kind == "noise":
+        pts = rng.uniform(0, 300, (20_000, 3))
+    else:
+        pts = _sphere(rng, 25.0) * [1.0, 0.9, 0.8]
+    with pytest.raises(DegenerateScanError, match=match):
+        isolate_feet(pts, rng=0)
+
+
+def test_bad_arguments():
+    pts = np.zeros((100, 3))
+    with pytest.raises(ValueError, match="`normals` must have shape"):
+        isolate_feet(pts, normals=np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="`max_feet` must be an int >= 1"):
+        isolate_feet(pts, max_feet=0)
+    with pytest.raises(ValueError, match="`leg_cut_height_mm`"):
+        isolate_feet(pts, leg_cut_height_mm=0)
+    with pytest.raises(ValueError, match="`points` must have shape"):
+        isolate_feet(np.zeros((100, 2)))
+    with pytest.raises(DegenerateScanError, match="at least 50"):
+        isolate_feet(np.zeros((10, 3)))
+
+
+def test_fit_plane_ransac_against_least_squares(rng):
+    """Oracle: with 40 % outliers the fitted plane matches a fit to the true inliers."""
+    n = 3000
+    inl = np.c_[rng.uniform(-100, 100, (n, 2)), rng.normal(0, 0.3, n)]
+    out = rng.uniform(-100, 100, (2000, 3))
+    rot = random_pose(rng)
+    pts = apply(rot, np.concatenate([inl, out]))
+    plane, count = fit_plane_ransac(pts, threshold=1.0, rng=rng)
+    assert abs(abs(plane[:3] @ rot[:3, 2]) - 1) < 1e-4
+    assert n * 0.99 <= count <= n + 0.02 * 2000
+
+
+def test_estimate_up_upside_down_foot(rng):
+    pts, _ = toy_foot(n=20_000, sole=False, rng=rng)
+    pose = random_pose(rng)
+    assert estimate_up(apply(pose, pts)) @ pose[:3, 2] > np.cos(np.radians(3))
+
+
+# ---------------------------------------------------------------------------------------
+# real scans (skipped when ../shared/realscans is absent)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.realscans
+def test_realsense_yields_feet_never_a_leg(realscans):
+    o3d = pytest.importorskip("open3d")
+    pcd = o3d.io.read_point_cloud(str(realscans / "realsense-d435" / "foot_and_leg_m.ply"))
+    pts = np.asarray(pcd.points) * 1000.0  # metres -> mm (the loader does this)
+    iso = isolate_feet(pts, rng=0)
+    assert 1 <= len(iso.feet) <= 2
+    assert iso.n_leg > 0
+    for foot in iso.feet:
+        a = align_foot(foot, up=iso.up, floor_plane=iso.floor_plane)
+        length = np.ptp(a.points[:, 1])
+        width = np.ptp(a.points[:, 0])
+        assert 230 < length < 290, length  # a foot, not a 300+ mm leg or a 100 mm section
+        assert 80 < width < 135, width
+        assert a.points[:, 2].max() <= 100.0 + 1e-9
+        assert not a.plantar_visible
+    if len(iso.feet) == 2:
+        sides = sorted(align_foot(f, up=iso.up).side for f in iso.feet)
+        assert sides == ["left", "right"]
+
+
+@pytest.mark.realscans
+def test_orbbec_has_no_floor_and_keeps_the_sole(realscans):
+    data = np.loadtxt(realscans / "orbbec-6view" / "right.asc")
+    iso = isolate_feet(data[:, :3], normals=data[:, 3:], rng=0)
+    assert not iso.floor_found and len(iso.feet) == 1
+    kept = data[iso.feet[0].indices]
+    sole = (data[:, 2] < 2.0) & (data[:, 5] < -0.5)
+    assert sole[iso.feet[0].indices].sum() >= 0.98 * sole.sum()
+    assert kept[:, 2].max() < 105.0  # ankle above the 100 mm cut removed
