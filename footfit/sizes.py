@@ -403,6 +403,10 @@ class ShoeSizes:
         The girth and width used for the width classes.
     sex : {'male', 'female'} or None
         Calibration used for the width classes.
+    per_foot : tuple of dict
+        With :func:`sizes_for_feet`: each measured foot's own sizes (``side``,
+        ``foot_length_mm``, ``eu``, ``uk``, ``us_men``, ``us_women``, ``cn_label``), so a
+        customer sees how far apart the two feet are in sizes.
     notes : tuple of str
         Why and how: fallbacks, out-of-table widths, differences between feet.
     """
@@ -427,12 +431,14 @@ class ShoeSizes:
     ball_width_mm: float | None = None
     cn_width_index: float | None = None
     sex: str | None = None
+    per_foot: tuple[dict[str, Any], ...] = ()
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict of every field (``notes`` as a list)."""
+        """Return a JSON-ready dict of every field (tuples as lists)."""
         d = asdict(self)
         d["notes"] = list(self.notes)
+        d["per_foot"] = [dict(f) for f in self.per_foot]
         return d
 
 
@@ -629,9 +635,16 @@ def sizes_for_feet(
     width = max(widths) if widths else None
     sizes = compute_sizes(lengths[best], ball_girth_mm=girth, ball_width_mm=width,
                           profile=profile, sex=sex, child=child)
+    per_foot = []
+    for m, fl in zip(usable, lengths, strict=True):
+        own = compute_sizes(fl, ball_girth_mm=m.ball_girth_mm, profile=profile, sex=sex,
+                            child=sizes.child)
+        per_foot.append({"side": m.side, "foot_length_mm": fl, "eu": own.eu, "uk": own.uk,
+                         "us_men": own.us_men, "us_women": own.us_women,
+                         "cn_label": own.cn_label})
     side = longer.side if longer.side in ("left", "right") else None
     return _replace(sizes, decided_by=side, length_difference_mm=diff,
-                    notes=tuple(notes) + sizes.notes)
+                    per_foot=tuple(per_foot), notes=tuple(notes) + sizes.notes)
 
 
 def _replace(sizes: ShoeSizes, **changes: Any) -> ShoeSizes:

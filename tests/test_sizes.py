@@ -198,6 +198,9 @@ def test_two_feet_size_from_the_larger_one():
     assert any("right foot is 6.5 mm longer than the left" in n for n in s.notes)
     assert any("more than a half size" in n for n in s.notes)
     assert any("from the left foot (larger ball girth)" in n for n in s.notes)
+    per = {f["side"]: f for f in s.per_foot}
+    assert per["left"]["cn_label"] == "260(三)" and per["right"]["cn_label"] == "270(二)"
+    assert per["right"]["eu"] == s.eu and per["left"]["eu"] < s.eu
     # order does not matter
     t = sizes_for_feet([_fm("right", 268.5, 241.0), _fm("left", 262.0, 245.0)], sex="male")
     assert t.to_dict() == s.to_dict()
