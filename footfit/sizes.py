@@ -404,7 +404,7 @@ class ShoeSizes:
     sex : {'male', 'female'} or None
         Calibration used for the width classes.
     per_foot : tuple of dict
-        With :func:`sizes_for_feet`: each measured foot's own sizes (``side``,
+        With :func:`sizes_for_feet`: each measured foot's own sizes, left first (``side``,
         ``foot_length_mm``, ``eu``, ``uk``, ``us_men``, ``us_women``, ``cn_label``), so a
         customer sees how far apart the two feet are in sizes.
     notes : tuple of str
@@ -642,6 +642,7 @@ def sizes_for_feet(
         per_foot.append({"side": m.side, "foot_length_mm": fl, "eu": own.eu, "uk": own.uk,
                          "us_men": own.us_men, "us_women": own.us_women,
                          "cn_label": own.cn_label})
+    per_foot.sort(key=lambda f: {"left": 0, "right": 1}.get(f["side"], 2))
     side = longer.side if longer.side in ("left", "right") else None
     return _replace(sizes, decided_by=side, length_difference_mm=diff,
                     per_foot=tuple(per_foot), notes=tuple(notes) + sizes.notes)
