@@ -25,7 +25,8 @@ from typing import Any
 from .._validation import check_choice
 from ..exceptions import InvalidMeasurementError
 from ..measure.results import FootMeasurements
-from ..sizes import _check_range, _is_child, compute_sizes, standard_foot
+from ..sizes import compute_sizes, standard_foot
+from ..sizes._tables import _check_range, _is_child
 from .styles import FITS, available_styles, fit_preference, style_spec, styles_global
 
 __all__ = ["LAST_DIMENSIONS", "LastParameters", "generate_last", "heel_height_class"]
