@@ -253,7 +253,7 @@ def _run_size(args: argparse.Namespace) -> int:
     if args.from_size is not None:
         system, size = args.from_size
         fl = foot_length_from_size(size, system=system, profile=args.profile,
-                                   child=args.child)
+                                   child=True if args.child else None)
     s = compute_sizes(fl, ball_girth_mm=args.ball_girth, ball_width_mm=args.ball_width,
                       profile=args.profile, sex=args.sex, child=True if args.child else None)
     if args.json:

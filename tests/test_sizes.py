@@ -67,6 +67,11 @@ def test_child_vector_both_directions():
     assert foot_length_from_size(22, system="eu", child=True, grading_mm=5) == 135
     assert foot_length_from_size(5, system="uk", child=True, grading_mm=5) == 135
     assert foot_length_from_size(5.5, system="us_men", child=True, grading_mm=5) == 135
+    # length-based scales need no child flag
+    assert foot_length_from_size("135(二)", system="cn") == 135
+    assert foot_length_from_size(13.5, system="jp_cm") == pytest.approx(135)
+    with pytest.raises(InvalidMeasurementError, match="adult scales"):
+        foot_length_from_size(135, system="cn", child=False)
 
 
 def test_cn_retail_profile_and_us_standard():

@@ -335,7 +335,7 @@ def foot_length_from_size(
     *,
     system: str = "eu",
     profile: str = "iso",
-    child: bool = False,
+    child: bool | None = None,
     grading_mm: float | None = None,
 ) -> float:
     """Return the foot length a shoe size is meant for (the inverse of :func:`compute_sizes`).
@@ -348,8 +348,10 @@ def foot_length_from_size(
         Scale of ``size``.
     profile : str, default='iso'
         Conversion profile.
-    child : bool, default=False
-        The size is on a children's scale.
+    child : bool or None, default=None
+        The size is on a children's scale. ``None``: adult scales for EU/UK/US (their
+        numbers overlap with the children's), and decided from the length for Mondopoint,
+        JP and Chinese sizes (foot lengths on every scale).
     grading_mm : float, optional
         Round the result to this grade (5 mm = the Mondopoint / Chinese half size, the way
         the test vectors of DOMAIN.md section 4 are quoted).
@@ -379,11 +381,11 @@ def foot_length_from_size(
     check_choice(profile, tuple(systems["rules"]), name="profile")
     v = _parse_size(size, system)
     doc = systems["doc"]
-    if system in ("mondopoint", "cn"):
-        fl, half = v, 0.0
-    elif system == "jp_cm":
-        fl, half = v * 10.0, 0.0
+    if system in ("mondopoint", "cn", "jp_cm"):
+        fl, half = (v * 10.0 if system == "jp_cm" else v), 0.0
+        child = _is_child(fl, child)
     else:
+        child = bool(child)
         a, b = systems["rules"][profile]["child" if child else "adult"][system]
         fl = (v - b) / a
         half = 0.5 * float(doc["rounding"]["step"]) / a
