@@ -22,6 +22,7 @@ __all__ = ["AlignedFoot", "align_foot"]
 _FOOTPRINT_CELL_MM = 2.0  # raster of the footprint (axis, plantar coverage)
 _CONTACT_MM = 3.0  # "near the floor": the footprint height of the conventions
 _PLANTAR_COVERAGE = 0.3  # share of the footprint interior seen at z <= 3 mm -> sole visible
+_DECISION_POINTS = 40_000  # decisions (axis, heel end, side) on a strided subset this big
 
 
 @dataclass(frozen=True)
@@ -320,38 +321,37 @@ def align_foot(
         )
 
     # ---- footprint axis (density-independent raster) -----------------------------------
+    # Work in floor coordinates uv (e1, e2); decisions on a strided subset, the landmarks
+    # that set the frame (heel, 2nd-toe tip) on all the points near them.
     e1, e2 = _plane_basis(upv)
     uv = np.stack([pts @ e1, pts @ e2], axis=1)
+    step = max(1, len(pts) // _DECISION_POINTS)
+    uvs, hs = uv[::step], h[::step]
     cell = _FOOTPRINT_CELL_MM
-    ij = np.floor((uv - uv.min(axis=0)) / cell).astype(np.intp)
+    ij = np.floor((uvs - uvs.min(axis=0)) / cell).astype(np.intp)
     occ = np.zeros(tuple(ij.max(axis=0) + 1), dtype=bool)
     occ[ij[:, 0], ij[:, 1]] = True
-    cells = (np.argwhere(occ) + 0.5) * cell + uv.min(axis=0)
-    c0 = cells.mean(axis=0)
-    _, sv, vt = np.linalg.svd(cells - c0, full_matrices=False)
+    cells = np.argwhere(occ).astype(np.float64)
+    _, _, vt = np.linalg.svd(cells - cells.mean(axis=0), full_matrices=False)
     a2 = vt[0]
-    s = uv @ a2
-    s_lo, s_hi = s.min(), s.max()
-    span = s_hi - s_lo
-    rear = s < s_lo + 0.3 * span
-    front = s > s_hi - 0.3 * span
-    if np.percentile(h[rear], 95) < np.percentile(h[front], 95):
+    s_ = uvs @ a2
+    span = float(np.ptp(s_))
+    rear = s_ < s_.min() + 0.3 * span
+    front = s_ > s_.max() - 0.3 * span
+    if np.percentile(hs[rear], 95) < np.percentile(hs[front], 95):
         a2 = -a2
         notes.append("heel end: the taller end (ankle over the heel)")
 
-    def frame(axis2: FloatArray):
-        yv = _unit(axis2[0] * e1 + axis2[1] * e2)
-        xv = np.cross(yv, upv)  # right-handed (x, y, up): x to the right looking forward
-        return xv, yv
+    def xy(axis2: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
+        # y along axis2; x = y cross up, i.e. (a1, -a0) in (e1, e2) since e2 = up cross e1
+        return q @ np.array([axis2[1], -axis2[0]]), q @ axis2
 
-    xv, yv = frame(a2)
-    y = pts @ yv
-    x = pts @ xv
-    y0 = y.min()
-    length = float(np.ptp(y))
+    x, y = xy(a2, uvs)
+    y0 = float(y.min())
+    length = float(y.max() - y0)
 
     # ---- side --------------------------------------------------------------------------
-    votes = _side_votes(x - np.median(x), y - y0, h, length)
+    votes = _side_votes(x - np.median(x), y - y0, hs, length)
     if votes:
         total = sum(w * v for _, v, w in votes) / sum(w for _, _, w in votes)
     else:
@@ -368,21 +368,23 @@ def align_foot(
     mirror = -1.0 if side == "left" else 1.0
 
     # ---- AIST axis through the 2nd-toe tip ---------------------------------------------
+    _, y_all = xy(a2, uv)
+    y_lo, y_hi = float(y_all.min()), float(y_all.max())
+    uv_rear = uv[y_all < y_lo + 45.0]
+    uv_fore = uv[y_all > y_hi - 0.4 * (y_hi - y_lo)]
     a_cur = a2.copy()
     found_toe = False
     for _ in range(6):
-        xv, yv = frame(a_cur)
-        y, x = pts @ yv, mirror * (pts @ xv)
-        px, py = _pternion_xy(x, y)
-        tip = _toe2_tip(x - px, y - py, float(np.ptp(y)))
+        xr, yr = xy(a_cur, uv_rear)
+        xf, yf = xy(a_cur, uv_fore)
+        px, py = _pternion_xy(mirror * xr, yr)
+        tip = _toe2_tip(mirror * xf - px, yf - py, float(yf.max() - py))
         if tip is None:
             break
         found_toe = True
-        tx, ty = tip
-        turn = np.arctan2(tx, ty) * mirror  # angle from +y toward +x (input handedness)
-        c, s_ = np.cos(turn), np.sin(turn)
-        yv_new = c * yv + s_ * xv
-        a_cur = np.array([yv_new @ e1, yv_new @ e2])
+        turn = np.arctan2(tip[0], tip[1]) * mirror  # from +y toward +x (input handedness)
+        c, s = np.cos(turn), np.sin(turn)
+        a_cur = _unit(c * a_cur + s * np.array([a_cur[1], -a_cur[0]]))
         if abs(turn) < 2e-4:
             break
     if not found_toe:
@@ -392,9 +394,10 @@ def align_foot(
         notes.append(
             f"foot axis through the 2nd-toe tip ({turned:.1f} deg from the footprint axis)"
         )
-    xv, yv = frame(a_cur)
-    y = pts @ yv
-    px, py = _pternion_xy(pts @ xv, y)
+    yv = a_cur[0] * e1 + a_cur[1] * e2
+    xv = np.cross(yv, upv)
+    xr, yr = xy(a_cur, uv_rear)
+    px, py = _pternion_xy(xr, yr)
     origin = px * xv + py * yv + (pts[0] @ upv - h[0]) * upv  # on the floor
 
     rot = np.stack([mirror * xv, yv, upv])
@@ -405,7 +408,7 @@ def align_foot(
     cnrm = None if nrm is None else nrm @ rot.T
 
     # ---- plantar surface visible? ------------------------------------------------------
-    plantar = _plantar_visible(cpts)
+    plantar = _plantar_visible(cpts[::step])
     return AlignedFoot(
         points=cpts,
         normals=cnrm,

@@ -131,18 +131,20 @@ class _Grid:
         return np.bincount(flat, minlength=self.size)
 
     def neighbourhood(self, counts: IntArray) -> IntArray:
-        """Points in the 3x3x3 block around every cell (only occupied cells computed)."""
+        """Points in the 3x3x3 block around every cell (only occupied cells computed).
+
+        Occupied cells never touch the grid's border layer, so the 27 neighbours are
+        flat-index offsets (27 gathers over cells, not a loop over points).
+        """
         occ = np.flatnonzero(counts)
-        i, j, k = np.unravel_index(occ, self.shape)
+        s1, s2 = self.shape[1] * self.shape[2], self.shape[2]
         total = np.zeros(len(occ), dtype=np.int64)
-        grid = counts.reshape(self.shape)
-        hi = np.array(self.shape) - 1
-        for di in (-1, 0, 1):  # 27 vectorized gathers over cells, not a loop over points
-            ii = np.clip(i + di, 0, hi[0])
-            for dj in (-1, 0, 1):
-                jj = np.clip(j + dj, 0, hi[1])
-                for dk in (-1, 0, 1):
-                    total += grid[ii, jj, np.clip(k + dk, 0, hi[2])]
+        for di in (-s1, 0, s1):
+            for dj in (-s2, 0, s2):
+                base = occ + (di + dj)
+                total += counts[base - 1]
+                total += counts[base]
+                total += counts[base + 1]
         out = np.zeros(self.size, dtype=np.int64)
         out[occ] = total
         return out
@@ -664,8 +666,10 @@ def _components(pts, keep, grid: _Grid, ndimage) -> tuple[list[IntArray], int]:
     idx = np.flatnonzero(keep)
     if len(idx) == 0:
         return [], 0
-    flat = grid.flat(pts[idx])
-    occ = np.zeros(int(np.prod(grid.shape)), dtype=bool)
+    sub = pts[idx]
+    grid = _Grid(sub.min(axis=0), sub.max(axis=0), grid.voxel)  # just around what is left
+    flat = grid.flat(sub)
+    occ = np.zeros(grid.size, dtype=bool)
     occ[flat] = True
     labels, nlab = ndimage.label(occ.reshape(grid.shape), structure=np.ones((3, 3, 3)))
     lab = labels.ravel()[flat]
