@@ -120,7 +120,7 @@ def test_toe_shape_and_heel_height():
     assert default.heel_height_mm == 55.0 and default.heel_height_class == "high"
     assert high.toe_spring_mm < default.toe_spring_mm < low.toe_spring_mm
     assert high.toe_spring_mm >= 3.0 and high.heel_height_class == "very_high"
-    assert any("bottom modelled flat" in n for n in high.notes)
+    assert any("shank curve" in n for n in high.notes)
     assert [heel_height_class(h) for h in (0, 14.9, 15, 29.9, 30, 50, 80, 120)] == [
         "flat", "flat", "low", "low", "medium", "high", "very_high", "very_high"]
 

@@ -317,10 +317,11 @@ def generate_last(
     Lengths: bottom length = foot length + toe allowance - heel allowance [1]_; positions
     along the bottom = prior fraction of foot length [3]_ (MTH1 from the measured ball length
     when available) minus the heel allowance. Children's lasts take the toe allowance as a
-    fraction of foot length (x1.08 convention and the children's factory chart of [1]_).
-    Toe spring falls as the heel rises (design choice in ``styles.json``). The last is
-    modelled as flat-bottomed along its length: heel heights above about 25 mm change the
-    bottom curve, which is not parameterised here.
+    fraction of foot length (x1.08 convention and the children's factory chart of [1]_) and
+    the style's eases times foot length / 250 mm. Toe spring falls as the heel rises (design
+    choice in ``styles.json``). Only heel height and toe spring describe the bottom's
+    profile: the shank curve between them, which matters above about 25 mm of heel, is
+    left to the mesh builder.
 
     References
     ----------
@@ -461,8 +462,8 @@ def generate_last(
         )
     if heel > 25.0:
         notes.append(
-            f"{heel:g} mm heel: bottom modelled flat along its length (the heel-height curve "
-            "of the bottom is not parameterised)"
+            f"{heel:g} mm heel: only heel height and toe spring are given; the shank curve "
+            "of the bottom is not parameterised"
         )
     thick = glob["toe_thickness_per_mm_foot_length"]
     toe_thickness = float(spec["toe_thickness_mm"]) + float(
