@@ -259,7 +259,8 @@ def _run_size(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
-    widths = f", US width {s.us_width}, UK fitting {s.uk_width}" if s.us_width else ""
+    widths = (f", US width {s.us_width}, UK fitting {s.uk_width}, JIS {s.jp_width}"
+              if s.us_width else "")
     print(f"foot length {s.foot_length_mm:.1f} mm ({'children' if s.child else 'adult'}, "
           f"profile {s.profile})")
     print(f"  Mondopoint {s.mondopoint}  EU {s.eu:g}  UK {s.uk:g}  US men {s.us_men:g}  "

@@ -199,6 +199,17 @@ def main() -> int:
             "child_letters": ["C", "D", "E", "F", "G", "H"],
             "centre": {"male": "F", "female": "D", "pooled": "F", "child": "F"},
         },
+        "jp_width": {
+            "source": (
+                "JIS S 5037 width letters A-G with 6 mm ball girth per letter (DOMAIN.md "
+                "section 4 [S]); medium widths men 2E, women E, children 2E (the widths most "
+                "Japanese shops stock, design choice [U])."
+            ),
+            "step_girth_mm": 6.0,
+            "adult_letters": ["A", "B", "C", "D", "E", "2E", "3E", "4E", "F", "G"],
+            "child_letters": ["C", "D", "E", "2E", "3E", "4E"],
+            "centre": {"male": "2E", "female": "E", "pooled": "2E", "child": "2E"},
+        },
     }
     doc["cn_base_girth_table_mm"] = _girth_table(doc)
     OUT.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -167,6 +167,9 @@ def test_width_letters_and_monotone_in_girth():
     assert compute_sizes(260, ball_girth_mm=base_m, sex="male").us_width == "D"
     assert compute_sizes(260, ball_girth_mm=base_m, sex="male").uk_width == "F"
     assert compute_sizes(240, ball_girth_mm=base_f, sex="female").us_width == "B"
+    assert compute_sizes(240, ball_girth_mm=base_f, sex="female").jp_width == "E"
+    assert compute_sizes(260, ball_girth_mm=base_m, sex="male").jp_width == "2E"
+    assert compute_sizes(260, ball_girth_mm=base_m + 6.1, sex="male").jp_width == "3E"
     assert compute_sizes(260, ball_girth_mm=base_m + 6.4, sex="male").us_width == "E"
     s = compute_sizes(260, ball_girth_mm=base_m)
     assert any("men's (unisex)" in n for n in s.notes)
@@ -234,7 +237,7 @@ def test_data_files_carry_sources():
         assert prof.get("source"), name
     cal = json.loads(model_path("width_calibration.json").read_text(encoding="utf-8"))
     assert "ANSUR II" in cal["source"]
-    for key in ("cn_width_types", "us_width", "uk_width", "child"):
+    for key in ("cn_width_types", "us_width", "uk_width", "jp_width", "child"):
         assert cal[key]["source"]
 
 

@@ -132,7 +132,7 @@ def _systems() -> dict[str, Any]:
 @lru_cache(maxsize=8)
 def _calibration_cached(path_key: str, mtime: float) -> dict[str, Any]:
     path, doc = _load_json("width_calibration.json")
-    for key in ("groups", "child", "cn_width_types", "us_width", "uk_width"):
+    for key in ("groups", "child", "cn_width_types", "us_width", "uk_width", "jp_width"):
         if key not in doc:
             raise ValueError(f"{path}: key {key!r} missing")
     return doc

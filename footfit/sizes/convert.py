@@ -46,8 +46,8 @@ class ShoeSizes:
         The type on a 1-based half-type scale (3.5 = between 三 and 四).
     cn_label : str
         ``"265(三)"`` (or ``"265"`` without a width type).
-    us_width, uk_width : str or None
-        Width letters (``None`` without ball girth).
+    us_width, uk_width, jp_width : str or None
+        Width letters: US, UK fitting and JIS (``None`` without ball girth).
     child : bool
         Sized on the children's scales.
     profile : str
@@ -90,6 +90,7 @@ class ShoeSizes:
     ball_width_mm: float | None = None
     cn_width_index: float | None = None
     sex: str | None = None
+    jp_width: str | None = None
     per_foot: tuple[dict[str, Any], ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -175,7 +176,8 @@ def compute_sizes(
     if is_child:
         notes.append("children's scales (last = foot x 1.08): US size is unisex")
     widths: dict[str, Any] = {"cn_width_type": None, "cn_width_index": None,
-                              "us_width": None, "uk_width": None, "notes": []}
+                              "us_width": None, "uk_width": None, "jp_width": None,
+                              "notes": []}
     if girth is not None:
         widths = _width_classes(fl, girth, sex=sex, child=is_child)
     else:
@@ -194,6 +196,7 @@ def compute_sizes(
         cn_label=label,
         us_width=widths["us_width"],
         uk_width=widths["uk_width"],
+        jp_width=widths["jp_width"],
         child=is_child,
         profile=profile,
         foot_length_mm=fl,

@@ -144,11 +144,12 @@ def _width_classes(
     # letters: men's / women's / children's scales, each centred on its own line
     letter_group, centre_girth = group, mid
     if group == "pooled":
-        notes.append("sex not given: US/UK width letters on the men's (unisex) scale")
+        notes.append("sex not given: US/UK/JP width letters on the men's (unisex) scale")
         letter_group, centre_girth = "male", base_ball_girth(fl, sex="male")
     us = _letter(girth, centre_girth, cal["us_width"], letter_group, child)
     uk = _letter(girth, centre_girth, cal["uk_width"], letter_group, child)
+    jp = _letter(girth, centre_girth, cal["jp_width"], letter_group, child)
     return {
         "cn_width_type": names[k], "cn_width_index": float(half), "us_width": us,
-        "uk_width": uk, "notes": notes,
+        "uk_width": uk, "jp_width": jp, "notes": notes,
     }
