@@ -433,3 +433,15 @@ def test_every_stock_last_is_a_plausible_shape():
     assert np.all(x["toe_thickness_mm"] >= 10) and np.all(x["toe_spring_mm"] >= 2)
     assert np.all(x["back_height_mm"] < x["top_cut_height_mm"])
     assert np.all(x["ball_girth_mm"] > 2 * x["bottom_width_ball_mm"])
+
+
+def test_impossible_shape_is_refused(tmp_path, monkeypatch):
+    shutil.copytree(model_path("styles.json").parent, tmp_path / "models")
+    doc = _json("styles.json")
+    doc["styles"]["casual"]["waist_narrowing_mm"] = 150.0
+    (tmp_path / "models" / "styles.json").write_text(json.dumps(doc), encoding="utf-8")
+    monkeypatch.setenv("FOOTFIT_MODELS", str(tmp_path / "models"))
+    with pytest.raises(InvalidMeasurementError, match=r"impossible casual last \(waist_width_mm"):
+        generate_last(_foot(), style="casual")
+    with pytest.raises(InvalidMeasurementError, match=r"ball_length_mm must be within"):
+        generate_last(_foot(ball_length_mm=160.0), style="sport")

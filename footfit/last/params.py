@@ -476,7 +476,7 @@ def generate_last(
 
     names = ("一", "二", "三", "四", "五")
     width_index = names.index(sizes.cn_width_type) + 1 if sizes.cn_width_type else None
-    return LastParameters(
+    params = LastParameters(
         style=style,
         fit=fit,
         side=str(m.side),
@@ -523,3 +523,24 @@ def generate_last(
         mondopoint=sizes.mondopoint,
         notes=tuple(notes),
     )
+    _check_shape(params)
+    return params
+
+
+def _check_shape(p: LastParameters) -> None:
+    """Refuse a parameter set no last can have (extreme inputs or a broken style table)."""
+    problems = [f"{name} {getattr(p, name):.1f} mm" for name in LAST_DIMENSIONS
+                if name not in ("heel_height_mm",) and getattr(p, name) <= 0]
+    order = ("heel_centre_position_mm", "waist_position_mm", "instep_position_mm",
+             "mth5_position_mm", "mth1_position_mm", "hallux_bulge_position_mm",
+             "toe_tip_position_mm")
+    for a, b in zip(order, order[1:], strict=False):
+        if getattr(p, a) >= getattr(p, b):
+            problems.append(f"{a} {getattr(p, a):.1f} mm not before {b} {getattr(p, b):.1f} mm")
+    if p.waist_width_mm >= p.bottom_width_ball_mm:
+        problems.append("waist width not below the ball bottom width")
+    if problems:
+        raise InvalidMeasurementError(
+            f"the measurements give an impossible {p.style} last ({'; '.join(problems)}): "
+            f"check foot_length_mm {p.foot_length_mm:g}, the widths and the style table"
+        )
