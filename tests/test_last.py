@@ -445,3 +445,16 @@ def test_impossible_shape_is_refused(tmp_path, monkeypatch):
         generate_last(_foot(), style="casual")
     with pytest.raises(InvalidMeasurementError, match=r"ball_length_mm must be within"):
         generate_last(_foot(ball_length_mm=160.0), style="sport")
+
+
+def test_candidates_around_the_formula_size():
+    lib = load_stock_lasts()
+    p = generate_last(_foot(265.0, 250.0), style="sport", sex="male")  # 265(三)
+    rows = lib.around(p)
+    assert {(r["size_mm"], r["width_index"]) for r in rows} == {
+        (s, w) for s in (260, 265, 270) for w in (2, 3, 4)}
+    assert all(r["group"] == "male" and r["style"] == "sport" for r in rows)
+    wide = lib.around(p, sizes=0, types=2)
+    assert [r["width_index"] for r in wide] == [1, 2, 3, 4, 5]
+    edge = generate_last(_foot(236.0, 230.0), style="boot", sex="male")
+    assert min(r["size_mm"] for r in lib.around(edge)) == 235  # library edge: fewer sizes

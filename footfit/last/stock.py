@@ -77,6 +77,38 @@ class StockLastLibrary:
         return [r for r in self.rows
                 if r["style"] == style and (groups is None or r["group"] in groups)]
 
+    def around(
+        self, params: LastParameters, *, sizes: int = 1, types: int = 1,
+        step_mm: float = 5.0,
+    ) -> list[dict[str, Any]]:
+        """Return the stock lasts near a custom last's size and width type.
+
+        Parameters
+        ----------
+        params : LastParameters
+            The custom last (its style, group, ``cn_size`` and ``width_index``).
+        sizes, types : int, default=1
+            How many half sizes (``step_mm``) and width types either side to include.
+        step_mm : float, default=5.0
+            Size step of the library (mm).
+
+        Returns
+        -------
+        list of dict
+            Rows of the same style and group, ordered by size then width type: the candidate
+            stock sizes a fit simulation tries around the formula size.
+        """
+        if params.group == "unisex":
+            groups: tuple[str, ...] = ("male", "female", "unisex")
+        else:
+            groups = (params.group,)
+        size = float(params.cn_size)
+        index = params.width_index if params.width_index is not None else 0
+        rows = [r for r in self.select(params.style, groups)
+                if abs(r["size_mm"] - size) <= sizes * step_mm + 1e-9
+                and (params.width_index is None or abs(r["width_index"] - index) <= types)]
+        return sorted(rows, key=lambda r: (r["group"], r["size_mm"], r["width_index"]))
+
 
 @dataclass(frozen=True)
 class StockLastMatch:
