@@ -372,32 +372,44 @@ def _drape(points: FloatArray, last: PreparedLast, foot_length: float,
     return p, float(np.rad2deg(alpha))
 
 
-def _heel_gap(last: PreparedLast, placed: FloatArray) -> float:
-    """Free room behind the heel along -y (negative when the heel is through the back)."""
+def _heel_gap(last: PreparedLast, placed: FloatArray, heel: BoolArray) -> float:
+    """Free room behind the heel along -y (negative when the heel is through the back).
+
+    Only the heel proper (``heel``: points low on the standing foot) counts: the leg stump of
+    the scan does not follow a rotated rearfoot in a real shoe.
+    """
     import open3d as o3d
 
     meta = last.meta
-    y0 = placed[:, 1].min()
-    sel = np.flatnonzero((placed[:, 1] < y0 + 15.0) & (placed[:, 2] < meta["top_cut_z_mm"] - 5))
+    y0 = placed[heel, 1].min()
+    sel = np.flatnonzero(heel & (placed[:, 1] < y0 + 15.0)
+                         & (placed[:, 2] < meta["top_cut_z_mm"] - 5))
     if len(sel) == 0:
         return 0.0
     sel = sel[:: max(1, len(sel) // 1500)]
     start = placed[sel].copy()
-    start[:, 1] += 60.0
-    rays = np.concatenate([start, np.tile([0.0, -1.0, 0.0], (len(sel), 1))], axis=1)
+    start[:, 1] += 30.0
+    # only rays that start inside the last see its back wall from the inside
+    inside = last.scene.compute_occupancy(o3d.core.Tensor(start.astype(np.float32))).numpy()
+    start = start[inside > 0.5]
+    if len(start) == 0:
+        return 0.0
+    rays = np.concatenate([start, np.tile([0.0, -1.0, 0.0], (len(start), 1))], axis=1)
     hit = last.scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))["t_hit"].numpy()
     ok = np.isfinite(hit)
     if not ok.any():
         return 0.0
-    return float((hit[ok] - 60.0).min())
+    return float((hit[ok] - 30.0).min())
 
 
 def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str, float]]:
     shift = 0.0
     rot = 0.0
+    low = 0.15 * foot.length_mm
+    heel = (foot.points[:, 2] < low) & (foot.points[:, 1] < 0.25 * foot.length_mm)
     for _ in range(3):
         placed, rot = _drape(foot.points, last, foot.length_mm, shift)
-        gap = _heel_gap(last, placed)
+        gap = float(np.clip(_heel_gap(last, placed, heel), -15.0, 15.0))
         shift -= gap
         if abs(gap) < 0.05:
             break
@@ -712,9 +724,11 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     rigidly about the ball line (the MTP joints, at the last's MTH5 station) by the angle that
     sets the heel centre on the seat, blended over 30 mm so the dorsum stays continuous; the
     forefoot is still bent onto the toe spring. Soft tissue, the arch and the toes do not
-    deform otherwise. Then the foot slides along y until its heel touches the back of the last (ray
-    casting). Foot points above the top cut, or whose nearest last surface is the top cut,
-    are ``open`` (outside the shoe) and left out of the zones.
+    deform otherwise. Then the foot slides along y until its heel (below 15 % of the foot
+    length high) touches the back of the last (ray casting). Foot points above the top cut,
+    or whose nearest last surface is the top cut, and heel or waist points above the back
+    height of the last (the shoe's collar), are ``open`` (outside the shoe) and left out of
+    the zones.
 
     Zones (``models/fit_zones.json``): toe box from 78 % of the foot length, ball 60-78 %,
     heel below 25 %, and between them the instep (above half the dorsal height) and the
@@ -745,6 +759,9 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     # nearest surface is the top cut face, or the point is above it
     on_cut = (normals[:, 2] > 0.98) & (placed[:, 2] + np.abs(clearance) >= z_cut - margin)
     open_: BoolArray = (placed[:, 2] >= z_cut - margin) | on_cut
+    if "collar_z_mm" in meta:  # behind the instep the shoe stops at the heel-curve height
+        rear = np.isin(pf.zone, [ZONE_NAMES.index("heel"), ZONE_NAMES.index("waist")])
+        open_ |= rear & (placed[:, 2] > float(meta["collar_z_mm"]))
     zone = pf.zone.copy()
     zone[open_] = _OPEN
     fits = []

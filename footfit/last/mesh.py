@@ -638,6 +638,7 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
         "instep_top_z_mm": info["instep_top_z_mm"],
         "top_cut_z_mm": d.z_cut,
         "heel_seat_z_mm": d.z_seat,
+        "collar_z_mm": d.z_seat + _field(params, "back_height_mm"),
         "rear_y_mm": d.y_back,
         "bottom_back_y_mm": d.y0,
         "toe_tip_y_mm": d.y_tip,

@@ -1,0 +1,258 @@
+"""Tests of footfit.fit: clearance against brute force, placement, zones, sizing by simulation.
+
+The foot is a stand-in with known measurements: a smooth foot-shaped surface lofted by the
+last builder with foot proportions (no toe or heel allowance, no toe spring, narrow sole),
+sampled uniformly (50k points).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+trimesh = pytest.importorskip("trimesh")
+pytest.importorskip("open3d")
+
+from footfit.fit import (  # noqa: E402
+    ZONE_NAMES,
+    prepare_foot,
+    prepare_last,
+    signed_clearance,
+    simulate_fit,
+    size_by_simulation,
+)
+from footfit.last import build_last_mesh, generate_last  # noqa: E402
+
+FRACTIONS = {"heel_centre": .18, "waist": .41, "instep": .55, "mth5": .635, "mth1": .725,
+             "toe5_bulge": .78, "toe5_tip": .825, "hallux_bulge": .90}
+
+
+def stand_in_foot(fl=260.0, girth=250.0, n=50_000, seed=0):
+    """Points of a foot-shaped surface in the canonical frame, and its measurements."""
+    base = generate_last({"side": "right", "foot_length_mm": fl, "ball_girth_mm": girth},
+                         style="open_sandal", sex="male")
+    pos = {f"{k}_position_mm": v * fl for k, v in FRACTIONS.items()}
+    med, lat = 0.40 * 0.29 * fl, 0.60 * 0.29 * fl
+    fp = dataclasses.replace(
+        base, toe_allowance_mm=0.0, heel_allowance_mm=0.0, bottom_length_mm=fl,
+        toe_tip_position_mm=fl, toe_spring_mm=0.0, heel_height_mm=0.0, ball_girth_mm=girth,
+        instep_girth_mm=girth + 2.0, width_mth1_medial_mm=med, width_mth5_lateral_mm=lat,
+        width_hallux_medial_mm=med - 2.0, width_toe5_lateral_mm=lat - 6.0,
+        waist_width_mm=0.75 * (med + lat), toe_thickness_mm=24.0, heel_seat_width_mm=0.17 * fl,
+        **pos)
+    mesh = build_last_mesh(fp)
+    mesh.vertices[:, 1] -= mesh.bounds[0, 1]  # pternion at y = 0
+    pts, _ = trimesh.sample.sample_surface(mesh, n, seed=seed)
+    pts = pts[pts[:, 2] <= 100.0]  # leg cut
+    length = float(pts[:, 1].max())
+    ball = (pts[:, 1] > .55 * length) & (pts[:, 1] < .8 * length)
+    heel = (pts[:, 1] > .05 * length) & (pts[:, 1] < .2 * length) & (pts[:, 2] <= 40)
+    meas = {"side": "right", "foot_length_mm": length,
+            "ball_girth_mm": float(mesh.metadata["last"]["ball_girth_mm"]),
+            "ball_width_mm": float(np.ptp(pts[ball, 0])),
+            "heel_width_mm": float(np.ptp(pts[heel, 0])),
+            "instep_girth_mm": float(mesh.metadata["last"]["instep_girth_mm"]),
+            "ball_length_mm": 0.725 * length}
+    return pts, meas
+
+
+@pytest.fixture(scope="module")
+def foot():
+    pts, meas = stand_in_foot()
+    return prepare_foot(pts), meas
+
+
+def _shifted(meas, d_len, d_girth):
+    m = dict(meas)
+    m["foot_length_mm"] += d_len
+    m["ball_girth_mm"] += d_girth
+    m["instep_girth_mm"] += d_girth
+    m["ball_width_mm"] += 0.3 * d_girth
+    return m
+
+
+# ----------------------------------------------------------------------------- oracle
+def _closest_on_triangles(p, a, b, c):
+    """Brute force: closest point of each of the triangles (a, b, c) to each point p.
+
+    Returns (n_points, n_triangles) distances (Ericson, Real-Time Collision Detection 5.1.5,
+    written out region by region).
+    """
+    p = p[:, None, :]
+    ab, ac, ap = b - a, c - a, p - a
+    d1, d2 = (ab * ap).sum(-1), (ac * ap).sum(-1)
+    bp = p - b
+    d3, d4 = (ab * bp).sum(-1), (ac * bp).sum(-1)
+    cp = p - c
+    d5, d6 = (ab * cp).sum(-1), (ac * cp).sum(-1)
+    va = d3 * d6 - d5 * d4
+    vb = d5 * d2 - d1 * d6
+    vc = d1 * d4 - d3 * d2
+    denom = va + vb + vc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = vb / denom
+        w = vc / denom
+        q = a + ab * v[..., None] + ac * w[..., None]  # inside the face
+        t_ab = d1 / (d1 - d3)
+        t_ac = d2 / (d2 - d6)
+        t_bc = (d4 - d3) / ((d4 - d3) + (d5 - d6))
+    cand = [
+        (d1 <= 0) & (d2 <= 0), a + 0 * p,
+        (d3 >= 0) & (d4 <= d3), b + 0 * p,
+        (d6 >= 0) & (d5 <= d6), c + 0 * p,
+        (vc <= 0) & (d1 >= 0) & (d3 <= 0), a + ab * t_ab[..., None],
+        (vb <= 0) & (d2 >= 0) & (d6 <= 0), a + ac * t_ac[..., None],
+        (va <= 0) & ((d4 - d3) >= 0) & ((d5 - d6) >= 0), b + (c - b) * t_bc[..., None],
+    ]
+    done = np.zeros(d1.shape, bool)
+    out = q.copy()
+    for k in range(0, len(cand), 2):
+        m = cand[k] & ~done
+        out[m] = cand[k + 1][m]
+        done |= m
+    return np.linalg.norm(p - out, axis=-1)
+
+
+def _brute_signed(mesh, pts):
+    tri = mesh.triangles
+    dist = _closest_on_triangles(pts, tri[:, 0][None], tri[:, 1][None], tri[:, 2][None]).min(1)
+    # the mesh is convex: inside = behind every face plane
+    n, o = mesh.face_normals, tri[:, 0]
+    inside = (np.einsum("ij,kj->ik", pts, n) - (n * o).sum(1)[None, :] <= 0).all(axis=1)
+    return np.where(inside, dist, -dist)
+
+
+def _ellipsoid():
+    m = trimesh.creation.icosphere(subdivisions=2, radius=1.0)
+    m.vertices *= [40.0, 120.0, 30.0]
+    return m
+
+
+def test_clearance_matches_brute_force(rng):
+    mesh = _ellipsoid()
+    pts = rng.normal(size=(400, 3)) * [40.0, 120.0, 30.0] * 0.8
+    exact, normals = signed_clearance(mesh, pts, cell_mm=0)
+    np.testing.assert_allclose(exact, _brute_signed(mesh, pts), atol=2e-3)
+    assert np.allclose(np.linalg.norm(normals, axis=1), 1.0)
+
+
+def test_cell_clearance_close_to_exact(rng):
+    p = generate_last({"side": "right", "foot_length_mm": 260.0, "ball_girth_mm": 245.0},
+                      style="sport", sex="male")
+    last = prepare_last(p)
+    surf, _ = trimesh.sample.sample_surface(last.mesh, 30_000, seed=1)
+    pts = surf + rng.normal(0, 2.0, surf.shape)  # a cloud within a few mm of the surface
+    exact, _ = signed_clearance(last, pts, cell_mm=0)
+    cells, _ = signed_clearance(last, pts, cell_mm=2.0)
+    err = np.abs(cells - exact)
+    assert np.percentile(err, 99) < 0.15
+    assert np.median(err) < 0.02
+
+
+# ----------------------------------------------------------------------------- simulation
+@pytest.mark.parametrize("style", ["sport", "casual"])
+def test_own_last_fits_best_smaller_presses_larger_is_slack(foot, style):
+    pf, meas = foot
+    own = simulate_fit(pf, generate_last(meas, style=style, sex="male"))
+    small = simulate_fit(pf, generate_last(_shifted(meas, -6.67, -6.0), style=style, sex="male"))
+    large = simulate_fit(pf, generate_last(_shifted(meas, 6.67, 6.0), style=style, sex="male"))
+    assert own.score > small.score + 10
+    assert own.score > large.score
+    # one size smaller: the toe box presses harder and the toes lack room
+    assert small.zone_fit("toe_box").pressure_mm > own.zone_fit("toe_box").pressure_mm + 1.0
+    assert small.room["toe_room_mm"] < own.room["toe_room_mm"] - 5.0
+    assert any("short" in w for w in small.summary)
+    # one size larger: slack in length and girth
+    assert large.room["toe_room_mm"] > own.room["toe_room_mm"] + 5.0
+    assert large.room["ball_girth_room_mm"] > own.room["ball_girth_room_mm"] + 4.0
+    assert any("loose" in w or "long" in w for w in large.summary)
+    assert large.zone_fit("ball").pressure_mm <= own.zone_fit("ball").pressure_mm
+
+
+def test_result_layout_and_json(foot):
+    pf, meas = foot
+    r = simulate_fit(pf, generate_last(meas, style="sport", sex="male"))
+    n = len(pf.points)
+    assert r.clearance_mm.shape == (n,) and r.zone.shape == (n,)
+    assert r.points_placed.shape == (n, 3) and r.normals.shape == (n, 3)
+    assert set(np.unique(r.zone)) <= set(range(len(ZONE_NAMES)))
+    assert [z.zone for z in r.zones] == list(ZONE_NAMES[:-1])
+    assert 0.0 <= r.score <= 100.0
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["zones"][0]["zone"] == "toe_box"
+    # the heel sits against the back of the last: the rearmost points touch it
+    heel_back = r.points_placed[:, 1] < r.points_placed[:, 1].min() + 2.0
+    assert abs(np.median(r.clearance_mm[heel_back])) < 1.5
+    # the sole rests on the bottom: plantar points are in contact
+    sole = pf.points[:, 2] < 0.5
+    assert np.median(np.abs(r.clearance_mm[sole])) < 0.5
+
+
+def test_scaled_foot_inside_and_outside(foot):
+    pf, meas = foot
+    last = prepare_last(generate_last(meas, style="sport", sex="male"))
+    pts = pf.points.copy()
+    small = pts * [0.85, 0.9, 0.85]
+    big = pts * [1.15, 1.0, 1.15]
+    r_small = simulate_fit(small, last)
+    r_big = simulate_fit(big, last)
+    shoe = r_small.zone != ZONE_NAMES.index("open")
+    assert np.mean(r_small.clearance_mm[shoe] > -0.5) > 0.97
+    assert r_big.zone_fit("ball").pressure_mm > 5.0
+    worst_small = max(z.pressure_mm for z in r_small.zones)
+    assert worst_small < r_big.zone_fit("ball").pressure_mm - 3.0
+    assert abs(r_big.placement["shift_y_mm"]) < 10.0
+
+
+def test_high_heel_rotates_the_rearfoot(foot):
+    pf, meas = foot
+    p = generate_last(meas, style="dress_pointed", sex="female", heel_height_mm=70.0)
+    r = simulate_fit(pf, p)
+    assert r.placement["heel_rotation_deg"] > 10.0
+    heel_sole = (pf.points[:, 2] < 1.0) & (np.abs(pf.points[:, 1] - 0.18 * pf.length_mm) < 5)
+    assert np.median(r.points_placed[heel_sole, 2]) == pytest.approx(70.0, abs=4.0)
+    low = simulate_fit(pf, dataclasses.replace(p, heel_height_mm=20.0,
+                                               heel_height_class="low"))
+    assert low.placement["heel_rotation_deg"] == 0.0
+
+
+def test_left_mesh_gives_the_same_fit(foot):
+    pf, meas = foot
+    p = generate_last(meas, style="casual", sex="male")
+    right = simulate_fit(pf, build_last_mesh(p, side="right"))
+    left = simulate_fit(pf, build_last_mesh(p, side="left"))
+    np.testing.assert_allclose(left.clearance_mm, right.clearance_mm, atol=1e-3)
+
+
+def test_size_by_simulation_picks_the_best_candidate(foot):
+    pf, meas = foot
+    p = generate_last(meas, style="sport", sex="male")
+    res = size_by_simulation(pf, p)
+    scores = [c.fit.score for c in res.candidates]
+    assert len(res.candidates) == 9
+    assert res.best.fit.score == max(scores)
+    assert scores == sorted(scores, reverse=True)
+    assert res.formula in res.candidates
+    assert res.explanation
+    assert res.agrees == (res.best.id == res.formula.id)
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["recommended"]["id"] == res.best.id
+    sizes = {c.size_mm for c in res.candidates}
+    assert max(sizes) - min(sizes) == 10  # one stock size either side
+
+
+def test_bad_inputs_are_named(foot):
+    pf, meas = foot
+    with pytest.raises(ValueError, match="canonical frame"):
+        prepare_foot(pf.points * 0.001)
+    with pytest.raises(ValueError, match="metadata"):
+        prepare_last(_ellipsoid())
+    with pytest.raises(ValueError, match="cell_mm"):
+        signed_clearance(_ellipsoid(), pf.points[:10], cell_mm=-1.0)
+    with pytest.raises(ValueError, match="point_area_mm2"):
+        prepare_foot(pf.points, point_area_mm2=np.ones(3))
+    with pytest.raises(ValueError, match="sizes_around"):
+        size_by_simulation(pf, generate_last(meas, style="sport"), sizes_around=-1)
