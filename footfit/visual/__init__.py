@@ -1,0 +1,34 @@
+"""Pictures for people: the visual fitting report (HTML, SVG figures, PNG summary).
+
+Everything here draws a :class:`~footfit.report.FitReport` the pipeline produced:
+
+- :func:`render_html` / :func:`write_html`: one self-contained HTML page (no network needed)
+  with the summary, measurements, sizes, insoles with reasons, last parameters, figures and an
+  interactive 3D view of the scan.
+- :func:`foot_figures`: plain-SVG figures of one foot (top view with footprint, arch-index
+  zones, ball and heel widths and landmarks; medial side profile with instep and arch heights;
+  girths as the tape lies; fit-simulation clearance map when present).
+- :func:`render_png` / :func:`write_png`: one summary image (needs matplotlib, the ``report``
+  extra).
+
+Heavy or optional packages (plotly, matplotlib, scipy) are imported by the functions that draw.
+"""
+
+from .html import render_html, write_html
+from .png import render_png, write_png
+from .scene import FootDrawing
+from .svg import FIGURES, clearance_svg, foot_figures, girths_svg, side_view_svg, top_view_svg
+
+__all__ = [
+    "FIGURES",
+    "FootDrawing",
+    "clearance_svg",
+    "foot_figures",
+    "girths_svg",
+    "render_html",
+    "render_png",
+    "side_view_svg",
+    "top_view_svg",
+    "write_html",
+    "write_png",
+]

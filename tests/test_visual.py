@@ -1,0 +1,219 @@
+"""The visual report: SVG figures, the self-contained HTML page and the PNG summary."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from visual_fakes import LENGTH, arch_cut, half_width, make_points, make_report
+
+from footfit.visual import (
+    FootDrawing,
+    foot_figures,
+    render_html,
+    write_html,
+    write_png,
+)
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+class _Collect(HTMLParser):
+    """Collect tags, attributes and check that non-void elements are balanced."""
+
+    VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "wbr",
+            "source", "track", "embed", "param"}
+    SVG_VOID_OK = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> (open: {self.stack[-3:]})")
+            return
+        self.stack.pop()
+
+
+def _parse(html: str) -> _Collect:
+    p = _Collect()
+    p.feed(html)
+    p.close()
+    return p
+
+
+@pytest.fixture(scope="module")
+def two_feet():
+    return make_report(fit=True)
+
+
+# ---------------------------------------------------------------------------- geometry
+def test_left_foot_is_drawn_as_the_mirror_of_the_right():
+    pts = make_points(20000)
+    right = FootDrawing.from_points(pts, side="right")
+    left = FootDrawing.from_points(pts, side="left")
+    np.testing.assert_allclose(left.outline[:, 0], -right.outline[:, 0])
+    np.testing.assert_allclose(left.outline[:, 1], right.outline[:, 1])
+    # footprint runs mirror too: same area, x extents flipped
+    assert left.footprint[:, 2].sum() == pytest.approx(right.footprint[:, 2].sum())
+    assert left.footprint[:, 0].min() == pytest.approx(-(right.footprint[:, 0]
+                                                         + right.footprint[:, 2]).max())
+    # medial side (the arch cut-out) is on -x for a right foot, +x for a left one
+    assert right.landmarks["mth1"][0] < 0 < left.landmarks["mth1"][0]
+
+
+def test_footprint_zones_match_the_analytic_arch_index():
+    pts = make_points(80000)
+    d = FootDrawing.from_points(pts, side="right")
+    # exact footprint area per third: integral of (2 w - arch cut) over y
+    y = np.linspace(0.0, 0.8 * LENGTH, 20001)
+    width = 2 * half_width(y) - arch_cut(y)
+    edges = np.linspace(0.0, 0.8 * LENGTH, 4)
+    areas = [np.trapezoid(width[(y >= a) & (y <= b)], y[(y >= a) & (y <= b)])
+             for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    ai = areas[1] / sum(areas)
+    assert d.zones is not None
+    assert d.zones["drawn_index"] == pytest.approx(ai, abs=0.02)
+    assert d.zones["edges"][-1] == pytest.approx(0.8 * LENGTH, abs=0.5)
+    assert d.length_mm == pytest.approx(LENGTH, abs=1.0)
+
+
+def test_outline_contains_the_foot_and_matches_its_width():
+    pts = make_points(40000)
+    d = FootDrawing.from_points(pts, side="right")
+    ball = np.abs(d.outline[:, 1] - 0.70 * LENGTH) < 1.0
+    width = d.outline[ball, 0].max() - d.outline[ball, 0].min()
+    assert width == pytest.approx(2 * 50.0, abs=2.0)
+
+
+def test_elements_of_missing_measurements_are_not_drawn():
+    pts = make_points(20000)
+    meas = {"foot_length_mm": LENGTH, "ball_width_mm": None, "heel_width_mm": 64.0,
+            "arch_index": None, "ball_girth_mm": 250.0, "instep_girth_mm": None}
+    d = FootDrawing.from_points(pts, side="right", measurements=meas,
+                                missing={"arch_index": "no plantar surface in the scan"})
+    assert d.ball_line is None and d.heel_line is not None
+    assert d.zones is None
+    assert set(d.sections) == {"ball_girth_mm"}
+    top = foot_figures(d)["top-view"]
+    assert "ball width" not in top and "heel width 64.0 mm" in top
+
+
+def test_given_sections_are_used_as_the_tape():
+    pts = make_points(20000)
+    loop = np.array([[-40.0, 180.0, 0.0], [45.0, 170.0, 0.0], [40.0, 175.0, 45.0],
+                     [-35.0, 182.0, 40.0]])
+    d = FootDrawing.from_points(pts, side="left", sections={"ball_girth": loop})
+    np.testing.assert_allclose(d.sections["ball_girth_mm"][:, 0], -loop[:, 0])
+
+
+def test_bad_points_are_refused_with_the_argument_named():
+    with pytest.raises(ValueError, match="`points` must have shape"):
+        FootDrawing.from_points(np.zeros((100, 2)))
+    with pytest.raises(ValueError, match="`side` must be"):
+        FootDrawing.from_points(make_points(1000), side="up")
+
+
+# ---------------------------------------------------------------------------- SVG
+def test_svg_figures_are_valid_xml_and_contain_what_they_claim(two_feet):
+    d = FootDrawing.from_foot_report(two_feet.feet[1])
+    figs = foot_figures(d)
+    assert list(figs) == ["top-view", "side-view", "girths", "clearance"]
+    for name, svg in figs.items():
+        root = ET.fromstring(svg)
+        assert root.tag == SVG_NS + "svg"
+        assert root.get("data-figure") == name and root.get("data-side") == "right"
+        assert root.find(SVG_NS + "title").text
+    top = ET.fromstring(figs["top-view"])
+    assert top.findall(f".//{SVG_NS}path[@data-layer='footprint']")
+    assert "ball width 101.0 mm" in figs["top-view"]
+    assert "arch index 0.231" in figs["top-view"]
+    side = ET.fromstring(figs["side-view"])
+    girths = {e.get("data-girth") for e in side.iter() if e.get("data-girth")}
+    assert {"ball_girth_mm", "instep_girth_mm", "short_heel_girth_mm"} <= girths
+    assert "instep height 66.0 mm" in figs["side-view"]
+    assert "ball girth 252.5 mm" in figs["girths"]
+    dots = ET.fromstring(figs["clearance"]).findall(f".//{SVG_NS}g[@data-layer='clearance']")
+    assert len(dots) == 2 and len(list(dots[0])) == 3000
+
+
+def test_no_sole_no_footprint_and_it_says_so():
+    rep = make_report(sides=("right",), plantar=False)
+    figs = foot_figures(FootDrawing.from_foot_report(rep.feet[0]))
+    assert "data-layer=\"footprint\"" not in figs["top-view"]
+    assert "no sole in the scan" in figs["top-view"]
+    assert "clearance" not in figs
+
+
+# ---------------------------------------------------------------------------- HTML
+def test_html_is_self_contained_and_parses(two_feet, tmp_path):
+    path = write_html(two_feet, tmp_path / "report.html")
+    html = path.read_text(encoding="utf-8")
+    p = _parse(html)
+    assert not p.errors, p.errors[:3]
+    assert not p.stack
+    # nothing is fetched: no external script, stylesheet or image
+    for tag, attrs in p.tags:
+        for key in ("src", "href"):
+            v = attrs.get(key) or ""
+            assert not v.startswith(("http:", "https:", "//")), (tag, v)
+    ids = {a.get("id") for _, a in p.tags}
+    assert {"summary", "warnings", "pictures", "measurements", "sizes", "insoles", "last",
+            "fit", "view3d"} <= ids
+    figures = [(a.get("data-figure"), a.get("data-side")) for t, a in p.tags if t == "svg"]
+    for side in ("left", "right"):
+        for name in ("top-view", "side-view", "girths", "clearance"):
+            assert (name, side) in figures
+    assert html.count("class=\"plotly-graph-div\"") == 1
+    assert "Plotly.newPlot" in html
+    assert 1_000_000 < len(html.encode()) < 9_000_000  # plotly.js embedded, points decimated
+    for text in ("EU 41.5", "Sport neutral, medium arch", "arch index 0.231 is normal",
+                 "sport-F260-5", "toe box 3 mm tight at the hallux", "Fit score"):
+        assert text in html
+
+
+def test_html_without_3d_and_from_json_only(two_feet):
+    small = render_html(two_feet, include_3d=False)
+    assert "Plotly" not in small and len(small) < 2_000_000
+    data = json.loads(two_feet.to_json())
+    text_only = render_html(data)
+    assert not _parse(text_only).errors
+    assert "no pictures" in text_only and "<svg" not in text_only
+    assert "EU 41.5" in text_only
+
+
+def test_one_foot_report_has_one_column():
+    html = render_html(make_report(sides=("right",)), include_3d=False)
+    assert "--nfeet:1" in html
+    assert "data-side=\"left\"" not in html
+
+
+def test_write_into_a_missing_folder_names_it(two_feet, tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        write_html(two_feet, tmp_path / "nope" / "r.html", include_3d=False)
+
+
+# ---------------------------------------------------------------------------- PNG
+def test_png_summary(two_feet, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = write_png(two_feet, tmp_path / "summary.png")
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1600, 1000)
+    # not blank: the image compresses to more than a flat page would
+    assert len(data) > 50_000
