@@ -9,6 +9,7 @@ functions that need them.
 """
 
 from .align import AlignedFoot, align_foot
+from .classify import FootClassification, classify_arch_index, classify_foot
 from .clean import FootCloud, Isolation, isolate_feet
 from .exceptions import (
     DegenerateScanError,
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AlignedFoot",
     "DegenerateScanError",
+    "FootClassification",
     "FootCloud",
     "FootMeasurements",
     "FootfitError",
@@ -43,6 +45,8 @@ __all__ = [
     "ShoeSizes",
     "StockLastMatch",
     "align_foot",
+    "classify_arch_index",
+    "classify_foot",
     "compute_sizes",
     "foot_length_from_size",
     "generate_last",
