@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._typing import ArrayLike, FloatArray, IntArray
+from ._typing import ArrayLike, BoolArray, FloatArray, IntArray
 from ._validation import as_points, check_positive
 from .exceptions import DegenerateScanError
 
@@ -126,6 +126,12 @@ class _Grid:
         ijk = ((points - self.lo) * (1.0 / self.voxel)).astype(np.intp)
         np.clip(ijk, 0, np.array(self.shape) - 1, out=ijk)
         return (ijk[:, 0] * self.shape[1] + ijk[:, 1]) * self.shape[2] + ijk[:, 2]
+
+    def border(self) -> BoolArray:
+        """Flat mask of the grid's outer layer of cells."""
+        b = np.ones(self.shape, dtype=bool)
+        b[1:-1, 1:-1, 1:-1] = False
+        return b.reshape(-1)
 
     def counts(self, flat: IntArray) -> IntArray:
         return np.bincount(flat, minlength=self.size)
@@ -451,82 +457,84 @@ def isolate_feet(
     rng = np.random.default_rng(rng)
     n = len(pts)
     notes: list[str] = []
-    keep = np.ones(n, dtype=bool)
+    stride = max(1, n // 20000)
 
-    # ---- outliers: isolated points in a dense voxel grid -------------------------------
-    stride = pts[:: max(1, n // 20000)]
-    lo, hi = np.percentile(stride, [0.5, 99.5], axis=0)
+    # ---- voxel grid; outliers are points in voxels with few neighbours -----------------
+    # Points beyond a robust box land in the grid's border layer and count as outliers.
+    lo, hi = np.percentile(pts[::stride], [0.5, 99.5], axis=0)
     margin = np.maximum(0.3 * (hi - lo), 30.0)
     lo, hi = lo - margin, hi + margin
-    inside = np.all((pts >= lo) & (pts <= hi), axis=1)
     grid = _Grid(lo, hi, _DECISION_VOXEL_MM)
     flat = grid.flat(pts)
-    counts = grid.counts(flat[inside])
+    counts = grid.counts(flat)
+    border = grid.border()
+    counts[border] = 0
     occupied = int(np.count_nonzero(counts))
-    spacing = grid.voxel * np.sqrt(1.3 * occupied / max(int(inside.sum()), 1))
+    spacing = grid.voxel * np.sqrt(1.3 * occupied / max(int(counts.sum()), 1))
     if 2.5 * spacing > 1.5 * grid.voxel:  # sparse cloud: coarser grid keeps it connected
         grid = _Grid(lo, hi, min(2.5 * spacing, 12.0))
         flat = grid.flat(pts)
-        counts = grid.counts(flat[inside])
-    nb = grid.neighbourhood(counts)[flat]
-    typical = np.median(nb[:: max(1, n // 20000)])
-    outlier = ~inside | (nb < max(3.0, 0.04 * typical))
-    keep &= ~outlier
-    n_outliers = int(outlier.sum())
+        counts = grid.counts(flat)
+        border = grid.border()
+        counts[border] = 0
+    nbv = grid.neighbourhood(counts)
+    typical = float(np.median(nbv[flat[::stride]]))
+    bad = border | (nbv < max(3.0, 0.04 * typical))
+    keep = ~bad[flat]
+    n_outliers = n - int(np.count_nonzero(keep))
 
-    # ---- decision set ------------------------------------------------------------------
-    cand = np.flatnonzero(keep)
-    if len(cand) < 50:
+    # ---- decision set: one point per good voxel ------------------------------------------
+    rep = np.full(grid.size, -1, dtype=np.intp)
+    rep[flat] = np.arange(n)
+    dec = rep[(counts > 0) & ~bad]
+    if len(dec) < 20:
         raise DegenerateScanError(
-            f"no foot-like object: only {len(cand)} points are not isolated outliers"
+            f"no foot-like object: only {n - n_outliers} points are not isolated outliers"
         )
-    dgrid = grid if grid.voxel >= _DECISION_VOXEL_MM else _Grid(lo, hi, _DECISION_VOXEL_MM)
-    dflat = flat if dgrid is grid else dgrid.flat(pts)
-    dec = dgrid.thin(dflat[cand], cand, _DECISION_MAX, rng)
+    if len(dec) > _DECISION_MAX:
+        dec = np.sort(rng.choice(dec, _DECISION_MAX, replace=False))
     D = pts[dec]
 
-    # ---- floor -------------------------------------------------------------------------
-    floor_plane, up = _find_floor(D, pts, nrm, keep, rng, notes)
-    n_floor = 0
+    # ---- floor, sole, leg ----------------------------------------------------------------
+    floor_plane, up = _find_floor(D, rng)
+    n_floor = n_leg = 0
     if floor_plane is not None:
         h = pts @ floor_plane[:3] + floor_plane[3]
         band = _floor_band(D, floor_plane)
-        floor_mask = _floor_points(pts, nrm, h, floor_plane, band, keep)
+        floor = _floor_points(pts, nrm, h, floor_plane, band, keep)
+        n_floor = int(np.count_nonzero(floor))
+        keep &= ~floor
         below = keep & (h < -max(3 * band, 8.0))
-        n_floor = int((floor_mask & keep).sum())
-        keep &= ~floor_mask
-        n_outliers += int((below & keep).sum())
-        keep &= ~below
+        n_outliers += int(np.count_nonzero(below))
+        leg = keep & (h > cut)
+        n_leg = int(np.count_nonzero(leg))
+        keep &= ~(below | leg)
         floor_level = 0.0
-    else:
-        h = None
-        floor_level = 0.0  # set after the background is dropped
 
-    # ---- components on the remaining points --------------------------------------------
-    big, n_background = _components(pts, keep, grid, ndimage)
+    # ---- connected components of what is left --------------------------------------------
+    big, lab, n_background = _components(grid, flat, keep, ndimage)
     if not big:
-        raise DegenerateScanError(
-            "no foot-like object: only a flat surface (the floor) was found"
-        )
+        raise DegenerateScanError("no foot-like object: only a flat surface (the floor) was found")
 
     if floor_plane is None:
-        union = np.concatenate(big[: max_feet + 1])
-        sub = dgrid.thin(dflat[union], union, _DECISION_MAX, rng)
-        _check_not_flat(pts[sub])
-        up = estimate_up(pts[sub], rng=rng)
+        in_big = np.isin(lab[dec], [b for b, _ in big[: max_feet + 1]])
+        _check_not_flat(D[in_big])
+        up = estimate_up(D[in_big], rng=rng)
         h = pts @ up
-        floor_level = _floor_level(h[union])[0]
+        union = np.concatenate([idx for _, idx in big[: max_feet + 1]])
+        floor_level = _floor_level(h[union[:: max(1, len(union) // 50000)]])[0]
         notes.append("no floor visible: up and floor level taken from the lowest plantar points")
 
-    # ---- leg cut and foot checks --------------------------------------------------------
+    # ---- leg cut (no floor) and foot checks ----------------------------------------------
     feet: list[FootCloud] = []
-    n_leg = 0
     rejected: list[str] = []
-    for idx in big:
-        leg = h[idx] - floor_level > cut
-        n_leg += int(leg.sum())
-        idx = idx[~leg]
-        problem = _not_foot_like(pts[idx], h[idx] - floor_level, up)
+    for _, idx in big:
+        hh = h[idx] - floor_level
+        if floor_plane is None:
+            leg = hh > cut
+            n_leg += int(np.count_nonzero(leg))
+            idx, hh = idx[~leg], hh[~leg]
+        problem = _not_foot_like(pts[idx], hh, up)
         if problem is None and len(feet) < max_feet:
             feet.append(FootCloud(pts[idx], None if nrm is None else nrm[idx], idx))
         else:
@@ -536,7 +544,7 @@ def isolate_feet(
         raise DegenerateScanError(f"no foot-like object: largest cluster is {rejected[0]}")
     if len(feet) > 1:
         e1, _ = _plane_basis(up)
-        feet.sort(key=lambda f: float(np.mean(f.points @ e1)))
+        feet.sort(key=lambda f: float(np.mean(f.points[:: max(1, len(f.points) // 1000)] @ e1)))
         notes.append(f"{len(feet)} feet found in one cloud")
     return Isolation(
         feet=tuple(feet),
@@ -560,7 +568,7 @@ def _floor_band(D: FloatArray, plane: FloatArray) -> float:
     return float(min(max(3.0 * sigma, _FLOOR_MIN_BAND_MM), 5.0))
 
 
-def _find_floor(D, pts, nrm, keep, rng, notes) -> tuple[FloatArray | None, FloatArray | None]:
+def _find_floor(D, rng) -> tuple[FloatArray | None, FloatArray | None]:
     """Return ``(floor_plane, up)`` or ``(None, None)`` when no floor is seen.
 
     A plane is the floor when (a) almost nothing lies below it, (b) points rest on it (the
@@ -614,69 +622,111 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
 
     The outline is the filled silhouette of the foot's lowest ring (points from the band to
     12 mm above it: the side walls where they meet the floor), so floor seen under an
-    overhang of the foot is still floor. When that ring is broken (sparse side walls), the
-    silhouette of the whole foot (below 150 mm) is used instead. The silhouette is shrunk
-    by one cell, so that no floor point next to a side wall survives (it would widen the
-    foot); the sole loses a rim of about one cell, the walls keep the foot's edge.
+    overhang of the foot is still floor. Gaps in the ring (a raised arch, walls not seen)
+    are bridged by the silhouette of the whole foot (points up to 150 mm) shrunk
+    by two cells. Inside the silhouette less one cell, band points are sole; outside it
+    plus one cell, floor; in between, a band point is floor when it lies beyond the mean
+    position of the nearby ring points along the silhouette's outward normal (a sub-cell
+    decision: floor next to a side wall would widen the foot, a lost sole rim would shrink
+    the footprint).
     """
     from scipy import ndimage
 
-    inband = keep & (np.abs(h) <= band)
-    body = keep & (h > band) & (h <= 150.0)
-    sel = inband | body
+    inband = np.flatnonzero(keep & (np.abs(h) <= band))
+    ring = np.flatnonzero(keep & (h > band) & (h <= band + 12.0))
+    above = np.flatnonzero(keep & (h > band) & (h <= 150.0))
+    above = above[:: max(1, len(above) // 60000)]
     e1, e2 = _plane_basis(plane[:3])
-    uv = np.stack([pts[sel] @ e1, pts[sel] @ e2], axis=1)
+    proj = np.stack([e1, e2], axis=1)
+    uv_band, uv_ring, uv_above = pts[inband] @ proj, pts[ring] @ proj, pts[above] @ proj
+    if len(uv_above) == 0:
+        out = np.zeros(len(pts), dtype=bool)
+        out[inband] = True
+        return out
     cell = _SILHOUETTE_CELL_MM
-    ulo = uv.min(axis=0) - 6 * cell
-    shape = tuple(int(s) for s in np.ceil((uv.max(axis=0) - ulo) / cell) + 12)
-    ij = _raster(uv, ulo, cell, shape)
-    hs = h[sel]
-    ring = body[sel] & (hs <= band + 12.0)
-    above = body[sel]
+    ulo = uv_above.min(axis=0) - 6 * cell
+    shape = tuple(int(s) for s in np.ceil((uv_above.max(axis=0) - ulo) / cell) + 12)
 
-    def silhouette(mask, close):
+    def raster(uv):
         img = np.zeros(shape, dtype=bool)
-        img[ij[mask, 0], ij[mask, 1]] = True
-        img = ndimage.binary_closing(img, iterations=close, border_value=0)
-        return ndimage.binary_fill_holes(img)
+        ij = _raster(uv, ulo, cell, shape)
+        img[ij[:, 0], ij[:, 1]] = True
+        return img
 
-    sil = silhouette(ring, 2)
-    whole = silhouette(above, 2)
-    if sil.sum() < 0.6 * whole.sum():
-        sil = whole
-    # one cell in from the outline: floor points just outside the side walls would widen
-    # the foot; the walls themselves (above the band) still define its edge
-    sil = ndimage.binary_erosion(sil, iterations=1)
-    inside = sil[ij[:, 0], ij[:, 1]]
-    floor_sel = inband[sel] & ~inside
+    whole = ndimage.binary_fill_holes(ndimage.binary_closing(raster(uv_above), iterations=3))
+    # the ring without stray points (outliers that survived, floor noise above the band):
+    # cells in connected pieces of 8+ cells
+    ijr = _raster(uv_ring, ulo, cell, shape)
+    ring_n = np.bincount(ijr[:, 0] * shape[1] + ijr[:, 1], minlength=shape[0] * shape[1])
+    ring_img = (ring_n >= 1).reshape(shape)
+    pieces, npieces = ndimage.label(ring_img, structure=np.ones((3, 3)))
+    piece_size = np.bincount(pieces.ravel(), minlength=npieces + 1)
+    piece_size[0] = 0
+    ring_img = piece_size[pieces] >= 8
+    solid = ring_img[ijr[:, 0], ijr[:, 1]]
+    uv_ring, ijr = uv_ring[solid], ijr[solid]
+    ring_img = ndimage.binary_closing(ring_img, iterations=2, border_value=0)
+    # the interior (2 cells in from the whole foot's outline) bridges gaps in the ring,
+    # such as under a raised medial arch
+    sil = ndimage.binary_fill_holes(ring_img | ndimage.binary_erosion(whole, iterations=2))
+    core = ndimage.binary_erosion(sil, iterations=1)  # surely under the foot: sole
+    edge = ndimage.binary_dilation(sil, iterations=1) & ~core  # decided below the cell size
+    ij = _raster(uv_band, ulo, cell, shape)
+    is_floor = ~core[ij[:, 0], ij[:, 1]]
+    at_edge = np.flatnonzero(edge[ij[:, 0], ij[:, 1]])
+    if len(at_edge) and len(uv_ring):
+        # Sub-cell decision at the outline: the side wall meets the floor along the mean
+        # position of the ring points around a cell; a band point beyond it (along the
+        # outward normal of the silhouette) is floor, one inside it is sole.
+        dist = ndimage.distance_transform_edt(sil) - ndimage.distance_transform_edt(~sil)
+        gi, gj = np.gradient(ndimage.gaussian_filter(dist, 1.5))
+        size = shape[0] * shape[1]
+        su, sv, cnt = np.zeros(size), np.zeros(size), np.zeros(size)
+        for di in (-1, 0, 1):  # 9 offsets, vectorized over the ring points
+            for dj in (-1, 0, 1):
+                ii = np.clip(ijr[:, 0] + di, 0, shape[0] - 1)
+                jj = np.clip(ijr[:, 1] + dj, 0, shape[1] - 1)
+                f = ii * shape[1] + jj
+                su += np.bincount(f, uv_ring[:, 0], size)
+                sv += np.bincount(f, uv_ring[:, 1], size)
+                cnt += np.bincount(f, None, size)
+        e = ij[at_edge]
+        f = e[:, 0] * shape[1] + e[:, 1]
+        known = cnt[f] > 0
+        out_n = -np.stack([gi[e[:, 0], e[:, 1]], gj[e[:, 0], e[:, 1]]], axis=1)
+        wall = np.stack([su[f], sv[f]], axis=1) / np.maximum(cnt[f], 1)[:, None]
+        beyond = np.einsum("ij,ij->i", uv_band[at_edge] - wall, out_n) > 0
+        is_floor[at_edge[known]] = beyond[known]
     if nrm is not None:  # a normal pointing up in the band is floor, down is sole
-        facing_up = (nrm[sel] @ plane[:3]) > 0.5
-        floor_sel |= inband[sel] & facing_up
+        is_floor |= (nrm[inband] @ plane[:3]) > 0.5
     out = np.zeros(len(pts), dtype=bool)
-    out[np.flatnonzero(sel)[floor_sel]] = True
+    out[inband[is_floor]] = True
     return out
 
 
-def _components(pts, keep, grid: _Grid, ndimage) -> tuple[list[IntArray], int]:
-    """Connected components (26-connectivity) of the kept points' voxels.
+def _components(grid: _Grid, flat, keep, ndimage):
+    """Connected components (26-connectivity) of the voxels holding kept points.
 
-    Returns the components holding at least 15 % of the points of the largest one, largest
-    first, and the number of points in the smaller ones (background).
+    Returns ``(big, labels, n_background)``: ``big`` lists ``(label, indices)`` of the
+    components holding at least 15 % of the points of the largest (largest first, at most
+    8), ``labels`` the component of every point (0 for dropped points), and the number of
+    kept points in the smaller components (background).
     """
-    idx = np.flatnonzero(keep)
-    if len(idx) == 0:
-        return [], 0
-    sub = pts[idx]
-    grid = _Grid(sub.min(axis=0), sub.max(axis=0), grid.voxel)  # just around what is left
-    flat = grid.flat(sub)
     occ = np.zeros(grid.size, dtype=bool)
-    occ[flat] = True
-    labels, nlab = ndimage.label(occ.reshape(grid.shape), structure=np.ones((3, 3, 3)))
-    lab = labels.ravel()[flat]
+    occ[flat[keep]] = True
+    occ3 = occ.reshape(grid.shape)
+    nz = [np.flatnonzero(occ3.any(axis=ax)) for ax in ((1, 2), (0, 2), (0, 1))]
+    if any(len(a) == 0 for a in nz):
+        return [], np.zeros(len(flat), dtype=np.int32), 0
+    box = tuple(slice(a[0], a[-1] + 1) for a in nz)
+    labels = np.zeros(grid.shape, dtype=np.int32)
+    labels[box], nlab = ndimage.label(occ3[box], structure=np.ones((3, 3, 3)))
+    lab = labels.reshape(-1)[flat]
+    lab[~keep] = 0
     sizes = np.bincount(lab, minlength=nlab + 1)
     sizes[0] = 0
-    big = np.flatnonzero(sizes >= 0.15 * sizes.max())
-    big = big[np.argsort(sizes[big])[::-1]][:8]
-    comps = [idx[lab == b] for b in big]  # at most 8 masks over the points
-    n_background = int(len(idx) - sum(len(c) for c in comps))
-    return comps, n_background
+    chosen = np.flatnonzero(sizes >= 0.15 * sizes.max())
+    chosen = chosen[np.argsort(sizes[chosen])[::-1]][:8]
+    big = [(int(b), np.flatnonzero(lab == b)) for b in chosen]
+    n_background = int(sizes.sum() - sizes[chosen].sum())
+    return big, lab, n_background

@@ -45,7 +45,7 @@ def _front(x, length):
 
 
 def toy_foot(
-    n=40_000, *, length=260.0, sole=True, noise=0.0, rng=None, top=140.0
+    n=40_000, *, length=260.0, sole=True, noise=0.0, rng=None, top=140.0, walls=True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points of a toy right foot in the canonical frame, and per-point 'is sole' flags."""
     rng = np.random.default_rng(rng)
@@ -66,10 +66,23 @@ def toy_foot(
     # near-vertical side walls from the sole up to 40 % of the height
     edge = np.where(u < 0, med, lat)
     wall = (rng.random(len(x)) < 0.25) & (y <= _front(edge, length))
+    x_in = x
     x = np.where(wall, edge, x)
     z_top = np.where(wall, rng.uniform(0, 1, len(x)) * 0.4 * height + z_sole * (u < 0), z_top)
     pts_top = np.stack([x, y, z_top], axis=1)
-    pts_sole = np.stack([x, y, z_sole], axis=1)
+    if walls:  # walls all around: toe front and round heel too, as a scanner sees them
+        k = len(x) // 8
+        xf = rng.uniform(-45, 40, k)
+        yf = _front(xf, length)
+        m_, l_ = _edges(yf, length)
+        ok = (xf > m_) & (xf < l_)
+        th = rng.uniform(-np.pi / 2, np.pi / 2, k)
+        xh, yh = 32.0 * np.sin(th), 32.0 - 32.0 * np.cos(th)
+        zf = rng.uniform(0, 1, k) * np.interp(yf / length, [0.75, 1.0], [17.0, 9.0])
+        zh = rng.uniform(0, 1, k) * 0.4 * top
+        extra = np.concatenate([np.stack([xf, yf, zf], 1)[ok], np.stack([xh, yh, zh], 1)])
+        pts_top = np.concatenate([extra, pts_top])
+    pts_sole = np.stack([x_in, y, z_sole], axis=1)
     n_sole = n // 4 if sole else 0
     pts = np.concatenate([pts_top[: n - n_sole], pts_sole[:n_sole]])
     is_sole = np.r_[np.zeros(len(pts) - n_sole, bool), np.ones(n_sole, bool)]

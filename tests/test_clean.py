@@ -20,14 +20,16 @@ def _inside_outline(pts, margin, length=260.0):
 
 
 def _within_width(pts, tol, length=260.0):
-    """Whether points lie within the toy foot's medial/lateral edges and its length (+tol).
+    """Whether points lie within the toy foot's heel disc, medial/lateral edges and length.
 
     Floor kept between the toes (inside the outline's hull) is harmless; floor kept beside
     the foot would widen it.
     """
     x, y = pts[:, 0], pts[:, 1]
     med, lat = _edges(np.clip(y, 0, length), length)
-    return (x > med - tol) & (x < lat + tol) & (y > -tol) & (y < length + tol)
+    sides = (x > med - tol) & (x < lat + tol) & (y >= 32.0) & (y < length + tol)
+    heel = (y < 32.0) & (np.hypot(x, y - 32.0) < 32.0 + tol)
+    return sides | heel
 
 
 def floor_patch(rng, *, length=260.0, n=15_000, noise=0.0, margin=70.0):
@@ -40,9 +42,11 @@ def floor_patch(rng, *, length=260.0, n=15_000, noise=0.0, margin=70.0):
     return pts + rng.normal(0, noise, pts.shape) if noise else pts
 
 
-def scene(rng, *, sole=True, floor=True, outliers=0.02, background=True, noise=0.5, n=40_000):
+def scene(
+    rng, *, sole=True, floor=True, outliers=0.02, background=True, noise=0.5, n=40_000, walls=True
+):
     """A platform-scanner scene in the canonical frame and the label of every point."""
-    foot, is_sole = toy_foot(n=n, sole=sole, noise=noise, rng=rng)
+    foot, is_sole = toy_foot(n=n, sole=sole, noise=noise, rng=rng, walls=walls)
     parts = [foot]
     labels = [np.where(is_sole, "sole", "foot")]
     if floor:
@@ -62,8 +66,9 @@ def scene(rng, *, sole=True, floor=True, outliers=0.02, background=True, noise=0
     return np.concatenate(parts), np.concatenate(labels)
 
 
-def test_platform_scan_keeps_sole_and_drops_floor(rng):
-    pts, lab = scene(rng)
+@pytest.mark.parametrize("walls", [True, False])
+def test_platform_scan_keeps_sole_and_drops_floor(rng, walls):
+    pts, lab = scene(rng, walls=walls)
     pose = random_pose(rng)
     iso = isolate_feet(apply(pose, pts), rng=0)
     assert isinstance(iso, Isolation)
@@ -71,19 +76,21 @@ def test_platform_scan_keeps_sole_and_drops_floor(rng):
     foot = iso.feet[0]
     kept = lab[foot.indices]
     # the plantar surface survives the floor removal (the classic failure): all of it but a
-    # rim of about 2 mm along the outline, where the sole cannot be told from the floor
-    inner = _inside_outline(pts, 3.0)
+    # rim of one 2 mm raster cell (up to 4 mm) along the outline, where the sole cannot be
+    # told from the floor; wider when the side walls are not seen all around
+    inner = _inside_outline(pts, 4.5 if walls else 10.0)
     sole = lab == "sole"
     kept_sole = np.zeros(len(pts), bool)
     kept_sole[foot.indices] = sole[foot.indices]
-    assert kept_sole[sole & inner].mean() >= 0.995
-    assert kept_sole[sole].mean() >= 0.9
+    assert kept_sole[sole & inner].mean() >= (0.995 if walls else 0.98)
+    assert kept_sole[sole].mean() >= (0.9 if walls else 0.6)
     # floor, background and nearly all outliers are gone
-    # no floor point is kept more than the noise outside the foot's outline (it would
-    # widen the foot); those kept lie on the outline, where floor and sole meet
+    # no floor point is kept more than the noise (and a sharp corner of the toy outline)
+    # outside the foot's outline (it would widen the foot); those kept lie on the outline,
+    # where floor and sole meet
     kept_floor = pts[foot.indices][kept == "floor"]
     assert len(kept_floor) <= 0.01 * (lab == "floor").sum()
-    assert _within_width(kept_floor, 2.0).all()
+    assert _within_width(kept_floor, 3.0).all()
     assert (kept == "background").sum() == 0
     assert (kept == "outlier").sum() <= 0.05 * (lab == "outlier").sum()
     # the leg is cut at 100 mm above the floor
@@ -145,7 +152,7 @@ def test_upside_down_scene(rng):
     assert iso.floor_found
     assert iso.up @ np.array([0, 0, -1.0]) > 0.999
     kept_floor = pts[iso.feet[0].indices][lab[iso.feet[0].indices] == "floor"]
-    assert _within_width(kept_floor, 2.0).all()
+    assert _within_width(kept_floor, 3.0).all()
 
 
 def test_normals_follow_points_and_seed_is_deterministic(rng):
