@@ -12,6 +12,7 @@ one outside it would push the upper out (pressure).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -111,6 +112,18 @@ def _zones(points: FloatArray, length: float) -> IntArray:
         high = points[:, 2] > float(cfg["instep_relative_height"]) * top[b]
         zone[mid & high] = ZONE_NAMES.index("instep")
     return zone
+
+
+def _reduce_foot(foot: PreparedFoot, cell_mm: float) -> PreparedFoot:
+    """One scan point per cubic cell (areas summed): a coarse foot for screening lasts."""
+    key = np.floor(foot.points / cell_mm).astype(np.int64)
+    key -= key.min(axis=0)
+    span = key.max(axis=0) + 1
+    flat = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
+    _, first, inv = np.unique(flat, return_index=True, return_inverse=True)
+    area = np.bincount(inv, weights=foot.area_mm2)
+    return PreparedFoot(points=foot.points[first], side=foot.side, length_mm=foot.length_mm,
+                        area_mm2=area, zone=foot.zone[first])
 
 
 def prepare_foot(foot: Any, *, point_area_mm2: Any = None) -> PreparedFoot:
@@ -381,6 +394,8 @@ def _heel_gap(last: PreparedLast, placed: FloatArray, heel: BoolArray) -> float:
     import open3d as o3d
 
     meta = last.meta
+    if not heel.any():
+        return 0.0
     y0 = placed[heel, 1].min()
     sel = np.flatnonzero(heel & (placed[:, 1] < y0 + 15.0)
                          & (placed[:, 2] < meta["top_cut_z_mm"] - 5))
@@ -406,10 +421,15 @@ def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str
     shift = 0.0
     rot = 0.0
     low = 0.15 * foot.length_mm
-    heel = (foot.points[:, 2] < low) & (foot.points[:, 1] < 0.25 * foot.length_mm)
-    for _ in range(3):
-        placed, rot = _drape(foot.points, last, foot.length_mm, shift)
-        gap = float(np.clip(_heel_gap(last, placed, heel), -15.0, 15.0))
+    # the back of the heel: low, behind 25 % FL, within 12 mm of the axis (a heel wider than
+    # the last would otherwise be pushed forward by the rounded sides of the heel curve)
+    heel = ((foot.points[:, 2] < low) & (foot.points[:, 2] > 3.0)
+            & (foot.points[:, 1] < 0.25 * foot.length_mm)
+            & (np.abs(foot.points[:, 0]) < 12.0))
+    sub = foot.points[heel]
+    for _ in range(4):
+        placed_heel, _ = _drape(sub, last, foot.length_mm, shift)
+        gap = float(np.clip(_heel_gap(last, placed_heel, np.ones(len(sub), bool)), -15, 15))
         shift -= gap
         if abs(gap) < 0.05:
             break
@@ -590,7 +610,8 @@ class FitResult:
     last_label : str
         Which last (stock id or ``"custom <size>"``).
     score : float
-        Fit score 0 (unwearable) to 100 (no pressure, no slack beyond the limits).
+        Fit score 100 exp(-penalty / 100): 100 with no pressure nor slack beyond the limits,
+        toward 0 for an unwearable last.
     summary : tuple of str
         Words per zone that is tight or loose (``"toe box 2 mm tight at the hallux"``), or
         ``("fits well: no pressure, no slack",)``.
@@ -724,8 +745,9 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     rigidly about the ball line (the MTP joints, at the last's MTH5 station) by the angle that
     sets the heel centre on the seat, blended over 30 mm so the dorsum stays continuous; the
     forefoot is still bent onto the toe spring. Soft tissue, the arch and the toes do not
-    deform otherwise. Then the foot slides along y until its heel (below 15 % of the foot
-    length high) touches the back of the last (ray casting). Foot points above the top cut,
+    deform otherwise. Then the foot slides along y until the back of its heel (3 mm to 15 % of
+    the foot length high, within 12 mm of the axis) touches the back of the last (ray
+    casting). Foot points above the top cut,
     or whose nearest last surface is the top cut, and heel or waist points above the back
     height of the last (the shoe's collar), are ``open`` (outside the shoe) and left out of
     the zones.
@@ -739,9 +761,11 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     convex-hull girth in the last's own ball plane) against the style's ease plus the fit
     shift. The instep girth room is reported but not scored: the instep plane of a heeled last
     tilts with the bent foot, so the style's ease (set on the standing foot) does not apply.
-    Score = 100 - sum of zone weight x (12 per mm pressed beyond 0.5 mm + 8 per mm of slack)
+    Penalty = sum of zone weight x (12 per mm pressed beyond 0.5 mm + 8 per mm of slack)
     - room penalties (8 per mm short / 4 per mm long beyond 2.5 mm; 4 per mm tight / 3 per mm
-    loose girth beyond 2 mm), clipped to 0-100.
+    loose girth beyond 2 mm): with P that total penalty, score = 100 exp(-P / 100), which
+    stays in 0-100 and keeps badly fitting lasts in order (P = 10 scores 90, 50 scores 61,
+    200 scores 14).
 
     References
     ----------
@@ -778,7 +802,7 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     )
     room = _room(pf, pl, placed, clearance, ~open_, fit)
     room_penalty, room_words = _room_penalty(room)
-    score = float(np.clip(100.0 - penalty - room_penalty, 0.0, 100.0))
+    score = float(100.0 * np.exp(-(penalty + room_penalty) / 100.0))
     ranked = [(f.pressure_mm if f.verdict == "tight" else f.slack_mm, f.words)
               for f in fits if f.verdict in ("tight", "loose")] + room_words
     ranked.sort(key=lambda t: -t[0])
@@ -877,6 +901,7 @@ def size_by_simulation(
     sizes_around: int = 1,
     widths_around: int = 1,
     cell_mm: float | None = None,
+    screen_cell_mm: float | None = 3.0,
 ) -> SizeBySimulation:
     """Recommend the stock last that fits the foot best in simulation.
 
@@ -893,7 +918,11 @@ def size_by_simulation(
         Candidates: stock sizes within this many length steps and width types of the formula
         last (3 x 3 = 9 lasts by default).
     cell_mm : float or None, default=None
-        Clearance method (see :func:`signed_clearance`).
+        Clearance method of the full-resolution runs (see :func:`signed_clearance`).
+    screen_cell_mm : float or None, default=3.0
+        The candidates are ranked on a coarse foot, one scan point per cell of this size
+        (areas summed, exact clearance), then the recommended and the formula lasts are
+        simulated again on every point; ``None`` simulates every candidate on every point.
 
     Returns
     -------
@@ -924,9 +953,11 @@ def size_by_simulation(
     w0 = int(formula_row["width_index"])
     cands = [r for r in rows if int(r["size_mm"]) in keep_sizes
              and abs(int(r["width_index"]) - w0) <= widths_around]
+    coarse = _reduce_foot(pf, float(screen_cell_mm)) if screen_cell_mm else pf
     results = []
     for r in cands:
-        fit = simulate_fit(pf, _prepared_stock(r, str(lib.path)), cell_mm=cell_mm)
+        fit = simulate_fit(coarse, _prepared_stock(r, str(lib.path)), fit=params.fit,
+                           cell_mm=0.0 if screen_cell_mm else cell_mm)
         results.append(StockFit(id=str(r["id"]), size_mm=int(r["size_mm"]),
                                 cn_width_type=str(r["cn_width_type"]),
                                 width_index=int(r["width_index"]), label=_stock_label(r),
@@ -937,6 +968,14 @@ def size_by_simulation(
         return (-round(s.fit.score, 1), steps)
 
     results.sort(key=rank)
+    if screen_cell_mm:  # the recommended and the formula lasts again, on every point
+        full = {}
+        for s_fit in (results[0], next(s for s in results if s.id == str(formula_row["id"]))):
+            if s_fit.id not in full:
+                row = next(r for r in cands if str(r["id"]) == s_fit.id)
+                full[s_fit.id] = dataclasses.replace(s_fit, fit=simulate_fit(
+                    pf, _prepared_stock(row, str(lib.path)), fit=params.fit, cell_mm=cell_mm))
+        results = [full.get(s_fit.id, s_fit) for s_fit in results]
     best = results[0]
     formula = next(s for s in results if s.id == str(formula_row["id"]))
     agrees = best.id == formula.id

@@ -35,13 +35,13 @@ def stand_in_foot(fl=260.0, girth=250.0, n=50_000, seed=0):
     base = generate_last({"side": "right", "foot_length_mm": fl, "ball_girth_mm": girth},
                          style="open_sandal", sex="male")
     pos = {f"{k}_position_mm": v * fl for k, v in FRACTIONS.items()}
-    med, lat = 0.40 * 0.29 * fl, 0.60 * 0.29 * fl
+    med, lat = 0.40 * 0.33 * fl, 0.60 * 0.33 * fl
     fp = dataclasses.replace(
         base, toe_allowance_mm=0.0, heel_allowance_mm=0.0, bottom_length_mm=fl,
         toe_tip_position_mm=fl, toe_spring_mm=0.0, heel_height_mm=0.0, ball_girth_mm=girth,
         instep_girth_mm=girth + 2.0, width_mth1_medial_mm=med, width_mth5_lateral_mm=lat,
         width_hallux_medial_mm=med - 2.0, width_toe5_lateral_mm=lat - 6.0,
-        waist_width_mm=0.75 * (med + lat), toe_thickness_mm=24.0, heel_seat_width_mm=0.17 * fl,
+        waist_width_mm=0.75 * (med + lat), toe_thickness_mm=24.0, heel_seat_width_mm=0.19 * fl,
         **pos)
     mesh = build_last_mesh(fp)
     mesh.vertices[:, 1] -= mesh.bounds[0, 1]  # pternion at y = 0
