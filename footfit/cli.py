@@ -86,6 +86,15 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
                    help="print the report JSON on stdout (and nothing else)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="also write the report JSON to FILE (atomically)")
+    p.add_argument("--report", metavar="FILE.html",
+                   help="also write the visual report: one self-contained HTML page (pictures, "
+                   "tables, 3D view; opens without network)")
+    p.add_argument("--png", metavar="FILE.png",
+                   help="also write a one-image summary (needs matplotlib: footfit[report])")
+    p.add_argument("--last-out", metavar="FILE.stl",
+                   help="also write the custom last as a mesh to mill (STL, PLY or OBJ by "
+                   "extension; mm, the foot's canonical frame); with two feet one file per "
+                   "foot, FILE_left.stl and FILE_right.stl")
     p.set_defaults(func=_run_process)
 
 
@@ -94,17 +103,67 @@ def _run_process(args: argparse.Namespace) -> int:
     from .pipeline import process
     from .report import format_summary
 
+    _check_visual_outputs(args)
+    if getattr(args, "last_out", None):
+        from .last import last_mesh_path
+
+        last_mesh_path(args.last_out, "right")  # bad extension or folder: fail before the work
     report = process(args.scan, **_fit_options(args))
     text = report.to_json()
     if args.output:
         write_text_atomic(args.output, text + "\n")
+    written = _write_visual_outputs(args, report)
+    if getattr(args, "last_out", None):
+        written.extend(_write_last_meshes(args.last_out, report))
     if args.json:
         print(text)
     else:
         print(format_summary(report))
         if args.output:
             print(f"\nreport written to {args.output}")
+        for what, path in written:
+            print(f"{what} written to {path}")
     return EXIT_OK
+
+
+def _write_last_meshes(path: str, report) -> list[tuple[str, str]]:
+    from .last import last_mesh_path, write_last_mesh
+
+    feet = [f for f in report.feet if f.last is not None]
+    out = []
+    for foot in feet:
+        target = last_mesh_path(path, foot.side, n_feet=len(feet))
+        done = write_last_mesh(foot.last, target, side=foot.side)
+        out.append((f"{foot.side} last mesh", str(done)))
+    return out
+
+
+def _check_visual_outputs(args: argparse.Namespace) -> None:
+    """Fail before the (long) processing when --report/--png cannot be written."""
+    import importlib.util
+    from pathlib import Path
+
+    from .exceptions import FootfitError
+
+    for opt in ("report", "png"):
+        path = getattr(args, opt, None)
+        if path and not Path(path).resolve().parent.is_dir():
+            raise FileNotFoundError(f"--{opt} {path}: folder {Path(path).parent} does not exist")
+    if getattr(args, "png", None) and importlib.util.find_spec("matplotlib") is None:
+        raise FootfitError("--png needs matplotlib: pip install 'footfit[report]'")
+
+
+def _write_visual_outputs(args: argparse.Namespace, report) -> list[tuple[str, str]]:
+    written = []
+    if getattr(args, "report", None):
+        from .visual import write_html
+
+        written.append(("visual report", str(write_html(report, args.report))))
+    if getattr(args, "png", None):
+        from .visual import write_png
+
+        written.append(("summary image", str(write_png(report, args.png))))
+    return written
 
 
 # --------------------------------------------------------------------------- batch
@@ -324,6 +383,56 @@ def _run_last_params(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- serve
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve", help="run the local kiosk HTTP service (needs footfit[serve])",
+        description="HTTP service for kiosk apps: POST /v1/fit (multipart scan upload plus "
+        "style/fit/units/sex) returns the report JSON; GET /v1/fit/ID/report.html the visual "
+        "report; GET /healthz; OpenAPI at /openapi.json and /docs. Listens on loopback only "
+        "unless --host says otherwise.",
+    )
+    p.add_argument("--host", default="127.0.0.1",
+                   help="interface to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default: 8000)")
+    p.add_argument("--max-upload-mb", type=float, default=200.0,
+                   help="largest scan upload accepted, MB (default: 200)")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds allowed per scan, queueing included (default: 60)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="scans processed at once (default: 2)")
+    p.add_argument("--cache", type=int, default=32,
+                   help="recent reports kept for the HTML/PNG endpoints (default: 32)")
+    p.set_defaults(func=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import ipaddress
+
+    from .service import ServiceConfig, run_server
+
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be 0-65535; got {args.port}")
+    if args.max_upload_mb <= 0:
+        raise ValueError(f"--max-upload-mb must be > 0; got {args.max_upload_mb}")
+    config = ServiceConfig(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+                           timeout_s=args.timeout, workers=args.workers, cache_size=args.cache)
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback:
+        print(f"footfit: warning: listening on {args.host}: other machines can send scans "
+              "(there is no authentication)", file=sys.stderr)
+    try:
+        run_server(args.host, args.port, config=config)
+    except (ImportError, OSError) as exc:
+        from .exceptions import FootfitError
+
+        raise FootfitError(str(exc)) from exc
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``footfit`` command."""
@@ -347,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_size,
-             _add_last_params]
+             _add_last_params, _add_serve]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -201,3 +201,27 @@ def test_bad_parameters_are_named():
         build_last_mesh(p, side="middle")
     with pytest.raises(TypeError, match="LastParameters"):
         build_last_mesh(object())
+
+
+@pytest.mark.parametrize("ext", ["stl", "ply", "obj"])
+def test_write_last_mesh_round_trips(tmp_path, ext):
+    from footfit.last import write_last_mesh
+
+    p = _params(250.0, "casual")
+    out = write_last_mesh(p, tmp_path / f"last.{ext}")
+    back = trimesh.load(out, force="mesh")
+    assert back.is_watertight
+    assert len(back.faces) == len(build_last_mesh(p).faces)
+    assert back.volume == pytest.approx(build_last_mesh(p).volume, rel=1e-4)
+    assert [f.name for f in tmp_path.iterdir()] == [f"last.{ext}"]  # no temporary left
+
+
+def test_last_mesh_path_names_and_checks(tmp_path):
+    from footfit.last import last_mesh_path
+
+    assert last_mesh_path(tmp_path / "a.stl", "left") == tmp_path / "a.stl"
+    assert last_mesh_path(tmp_path / "a.stl", "left", n_feet=2) == tmp_path / "a_left.stl"
+    with pytest.raises(ValueError, match="stl, .ply or .obj"):
+        last_mesh_path(tmp_path / "a.step", "right")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        last_mesh_path(tmp_path / "nope" / "a.stl", "right")

@@ -5,7 +5,13 @@ preference; ``nearest_stock_last`` finds the closest last of the graded library
 (``models/lasts.csv``) and lists the modifications the factory makes to it.
 """
 
-from .mesh import build_last_mesh, last_bottom_profile, section_girth
+from .mesh import (
+    build_last_mesh,
+    last_bottom_profile,
+    last_mesh_path,
+    section_girth,
+    write_last_mesh,
+)
 from .params import LAST_DIMENSIONS, LastParameters, generate_last, heel_height_class
 from .stock import (
     StockLastLibrary,
@@ -28,8 +34,10 @@ __all__ = [
     "generate_last",
     "heel_height_class",
     "last_bottom_profile",
+    "last_mesh_path",
     "load_stock_lasts",
     "nearest_stock_last",
     "section_girth",
+    "write_last_mesh",
     "stock_last_parameters",
 ]

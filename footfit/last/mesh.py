@@ -22,7 +22,13 @@ import numpy as np
 from .._data import model_path
 from .._typing import FloatArray
 
-__all__ = ["build_last_mesh", "last_bottom_profile", "section_girth"]
+__all__ = [
+    "build_last_mesh",
+    "last_bottom_profile",
+    "last_mesh_path",
+    "section_girth",
+    "write_last_mesh",
+]
 
 _SHAPE_FILE = "last_shape.json"
 _TOE_SHAPES = ("round", "pointed", "square", "open")
@@ -650,3 +656,69 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
     }
     mesh.metadata["last"] = meta
     return mesh
+
+
+_MESH_FORMATS = ("stl", "ply", "obj")
+
+
+def last_mesh_path(path: Any, side: str, *, n_feet: int = 1) -> Any:
+    """Return where :func:`write_last_mesh` puts the last of ``side``.
+
+    One foot: ``path`` itself. Two feet: the side is added to the name, ``last.stl`` ->
+    ``last_left.stl`` and ``last_right.stl`` (a factory makes the pair).
+
+    Raises
+    ------
+    ValueError
+        The extension is not .stl, .ply or .obj.
+    FileNotFoundError
+        The folder does not exist.
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    ext = p.suffix.lower().lstrip(".")
+    if ext not in _MESH_FORMATS:
+        raise ValueError(f"{p}: last mesh format must be .stl, .ply or .obj; got {p.suffix!r}")
+    if not p.resolve().parent.is_dir():
+        raise FileNotFoundError(f"{p}: folder {p.parent} does not exist")
+    if n_feet > 1:
+        p = p.with_name(f"{p.stem}_{side}{p.suffix}")
+    return p
+
+
+def write_last_mesh(params: Any, path: Any, *, side: str | None = None) -> Any:
+    """Build the last of ``params`` and write it to ``path`` (STL, PLY or OBJ by extension).
+
+    Parameters
+    ----------
+    params : LastParameters or mapping
+        The last.
+    path : str or path-like
+        Output file; the extension picks the format. Written atomically (temporary file,
+        then renamed).
+    side : {'right', 'left'} or None, default=None
+        ``None`` takes ``params.side``: a left last is written mirrored, ready to mill.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written. Coordinates in mm, in the canonical frame of the foot (heel at the
+        origin, +y to the toe, +z up, the tread on z = 0).
+    """
+    import os
+    import tempfile
+
+    out = last_mesh_path(path, "right")
+    mesh = build_last_mesh(params, side=side)
+    mesh.metadata.pop("last", None)  # arrays in metadata are not for the file headers
+    ext = out.suffix.lower().lstrip(".")
+    fd, tmp = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        mesh.export(tmp, file_type=ext)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return out
