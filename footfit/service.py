@@ -1,0 +1,441 @@
+"""Local kiosk HTTP service: upload a scan, get the fitting report (JSON, HTML, PNG).
+
+``footfit serve`` runs it. Endpoints:
+
+- ``POST /v1/fit``: multipart form with the scan file (field ``scan``) and options
+  (``style``, ``fit``, ``units``, ``sex``, ``profile``, ``heel_height_mm``). Answers the report
+  JSON (the schema of :mod:`footfit.report`, exactly what ``footfit process --json`` prints;
+  ``scan.source`` is the uploaded file's base name). The report's id is in the ``X-Report-Id``
+  header and ``Location`` points at its HTML report.
+- ``GET /v1/fit/{id}``, ``GET /v1/fit/{id}/report.html``, ``GET /v1/fit/{id}/summary.png``:
+  a recent report again, drawn (recent reports are kept in a bounded in-memory LRU).
+- ``GET /healthz``; ``GET /openapi.json`` and ``GET /docs`` (the interactive docs page loads
+  its JavaScript from a CDN; ``/openapi.json`` is the offline contract).
+
+Bounds: uploads above ``max_upload_bytes`` are refused with 413 (before reading the body when
+``Content-Length`` says so, otherwise as soon as the stream passes the limit); an unknown or
+missing extension gives 415; an unreadable scan or no foot gives 422 with the same one-line
+message the CLI prints; processing beyond ``timeout_s`` gives 504; more than
+``max_pending`` scans in progress gives 503. The upload is written under a fresh private
+folder as ``scan.<ext>`` (never under a client-given name) and the folder is removed when the
+job ends, whatever the outcome. One :class:`~footfit.pipeline.FootFitter` serves every request
+(it is thread-safe); jobs run on a bounded thread pool.
+
+Why FastAPI + uvicorn (the ``serve`` extra) rather than Flask/Werkzeug (already installed with
+open3d's dash) or ``http.server``: kiosk apps are written in other languages, and FastAPI
+publishes an OpenAPI 3 description generated from the same declarations that validate the
+form fields, so clients can be generated instead of hand-written; uvicorn is a production ASGI
+server whereas Werkzeug's server is documented as development-only, and ``http.server`` has no
+multipart parser since ``cgi`` left the standard library. The price is three small pure-Python
+packages (fastapi, uvicorn, python-multipart) in an optional extra; the core install is
+unchanged.
+"""
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Annotated, Any
+
+__all__ = ["KNOWN_EXTENSIONS", "ServiceConfig", "create_app", "run_server"]
+
+#: Scan extensions accepted for upload (the formats ``footfit.load_scan`` reads).
+KNOWN_EXTENSIONS: tuple[str, ...] = (
+    ".ply", ".pcd", ".xyz", ".asc", ".txt", ".csv", ".pts", ".obj", ".stl", ".off", ".npy",
+    ".npz",
+)
+
+_log = logging.getLogger("footfit.service")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceConfig:
+    """Limits of the service.
+
+    Attributes
+    ----------
+    max_upload_bytes : int, default=200 MB
+        Larger uploads get 413.
+    timeout_s : float, default=60
+        Wall time from upload received to report ready (queueing included); beyond it 504.
+    workers : int, default=2
+        Scans processed at once (threads sharing one fitter).
+    max_pending : int, default=32
+        Scans queued or in progress; beyond it 503.
+    cache_size : int, default=32
+        Recent reports kept for ``GET /v1/fit/{id}/...`` (least recently used dropped).
+    tmp_dir : str or None, default=None
+        Where the per-request folders are made (the system temp folder by default).
+    """
+
+    max_upload_bytes: int = 200 * 1024 * 1024
+    timeout_s: float = 60.0
+    workers: int = 2
+    max_pending: int = 32
+    cache_size: int = 32
+    tmp_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_upload_bytes", "workers", "max_pending", "cache_size"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"`{name}` must be an int >= 1; got {v!r}")
+        if not (isinstance(self.timeout_s, (int, float)) and self.timeout_s > 0):
+            raise ValueError(f"`timeout_s` must be > 0; got {self.timeout_s!r}")
+        if self.tmp_dir is not None and not Path(self.tmp_dir).is_dir():
+            raise ValueError(f"`tmp_dir` {self.tmp_dir} is not a folder")
+
+
+class _LimitUpload:
+    """ASGI middleware: answer 413 to a POST whose body passes ``limit`` bytes.
+
+    A ``Content-Length`` above the limit is refused before the body is read. A body that
+    grows past it (chunked uploads) is cut there: the app sees the body end, and whatever it
+    answers is replaced by the 413.
+    """
+
+    def __init__(self, app: Any, *, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def _send_413(self, send: Any) -> None:
+        body = json.dumps({"detail": f"upload larger than the limit of {self.limit} bytes",
+                           "code": "too_large"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await self._send_413(send)
+            return
+        seen = 0
+        exceeded = False
+        replaced = False
+
+        async def limited_receive() -> Any:
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    exceeded = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def guarded_send(message: Any) -> None:
+            nonlocal replaced
+            if exceeded:
+                if not replaced:
+                    replaced = True
+                    await self._send_413(send)
+                return
+            await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
+def _known_extensions() -> tuple[str, ...]:
+    """The loader's own list when it publishes one, else :data:`KNOWN_EXTENSIONS`."""
+    try:
+        from . import io as _io
+
+        exts = getattr(_io, "SUPPORTED_EXTENSIONS", None) or getattr(_io, "EXTENSIONS", None)
+    except ImportError:
+        exts = None
+    if exts:
+        return tuple(sorted({("." + str(e).lower().lstrip(".")) for e in exts}))
+    return KNOWN_EXTENSIONS
+
+
+def _display_name(filename: str | None) -> str:
+    """The client's file name, for messages only: base name, printable, bounded."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _SAFE_NAME.sub("_", name)[:120]
+    return name or "upload"
+
+
+def _extension(filename: str | None) -> str:
+    name = _display_name(filename).lower()
+    # .ply.gz and friends are not read: take only the last suffix
+    return os.path.splitext(name)[1]
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class _Reports:
+    """Bounded LRU of recent reports (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._d: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, report: Any) -> str:
+        rid = uuid.uuid4().hex
+        with self._lock:
+            self._d[rid] = report
+            while len(self._d) > self.size:
+                self._d.popitem(last=False)
+        return rid
+
+    def get(self, rid: str) -> Any:
+        with self._lock:
+            rep = self._d.get(rid)
+            if rep is not None:
+                self._d.move_to_end(rid)
+            return rep
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._d)
+
+
+def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> Any:
+    """Build the ASGI application.
+
+    Parameters
+    ----------
+    fitter : FootFitter, optional
+        Shared by every request; a default :class:`~footfit.pipeline.FootFitter` is made.
+    config : ServiceConfig, optional
+        Limits (defaults as documented there).
+
+    Returns
+    -------
+    fastapi.FastAPI
+
+    Raises
+    ------
+    ImportError
+        If FastAPI or python-multipart is missing (``pip install 'footfit[serve]'``).
+    """
+    try:
+        import multipart  # noqa: F401  (python-multipart, needed for form uploads)
+        from fastapi import FastAPI, File, Form, UploadFile
+        from fastapi.responses import HTMLResponse, JSONResponse, Response
+    except ImportError as exc:
+        raise ImportError("footfit serve requires fastapi, uvicorn and python-multipart: "
+                          "pip install 'footfit[serve]'") from exc
+    from . import __version__
+    from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
+
+    cfg = config or ServiceConfig()
+    if fitter is None:
+        from .pipeline import FootFitter
+
+        fitter = FootFitter()
+    reports = _Reports(cfg.cache_size)
+    pool = ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="footfit-fit")
+    state = {"pending": 0}
+    pending_lock = threading.Lock()
+    extensions = _known_extensions()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> Any:
+        yield
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="footfit kiosk service",
+        version=__version__,
+        description="Upload a 3D foot scan, get the fitting report (sizes, insoles, last "
+        "parameters) as JSON, and a visual report as HTML or PNG.",
+    )
+    app.state.fitter = fitter
+    app.state.config = cfg
+    app.state.reports = reports
+
+    def error(status: int, code: str, message: str) -> Any:
+        return JSONResponse({"detail": message, "code": code}, status_code=status)
+
+    app.add_middleware(_LimitUpload, limit=cfg.max_upload_bytes)
+
+    # ------------------------------------------------------------ endpoints
+    @app.get("/healthz", summary="Liveness and load")
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "footfit_version": __version__,
+                "in_progress": state["pending"], "reports_kept": len(reports)}
+
+    @app.post(
+        "/v1/fit",
+        summary="Fit a scan: upload it, get the report JSON",
+        responses={
+            200: {"description": "The report (fit_report JSON schema); id in X-Report-Id"},
+            400: {"description": "A bad option value"},
+            413: {"description": "Upload too large"},
+            415: {"description": "Unknown or missing file extension"},
+            422: {"description": "Unreadable scan, or no foot in it"},
+            503: {"description": "Too many scans in progress"},
+            504: {"description": "Processing took longer than the timeout"},
+        },
+    )
+    async def post_fit(
+        scan: Annotated[UploadFile, File(description="Scan file: " + ", ".join(extensions))],
+        style: Annotated[str, Form(description="Shoe style (sport, casual, ...)")] = "sport",
+        fit: Annotated[str, Form(description="snug, standard or roomy")] = "standard",
+        units: Annotated[str, Form(description="auto, mm, cm, m or in")] = "auto",
+        sex: Annotated[str | None, Form(description="male or female (optional)")] = None,
+        profile: Annotated[str, Form(description="Size conversion profile")] = "iso",
+        heel_height_mm: Annotated[float | None, Form(description="Heel height (mm)")] = None,
+    ) -> Any:
+        name = _display_name(scan.filename)
+        ext = _extension(scan.filename)
+        if ext not in extensions:
+            what = f"unknown scan format {ext!r}" if ext else "no file extension"
+            return error(415, "unsupported_format",
+                         f"{name}: {what}; known formats: {', '.join(extensions)}")
+        options = {"style": style, "fit": fit, "units": units, "sex": sex or None,
+                   "profile": profile, "heel_height_mm": heel_height_mm}
+        with pending_lock:
+            if state["pending"] >= cfg.max_pending:
+                return error(503, "busy", f"{state['pending']} scans in progress; retry later")
+            state["pending"] += 1
+        folder = tempfile.mkdtemp(prefix="footfit-", dir=cfg.tmp_dir)
+        started = False
+        try:
+            path = Path(folder) / f"scan{ext}"
+            await asyncio.to_thread(_save_upload, scan.file, path)
+
+            def job() -> Any:
+                try:
+                    return fitter.process(str(path), **options)
+                finally:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    with pending_lock:
+                        state["pending"] -= 1
+
+            future = pool.submit(job)
+            started = True
+            try:
+                report = await asyncio.wait_for(asyncio.wrap_future(future), cfg.timeout_s)
+            except asyncio.TimeoutError:
+                if future.cancel():  # never started: clean up here
+                    shutil.rmtree(folder, ignore_errors=True)
+                    with pending_lock:
+                        state["pending"] -= 1
+                return error(504, "timeout",
+                             f"{name}: processing took longer than {cfg.timeout_s:g} s")
+        except InvalidScanError as exc:
+            return error(422, "invalid_scan", _one_line(exc).replace(str(path), name))
+        except DegenerateScanError as exc:
+            return error(422, "no_foot", _one_line(exc).replace(str(path), name))
+        except (FootfitError, ValueError, TypeError) as exc:
+            return error(400, "bad_option", _one_line(exc).replace(str(path), name))
+        except Exception as exc:  # the service boundary: log it, answer one line
+            _log.exception("processing %s failed", name)
+            return error(500, "internal", f"{name}: internal error: {_one_line(exc)}"
+                         .replace(str(path), name))
+        finally:
+            if not started:
+                shutil.rmtree(folder, ignore_errors=True)
+                with pending_lock:
+                    state["pending"] -= 1
+            await scan.close()
+        report = _with_source(report, name)
+        rid = reports.put(report)
+        body = await asyncio.to_thread(report.to_json)
+        return Response(body, media_type="application/json",
+                        headers={"X-Report-Id": rid, "Location": f"/v1/fit/{rid}/report.html"})
+
+    def lookup(rid: str) -> Any:
+        return reports.get(rid) if re.fullmatch(r"[0-9a-f]{32}", rid) else None
+
+    @app.get("/v1/fit/{report_id}", summary="A recent report's JSON again")
+    async def get_json(report_id: str) -> Any:
+        rep = lookup(report_id)
+        if rep is None:
+            return error(404, "not_found", f"no recent report {report_id!r}")
+        return Response(await asyncio.to_thread(rep.to_json), media_type="application/json")
+
+    @app.get("/v1/fit/{report_id}/report.html", summary="The visual report (one HTML page)",
+             response_class=HTMLResponse)
+    async def get_html(report_id: str) -> Any:
+        from .visual import render_html
+
+        rep = lookup(report_id)
+        if rep is None:
+            return error(404, "not_found", f"no recent report {report_id!r}")
+        return HTMLResponse(await asyncio.to_thread(render_html, rep))
+
+    @app.get("/v1/fit/{report_id}/summary.png", summary="The summary image (PNG)",
+             responses={200: {"content": {"image/png": {}}}})
+    async def get_png(report_id: str) -> Any:
+        from .visual import render_png
+
+        rep = lookup(report_id)
+        if rep is None:
+            return error(404, "not_found", f"no recent report {report_id!r}")
+        try:
+            data = await asyncio.to_thread(render_png, rep)
+        except ImportError as exc:
+            return error(501, "not_installed", _one_line(exc))
+        return Response(data, media_type="image/png")
+
+    return app
+
+
+def _save_upload(src: Any, path: Path) -> None:
+    src.seek(0)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(src, out, length=1 << 20)
+
+
+def _with_source(report: Any, name: str) -> Any:
+    """The report with ``scan.source`` set to the uploaded file's name, not the temp path."""
+    scan = getattr(report, "scan", None)
+    if scan is None or not dataclasses.is_dataclass(scan):
+        return report
+    return dataclasses.replace(report, scan=dataclasses.replace(scan, source=name))
+
+
+def run_server(host: str = "127.0.0.1", port: int = 8000, *, config: ServiceConfig | None = None,
+               log_level: str = "info") -> None:
+    """Serve the kiosk API with uvicorn until interrupted.
+
+    Parameters
+    ----------
+    host : str, default="127.0.0.1"
+        Interface to listen on (loopback: only this machine can connect).
+    port : int, default=8000
+    config : ServiceConfig, optional
+    log_level : str, default="info"
+    """
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise ImportError("footfit serve requires uvicorn: pip install 'footfit[serve]'") from exc
+    if not (isinstance(port, int) and 0 <= port <= 65535):
+        raise ValueError(f"`port` must be 0-65535; got {port!r}")
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:  # fail early, with one line
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    app = create_app(config=config)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
