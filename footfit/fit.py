@@ -26,13 +26,15 @@ from ._typing import BoolArray, FloatArray, IntArray
 from ._validation import as_points
 
 __all__ = [
-    "ZONE_NAMES",
     "FitResult",
+    "FootFit",
     "PreparedFoot",
     "PreparedLast",
     "SizeBySimulation",
     "StockFit",
+    "ZONE_NAMES",
     "ZoneFit",
+    "fit_foot",
     "prepare_foot",
     "prepare_last",
     "signed_clearance",
@@ -991,3 +993,61 @@ def size_by_simulation(
         )
     return SizeBySimulation(best=best, formula=formula, candidates=tuple(results),
                             agrees=agrees, explanation=explanation)
+
+
+# ----------------------------------------------------------------------------- report section
+@dataclass(frozen=True)
+class FootFit:
+    """The ``fit`` section of a foot in the FitReport.
+
+    Attributes
+    ----------
+    custom : FitResult
+        The foot tried in its own custom last.
+    sizing : SizeBySimulation or None
+        Stock size by simulation beside the formula size (None when the library has no last
+        of the style and group, said in ``notes``).
+    notes : tuple of str
+        What could not be simulated and why.
+    """
+
+    custom: FitResult
+    sizing: SizeBySimulation | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready ``fit`` section (no per-point arrays)."""
+        return {
+            "custom": self.custom.to_dict(),
+            "stock_size": None if self.sizing is None else self.sizing.to_dict(),
+            "notes": list(self.notes),
+        }
+
+
+def fit_foot(foot: Any, params: Any, *, library: Any = None, stock: bool = True) -> FootFit:
+    """Simulate the foot in its custom last and, optionally, size it on the stock lasts.
+
+    Parameters
+    ----------
+    foot : AlignedFoot, PreparedFoot or (n, 3) array_like of float, mm
+        The foot in the canonical frame.
+    params : LastParameters
+        Its custom last (:func:`footfit.last.generate_last`).
+    library : StockLastLibrary, optional
+        Stock lasts (default ``models/lasts.csv``).
+    stock : bool, default=True
+        Also run :func:`size_by_simulation`.
+
+    Returns
+    -------
+    FootFit
+    """
+    pf = prepare_foot(foot)
+    custom = simulate_fit(pf, params, fit=getattr(params, "fit", "standard"))
+    sizing, notes = None, []
+    if stock:
+        try:
+            sizing = size_by_simulation(pf, params, library=library)
+        except ValueError as exc:
+            notes.append(f"no stock size by simulation: {exc}")
+    return FootFit(custom=custom, sizing=sizing, notes=tuple(notes))

@@ -256,3 +256,16 @@ def test_bad_inputs_are_named(foot):
         prepare_foot(pf.points, point_area_mm2=np.ones(3))
     with pytest.raises(ValueError, match="sizes_around"):
         size_by_simulation(pf, generate_last(meas, style="sport"), sizes_around=-1)
+
+
+def test_fit_foot_section_is_json(foot):
+    from footfit.fit import fit_foot
+
+    pf, meas = foot
+    p = generate_last(meas, style="casual", sex="male")
+    section = fit_foot(pf, p)
+    d = json.loads(json.dumps(section.to_dict()))
+    assert d["custom"]["last"].startswith("custom")
+    assert d["stock_size"]["formula"]["id"].startswith("casual-")
+    assert section.custom.clearance_mm.shape == (len(pf.points),)
+    assert fit_foot(pf, p, stock=False).sizing is None
