@@ -18,6 +18,7 @@ from .exceptions import (
     InvalidScanError,
     NotFittedError,
 )
+from .io import Scan, load_scan, save_scan
 from .last import (
     LastParameters,
     StockLastMatch,
@@ -42,6 +43,7 @@ __all__ = [
     "Isolation",
     "LastParameters",
     "NotFittedError",
+    "Scan",
     "ShoeSizes",
     "StockLastMatch",
     "align_foot",
@@ -51,8 +53,10 @@ __all__ = [
     "foot_length_from_size",
     "generate_last",
     "isolate_feet",
+    "load_scan",
     "load_stock_lasts",
     "nearest_stock_last",
+    "save_scan",
     "sizes_for_feet",
     "__version__",
 ]

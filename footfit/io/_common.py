@@ -1,0 +1,74 @@
+"""Pieces shared by the scan readers and writers: the raw result, errors, safe file access."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._typing import FloatArray, IntArray
+from ..exceptions import InvalidScanError
+
+__all__ = ["RawScan", "ScanFileError", "read_all_bytes", "unit_normal_columns", "write_atomic"]
+
+
+class ScanFileError(InvalidScanError):
+    """Raised by a reader with the problem only; :func:`footfit.io.load_scan` adds the file."""
+
+
+@dataclass
+class RawScan:
+    """What a reader found, in the file's own units, before cleaning and unit detection."""
+
+    points: FloatArray
+    normals: FloatArray | None = None
+    faces: IntArray | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_all_bytes(path: Path, *, limit: int | None = None) -> bytes:
+    """Return the whole file; ``limit`` (bytes) refuses files too large to hold in memory."""
+    size = path.stat().st_size
+    if limit is not None and size > limit:
+        raise ScanFileError(
+            f"file is {size / 1e6:.0f} MB, more than the {limit / 1e6:.0f} MB that "
+            "`max_points` allows for this format"
+        )
+    return path.read_bytes()
+
+
+def unit_normal_columns(block: FloatArray) -> bool:
+    """Tell whether three columns hold unit normals (rather than colours or intensities).
+
+    Columns are normals when the median row length is 1 within 5 % and at least 90 % of the
+    rows are within 10 % of unit length (scanners write normals rounded to a few digits).
+    """
+    if block.shape[0] == 0 or block.shape[1] != 3:
+        return False
+    finite = np.isfinite(block).all(axis=1)
+    if not finite.any():
+        return False
+    norms = np.linalg.norm(block[finite][:: max(1, int(finite.sum()) // 20_000)], axis=1)
+    return bool(abs(np.median(norms) - 1.0) < 0.05 and np.mean(np.abs(norms - 1.0) < 0.1) > 0.9)
+
+
+def write_atomic(path: Path, chunks) -> None:
+    """Write an iterable of bytes chunks to ``path`` through a temporary file in its folder.
+
+    A reader never sees a half-written scan, and a failed write leaves no partial file.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    done = False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        os.replace(tmp, path)
+        done = True
+    finally:
+        if not done and os.path.exists(tmp):
+            os.unlink(tmp)

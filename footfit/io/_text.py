@@ -1,0 +1,162 @@
+"""ASCII point lists (XYZ, ASC, TXT, CSV) and the text helpers PLY, PCD and OFF share.
+
+Why not open3d's XYZ reader: it accepts only whitespace-separated ``x y z`` (``.xyzn`` for
+normals), stops silently at the first bad line and returns an empty cloud on errors, so a
+truncated or commented file loads as a smaller scan without notice. numpy's C parser
+(``np.fromstring(sep=" ")``) reads the whole body in one call at about the same speed, and
+raises on anything that is not a number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .._typing import FloatArray
+from ._common import RawScan, ScanFileError, read_all_bytes, unit_normal_columns
+
+__all__ = ["format_rows", "parse_numbers", "read_points_text", "write_points_text"]
+
+# A line that starts a comment in the point-list dialects we have seen (# and // from
+# scanner software, % from MATLAB exports, ; from some CAD tools).
+_COMMENT = re.compile(rb"^[ \t]*(#|//|%|;)[^\n]*", re.MULTILINE)
+_SEPARATORS = bytes.maketrans(b",;\t", b"   ")
+_HEADER_SCAN_LINES = 50
+_NORMAL_NAMES = (("nx", "ny", "nz"), ("normal_x", "normal_y", "normal_z"), ("i", "j", "k"))
+
+
+def parse_numbers(block: bytes) -> FloatArray | None:
+    """Parse whitespace-separated numbers; ``None`` if anything else is in ``block``."""
+    try:
+        return np.fromstring(block, sep=" ")  # noqa: NPY201 (text mode is not deprecated)
+    except ValueError:
+        return None
+
+
+def _is_numeric_line(tokens: list[bytes]) -> bool:
+    try:
+        [float(t) for t in tokens]
+    except ValueError:
+        return False
+    return bool(tokens)
+
+
+def read_points_text(path: Path, *, max_points: int) -> RawScan:
+    """Read a point list with 3 (x y z) or more columns, whitespace or comma separated.
+
+    Leading header lines (column names, scanner banners) and comment lines are skipped. With
+    a header naming ``x, y, z`` (and ``nx, ny, nz`` or ``normal_x...``), those columns are
+    used; otherwise columns 0-2 are the coordinates and columns 3-5 are normals when they
+    have unit length (colours or intensities are ignored).
+    """
+    # A coordinate needs at least 2 bytes ("0 "), so a file holding max_points rows of three
+    # numbers cannot be larger than this without being refused after parsing anyway.
+    data = read_all_bytes(path, limit=max(64 * max_points * 3, 1 << 20))
+    if b"#" in data or b"//" in data or b"%" in data or b";" in data:
+        data = _COMMENT.sub(b"", data)
+    data = data.translate(_SEPARATORS, b"\r")
+    # Header: lines before the first all-numeric line.
+    head_end = 0
+    names: list[str] | None = None
+    ncols = 0
+    for _ in range(_HEADER_SCAN_LINES):
+        nl = data.find(b"\n", head_end)
+        line = data[head_end : nl if nl >= 0 else len(data)]
+        tokens = line.split()
+        if _is_numeric_line(tokens):
+            ncols = len(tokens)
+            break
+        if tokens:
+            names = [t.decode("latin-1").strip("\"'").lower() for t in tokens]
+        if nl < 0:
+            break
+        head_end = nl + 1
+    if ncols == 0:
+        if not data[head_end:].strip():
+            raise ScanFileError("no numeric rows found (empty point list)")
+        raise ScanFileError(
+            f"no numeric rows in the first {_HEADER_SCAN_LINES} lines (not a point list?)"
+        )
+    if ncols < 3:
+        raise ScanFileError(f"rows have {ncols} columns; a point list needs x y z")
+    body = data[head_end:]
+    flat = parse_numbers(body)
+    if flat is None or flat.size % ncols:
+        _check_rows(body, ncols)
+        raise ScanFileError(f"rows are not {ncols} numbers each")
+    table = flat.reshape(-1, ncols)
+    # Every row must be one line: count the non-blank lines (blank ones are what comment
+    # removal leaves) and check the slow way only when the counts differ.
+    lines = body.count(b"\n") + (not body.endswith(b"\n")) - body.count(b"\n\n")
+    lines -= body.startswith(b"\n")
+    if lines != table.shape[0]:
+        _check_rows(body, ncols)
+    if table.shape[0] > max_points:
+        raise ScanFileError(
+            f"{table.shape[0]} points, more than the ceiling max_points={max_points}"
+        )
+    xyz_cols, n_cols = _columns(names, ncols)
+    points = np.ascontiguousarray(table[:, xyz_cols])
+    normals = None
+    if n_cols is not None:
+        normals = np.ascontiguousarray(table[:, n_cols])
+    elif ncols >= 6 and unit_normal_columns(table[:, 3:6]):
+        normals = np.ascontiguousarray(table[:, 3:6])
+    return RawScan(points, normals)
+
+
+def _columns(names: list[str] | None, ncols: int) -> tuple[list[int], list[int] | None]:
+    if names is None or len(names) != ncols or not {"x", "y", "z"} <= set(names):
+        return [0, 1, 2], None
+    xyz = [names.index(c) for c in ("x", "y", "z")]
+    for triple in _NORMAL_NAMES:
+        if set(triple) <= set(names):
+            return xyz, [names.index(c) for c in triple]
+    return xyz, None
+
+
+def _check_rows(body: bytes, ncols: int) -> None:
+    """Raise naming the first row that is not ``ncols`` numbers (slow path, odd files only)."""
+    for i, line in enumerate(body.split(b"\n"), start=1):
+        tokens = line.split()
+        if not tokens:
+            continue
+        if len(tokens) != ncols or not _is_numeric_line(tokens):
+            shown = line.strip()[:60].decode("latin-1")
+            raise ScanFileError(
+                f"data row {i} is not {ncols} numbers like the first row: {shown!r}"
+            )
+
+
+def format_rows(table: FloatArray, sep: str = " ", *, chunk: int = 200_000) -> Iterator[bytes]:
+    """Yield ``table`` as text rows, every float written so that it reads back exactly.
+
+    ``%r`` gives Python's shortest repr that round-trips a float64; formatting a whole chunk
+    with one ``%`` keeps the loop over rows in C.
+    """
+    ncols = table.shape[1]
+    row = sep.join(["%r"] * ncols) + "\n"
+    for start in range(0, table.shape[0], chunk):
+        part = table[start : start + chunk]
+        yield ((row * part.shape[0]) % tuple(part.ravel().tolist())).encode("ascii")
+
+
+def write_points_text(
+    path: Path, points: FloatArray, normals: FloatArray | None, *, csv: bool
+) -> None:
+    """Write ``x y z [nx ny nz]`` rows; CSV files get a header row naming the columns."""
+    from ._common import write_atomic
+
+    table = points if normals is None else np.hstack([points, normals])
+    sep = "," if csv else " "
+
+    def chunks() -> Iterator[bytes]:
+        if csv:
+            names = ["x", "y", "z"] + ([] if normals is None else ["nx", "ny", "nz"])
+            yield (",".join(names) + "\n").encode("ascii")
+        yield from format_rows(table, sep)
+
+    write_atomic(path, chunks())
