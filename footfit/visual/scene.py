@@ -107,7 +107,7 @@ class FootDrawing:
     profile : (k, 2) float
         Closed side-view silhouette (y, z).
     medial_profile : (k, 2) float
-        Lowest point of the medial half of each slice (y, z): the arch curve.
+        Lowest point of the medial fifth of each slice (y, z): the arch curve.
     instep : (2,) float or None
         (y, z) of the instep height (highest dorsal point beyond 55 %).
     arch : (2,) float or None
@@ -513,16 +513,18 @@ def _outline(p: FloatArray) -> FloatArray:
 
 
 def _profiles(p: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Side silhouette (y, z) and the medial half's lowest points (the arch curve)."""
+    """Side silhouette (y, z) and the medial border's lowest points (the arch curve)."""
     order, start, y = _slices(p)
     q = p[order]
     top = _smooth(np.maximum.reduceat(q[:, 2], start))
     bottom = _smooth(np.minimum.reduceat(q[:, 2], start))
     profile = np.vstack([np.column_stack([y, top]), np.column_stack([y, bottom])[::-1]])
-    # medial half: x below the slice's mid-x (+x is lateral in the canonical frame)
+    # medial border: the medial fifth of each slice's width (+x is lateral in the canonical
+    # frame); its lowest point traces the arch, which the lateral contact band would hide
     counts = np.diff(np.r_[start, len(q)])
-    mid = 0.5 * (np.minimum.reduceat(q[:, 0], start) + np.maximum.reduceat(q[:, 0], start))
-    med = q[:, 0] <= np.repeat(mid, counts)
+    lo = np.minimum.reduceat(q[:, 0], start)
+    hi = np.maximum.reduceat(q[:, 0], start)
+    med = q[:, 0] <= np.repeat(lo + 0.2 * (hi - lo), counts)
     zmed = np.where(med, q[:, 2], np.inf)
     low = np.minimum.reduceat(zmed, start)
     ok = np.isfinite(low)
