@@ -1,7 +1,9 @@
 """Tests of footfit.last.mesh: the last mesh is closed and realises its parameters.
 
 The mesh is measured here with code independent of the builder: trimesh's plane sections,
-scipy's convex hull, and the bottom curve read back from the mesh's own sagittal section.
+the measurement core's girth (``footfit.measure.sections.plane_section``, convex-hull
+perimeter; scipy's hull when the core is absent), and the bottom curve read back from the
+mesh's own sagittal section.
 """
 
 from __future__ import annotations
@@ -30,10 +32,17 @@ def _params(fl=265.0, style="sport", girth_ratio=0.95, **kw):
 
 
 def _hull_perimeter(mesh, origin, normal):
+    """Girth of the mesh in a plane, measured by the measurement core when it is there."""
     from scipy.spatial import ConvexHull
 
     seg = trimesh.intersections.mesh_plane(mesh, plane_normal=normal, plane_origin=origin)
     p = seg.reshape(-1, 3)
+    try:
+        from footfit.measure.sections import plane_section
+    except ImportError:  # the core not installed: scipy's hull below
+        plane_section = None
+    if plane_section is not None:
+        return float(plane_section(p, origin, normal, denoise=False).perimeter_mm)
     n = np.asarray(normal, float) / np.linalg.norm(normal)
     u = np.cross(n, [0.0, 0.0, 1.0] if abs(n[2]) < 0.9 else [1.0, 0.0, 0.0])
     u /= np.linalg.norm(u)
