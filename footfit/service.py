@@ -51,8 +51,7 @@ __all__ = ["KNOWN_EXTENSIONS", "ServiceConfig", "create_app", "run_server"]
 
 #: Scan extensions accepted for upload (the formats ``footfit.load_scan`` reads).
 KNOWN_EXTENSIONS: tuple[str, ...] = (
-    ".ply", ".pcd", ".xyz", ".asc", ".txt", ".csv", ".pts", ".obj", ".stl", ".off", ".npy",
-    ".npz",
+    ".ply", ".pcd", ".xyz", ".asc", ".txt", ".csv", ".obj", ".stl", ".off", ".npy", ".npz",
 )
 
 _log = logging.getLogger("footfit.service")
@@ -154,16 +153,19 @@ class _LimitUpload:
 
 
 def _known_extensions() -> tuple[str, ...]:
-    """The loader's own list when it publishes one, else :data:`KNOWN_EXTENSIONS`."""
+    """The loader's list (``footfit.io.FORMATS``), as ``.ext``; ours if it is unavailable."""
     try:
-        from . import io as _io
+        from .io import FORMATS
+    except ImportError:  # pragma: no cover - io is part of footfit
+        return KNOWN_EXTENSIONS
+    return tuple("." + str(e).lower().lstrip(".") for e in FORMATS)
 
-        exts = getattr(_io, "SUPPORTED_EXTENSIONS", None) or getattr(_io, "EXTENSIONS", None)
-    except ImportError:
-        exts = None
-    if exts:
-        return tuple(sorted({("." + str(e).lower().lstrip(".")) for e in exts}))
-    return KNOWN_EXTENSIONS
+
+def _unknown_extension_message(name: str, extensions: tuple[str, ...]) -> str:
+    """The loader's own words for an unknown extension (what ``footfit process`` prints)."""
+    suffix = os.path.splitext(name)[1] or "(none)"
+    return (f"{name}: unknown extension {suffix}; footfit reads "
+            f"{', '.join(e.lstrip('.') for e in extensions)}")
 
 
 def _display_name(filename: str | None) -> str:
@@ -303,9 +305,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         name = _display_name(scan.filename)
         ext = _extension(scan.filename)
         if ext not in extensions:
-            what = f"unknown scan format {ext!r}" if ext else "no file extension"
-            return error(415, "unsupported_format",
-                         f"{name}: {what}; known formats: {', '.join(extensions)}")
+            return error(415, "unsupported_format", _unknown_extension_message(name, extensions))
         options = {"style": style, "fit": fit, "units": units, "sex": sex or None,
                    "profile": profile, "heel_height_mm": heel_height_mm}
         with pending_lock:

@@ -172,13 +172,17 @@ def test_sixteen_concurrent_uploads_match_the_library(base, fitter, tmp_root):
 
 
 # ---------------------------------------------------------------------------- errors
-def test_unknown_or_missing_extension_is_415(base, tmp_root):
-    status, _, body = _post(base, "foot.docx", b"PK\x03\x04 not a scan")
-    assert status == 415
-    msg = json.loads(body)["detail"]
-    assert msg.startswith("foot.docx: unknown scan format '.docx'") and "\n" not in msg
-    status, _, body = _post(base, "foot", b"1 2 3\n")
-    assert status == 415 and "no file extension" in json.loads(body)["detail"]
+def test_unknown_or_missing_extension_is_415(base, tmp_root, tmp_path):
+    for name in ("foot.docx", "foot"):
+        status, _, body = _post(base, name, b"PK\x03\x04 not a scan")
+        assert status == 415
+        msg = json.loads(body)["detail"]
+        # the same one line as the CLI on a file of that name
+        (tmp_path / name).write_bytes(b"PK\x03\x04 not a scan")
+        cli = subprocess.run([sys.executable, "-m", "footfit", "process", name],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert cli.returncode == 3
+        assert cli.stderr.strip() == f"footfit: error: {msg}"
     _idle(base, tmp_root)
 
 

@@ -423,11 +423,36 @@ def _fit_text(fj: Mapping[str, Any], d: FootDrawing | None) -> str:
                        f"<td class=num>{_num(z.get('median_clearance_mm'), 'mm')}</td>"
                        f"<td class=num>{_num(z.get('pressed_area_cm2'), 'cm²')}</td></tr>"
                        for z in zones) + "</table>")
+    stock = fj.get("stock_size")
+    if isinstance(stock, Mapping):
+        out.append(_stock_size(stock))
+    for note in fj.get("notes") or []:
+        out.append(f'<div class="why">{_h(note)}</div>')
     for key, value in fj.items():
-        if key in ("custom", "zones", "summary", "score", "placement", "last"):
+        if key in ("custom", "zones", "summary", "score", "placement", "last", "stock_size",
+                   "notes", "room", "last_label"):
             continue
         out.append(f"<p><b>{_h(_title(key))}</b>: {_fmt_any(value)}</p>")
     return "".join(out)
+
+
+def _stock_size(st: Mapping[str, Any]) -> str:
+    """Stock size by simulation beside the formula size, with the candidates tried."""
+    best, formula = st.get("recommended") or {}, st.get("formula") or {}
+    head = (f"<h3>Stock size by simulation</h3><p>Best fitting stock last "
+            f"<b>{_h(best.get('label', best.get('id', '?')))}</b> "
+            f"(fit {_num(best.get('score'), '', 0)}/100); the formula picks "
+            f"<b>{_h(formula.get('label', formula.get('id', '?')))}</b> "
+            f"(fit {_num(formula.get('score'), '', 0)}/100). {_h(st.get('explanation', ''))}"
+            "</p>")
+    rows = "".join(
+        f"<tr><td>{_h(c.get('label', c.get('id', '')))}</td>"
+        f"<td class=num>{_num(c.get('score'), '', 0)}</td>"
+        f"<td>{_h('; '.join(c.get('summary') or []))}</td></tr>"
+        for c in st.get("candidates") or [])
+    table = ("<table><tr><th>stock last tried</th><th>fit</th><th>where</th></tr>"
+             f"{rows}</table>") if rows else ""
+    return head + table
 
 
 def _view3d(drawings: Sequence[FootDrawing], max_points: int) -> str:

@@ -36,6 +36,9 @@ GIRTH_COLORS: dict[str, str] = {
     "ankle_girth_mm": "#66a61e",
 }
 
+#: Colour of foot points outside the shoe (no clearance).
+OUTSIDE_RGB = (205, 205, 205)
+
 SKIN = "#f4e1cf"
 SKIN_EDGE = "#8c6d57"
 PRINT = "#3d6fa8"
@@ -47,15 +50,20 @@ ACCENT = "#c0392b"
 def clearance_rgb(clearance_mm: ArrayLike) -> np.ndarray:
     """Return (n, 3) uint8 colours of clearances on the clipped diverging scale.
 
+    NaN (a point outside the shoe, above its opening) is drawn grey.
+
     Examples
     --------
-    >>> clearance_rgb([-10.0, 0.0, 10.0]).tolist()
-    [[165, 0, 38], [255, 255, 191], [49, 54, 149]]
+    >>> clearance_rgb([-10.0, 0.0, 10.0, float("nan")]).tolist()
+    [[165, 0, 38], [255, 255, 191], [49, 54, 149], [205, 205, 205]]
     """
-    c = np.clip(np.asarray(clearance_mm, dtype=np.float64) / CLEARANCE_LIMIT_MM, -1.0, 1.0)
+    raw = np.asarray(clearance_mm, dtype=np.float64).reshape(-1)
+    outside = ~np.isfinite(raw)
+    c = np.clip(np.where(outside, 0.0, raw) / CLEARANCE_LIMIT_MM, -1.0, 1.0)
     xs = np.array([s for s, _ in CLEARANCE_STOPS])
     rgb = np.array([c_ for _, c_ in CLEARANCE_STOPS], dtype=np.float64)
     out = np.column_stack([np.interp(c, xs, rgb[:, k]) for k in range(3)])
+    out[outside] = OUTSIDE_RGB
     return np.rint(out).astype(np.uint8)
 
 

@@ -121,7 +121,8 @@ class FootDrawing:
     plantar_visible : bool
     leg_cut_mm : float
     clearance : tuple (points (n, 3), clearance (n,)) or None
-        The fit simulation's per-point clearance, foot as placed in the last, as shown.
+        The fit simulation's per-point clearance, foot as placed in the last, as shown;
+        NaN for points above the shoe's opening (outside the shoe).
     fit : Any
         The fit-simulation result object (zones, score) or None.
     """
@@ -258,6 +259,11 @@ class FootDrawing:
             placed = getattr(fit, "points_placed", None)
             placed = p if placed is None else np.asarray(placed, dtype=np.float64)
             if c.ndim == 1 and len(c) == len(placed) and len(c):
+                # points above the shoe's opening have a distance but no clearance
+                zone = getattr(fit, "zone", None)
+                open_ = _open_zone_index()
+                if zone is not None and open_ is not None and len(zone) == len(c):
+                    c = np.where(np.asarray(zone) == open_, np.nan, c)
                 clearance = (placed, c)
 
         flip = np.array([-1.0, 1.0, 1.0]) if side == "left" else np.ones(3)
@@ -369,6 +375,14 @@ def find_fit_result(fit: Any) -> Any:
         if inner is not None and getattr(inner, "clearance_mm", None) is not None:
             return inner
     return None
+
+
+def _open_zone_index() -> int | None:
+    try:
+        from ..fit import ZONE_NAMES
+    except ImportError:  # pragma: no cover - fit needs open3d/trimesh, both core deps
+        return None
+    return ZONE_NAMES.index("open") if "open" in ZONE_NAMES else None
 
 
 # ====================================================================== geometry

@@ -63,6 +63,15 @@ def view3d_html(
             pts, c = d.clearance
             idx = _subset(len(pts), max_points)
             p, color = pts[idx], c[idx]
+            outside = ~np.isfinite(color)
+            if outside.any():  # above the shoe's opening: grey, no clearance
+                q = np.round(p[outside], 1).astype(np.float32)
+                fig.add_trace(go.Scatter3d(
+                    x=q[:, 0], y=q[:, 1], z=q[:, 2], mode="markers", name="outside the shoe",
+                    marker=dict(size=2, color=f"rgb{pal.OUTSIDE_RGB}"),
+                    hovertemplate="outside the shoe<extra></extra>", showlegend=False,
+                ), row=1, col=i)
+                p, color = p[~outside], color[~outside]
             marker = dict(size=2, color=color.astype(np.float32), colorscale=scale, cmin=-lim,
                           cmax=lim, colorbar=dict(title="clearance mm", len=0.6,
                                                   x=(i - 0.08) / n))
