@@ -217,3 +217,25 @@ def test_png_summary(two_feet, tmp_path):
     assert (width, height) == (1600, 1000)
     # not blank: the image compresses to more than a flat page would
     assert len(data) > 50_000
+
+
+def test_measured_footprint_is_drawn_as_measured():
+    from types import SimpleNamespace
+
+    mask = np.zeros((100, 40), dtype=bool)
+    mask[5:95, 10:30] = True
+    mask[40:60, 10:20] = False  # an arch
+    fp = SimpleNamespace(mask=mask, origin=np.array([-40.0, -2.0]), cell_mm=2.5,
+                         zone_bounds_y=np.array([10.0, 70.0, 130.0, 190.0]),
+                         zone_areas_mm2=np.array([1000.0, 500.0, 1500.0]))
+    d = FootDrawing.from_points(make_points(20000), side="right", footprint=fp,
+                                measurements={"foot_length_mm": LENGTH, "arch_index": 0.17})
+    drawn = (d.footprint[:, 2] * d.footprint[:, 3]).sum() + (d.toe_prints[:, 2]
+                                                              * d.toe_prints[:, 3]).sum()
+    assert drawn == pytest.approx(mask.sum() * 2.5**2)
+    assert d.footprint[:, 0].min() == pytest.approx(-40.0 + 10 * 2.5)
+    np.testing.assert_allclose(d.zones["edges"], fp.zone_bounds_y)
+    assert d.zones["arch_index"] == 0.17
+    assert "C rear 10.0 cm²" in foot_figures(d)["top-view"]
+    left = FootDrawing.from_points(make_points(20000), side="left", footprint=fp)
+    assert left.footprint[:, 0].max() + left.footprint[0, 2] <= 40.0 - 10 * 2.5 + 1e-9

@@ -163,6 +163,7 @@ class FootDrawing:
         plantar_visible: bool | None = None,
         leg_cut_mm: float = 100.0,
         fit: Any = None,
+        footprint: Any = None,
     ) -> FootDrawing:
         """Build the drawing of a foot given in the canonical (right-foot) frame.
 
@@ -186,6 +187,10 @@ class FootDrawing:
         leg_cut_mm : float, default=100.0
         fit : FitResult, optional
             Fit simulation to draw as a clearance map.
+        footprint : FootprintResult, optional
+            The measurement's contact raster and zones (``mask``, ``origin``, ``cell_mm``,
+            ``zone_bounds_y``, ``zone_areas_mm2``); drawn as measured when given, else
+            rebuilt from the points by the same conventions.
 
         Returns
         -------
@@ -214,9 +219,19 @@ class FootDrawing:
         contact = p[:, 2] <= _CONTACT_MM
         if plantar_visible is None:
             plantar_visible = _looks_plantar(p, contact, length)
+        measured_fp = _measured_footprint(footprint)
         footprint = toes = np.zeros((0, 4))
         zones = None
-        if plantar_visible and contact.sum() >= 20:
+        if measured_fp is not None:
+            cells, cell, origin, edges, areas = measured_fp
+            toe_row = (cells[:, 1] + 0.5) * cell + origin[1] >= edges[-1]
+            footprint = _runs(cells[~toe_row], cell, origin)
+            toes = _runs(cells[toe_row], cell, origin)
+            if wanted("arch_index"):
+                zones = {"edges": edges, "areas_mm2": areas,
+                         "arch_index": _positive(meas.get("arch_index")),
+                         "drawn_index": float(areas[1] / areas.sum()) if areas.sum() else None}
+        elif plantar_visible and contact.sum() >= 20:
             cells = _close_cells(_raster(p[contact, :2], cell=_CELL_MM))
             toe_row = cells[:, 1] * _CELL_MM >= _TOE_LIMIT * length
             footprint = _runs(cells[~toe_row], _CELL_MM)
@@ -343,6 +358,7 @@ class FootDrawing:
             plantar_visible=getattr(foot, "plantar_visible", None),
             leg_cut_mm=float(getattr(aligned, "leg_cut_height_mm", 100.0) or 100.0),
             fit=find_fit_result(getattr(foot, "fit", None)),
+            footprint=getattr(measured, "footprint", None) if measured is not None else None,
         )
 
     # ------------------------------------------------------------------ helpers
@@ -463,7 +479,26 @@ def _close_cells(cells: FloatArray) -> FloatArray:
     return (np.argwhere(grid) + lo).astype(np.float64)
 
 
-def _runs(cells: FloatArray, cell: float) -> FloatArray:
+def _measured_footprint(fp: Any) -> tuple[FloatArray, float, FloatArray, FloatArray,
+                                           FloatArray] | None:
+    """Cells (column, row), cell size, origin, zone edges and areas of a FootprintResult."""
+    if fp is None:
+        return None
+    try:
+        mask = np.asarray(fp.mask, dtype=bool)
+        cell = float(fp.cell_mm)
+        origin = np.asarray(fp.origin, dtype=np.float64).reshape(2)
+        edges = np.asarray(fp.zone_bounds_y, dtype=np.float64).reshape(4)
+        areas = np.asarray(fp.zone_areas_mm2, dtype=np.float64).reshape(3)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if mask.ndim != 2 or not mask.any() or not np.isfinite(edges).all():
+        return None
+    rows_cols = np.argwhere(mask)  # (row i -> y, column j -> x)
+    return rows_cols[:, ::-1].astype(np.float64), cell, origin, edges, areas
+
+
+def _runs(cells: FloatArray, cell: float, origin: FloatArray | None = None) -> FloatArray:
     """Merge occupied cells of each row into runs ``x0, y0, width, height`` (mm)."""
     if not len(cells):
         return np.zeros((0, 4))
@@ -472,9 +507,10 @@ def _runs(cells: FloatArray, cell: float) -> FloatArray:
     new[1:] = (c[1:, 1] != c[:-1, 1]) | (c[1:, 0] != c[:-1, 0] + 1)
     start = np.flatnonzero(new)
     stop = np.r_[start[1:], len(c)]
-    x0 = c[start, 0] * cell
+    ox, oy = (0.0, 0.0) if origin is None else (float(origin[0]), float(origin[1]))
+    x0 = c[start, 0] * cell + ox
     width = (c[stop - 1, 0] - c[start, 0] + 1) * cell
-    return np.column_stack([x0, c[start, 1] * cell, width, np.full(len(start), cell)])
+    return np.column_stack([x0, c[start, 1] * cell + oy, width, np.full(len(start), cell)])
 
 
 def _zones(cells: FloatArray, length: float, arch_index: Any) -> dict[str, Any]:
