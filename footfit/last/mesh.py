@@ -351,7 +351,7 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
     knots_z = [
         rear_top, rear_top,
         float(zb_at(st["waist"])) + s_instep * (
-            inst + float(sh["waist_height_above_instep_mm"]["value"])),
+            inst + float(sh["waist_height_above_instep_mm"]["fraction_of_foot_length"]) * d.fl),
         float(zb_at(st["instep"])) + s_instep * inst,
         float(zb_at(st["mth5"])) + s_ball * float(bh["mth5"]) * inst,
         float(zb_at(st["mth1"])) + s_ball * float(bh["mth1"]) * inst,
