@@ -22,6 +22,7 @@ __all__ = ["AlignedFoot", "align_foot"]
 _FOOTPRINT_CELL_MM = 2.0  # raster of the footprint (axis, plantar coverage)
 _CONTACT_MM = 3.0  # "near the floor": the footprint height of the conventions
 _PLANTAR_COVERAGE = 0.3  # share of the footprint interior seen at z <= 3 mm -> sole visible
+_TOE_LIFT_MM = 2.5  # toe tips are found among points higher than this
 _DECISION_POINTS = 40_000  # decisions (axis, heel end, side) on a strided subset this big
 
 
@@ -312,9 +313,10 @@ def align_foot(
         floor_found = False
 
     below = h <= cut
-    pts, h, idx = pts[below], h[below], idx[below]
-    if nrm is not None:
-        nrm = nrm[below]
+    if not below.all():
+        pts, h, idx = pts[below], h[below], idx[below]
+        if nrm is not None:
+            nrm = nrm[below]
     if len(pts) < 30:
         raise DegenerateScanError(
             f"only {len(pts)} points below the leg cut at {cut:.0f} mm: no foot to align"
@@ -324,7 +326,7 @@ def align_foot(
     # Work in floor coordinates uv (e1, e2); decisions on a strided subset, the landmarks
     # that set the frame (heel, 2nd-toe tip) on all the points near them.
     e1, e2 = _plane_basis(upv)
-    uv = np.stack([pts @ e1, pts @ e2], axis=1)
+    uv = pts @ np.stack([e1, e2], axis=1)
     step = max(1, len(pts) // _DECISION_POINTS)
     uvs, hs = uv[::step], h[::step]
     cell = _FOOTPRINT_CELL_MM
@@ -371,7 +373,18 @@ def align_foot(
     _, y_all = xy(a2, uv)
     y_lo, y_hi = float(y_all.min()), float(y_all.max())
     uv_rear = uv[y_all < y_lo + 45.0]
-    uv_fore = uv[y_all > y_hi - 0.4 * (y_hi - y_lo)]
+    # toe tips from points off the floor: floor or sole points left between the toes
+    # would fill the notches that separate them
+    fore = y_all > y_hi - 0.4 * (y_hi - y_lo)
+    lifted = fore & (h > _TOE_LIFT_MM)
+    uv_fore = uv[lifted if lifted.sum() > 0.3 * fore.sum() else fore]
+    # only the front shell matters for the toe tips: points within 20 mm of the foremost
+    # point of their 2 mm strip (the axis turns by a few degrees at most)
+    xf0, yf0 = xy(a2, uv_fore)
+    strip = ((xf0 - xf0.min()) * 0.5).astype(np.intp)
+    front_y = np.full(int(strip.max()) + 1, -np.inf)
+    np.maximum.at(front_y, strip, yf0)
+    uv_fore = uv_fore[yf0 > front_y[strip] - 20.0]
     a_cur = a2.copy()
     found_toe = False
     for _ in range(6):
@@ -404,7 +417,14 @@ def align_foot(
     transform = np.eye(4)
     transform[:3, :3] = rot
     transform[:3, 3] = -rot @ origin
-    cpts = pts @ rot.T + transform[:3, 3]
+    # canonical = in-plane rotation of (uv, h): one small matmul over the points
+    ydir = a_cur
+    xdir = mirror * np.array([a_cur[1], -a_cur[0]])
+    cpts = np.zeros_like(pts)
+    cpts[:, :2] = uv @ np.stack([xdir, ydir], axis=1)
+    cpts[:, 0] -= mirror * px
+    cpts[:, 1] -= py
+    cpts[:, 2] = h
     cnrm = None if nrm is None else nrm @ rot.T
 
     # ---- plantar surface visible? ------------------------------------------------------

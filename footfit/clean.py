@@ -28,7 +28,7 @@ __all__ = ["FootCloud", "Isolation", "estimate_up", "isolate_feet"]
 # --- design choices of the algorithm (not anatomy) ------------------------------------
 _DECISION_VOXEL_MM = 4.0  # thinning voxel for the decision set
 _DECISION_MAX = 6000  # at most this many decision points
-_MAX_GRID_CELLS = 6_000_000  # dense voxel grid budget
+_MAX_GRID_CELLS = 2_000_000  # dense voxel grid budget (coarser voxels beyond)
 _FLOOR_MIN_BAND_MM = 2.0  # floor band half-width never narrower than this
 _SILHOUETTE_CELL_MM = 2.0  # floor-plane raster used to keep the sole
 # --- foot plausibility (DOMAIN.md section 2: "a foot is 100-350 mm long") -------------
@@ -151,7 +151,7 @@ class _Grid:
                 total += counts[base - 1]
                 total += counts[base]
                 total += counts[base + 1]
-        out = np.zeros(self.size, dtype=np.int64)
+        out = np.zeros(self.size, dtype=np.int32)
         out[occ] = total
         return out
 
@@ -342,19 +342,18 @@ def _check_not_flat(points: FloatArray) -> None:
         )
 
 
-def _not_foot_like(points: FloatArray, h: FloatArray, up: FloatArray) -> str | None:
+def _not_foot_like(points: FloatArray, h: FloatArray, up: FloatArray, *, n: int) -> str | None:
     """None when a cluster (below the leg cut) looks like a standing foot, else what it is.
 
     A foot is 100-350 mm long (DOMAIN.md section 2), 1.6-5 times longer than wide, and
     its height falls from the ankle to the toes; a box or a lying cylinder keeps its height.
     """
-    n = len(points)
-    if n < 30:
+    if len(points) < 30:
         return f"{n} points"
     e1, e2 = _plane_basis(up)
     uv = np.stack([points @ e1, points @ e2], axis=1)
     uv -= uv.mean(axis=0)
-    _, _, vt = np.linalg.svd(uv[:: max(1, n // 5000)], full_matrices=False)
+    _, _, vt = np.linalg.svd(uv[:: max(1, len(uv) // 5000)], full_matrices=False)
     s = uv @ vt[0]
     t = uv @ vt[1]
     length, width = float(np.ptp(s)), float(np.ptp(t))
@@ -462,7 +461,7 @@ def isolate_feet(
     # ---- voxel grid; outliers are points in voxels with few neighbours -----------------
     # Points beyond a robust box land in the grid's border layer and count as outliers.
     lo, hi = np.percentile(pts[::stride], [0.5, 99.5], axis=0)
-    margin = np.maximum(0.3 * (hi - lo), 30.0)
+    margin = np.maximum(0.1 * (hi - lo), 15.0)
     lo, hi = lo - margin, hi + margin
     grid = _Grid(lo, hi, _DECISION_VOXEL_MM)
     flat = grid.flat(pts)
@@ -479,14 +478,14 @@ def isolate_feet(
         counts[border] = 0
     nbv = grid.neighbourhood(counts)
     typical = float(np.median(nbv[flat[::stride]]))
-    bad = border | (nbv < max(3.0, 0.04 * typical))
+    bad = border | (nbv < np.clip(0.04 * typical, 3.0, 6.0))
     keep = ~bad[flat]
     n_outliers = n - int(np.count_nonzero(keep))
 
     # ---- decision set: one point per good voxel ------------------------------------------
-    rep = np.full(grid.size, -1, dtype=np.intp)
-    rep[flat] = np.arange(n)
-    dec = rep[(counts > 0) & ~bad]
+    rep = np.full(grid.size, -1, dtype=np.int32)
+    rep[flat] = np.arange(n, dtype=np.int32)
+    dec = rep[(counts > 0) & ~bad].astype(np.intp)
     if len(dec) < 20:
         raise DegenerateScanError(
             f"no foot-like object: only {n - n_outliers} points are not isolated outliers"
@@ -534,7 +533,8 @@ def isolate_feet(
             leg = hh > cut
             n_leg += int(np.count_nonzero(leg))
             idx, hh = idx[~leg], hh[~leg]
-        problem = _not_foot_like(pts[idx], hh, up)
+        step = max(1, len(idx) // 20000)  # shape checks on a strided subset
+        problem = _not_foot_like(pts[idx[::step]], hh[::step], up, n=len(idx))
         if problem is None and len(feet) < max_feet:
             feet.append(FootCloud(pts[idx], None if nrm is None else nrm[idx], idx))
         else:
@@ -632,7 +632,7 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
     """
     from scipy import ndimage
 
-    inband = np.flatnonzero(keep & (np.abs(h) <= band))
+    inband = np.flatnonzero(keep & (h <= band))  # the band and the noise below it
     ring = np.flatnonzero(keep & (h > band) & (h <= band + 12.0))
     above = np.flatnonzero(keep & (h > band) & (h <= 150.0))
     above = above[:: max(1, len(above) // 60000)]

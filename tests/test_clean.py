@@ -50,7 +50,7 @@ def scene(
     parts = [foot]
     labels = [np.where(is_sole, "sole", "foot")]
     if floor:
-        f = floor_patch(rng, noise=noise)
+        f = floor_patch(rng, noise=noise, n=int(0.4 * n))
         parts.append(f)
         labels.append(np.full(len(f), "floor"))
     if background:  # a box-shaped object standing on the floor far from the foot
