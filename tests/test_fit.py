@@ -69,7 +69,8 @@ def _shifted(meas, d_len, d_girth):
     m = dict(meas)
     m["foot_length_mm"] += d_len
     m["ball_girth_mm"] += d_girth
-    m["instep_girth_mm"] += d_girth
+    if "instep_girth_mm" in m:
+        m["instep_girth_mm"] += d_girth
     m["ball_width_mm"] += 0.3 * d_girth
     return m
 
@@ -269,3 +270,37 @@ def test_fit_foot_section_is_json(foot):
     assert d["stock_size"]["formula"]["id"].startswith("casual-")
     assert section.custom.clearance_mm.shape == (len(pf.points),)
     assert fit_foot(pf, p, stock=False).sizing is None
+
+
+def test_real_scan_in_lasts_one_size_apart(realscans):
+    """A real foot (Aetrex scan, read in place): the smaller last presses more and leaves less
+    toe room, the larger one less pressure and more room."""
+    path = realscans / "aetrex" / "left_foot.stl"
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    mesh = trimesh.load(path, force="mesh")
+    mesh.merge_vertices()
+    mesh.vertices[:, 1] -= mesh.bounds[0, 1]
+    pts, _ = trimesh.sample.sample_surface(mesh, 40_000, seed=0)
+    length = float(pts[:, 1].max())
+    fore = (pts[:, 1] > 0.55 * length) & (pts[:, 1] < 0.8 * length)
+    p1 = pts[fore][np.argmin(pts[fore, 0])]
+    p5 = pts[fore][np.argmax(pts[fore, 0])]
+    d = p5 - p1
+    from footfit.last import section_girth
+
+    girth = section_girth(mesh, p1, [d[1], -d[0], 0.0])
+    meas = {"side": "right", "foot_length_mm": length, "ball_girth_mm": girth,
+            "ball_width_mm": float(np.hypot(d[0], d[1]))}
+    pf = prepare_foot(pts)
+    fits = [simulate_fit(pf, generate_last(_shifted(meas, k * 6.67, k * 6.0), style="sport",
+                                           sex="male")) for k in (-1, 0, 1)]
+    rooms = [f.room["toe_room_mm"] for f in fits]
+    toe = [f.zone_fit("toe_box").pressure_mm for f in fits]
+    ball = [f.room["ball_girth_room_mm"] for f in fits]
+    assert rooms[0] < rooms[1] - 4 < rooms[2] - 8
+    assert ball[0] < ball[1] < ball[2]
+    assert toe[0] > toe[2]
+    assert fits[0].score < fits[1].score
+    heel_back = fits[1].points_placed[:, 1] < fits[1].points_placed[:, 1].min() + 2.0
+    assert abs(np.median(fits[1].clearance_mm[heel_back])) < 2.0
