@@ -79,6 +79,8 @@ figure{margin:0 0 14px;background:#fff;border:1px solid var(--line);border-radiu
 padding:8px}
 figure svg{width:100%;height:auto;display:block}
 figcaption{font-size:12px;color:var(--muted);margin-top:4px}
+.one .figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:0 18px}
+.one .figs figure[data-figure="top-view"]{grid-row:span 2}
 ol.insoles{padding-left:20px}ol.insoles li{margin:0 0 8px}
 .score{display:inline-block;background:var(--accent);color:#fff;border-radius:10px;
 padding:0 8px;font-size:12px;margin-left:6px}
@@ -254,13 +256,14 @@ def _pictures(drawings: Sequence[FootDrawing | None]) -> str:
             continue
         figs = foot_figures(d)
         figs.pop("clearance", None)  # shown with the fit simulation
-        cols.append("<div>" + "".join(
+        cols.append('<div class="figs">' + "".join(
             f'<figure data-figure="{name}">{svg}<figcaption>{_FIGURE_CAPTIONS[name]}'
             "</figcaption></figure>" for name, svg in figs.items()) + "</div>")
     if not any(d is not None for d in drawings):
         return ""
-    return ('<section id="pictures"><h2>Your feet</h2><div class="feet">' + "".join(cols)
-            + "</div></section>")
+    one = " one" if len(drawings) == 1 else ""
+    return (f'<section id="pictures"><h2>Your feet</h2><div class="feet{one}">'
+            + "".join(cols) + "</div></section>")
 
 
 def _measurements(feet: Sequence[Mapping[str, Any]]) -> str:

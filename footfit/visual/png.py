@@ -181,7 +181,7 @@ def _clearance(ax: Any, d: FootDrawing) -> None:
     p, c = d.clearance
     label = getattr(d.fit, "last_label", "last")
     score = getattr(d.fit, "score", None)
-    _clean_axes(ax, f"{d.side} foot in {label}"
+    _clean_axes(ax, f"{d.side} foot in {_latin_cn(label)}"
                 + (f": fit {float(score):.0f}/100" if score is not None else ""))
     order = np.argsort(p[:, 2])
     rgb = pal.clearance_rgb(c[order]) / 255.0
@@ -240,7 +240,7 @@ def _text(ax: Any, data: Mapping[str, Any]) -> None:
     y = 1.0
     for text, style in lines:
         size = style.get("fontsize", 10)
-        ax.text(0.0, y, text, transform=ax.transAxes, va="top", ha="left", **style)
+        ax.text(0.0, y, _latin_cn(text), transform=ax.transAxes, va="top", ha="left", **style)
         y -= (size + 6) / 1000 * 1.45
 
 

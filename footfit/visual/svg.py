@@ -184,7 +184,7 @@ def top_view_svg(d: FootDrawing) -> str:
                   f'data-layer="footprint"/>')
     s.polygon(outline, fill="none", stroke=pal.SKIN_EDGE, stroke_width=0.8)
 
-    label_x_right = x_hi + 8
+    label_x_right = x_hi + 16
     label_x_left = x_lo - 4
     dim_x = x_lo - 50
     if d.zones is not None:
@@ -228,18 +228,31 @@ def top_view_svg(d: FootDrawing) -> str:
         s.line(a, b, stroke=pal.ACCENT, stroke_width=1.0)
         s.text((label_x_right, a[1] + 2), f"heel width {_fmt(d.value('heel_width_mm'))}",
                fill=pal.ACCENT)
+    for q, label in _landmark_labels(d):
+        s.circle(q, 1.6, fill=pal.INK, stroke="#ffffff", stroke_width=0.5)
+        right = q[0] >= (x_lo + x_hi) / 2
+        s.text((q[0] + (3 if right else -3), q[1] - 2), label, size=3.8,
+               anchor="start" if right else "end", fill=pal.INK)
+    _scale_bar(s, (x_hi - 50, 18))
+    return s.to_string()
+
+
+def _landmark_labels(d: FootDrawing) -> list[tuple[FloatArray, str]]:
+    """Top-view landmark dots (SVG coordinates) and labels; coincident ones share a label."""
+    out: list[tuple[FloatArray, str]] = []
     for name in ("pternion", "akropodion", "hallux_tip", "second_toe_tip", "mth1", "mth5",
                  "heel_centre"):
         p = d.landmarks.get(name)
         if p is None:
             continue
         q = _up(p[:2])
-        s.circle(q, 1.6, fill=pal.INK, stroke="#ffffff", stroke_width=0.5)
-        right = q[0] >= (x_lo + x_hi) / 2
-        s.text((q[0] + (3 if right else -3), q[1] - 2), LANDMARK_SHORT[name], size=3.8,
-               anchor="start" if right else "end", fill=pal.INK)
-    _scale_bar(s, (x_hi - 50, 18))
-    return s.to_string()
+        for k, (other, label) in enumerate(out):
+            if np.hypot(*(other - q)) < 3.0:
+                out[k] = (other, f"{label} / {LANDMARK_SHORT[name]}")
+                break
+        else:
+            out.append((q, LANDMARK_SHORT[name]))
+    return out
 
 
 def _scale_bar(s: _Svg, at: tuple[float, float]) -> None:
