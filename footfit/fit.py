@@ -306,9 +306,8 @@ def signed_clearance(
         span = key.max(axis=0) + 1
         flat = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
         _, inv, counts = np.unique(flat, return_inverse=True, return_counts=True)
-        reps = np.zeros((len(counts), 3))
-        np.add.at(reps, inv, pts)
-        reps /= counts[:, None]
+        reps = np.stack([np.bincount(inv, weights=pts[:, k], minlength=len(counts))
+                         for k in range(3)], axis=1) / counts[:, None]
     else:
         inv = np.arange(n)
         reps = pts
@@ -334,23 +333,22 @@ def signed_clearance(
 
 
 # ----------------------------------------------------------------------------- placement
-def _bottom_curve(meta: Mapping[str, Any], s: FloatArray) -> tuple[FloatArray, ...]:
-    """Point (Y, Z) and upward unit normal (Ny, Nz) of the last bottom at arc positions s,
-    extended straight beyond both ends."""
+def _bottom_curve(meta: Mapping[str, Any], s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Point (Y, Z) of the last bottom at arc positions s, extended straight beyond its ends."""
     bs = np.asarray(meta["bottom_s_mm"], dtype=np.float64)
     by = np.asarray(meta["bottom_y_mm"], dtype=np.float64)
     bz = np.asarray(meta["bottom_z_mm"], dtype=np.float64)
-    ty, tz = np.gradient(by, bs), np.gradient(bz, bs)
-    norm = np.hypot(ty, tz)
-    ty, tz = ty / norm, tz / norm
-    sc = np.clip(s, bs[0], bs[-1])
-    y_c, z_c = np.interp(sc, bs, by), np.interp(sc, bs, bz)
-    ty_c, tz_c = np.interp(sc, bs, ty), np.interp(sc, bs, tz)
-    over = s - sc
-    y_c = y_c + over * ty_c
-    z_c = z_c + over * tz_c
-    n = np.hypot(ty_c, tz_c)
-    return y_c, z_c, -tz_c / n, ty_c / n
+    y_c, z_c = np.interp(s, bs, by), np.interp(s, bs, bz)
+    # straight continuation along the end tangents
+    lo, hi = s < bs[0], s > bs[-1]
+    for mask, i, j, s0 in ((lo, 0, 1, bs[0]), (hi, -1, -2, bs[-1])):
+        if mask.any():
+            t = np.array([by[i] - by[j], bz[i] - bz[j]])
+            t /= np.linalg.norm(t)
+            t *= np.sign(bs[i] - bs[j])
+            y_c[mask] += (s[mask] - s0) * t[0]
+            z_c[mask] += (s[mask] - s0) * t[1]
+    return y_c, z_c
 
 
 def _drape(points: FloatArray, last: PreparedLast, foot_length: float,
@@ -363,7 +361,7 @@ def _drape(points: FloatArray, last: PreparedLast, foot_length: float,
     y = points[:, 1] + shift_y
     z = points[:, 2]
     s = y - y0  # a sole point keeps its distance along the bottom
-    yc, zc, _, _ = _bottom_curve(meta, s)
+    yc, zc = _bottom_curve(meta, s)
     p = points.copy()
     p[:, 1] = yc  # vertical columns stay vertical: the dorsum rides on the sole
     p[:, 2] = zc + z
@@ -684,11 +682,10 @@ def _zone_fit(name: str, c: FloatArray, a: FloatArray, nrm: FloatArray) -> ZoneF
     w = a / a.sum() if a.sum() > 0 else np.full(len(a), 1.0 / len(a))
     mean = float(np.sum(w * c))
     # room is judged under the upper: the sole always rests on the last bottom
-    upper = nrm[:, 2] > -0.7
-    cu, wu = (c[upper], w[upper]) if upper.any() else (c, w)
-    ou = np.argsort(cu)
-    cum_u = np.cumsum(wu[ou])
-    median = float(cu[ou][int(min(np.searchsorted(cum_u, 0.5 * cum_u[-1]), len(cu) - 1))])
+    upper = nrm[order, 2] > -0.7
+    ou = order[upper] if upper.any() else order  # already sorted by clearance
+    cum_u = np.cumsum(w[ou])
+    median = float(c[ou][int(min(np.searchsorted(cum_u, 0.5 * cum_u[-1]), len(ou) - 1))])
     slack = max(0.0, median - float(cfg["slack_limit_mm"][name]))
     where = _PLACES[name][_direction(nrm[order[k]])]
     verdicts = cfg["verdicts"]
