@@ -138,7 +138,7 @@ def _side_votes(x: FloatArray, y: FloatArray, z: FloatArray, length: float):
         yw, xw = y[win], x[win]
         i_min, i_max = np.argsort(xw)[:5], np.argsort(xw)[-5:]
         d = np.median(yw[i_min]) - np.median(yw[i_max])
-        votes.append(("ball line oblique (MTH1 ahead of MTH5)", np.clip(d / 15, -1, 1), 1.0))
+        votes.append(("ball line oblique (MTH1 ahead of MTH5)", np.clip(d / 15, -1, 1), 0.5))
     # 3. the arch is medial: in the midfoot only the lateral border touches the floor
     mid = (y > 0.3 * length) & (y < 0.6 * length)
     low = mid & (z < 4.0)
