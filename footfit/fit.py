@@ -320,7 +320,12 @@ def signed_clearance(
     inside = scene.compute_occupancy(q32).numpy() > 0.5
     diff = reps - closest
     dist = np.linalg.norm(diff, axis=1)
-    sign = np.where(inside, 1.0, -1.0)
+    # sign: from the face normal where the closest point is inside a face (the offset is along
+    # the normal), from the ray-parity occupancy where it is on an edge or corner (one ray
+    # can graze an edge; the normal test cannot misfire there)
+    cos = np.einsum("ij,ij->i", diff, fn) / np.maximum(dist, 1e-12)
+    by_normal = (np.abs(cos) > 0.99) & (dist > 1e-6)
+    sign = np.where(by_normal, -np.sign(cos), np.where(inside, 1.0, -1.0))
     clear_rep = sign * dist
     # outward normal: from the surface away from the point if inside, toward it if outside
     away = np.where(dist[:, None] > 1e-3, -sign[:, None] * diff / np.maximum(dist, 1e-12)[:, None],
