@@ -216,7 +216,10 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
         raise ScanFileError("no points")
     if n_in > max_points:
         raise ScanFileError(f"{n_in} points, more than the ceiling max_points={max_points}")
-    finite = np.isfinite(points).all(axis=1)
+    # One reduction settles the common all-finite case (NaN and inf propagate through a sum).
+    with np.errstate(over="ignore", invalid="ignore"):
+        all_finite = bool(np.isfinite(points.sum()))
+    finite = np.ones(n_in, dtype=bool) if all_finite else np.isfinite(points).all(axis=1)
     n_bad = n_in - int(finite.sum())
     if n_bad * 2 > n_in:
         raise ScanFileError(
@@ -239,13 +242,17 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
             f"too few points to measure a foot: found {points.shape[0]}, need {min_points}"
         )
     if units == "auto":
-        unit, scale, unit_warnings = detect_units(points)
+        try:
+            unit, scale, unit_warnings = detect_units(points)
+        except InvalidScanError as exc:
+            raise ScanFileError(str(exc)) from None
         warnings.extend(unit_warnings)
     else:
         unit, scale = units, UNIT_SCALES[units]
-    points = points * scale
+    if scale != 1.0:
+        points = points * scale
     meta: dict[str, Any] = {"faces": 0, "vertices": points.shape[0], "samples": 0,
-                            "dropped": n_bad}
+                            "dropped": n_bad, **raw.meta}
     if is_mesh:
         points, normals, mesh_meta, mesh_warnings = prepare_mesh(
             points, faces, normals, sample=sample_mesh, max_points=max_points
@@ -398,6 +405,8 @@ def describe_scan(path: PathType, *, units: str = "auto") -> dict[str, Any]:
     if scan.is_mesh:
         info["faces"] = meta["faces"]
         info["vertices"] = meta["vertices"]
+        if "stl_corners" in meta:
+            info["stl_corners_merged"] = meta["stl_corners"]
         info["surface_samples"] = meta["samples"]
     info["warnings"] = "; ".join(scan.warnings) if scan.warnings else "none"
     return info

@@ -27,6 +27,7 @@ class RawScan:
     normals: FloatArray | None = None
     faces: IntArray | None = None
     warnings: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)  # extra facts for describe_scan
 
 
 def read_all_bytes(path: Path, *, limit: int | None = None) -> bytes:

@@ -1,9 +1,10 @@
 """Mesh scans (STL, OFF, OBJ; PLY and NPZ meshes too): vertices, outward normals, samples.
 
-Why our own STL / OFF / OBJ readers rather than trimesh's: trimesh merges and reorders
-vertices as it loads, returns an empty scene instead of raising for a truncated or garbage
-file, and takes a binary STL's triangle count on trust (allocating it before reading). The
-formats are simple enough to read with a size check and one numpy call per block.
+Why our own STL / OFF / OBJ readers rather than trimesh's (4.x/5.x): trimesh returns an
+empty Scene instead of raising for a truncated binary STL or a garbage OBJ, raises bare
+numpy errors ("setting an array element with a sequence") for a truncated OFF or OBJ, and
+merges and reorders vertices unless told not to. These formats are simple enough to read
+with a size check and one numpy call per block, and to report what is wrong in the file.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def read_stl(path: Path, *, max_points: int) -> RawScan:
             raise ScanFileError("corrupt ASCII STL (a vertex is not three numbers)") from None
     faces = np.arange(corners.shape[0], dtype=np.intp).reshape(-1, 3)
     points, faces = merge_vertices(corners, faces)
-    return RawScan(points, None, faces)
+    return RawScan(points, None, faces, meta={"stl_corners": corners.shape[0]})
 
 
 def merge_vertices(points: FloatArray, faces: IntArray) -> tuple[FloatArray, IntArray]:
