@@ -290,6 +290,15 @@ def signed_clearance(
     clearance : (n,) ndarray of float64, mm
     normal : (n, 3) ndarray of float64
         Outward unit normal of the last at the closest surface point (for words and drawing).
+
+    Examples
+    --------
+    >>> from footfit.last import generate_last
+    >>> p = generate_last({"side": "right", "foot_length_mm": 265.0, "ball_girth_mm": 250.0},
+    ...                   style="sport", sex="male")
+    >>> c, _ = signed_clearance(prepare_last(p), [[0.0, 150.0, 20.0], [0.0, 150.0, 200.0]])
+    >>> bool(c[0] > 0), bool(c[1] < 0)  # inside the last: room; far above it: outside
+    (True, True)
     """
     pts = as_points(points, name="points")
     prepared = last if isinstance(last, PreparedLast) else PreparedLast(
