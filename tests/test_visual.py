@@ -148,7 +148,7 @@ def test_svg_figures_are_valid_xml_and_contain_what_they_claim(two_feet):
     assert "instep height 66.0 mm" in figs["side-view"]
     assert "ball girth 252.5 mm" in figs["girths"]
     dots = ET.fromstring(figs["clearance"]).findall(f".//{SVG_NS}g[@data-layer='clearance']")
-    assert len(dots) == 2 and len(list(dots[0])) == 3000
+    assert len(dots) == 2 and int(dots[0].get("data-cells")) > 500
 
 
 def test_no_sole_no_footprint_and_it_says_so():

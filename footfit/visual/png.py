@@ -19,7 +19,7 @@ import numpy as np
 
 from .._typing import PathType
 from . import palette as pal
-from .scene import GIRTH_LABELS, LANDMARK_SHORT, FootDrawing
+from .scene import GIRTH_LABELS, LANDMARK_SHORT, FootDrawing, latin_cn
 
 __all__ = ["render_png", "write_png"]
 
@@ -129,7 +129,7 @@ def _top(ax: Any, d: FootDrawing) -> None:
             ax.text(x_lo - 5, (e[k] + e[k + 1]) / 2, f"{name} {areas[k] / 100:.0f} cm²",
                     ha="right", va="center", fontsize=8)
         ai = d.zones["arch_index"]
-        ax.text((x_lo + x_hi) / 2, e[0] - 10, f"arch index {_fmt(ai, '', 3)}", ha="center",
+        ax.text((x_lo + x_hi) / 2, e[0] - 14, f"arch index {_fmt(ai, '', 3)}", ha="center",
                 va="top", fontsize=9, color=pal.PRINT, fontweight="bold")
     elif not d.plantar_visible:
         ax.text((x_lo + x_hi) / 2, -10, "no sole in the scan", ha="center", va="top",
@@ -137,7 +137,7 @@ def _top(ax: Any, d: FootDrawing) -> None:
     for line, label in ((d.ball_line, "ball_width_mm"), (d.heel_line, "heel_width_mm")):
         if line is not None:
             ax.plot(line[:, 0], line[:, 1], color=pal.ACCENT, lw=1.6)
-            ax.text(x_hi + 5, line[:, 1].mean(), f"{label.split('_')[0]} width\n"
+            ax.text(x_hi + 14, line[:, 1].mean(), f"{label.split('_')[0]} width\n"
                     f"{_fmt(d.value(label))}", fontsize=8, color=pal.ACCENT, va="center")
     for name in ("pternion", "akropodion", "mth1", "mth5"):
         p = d.landmarks.get(name)
@@ -146,8 +146,8 @@ def _top(ax: Any, d: FootDrawing) -> None:
             right = p[0] >= (x_lo + x_hi) / 2
             ax.text(p[0] + (3 if right else -3), p[1] - 6, LANDMARK_SHORT[name], fontsize=7,
                     ha="left" if right else "right")
-    ax.set_xlim(x_lo - 45, x_hi + 45)
-    ax.set_ylim(-22, d.length_mm + 8)
+    ax.set_xlim(x_lo - 45, x_hi + 55)
+    ax.set_ylim(-26, d.length_mm + 8)
 
 
 def _side(ax: Any, d: FootDrawing) -> None:
@@ -181,11 +181,20 @@ def _clearance(ax: Any, d: FootDrawing) -> None:
     p, c = d.clearance
     label = getattr(d.fit, "last_label", "last")
     score = getattr(d.fit, "score", None)
-    _clean_axes(ax, f"{d.side} foot in {_latin_cn(label)}"
+    _clean_axes(ax, f"{d.side} foot in {latin_cn(label)}"
                 + (f": fit {float(score):.0f}/100" if score is not None else ""))
-    order = np.argsort(p[:, 2])
-    rgb = pal.clearance_rgb(c[order]) / 255.0
-    ax.scatter(p[order, 1], p[order, 0], c=rgb, s=1.5, linewidths=0)
+    from matplotlib.collections import PolyCollection
+
+    from .scene import front_cells
+
+    cell = 3.0
+    # seen from above, turned a quarter clockwise (toes right): screen (y, -x)
+    idx, corners = front_cells(np.column_stack([p[:, 1], -p[:, 0]]), p[:, 2], cell=cell)
+    sq = np.array([[0.0, 0.0], [cell, 0.0], [cell, cell], [0.0, cell]])
+    ax.add_collection(PolyCollection(corners[:, None, :] + sq, facecolors=pal.clearance_rgb(
+        c[idx]) / 255.0, edgecolors="none"))
+    ax.set_xlim(corners[:, 0].min() - 3, corners[:, 0].max() + cell + 3)
+    ax.set_ylim(corners[:, 1].min() - 3, corners[:, 1].max() + cell + 3)
     ax.text(0.0, -0.02, "red: presses   yellow: touches   blue: loose "
             f"(scale ±{pal.CLEARANCE_LIMIT_MM:.0f} mm)", transform=ax.transAxes, fontsize=8,
             va="top")
@@ -200,7 +209,7 @@ def _text(ax: Any, data: Mapping[str, Any]) -> None:
                    dict(fontsize=20, fontweight="bold", color=pal.PRINT)),
                   (f"US men {_fmt(s.get('us_men'), '', 1)}  US women "
                    f"{_fmt(s.get('us_women'), '', 1)}  Mondopoint {s.get('mondopoint')}  "
-                   f"CN {_latin_cn(s.get('cn_label'))}", dict(fontsize=10)),
+                   f"CN {latin_cn(s.get('cn_label'))}", dict(fontsize=10)),
                   (f"size from the {s.get('decided_by') or 'measured'} foot", dict(fontsize=9,
                                                                                   color="#666"))]
     else:
@@ -240,16 +249,8 @@ def _text(ax: Any, data: Mapping[str, Any]) -> None:
     y = 1.0
     for text, style in lines:
         size = style.get("fontsize", 10)
-        ax.text(0.0, y, _latin_cn(text), transform=ax.transAxes, va="top", ha="left", **style)
+        ax.text(0.0, y, latin_cn(text), transform=ax.transAxes, va="top", ha="left", **style)
         y -= (size + 6) / 1000 * 1.45
-
-
-def _latin_cn(label: Any) -> str:
-    """``265(四)`` -> ``265 type 4``: matplotlib's bundled fonts have no CJK glyphs."""
-    text = str(label or "–")
-    for c, d in zip("一二三四五", "12345", strict=True):
-        text = text.replace(f"({c})", f" type {d}")
-    return text
 
 
 def _short(text: str, n: int = 70) -> str:

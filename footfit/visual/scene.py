@@ -34,7 +34,7 @@ import numpy as np
 from .._typing import ArrayLike, FloatArray
 from .._validation import as_points
 
-__all__ = ["FootDrawing", "GIRTH_LABELS", "find_fit_result"]
+__all__ = ["FootDrawing", "GIRTH_LABELS", "find_fit_result", "front_cells", "loop_perimeter"]
 
 #: Display names of the girths, in drawing order.
 GIRTH_LABELS: dict[str, str] = {
@@ -648,6 +648,55 @@ def _fallback_section(p: FloatArray, name: str, lm: Mapping[str, FloatArray], le
                     best, best_len = loop, per
         return best
     return None
+
+
+def latin_cn(text: Any) -> str:
+    """Spell Chinese width types in digits: ``"custom 255(四)"`` -> ``"custom 255 type 4"``.
+
+    Figures must read on machines without CJK fonts (matplotlib bundles none).
+    """
+    out = "" if text is None else str(text)
+    for c, d in zip("一二三四五", "12345", strict=True):
+        out = out.replace(f"({c})", f" type {d}")
+    return out
+
+
+def front_cells(uv: ArrayLike, depth: ArrayLike, *, cell: float) -> tuple[np.ndarray,
+                                                                          FloatArray]:
+    """Z-buffer on a grid: the front-most point (largest ``depth``) of each occupied cell.
+
+    Parameters
+    ----------
+    uv : (n, 2) array_like of float, mm
+        Screen coordinates of the points.
+    depth : (n,) array_like of float
+        Larger is nearer the viewer.
+    cell : float, mm
+
+    Returns
+    -------
+    idx : (k,) int
+        Index of the visible point of each cell.
+    corners : (k, 2) float, mm
+        Lower-left corner of each cell.
+
+    Examples
+    --------
+    >>> idx, corners = front_cells([[0.5, 0.5], [0.6, 0.4], [3.0, 0.2]], [1.0, 2.0, 0.0],
+    ...                            cell=1.0)
+    >>> idx.tolist(), corners.tolist()
+    ([1, 2], [[0.0, 0.0], [3.0, 0.0]])
+    """
+    uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+    depth = np.asarray(depth, dtype=np.float64).reshape(-1)
+    if not len(uv):
+        return np.zeros(0, dtype=np.intp), np.zeros((0, 2))
+    ij = np.floor(uv / cell).astype(np.int64)
+    order = np.lexsort((-depth, ij[:, 1], ij[:, 0]))
+    ij_sorted = ij[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.any(ij_sorted[1:] != ij_sorted[:-1], axis=1)
+    return order[first], ij_sorted[first].astype(np.float64) * cell
 
 
 def loop_perimeter(loop: ArrayLike) -> float:

@@ -22,7 +22,14 @@ import numpy as np
 
 from .._typing import FloatArray
 from . import palette as pal
-from .scene import GIRTH_LABELS, LANDMARK_SHORT, FootDrawing, loop_perimeter
+from .scene import (
+    GIRTH_LABELS,
+    LANDMARK_SHORT,
+    FootDrawing,
+    front_cells,
+    latin_cn,
+    loop_perimeter,
+)
 
 __all__ = [
     "FIGURES",
@@ -394,13 +401,16 @@ def girths_svg(d: FootDrawing, *, max_points: int = 2500) -> str:
 
 
 # ================================================================== clearance
-def clearance_svg(d: FootDrawing, *, max_points: int = 3000) -> str | None:
+def clearance_svg(d: FootDrawing, *, cell_mm: float = 3.0) -> str | None:
     """Fit-simulation clearance map: foot in its last from above and from the medial side.
+
+    Each view shows, per ``cell_mm`` square, the clearance of the foot point nearest the
+    viewer (a z-buffer), so the top view is the dorsum and the side view the medial side.
 
     Parameters
     ----------
     d : FootDrawing
-    max_points : int, default=3000
+    cell_mm : float, default=3.0
 
     Returns
     -------
@@ -409,43 +419,47 @@ def clearance_svg(d: FootDrawing, *, max_points: int = 3000) -> str | None:
     """
     if d.clearance is None:
         return None
-    pts, c = d.clearance
-    label = getattr(d.fit, "last_label", "the last")
+    p, c = d.clearance
+    label = latin_cn(getattr(d.fit, "last_label", "the last"))
     s = _Svg("clearance", d.side,
              f"{d.side.capitalize()} foot in {label}: clearance (red presses, blue is loose)",
              font=6.5)
-    n = len(pts)
-    idx = np.arange(n)
-    if n > max_points:
-        idx = np.sort(np.random.default_rng(0).choice(n, size=max_points, replace=False))
-    p, cc = pts[idx], c[idx]
-    colors = pal.hex_color(pal.clearance_rgb(cc))
-    # top view (highest points last) and medial side view beside it (medial points last)
     medial_sign = 1.0 if d.side == "left" else -1.0
     shift = float(p[:, 0].max()) + 30.0 - float(p[:, 1].min())
-    views = (
-        (np.argsort(p[:, 2]), np.column_stack([p[:, 0], -p[:, 1]])),
-        (np.argsort(medial_sign * p[:, 0]), np.column_stack([p[:, 1] + shift, -p[:, 2]])),
-    )
-    for order, xy in views:
-        xy = xy[order]
-        dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.3" fill="{col}"/>'
-                       for (x, y), col in zip(xy.tolist(), [colors[i] for i in order],
-                                              strict=True))
-        s.add(f'<g data-layer="clearance">{dots}</g>', extent=xy)
+    views = ((p[:, [0, 1]], p[:, 2], 0.0), (p[:, [1, 2]], medial_sign * p[:, 0], shift))
+    lim = pal.CLEARANCE_LIMIT_MM
+    for uv, depth, dx in views:
+        idx, corners = front_cells(uv, depth, cell=cell_mm)
+        value = c[idx]
+        # one path per 0.5 mm colour step (and one for outside the shoe): a small file
+        step = np.where(np.isfinite(value), np.rint(np.clip(value, -lim, lim) * 2) / 2, np.nan)
+        paths = []
+        for v in np.unique(step[np.isfinite(step)]).tolist() + [None]:
+            sel = ~np.isfinite(step) if v is None else step == v
+            if not sel.any():
+                continue
+            col = pal.hex_color(pal.clearance_rgb([np.nan if v is None else v]))[0]
+            cells = "".join(f"M{x + dx:.1f} {-(y + cell_mm):.1f}h{cell_mm:g}v{cell_mm:g}"
+                            f"h{-cell_mm:g}z" for x, y in corners[sel].tolist())
+            paths.append(f'<path d="{cells}" fill="{col}"/>')
+        extent = np.column_stack([corners[:, 0] + dx, -corners[:, 1] - cell_mm])
+        s.add(f'<g data-layer="clearance" data-cells="{len(idx)}">{"".join(paths)}</g>',
+              extent=np.vstack([extent, extent + [cell_mm, cell_mm]]))
     # colour bar
     x0, y0 = float(p[:, 0].min()), 18.0
-    lim = pal.CLEARANCE_LIMIT_MM
     ticks = np.linspace(-lim, lim, 61)
     for t, col in zip(ticks, pal.hex_color(pal.clearance_rgb(ticks)), strict=True):
-        s.add(f'<rect x="{x0 + (t + lim) * 8:.1f}" y="{y0:.1f}" width="8.2" height="5" '
+        s.add(f'<rect x="{x0 + (t + lim) * 8:.1f}" y="{y0:.1f}" width="1.75" height="5" '
               f'fill="{col}"/>', extent=np.array([[x0 + (t + lim) * 8, y0], [x0, y0 + 5]]))
     for t in (-lim, -3, 0, 3, lim):
-        s.text((x0 + (t + lim) * 8, y0 + 11), f"{t:+.0f} mm" if t else "0 (contact)",
-               anchor="middle", size=3.8, fill=pal.INK)
+        s.text((x0 + (t + lim) * 8, y0 + 12), f"{t:+.0f} mm" if t else "0 (contact)",
+               anchor="middle", size=5.0, fill=pal.INK)
+    s.add(f'<rect x="{x0 + 110:.1f}" y="{y0:.1f}" width="5" height="5" '
+          f'fill="{pal.hex_color([pal.OUTSIDE_RGB])[0]}"/>')
+    s.text((x0 + 117, y0 + 5), "outside the shoe", size=5.0, fill=pal.INK)
     score = getattr(d.fit, "score", None)
     if score is not None:
-        s.text((x0, y0 + 20), f"fit score {float(score):.0f}/100", fill=pal.INK,
+        s.text((x0, y0 + 24), f"fit score {float(score):.0f}/100", fill=pal.INK,
                font_weight="bold")
     return s.to_string()
 
