@@ -239,3 +239,51 @@ def test_measured_footprint_is_drawn_as_measured():
     assert "C rear 10.0 cm²" in foot_figures(d)["top-view"]
     left = FootDrawing.from_points(make_points(20000), side="left", footprint=fp)
     assert left.footprint[:, 0].max() + left.footprint[0, 2] <= 40.0 - 10 * 2.5 + 1e-9
+
+
+# ---------------------------------------------------------------------------- CLI
+def _sample_scan():
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "sample_scans"
+    for truth in sorted(samples.glob("*.truth.json")):
+        stem = truth.name[: -len(".truth.json")]
+        scans = [p for p in sorted(samples.glob(stem + ".*")) if not p.name.endswith(".json")]
+        if scans and len(json.loads(truth.read_text())["feet"]) == 2:
+            return scans[0]
+    pytest.fail("no bundled two-feet sample scan")
+
+
+def test_cli_process_writes_report_and_png(tmp_path):
+    import subprocess
+    import sys
+
+    pytest.importorskip("matplotlib")
+    scan = _sample_scan()
+    html, png = tmp_path / "report.html", tmp_path / "summary.png"
+    r = subprocess.run([sys.executable, "-m", "footfit", "process", str(scan), "--json",
+                        "--report", str(html), "--png", str(png)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)  # --json: stdout is exactly the report
+    text = html.read_text(encoding="utf-8")
+    p = _parse(text)
+    assert not p.errors and not p.stack
+    figures = {(a.get("data-figure"), a.get("data-side")) for t, a in p.tags if t == "svg"}
+    for foot in data["feet"]:
+        for name in ("top-view", "side-view", "girths"):
+            assert (name, foot["side"]) in figures
+        length = foot["measurements"]["foot_length_mm"]
+        assert f"foot length {length:.1f} mm" in text
+    assert "Plotly.newPlot" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_refuses_unwritable_outputs_before_processing(tmp_path, capsys):
+    from footfit.cli import main
+
+    missing = tmp_path / "no" / "r.html"
+    assert main(["process", str(tmp_path / "whatever.ply"), "--report", str(missing)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("footfit: error: --report") and "does not exist" in err
+    assert len(err.splitlines()) == 1
