@@ -202,7 +202,19 @@ def test_polygon_faces_off_and_obj_negative_indices(tmp_path):
     assert np.array_equal(obj.points, scan.points)
 
 
-def test_npz_mesh_and_npy_with_normals(tmp_path, rng):
+def test_mesh_with_a_nan_vertex_drops_it_and_its_faces(tmp_path):
+    mesh = icosphere()
+    verts = mesh.vertices.copy()
+    verts[5] = np.nan
+    np.savez(tmp_path / "m.npz", vertices=verts, faces=mesh.faces)
+    scan = load_scan(tmp_path / "m.npz", sample_mesh=False, min_points=10)
+    assert scan.points_in == 642 and scan.points_kept == 641 and scan.is_mesh
+    assert np.array_equal(scan.points, np.delete(verts, 5, axis=0))
+    assert "dropped 1 of 642" in scan.warnings[0]
+    assert np.isfinite(scan.normals).all()
+
+
+def test_npz_mesh(tmp_path):
     mesh = icosphere()
     np.savez(tmp_path / "m.npz", vertices=mesh.vertices, faces=mesh.faces)
     scan = load_scan(tmp_path / "m.npz")
@@ -401,6 +413,20 @@ def test_non_finite_majority_refused(rng):
     with pytest.raises(InvalidScanError, match=r"<array>: 1500 of 2000 points have NaN or "
                                                r"infinite coordinates \(most of the scan\)"):
         load_scan(pts)
+
+
+def test_organized_pcd_with_mostly_empty_pixels_loads(tmp_path, rng):
+    pts, _ = foot_box(rng, n=2000)
+    pts[rng.permutation(2000)[:1400]] = np.nan  # 70 % of the depth image is background
+    header = ("VERSION 0.7\nFIELDS x y z\nSIZE 8 8 8\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 40\n"
+              "HEIGHT 50\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 2000\nDATA binary\n")
+    scan = load_scan(write(tmp_path / "org.pcd", header.encode() + pts.tobytes()))
+    assert scan.points_kept == 600
+    assert scan.warnings == ("dropped 1400 of 2000 empty (NaN) pixels of an organized 40x50 "
+                             "cloud",)
+    flat = header.replace("WIDTH 40", "WIDTH 2000").replace("HEIGHT 50", "HEIGHT 1")
+    with pytest.raises(InvalidScanError, match="1400 of 2000 points have NaN"):
+        load_scan(write(tmp_path / "flat.pcd", flat.encode() + pts.tobytes()))
 
 
 def test_too_few_and_too_many_points(tmp_path, rng):

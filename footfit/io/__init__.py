@@ -221,12 +221,17 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
         all_finite = bool(np.isfinite(points.sum()))
     finite = np.ones(n_in, dtype=bool) if all_finite else np.isfinite(points).all(axis=1)
     n_bad = n_in - int(finite.sum())
-    if n_bad * 2 > n_in:
+    organized = raw.meta.get("organized")
+    if n_bad * 2 > n_in and not organized:
         raise ScanFileError(
             f"{n_bad} of {n_in} points have NaN or infinite coordinates (most of the scan)"
         )
-    if n_bad:
+    if n_bad and organized:  # empty depth pixels, not damage: say it, do not refuse
+        warnings.append(f"dropped {n_bad} of {n_in} empty (NaN) pixels of an organized "
+                        f"{organized} cloud")
+    elif n_bad:
         warnings.append(f"dropped {n_bad} of {n_in} points with NaN or infinite coordinates")
+    if n_bad:
         points = points[finite]
         normals = None if normals is None else normals[finite]
         if faces is not None:

@@ -51,7 +51,7 @@ def read_stl(path: Path, *, max_points: int) -> RawScan:
         with open(path, "rb") as fh:
             fh.seek(84)
             rec = np.fromfile(fh, dtype=_STL_RECORD, count=n)
-        corners = rec["v"].reshape(-1, 3).astype(np.float64)
+        corners = rec["v"].reshape(-1, 3)  # merged as float32: half the bytes to sort
     else:
         data = read_all_bytes(path, limit=max(200 * max_points, 1 << 20))
         if b"endsolid" not in data[-4096:].lower():
@@ -65,14 +65,16 @@ def read_stl(path: Path, *, max_points: int) -> RawScan:
             raise ScanFileError("corrupt ASCII STL (a vertex is not three numbers)") from None
     faces = np.arange(corners.shape[0], dtype=np.intp).reshape(-1, 3)
     points, faces = merge_vertices(corners, faces)
-    return RawScan(points, None, faces, meta={"stl_corners": corners.shape[0]})
+    return RawScan(points.astype(np.float64), None, faces,
+                   meta={"stl_corners": corners.shape[0]})
 
 
 def merge_vertices(points: FloatArray, faces: IntArray) -> tuple[FloatArray, IntArray]:
     """Merge exactly equal vertices (STL repeats each corner), keeping first-seen order."""
     if points.shape[0] == 0:
         return points, faces
-    rows = np.ascontiguousarray(points).view(np.dtype((np.void, 24))).ravel()
+    points = np.ascontiguousarray(points)
+    rows = points.view(np.dtype((np.void, 3 * points.itemsize))).ravel()
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
     order = np.argsort(first)
     rank = np.zeros(order.size, dtype=np.intp)

@@ -102,7 +102,16 @@ def read_pcd(path: Path, *, max_points: int) -> RawScan:
     normals = None
     if set(_NORMALS) <= set(names):
         normals = np.column_stack([cols[c] for c in _NORMALS]).astype(np.float64)
-    return RawScan(points, normals)
+    return RawScan(points, normals, meta=_organized(hdr))
+
+
+def _organized(hdr) -> dict:
+    """An organized cloud (HEIGHT > 1, one point per depth pixel) marks empty pixels NaN."""
+    try:
+        width, height = int(hdr["WIDTH"][0]), int(hdr["HEIGHT"][0])
+    except (KeyError, IndexError, ValueError):
+        return {}
+    return {"organized": f"{width}x{height}"} if height > 1 else {}
 
 
 def _read_compressed(path, head, offset, remaining, n, dtype, names) -> RawScan:
@@ -134,7 +143,7 @@ def _read_compressed(path, head, offset, remaining, n, dtype, names) -> RawScan:
     normals = None
     if set(_NORMALS) <= set(names) and cloud.has_normals():
         normals = np.asarray(cloud.normals, dtype=np.float64)
-    return RawScan(points, normals)
+    return RawScan(points, normals, meta=_organized(_parse_header(head)[0]))
 
 
 def write_pcd(
