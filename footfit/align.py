@@ -14,7 +14,7 @@ import numpy as np
 
 from ._typing import ArrayLike, FloatArray, IntArray
 from ._validation import as_points, check_choice, check_positive
-from .clean import FootCloud, _floor_level, _plane_basis, _unit, estimate_up
+from .clean import FootCloud, _floor_level, _plane_basis, _unit, estimate_up, fill_holes
 from .exceptions import DegenerateScanError
 
 __all__ = ["AlignedFoot", "align_foot"]
@@ -177,6 +177,29 @@ def _pternion_xy(x: FloatArray, y: FloatArray) -> tuple[float, float]:
     return 0.5 * float(xb.min() + xb.max()), y0
 
 
+def _bumps(p: FloatArray, *, prominence: float, distance: int) -> IntArray:
+    """Indices of the peaks of a short 1-D profile, as ``scipy.signal.find_peaks`` with
+    ``prominence`` and ``distance`` gives them (without importing scipy.signal, which costs
+    a second on first use). Loops over the profile's few bins, never over points.
+    """
+    inner = np.flatnonzero((p[1:-1] > p[:-2]) & (p[1:-1] >= p[2:])) + 1
+    keep = []
+    for i in inner:
+        left = p[:i][::-1]
+        higher = np.flatnonzero(left > p[i])
+        lmin = left[: higher[0] if len(higher) else len(left)].min()
+        right = p[i + 1 :]
+        higher = np.flatnonzero(right > p[i])
+        rmin = right[: higher[0] if len(higher) else len(right)].min()
+        if p[i] - max(lmin, rmin) >= prominence:
+            keep.append(i)
+    chosen: list[int] = []
+    for i in sorted(keep, key=lambda k: -p[k]):  # tallest first, like find_peaks
+        if all(abs(i - j) >= distance for j in chosen):
+            chosen.append(i)
+    return np.array(sorted(chosen), dtype=np.intp)
+
+
 def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float] | None:
     """Tip of the 2nd toe in a right-foot frame (pternion at the origin), or None.
 
@@ -186,7 +209,6 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
     smooth scans), and the caller keeps the footprint axis.
     """
     from scipy.ndimage import gaussian_filter1d, median_filter
-    from scipy.signal import find_peaks
 
     fore = y > 0.75 * length
     if fore.sum() < 50:
@@ -196,8 +218,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
         return None
     smooth = gaussian_filter1d(median_filter(prof, size=3, mode="nearest"), 1.5, mode="nearest")
     padded = np.r_[smooth[0] - 50.0, smooth, smooth[-1] - 50.0]
-    peaks, props = find_peaks(padded, prominence=1.5, distance=8)
-    peaks = peaks - 1
+    peaks = _bumps(padded, prominence=1.5, distance=8) - 1
     top = smooth.max()
     major = peaks[smooth[peaks] > top - 15.0]
     if len(major) == 0:
@@ -453,7 +474,7 @@ def _plantar_visible(cpts: FloatArray) -> bool:
     shape = tuple(ij.max(axis=0) + 2)
     foot = np.zeros(shape, dtype=bool)
     foot[ij[:, 0], ij[:, 1]] = True
-    foot = ndimage.binary_fill_holes(ndimage.binary_closing(foot, iterations=2))
+    foot = fill_holes(ndimage.binary_closing(foot, iterations=2))
     interior = ndimage.binary_erosion(foot, iterations=3)
     low = np.zeros(shape, dtype=bool)
     lo = cpts[:, 2] <= _CONTACT_MM

@@ -250,6 +250,20 @@ def fit_plane_ransac(
     return best_plane, best_count
 
 
+def fill_holes(img: BoolArray) -> BoolArray:
+    """``img`` with its enclosed holes filled, in one labelling pass.
+
+    Same result as ``scipy.ndimage.binary_fill_holes`` (4-connected background), whose
+    iterated dilation costs as many passes as the image is wide.
+    """
+    from scipy import ndimage
+
+    lab, _ = ndimage.label(~img)
+    edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    outside = np.isin(lab, edge[edge > 0])
+    return ~outside
+
+
 def _raster(uv: FloatArray, lo: FloatArray, cell: float, shape) -> IntArray:
     ij = ((uv - lo) / cell).astype(np.intp)
     return np.clip(ij, 0, np.array(shape) - 1)
@@ -653,7 +667,7 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
         img[ij[:, 0], ij[:, 1]] = True
         return img
 
-    whole = ndimage.binary_fill_holes(ndimage.binary_closing(raster(uv_above), iterations=3))
+    whole = fill_holes(ndimage.binary_closing(raster(uv_above), iterations=3))
     # the ring without stray points (outliers that survived, floor noise above the band):
     # cells in connected pieces of 8+ cells
     ijr = _raster(uv_ring, ulo, cell, shape)
@@ -668,7 +682,7 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
     ring_img = ndimage.binary_closing(ring_img, iterations=2, border_value=0)
     # the interior (2 cells in from the whole foot's outline) bridges gaps in the ring,
     # such as under a raised medial arch
-    sil = ndimage.binary_fill_holes(ring_img | ndimage.binary_erosion(whole, iterations=2))
+    sil = fill_holes(ring_img | ndimage.binary_erosion(whole, iterations=2))
     core = ndimage.binary_erosion(sil, iterations=1)  # surely under the foot: sole
     edge = ndimage.binary_dilation(sil, iterations=1) & ~core  # decided below the cell size
     ij = _raster(uv_band, ulo, cell, shape)
@@ -678,8 +692,7 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
         # Sub-cell decision at the outline: the side wall meets the floor along the mean
         # position of the ring points around a cell; a band point beyond it (along the
         # outward normal of the silhouette) is floor, one inside it is sole.
-        dist = ndimage.distance_transform_edt(sil) - ndimage.distance_transform_edt(~sil)
-        gi, gj = np.gradient(ndimage.gaussian_filter(dist, 1.5))
+        gi, gj = np.gradient(ndimage.gaussian_filter(sil.astype(np.float64), 1.5))
         size = shape[0] * shape[1]
         su, sv, cnt = np.zeros(size), np.zeros(size), np.zeros(size)
         for di in (-1, 0, 1):  # 9 offsets, vectorized over the ring points

@@ -263,3 +263,17 @@ def test_aetrex_is_a_right_foot_already_aligned(realscans):
     assert a.side == "right"  # the file was reflected: right-foot chirality (README)
     assert a.transform[1, 1] > 0.99 and a.transform[2, 2] > 0.999
     assert abs(a.transform[2, 3]) < 1.5  # floor at z = 0
+
+
+def test_bumps_match_scipy_find_peaks(rng):
+    """Oracle: the toe-bump finder equals scipy.signal.find_peaks (prominence, distance)."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    from footfit.align import _bumps
+
+    for _ in range(100):
+        p = gaussian_filter1d(rng.normal(size=120).cumsum(), 2)
+        p = np.r_[p[0] - 50, p, p[-1] - 50]
+        expected, _ = find_peaks(p, prominence=1.5, distance=8)
+        np.testing.assert_array_equal(_bumps(p, prominence=1.5, distance=8), expected)
