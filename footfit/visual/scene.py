@@ -271,8 +271,13 @@ class FootDrawing:
         clearance = None
         if fit is not None:
             c = np.asarray(getattr(fit, "clearance_mm", []), dtype=np.float64)
+            # clearance is per foot point in input order: draw it on the foot as measured,
+            # so tapes and landmarks sit where they belong; the placed foot otherwise
             placed = getattr(fit, "points_placed", None)
-            placed = p if placed is None else np.asarray(placed, dtype=np.float64)
+            if len(c) == len(p) or placed is None:
+                placed = p
+            else:
+                placed = np.asarray(placed, dtype=np.float64)
             if c.ndim == 1 and len(c) == len(placed) and len(c):
                 # points above the shoe's opening have a distance but no clearance
                 zone = getattr(fit, "zone", None)
