@@ -321,6 +321,10 @@ BAD_FILES = [
      r"header declares 1000000000000 vertices, more than the ceiling max_points=5000000"),
     ("lie.ply", ply_bytes().replace(b"vertex 1000", b"vertex 4000000"),
      r"truncated PLY body \(expected 4000000 vertices, found 1000\)"),
+    ("hugefaces.ply", b"ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x"
+     b"\nproperty float y\nproperty float z\nelement face 1000000000000\nproperty list uchar int"
+     b" vertex_indices\nend_header\n" + bytes(36) + b"\x03" + bytes(12),
+     r"truncated PLY body \(expected 1000000000000 faces, found at most 13\)"),
     ("trunc_a.ply", b"ply\nformat ascii 1.0\nelement vertex 900\nproperty float x\n"
      b"property float y\nproperty float z\nend_header\n" + b"1 2 3\n" * 600,
      r"truncated PLY body \(expected 900 vertices, found 600\)"),
@@ -511,3 +515,28 @@ def test_real_realsense_ply_in_metres(realscans):
     assert scan.units_detected == "m" and scan.scale_to_mm == 1000.0
     assert scan.points_in == 17193 and scan.normals is None
     assert 250 < np.ptp(scan.points, axis=0).max() < 600
+
+
+@pytest.mark.parametrize("encoding", ["binary", "ascii", "binary_big_endian"])
+def test_ply_mixed_quads_and_triangles(tmp_path, encoding):
+    v, quads = cube_quads()
+    faces = [quads[0][:3], [quads[0][0], quads[0][2], quads[0][3]], *quads[1:]]  # 2 tris
+    fmt = {"binary": "binary_little_endian"}.get(encoding, encoding)
+    head = (f"ply\nformat {fmt} 1.0\nelement vertex 8\nproperty float x\nproperty float y\n"
+            "property float z\nelement face 7\nproperty list uchar int vertex_indices\n"
+            "property uchar flags\nend_header\n")
+    if encoding == "ascii":
+        body = xyz_text(v, "%g") + "".join(
+            f"{len(f)} {' '.join(map(str, f))} 0\n" for f in faces)
+        body = body.encode()
+    else:
+        o = ">" if encoding == "binary_big_endian" else "<"
+        body = v.astype(o + "f4").tobytes() + b"".join(
+            bytes([len(f)]) + np.array(f, o + "i4").tobytes() + b"\x07" for f in faces)
+    path = write(tmp_path / f"mixed_{encoding}.ply", head.encode() + body)
+    scan = load_scan(path, min_points=10)
+    assert scan.is_mesh and scan.points_kept == 6 * 150**2 // 4  # 12 triangles, 6 x 150^2
+    assert "wound inward" not in " ".join(scan.warnings)
+    truncated = write(tmp_path / f"t_{encoding}.ply", head.encode() + body[:-9])
+    with pytest.raises(InvalidScanError, match=r"(truncated|corrupt) PLY body"):
+        load_scan(truncated, min_points=10)

@@ -168,6 +168,11 @@ def _read_binary_faces(fh, el, order, offset, remaining):
     # Faces of one polygon size k have a fixed record size: read them all at once, trying
     # the size of the first face. Mixed polygon sizes are rare in scans: refuse them.
     head = el.dtype(order, 0)
+    if el.count * head.itemsize > remaining:  # even with empty lists it cannot fit
+        raise ScanFileError(
+            f"truncated PLY body (expected {el.count} faces, found at most "
+            f"{remaining // head.itemsize})"
+        )
     fh.seek(offset)
     first = np.fromfile(fh, dtype=head, count=1)
     if el.count == 0:
@@ -178,15 +183,69 @@ def _read_binary_faces(fh, el, order, offset, remaining):
     if k < 3:
         raise ScanFileError(f"corrupt PLY face (a face with {k} vertices)")
     dt = el.dtype(order, k)
-    if el.count * dt.itemsize > remaining:
-        raise ScanFileError(
-            f"truncated PLY body (expected {el.count} faces, found {remaining // dt.itemsize})"
-        )
     fh.seek(offset)
-    rec = np.fromfile(fh, dtype=dt, count=el.count)
-    if not (rec[name + "__n"] == k).all():
-        raise ScanFileError("PLY faces with different numbers of vertices are not supported")
-    return _fan(rec[name].astype(np.intp))
+    if el.count * dt.itemsize <= remaining:
+        rec = np.fromfile(fh, dtype=dt, count=el.count)
+        if (rec[name + "__n"] == k).all():
+            return _fan(rec[name].astype(np.intp))
+    fh.seek(offset)
+    return _mixed_binary_faces(fh.read(remaining), el, order)
+
+
+def _mixed_binary_faces(buf: bytes, el, order) -> np.ndarray:
+    """Faces of mixed polygon sizes: walk the records (each one's size depends on its count).
+
+    This is the one loop over faces in the readers, for the rare mesh mixing quads and
+    triangles; every step is bounded by the bytes present, and the corners are then gathered
+    and fanned with numpy.
+    """
+    before = after = 0
+    ctype = itype = ""
+    for _name, vtype, cnt in el.props:
+        if cnt is not None:
+            ctype, itype = cnt, vtype
+        elif ctype:
+            after += np.dtype(vtype).itemsize
+        else:
+            before += np.dtype(vtype).itemsize
+    csize, isize = np.dtype(ctype).itemsize, np.dtype(itype).itemsize
+    big = order == ">"
+    starts = np.zeros(el.count, dtype=np.intp)
+    counts = np.zeros(el.count, dtype=np.intp)
+    pos, end = 0, len(buf)
+    for i in range(el.count):
+        at = pos + before
+        if at + csize > end:
+            raise ScanFileError(f"truncated PLY body (expected {el.count} faces, found {i})")
+        k = int.from_bytes(buf[at : at + csize], "big" if big else "little")
+        starts[i], counts[i] = at + csize, k
+        pos = at + csize + k * isize + after
+        if pos > end:
+            raise ScanFileError(f"truncated PLY body (expected {el.count} faces, found {i})")
+    if (counts < 3).any():
+        raise ScanFileError(f"corrupt PLY face (a face with {int(counts.min())} vertices)")
+    first = np.repeat(starts, counts) + _ramp(counts) * isize
+    raw = np.frombuffer(buf, dtype=np.uint8)
+    corners = raw[first[:, None] + np.arange(isize)].copy().view(order + itype).ravel()
+    return fan_polygons(corners.astype(np.intp), counts)
+
+
+def _ramp(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., c-1 for each c in ``counts``, concatenated."""
+    ends = np.cumsum(counts)
+    return np.arange(int(ends[-1]) if counts.size else 0) - np.repeat(ends - counts, counts)
+
+
+def fan_polygons(corners: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Triangulate polygons given as concatenated corners and corner counts (fans).
+
+    Polygon ``p`` with corners ``c0..ck`` gives triangles ``(c0, cj, cj+1)``, j = 1..k-2.
+    """
+    ntri = counts - 2
+    firsts = np.cumsum(counts) - counts
+    base = np.repeat(firsts, ntri)
+    j = _ramp(ntri) + 1
+    return np.column_stack([corners[base], corners[base + j], corners[base + j + 1]])
 
 
 def _fan(polys):
@@ -194,8 +253,8 @@ def _fan(polys):
     k = polys.shape[1]
     if k == 3:
         return np.ascontiguousarray(polys)
-    tris = [polys[:, [0, i, i + 1]] for i in range(1, k - 1)]
-    return np.concatenate(tris, axis=0)
+    counts = np.full(polys.shape[0], k, dtype=np.intp)
+    return fan_polygons(polys.ravel(), counts)
 
 
 def _read_ascii_body(body: bytes, elements):
@@ -255,7 +314,21 @@ def _ascii_faces(text: bytes, count: int):
         rec = values.reshape(count, k + 1)
         if (rec[:, 0] == k).all():
             return _fan(rec[:, 1:].astype(np.intp))
-    raise ScanFileError("PLY faces with different numbers of vertices are not supported")
+    # Mixed polygon sizes: one face per line, its first number the corner count.
+    lines = [line.split() for line in text.split(b"\n") if line.strip()]
+    if len(lines) != count:
+        raise ScanFileError(f"corrupt PLY body (expected {count} face lines, found {len(lines)})")
+    counts = np.array([int(t[0]) for t in lines], dtype=np.intp)
+    if (counts < 3).any():
+        raise ScanFileError(f"corrupt PLY face (a face with {int(counts.min())} vertices)")
+    try:
+        corners = np.array([int(v) for t, c in zip(lines, counts.tolist(), strict=True)
+                            for v in t[1 : 1 + c]], dtype=np.intp)
+    except ValueError:
+        raise ScanFileError("corrupt PLY body (a face index is not an integer)") from None
+    if corners.size != counts.sum():
+        raise ScanFileError("corrupt PLY body (a face line has fewer indices than its count)")
+    return fan_polygons(corners, counts)
 
 
 def write_ply(
