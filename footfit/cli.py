@@ -401,8 +401,9 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
                    help="seconds allowed per scan, queueing included (default: 60)")
     p.add_argument("--workers", type=int, default=2,
                    help="scans processed at once (default: 2)")
-    p.add_argument("--cache", type=int, default=32,
-                   help="recent reports kept for the HTML/PNG endpoints (default: 32)")
+    p.add_argument("--cache", type=int, default=16,
+                   help="recent reports kept for the HTML/PNG endpoints, about 3 MB per foot "
+                   "(default: 16)")
     p.set_defaults(func=_run_serve)
 
 

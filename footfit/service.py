@@ -72,8 +72,9 @@ class ServiceConfig:
         Scans processed at once (threads sharing one fitter).
     max_pending : int, default=32
         Scans queued or in progress; beyond it 503.
-    cache_size : int, default=32
-        Recent reports kept for ``GET /v1/fit/{id}/...`` (least recently used dropped).
+    cache_size : int, default=16
+        Recent reports kept for ``GET /v1/fit/{id}/...`` (least recently used dropped);
+        about 3 MB per foot (the JSON and the drawings, not the whole report).
     tmp_dir : str or None, default=None
         Where the per-request folders are made (the system temp folder by default).
     """
@@ -82,7 +83,7 @@ class ServiceConfig:
     timeout_s: float = 60.0
     workers: int = 2
     max_pending: int = 32
-    cache_size: int = 32
+    cache_size: int = 16
     tmp_dir: str | None = None
 
     def __post_init__(self) -> None:
@@ -318,9 +319,9 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             path = Path(folder) / f"scan{ext}"
             await asyncio.to_thread(_save_upload, scan.file, path)
 
-            def job() -> Any:
+            def job() -> _Kept:
                 try:
-                    return fitter.process(str(path), **options)
+                    return _keep(_with_source(fitter.process(str(path), **options), name))
                 finally:
                     shutil.rmtree(folder, ignore_errors=True)
                     with pending_lock:
@@ -329,7 +330,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             future = pool.submit(job)
             started = True
             try:
-                report = await asyncio.wait_for(asyncio.wrap_future(future), cfg.timeout_s)
+                kept = await asyncio.wait_for(asyncio.wrap_future(future), cfg.timeout_s)
             except asyncio.TimeoutError:
                 if future.cancel():  # never started: clean up here
                     shutil.rmtree(folder, ignore_errors=True)
@@ -353,10 +354,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                 with pending_lock:
                     state["pending"] -= 1
             await scan.close()
-        report = _with_source(report, name)
-        rid = reports.put(report)
-        body = await asyncio.to_thread(report.to_json)
-        return Response(body, media_type="application/json",
+        rid = reports.put(kept)
+        return Response(kept.json, media_type="application/json",
                         headers={"X-Report-Id": rid, "Location": f"/v1/fit/{rid}/report.html"})
 
     def lookup(rid: str) -> Any:
@@ -367,7 +366,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         rep = lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
-        return Response(await asyncio.to_thread(rep.to_json), media_type="application/json")
+        return Response(rep.json, media_type="application/json")
 
     @app.get("/v1/fit/{report_id}/report.html", summary="The visual report (one HTML page)",
              response_class=HTMLResponse)
@@ -377,7 +376,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         rep = lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
-        return HTMLResponse(await asyncio.to_thread(render_html, rep))
+        return HTMLResponse(await asyncio.to_thread(render_html, rep.data,
+                                                    drawings=rep.drawings))
 
     @app.get("/v1/fit/{report_id}/summary.png", summary="The summary image (PNG)",
              responses={200: {"content": {"image/png": {}}}})
@@ -388,12 +388,38 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
         try:
-            data = await asyncio.to_thread(render_png, rep)
+            data = await asyncio.to_thread(render_png, rep.data, drawings=rep.drawings)
         except ImportError as exc:
             return error(501, "not_installed", _one_line(exc))
         return Response(data, media_type="image/png")
 
     return app
+
+
+@dataclasses.dataclass(frozen=True)
+class _Kept:
+    """What the LRU keeps of a report: its JSON and its drawings, not the whole report.
+
+    A report holds every per-point array of the line (about 14 MB per foot with the fit
+    simulation); the drawings need about 3 MB per foot.
+    """
+
+    json: str
+    data: dict[str, Any]
+    drawings: tuple[Any, ...]
+
+
+def _keep(report: Any) -> _Kept:
+    text = report.to_json()
+    drawings: tuple[Any, ...] = ()
+    try:
+        from .visual import foot_drawings
+
+        drawings = tuple(foot_drawings(report)[0])
+    except Exception:  # pictures are extra: never fail a fit because of them
+        _log.exception("drawing the report failed")
+        drawings = tuple(None for _ in getattr(report, "feet", ()))
+    return _Kept(json=text, data=json.loads(text), drawings=drawings)
 
 
 def _save_upload(src: Any, path: Path) -> None:

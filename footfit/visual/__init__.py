@@ -14,7 +14,7 @@ Everything here draws a :class:`~footfit.report.FitReport` the pipeline produced
 Heavy or optional packages (plotly, matplotlib, scipy) are imported by the functions that draw.
 """
 
-from .html import render_html, write_html
+from .html import foot_drawings, render_html, write_html
 from .png import render_png, write_png
 from .scene import FootDrawing
 from .svg import FIGURES, clearance_svg, foot_figures, girths_svg, side_view_svg, top_view_svg
@@ -23,6 +23,7 @@ __all__ = [
     "FIGURES",
     "FootDrawing",
     "clearance_svg",
+    "foot_drawings",
     "foot_figures",
     "girths_svg",
     "render_html",

@@ -17,7 +17,7 @@ from .._typing import PathType
 from .scene import FootDrawing
 from .svg import foot_figures
 
-__all__ = ["render_html", "write_html"]
+__all__ = ["foot_drawings", "render_html", "write_html"]
 
 _MEASURES: tuple[tuple[str, str, str], ...] = (
     ("foot_length_mm", "Foot length", "mm"),
@@ -119,12 +119,48 @@ def _cn(label: Any) -> str:
     return _h(text) + (f" (width type {digit})" if digit else "")
 
 
-def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True) -> str:
+def foot_drawings(report: Any) -> tuple[list[FootDrawing | None], list[str]]:
+    """Drawings of the report's feet, and a note for each foot that cannot be drawn.
+
+    Parameters
+    ----------
+    report : FitReport or mapping
+        A mapping (a report read back from JSON) has no scan data: no drawing.
+
+    Returns
+    -------
+    drawings : list of FootDrawing or None
+        One per entry of ``feet``, in order.
+    notes : list of str
+        Why a foot has no pictures.
+    """
+    data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
+    feet_json = list(data.get("feet") or [])
+    feet_obj = [] if isinstance(report, Mapping) else list(getattr(report, "feet", ()) or ())
+    drawings: list[FootDrawing | None] = []
+    notes: list[str] = []
+    for i, fj in enumerate(feet_json):
+        obj = feet_obj[i] if i < len(feet_obj) else None
+        side = fj.get("side", "?")
+        if obj is None:
+            drawings.append(None)
+            notes.append(f"{side} foot: no pictures (no scan data in this report)")
+            continue
+        try:
+            drawings.append(FootDrawing.from_foot_report(obj))
+        except (ValueError, ArithmeticError) as exc:
+            drawings.append(None)
+            notes.append(f"{side} foot: no pictures ({exc})")
+    return drawings, notes
+
+
+def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True,
+                drawings: Sequence[FootDrawing | None] | None = None) -> str:
     """Return the visual fitting report as one self-contained HTML page.
 
     Parameters
     ----------
-    report : FitReport
+    report : FitReport or mapping
         The pipeline's result (pictures need its per-foot ``aligned`` clouds; a report read
         back from JSON gives the text sections only, and says so).
     max_points : int, default=12000
@@ -132,6 +168,8 @@ def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True
     include_3d : bool, default=True
         Embed the interactive 3D view (plotly.js, about 4.7 MB). Without plotly installed the
         page says so and keeps everything else.
+    drawings : sequence of FootDrawing or None, optional
+        Precomputed :func:`foot_drawings` (a server keeps these instead of whole reports).
 
     Returns
     -------
@@ -140,19 +178,12 @@ def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True
     """
     data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
     feet_json: list[dict[str, Any]] = list(data.get("feet") or [])
-    feet_obj = list(getattr(report, "feet", ()) or ())
-    drawings: list[FootDrawing | None] = []
-    picture_notes: list[str] = []
-    for i, fj in enumerate(feet_json):
-        obj = feet_obj[i] if i < len(feet_obj) and not isinstance(feet_obj[i], Mapping) else None
-        try:
-            drawings.append(FootDrawing.from_foot_report(obj) if obj is not None else None)
-        except (ValueError, ArithmeticError) as exc:
-            drawings.append(None)
-            picture_notes.append(f"{fj.get('side', '?')} foot: no pictures ({exc})")
-        if obj is None:
-            picture_notes.append(f"{fj.get('side', '?')} foot: no pictures (no scan data "
-                                 "in this report)")
+    if drawings is None:
+        drawings, picture_notes = foot_drawings(report)
+    else:
+        drawings = list(drawings)
+        picture_notes = [f"{f.get('side', '?')} foot: no pictures"
+                         for f, d in zip(feet_json, drawings, strict=False) if d is None]
     nfeet = max(len(feet_json), 1)
     scan = data.get("scan") or {}
     opts = data.get("options") or {}

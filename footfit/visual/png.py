@@ -12,7 +12,7 @@ with the HTML report.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,7 +42,8 @@ def _fmt(v: Any, unit: str = " mm", digits: int = 1) -> str:
     return "–" if v is None else (v if isinstance(v, str) else f"{float(v):.{digits}f}{unit}")
 
 
-def render_png(report: Any, *, dpi: int = 100) -> bytes:
+def render_png(report: Any, *, dpi: int = 100,
+               drawings: Sequence[FootDrawing | None] | None = None) -> bytes:
     """Return a PNG summary of the report: top and side view of each foot, key numbers.
 
     Parameters
@@ -51,6 +52,8 @@ def render_png(report: Any, *, dpi: int = 100) -> bytes:
         Needs the per-foot ``aligned`` clouds (a report straight from the pipeline).
     dpi : int, default=100
         The image is 16 x 10 inches (1600 x 1000 pixels at 100 dpi).
+    drawings : sequence of FootDrawing or None, optional
+        Precomputed drawings (see :func:`footfit.visual.html.foot_drawings`).
 
     Returns
     -------
@@ -65,10 +68,12 @@ def render_png(report: Any, *, dpi: int = 100) -> bytes:
         If the report holds no foot with scan data to draw.
     """
     Figure = _mpl()
-    data = report.to_dict()
-    drawings = [FootDrawing.from_foot_report(f) for f in report.feet]
+    data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
+    if drawings is None:
+        drawings = [FootDrawing.from_foot_report(f) for f in getattr(report, "feet", ())]
+    drawings = [d for d in drawings if d is not None]
     if not drawings:
-        raise ValueError("the report holds no foot to draw")
+        raise ValueError("the report holds no foot with scan data to draw")
     has_fit = any(d.clearance is not None for d in drawings)
     n = len(drawings)
     fig = Figure(figsize=(16, 10), dpi=dpi, facecolor="white")

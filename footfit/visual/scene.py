@@ -123,8 +123,8 @@ class FootDrawing:
     clearance : tuple (points (n, 3), clearance (n,)) or None
         The fit simulation's per-point clearance, foot as placed in the last, as shown;
         NaN for points above the shoe's opening (outside the shoe).
-    fit : Any
-        The fit-simulation result object (zones, score) or None.
+    fit : FitSummary or None
+        The fit simulation's label, score, words and zones (its arrays are not kept).
     """
 
     side: str
@@ -298,10 +298,11 @@ class FootDrawing:
             out[:, 0] = -(r[:, 0] + r[:, 2])
             return out
 
+        shown = show(p)
         return cls(
             side=side,
             length_mm=float(length),
-            points=show(p),
+            points=shown,
             outline=show(_outline(p)),
             footprint=show_rects(footprint),
             toe_prints=show_rects(toes),
@@ -318,8 +319,9 @@ class FootDrawing:
             missing=dict(missing or {}),
             plantar_visible=bool(plantar_visible),
             leg_cut_mm=float(leg_cut_mm),
-            clearance=None if clearance is None else (show(clearance[0]), clearance[1]),
-            fit=fit,
+            clearance=None if clearance is None else (
+                shown if clearance[0] is p else show(clearance[0]), clearance[1]),
+            fit=None if fit is None else FitSummary.from_result(fit),
         )
 
     @classmethod
@@ -381,6 +383,25 @@ class FootDrawing:
 
 
 # ====================================================================== fit result
+@dataclass(frozen=True)
+class FitSummary:
+    """What the pictures say about a fit simulation, without its per-point arrays."""
+
+    last_label: str
+    score: float | None
+    summary: tuple[str, ...]
+    zones: tuple[Any, ...]
+
+    @classmethod
+    def from_result(cls, fit: Any) -> FitSummary:
+        """Keep the label, score, words and zones of a ``FitResult``."""
+        score = getattr(fit, "score", None)
+        return cls(last_label=str(getattr(fit, "last_label", "the last")),
+                   score=None if score is None else float(score),
+                   summary=tuple(getattr(fit, "summary", ()) or ()),
+                   zones=tuple(getattr(fit, "zones", ()) or ()))
+
+
 def find_fit_result(fit: Any) -> Any:
     """Return the object with per-point ``clearance_mm`` inside a report's ``fit`` section.
 
