@@ -236,6 +236,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     try:
         import multipart  # noqa: F401  (python-multipart, needed for form uploads)
         from fastapi import FastAPI, File, Form, UploadFile
+        from fastapi.exceptions import RequestValidationError
         from fastapi.responses import HTMLResponse, JSONResponse, Response
     except ImportError as exc:
         raise ImportError("footfit serve requires fastapi, uvicorn and python-multipart: "
@@ -275,6 +276,15 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
 
     app.add_middleware(_LimitUpload, limit=cfg.max_upload_bytes)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_request: Any, exc: RequestValidationError) -> Any:
+        # FastAPI answers 422 with a list; keep 422 for scans and say it in one line
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query"))
+            parts.append(f"`{where}`: {e.get('msg', 'invalid')}")
+        return error(400, "bad_request", "; ".join(parts) or "invalid request")
+
     # ------------------------------------------------------------ endpoints
     @app.get("/healthz", summary="Liveness and load")
     async def healthz() -> dict[str, Any]:
@@ -286,7 +296,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         summary="Fit a scan: upload it, get the report JSON",
         responses={
             200: {"description": "The report (fit_report JSON schema); id in X-Report-Id"},
-            400: {"description": "A bad option value"},
+            400: {"description": "A bad option value or a missing field"},
             413: {"description": "Upload too large"},
             415: {"description": "Unknown or missing file extension"},
             422: {"description": "Unreadable scan, or no foot in it"},

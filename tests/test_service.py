@@ -214,10 +214,17 @@ def test_no_foot_is_422(base, tmp_root):
     _idle(base, tmp_root)
 
 
-def test_bad_option_is_400(base, tmp_root):
+def test_bad_option_or_missing_field_is_400(base, tmp_root):
     scan = _good_scans()[0]
     status, _, body = _post(base, scan.name, scan.read_bytes(), style="moon_boot")
     assert status == 400 and "style" in json.loads(body)["detail"]
+    status, _, body = _post(base, scan.name, scan.read_bytes(), heel_height_mm="tall")
+    assert status == 400 and "`heel_height_mm`" in json.loads(body)["detail"]
+    b = uuid.uuid4().hex
+    form = f'--{b}\r\nContent-Disposition: form-data; name="style"\r\n\r\nsport\r\n--{b}--\r\n'
+    ctype = f"multipart/form-data; boundary={b}"
+    status, _, body = _request(base + "/v1/fit", form.encode(), ctype)
+    assert status == 400 and "`scan`" in json.loads(body)["detail"]
     _idle(base, tmp_root)
 
 
