@@ -32,7 +32,7 @@ _UNITS = ("auto", *UNIT_SCALES)
 _MESH_FORMATS = ("obj", "stl", "off")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: identity equality, hashable
 class Scan:
     """A foot scan as loaded: points in millimetres and what was learnt reading them.
 
@@ -146,8 +146,8 @@ def load_scan(
     >>> import numpy as np
     >>> pts = np.random.default_rng(0).uniform([0, 0, 0], [10, 26, 8], (1000, 3))
     >>> scan = load_scan(pts)
-    >>> scan.units_detected, scan.points.max() > 200
-    ('cm', True)
+    >>> scan.units_detected, scan.scale_to_mm, bool(np.ptp(scan.points[:, 1]) > 250)
+    ('cm', 10.0, True)
     """
     return _load(source, units=units, max_points=max_points, min_points=min_points,
                  sample_mesh=sample_mesh)[0]

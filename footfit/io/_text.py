@@ -52,8 +52,8 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     used; otherwise columns 0-2 are the coordinates and columns 3-5 are normals when they
     have unit length (colours or intensities are ignored).
     """
-    # A coordinate needs at least 2 bytes ("0 "), so a file holding max_points rows of three
-    # numbers cannot be larger than this without being refused after parsing anyway.
+    # Scanners write numbers of at most ~25 characters: 64 bytes a coordinate refuses, before
+    # reading, a file too large to hold max_points rows of reasonable width.
     data = read_all_bytes(path, limit=max(64 * max_points * 3, 1 << 20))
     if b"#" in data or b"//" in data or b"%" in data or b";" in data:
         data = _COMMENT.sub(b"", data)
@@ -83,21 +83,19 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     if ncols < 3:
         raise ScanFileError(f"rows have {ncols} columns; a point list needs x y z")
     body = data[head_end:]
+    # Every row must be one line: count the non-blank lines (blank ones are what comment
+    # removal leaves; lines of spaces are counted, and sorted out by the slow check).
+    lines = body.count(b"\n") + (not body.endswith(b"\n")) - body.count(b"\n\n")
+    lines -= body.startswith(b"\n")
+    if lines > max_points:
+        raise ScanFileError(f"{lines} points, more than the ceiling max_points={max_points}")
     flat = parse_numbers(body)
     if flat is None or flat.size % ncols:
         _check_rows(body, ncols)
         raise ScanFileError(f"rows are not {ncols} numbers each")
     table = flat.reshape(-1, ncols)
-    # Every row must be one line: count the non-blank lines (blank ones are what comment
-    # removal leaves) and check the slow way only when the counts differ.
-    lines = body.count(b"\n") + (not body.endswith(b"\n")) - body.count(b"\n\n")
-    lines -= body.startswith(b"\n")
     if lines != table.shape[0]:
         _check_rows(body, ncols)
-    if table.shape[0] > max_points:
-        raise ScanFileError(
-            f"{table.shape[0]} points, more than the ceiling max_points={max_points}"
-        )
     xyz_cols, n_cols = _columns(names, ncols)
     points = np.ascontiguousarray(table[:, xyz_cols])
     normals = None
