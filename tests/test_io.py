@@ -100,6 +100,9 @@ def test_ply_with_other_types_big_endian_and_extra_properties(tmp_path, rng):
     scan = load_scan(path)
     np.testing.assert_allclose(scan.points, pts, atol=1e-4)
     np.testing.assert_allclose(scan.normals, nrm, atol=1e-6)
+    pcl = header.replace("float n", "float normal_").encode()
+    scan = load_scan(write(tmp_path / "pcl.ply", pcl + rec.tobytes()))
+    np.testing.assert_allclose(scan.normals, nrm, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- text dialects

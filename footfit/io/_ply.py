@@ -31,6 +31,7 @@ _TYPES = {
     "float": "f4", "float32": "f4", "double": "f8", "float64": "f8",
 }  # fmt: skip
 _NORMALS = ("nx", "ny", "nz")
+_NORMAL_NAMES = (_NORMALS, ("normal_x", "normal_y", "normal_z"))  # PCL writes the latter
 
 
 @dataclass
@@ -120,7 +121,8 @@ def read_ply(path: Path, *, max_points: int) -> RawScan:
             order = "<" if fmt == "binary_little_endian" else ">"
             table, faces = _read_binary_body(fh, elements, order, offset, size)
     points = _columns(table, ("x", "y", "z"))
-    normals = _columns(table, _NORMALS) if set(_NORMALS) <= set(vnames) else None
+    names = next((n for n in _NORMAL_NAMES if set(n) <= set(vnames)), None)
+    normals = _columns(table, names) if names else None
     return RawScan(points, normals, faces)
 
 
