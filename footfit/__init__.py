@@ -26,6 +26,7 @@ from .last import (
     load_stock_lasts,
     nearest_stock_last,
 )
+from .measure import Landmarks, MeasuredFoot, measure_foot
 from .measure.results import FootMeasurements
 from .sizes import ShoeSizes, compute_sizes, foot_length_from_size, sizes_for_feet
 
@@ -41,7 +42,9 @@ __all__ = [
     "InvalidMeasurementError",
     "InvalidScanError",
     "Isolation",
+    "Landmarks",
     "LastParameters",
+    "MeasuredFoot",
     "NotFittedError",
     "Scan",
     "ShoeSizes",
@@ -55,6 +58,7 @@ __all__ = [
     "isolate_feet",
     "load_scan",
     "load_stock_lasts",
+    "measure_foot",
     "nearest_stock_last",
     "save_scan",
     "sizes_for_feet",

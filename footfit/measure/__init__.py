@@ -1,5 +1,23 @@
 """Measurement stage: landmarks and ISO/GB-defined measurements of an aligned foot."""
 
+from .core import MeasuredFoot, measure_foot
+from .footprint import FootprintResult, compute_footprint, has_plantar_surface
+from .landmarks import LANDMARK_NAMES, Landmarks, surface_extreme
 from .results import MEASUREMENT_FIELDS, FootMeasurements
+from .sections import Section, hull_perimeter, plane_section
 
-__all__ = ["MEASUREMENT_FIELDS", "FootMeasurements"]
+__all__ = [
+    "LANDMARK_NAMES",
+    "MEASUREMENT_FIELDS",
+    "FootMeasurements",
+    "FootprintResult",
+    "Landmarks",
+    "MeasuredFoot",
+    "Section",
+    "compute_footprint",
+    "has_plantar_surface",
+    "hull_perimeter",
+    "measure_foot",
+    "plane_section",
+    "surface_extreme",
+]

@@ -1,0 +1,243 @@
+"""Plantar footprint and the indices read from it (arch index, Chippaux-Smirak, Staheli).
+
+The footprint is the floor projection of the surface within 3 mm of the floor
+(docs/measurement_conventions.md), rasterised on a 1 mm grid. Scan points sample the sole
+sparsely (about one point per mm^2 at 60k points), so the raster is closed with a 2-cell
+disc and its enclosed holes filled before areas and widths are read. Areas are integrated
+row by row with fractional end rows, so the zone bounds need not fall on the grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._typing import BoolArray, FloatArray
+
+__all__ = ["CONTACT_HEIGHT_MM", "FootprintResult", "compute_footprint", "has_plantar_surface"]
+
+#: Height below which the surface counts as floor contact (docs/measurement_conventions.md).
+CONTACT_HEIGHT_MM = 3.0
+#: Toes are excluded by keeping the footprint behind this fraction of the foot length.
+TOE_CUT_FRACTION = 0.80
+#: Points up to this far above the contact height vote on a cell being in contact (mm).
+NEAR_BAND_MM = 2.5
+#: Side of the square of cells that vote together on contact.
+VOTE_CELLS = 3
+#: Raster cell (mm) and closing radius (cells): design choices, see the module notes.
+CELL_MM = 1.0
+CLOSING_RADIUS_CELLS = 2
+#: Share of the footprint interior that contact points must cover for a visible sole.
+PLANTAR_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class FootprintResult:
+    """Footprint raster, zones and widths (canonical frame, mm).
+
+    Attributes
+    ----------
+    mask : (ny, nx) bool
+        Contact raster, row ``i`` at ``y = origin[1] + (i + 0.5) * cell_mm``, column ``j`` at
+        ``x = origin[0] + (j + 0.5) * cell_mm`` (toes included; the zones stop at 80 % FL).
+    origin : (2,) float, mm
+        Corner (x, y) of cell (0, 0).
+    cell_mm : float
+    zone_bounds_y : (4,) float, mm
+        y of the heel tangent, C|B, B|A and the front of the zones (0.80 L).
+    zone_areas_mm2 : (3,) float
+        Areas of C (rear), B (mid), A (fore).
+    row_widths_mm : (ny,) float
+        x extent of each raster row (0 where a row has no contact).
+    arch_index, chippaux_smirak_index, staheli_index : float or None
+    """
+
+    mask: BoolArray
+    origin: FloatArray
+    cell_mm: float
+    zone_bounds_y: FloatArray
+    zone_areas_mm2: FloatArray
+    row_widths_mm: FloatArray
+    arch_index: float | None
+    chippaux_smirak_index: float | None
+    staheli_index: float | None
+
+    def outline(self) -> FloatArray:
+        """Return the ``(k, 2)`` centres (x, y) of the raster's boundary cells, for drawing."""
+        from scipy import ndimage
+
+        edge = self.mask & ~ndimage.binary_erosion(self.mask)
+        i, j = np.nonzero(edge)
+        return np.column_stack(
+            [self.origin[0] + (j + 0.5) * self.cell_mm, self.origin[1] + (i + 0.5) * self.cell_mm]
+        )
+
+
+def _disc(radius: int) -> BoolArray:
+    r = np.arange(-radius, radius + 1)
+    return (r[:, None] ** 2 + r[None, :] ** 2) <= radius * radius
+
+
+def _raster(xy: FloatArray, cell: float, pad: int) -> tuple[BoolArray, FloatArray]:
+    lo = xy.min(axis=0) - pad * cell
+    ij = np.floor((xy - lo) / cell).astype(np.intp)
+    shape = (int(ij[:, 1].max()) + pad + 1, int(ij[:, 0].max()) + pad + 1)
+    grid = np.zeros(shape, dtype=bool)
+    grid[ij[:, 1], ij[:, 0]] = True
+    return grid, lo
+
+
+def has_plantar_surface(points: FloatArray, *, cell_mm: float = 2.0) -> bool:
+    """Whether contact points (z <= 3 mm) cover the footprint's interior, not only its rim.
+
+    A scan without the sole still has a ring of points near the floor (the sides of the
+    foot); with the sole, the eroded interior of the outline is covered.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm, canonical frame
+    cell_mm : float, default=2.0
+
+    Returns
+    -------
+    bool
+    """
+    from scipy import ndimage
+
+    low = points[points[:, 2] <= CONTACT_HEIGHT_MM]
+    if len(low) < 50:
+        return False
+    pad = 4
+    step = max(1, len(points) // 50000)
+    outline, lo = _raster(points[::step, :2], cell_mm, pad)
+    outline = ndimage.binary_fill_holes(ndimage.binary_closing(outline, iterations=2))
+    interior = ndimage.binary_erosion(outline, iterations=3)
+    ij = np.floor((low[:, :2] - lo) / cell_mm).astype(np.intp)
+    ij = np.clip(ij, 0, np.array(outline.shape[::-1]) - 1)
+    contact = np.zeros_like(outline)
+    contact[ij[:, 1], ij[:, 0]] = True
+    # the footprint is where the sole touches: compare with the contact outline's interior
+    cfill = ndimage.binary_fill_holes(ndimage.binary_closing(contact, iterations=2))
+    cint = ndimage.binary_erosion(cfill, iterations=2) & interior
+    n = int(cint.sum())
+    return n > 20 and float((contact & cint).sum()) / n >= PLANTAR_COVERAGE
+
+
+def _row_areas(mask: BoolArray, cell: float) -> tuple[FloatArray, FloatArray]:
+    rows = mask.sum(axis=1) * cell * cell
+    any_ = mask.any(axis=1)
+    first = np.where(any_, np.argmax(mask, axis=1), 0)
+    last = np.where(any_, mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1), -1)
+    widths = np.where(any_, (last - first + 1) * cell, 0.0)
+    return rows.astype(np.float64), widths.astype(np.float64)
+
+
+def _area_between(cum: FloatArray, y0: float, y_lo: float, y_hi: float, cell: float) -> float:
+    """Area of rows between ``y_lo`` and ``y_hi`` from the cumulative row areas."""
+
+    def at(y: float) -> float:
+        t = (y - y0) / cell
+        return float(np.interp(t, np.arange(len(cum)), cum))
+
+    return at(y_hi) - at(y_lo)
+
+
+def compute_footprint(
+    points: FloatArray,
+    *,
+    pternion_y: float,
+    foot_length_mm: float,
+) -> FootprintResult | None:
+    """Footprint raster and indices of a foot whose sole is in the scan.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm, canonical frame (floor at z = 0)
+    pternion_y : float, mm
+        y of the pternion (percentages of the foot length start here).
+    foot_length_mm : float, mm
+
+    Returns
+    -------
+    FootprintResult or None
+        ``None`` when fewer than 50 points touch the floor.
+
+    Notes
+    -----
+    Zones: [heel tangent, 0.80 L] is split in three equal parts C (rear), B (mid), A
+    (fore). ``arch_index = area(B) / area(A + B + C)``; Chippaux-Smirak = narrowest row
+    width in B / widest in A x 100 (0 when B has no contact); Staheli = narrowest in B /
+    widest in C.
+
+    References
+    ----------
+    .. [1] Cavanagh PR, Rodgers MM (1987). The arch index: a useful measure from
+       footprints. J Biomech 20(5):547-551.
+    .. [2] Chippaux-Smirak and Staheli indices as in DOMAIN.md section 3 (after
+       Sakalauskaite 2018); docs/measurement_conventions.md "Footprint indices".
+    """
+    from scipy import ndimage
+
+    near = points[points[:, 2] <= CONTACT_HEIGHT_MM + NEAR_BAND_MM]
+    touching = near[:, 2] <= CONTACT_HEIGHT_MM
+    if touching.sum() < 50:
+        return None
+    cell = CELL_MM
+    pad = CLOSING_RADIUS_CELLS + 2
+    # a cell is in contact when most of its points near the floor are below 3 mm: the
+    # noise then moves the outline both ways instead of only outward (any-point rule)
+    lo = near[:, :2].min(axis=0) - pad * cell
+    ij = np.floor((near[:, :2] - lo) / cell).astype(np.intp)
+    shape = (int(ij[:, 1].max()) + pad + 1, int(ij[:, 0].max()) + pad + 1)
+    flat = ij[:, 1] * shape[1] + ij[:, 0]
+    n_near = np.bincount(flat, minlength=shape[0] * shape[1])
+    n_touch = np.bincount(flat[touching], minlength=shape[0] * shape[1])
+    # votes pooled over 3 x 3 cells: single sparse cells would flip at random, and the
+    # closing below would then join the outward flips to the footprint
+    box = np.ones((VOTE_CELLS, VOTE_CELLS), dtype=np.int64)
+    n_near = ndimage.correlate(n_near.reshape(shape), box, mode="constant")  # exact ints
+    n_touch = ndimage.correlate(n_touch.reshape(shape), box, mode="constant")
+    grid = (n_near > 0) & (2 * n_touch >= n_near)
+    grid = ndimage.binary_closing(grid, structure=_disc(CLOSING_RADIUS_CELLS))
+    grid = ndimage.binary_fill_holes(grid)
+    # drop specks the closing could not join to the footprint (stray low points)
+    lab, nlab = ndimage.label(grid)
+    if nlab > 1:
+        sizes = np.bincount(lab.ravel())
+        sizes[0] = 0
+        grid = lab == int(np.argmax(sizes))
+    rows, widths = _row_areas(grid, cell)
+    cum = np.concatenate([[0.0], np.cumsum(rows)])  # cum[k] = area of rows < k
+    y0 = float(lo[1])
+    occupied = np.flatnonzero(rows > 0)
+    y_heel = y0 + occupied[0] * cell
+    y_front = pternion_y + TOE_CUT_FRACTION * foot_length_mm
+    bounds = np.linspace(y_heel, y_front, 4)
+    if y_front <= y_heel + 3 * cell:
+        return None
+    areas = np.array(
+        [_area_between(cum, y0, bounds[k], bounds[k + 1], cell) for k in range(3)]
+    )
+    total = float(areas.sum())
+    ai = float(areas[1] / total) if total > 0 else None
+    yc = y0 + (np.arange(len(rows)) + 0.5) * cell
+
+    def zone(k: int) -> FloatArray:
+        return widths[(yc >= bounds[k]) & (yc < bounds[k + 1])]
+
+    wc, wb, wa = zone(0), zone(1), zone(2)
+    mid_min = float(wb.min()) if wb.size else 0.0
+    csi = 100.0 * mid_min / float(wa.max()) if wa.size and wa.max() > 0 else None
+    sti = mid_min / float(wc.max()) if wc.size and wc.max() > 0 else None
+    return FootprintResult(
+        mask=grid,
+        origin=lo.astype(np.float64),
+        cell_mm=cell,
+        zone_bounds_y=bounds,
+        zone_areas_mm2=areas,
+        row_widths_mm=widths,
+        arch_index=ai,
+        chippaux_smirak_index=csi,
+        staheli_index=sti,
+    )

@@ -1,0 +1,217 @@
+"""Anatomical landmarks of an aligned foot, found by windowed extremes of the surface.
+
+Every landmark is the extreme point of the surface in a window fixed by
+``docs/measurement_conventions.md`` (after DOMAIN.md section 3). The extreme of a noisy
+point cloud is biased outward by the noise (the largest of many noisy samples), so each
+extreme is taken on a local quadric fitted to the points around the raw extreme: the
+fitted surface averages the noise of a few hundred points away, and its maximum over the
+window is the landmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from .._typing import ArrayLike, BoolArray, FloatArray
+from .._validation import as_points
+
+__all__ = ["LANDMARK_NAMES", "Landmarks", "surface_extreme"]
+
+#: Landmark names, in report order.
+LANDMARK_NAMES: tuple[str, ...] = (
+    "pternion",
+    "akropodion",
+    "hallux_tip",
+    "second_toe_tip",
+    "mth1",
+    "mth5",
+    "instep_point",
+    "heel_centre",
+    "lateral_malleolus",
+    "medial_malleolus",
+)
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Landmarks of one foot (mm); each a ``(3,)`` array, or ``None`` when out of the scan.
+
+    Attributes
+    ----------
+    pternion : (3,) float or None
+        Rearmost point of the heel (min y).
+    akropodion : (3,) float or None
+        Foremost point (tip of the longest toe, max y).
+    hallux_tip, second_toe_tip : (3,) float or None
+        Foremost points of the big toe (x <= -10 mm) and the 2nd toe (abs(x) <= 5 mm).
+    mth1, mth5 : (3,) float or None
+        Metatarsale tibiale (most medial, 60-80 % FL) and fibulare (most lateral, 55-75 %).
+    instep_point : (3,) float or None
+        Highest point at 55 % FL.
+    heel_centre : (3,) float or None
+        Mid-point of the heel-width extremes, on the floor.
+    lateral_malleolus, medial_malleolus : (3,) float or None
+        Most lateral / medial points at 10-35 % FL between 40 and 100 mm height; ``None``
+        when the scan stops below 60 mm.
+
+    References
+    ----------
+    .. [1] AIST / GB/T 3293.1 landmark definitions via DOMAIN.md section 3;
+       docs/measurement_conventions.md "Landmarks".
+    """
+
+    pternion: FloatArray | None = None
+    akropodion: FloatArray | None = None
+    hallux_tip: FloatArray | None = None
+    second_toe_tip: FloatArray | None = None
+    mth1: FloatArray | None = None
+    mth5: FloatArray | None = None
+    instep_point: FloatArray | None = None
+    heel_centre: FloatArray | None = None
+    lateral_malleolus: FloatArray | None = None
+    medial_malleolus: FloatArray | None = None
+
+    def to_dict(self) -> dict[str, list[float] | None]:
+        """Return ``{name: [x, y, z] or None}`` (JSON-ready)."""
+        out: dict[str, list[float] | None] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = None if v is None else [float(c) for c in v]
+        return out
+
+    def transformed(self, matrix: ArrayLike) -> Landmarks:
+        """Return the landmarks mapped by a ``(4, 4)`` homogeneous transform.
+
+        Parameters
+        ----------
+        matrix : (4, 4) array_like of float
+            E.g. ``np.linalg.inv(aligned.transform)`` to go back to the input frame.
+
+        Returns
+        -------
+        Landmarks
+
+        Examples
+        --------
+        >>> lm = Landmarks(pternion=np.zeros(3))
+        >>> shift = np.eye(4); shift[:3, 3] = [1, 2, 3]
+        >>> lm.transformed(shift).pternion.tolist(), lm.transformed(shift).mth1
+        ([1.0, 2.0, 3.0], None)
+        """
+        m = np.asarray(matrix, dtype=np.float64)
+        if m.shape != (4, 4) or not np.isfinite(m).all():
+            raise ValueError(f"`matrix` must be a finite (4, 4) array; got shape {m.shape}")
+        kw: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            kw[f.name] = None if v is None else m[:3, :3] @ v + m[:3, 3]
+        return Landmarks(**kw)
+
+
+def _basis(d: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Two unit vectors orthogonal to ``d`` and to each other."""
+    helper = np.array([1.0, 0.0, 0.0]) if abs(d[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    u = np.cross(d, helper)
+    u /= np.linalg.norm(u)
+    return u, np.cross(d, u)
+
+
+def surface_extreme(
+    points: ArrayLike,
+    direction: ArrayLike,
+    *,
+    mask: BoolArray | None = None,
+    radius_mm: float = 6.0,
+    depth_mm: float = 4.0,
+    seed_rank: int = 3,
+) -> FloatArray | None:
+    """Extreme point of the surface along ``direction`` within ``mask``, de-noised.
+
+    The raw extreme (the ``seed_rank``-th highest masked point, so a lone outlier does not
+    seed the search) is refined by a least-squares quadric ``h(u, v)`` of the height
+    ``h = p . direction`` over every point within ``radius_mm`` (across ``direction``) and
+    ``depth_mm`` below it, with one pass of 3-sigma (MAD) trimming. The answer is the
+    masked neighbour whose fitted height is largest, moved onto the fitted surface. With
+    too few neighbours (< 12) the raw seed is returned.
+
+    Parameters
+    ----------
+    points : (n, 3) array_like of float, mm
+    direction : (3,) array_like of float
+        Direction of the extreme (normalised here).
+    mask : (n,) bool, optional
+        Window the extreme must lie in (the fit uses neighbours outside it too).
+    radius_mm : float, default=6.0
+    depth_mm : float, default=4.0
+    seed_rank : int, default=3
+
+    Returns
+    -------
+    (3,) ndarray of float64 or None
+        ``None`` when the window is empty.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> v = rng.normal(size=(20000, 3)); v /= np.linalg.norm(v, axis=1, keepdims=True)
+    >>> p = 50 * v + rng.normal(scale=0.5, size=v.shape)     # sphere r = 50, noise 0.5
+    >>> bool(abs(surface_extreme(p, [0, 1, 0])[1] - 50) < 0.3), bool(p[:, 1].max() > 51)
+    (True, True)
+    """
+    pts = as_points(points, name="points")
+    d = np.asarray(direction, dtype=np.float64).reshape(3)
+    d = d / np.linalg.norm(d)
+    return _extreme(pts, pts @ d, d, mask, radius_mm, depth_mm, seed_rank)
+
+
+def _extreme(
+    pts: FloatArray,
+    h: FloatArray,
+    d: FloatArray,
+    mask: BoolArray | None,
+    radius_mm: float = 6.0,
+    depth_mm: float = 4.0,
+    seed_rank: int = 3,
+) -> FloatArray | None:
+    """:func:`surface_extreme` on validated points with the heights ``h = pts @ d`` given.
+
+    Only three passes touch every point (the window, and the two sides of the depth band);
+    the quadric is fitted on the few hundred neighbours.
+    """
+    if mask is None:
+        idx = np.arange(len(pts))
+    else:
+        idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return None
+    h_win = h[idx]
+    top = np.flatnonzero(h_win >= h_win.max() - depth_mm)
+    k = min(seed_rank, top.size) - 1
+    seed_i = idx[top[np.argpartition(-h_win[top], k)[k]]]
+    seed = pts[seed_i]
+    h_seed = float(h[seed_i])
+    cand = np.flatnonzero((h >= h_seed - depth_mm) & (h <= h_seed + depth_mm))
+    rel = pts[cand] - seed
+    u, v = _basis(d)
+    cu, cv = rel @ u, rel @ v
+    ok = cu * cu + cv * cv <= radius_mm * radius_mm
+    cand, cu, cv = cand[ok], cu[ok], cv[ok]
+    if cand.size < 12:
+        return seed.copy()
+    hh = h[cand] - h_seed
+    design = np.column_stack([np.ones_like(cu), cu, cv, cu * cu, cu * cv, cv * cv])
+    coef, *_ = np.linalg.lstsq(design, hh, rcond=None)
+    res = hh - design @ coef
+    sigma = 1.4826 * np.median(np.abs(res - np.median(res)))
+    keep = np.abs(res) <= max(3.0 * sigma, 1e-6)
+    if keep.sum() >= 12 and not keep.all():
+        coef, *_ = np.linalg.lstsq(design[keep], hh[keep], rcond=None)
+    fitted = design @ coef
+    in_win = np.ones(cand.size, dtype=bool) if mask is None else mask[cand]
+    if not in_win.any():
+        return seed.copy()
+    j = np.flatnonzero(in_win)[np.argmax(fitted[in_win])]
+    return pts[cand[j]] + (fitted[j] - hh[j]) * d
