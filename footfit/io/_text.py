@@ -57,7 +57,8 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     data = read_all_bytes(path, limit=max(64 * max_points * 3, 1 << 20))
     if b"#" in data or b"//" in data or b"%" in data or b";" in data:
         data = _COMMENT.sub(b"", data)
-    data = data.translate(_SEPARATORS, b"\r")
+    if any(c in data for c in (b",", b";", b"\t", b"\r")):
+        data = data.translate(_SEPARATORS, b"\r")
     # Header: lines before the first all-numeric line.
     head_end = 0
     names: list[str] | None = None
@@ -82,7 +83,7 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
         )
     if ncols < 3:
         raise ScanFileError(f"rows have {ncols} columns; a point list needs x y z")
-    body = data[head_end:]
+    body = data[head_end:] if head_end else data
     # Every row must be one line: count the non-blank lines (blank ones are what comment
     # removal leaves; lines of spaces are counted, and sorted out by the slow check).
     lines = body.count(b"\n") + (not body.endswith(b"\n")) - body.count(b"\n\n")
