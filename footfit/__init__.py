@@ -18,6 +18,13 @@ from .exceptions import (
     InvalidScanError,
     NotFittedError,
 )
+from .insoles import (
+    BatchMatch,
+    InsoleCatalog,
+    InsoleMatch,
+    InsoleMatcher,
+    load_insole_catalog,
+)
 from .io import Scan, load_scan, save_scan
 from .last import (
     LastParameters,
@@ -34,11 +41,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AlignedFoot",
+    "BatchMatch",
     "DegenerateScanError",
     "FootClassification",
     "FootCloud",
     "FootMeasurements",
     "FootfitError",
+    "InsoleCatalog",
+    "InsoleMatch",
+    "InsoleMatcher",
     "InvalidMeasurementError",
     "InvalidScanError",
     "Isolation",
@@ -56,6 +67,7 @@ __all__ = [
     "foot_length_from_size",
     "generate_last",
     "isolate_feet",
+    "load_insole_catalog",
     "load_scan",
     "load_stock_lasts",
     "measure_foot",

@@ -1,0 +1,290 @@
+"""The pre-made insole catalogue: load and validate ``models/insoles.csv``.
+
+Only plain CSV is read (no pickles): the matcher's index is rebuilt from it in milliseconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._data import model_path
+from .._typing import PathType
+from ..exceptions import FootfitError
+
+__all__ = [
+    "ARCH_SUPPORTS",
+    "CATALOG_COLUMNS",
+    "USES",
+    "InsoleCatalog",
+    "InvalidCatalogError",
+    "load_insole_catalog",
+]
+
+#: Insole uses (DOMAIN.md section 6).
+USES: tuple[str, ...] = ("running", "walking", "casual", "dress", "work", "children")
+ARCH_SUPPORTS: tuple[str, ...] = ("low", "medium", "high")
+WIDTH_FITTINGS: tuple[str, ...] = ("narrow", "normal", "wide")
+POSTS: tuple[str, ...] = ("neutral", "medial", "lateral")
+MET_PADS: tuple[str, ...] = ("none", "pad", "bar")
+VOLUMES: tuple[str, ...] = ("low", "medium", "high")
+
+# column -> ("str", choices or None) | ("float", lo, hi)
+_SPEC: dict[str, tuple[Any, ...]] = {
+    "sku": ("str", None),
+    "name": ("str", None),
+    "use": ("str", USES),
+    "length_min_mm": ("float", 80.0, 380.0),
+    "length_max_mm": ("float", 80.0, 380.0),
+    "eu_min": ("float", 10.0, 60.0),
+    "eu_max": ("float", 10.0, 60.0),
+    "uk_min": ("float", -5.0, 25.0),
+    "uk_max": ("float", -5.0, 25.0),
+    "us_men_min": ("float", -5.0, 25.0),
+    "us_men_max": ("float", -5.0, 25.0),
+    "us_women_min": ("float", -5.0, 25.0),
+    "us_women_max": ("float", -5.0, 25.0),
+    "width_fitting": ("str", WIDTH_FITTINGS),
+    "forefoot_width_mm": ("float", 30.0, 160.0),
+    "heel_cup_width_mm": ("float", 20.0, 120.0),
+    "heel_cup_depth_mm": ("float", 0.0, 40.0),
+    "arch_support": ("str", ARCH_SUPPORTS),
+    "arch_apex_height_mm": ("float", 0.0, 40.0),
+    "arch_apex_position_pct": ("float", 20.0, 70.0),
+    "rearfoot_post": ("str", POSTS),
+    "rearfoot_post_deg": ("float", 0.0, 15.0),
+    "metatarsal_pad": ("str", MET_PADS),
+    "volume": ("str", VOLUMES),
+    "top_cover_mm": ("float", 0.0, 10.0),
+}
+#: Required columns of ``insoles.csv`` in file order (extra columns ``notes`` or ``x_*``
+#: are kept as text; any other unknown column is an error, to catch typos).
+CATALOG_COLUMNS: tuple[str, ...] = tuple(_SPEC)
+
+
+class InvalidCatalogError(FootfitError, ValueError):
+    """The insole catalogue cannot be used; the message names the file, row and column."""
+
+
+@dataclass(frozen=True)
+class InsoleCatalog:
+    """A validated insole catalogue: one row per SKU, columns as arrays.
+
+    Attributes
+    ----------
+    path : str
+        File the catalogue was read from (``'<table>'`` when built in memory).
+    columns : mapping of str to ndarray
+        Column name -> ``(n,)`` read-only array: float64 for numeric columns, ``object``
+        (str) for text columns. Keys are :data:`CATALOG_COLUMNS` plus any extra columns.
+    """
+
+    path: str
+    columns: Mapping[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.columns["sku"])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for i in range(len(self)):
+            yield self.row(i)
+
+    @property
+    def skus(self) -> tuple[str, ...]:
+        """SKUs in catalogue order."""
+        return tuple(self.columns["sku"])
+
+    def column(self, name: str) -> np.ndarray:
+        """Return the ``(n,)`` array of column ``name``."""
+        if name not in self.columns:
+            raise KeyError(f"{self.path}: no column {name!r}")
+        return self.columns[name]
+
+    def row(self, index: int) -> dict[str, Any]:
+        """Return row ``index`` as ``{column: value}`` (floats and str)."""
+        out: dict[str, Any] = {}
+        for name, col in self.columns.items():
+            v = col[index]
+            out[name] = float(v) if col.dtype == np.float64 else str(v)
+        return out
+
+    def index_of(self, sku: str) -> int:
+        """Return the row index of ``sku``."""
+        hits = np.flatnonzero(self.columns["sku"] == sku)
+        if hits.size == 0:
+            raise KeyError(f"{self.path}: no SKU {sku!r}")
+        return int(hits[0])
+
+    @classmethod
+    def from_rows(cls, rows: list[Mapping[str, Any]], *, path: str = "<table>") -> InsoleCatalog:
+        """Validate rows (mappings of column -> value or text) into a catalogue.
+
+        Raises
+        ------
+        InvalidCatalogError
+            Naming ``path``, the row (1-based data row; line = row + 1) and the column.
+        """
+        if not rows:
+            raise InvalidCatalogError(f"{path}: no rows (the catalogue is empty)")
+        header = list(rows[0].keys())
+        return _validate(header, [[r.get(h) for h in header] for r in rows], path=path)
+
+
+def _where(path: str, row: int, col: str, lines: list[int] | None = None) -> str:
+    line = row + 1 if lines is None else lines[row - 1]
+    return f"{path}: row {row} (line {line}), column {col!r}"
+
+
+def _validate(
+    header: list[str], data: list[list[Any]], *, path: str, lines: list[int] | None = None
+) -> InsoleCatalog:
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InvalidCatalogError(f"{path}: column {name!r} appears twice in the header")
+        seen.add(name)
+        if name not in _SPEC and name != "notes" and not name.startswith("x_"):
+            raise InvalidCatalogError(
+                f"{path}: unknown column {name!r} (expected {', '.join(CATALOG_COLUMNS)}; "
+                "free text may go in 'notes' or 'x_*' columns)"
+            )
+    absent = [c for c in CATALOG_COLUMNS if c not in seen]
+    if absent:
+        raise InvalidCatalogError(f"{path}: missing column(s) {', '.join(map(repr, absent))}")
+    if not data:
+        raise InvalidCatalogError(f"{path}: no rows (the catalogue is empty)")
+    cols: dict[str, list[Any]] = {h: [] for h in header}
+    for r, values in enumerate(data, start=1):
+        if len(values) != len(header):
+            where = _where(path, r, header[min(len(values), len(header)) - 1], lines)
+            raise InvalidCatalogError(
+                f"{where}: the row has {len(values)} fields; the header has {len(header)}"
+            )
+        for name, raw in zip(header, values, strict=True):
+            cols[name].append(_parse(raw, name, path=path, row=r, lines=lines))
+    out: dict[str, np.ndarray] = {}
+    for name in header:
+        kind = _SPEC.get(name, ("str", None))[0]
+        arr = np.array(cols[name], dtype=np.float64 if kind == "float" else object)
+        arr.setflags(write=False)
+        out[name] = arr
+    _check_rows(out, path=path, lines=lines)
+    return InsoleCatalog(path=path, columns=out)
+
+
+def _parse(raw: Any, name: str, *, path: str, row: int, lines: list[int] | None) -> Any:
+    spec = _SPEC.get(name, ("str", None))
+    where = _where(path, row, name, lines)
+    text = "" if raw is None else str(raw).strip()
+    if spec[0] == "str":
+        if name in _SPEC and not text:
+            raise InvalidCatalogError(f"{where}: empty value")
+        if spec[1] is not None and text not in spec[1]:
+            allowed = ", ".join(spec[1])
+            raise InvalidCatalogError(
+                f"{where}: {text!r} is not one of {allowed}"
+            )
+        return text
+    _, lo, hi = spec
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidCatalogError(
+            f"{where}: expected a number; got {text!r}"
+        ) from None
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise InvalidCatalogError(
+            f"{where}: {text} is outside the plausible range {lo:g}-{hi:g}"
+        )
+    return value
+
+
+def _check_rows(c: Mapping[str, np.ndarray], *, path: str, lines: list[int] | None) -> None:
+    """Cross-column checks (vectorized; the first offending row is reported)."""
+
+    def fail(mask: np.ndarray, col: str, what: str) -> None:
+        bad = np.flatnonzero(mask)
+        if bad.size:
+            r = int(bad[0]) + 1
+            raise InvalidCatalogError(f"{_where(path, r, col, lines)}: {what(int(bad[0]))}")
+
+    skus = c["sku"]
+    _, first = np.unique(skus, return_index=True)
+    dup = np.ones(len(skus), dtype=bool)
+    dup[first] = False
+    fail(dup, "sku", lambda i: f"duplicate SKU {skus[i]!r}")
+    lo, hi = c["length_min_mm"], c["length_max_mm"]
+    fail(hi <= lo, "length_max_mm",
+         lambda i: f"{hi[i]:g} mm is not above length_min_mm {lo[i]:g} mm")
+    for a in ("eu", "uk", "us_men", "us_women"):
+        mn, mx = c[f"{a}_min"], c[f"{a}_max"]
+        fail(mx < mn, f"{a}_max", lambda i, mn=mn, mx=mx, a=a: f"{mx[i]:g} < {a}_min {mn[i]:g}")
+    post, deg = c["rearfoot_post"], c["rearfoot_post_deg"]
+    fail((post == "neutral") & (deg != 0), "rearfoot_post_deg",
+         lambda i: f"a neutral device must have 0 deg of post; got {deg[i]:g}")
+    fail((post != "neutral") & (deg == 0), "rearfoot_post_deg",
+         lambda i: f"a {post[i]} post needs a positive angle; got 0")
+    heel, fore = c["heel_cup_width_mm"], c["forefoot_width_mm"]
+    fail(heel >= fore, "heel_cup_width_mm",
+         lambda i: f"{heel[i]:g} mm is not narrower than forefoot_width_mm {fore[i]:g} mm")
+
+
+def load_insole_catalog(path: PathType | None = None) -> InsoleCatalog:
+    """Load and validate an insole catalogue CSV.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        CSV file; default ``models/insoles.csv`` (``footfit._data.model_path``).
+
+    Returns
+    -------
+    InsoleCatalog
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    InvalidCatalogError
+        A missing, duplicated or unknown column, or a bad value; the message names the file,
+        the row (1-based data row, and its line in the file) and the column, e.g.
+        ``"insoles.csv: row 3 (line 4), column 'forefoot_width_mm': expected a number;
+        got 'wide'"``.
+
+    References
+    ----------
+    .. [1] DOMAIN.md section 6 (what describes a pre-made insole).
+
+    Examples
+    --------
+    >>> cat = load_insole_catalog()
+    >>> len(cat) >= 120, bool((cat.column("length_max_mm") > cat.column("length_min_mm")).all())
+    (True, True)
+    """
+    p = Path(path) if path is not None else model_path("insoles.csv")
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: insole catalogue not found")
+    name = str(p)
+    with p.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise InvalidCatalogError(f"{name}: empty file (no header)") from None
+        except csv.Error as exc:
+            raise InvalidCatalogError(f"{name}: line 1: {exc}") from None
+        try:
+            data, lines = [], []
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    data.append(row)
+                    lines.append(reader.line_num)
+        except csv.Error as exc:
+            raise InvalidCatalogError(f"{name}: line {reader.line_num}: {exc}") from None
+    return _validate(header, data, path=name, lines=lines)

@@ -1,0 +1,146 @@
+"""Reasons for an insole match, in words and numbers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .._typing import FloatArray
+from ..classify import (
+    classify_arch_index,
+    classify_hallux_valgus,
+    classify_width,
+    load_foot_classes,
+)
+from .features import FEATURES
+
+__all__ = ["describe_foot", "explain_match"]
+
+_LABEL = {
+    "foot_length_mm": "foot length",
+    "ball_width_mm": "ball width",
+    "heel_width_mm": "heel width",
+    "arch_index": "arch index",
+    "hallux_valgus_angle_deg": "hallux angle",
+}
+
+
+def _sizes(row: Mapping[str, Any]) -> str:
+    def span(a: str) -> str:
+        lo, hi = row[f"{a}_min"], row[f"{a}_max"]
+        return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+
+    if row["use"] == "children":
+        return f"EU {span('eu')}, UK {span('uk')}, US {span('us_men')}"
+    return (f"EU {span('eu')}, UK {span('uk')}, US men {span('us_men')}, "
+            f"US women {span('us_women')}")
+
+
+def describe_foot(
+    raw: FloatArray, missing: Mapping[str, str], *, classification: Any = None
+) -> dict[str, Any]:
+    """Return the foot's classes once per query (arch, width, hallux grade), for the reasons.
+
+    Parameters
+    ----------
+    raw : (5,) float
+        The foot's raw features (``FEATURES`` order; NaN = missing).
+    missing : mapping of str to str
+        Reasons the measurements are missing.
+    classification : FootClassification, optional
+        Its arch and width classes and rules are quoted when given.
+
+    Returns
+    -------
+    dict
+    """
+    fl, bw, hw, ai, hva = (float(v) for v in raw)
+    out: dict[str, Any] = {"raw": (fl, bw, hw, ai, hva), "missing": dict(missing)}
+    if math.isfinite(ai):
+        if classification is not None and getattr(classification, "arch_type", None):
+            out["arch"] = (classification.arch_type, classification.arch_rule)
+        else:
+            rule = load_foot_classes()["arch_rules"]["cavanagh_rodgers"]["name"]
+            out["arch"] = (classify_arch_index(ai), rule)
+    if math.isfinite(bw):
+        if classification is not None and getattr(classification, "width_class", None):
+            out["width"] = (classification.width_class, classification.width_value)
+        else:
+            out["width"] = classify_width(fl, bw)[:2]
+    if math.isfinite(hva):
+        out["hallux"] = classify_hallux_valgus(hva)
+    return out
+
+
+def explain_match(
+    foot: Mapping[str, Any],
+    row: Mapping[str, Any],
+    target: FloatArray,
+    dropped: tuple[str, ...],
+    *,
+    design: Mapping[str, Any],
+) -> tuple[str, ...]:
+    """Return the reasons of one match (length, arch, width, heel, posting, what was dropped).
+
+    Parameters
+    ----------
+    foot : mapping
+        :func:`describe_foot` of the foot.
+    row : mapping
+        The device's catalogue row.
+    target : (5,) float
+        The device's target foot (feature space).
+    dropped : tuple of str
+        Missing features.
+    design : mapping
+        :func:`footfit.insoles.features.load_insole_design`.
+
+    Returns
+    -------
+    tuple of str
+    """
+    fl, bw, hw, ai, hva = foot["raw"]
+    out = [
+        f"foot length {fl:.1f} mm within {row['length_min_mm']:g}-{row['length_max_mm']:g} mm "
+        f"({_sizes(row)}); {row['use']} insole"
+    ]
+    support = row["arch_support"]
+    made_for = design["weights"]["arch_support_targets"][support]["foot_arch_type"]
+    device = (f"{support} arch support, apex {row['arch_apex_height_mm']:g} mm at "
+              f"{row['arch_apex_position_pct']:g} % of length (made for {made_for} arches)")
+    if "arch" in foot:
+        foot_type, rule = foot["arch"]
+        agree = "" if foot_type == made_for else " - the nearest device overall, not an arch match"
+        out.append(f"arch index {ai:.2f} -> {foot_type} ({rule}); {device}{agree}")
+    else:
+        why = foot["missing"].get("arch_index", "not measured")
+        out.append(f"arch index not measurable ({why}): arch left out of the match; {device}")
+    if "width" in foot:
+        wcls, z = foot["width"]
+        ztxt = "" if z is None else f", z {z:+.1f} for its length"
+        out.append(f"ball width {bw:.1f} mm{ztxt} -> {wcls}; forefoot {row['forefoot_width_mm']:g}"
+                   f" mm ({row['width_fitting']} fitting)")
+    else:
+        out.append(f"ball width not measured: {row['width_fitting']} fitting "
+                   f"(forefoot {row['forefoot_width_mm']:g} mm) chosen without it")
+    cup = (f"heel cup {row['heel_cup_width_mm']:g} mm wide, {row['heel_cup_depth_mm']:g} mm "
+           "deep")
+    out.append(f"heel width {hw:.1f} mm; {cup}" if math.isfinite(hw) else f"{cup}")
+    post = row["rearfoot_post"]
+    ptxt = ("neutral rear foot (no post)" if post == "neutral"
+            else f"{post} post {row['rearfoot_post_deg']:g} deg")
+    if "hallux" in foot:
+        out.append(f"hallux angle {hva:.0f} deg (surface proxy) -> {foot['hallux']}; {ptxt} "
+                   f"(made for about {target[4]:.0f} deg)")
+    else:
+        out.append(ptxt)
+    extra = f"{row['volume']} volume, {row['top_cover_mm']:g} mm top cover"
+    if row["metatarsal_pad"] != "none":
+        extra += f", metatarsal {row['metatarsal_pad']}"
+    out.append(extra)
+    if dropped:
+        names = ", ".join(_LABEL[f] for f in FEATURES if f in dropped)
+        out.append(f"not measured: {names} - left out of the distance, other weights "
+                   "renormalized")
+    return tuple(out)

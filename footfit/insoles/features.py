@@ -1,0 +1,239 @@
+"""The matcher's feature space: what foot each device is designed for, and foot features.
+
+A catalogue row describes a *device*; the matcher compares feet with the foot each device is
+designed for (its *target*). The mapping and the weights are data in
+``models/insole_weights.json``; this module applies them.
+
+References
+----------
+.. [1] Gordon CC et al. (2014). 2012 Anthropometric Survey of U.S. Army Personnel (ANSUR II),
+   NATICK/TR-15/007 (ball and heel width lines of ``models/width_calibration.json``).
+.. [2] Cavanagh PR, Rodgers MM (1987). The arch index. J Biomech 20(5):547-551.
+.. [3] DOMAIN.md sections 3, 4 and 6.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .._data import model_path
+from .._typing import FloatArray
+from ..exceptions import InvalidMeasurementError
+from ..measure.results import FootMeasurements
+from .catalog import ARCH_SUPPORTS, USES, InsoleCatalog
+
+__all__ = ["FEATURES", "STYLES", "device_targets", "foot_feature_rows", "load_insole_design"]
+
+#: Foot features of the distance, in column order.
+FEATURES: tuple[str, ...] = (
+    "foot_length_mm",
+    "ball_width_mm",
+    "heel_width_mm",
+    "arch_index",
+    "hallux_valgus_angle_deg",
+)
+#: Shoe styles (keys of ``models/style_uses.json``; the styles of ``models/styles.json``).
+STYLES: tuple[str, ...] = (
+    "sport", "casual", "dress_round", "dress_pointed", "boot", "open_sandal", "closed_sandal",
+)
+_RANGES = {
+    "foot_length_mm": (80.0, 380.0),
+    "ball_width_mm": (30.0, 160.0),
+    "heel_width_mm": (20.0, 120.0),
+    "arch_index": (0.0, 1.0),
+    "hallux_valgus_angle_deg": (-30.0, 80.0),
+}
+
+
+@lru_cache(maxsize=4)
+def _read(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def load_insole_design() -> dict[str, Any]:
+    """Return the design tables (cached; do not mutate).
+
+    Returns
+    -------
+    dict
+        ``weights`` (``models/insole_weights.json``), ``style_uses``
+        (``models/style_uses.json`` ``styles``), ``lines`` (pooled ANSUR II ball and heel
+        width lines of ``models/width_calibration.json``), ``scale`` (``(5,)`` population SD
+        of each feature: ANSUR II for length and the width residuals, ``scaling.sd`` of the
+        weights file for the others).
+
+    Raises
+    ------
+    ValueError
+        If a table lacks a feature, a style or a use, naming the file.
+    """
+    wpath = str(model_path("insole_weights.json"))
+    spath = str(model_path("style_uses.json"))
+    weights = _read(wpath)
+    styles = _read(spath)["styles"]
+    missing = [f for f in FEATURES if f not in weights["features"]]
+    if missing:
+        raise ValueError(f"{wpath}: features block lacks {missing}")
+    for s in STYLES:
+        if s not in styles:
+            raise ValueError(f"{spath}: no entry for style {s!r}")
+        bad = [u for u in styles[s] if u not in USES]
+        if bad:
+            raise ValueError(f"{spath}: style {s!r} lists unknown use(s) {bad}")
+    for a in ARCH_SUPPORTS:
+        if a not in weights["arch_support_targets"]:
+            raise ValueError(f"{wpath}: arch_support_targets lacks {a!r}")
+    calib_name = "width_calibration.json"
+    pooled = _read(str(model_path(calib_name)))["groups"]["pooled"]
+    lines = {k: (float(pooled[k]["intercept"]), float(pooled[k]["slope"]))
+             for k in ("ball_width_mm", "heel_width_mm")}
+    sd = weights["scaling"]["sd"]
+    scale = np.array([
+        float(pooled["foot_length_sd_mm"]),
+        float(pooled["ball_width_mm"]["residual_sd"]),
+        float(pooled["heel_width_mm"]["residual_sd"]),
+        float(sd["arch_index"]),
+        float(sd["hallux_valgus_angle_deg"]),
+    ])
+    return {"weights": weights, "style_uses": styles, "lines": lines, "scale": scale}
+
+
+def _line(design: Mapping[str, Any], name: str, length: FloatArray) -> FloatArray:
+    a, b = design["lines"][name]
+    return a + b * length
+
+
+def device_targets(catalog: InsoleCatalog, design: Mapping[str, Any]) -> FloatArray:
+    """Return the ``(n, 5)`` target foot of each device, in the matcher's feature space.
+
+    Columns follow :data:`FEATURES`: the middle of the length range; forefoot and heel-cup
+    widths (less the offsets of ``device_to_foot``) as residuals from the ANSUR II pooled
+    lines at that length; the arch index the support class aims at; the hallux angle a
+    device's medial post implies.
+    """
+    c = catalog.columns
+    d2f = design["weights"]["device_to_foot"]
+    mid = 0.5 * (c["length_min_mm"] + c["length_max_mm"])
+    bw = c["forefoot_width_mm"] - float(d2f["forefoot_offset_mm"])
+    hw = c["heel_cup_width_mm"] - float(d2f["heel_cup_offset_mm"])
+    targets = design["weights"]["arch_support_targets"]
+    ai = np.array([float(targets[a]["arch_index"]) for a in c["arch_support"]])
+    medial = np.where(c["rearfoot_post"] == "medial", c["rearfoot_post_deg"], 0.0)
+    valgus = float(d2f["valgus_base_deg"]) + float(d2f["valgus_per_medial_post_deg"]) * medial
+    return np.column_stack([
+        mid,
+        bw - _line(design, "ball_width_mm", mid),
+        hw - _line(design, "heel_width_mm", mid),
+        ai,
+        valgus,
+    ]).astype(np.float64)
+
+
+def _value(v: Any, name: str) -> float:
+    if v is None:
+        return math.nan
+    if isinstance(v, (bool, str)):
+        raise TypeError(f"`{name}` must be a number or None; got {v!r}")
+    try:
+        x = float(v)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be a number or None; got {v!r}") from exc
+    return x
+
+
+def _check_raw(raw: FloatArray, *, where: str) -> None:
+    """Validate an ``(n, 5)`` raw feature array (NaN = missing) in place of many checks."""
+    fl = raw[:, 0]
+    bad = ~np.isfinite(fl)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidMeasurementError(
+            f"{where}foot_length_mm is required to match an insole (the length range is a hard "
+            f"constraint); got {raw[i, 0]!r} in row {i}"
+        )
+    for j, name in enumerate(FEATURES):
+        col = raw[:, j]
+        lo, hi = _RANGES[name]
+        out = np.isinf(col) | (np.isfinite(col) & ((col < lo) | (col > hi)))
+        if out.any():
+            i = int(np.flatnonzero(out)[0])
+            raise InvalidMeasurementError(
+                f"{where}{name} must be within {lo:g}-{hi:g}; got {col[i]!r} (row {i})"
+            )
+
+
+def foot_feature_rows(raw: FloatArray, design: Mapping[str, Any]) -> FloatArray:
+    """Map raw foot measurements ``(n, 5)`` (NaN = missing) to the matcher's feature space.
+
+    Ball and heel widths become residuals from the ANSUR II pooled lines at the foot's own
+    length, as the device targets are (:func:`device_targets`).
+    """
+    out = raw.copy()
+    fl = raw[:, 0]
+    out[:, 1] = raw[:, 1] - _line(design, "ball_width_mm", fl)
+    out[:, 2] = raw[:, 2] - _line(design, "heel_width_mm", fl)
+    return out
+
+
+def raw_features_one(features: Any) -> tuple[FloatArray, dict[str, str]]:
+    """Return the ``(5,)`` raw features of one foot (NaN = missing) and the missing reasons.
+
+    ``features`` is a :class:`FootMeasurements` or a mapping with the field names.
+    """
+    if isinstance(features, FootMeasurements):
+        values = features.values()
+        reasons = dict(features.missing)
+    elif isinstance(features, Mapping):
+        values = features
+        reasons = dict(features.get("missing") or {})
+    else:
+        kind = type(features).__name__
+        raise TypeError(f"`features` must be a FootMeasurements or a mapping; got {kind}")
+    x = np.array([_value(values.get(name), name) for name in FEATURES], dtype=np.float64)
+    return x, reasons
+
+
+def raw_features_table(table: Any) -> FloatArray:
+    """Return the ``(n, 5)`` raw features of a batch (NaN = missing).
+
+    ``table`` is a mapping of column name -> ``(n,)`` array (absent column or NaN =
+    missing), or a sequence of :class:`FootMeasurements` / mappings.
+    """
+    if isinstance(table, Mapping):
+        lens = {len(np.atleast_1d(np.asarray(v))) for k, v in table.items() if k in FEATURES}
+        if "foot_length_mm" not in table:
+            raise InvalidMeasurementError(
+                "`features_table` has no 'foot_length_mm' column (the hard constraint)"
+            )
+        if len(lens) != 1:
+            raise ValueError(f"`features_table` columns differ in length: {sorted(lens)}")
+        n = lens.pop()
+        cols = []
+        for name in FEATURES:
+            if name in table:
+                v = np.asarray(table[name], dtype=object)
+                v = np.where(v == None, np.nan, v)  # noqa: E711 (elementwise None test)
+                try:
+                    cols.append(np.asarray(v, dtype=np.float64).reshape(n))
+                except (TypeError, ValueError) as exc:
+                    raise TypeError(f"`features_table[{name!r}]` must be numeric") from exc
+            else:
+                cols.append(np.full(n, np.nan))
+        return np.column_stack(cols)
+    try:
+        items = list(table)
+    except TypeError as exc:
+        kind = type(table).__name__
+        raise TypeError(
+            f"`features_table` must be a mapping of columns or a sequence of feet; got {kind}"
+        ) from exc
+    if not items:
+        return np.zeros((0, len(FEATURES)))
+    return np.vstack([raw_features_one(it)[0] for it in items])

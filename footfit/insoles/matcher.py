@@ -1,0 +1,504 @@
+"""k-nearest-neighbour insole matcher that explains its choice (:class:`InsoleMatcher`).
+
+Hard constraints first (the device's length range holds the foot length; the device's use
+suits the shoe style), then nearest neighbours in a standardized, weighted feature space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._typing import FloatArray, IntArray, PathType
+from .._validation import check_choice
+from ..exceptions import InvalidMeasurementError, NotFittedError
+from .catalog import USES, InsoleCatalog, load_insole_catalog
+from .explain import describe_foot, explain_match
+from .features import (
+    FEATURES,
+    STYLES,
+    _check_raw,
+    device_targets,
+    foot_feature_rows,
+    load_insole_design,
+    raw_features_one,
+    raw_features_table,
+)
+
+__all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
+
+_METRICS = ("euclidean", "manhattan")
+
+
+@dataclass(frozen=True)
+class InsoleMatch:
+    """One recommended pre-made insole, with the reasons for it.
+
+    Attributes
+    ----------
+    sku, name : str
+        Catalogue SKU and product name.
+    rank : int
+        1 for the best match.
+    distance : float
+        Weighted standardized distance between the foot and the device's target foot
+        (weights sum to 1 over the features used).
+    fit_score : float
+        0-100; ``100 * exp(-0.5 * (distance / scale)^2)`` (``models/insole_weights.json``).
+    reasons : tuple of str
+        Why, in words and numbers, e.g. ``"arch index 0.29 -> flat (...); low arch support,
+        apex 12 mm at 41 % of length; medial post 4 deg"``.
+    dropped_features : tuple of str
+        Foot measurements that were missing and left out of the distance (the other weights
+        renormalized).
+    kind : str, default='pre-made'
+        ``'pre-made'`` (a catalogue device) as opposed to ``'custom'`` (DOMAIN.md section 6).
+    """
+
+    sku: str
+    name: str
+    rank: int
+    distance: float
+    fit_score: float
+    reasons: tuple[str, ...]
+    dropped_features: tuple[str, ...]
+    kind: str = "pre-made"
+    device: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (the catalogue row under ``device``)."""
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "rank": self.rank,
+            "kind": self.kind,
+            "distance": float(self.distance),
+            "fit_score": float(self.fit_score),
+            "reasons": list(self.reasons),
+            "dropped_features": list(self.dropped_features),
+            "device": dict(self.device),
+        }
+
+
+@dataclass(frozen=True)
+class BatchMatch:
+    """Result of :meth:`InsoleMatcher.match_many` for ``n`` feet and ``k`` neighbours.
+
+    Attributes
+    ----------
+    indices : (n, k) int
+        Catalogue row of each match, best first; -1 where fewer than ``k`` devices pass the
+        hard constraints.
+    skus : (n, k) object
+        SKUs (``''`` where there is no match).
+    distances : (n, k) float
+        Weighted standardized distances (``inf`` where no match).
+    fit_scores : (n, k) float
+        0-100 (``nan`` where no match).
+    n_candidates : (n,) int
+        Devices that passed the hard constraints for each foot.
+    dropped : (n, 5) bool
+        Features missing for each foot (left out of its distance), columns ``feature_names``.
+    feature_names : tuple of str
+    """
+
+    indices: IntArray
+    skus: np.ndarray
+    distances: FloatArray
+    fit_scores: FloatArray
+    n_candidates: IntArray
+    dropped: np.ndarray
+    feature_names: tuple[str, ...] = FEATURES
+
+    @property
+    def matched(self) -> np.ndarray:
+        """``(n,)`` bool: at least one device passed the hard constraints."""
+        return self.indices[:, 0] >= 0
+
+    def __len__(self) -> int:
+        return int(self.indices.shape[0])
+
+
+def _check_k(k: Any, *, name: str = "k") -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"`{name}` must be an int >= 1; got {k!r}")
+    return int(k)
+
+
+class InsoleMatcher:
+    """Match feet to the nearest pre-made insoles of a catalogue, and say why.
+
+    Hard constraints come first: the device's length range ``[length_min_mm,
+    length_max_mm)`` must hold the foot length and the device's use must suit the shoe style
+    (``models/style_uses.json``). Among the devices left, the nearest neighbours
+    (scikit-learn ``NearestNeighbors``) in a standardized feature space win: foot length,
+    ball width and heel width (both relative to the width expected at the foot's length,
+    ANSUR II), arch index, and the hallux-angle proxy of pronation, with the per-feature
+    weights of ``models/insole_weights.json``. A missing measurement drops out of the
+    distance with the other weights renormalized, and the match says so.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=3
+        Matches returned when ``k`` is not given.
+    metric : {'euclidean', 'manhattan'}, default='euclidean'
+        Distance over the weighted standardized features.
+    weights : mapping of str to float, optional
+        Per-feature weights overriding ``models/insole_weights.json`` (keys among
+        ``foot_length_mm, ball_width_mm, heel_width_mm, arch_index,
+        hallux_valgus_angle_deg``; values >= 0).
+
+    Attributes
+    ----------
+    catalog_ : InsoleCatalog
+    targets_ : (n_devices, 5) ndarray
+        Target foot of each device in the feature space (see ``models/README.md``).
+    mean_, scale_ : (5,) ndarray
+        Standardization of each feature: centre = mean of the device targets; scale = how
+        much feet vary in it (ANSUR II SD of length, residual SDs of ball and heel width given
+        length; arch index and hallux angle SDs of ``models/insole_weights.json``).
+    weights_ : (5,) ndarray
+        Weights used (before renormalization over the features present).
+    edges_ : (m,) ndarray
+        Sorted length-range boundaries; feet between two consecutive edges share candidates.
+    nn_ : dict
+        ``(uses, interval, present features) -> (NearestNeighbors, catalogue rows)``, one
+        index per group of feet with the same candidates and the same missing features;
+        built for complete feet in ``fit``, for other patterns at first use.
+
+    References
+    ----------
+    .. [1] DOMAIN.md section 6 (pre-made insoles; kiosks pick the nearest device).
+    .. [2] Cavanagh PR, Rodgers MM (1987). J Biomech 20(5):547-551 (arch index).
+    .. [3] Gordon CC et al. (2014). ANSUR II, NATICK/TR-15/007 (width lines).
+
+    Examples
+    --------
+    >>> from footfit import FootMeasurements
+    >>> m = FootMeasurements(side="right", foot_length_mm=265.0, ball_width_mm=100.0,
+    ...                      heel_width_mm=71.0, arch_index=0.29)
+    >>> best = InsoleMatcher().fit().match(m, k=1)[0]
+    >>> best.device["arch_support"], best.device["length_min_mm"] <= 265.0
+    ('low', True)
+    """
+
+    def __init__(
+        self,
+        n_neighbors: int = 3,
+        *,
+        metric: str = "euclidean",
+        weights: Mapping[str, float] | None = None,
+    ) -> None:
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.weights = weights
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, catalog: InsoleCatalog | PathType | None = None) -> InsoleMatcher:
+        """Validate the settings, load the catalogue and build the index.
+
+        Parameters
+        ----------
+        catalog : InsoleCatalog or path-like, optional
+            Default: ``models/insoles.csv``.
+
+        Returns
+        -------
+        InsoleMatcher
+            ``self``.
+
+        Raises
+        ------
+        ValueError
+            Bad ``n_neighbors``, ``metric`` or ``weights``.
+        InvalidCatalogError
+            A bad catalogue file (names the file, row and column).
+        """
+        _check_k(self.n_neighbors, name="n_neighbors")
+        check_choice(self.metric, _METRICS, name="metric")
+        design = load_insole_design()
+        w = np.array([float(design["weights"]["features"][f]["weight"]) for f in FEATURES])
+        if self.weights is not None:
+            if not isinstance(self.weights, Mapping):
+                raise TypeError(f"`weights` must be a mapping; got {type(self.weights).__name__}")
+            for name, value in self.weights.items():
+                check_choice(name, FEATURES, name="weights key")
+                v = float(value)
+                if not np.isfinite(v) or v < 0:
+                    raise ValueError(f"`weights[{name!r}]` must be a finite number >= 0; "
+                                     f"got {value!r}")
+                w[FEATURES.index(name)] = v
+        if w.sum() <= 0:
+            raise ValueError(f"`weights` must not all be 0; got {self.weights!r}")
+        if catalog is None or not isinstance(catalog, InsoleCatalog):
+            catalog = load_insole_catalog(catalog)
+        targets = device_targets(catalog, design)
+        self.design_ = design
+        self.catalog_ = catalog
+        self.targets_ = targets
+        self.weights_ = w
+        self.mean_ = targets.mean(axis=0)
+        self.scale_ = np.array(design["scale"], dtype=np.float64)
+        self._z = (targets - self.mean_) / self.scale_
+        prior = design["weights"]["missing_features"]["tie_break_prior"]
+        self._prior_z = (np.array([float(prior[f]) for f in FEATURES]) - self.mean_) / self.scale_
+        lo = catalog.column("length_min_mm")
+        hi = catalog.column("length_max_mm")
+        self.edges_ = np.unique(np.concatenate([lo, hi]))
+        # rows whose range covers the whole elementary interval [edges_[j], edges_[j+1])
+        self._covers = (lo[None, :] <= self.edges_[:-1, None]) & (
+            hi[None, :] >= self.edges_[1:, None])
+        self._use = np.asarray(catalog.column("use"))
+        self._score_scale = float(design["weights"]["fit_score"]["scale"])
+        self.nn_: dict[tuple[Any, ...], tuple[Any, IntArray]] = {}
+        full = (True,) * len(FEATURES)
+        for style in STYLES:
+            uses = tuple(design["style_uses"][style])
+            for j in range(len(self.edges_) - 1):
+                self._index(uses, j, full)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "nn_"):
+            raise NotFittedError(
+                "This InsoleMatcher is not fitted yet; call fit() before match()"
+            )
+
+    def _index(
+        self, uses: tuple[str, ...], j: int, present: tuple[bool, ...]
+    ) -> tuple[Any, IntArray] | None:
+        """Return the (NearestNeighbors, rows) of one group, building it on first use."""
+        key = (uses, j, present)
+        hit = self.nn_.get(key)
+        if hit is not None:
+            return hit
+        rank = np.full(len(self._use), len(USES), dtype=np.intp)
+        for r, u in enumerate(uses):
+            rank[self._use == u] = r
+        ok = self._covers[j] & (rank < len(uses))
+        rows = np.flatnonzero(ok)
+        if rows.size == 0:
+            self.nn_[key] = (None, rows)
+            return self.nn_[key]
+        # Ties in distance keep this order: use preference, then (when features are missing)
+        # the device made for the typical foot in those features, then catalogue order.
+        miss = ~np.array(present)
+        prior = (self._z[rows] - self._prior_z)[:, miss] ** 2 @ self.weights_[miss]
+        rows = rows[np.lexsort((rows, np.round(prior, 9), rank[rows]))]
+        from sklearn.neighbors import NearestNeighbors
+
+        coef = self._coef(np.array(present))
+        nn = NearestNeighbors(n_neighbors=rows.size, algorithm="brute", metric=self.metric)
+        nn.fit(self._z[rows][:, coef > 0] * coef[coef > 0])
+        self.nn_[key] = (nn, rows)
+        return self.nn_[key]
+
+    def _coef(self, present: np.ndarray) -> FloatArray:
+        """Per-feature multipliers of standardized values: renormalized weights (sqrt for
+        the euclidean metric), 0 for a missing feature."""
+        w = np.where(present, self.weights_, 0.0)
+        total = w.sum()
+        if total <= 0:
+            raise InvalidMeasurementError(
+                "every weighted feature is missing: nothing to match on besides the length"
+            )
+        w = w / total
+        return np.sqrt(w) if self.metric == "euclidean" else w
+
+    def _uses_for(self, style: str, use: Any) -> tuple[str, ...]:
+        allowed = tuple(self.design_["style_uses"][check_choice(style, STYLES, name="style")])
+        if use is None:
+            return allowed
+        wanted = (use,) if isinstance(use, str) else tuple(use)
+        for u in wanted:
+            check_choice(u, USES, name="use")
+            if u not in allowed:
+                raise ValueError(
+                    f"`use` {u!r} does not suit style {style!r} (allowed: {', '.join(allowed)}; "
+                    "models/style_uses.json)"
+                )
+        return tuple(u for u in allowed if u in wanted)
+
+    def _interval(self, fl: FloatArray) -> IntArray:
+        j = np.searchsorted(self.edges_, fl, side="right") - 1
+        return np.where((j < 0) | (j >= len(self.edges_) - 1), -1, j)
+
+    def _score(self, d: FloatArray) -> FloatArray:
+        return 100.0 * np.exp(-0.5 * (d / self._score_scale) ** 2)
+
+    # --------------------------------------------------------------- search
+    def _search(
+        self, zq: FloatArray, uses: tuple[str, ...], j: int, present: tuple[bool, ...], k: int
+    ) -> tuple[IntArray, FloatArray, int]:
+        """k best rows for a block of standardized queries sharing one group."""
+        n = zq.shape[0]
+        idx = np.full((n, k), -1, dtype=np.intp)
+        dist = np.full((n, k), np.inf)
+        got = None if j < 0 else self._index(uses, j, present)
+        if got is None or got[0] is None:
+            return idx, dist, 0
+        nn, rows = got
+        coef = self._coef(np.array(present))
+        q = zq[:, coef > 0] * coef[coef > 0]
+        d, pos = nn.kneighbors(q, n_neighbors=rows.size, return_distance=True)
+        # exact ties keep the preference order of `rows` (use rank, then catalogue order)
+        order = np.lexsort((pos, np.round(d, 12)), axis=-1)
+        pos = np.take_along_axis(pos, order, axis=1)[:, :k]
+        d = np.take_along_axis(d, order, axis=1)[:, :k]
+        m = pos.shape[1]
+        idx[:, :m] = rows[pos]
+        dist[:, :m] = d
+        return idx, dist, int(rows.size)
+
+    def match(
+        self,
+        features: Any,
+        k: int | None = None,
+        *,
+        style: str = "sport",
+        use: str | Sequence[str] | None = None,
+        classification: Any = None,
+    ) -> list[InsoleMatch]:
+        """Return the ``k`` best pre-made insoles for one foot, best first, with reasons.
+
+        Parameters
+        ----------
+        features : FootMeasurements or mapping
+            The foot; a mapping uses the ``FootMeasurements`` field names (``None`` or NaN =
+            missing, optional ``missing`` = {field: reason}). ``foot_length_mm`` is required.
+        k : int, optional
+            Matches wanted; default ``n_neighbors``. Fewer come back when fewer devices pass
+            the hard constraints.
+        style : {'sport', 'casual', 'dress_round', 'dress_pointed', 'boot', \
+'open_sandal', 'closed_sandal'}, default='sport'
+            Shoe the insole goes into; only uses that suit it are considered.
+        use : str or sequence of str, optional
+            Restrict further to these uses (each must suit ``style``).
+        classification : FootClassification, optional
+            Used for the words of the reasons (arch and width classes and their rules);
+            computed from ``features`` when absent.
+
+        Returns
+        -------
+        list of InsoleMatch
+            Length ``min(k, candidates)``.
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        InvalidMeasurementError
+            Foot length missing or out of range, or no device of a suitable use covers it
+            (the message gives the lengths the catalogue covers for this style).
+        ValueError
+            Unknown style or use, or a use that does not suit the style.
+        """
+        self._check_fitted()
+        k = _check_k(self.n_neighbors if k is None else k)
+        uses = self._uses_for(style, use)
+        raw, reasons = raw_features_one(features)
+        _check_raw(raw[None, :], where="")
+        zq = (foot_feature_rows(raw[None, :], self.design_) - self.mean_) / self.scale_
+        present = tuple(bool(v) for v in np.isfinite(raw))
+        zq = np.where(np.isfinite(zq), zq, 0.0)
+        j = int(self._interval(raw[:1])[0])
+        idx, dist, n_cand = self._search(zq, uses, j, present, k)
+        if n_cand == 0:
+            ok = np.isin(self._use, uses)
+            lo = self.catalog_.column("length_min_mm")[ok].min()
+            hi = self.catalog_.column("length_max_mm")[ok].max()
+            raise InvalidMeasurementError(
+                f"no pre-made insole for style {style!r} ({', '.join(uses)}) fits foot length "
+                f"{raw[0]:.1f} mm (the catalogue covers {lo:g}-{hi:g} mm with gaps allowed); "
+                "a custom insole is needed"
+            )
+        dropped = tuple(f for f, p in zip(FEATURES, present, strict=True) if not p)
+        scores = self._score(dist[0])
+        foot = describe_foot(raw, reasons, classification=classification)
+        out = []
+        for rank, (i, d, s) in enumerate(zip(idx[0], dist[0], scores, strict=True), start=1):
+            if i < 0:
+                break
+            row = self.catalog_.row(int(i))
+            words = explain_match(foot, row, self.targets_[i], dropped, design=self.design_)
+            out.append(InsoleMatch(
+                sku=row["sku"], name=row["name"], rank=rank, distance=float(d),
+                fit_score=float(s), reasons=words, dropped_features=dropped, device=row,
+            ))
+        return out
+
+    def match_many(
+        self,
+        features_table: Any,
+        k: int | None = None,
+        *,
+        style: str | Sequence[str] = "sport",
+    ) -> BatchMatch:
+        """Match a batch of feet in one vectorized call.
+
+        Feet are grouped by shoe style, length interval (same candidates) and pattern of
+        missing features; each group is one ``kneighbors`` call.
+
+        Parameters
+        ----------
+        features_table : mapping of str to (n,) array_like, or sequence
+            Columns named like ``FootMeasurements`` fields (``NaN`` or ``None`` = missing; an
+            absent column is missing for every foot), or a sequence of ``FootMeasurements``
+            or mappings.
+        k : int, optional
+            Default ``n_neighbors``.
+        style : str or (n,) sequence of str, default='sport'
+            One style for all feet or one per foot.
+
+        Returns
+        -------
+        BatchMatch
+            Feet no device covers get index -1 (``matched`` is False): no error is raised
+            for a batch.
+
+        Raises
+        ------
+        NotFittedError, InvalidMeasurementError, ValueError
+            As :meth:`match` (a missing or out-of-range value names its row).
+        """
+        self._check_fitted()
+        k = _check_k(self.n_neighbors if k is None else k)
+        raw = raw_features_table(features_table)
+        n = raw.shape[0]
+        _check_raw(raw, where="`features_table`: ")
+        if isinstance(style, str):
+            style_code = np.zeros(n, dtype=np.intp)
+            style_names = [check_choice(style, STYLES, name="style")]
+        else:
+            styles = np.asarray(list(style), dtype=object)
+            if styles.shape != (n,):
+                raise ValueError(f"`style` must be a str or have {n} entries; got {styles.shape}")
+            style_names, style_code = np.unique(styles, return_inverse=True)
+            for s in style_names:
+                check_choice(s, STYLES, name="style")
+        present = np.isfinite(raw)
+        zq = (foot_feature_rows(raw, self.design_) - self.mean_) / self.scale_
+        zq = np.where(present, zq, 0.0)
+        j = self._interval(raw[:, 0])
+        bits = present @ (1 << np.arange(len(FEATURES)))
+        n_int = len(self.edges_)
+        key = (style_code * (n_int + 1) + (j + 1)) * (1 << len(FEATURES)) + bits
+        uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        idx = np.full((n, k), -1, dtype=np.intp)
+        dist = np.full((n, k), np.inf)
+        n_cand = np.zeros(n, dtype=np.intp)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
+        for g, f in enumerate(first):
+            members = order[bounds[g]:bounds[g + 1]]
+            uses = tuple(self.design_["style_uses"][str(style_names[style_code[f]])])
+            pres = tuple(bool(p) for p in present[f])
+            gi, gd, nc = self._search(zq[members], uses, int(j[f]), pres, k)
+            idx[members], dist[members], n_cand[members] = gi, gd, nc
+        skus = np.where(idx >= 0, np.asarray(self.catalog_.column("sku"))[idx], "")
+        scores = np.where(idx >= 0, self._score(dist), np.nan)
+        return BatchMatch(indices=idx, skus=skus.astype(object), distances=dist,
+                          fit_scores=scores, n_candidates=n_cand, dropped=~present)
