@@ -74,8 +74,9 @@ def _pchip(xs, ys):
 class _Field:
     """The implicit foot of one parameter set (right foot, negative inside)."""
 
-    def __init__(self, p: FootParams, s: FootShape):
+    def __init__(self, p: FootParams, s: FootShape, top_mm: float = STUMP_TOP_MM):
         L = float(p.foot_length_mm)
+        self.top_mm = top_mm
         self.L = L
         bl = float(p.ball_length_mm) if p.ball_length_mm else 0.735 * L
         t1 = bl / L
@@ -239,7 +240,7 @@ class _Field:
         f = _smin(self.body(x, y, z, prof), self.toes_field(x, y, z), 5.0)
         f = _smin(f, self.leg(x, y, z), 12.0)
         f = _smax(f, self.arch_lift(x, y, prof) - z, 3.0)
-        f = np.maximum(f, z - STUMP_TOP_MM)
+        f = np.maximum(f, z - self.top_mm)
         return np.maximum(f, -z)
 
 
@@ -367,7 +368,7 @@ def _grid_values(field: _Field, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) 
 
 
 def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.25,
-                   shape: FootShape | None = None):
+                   shape: FootShape | None = None, top_mm: float = STUMP_TOP_MM):
     """Build the closed, watertight mesh of a foot in the canonical frame.
 
     Parameters
@@ -378,6 +379,8 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.25,
         Grid step of the marching-tetrahedra mesher (smaller: finer, slower).
     shape : FootShape or None, default=None
         Shape knobs; ``None`` tunes them with :func:`solve_foot_shape`.
+    top_mm : float, default=STUMP_TOP_MM
+        Height of the flat cut of the ankle stump (100-200 mm).
 
     Returns
     -------
@@ -405,12 +408,15 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.25,
     h = check_positive(resolution_mm, name="resolution_mm")
     if h > 4.0:
         raise ValueError(f"`resolution_mm` must be <= 4 mm; got {resolution_mm!r}")
+    top = check_positive(top_mm, name="top_mm")
+    if not 100.0 <= top <= 200.0:
+        raise ValueError(f"`top_mm` must be within 100-200 mm; got {top_mm!r}")
     shape = shape or solve_foot_shape(params)
-    field = _Field(params, shape)
+    field = _Field(params, shape, top)
     L = params.foot_length_mm
     xs = np.arange(-0.30 * L - 10.0, 0.32 * L + 10.0, h)
     ys = np.arange(-3.0 * h, L + 4.0 * h, h) + 0.37 * h
-    zs = np.arange(-0.5 * h, STUMP_TOP_MM + 3.0 * h, h)
+    zs = np.arange(-0.5 * h, top + 3.0 * h, h)
     values = _grid_values(field, xs, ys, zs)
     verts, faces = marching_tetrahedra(values, np.array([xs[0], ys[0], zs[0]]), h)
     verts[np.abs(verts[:, 2]) < 1e-6, 2] = 0.0
