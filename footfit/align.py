@@ -23,6 +23,7 @@ _FOOTPRINT_CELL_MM = 2.0  # raster of the footprint (axis, plantar coverage)
 _CONTACT_MM = 3.0  # "near the floor": the footprint height of the conventions
 _PLANTAR_COVERAGE = 0.3  # share of the footprint interior seen at z <= 3 mm -> sole visible
 _TOE_LIFT_MM = 2.5  # toe tips are found among points higher than this
+_TOE_PROMINENCE_MM = 0.8  # a toe bump stands out of the smoothed front profile by this
 _DECISION_POINTS = 40_000  # decisions (axis, heel end, side) on a strided subset this big
 
 
@@ -205,8 +206,9 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
 
     The front profile (foremost y per 1 mm of x) shows one bump per toe. The hallux is the
     most medial bump within 15 mm of the foremost point; the 2nd toe is the next bump
-    lateral of it, 10-40 mm away. Returns None when the toes are not resolved (noisy or
-    smooth scans), and the caller keeps the footprint axis.
+    lateral of it, 10-32 mm away (tip to tip; the 3rd toe is further). Returns None when
+    the toes are not resolved (noisy or smooth scans), and the caller keeps the footprint
+    axis.
     """
     from scipy.ndimage import gaussian_filter1d, median_filter
 
@@ -218,7 +220,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
         return None
     smooth = gaussian_filter1d(median_filter(prof, size=3, mode="nearest"), 1.5, mode="nearest")
     padded = np.r_[smooth[0] - 50.0, smooth, smooth[-1] - 50.0]
-    peaks = _bumps(padded, prominence=1.5, distance=8) - 1
+    peaks = _bumps(padded, prominence=_TOE_PROMINENCE_MM, distance=8) - 1
     top = smooth.max()
     major = peaks[smooth[peaks] > top - 15.0]
     if len(major) == 0:
@@ -226,7 +228,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
     hallux = major[0]
     lateral = peaks[
         (xs[peaks] >= xs[hallux] + 10.0)
-        & (xs[peaks] <= xs[hallux] + 40.0)
+        & (xs[peaks] <= xs[hallux] + 32.0)
         & (smooth[peaks] > smooth[hallux] - 20.0)
     ]
     if len(lateral) == 0:

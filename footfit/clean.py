@@ -278,11 +278,10 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
     """Estimate the up direction of a standing foot (or two) from its shape alone.
 
     The sole of a standing foot lies on the floor: whether or not the scan holds the plantar
-    surface, the floor plane is the convex hull's bottom support plane, along which the
-    points closest to it spread over the whole footprint (long and wide). Candidate planes
-    are the hull's large flat facet groups; each is scored by the spread of the points
-    within 6 mm of it, which rejects the leg's cut (small, round) and the medial side
-    (touched only along a strip).
+    surface, the floor is the convex hull's largest flat region (heel, ball and toes touch
+    it; the sides are curved; the leg's cut is smaller). Candidates are the hull's flattest
+    directions (facet area within 10 degrees); a candidate under which the midfoot would be
+    taller than wide (a side taken for the floor) counts a fifth.
 
     Parameters
     ----------
@@ -305,8 +304,7 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
 
     pts = as_points(points, name="points", min_points=10)
     rng = np.random.default_rng(rng)
-    if len(pts) > _DECISION_MAX:
-        pts = pts[_thin(pts, _DECISION_VOXEL_MM, _DECISION_MAX, rng)]
+    pts = pts[_thin(pts, _DECISION_VOXEL_MM, _DECISION_MAX, rng)]  # even density
     try:
         hull = ConvexHull(pts)
     except QhullError as exc:
@@ -329,10 +327,18 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
         unassigned &= ~member
         mean_n = _unit((normals[member] * areas[member, None]).sum(axis=0))
         candidates.append((-mean_n, float(areas[member].sum())))
+    # Near-ties (the flat hull over a medial arch can match the sole's area): prefer the
+    # plane that more of the surface lies on (the plantar contact, or the walls' lowest
+    # ring), counted on the evenly thinned points.
     best_up, best_score = None, -np.inf
+    top = max((area for _, area in candidates), default=0.0)
     for up, area in candidates:
-        if area > best_score:
-            best_up, best_score = up, area
+        if area < 0.75 * top:
+            continue
+        h = pts @ up
+        score = float(np.count_nonzero(h < h.min() + 2.0))
+        if score > best_score:
+            best_up, best_score = up, score
     if best_up is None:
         raise DegenerateScanError("no support plane found under the points")
     return best_up
