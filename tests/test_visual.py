@@ -287,3 +287,15 @@ def test_cli_refuses_unwritable_outputs_before_processing(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("footfit: error: --report") and "does not exist" in err
     assert len(err.splitlines()) == 1
+
+
+def test_written_files_follow_the_umask(two_feet, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = write_html(two_feet, tmp_path / "r.html", include_3d=False)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temp file left

@@ -331,6 +331,8 @@ def _fmt_any(v: Any) -> str:
     if isinstance(v, Mapping):
         return "; ".join(f"{_h(_title(str(k)))}: {_fmt_any(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
+        if any(isinstance(x, str) and len(x) > 40 for x in v):  # sentences: a list
+            return '<ul class="why">' + "".join(f"<li>{_fmt_any(x)}</li>" for x in v) + "</ul>"
         return ", ".join(_fmt_any(x) for x in v)
     if isinstance(v, float):
         return _num(v, "", 3 if abs(v) < 5 else 1)

@@ -351,6 +351,8 @@ class FootDrawing:
             )
         m = getattr(foot, "measurements", None)
         meas = m.values() if hasattr(m, "values") and callable(m.values) else dict(m or {})
+        # the precision of the report's JSON, so labels and tables round alike
+        meas = {k: round(v, 4) if isinstance(v, float) else v for k, v in meas.items()}
         missing = dict(getattr(m, "missing", {}) or {})
         measured = getattr(foot, "measured", None)
         sections = getattr(measured, "sections", None) if measured is not None else None
