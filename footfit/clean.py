@@ -349,6 +349,38 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
 # ======================================================================================
 
 
+def _split_pair(pts, idx, h, up) -> list[IntArray] | None:
+    """Split a cluster holding two touching feet side by side, or return None.
+
+    Across the cluster's long axis (in the floor plane), two feet leave a valley in the
+    point count between them; the split is at its deepest point, and each side must be a
+    foot on its own.
+    """
+    sub = idx[:: max(1, len(idx) // 20000)]
+    e1, e2 = _plane_basis(up)
+    proj = np.stack([e1, e2], axis=1)
+    uv = pts[sub] @ proj
+    centre = uv.mean(axis=0)
+    _, _, vt = np.linalg.svd(uv - centre, full_matrices=False)
+    t = (uv - centre) @ vt[1]
+    lo, hi = np.percentile(t, [1, 99])
+    if not 140.0 <= hi - lo <= 400.0:  # two feet side by side are 150-300 mm across
+        return None
+    counts, edges = np.histogram(t, bins=np.arange(lo, hi + 4.0, 4.0))
+    k0, k1 = int(0.3 * len(counts)), int(0.7 * len(counts)) + 1
+    k = k0 + int(np.argmin(counts[k0:k1]))
+    if counts[k] > 0.25 * min(counts[:k].max(), counts[k + 1 :].max()):
+        return None  # no valley: one wide object
+    cut_t = 0.5 * (edges[k] + edges[k + 1])
+    t_all = (pts[idx] @ proj - centre) @ vt[1]
+    halves = [idx[t_all < cut_t], idx[t_all >= cut_t]]
+    for part in halves:
+        step = max(1, len(part) // 20000)
+        if _not_foot_like(pts[part[::step]], h[part[::step]], up, n=len(part)) is not None:
+            return None
+    return halves
+
+
 def _check_not_flat(points: FloatArray) -> None:
     """Raise when the points are a flat sheet (a plane holds no foot)."""
     c = points - points.mean(axis=0)
@@ -555,11 +587,18 @@ def isolate_feet(
             idx, hh = idx[~leg], hh[~leg]
         step = max(1, len(idx) // 20000)  # shape checks on a strided subset
         problem = _not_foot_like(pts[idx[::step]], hh[::step], up, n=len(idx))
-        if problem is None and len(feet) < max_feet:
-            feet.append(FootCloud(pts[idx], None if nrm is None else nrm[idx], idx))
-        else:
-            rejected.append(problem or "a further foot-like cluster")
-            n_background += len(idx)
+        parts = [idx]
+        if problem is not None and max_feet - len(feet) >= 2:
+            halves = _split_pair(pts, idx, h - floor_level, up)
+            if halves is not None:
+                parts, problem = halves, None
+                notes.append("two touching feet split along the gap between them")
+        for part in parts:
+            if problem is None and len(feet) < max_feet:
+                feet.append(FootCloud(pts[part], None if nrm is None else nrm[part], part))
+            else:
+                rejected.append(problem or "a further foot-like cluster")
+                n_background += len(part)
     if not feet:
         raise DegenerateScanError(f"no foot-like object: largest cluster is {rejected[0]}")
     if len(feet) > 1:

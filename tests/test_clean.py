@@ -281,3 +281,19 @@ def test_fill_holes_matches_scipy(rng):
     for _ in range(30):
         img = ndimage.binary_closing(rng.random((40, 55)) < 0.45)
         np.testing.assert_array_equal(fill_holes(img), ndimage.binary_fill_holes(img))
+
+
+@pytest.mark.parametrize("gap", [0.0, 3.0])
+def test_touching_feet_are_split(rng, gap):
+    """Two feet side by side, touching (one voxel component), still give two feet."""
+    right, _ = toy_foot(n=20_000, noise=0.5, rng=rng)
+    left = apply(MIRROR, right)
+    # medial edges face each other: the right foot's medial edge is at x ~ -49 at the ball
+    left[:, 0] -= 2 * 49.0 + gap
+    pts = np.concatenate([right, left])
+    iso = isolate_feet(apply(random_pose(rng), pts), rng=0)
+    assert len(iso.feet) == 2
+    assert any("split" in s for s in iso.notes)
+    # each foot is one foot, but for a few points where they touch
+    share = sorted(float(np.mean(f.indices < len(right))) for f in iso.feet)
+    assert share[0] < 0.01 and share[1] > 0.99
