@@ -198,7 +198,10 @@ def _read_file(path: Path, name: str, max_points: int) -> tuple[str, RawScan]:
     try:
         if path.stat().st_size == 0:
             raise InvalidScanError(f"{name}: empty file (0 bytes)")
-        raw = _readers()[fmt](path, max_points=max_points)
+        # Garbage bytes may decode as signalling NaNs or huge values: casting them must not
+        # warn; they are counted and dropped (or refused) with the other non-finite values.
+        with np.errstate(invalid="ignore", over="ignore"):
+            raw = _readers()[fmt](path, max_points=max_points)
     except ScanFileError as exc:
         raise InvalidScanError(f"{name}: {exc}") from None
     except OSError as exc:
@@ -214,6 +217,9 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
     n_in = points.shape[0]
     if n_in == 0:
         raise ScanFileError("no points")
+    if faces is not None and faces.size and (faces.min() < 0 or faces.max() >= n_in):
+        bad = int(faces.max() if faces.max() >= n_in else faces.min())
+        raise ScanFileError(f"face index {bad} out of range ({n_in} vertices)")
     if n_in > max_points:
         raise ScanFileError(f"{n_in} points, more than the ceiling max_points={max_points}")
     # One reduction settles the common all-finite case (NaN and inf propagate through a sum).
@@ -259,9 +265,10 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
     meta: dict[str, Any] = {"faces": 0, "vertices": points.shape[0], "samples": 0,
                             "dropped": n_bad, **raw.meta}
     if is_mesh:
-        points, normals, mesh_meta, mesh_warnings = prepare_mesh(
-            points, faces, normals, sample=sample_mesh, max_points=max_points
-        )
+        with np.errstate(invalid="ignore", over="ignore"):  # absurd stray vertices
+            points, normals, mesh_meta, mesh_warnings = prepare_mesh(
+                points, faces, normals, sample=sample_mesh, max_points=max_points
+            )
         meta.update(mesh_meta)
         warnings.extend(mesh_warnings)
         if points.shape[0] < min_points:

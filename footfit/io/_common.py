@@ -52,8 +52,10 @@ def unit_normal_columns(block: FloatArray) -> bool:
     finite = np.isfinite(block).all(axis=1)
     if not finite.any():
         return False
-    norms = np.linalg.norm(block[finite][:: max(1, int(finite.sum()) // 20_000)], axis=1)
-    return bool(abs(np.median(norms) - 1.0) < 0.05 and np.mean(np.abs(norms - 1.0) < 0.1) > 0.9)
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = np.linalg.norm(block[finite][:: max(1, int(finite.sum()) // 20_000)], axis=1)
+        unit = np.abs(norms - 1.0)
+    return bool(np.median(unit) < 0.05 and np.mean(unit < 0.1) > 0.9)
 
 
 def write_atomic(path: Path, chunks) -> None:

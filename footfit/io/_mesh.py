@@ -26,6 +26,9 @@ _MM2_PER_POINT = 4.0
 _STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
 _STL_VERTEX = re.compile(rb"vertex\s+(\S+)\s+(\S+)\s+(\S+)")
 _SEED = 0  # mesh sampling is deterministic: the same file always gives the same cloud
+# At most this many samples (a foot and ankle is ~80 000 mm^2, 20 000 samples): a mesh of a
+# whole leg or room is sampled more thinly, with a warning, instead of growing to max_points.
+_MAX_SAMPLES = 400_000
 
 
 def read_stl(path: Path, *, max_points: int) -> RawScan:
@@ -209,9 +212,8 @@ def prepare_mesh(
     """
     n = points.shape[0]
     warnings: list[str] = []
-    if faces.size and (faces.min() < 0 or faces.max() >= n):
-        bad = int(faces.max() if faces.max() >= n else faces.min())
-        raise ScanFileError(f"face index {bad} out of range ({n} vertices)")
+    if faces.size and (faces.min() < 0 or faces.max() >= n):  # checked by load_scan too
+        raise ScanFileError(f"face indices out of range ({n} vertices)")
     f0, f1, f2 = faces.T
     keep = (f0 != f1) & (f1 != f2) & (f0 != f2)
     faces = faces[keep]
@@ -232,9 +234,16 @@ def prepare_mesh(
         normals = vn / length[:, None] if (length > 0).all() else None
     meta = {"faces": int(faces.shape[0]), "vertices": n, "samples": 0, "closed": closed}
     area = 0.5 * float(area2.sum())
-    n_add = min(int(np.ceil(area / _MM2_PER_POINT)) - n, max_points - n)
-    if not sample or n_add <= 0 or area <= 0:
+    n_add = min(int(np.ceil(area / _MM2_PER_POINT)) - n if np.isfinite(area) else 0,
+                max_points - n)
+    if not sample or n_add <= 0 or not 0 < area < np.inf:
         return points, normals, meta, warnings
+    if n_add > _MAX_SAMPLES:
+        n_add = _MAX_SAMPLES
+        warnings.append(
+            f"mesh of {area / 1e6:.2f} m^2 given {n_add} surface samples, one per "
+            f"{area / (n + n_add):.1f} mm^2 instead of {_MM2_PER_POINT:g}"
+        )
     rng = np.random.default_rng(_SEED)
     cum = np.cumsum(area2)
     tri = np.minimum(np.searchsorted(cum, rng.random(n_add) * cum[-1], side="right"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +32,8 @@ def _load_checked(fh, available: int, what: str) -> np.ndarray:
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
         else:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ScanFileError(f"corrupt {what} header ({exc})") from None
+    except Exception as exc:  # numpy's header parser leaks ast/tokenize errors on garbage
+        raise ScanFileError(f"corrupt {what} header ({type(exc).__name__})") from None
     if dtype.hasobject:
         raise ScanFileError(f"{what} holds Python objects; only numeric arrays are read")
     need = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
@@ -89,7 +90,8 @@ def read_npz(path: Path, *, max_points: int) -> RawScan:
             try:
                 with zf.open(info) as fh:
                     raw = io.BytesIO(fh.read(info.file_size))
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError,
+                    EOFError) as exc:
                 raise ScanFileError(f"corrupt NPZ member {key!r} ({exc})") from None
             return _load_checked(raw, info.file_size, f"NPZ member {key!r}")
 

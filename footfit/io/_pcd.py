@@ -59,6 +59,8 @@ def read_pcd(path: Path, *, max_points: int) -> RawScan:
         data = hdr["DATA"][0].lower()
         if not len(names) == len(sizes) == len(kinds) == len(counts) or n < 0:
             raise ValueError
+        if min(counts) < 1 or min(sizes) < 1:
+            raise ValueError
         dtype = np.dtype([
             (f"{name}__{i}" if name == "_" else name, f"<{k}{s}", (c,) if c > 1 else ())
             for i, (name, s, k, c) in enumerate(zip(names, sizes, kinds, counts, strict=True))

@@ -271,7 +271,7 @@ def _read_ascii_body(body: bytes, elements):
 
     def block(count):
         nonlocal line
-        start = 0 if line == 0 else int(ends[line - 1]) + 1
+        start = 0 if line == 0 else int(ends[min(line, len(ends)) - 1]) + 1
         first, line = line, line + count
         if count == 0:
             return b"", 0
@@ -320,7 +320,10 @@ def _ascii_faces(text: bytes, count: int):
     lines = [line.split() for line in text.split(b"\n") if line.strip()]
     if len(lines) != count:
         raise ScanFileError(f"corrupt PLY body (expected {count} face lines, found {len(lines)})")
-    counts = np.array([int(t[0]) for t in lines], dtype=np.intp)
+    try:
+        counts = np.array([int(t[0]) for t in lines], dtype=np.intp)
+    except ValueError:
+        raise ScanFileError("corrupt PLY body (a face count is not an integer)") from None
     if (counts < 3).any():
         raise ScanFileError(f"corrupt PLY face (a face with {int(counts.min())} vertices)")
     try:
