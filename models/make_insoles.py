@@ -74,7 +74,7 @@ FAMILIES = (
          cup_depth=12.0, volume="medium", cover=3.0, met="none",
          apex={"low": 10.0, "medium": 14.0, "high": 18.0},
          post={"low": 3.0, "medium": 0.0, "high": 0.0}, apex_pos=41.0),
-    dict(code="DRS", use="dress", brand="SlimLine", widths=("normal",),
+    dict(code="DRS", use="dress", brand="SlimLine", widths=("narrow", "normal", "wide"),
          cup_depth=8.0, volume="low", cover=1.5, met="pad",
          apex={"low": 8.0, "medium": 11.0, "high": 14.0},
          post={"low": 2.0, "medium": 0.0, "high": 0.0}, apex_pos=41.0),
