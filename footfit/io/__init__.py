@@ -120,7 +120,8 @@ def load_scan(
         Fewest finite points accepted (after mesh sampling).
     sample_mesh : bool, default=True
         Add area-weighted surface samples to meshes whose vertices are sparser than one per
-        4 mm^2 (seeded, so the same file always gives the same points).
+        4 mm^2, at most 400 000 (seeded, so the same file always gives the same points;
+        figures in ``models/scan_loading.json``).
 
     Returns
     -------

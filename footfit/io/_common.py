@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,22 @@ import numpy as np
 from .._typing import FloatArray, IntArray
 from ..exceptions import InvalidScanError
 
-__all__ = ["RawScan", "ScanFileError", "read_all_bytes", "unit_normal_columns", "write_atomic"]
+__all__ = [
+    "RawScan",
+    "ScanFileError",
+    "loading_params",
+    "read_all_bytes",
+    "unit_normal_columns",
+    "write_atomic",
+]
+
+
+@lru_cache(maxsize=1)
+def loading_params() -> dict:
+    """The design choices of scan loading, from ``models/scan_loading.json``."""
+    from .._data import model_path
+
+    return json.loads(model_path("scan_loading.json").read_text(encoding="utf-8"))
 
 
 class ScanFileError(InvalidScanError):

@@ -15,20 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from .._typing import FloatArray, IntArray
-from ._common import RawScan, ScanFileError, read_all_bytes
+from ._common import RawScan, ScanFileError, loading_params, read_all_bytes
 from ._text import parse_numbers
 
 __all__ = ["prepare_mesh", "read_obj", "read_off", "read_stl"]
 
-# Sampling density for sparse meshes: one point per 4 mm^2 (about 2 mm spacing), the spacing
-# at which a section through the cloud still finds points every few mm of a girth path.
-_MM2_PER_POINT = 4.0
 _STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
 _STL_VERTEX = re.compile(rb"vertex\s+(\S+)\s+(\S+)\s+(\S+)")
-_SEED = 0  # mesh sampling is deterministic: the same file always gives the same cloud
-# At most this many samples (a foot and ankle is ~80 000 mm^2, 20 000 samples): a mesh of a
-# whole leg or room is sampled more thinly, with a warning, instead of growing to max_points.
-_MAX_SAMPLES = 400_000
 
 
 def read_stl(path: Path, *, max_points: int) -> RawScan:
@@ -195,8 +188,8 @@ def prepare_mesh(
     normals : (n, 3) float or None
         Vertex normals from the file, kept when given.
     sample : bool
-        Whether to add area-weighted samples when the vertices are sparser than one per
-        4 mm^2.
+        Whether to add area-weighted samples when the vertices are sparser than
+        ``mm2_per_point`` of ``models/scan_loading.json`` (4 mm^2).
     max_points : int
         The samples never take the total beyond this.
 
@@ -233,18 +226,20 @@ def prepare_mesh(
         length = np.linalg.norm(vn, axis=1)
         normals = vn / length[:, None] if (length > 0).all() else None
     meta = {"faces": int(faces.shape[0]), "vertices": n, "samples": 0, "closed": closed}
+    cfg = loading_params()["mesh_sampling"]  # density, cap and seed: design choices
+    mm2_per_point, max_samples = float(cfg["mm2_per_point"]), int(cfg["max_samples"])
     area = 0.5 * float(area2.sum())
-    n_add = min(int(np.ceil(area / _MM2_PER_POINT)) - n if np.isfinite(area) else 0,
+    n_add = min(int(np.ceil(area / mm2_per_point)) - n if np.isfinite(area) else 0,
                 max_points - n)
     if not sample or n_add <= 0 or not 0 < area < np.inf:
         return points, normals, meta, warnings
-    if n_add > _MAX_SAMPLES:
-        n_add = _MAX_SAMPLES
+    if n_add > max_samples:
+        n_add = max_samples
         warnings.append(
             f"mesh of {area / 1e6:.2f} m^2 given {n_add} surface samples, one per "
-            f"{area / (n + n_add):.1f} mm^2 instead of {_MM2_PER_POINT:g}"
+            f"{area / (n + n_add):.1f} mm^2 instead of {mm2_per_point:g}"
         )
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(int(cfg["seed"]))
     cum = np.cumsum(area2)
     tri = np.minimum(np.searchsorted(cum, rng.random(n_add) * cum[-1], side="right"),
                      faces.shape[0] - 1)

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._typing import ArrayLike
 from ..exceptions import InvalidScanError
+from ._common import loading_params
 
 __all__ = ["UNIT_SCALES", "UNITS_BY_PREFERENCE", "detect_units", "robust_extent"]
 
@@ -14,14 +15,8 @@ UNIT_SCALES = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 #: Ties go to the unit scanners use more (issue #2): mm, then m, then cm, then inch.
 UNITS_BY_PREFERENCE = ("mm", "m", "cm", "in")
 
-# Sizes in mm. A foot is 100-350 mm long (DOMAIN.md section 2); the 90-360 mm window leaves
-# room for the trimmed tails of the robust extent. A scan larger than that holds more than a
-# foot (leg, second foot, floor patch): up to 1.5 m (a leg to the knee on a floor plate is
-# < 1 m) it is still a scan, but the foot window wins when both fit some unit.
-_FOOT_MM = (90.0, 360.0)
-_SCAN_MM = (360.0, 1500.0)
-_TRIM = 0.1  # percent trimmed at each end of each axis, against stray points
-_SAMPLE = 50_000
+# The size windows, trimming and sample size are design choices kept in
+# models/scan_loading.json ("units"), with their sources.
 
 
 def robust_extent(points: ArrayLike) -> np.ndarray:
@@ -35,13 +30,16 @@ def robust_extent(points: ArrayLike) -> np.ndarray:
     Returns
     -------
     (3,) ndarray of float64
-        Ranges between the 0.1th and 99.9th percentiles along the principal axes, so that a
-        scan in an oblique pose is not oversized by its bounding box diagonal and a few
-        stray points do not count.
+        Ranges between the 0.1th and 99.9th percentiles (``trim_percent`` of
+        ``models/scan_loading.json``) along the principal axes, so that a scan in an oblique
+        pose is not oversized by its bounding box diagonal and a few stray points do not
+        count.
     """
+    cfg = loading_params()["units"]
     pts = np.asarray(points, dtype=np.float64)
-    if pts.shape[0] > _SAMPLE:  # deterministic stride: 50k points give the extent to 0.1 %
-        pts = pts[:: pts.shape[0] // _SAMPLE + 1]
+    sample, trim = int(cfg["sample_points"]), float(cfg["trim_percent"])
+    if pts.shape[0] > sample:  # deterministic stride
+        pts = pts[:: pts.shape[0] // sample + 1]
     with np.errstate(over="ignore", invalid="ignore"):
         centred = pts - pts.mean(axis=0)
         cov = centred.T @ centred
@@ -49,7 +47,7 @@ def robust_extent(points: ArrayLike) -> np.ndarray:
         proj = centred @ np.linalg.eigh(cov)[1]
     else:  # absurd values (1e308) overflow: their box is enough to refuse them
         proj = pts
-    lo, hi = np.percentile(proj, [_TRIM, 100 - _TRIM], axis=0)
+    lo, hi = np.percentile(proj, [trim, 100 - trim], axis=0)
     return np.sort(hi - lo)[::-1]
 
 
@@ -79,7 +77,8 @@ def detect_units(points: ArrayLike) -> tuple[str, float, tuple[str, ...]]:
     -----
     The size is the largest robust extent :math:`L` (see :func:`robust_extent`). A unit fits
     when :math:`L` times its scale lies in 90-360 mm (a foot, [1]_), or failing that in
-    360-1500 mm (a foot with leg, second foot or floor). Several fitting units are resolved
+    360-1500 mm (a foot with leg, second foot or floor); the windows are in
+    ``models/scan_loading.json``. Several fitting units are resolved
     in the order mm, m, cm, in, with a warning. Only cm and in can both fit: a foot 10-14
     units long, or 36-59 units for a larger scene.
 
@@ -99,7 +98,8 @@ def detect_units(points: ArrayLike) -> tuple[str, float, tuple[str, ...]]:
     if pts.ndim != 2 or pts.shape[1] != 3 or pts.shape[0] < 2:
         raise InvalidScanError(f"cannot detect units of an array of shape {pts.shape}")
     size = float(robust_extent(pts)[0])
-    for lo, hi in (_FOOT_MM, _SCAN_MM):
+    cfg = loading_params()["units"]
+    for lo, hi in (cfg["foot_window_mm"], cfg["scan_window_mm"]):
         fits = [u for u in UNITS_BY_PREFERENCE if lo <= size * UNIT_SCALES[u] <= hi]
         if fits:
             break
