@@ -233,8 +233,12 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     ImportError
         If FastAPI or python-multipart is missing (``pip install 'footfit[serve]'``).
     """
+    import importlib.util
+
     try:
-        import multipart  # noqa: F401  (python-multipart, needed for form uploads)
+        if not (importlib.util.find_spec("python_multipart")
+                or importlib.util.find_spec("multipart")):  # form uploads need it
+            raise ImportError("python-multipart is not installed")
         from fastapi import FastAPI, File, Form, UploadFile
         from fastapi.exceptions import RequestValidationError
         from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -242,7 +246,12 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         raise ImportError("footfit serve requires fastapi, uvicorn and python-multipart: "
                           "pip install 'footfit[serve]'") from exc
     from . import __version__
-    from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
+    from .exceptions import (
+        DegenerateScanError,
+        FootfitError,
+        InvalidMeasurementError,
+        InvalidScanError,
+    )
 
     cfg = config or ServiceConfig()
     if fitter is None:
@@ -299,7 +308,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             400: {"description": "A bad option value or a missing field"},
             413: {"description": "Upload too large"},
             415: {"description": "Unknown or missing file extension"},
-            422: {"description": "Unreadable scan, or no foot in it"},
+            422: {"description": "Unreadable scan, no foot in it, or a foot no line fits"},
             503: {"description": "Too many scans in progress"},
             504: {"description": "Processing took longer than the timeout"},
         },
@@ -352,6 +361,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             return error(422, "invalid_scan", _one_line(exc).replace(str(path), name))
         except DegenerateScanError as exc:
             return error(422, "no_foot", _one_line(exc).replace(str(path), name))
+        except InvalidMeasurementError as exc:  # e.g. no insole or last for such a foot
+            return error(422, "not_measurable", _one_line(exc).replace(str(path), name))
         except (FootfitError, ValueError, TypeError) as exc:
             return error(400, "bad_option", _one_line(exc).replace(str(path), name))
         except Exception as exc:  # the service boundary: log it, answer one line
