@@ -291,7 +291,11 @@ class InsoleMatcher:
         from sklearn.neighbors import NearestNeighbors
 
         coef = self._coef(np.array(present))
-        nn = NearestNeighbors(n_neighbors=rows.size, algorithm="brute", metric=self.metric)
+        # kd_tree: a group holds at most a few dozen devices, one leaf (leaf_size=30), so the
+        # query is an exact scan; scikit-learn's "brute" path goes through an OpenMP
+        # distance reduction whose thread start-up stalled single queries at 50-100 ms on a
+        # loaded machine.
+        nn = NearestNeighbors(n_neighbors=rows.size, algorithm="kd_tree", metric=self.metric)
         nn.fit(self._z[rows][:, coef > 0] * coef[coef > 0])
         self.nn_[key] = (nn, rows)
         return self.nn_[key]
