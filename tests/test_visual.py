@@ -299,3 +299,33 @@ def test_written_files_follow_the_umask(two_feet, tmp_path):
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temp file left
+
+
+def test_fit_section_with_stock_size_by_simulation(two_feet):
+    from types import SimpleNamespace
+
+    from footfit.visual import foot_drawings
+
+    data = json.loads(two_feet.to_json())
+    custom = {"last": "custom 260", "score": 71.5, "summary": ["toe box 3 mm tight"],
+              "zones": [{"zone": "toe_box", "verdict": "tight", "min_clearance_mm": -3.0,
+                         "median_clearance_mm": -1.0, "pressed_area_cm2": 2.0}]}
+    stock = {"recommended": {"label": "sport-F265-4", "score": 88.0},
+             "formula": {"label": "sport-F260-4", "score": 80.0}, "agrees": False,
+             "explanation": "one size up: the toe box of 260 presses",
+             "candidates": [{"label": "sport-F265-4", "score": 88.0, "summary": ["fits"]},
+                            {"label": "sport-F260-4", "score": 80.0,
+                             "summary": ["toe box 1 mm tight"]}]}
+    for foot in data["feet"]:
+        foot["fit"] = {"custom": custom, "stock_size": stock, "notes": ["heel 40 mm: flat"]}
+    drawings, _ = foot_drawings(two_feet)
+    html = render_html(data, drawings=drawings, include_3d=False)
+    assert not _parse(html).errors
+    assert html.count("Stock size by simulation") == 2
+    assert "one size up: the toe box of 260 presses" in html and "heel 40 mm: flat" in html
+    # a FootFit-shaped section (custom result inside) is found for the clearance map
+    rep = make_report(sides=("right",), fit=True)
+    inner = rep.feet[0].fit
+    object.__setattr__(rep.feet[0], "fit", SimpleNamespace(custom=inner, sizing=None))
+    d = FootDrawing.from_foot_report(rep.feet[0])
+    assert d.clearance is not None and d.fit.score == 71.5
