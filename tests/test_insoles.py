@@ -372,3 +372,16 @@ def test_catalogue_from_rows_and_fit_with_object(catalog):
     assert small.skus == catalog.skus[:12]
     m = InsoleMatcher(1).fit(small)
     assert m.match({"foot_length_mm": 200.0})[0].sku in small.skus
+
+
+def test_threads_share_one_matcher(rng):
+    from concurrent.futures import ThreadPoolExecutor
+
+    m = InsoleMatcher().fit()
+    feet = _feet(rng, 40)
+    feet["arch_index"][::2] = np.nan  # patterns built at first use, from several threads
+    queries = [{f: feet[f][i] for f in FEATURES} for i in range(40)]
+    with ThreadPoolExecutor(4) as ex:
+        par = list(ex.map(lambda q: [x.sku for x in m.match(q, style="boot")], queries))
+    ser = [[x.sku for x in InsoleMatcher().fit().match(q, style="boot")] for q in queries]
+    assert par == ser

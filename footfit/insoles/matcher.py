@@ -6,6 +6,7 @@ suits the shoe style), then nearest neighbours in a standardized, weighted featu
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,7 +168,8 @@ class InsoleMatcher:
     nn_ : dict
         ``(uses, interval, present features) -> (NearestNeighbors, catalogue rows)``, one
         index per group of feet with the same candidates and the same missing features;
-        built for complete feet in ``fit``, for other patterns at first use.
+        built for complete feet in ``fit``, for other patterns at first use (under a lock:
+        ``match`` and ``match_many`` may be called from several threads).
 
     References
     ----------
@@ -253,6 +255,7 @@ class InsoleMatcher:
             hi[None, :] >= self.edges_[1:, None])
         self._use = np.asarray(catalog.column("use"))
         self._score_scale = float(design["weights"]["fit_score"]["scale"])
+        self._lock = threading.Lock()
         self.nn_: dict[tuple[Any, ...], tuple[Any, IntArray]] = {}
         full = (True,) * len(FEATURES)
         for style in STYLES:
@@ -275,14 +278,23 @@ class InsoleMatcher:
         hit = self.nn_.get(key)
         if hit is not None:
             return hit
+        with self._lock:  # concurrent first uses of a pattern build it once
+            hit = self.nn_.get(key)
+            if hit is None:
+                hit = self._build(uses, j, present)
+                self.nn_[key] = hit
+            return hit
+
+    def _build(
+        self, uses: tuple[str, ...], j: int, present: tuple[bool, ...]
+    ) -> tuple[Any, IntArray]:
         rank = np.full(len(self._use), len(USES), dtype=np.intp)
         for r, u in enumerate(uses):
             rank[self._use == u] = r
         ok = self._covers[j] & (rank < len(uses))
         rows = np.flatnonzero(ok)
         if rows.size == 0:
-            self.nn_[key] = (None, rows)
-            return self.nn_[key]
+            return None, rows
         # Ties in distance keep this order: use preference, then (when features are missing)
         # the device made for the typical foot in those features, then catalogue order.
         miss = ~np.array(present)
@@ -297,8 +309,7 @@ class InsoleMatcher:
         # loaded machine.
         nn = NearestNeighbors(n_neighbors=rows.size, algorithm="kd_tree", metric=self.metric)
         nn.fit(self._z[rows][:, coef > 0] * coef[coef > 0])
-        self.nn_[key] = (nn, rows)
-        return self.nn_[key]
+        return nn, rows
 
     def _coef(self, present: np.ndarray) -> FloatArray:
         """Per-feature multipliers of standardized values: renormalized weights (sqrt for
