@@ -131,7 +131,7 @@ def _top(ax: Any, d: FootDrawing) -> None:
         for y in e:
             ax.plot([x_lo - 3, x_hi + 3], [y, y], color=pal.MUTED, lw=0.7, ls="--")
         for k, name in enumerate("CBA"):
-            ax.text(x_lo - 5, (e[k] + e[k + 1]) / 2, f"{name} {areas[k] / 100:.0f} cm²",
+            ax.text(x_lo - 14, (e[k] + e[k + 1]) / 2, f"{name} {areas[k] / 100:.0f} cm²",
                     ha="right", va="center", fontsize=8)
         ai = d.zones["arch_index"]
         ax.text((x_lo + x_hi) / 2, e[0] - 14, f"arch index {_fmt(ai, '', 3)}", ha="center",

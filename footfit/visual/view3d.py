@@ -106,7 +106,7 @@ def view3d_html(
         fig.layout[scene].update(
             aspectmode="data",
             xaxis_title="x mm", yaxis_title="y mm (heel to toe)", zaxis_title="z mm",
-            camera=dict(eye=dict(x=1.9 * medial, y=-0.9, z=1.1), up=dict(x=0, y=0, z=1)),
+            camera=dict(eye=dict(x=2.3 * medial, y=-1.1, z=1.3), up=dict(x=0, y=0, z=1)),
         )
     fig.update_layout(height=620, margin=dict(l=0, r=0, t=40, b=0),
                       legend=dict(orientation="h", y=-0.02), paper_bgcolor="white")
