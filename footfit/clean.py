@@ -31,6 +31,7 @@ _DECISION_MAX = 6000  # at most this many decision points
 _MAX_GRID_CELLS = 2_000_000  # dense voxel grid budget (coarser voxels beyond)
 _FLOOR_MIN_BAND_MM = 2.0  # floor band half-width never narrower than this
 _SILHOUETTE_CELL_MM = 2.0  # floor-plane raster used to keep the sole
+_STRAY_VOXEL_MM = 2.0  # fine voxels for outliers hugging the foot
 # --- foot plausibility (DOMAIN.md section 2: "a foot is 100-350 mm long") -------------
 _FOOT_LENGTH_MM = (100.0, 350.0)
 _FOOT_RATIO = (1.6, 5.0)  # length / width of a footprint (real feet: 2.3-3.0)
@@ -349,6 +350,27 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
 # ======================================================================================
 
 
+def _drop_strays(pts: FloatArray, idx: IntArray) -> tuple[IntArray, int]:
+    """Drop outliers that float a few mm off the foot's surface.
+
+    The coarse pass keeps every point whose 12 mm voxel block touches the surface; at the
+    foot's extremes (heel, toes, MTH1, MTH5) one such point would move a landmark. Here a
+    point needs, within its 3x3x3 block of 2 mm voxels, a tenth of the typical count.
+    """
+    sub = pts[idx]
+    voxel = _STRAY_VOXEL_MM
+    for _ in range(2):  # a sparse cloud (a mesh's vertices) gets coarser voxels
+        grid = _Grid(sub.min(axis=0), sub.max(axis=0), voxel)
+        flat = grid.flat(sub)
+        nb = grid.neighbourhood(grid.counts(flat))[flat]
+        typical = float(np.median(nb[:: max(1, len(nb) // 20000)]))
+        if typical >= 20.0:
+            break
+        voxel *= np.sqrt(20.0 / max(typical, 1.0))
+    ok = nb >= max(2.0, 0.1 * typical)
+    return idx[ok], int(len(idx) - np.count_nonzero(ok))
+
+
 def _split_pair(pts, idx, h, up) -> list[IntArray] | None:
     """Split a cluster holding two touching feet side by side, or return None.
 
@@ -595,6 +617,8 @@ def isolate_feet(
                 notes.append("two touching feet split along the gap between them")
         for part in parts:
             if problem is None and len(feet) < max_feet:
+                part, n_strays = _drop_strays(pts, part)
+                n_outliers += n_strays
                 feet.append(FootCloud(pts[part], None if nrm is None else nrm[part], part))
             else:
                 rejected.append(problem or "a further foot-like cluster")

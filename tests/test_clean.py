@@ -297,3 +297,13 @@ def test_touching_feet_are_split(rng, gap):
     # each foot is one foot, but for a few points where they touch
     share = sorted(float(np.mean(f.indices < len(right))) for f in iso.feet)
     assert share[0] < 0.01 and share[1] > 0.99
+
+
+def test_outliers_hugging_the_foot_are_dropped(rng):
+    """A few points floating 4-6 mm behind the heel would move the pternion: dropped."""
+    foot, _ = toy_foot(n=40_000, noise=0.5, rng=rng)
+    strays = np.c_[rng.uniform(-8, 8, 15), rng.uniform(-6, -4, 15), rng.uniform(10, 40, 15)]
+    pts = np.concatenate([foot, strays])
+    iso = isolate_feet(pts, rng=0)
+    assert not np.isin(np.arange(len(foot), len(pts)), iso.feet[0].indices).any()
+    assert iso.n_outliers >= 15
