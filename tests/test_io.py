@@ -361,16 +361,18 @@ BAD_FILES = [
     ("badidx.off", b"OFF\n3 1 0\n0 0 0\n100 0 0\n0 100 0\n3 0 1 7\n",
      r"face index 7 out of range \(3 vertices\)"),
     ("nov.obj", b"# nothing\ng group\n", r"no vertices \('v' lines\)"),
-    ("bad.xyz", b"1 2 3\n4 5 6\n7 8 nine\n", r"data row 3 is not 3 numbers like the first row"),
-    ("ragged.xyz", b"1 2 3 4 5 6\n1 2 3\n1 2 3\n", r"data row 2 is not 6 numbers"),
+    ("bad.xyz", b"1 2 3\n4 5 6\n7 8 nine\n",
+     r"line 3 is not 3 numbers like the first data row: '7 8 nine'"),
+    ("ragged.xyz", b"1 2 3 4 5 6\n1 2 3\n1 2 3\n", r"line 2 is not 6 numbers"),
     ("words.txt", b"hello\nworld\n" * 40, r"no numeric rows in the first 50 lines"),
     ("two.csv", b"1,2\n3,4\n", r"rows have 2 columns"),
-    ("bin.xyz", bytes(range(256)) * 8, r"bin\.xyz: "),
+    ("bin.xyz", bytes(range(256)) * 8, r"bin\.xyz: no numeric rows in the first 50 lines"),
+    ("hdr.csv", b"x,y,z\n# c\n1,2,3\n4,5\n", r"hdr\.csv: line 4 is not 3 numbers"),
     ("headeronly.csv", b"x,y,z\n", r"no numeric rows found"),
     ("trunc.npy", npy_header((10**10, 3)) + bytes(240),
      r"truncated NPY file \(header declares shape \(10000000000, 3\): 240000000000 bytes, "
      r"240 present\)"),
-    ("junk.npy", b"not numpy at all", r"corrupt NPY file header"),
+    ("junk.npy", b"not numpy at all", r"corrupt NPY file header \(not written by numpy.save\?\)"),
     ("junk.npz", b"not a zip", r"corrupt NPZ archive"),
 ]
 

@@ -32,8 +32,8 @@ def _load_checked(fh, available: int, what: str) -> np.ndarray:
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
         else:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-    except Exception as exc:  # numpy's header parser leaks ast/tokenize errors on garbage
-        raise ScanFileError(f"corrupt {what} header ({type(exc).__name__})") from None
+    except Exception:  # numpy's header parser leaks ast/tokenize errors on garbage
+        raise ScanFileError(f"corrupt {what} header (not written by numpy.save?)") from None
     if dtype.hasobject:
         raise ScanFileError(f"{what} holds Python objects; only numeric arrays are read")
     need = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize

@@ -91,12 +91,13 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     if lines > max_points:
         raise ScanFileError(f"{lines} points, more than the ceiling max_points={max_points}")
     flat = parse_numbers(body)
+    first_line = data[:head_end].count(b"\n") + 1  # comment lines are kept as blank lines
     if flat is None or flat.size % ncols:
-        _check_rows(body, ncols)
+        _check_rows(body, ncols, first_line)
         raise ScanFileError(f"rows are not {ncols} numbers each")
     table = flat.reshape(-1, ncols)
     if lines != table.shape[0]:
-        _check_rows(body, ncols)
+        _check_rows(body, ncols, first_line)
     xyz_cols, n_cols = _columns(names, ncols)
     points = np.ascontiguousarray(table[:, xyz_cols])
     normals = None
@@ -117,16 +118,16 @@ def _columns(names: list[str] | None, ncols: int) -> tuple[list[int], list[int] 
     return xyz, None
 
 
-def _check_rows(body: bytes, ncols: int) -> None:
-    """Raise naming the first row that is not ``ncols`` numbers (slow path, odd files only)."""
-    for i, line in enumerate(body.split(b"\n"), start=1):
+def _check_rows(body: bytes, ncols: int, first_line: int) -> None:
+    """Raise naming the first line that is not ``ncols`` numbers (slow path, odd files only)."""
+    for i, line in enumerate(body.split(b"\n"), start=first_line):
         tokens = line.split()
         if not tokens:
             continue
         if len(tokens) != ncols or not _is_numeric_line(tokens):
             shown = line.strip()[:60].decode("latin-1")
             raise ScanFileError(
-                f"data row {i} is not {ncols} numbers like the first row: {shown!r}"
+                f"line {i} is not {ncols} numbers like the first data row: {shown!r}"
             )
 
 
