@@ -15,7 +15,9 @@ For every shoe style, the top-1 insole of each foot is checked against the foot:
   the sex would classify);
 
 plus the distribution of fit scores, the SKUs never chosen (catalogue gaps or duplicates of
-a preferred use) and the SKUs chosen most often, a missing-arch-index run, and timings
+a preferred use), the SKUs chosen by more than ``--too-often`` % of feet (stock hot spots),
+the feet poorly served (top-1 fit score below ``--poor-score``) and why, a
+missing-arch-index run, and timings
 (medians of ``--repeat`` runs, ``time.perf_counter``): ``fit``, one ``match`` after ``fit``,
 ``match_many`` on the whole population. Targets (issue 5): length 100 %, arch >= 95 %,
 width >= 90 %, one query < 1 ms, 10,000 queries < 100 ms.
@@ -63,7 +65,8 @@ def _pct(x: np.ndarray) -> float:
     return round(100.0 * float(np.mean(x)), 2) if x.size else float("nan")
 
 
-def evaluate(n: int, seed: int, k: int, repeat: int) -> dict:
+def evaluate(n: int, seed: int, k: int, repeat: int, *, too_often_pct: float = 5.0,
+             poor_score: float = 25.0) -> dict:
     """Run the evaluation and return the results as a JSON-ready dict."""
     feet = _population(n, seed)
     table = {
@@ -112,6 +115,12 @@ def evaluate(n: int, seed: int, k: int, repeat: int) -> dict:
         offered = [s for s, u in zip(skus, cat.column("use"), strict=True) if u in allowed]
         never = sorted(set(offered) - set(counts))
         share = {s: c / ok.sum() for s, c in counts.most_common(5)}
+        too_often = {s: round(100 * c / ok.sum(), 2) for s, c in counts.most_common()
+                     if c / ok.sum() > too_often_pct / 100}
+        poor = scores < poor_score
+        zw = np.array([classify_width(float(a), float(b))[1]
+                       for a, b in zip(fl[ok][poor], table["ball_width_mm"][ok][poor],
+                                       strict=True)])
         res["styles"][style] = {
             "uses": sorted(allowed),
             "matched_pct": _pct(ok),
@@ -128,6 +137,14 @@ def evaluate(n: int, seed: int, k: int, repeat: int) -> dict:
             "skus_chosen": len(counts),
             "skus_never_chosen": len(never),
             "most_chosen": {s: round(100 * v, 2) for s, v in share.items()},
+            f"chosen_by_more_than_{too_often_pct:g}pct": too_often,
+            f"poorly_served_pct_score_below_{poor_score:g}": _pct(poor),
+            "poorly_served_breakdown_pct": {
+                "arch_mismatch": _pct(~arch_ok[poor]),
+                "width_mismatch": _pct(~width_ok[poor]),
+                "ball_width_beyond_2sd": _pct(np.abs(zw) > 2) if zw.size else 0.0,
+                "hallux_angle_above_20deg": _pct(table["hallux_valgus_angle_deg"][ok][poor] > 20),
+            },
         }
         if style == "sport":
             res["sport_never_chosen"] = never
@@ -172,11 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=7, help="timing repeats (median)")
+    ap.add_argument("--too-often", type=float, default=5.0,
+                    help="flag SKUs chosen by more than this %% of feet")
+    ap.add_argument("--poor-score", type=float, default=25.0,
+                    help="top-1 fit score below which a foot counts as poorly served")
     ap.add_argument("--out", type=Path, default=ROOT / "bench_results" / "insoles.json")
     args = ap.parse_args(argv)
     if args.n < 1 or args.k < 1 or args.repeat < 1:
         ap.error("--n, --k and --repeat must be >= 1")
-    res = evaluate(args.n, args.seed, args.k, args.repeat)
+    res = evaluate(args.n, args.seed, args.k, args.repeat, too_often_pct=args.too_often,
+                   poor_score=args.poor_score)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(f"{res['n']} feet, seed {res['seed']}, {res['n_skus']} SKUs ({res['catalogue']})")
