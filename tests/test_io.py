@@ -118,6 +118,7 @@ def test_ply_with_other_types_big_endian_and_extra_properties(tmp_path, rng):
          + xyz_text(p[300:])),
         ("intensity.txt", lambda p: xyz_text(np.column_stack([p, np.arange(len(p))]))),
         ("noeol.xyz", lambda p: xyz_text(p).rstrip("\n")),
+        ("bom.csv", lambda p: "\ufeff" + xyz_text(p, sep=",")),
         ("blank.xyz", lambda p: "\n" + xyz_text(p[:10]) + "\n   \n" + xyz_text(p[10:])),
     ],
 )
@@ -209,6 +210,9 @@ def test_polygon_faces_off_and_obj_negative_indices(tmp_path):
     fs = "".join("f " + " ".join(f"{i - 8}/{i + 1}/1" for i in q) + "\n" for q in quads)
     obj = load_scan(write(tmp_path / "cube.obj", "# cube\nmtllib x.mtl\n" + vs + "vt 0 0\n" + fs),
                     min_points=10)
+    assert np.array_equal(obj.points, scan.points)
+    coloured = vs.replace("\n", " 0.5 0.5 0.5\n")  # v x y z r g b
+    obj = load_scan(write(tmp_path / "rgb.obj", coloured + fs), min_points=10)
     assert np.array_equal(obj.points, scan.points)
 
 

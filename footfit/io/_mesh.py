@@ -161,9 +161,10 @@ def read_obj(path: Path, *, max_points: int) -> RawScan:
     if len(vlines) > max_points:
         raise ScanFileError(f"{len(vlines)} vertices, more than max_points={max_points}")
     values = parse_numbers(b"\n".join(vlines))
-    if values is not None and values.size == 3 * len(vlines):
-        points = values.reshape(-1, 3)
-    else:  # colours after some coordinates: take the first three of each line
+    width = values.size // len(vlines) if values is not None else 0
+    if width >= 3 and values.size == width * len(vlines):  # x y z [w | r g b] on every line
+        points = values.reshape(-1, width)[:, :3].copy()
+    else:  # some lines longer than others: take the first three numbers of each line
         try:
             points = np.array([line.split()[:3] for line in vlines], dtype=np.float64)
         except ValueError:

@@ -55,6 +55,8 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     # Scanners write numbers of at most ~25 characters: 64 bytes a coordinate refuses, before
     # reading, a file too large to hold max_points rows of reasonable width.
     data = read_all_bytes(path, limit=max(64 * max_points * 3, 1 << 20))
+    if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark of Windows exports
+        data = data[3:]
     if b"#" in data or b"//" in data or b"%" in data or b";" in data:
         data = _COMMENT.sub(b"", data)
     if any(c in data for c in (b",", b";", b"\t", b"\r")):
