@@ -204,7 +204,10 @@ def _brute(m: InsoleMatcher, raw_row, style, k):
     w = np.where(present, m.weights_, 0.0)
     w = w / w.sum()
     diff = (m.targets_ - np.where(present, foot, 0.0)) / m.scale_
-    dist = np.sqrt((w * diff**2).sum(axis=1))
+    if m.metric == "manhattan":
+        dist = (w * np.abs(diff)).sum(axis=1)
+    else:
+        dist = np.sqrt((w * diff**2).sum(axis=1))
     rows = np.flatnonzero(ok)
     return rows[np.argsort(dist[rows], kind="stable")][:k], np.sort(dist[rows])[:k], dist, ok
 
@@ -235,11 +238,12 @@ def test_knn_matches_brute_force(matcher, rng):
             assert [x.sku for x in one] == list(batch.skus[i, : len(one)])
 
 
-def test_small_catalogue_oracle_is_exact(tmp_path, rng):
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+def test_small_catalogue_oracle_is_exact(tmp_path, rng, metric):
     rows = _rows()
     pick = rng.choice(len(rows), size=25, replace=False)
     small = [rows[i] for i in sorted(pick)]
-    m = InsoleMatcher(n_neighbors=2, metric="euclidean").fit(_write(tmp_path / "s.csv", small))
+    m = InsoleMatcher(n_neighbors=2, metric=metric).fit(_write(tmp_path / "s.csv", small))
     assert len(m.catalog_) == 25
     feet = _feet(rng, 200)
     batch = m.match_many(feet, 2, style="boot")
@@ -385,3 +389,22 @@ def test_threads_share_one_matcher(rng):
         par = list(ex.map(lambda q: [x.sku for x in m.match(q, style="boot")], queries))
     ser = [[x.sku for x in InsoleMatcher().fit().match(q, style="boot")] for q in queries]
     assert par == ser
+
+
+def test_length_ranges_are_half_open(matcher):
+    at = matcher.match({"foot_length_mm": 205.0}, 1, style="dress_pointed")[0]
+    below = matcher.match({"foot_length_mm": 204.99}, 1, style="dress_pointed")[0]
+    assert at.device["length_min_mm"] == 205.0
+    assert below.device["length_max_mm"] == 205.0
+
+
+def test_match_many_takes_a_sequence_of_feet(matcher):
+    feet = [FootMeasurements(side="right", foot_length_mm=250.0, ball_width_mm=95.0,
+                             arch_index=0.18),
+            {"foot_length_mm": 280.0, "arch_index": 0.3}]
+    batch = matcher.match_many(feet, 2)
+    assert len(batch) == 2 and batch.indices.shape == (2, 2)
+    assert batch.skus[0, 0] == matcher.match(feet[0], 1)[0].sku
+    assert batch.skus[1, 0] == matcher.match(feet[1], 1)[0].sku
+    one = matcher.match_many(feet[:1], 1)  # k == 1 keeps the 2-d shape (STYLE.md item 7)
+    assert one.indices.shape == (1, 1)
