@@ -606,3 +606,21 @@ def test_corrupted_files_load_or_raise_invalid_scan_error(tmp_path, seed):
                 assert str(exc).startswith(str(bad)) and "\n" not in str(exc)
             else:
                 assert np.isfinite(scan.points).all() and scan.points.shape[1] == 3
+
+
+def test_loading_imports_neither_open3d_nor_trimesh(tmp_path, rng):
+    """Only binary_compressed PCD needs open3d: a kiosk loading a PLY starts fast."""
+    import subprocess
+    import sys
+
+    pts, _ = foot_box(rng)
+    paths = [save_scan(pts, tmp_path / f"a.{ext}") for ext in ("ply", "xyz", "pcd")]
+    icosphere().export(tmp_path / "m.stl")
+    code = ("import sys, footfit\n"
+            f"for p in {[str(p) for p in paths] + [str(tmp_path / 'm.stl')]!r}:\n"
+            "    footfit.load_scan(p)\n"
+            "print(sorted(m for m in ('open3d', 'trimesh', 'sklearn') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
