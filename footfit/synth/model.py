@@ -38,6 +38,7 @@ __all__ = ["STUMP_TOP_MM", "FootShape", "foot_field", "make_foot_mesh", "solve_f
 STUMP_TOP_MM = 125.0
 _MTH_DY = 0.09  # MTH1 lies 9 % FL ahead of MTH5 (priors 72.5 % and 63.5 %)
 _MEDIAL_SHARE = 0.42  # share of the ball span medial of the foot axis
+_GIRTH_PROBE_BIAS_MM = 3.5
 
 
 @dataclass(frozen=True)
@@ -253,25 +254,30 @@ def foot_field(params: FootParams, shape: FootShape | None = None):
 def _probe(field: _Field, p: FootParams, h: float = 0.5) -> dict[str, float]:
     L = field.L
     out: dict[str, float] = {}
-    # top-view silhouette of the forefoot and heel (z <= 40)
-    xs = np.arange(-90.0, 90.0, h)
-    zs = np.arange(0.5, 40.0, 1.5)
-    ys = np.arange(0.52 * L, 0.82 * L, h)
-    X, Y, Z = np.meshgrid(xs, ys, zs, indexing="ij")
-    inside = (field(X, Y, Z) < 0).any(axis=2)
-    yy = np.broadcast_to(ys, inside.shape)
-    xx = np.broadcast_to(xs[:, None], inside.shape)
-    med = inside & (yy >= 0.60 * L) & (yy <= 0.80 * L)
-    lat = inside & (yy >= 0.55 * L) & (yy <= 0.75 * L)
-    i1 = np.argmin(np.where(med, xx, np.inf))
-    i5 = np.argmax(np.where(lat, xx, -np.inf))
-    m1 = np.array([xx.flat[i1], yy.flat[i1]])
-    m5 = np.array([xx.flat[i5], yy.flat[i5]])
+    # top-view silhouette of the forefoot and heel (z <= 40), outer bands only
+    zs = np.arange(0.5, 40.0, 3.0)
+    ys = np.arange(0.52 * L, 0.82 * L, 1.0)
+    xs_m = np.arange(-0.30 * L, -0.05 * L, h)
+    xs_l = np.arange(0.05 * L, 0.32 * L, h)
+    ends = []
+    for xs_b, take_min, lo, hi in ((xs_m, True, 0.60, 0.80), (xs_l, False, 0.55, 0.75)):
+        X, Y, Z = np.meshgrid(xs_b, ys, zs, indexing="ij")
+        inside = (field(X, Y, Z) < 0).any(axis=2)
+        win = inside & (ys >= lo * L) & (ys <= hi * L)
+        xx = np.broadcast_to(xs_b[:, None], win.shape)
+        yy = np.broadcast_to(ys, win.shape)
+        i = np.argmin(np.where(win, xx, np.inf)) if take_min \
+            else np.argmax(np.where(win, xx, -np.inf))
+        ends.append(np.array([xx.flat[i], yy.flat[i]]))
+    m1, m5 = ends
     out["ball_width_mm"] = float(np.hypot(*(m5 - m1)))
-    ys = np.arange(0.05 * L, 0.20 * L, 1.0)
-    X, Y, Z = np.meshgrid(xs, ys, zs, indexing="ij")
-    inside = (field(X, Y, Z) < 0).any(axis=(1, 2))
-    out["heel_width_mm"] = float(xs[inside].max() - xs[inside].min() + h)
+    ys = np.arange(0.05 * L, 0.20 * L + 1e-9, 0.05 * L)
+    widths = []
+    for xs_b in (xs_m, xs_l):
+        X, Y, Z = np.meshgrid(xs_b, ys, zs, indexing="ij")
+        inside = (field(X, Y, Z) < 0).any(axis=(1, 2))
+        widths.append(xs_b[inside])
+    out["heel_width_mm"] = float(widths[1].max() - widths[0].min() + h)
     # ball girth: vertical plane through MTH1 and MTH5
     from scipy.spatial import ConvexHull
 
@@ -285,10 +291,10 @@ def _probe(field: _Field, p: FootParams, h: float = 0.5) -> dict[str, float]:
     out["ball_girth_mm"] = float(hull.area + np.pi * h)  # grid cells inset by ~h/2
     # instep height at 55 %
     zz = np.arange(0.0, 110.0, 0.25)
-    X, Zg = np.meshgrid(xs, zz, indexing="ij")
+    X, Zg = np.meshgrid(np.arange(-30.0, 30.0, 1.0), zz, indexing="ij")
     inside = field(X, np.full_like(X, 0.55 * L), Zg) < 0
     out["instep_height_mm"] = float(Zg[inside].max())
-    out["arch_index"] = _probe_arch_index(field, h=0.75)
+    out["arch_index"] = _probe_arch_index(field, h=1.0)
     return out
 
 
@@ -312,21 +318,34 @@ def _probe_arch_index(field: _Field, h: float = 0.75) -> float:
     return float(areas[1] / total) if total else 0.0
 
 
-def solve_foot_shape(params: FootParams, *, iterations: int = 4) -> FootShape:
+def solve_foot_shape(params: FootParams, *, iterations: int = 8) -> FootShape:
     """Tune the shape knobs so the model meets ``params`` (ball width and girth, heel width,
-    instep height, arch index) on quick 2-D probes of the field."""
+    instep height, arch index) on quick 2-D probes of the field.
+
+    Damped fixed-point updates; the best iterate (smallest weighted error) is returned.
+    """
     p = params
     shape = FootShape(ball_height_mm=0.165 * p.foot_length_mm,
                       arch_contact={"high": 0.25, "normal": 0.45, "flat": 0.7}[p.arch_type])
     target_ai = p.target_arch_index
+    # the probe's grid hull reads the ball girth a little above the fine mesh's exact
+    # section (measured over sampled feet); aim that much higher
+    target_bg = p.ball_girth_mm + _GIRTH_PROBE_BIAS_MM
     prev = None
+    best, best_err = shape, np.inf
     for _ in range(iterations):
         m = _probe(_Field(p, shape), p)
+        err = (abs(m["ball_width_mm"] - p.ball_width_mm) + abs(m["heel_width_mm"]
+               - p.heel_width_mm) + 0.5 * abs(m["ball_girth_mm"] - target_bg)
+               + abs(m["instep_height_mm"] - p.instep_height_mm)
+               + 100.0 * abs(m["arch_index"] - target_ai))
+        if err < best_err:
+            best, best_err = shape, err
         new = replace(
             shape,
-            ball_scale=shape.ball_scale * p.ball_width_mm / m["ball_width_mm"],
+            ball_scale=shape.ball_scale * (p.ball_width_mm / m["ball_width_mm"]) ** 0.7,
             heel_scale=shape.heel_scale * p.heel_width_mm / m["heel_width_mm"],
-            ball_height_mm=shape.ball_height_mm + 0.5 * (p.ball_girth_mm - m["ball_girth_mm"]),
+            ball_height_mm=shape.ball_height_mm + 0.5 * (target_bg - m["ball_girth_mm"]),
             instep_offset_mm=shape.instep_offset_mm + p.instep_height_mm
             - m["instep_height_mm"],
         )
@@ -338,7 +357,7 @@ def solve_foot_shape(params: FootParams, *, iterations: int = 4) -> FootShape:
         step = float(np.clip((target_ai - m["arch_index"]) / slope, -0.3, 0.3))
         prev = (shape.arch_contact, m["arch_index"])
         shape = replace(new, arch_contact=float(np.clip(shape.arch_contact + step, -0.6, 1.3)))
-    return shape
+    return best
 
 
 # ------------------------------------------------------------------ meshing
@@ -367,7 +386,7 @@ def _grid_values(field: _Field, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) 
     return out
 
 
-def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.25,
+def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.5,
                    shape: FootShape | None = None, top_mm: float = STUMP_TOP_MM):
     """Build the closed, watertight mesh of a foot in the canonical frame.
 
@@ -375,7 +394,7 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.25,
     ----------
     params : FootParams
         The foot to build.
-    resolution_mm : float, default=1.25
+    resolution_mm : float, default=1.5
         Grid step of the marching-tetrahedra mesher (smaller: finer, slower).
     shape : FootShape or None, default=None
         Shape knobs; ``None`` tunes them with :func:`solve_foot_shape`.

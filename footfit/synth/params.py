@@ -83,8 +83,8 @@ class FootParams:
         fl = float(self.foot_length_mm)
         if not 150.0 <= fl <= 350.0:
             raise ValueError(f"`foot_length_mm` must be within 150-350 mm; got {fl!r}")
-        ratios = {"ball_width_mm": (0.28, 0.48), "heel_width_mm": (0.18, 0.34),
-                  "ball_girth_mm": (0.75, 1.15), "instep_height_mm": (0.17, 0.31)}
+        ratios = {"ball_width_mm": (0.27, 0.50), "heel_width_mm": (0.17, 0.38),
+                  "ball_girth_mm": (0.72, 1.20), "instep_height_mm": (0.17, 0.31)}
         for name, (lo, hi) in ratios.items():
             r = float(getattr(self, name)) / fl
             if not lo <= r <= hi:

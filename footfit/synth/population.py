@@ -29,7 +29,7 @@ from .params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
 __all__ = ["load_population", "sample_population", "sample_population_arrays"]
 
 POPULATION_FILE = "population_ansur2.json"
-_TRUNCATE_SD = 3.0
+_TRUNCATE_SD = 4.0
 
 
 @lru_cache(maxsize=4)
@@ -96,7 +96,7 @@ def sample_population_arrays(
         ``foot_length_mm``, ``ball_girth_mm``, ``ball_width_mm``, ``heel_width_mm``,
         ``ball_length_mm``, ``long_heel_girth_mm``, ``ankle_girth_mm``,
         ``lateral_malleolus_height_mm``, ``bimalleolar_breadth_mm`` (ANSUR II joint normal by
-        sex, truncated at 3 SD), ``instep_height_mm``, ``arch_index`` (drawn inside the class
+        sex, truncated at 4 SD), ``instep_height_mm``, ``arch_index`` (drawn inside the class
         of ``arch_type``), ``hallux_angle_deg``, ``toe_offset_mm`` (float);
         ``arch_type``, ``toe_shape``, ``sex``, ``side`` (str).
 

@@ -25,7 +25,7 @@ import numpy as np
 from .._validation import check_choice
 
 __all__ = ["LEG_CUT_MM", "clip_triangles", "convex_perimeter", "plane_section",
-           "reference_measurements"]
+           "reference_measurements", "section_segments"]
 
 #: Everything above this height is ignored (docs/measurement_conventions.md, "Leg cut").
 LEG_CUT_MM = 100.0
@@ -74,8 +74,8 @@ def clip_triangles(tris: np.ndarray, normal, offset: float) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 3, 3))
 
 
-def plane_section(tris: np.ndarray, origin, normal) -> np.ndarray:
-    """End points of the exact segments where a plane cuts the triangles, shape (m, 3)."""
+def section_segments(tris: np.ndarray, origin, normal) -> np.ndarray:
+    """Exact segments where a plane cuts the triangles, shape (m, 2, 3)."""
     origin = np.asarray(origin, float)
     normal = np.asarray(normal, float) / np.linalg.norm(normal)
     d = (tris - origin) @ normal  # (n, 3)
@@ -83,12 +83,21 @@ def plane_section(tris: np.ndarray, origin, normal) -> np.ndarray:
     pos = d > 0
     cross = pos.any(axis=1) & ~pos.all(axis=1)
     t, dd = tris[cross], d[cross]
-    pts = []
+    ends = np.zeros((len(t), 2, 3))
+    count = np.zeros(len(t), int)
     for i, j in ((0, 1), (1, 2), (2, 0)):
         s = (dd[:, i] > 0) != (dd[:, j] > 0)
         w = dd[s, i] / (dd[s, i] - dd[s, j])
-        pts.append(t[s, i] + w[:, None] * (t[s, j] - t[s, i]))
-    return np.concatenate(pts) if pts else np.zeros((0, 3))
+        p = t[s, i] + w[:, None] * (t[s, j] - t[s, i])
+        rows = np.flatnonzero(s)
+        ends[rows, count[rows]] = p
+        count[rows] += 1
+    return ends
+
+
+def plane_section(tris: np.ndarray, origin, normal) -> np.ndarray:
+    """End points of the exact segments where a plane cuts the triangles, shape (m, 3)."""
+    return section_segments(tris, origin, normal).reshape(-1, 3)
 
 
 def convex_perimeter(points_2d: np.ndarray) -> float:
@@ -124,14 +133,21 @@ class _Surface:
         self.v = vertices
         e = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]),
                     axis=1)
-        self.e = np.unique(e, axis=0)
+        key = np.unique(e[:, 0] * np.int64(len(vertices)) + e[:, 1])
+        self.e = np.stack([key // len(vertices), key % len(vertices)], axis=1)
+        ends = vertices[self.e]
+        self.emin, self.emax = ends.min(axis=1), ends.max(axis=1)
 
     def window(self, lo, hi) -> np.ndarray:
         """Surface points that can be extreme inside the box ``lo <= p <= hi``."""
         lo = np.asarray(lo, float)
         hi = np.asarray(hi, float)
-        cand = [self.v]
-        a, b = self.v[self.e[:, 0]], self.v[self.e[:, 1]]
+        tol = 1e-9
+        inside_v = ((self.v >= lo - tol) & (self.v <= hi + tol)).all(axis=1)
+        cand = [self.v[inside_v]]
+        # only edges whose bounding box meets the window can cross its faces inside it
+        near = ((self.emin <= hi) & (self.emax >= lo)).all(axis=1)
+        a, b = self.v[self.e[near, 0]], self.v[self.e[near, 1]]
         for axis in range(3):
             for bound in (lo[axis], hi[axis]):
                 if not np.isfinite(bound):
@@ -143,7 +159,6 @@ class _Surface:
                 p[:, axis] = bound
                 cand.append(p)
         pts = np.concatenate(cand)
-        tol = 1e-9
         keep = ((pts >= lo - tol) & (pts <= hi + tol)).all(axis=1)
         return pts[keep]
 
@@ -225,7 +240,7 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
     --------
     >>> import trimesh
     >>> box = trimesh.creation.box(extents=[100, 250, 120])
-    >>> box.apply_translation([0, 125, 60])
+    >>> _ = box.apply_translation([0, 125, 60])
     >>> r = reference_measurements(box)
     >>> r["measurements"]["foot_length_mm"], r["measurements"]["heel_width_mm"]
     (250.0, 100.0)
@@ -288,9 +303,16 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
     m["short_heel_girth_mm"] = girth_through(np.array([0.0, 0.0, 0.0]), p_instep)
     top = float(v[:, 2].max())
     if top >= 85.0:
-        ring = plane_section(tris, [0, 0, 80.0], [0, 0, 1.0])
-        mid = 0.5 * (ring[:, 0].min() + ring[:, 0].max())
-        front = ring[np.abs(ring[:, 0] - mid) <= 10.0]
+        seg = section_segments(tris, [0, 0, 80.0], [0, 0, 1.0])
+        mid = 0.5 * (seg[:, :, 0].min() + seg[:, :, 0].max())
+        cand = [seg.reshape(-1, 3)]
+        a, b = seg[:, 0], seg[:, 1]
+        for xb in (mid - 10.0, mid + 10.0):  # where the section crosses the strip's sides
+            s = (a[:, 0] - xb) * (b[:, 0] - xb) < 0
+            w = (xb - a[s, 0]) / (b[s, 0] - a[s, 0])
+            cand.append(a[s] + w[:, None] * (b[s] - a[s]))
+        cand = np.concatenate(cand)
+        front = cand[np.abs(cand[:, 0] - mid) <= 10.0 + 1e-9]
         crease = front[np.argmax(front[:, 1])]
         lm["ankle_crease"] = crease
         m["long_heel_girth_mm"] = girth_through(np.array([0.0, 0.0, 0.0]),
@@ -300,8 +322,9 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
         missing["long_heel_girth_mm"] = "the surface does not reach 85 mm"
     if top >= 95.0:
         per = []
+        band = tris[(tris[:, :, 2].max(axis=1) >= 80.0) & (tris[:, :, 2].min(axis=1) <= 95.0)]
         for z in np.arange(80.0, 95.0 + 1e-9, 1.0):
-            ring = plane_section(tris, [0, 0, z], [0, 0, 1.0])
+            ring = plane_section(band, [0, 0, z], [0, 0, 1.0])
             per.append(convex_perimeter(ring[:, :2]))
         m["ankle_girth_mm"] = float(min(per))
     else:
@@ -335,7 +358,7 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
     from ..measure.results import MEASUREMENT_FIELDS
 
     measurements = {k: (None if m.get(k) is None else
-                        (m[k] if isinstance(m[k], str) else round(float(m[k]), 4)))
+                        (m[k] if isinstance(m[k], str) else round(float(m[k]), 6)))
                     for k in MEASUREMENT_FIELDS}
     return {
         "measurements": measurements,

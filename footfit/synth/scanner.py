@@ -187,7 +187,7 @@ def simulate_scan(
     pose: str | np.ndarray | None = "random",
     units: str = "mm",
     side: str | None = None,
-    resolution_mm: float = 1.25,
+    resolution_mm: float = 1.5,
     rng: np.random.Generator | int | None = None,
 ) -> SimulatedScan:
     """Simulate a platform scanner's point cloud of a synthetic foot.
@@ -219,7 +219,7 @@ def simulate_scan(
     units : {'mm', 'cm', 'm', 'in'}, default='mm'
     side : {None, 'left', 'right'}, default=None
         Side of a bare mesh (``FootParams`` carry their own).
-    resolution_mm : float, default=1.25
+    resolution_mm : float, default=1.5
         Mesh resolution when meshes are built from parameters.
     rng : numpy.random.Generator, int or None
 
