@@ -102,6 +102,10 @@ def _num(v: Any, unit: str = "", digits: int = 1, *, trim: bool = False) -> str:
     return text + (f" {unit}" if unit else "")
 
 
+def _feet_found(n: Any) -> str:
+    return "1 foot found" if n == 1 else f"{_num(n, trim=True)} feet found"
+
+
 def _title(key: str) -> str:
     text = key.replace("_mm", "").replace("_", " ").capitalize()
     return text.replace("Mth", "MTH").replace(" mth", " MTH")
@@ -199,8 +203,9 @@ def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True
         f'<body><main style="--nfeet:{nfeet}">',
         '<header><h1>Foot fitting report</h1>',
         f'<p class="meta">Scan <b>{_h(src)}</b> ({_h(scan.get("format", "?"))}, '
-        f'{_num(scan.get("points_in"))} points, units {_h(scan.get("units_detected", "?"))}, '
-        f'{_num(scan.get("feet_found"))} foot/feet found) · style <b>{_h(opts.get("style"))}</b>'
+        f'{_num(scan.get("points_in"), trim=True)} points, units '
+        f'{_h(scan.get("units_detected", "?"))}, '
+        f'{_feet_found(scan.get("feet_found"))}) · style <b>{_h(opts.get("style"))}</b>'
         f' · fit {_h(opts.get("fit"))} · footfit {_h(data.get("footfit_version", ""))} · '
         f'{_dt.datetime.now().strftime("%Y-%m-%d %H:%M")}</p></header>',
     ]

@@ -192,8 +192,8 @@ def top_view_svg(d: FootDrawing) -> str:
     s.polygon(outline, fill="none", stroke=pal.SKIN_EDGE, stroke_width=0.8)
 
     label_x_right = x_hi + 16
-    label_x_left = x_lo - 4
-    dim_x = x_lo - 50
+    label_x_left = x_lo - 16  # clear of the MTH5/MTH1 labels at the outline
+    dim_x = x_lo - 62
     if d.zones is not None:
         e, areas = d.zones["edges"], d.zones["areas_mm2"]
         for y in e:
