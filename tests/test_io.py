@@ -182,6 +182,34 @@ def test_mesh_samples_are_capped(tmp_path):
     assert any("400000 surface samples" in w for w in scan.warnings)
 
 
+def test_open_mesh_orientation(tmp_path):
+    trimesh = pytest.importorskip("trimesh")
+    sphere = icosphere()
+    cup = sphere.submesh([np.flatnonzero(sphere.triangles_center[:, 2] < 60)], append=True)
+    cup.export(tmp_path / "cup.ply")
+    inverted = cup.copy()
+    inverted.invert()
+    inverted.export(tmp_path / "inv.ply")
+    for name, flipped in (("cup.ply", False), ("inv.ply", True)):
+        scan = load_scan(tmp_path / name)
+        assert any("wound toward its centre" in w for w in scan.warnings) == flipped
+        assert (np.einsum("ij,ij->i", scan.normals, scan.points) > -1e-9).all()
+    grid = np.stack(np.meshgrid(np.arange(0, 201, 10.0), np.arange(0, 101, 10.0)), -1)
+    verts = np.column_stack([grid.reshape(-1, 2), np.zeros(grid.shape[0] * grid.shape[1])])
+    plate = trimesh.Trimesh(verts, _grid_faces(grid.shape[1], grid.shape[0]), process=False)
+    plate.export(tmp_path / "plate.ply")  # a flat open surface facing down: left as it is
+    scan = load_scan(tmp_path / "plate.ply", min_points=10)
+    assert not any("centre" in w for w in scan.warnings)
+    assert np.allclose(scan.normals, [0, 0, -1])
+
+
+def _grid_faces(nx, ny):
+    idx = np.arange(nx * ny).reshape(ny, nx)
+    a, b, c, d = idx[:-1, :-1], idx[:-1, 1:], idx[1:, :-1], idx[1:, 1:]
+    return np.concatenate([np.stack([a, c, b], -1).reshape(-1, 3),
+                           np.stack([b, c, d], -1).reshape(-1, 3)])
+
+
 def test_dense_mesh_not_sampled_and_sampling_can_be_off(tmp_path):
     mesh = icosphere(subdivisions=5, radius=50.0)  # 10242 vertices on 31 400 mm^2
     mesh.export(tmp_path / "dense.off")

@@ -232,6 +232,17 @@ def prepare_mesh(
     if closed and float(np.einsum("ij,ij->", a, cross)) < 0:
         cross = -cross
         warnings.append("mesh faces are wound inward (negative volume); normals turned outward")
+    elif not closed and faces.shape[0]:
+        # An open surface (a scan without its sole, say) has no volume sign: turn the
+        # normals only when clearly most of the area faces the centroid (an open foot or
+        # sock shape); a flat or saddle surface is left as it is.
+        away = np.einsum("ij,ij->i", cross, (a + b + c) / 3 - points.mean(axis=0))
+        total = float(np.abs(away).sum())
+        if total > 0 and float(away.sum()) < -0.4 * total:
+            cross = -cross
+            warnings.append(
+                "open mesh with most faces wound toward its centre; normals turned outward"
+            )
     if normals is None:
         vn = np.column_stack(
             [np.bincount(faces.ravel(), np.repeat(cross[:, k], 3), minlength=n) for k in range(3)]
