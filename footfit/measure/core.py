@@ -164,8 +164,10 @@ def _measure(
     sections: dict[str, FloatArray] = {}
     top = float(z.max())
 
-    ptern = ext(1, -1)
-    akro = ext(1, 1)
+    # a 4 mm fit disc for the two ends: the heel and toe caps are tighter than a quadric
+    # over 6 mm (a 6 mm disc reads the pternion of the synthetic feet 0.4 mm short)
+    ptern = ext(1, -1, radius_mm=4.0, depth_mm=3.0)
+    akro = ext(1, 1, radius_mm=4.0, depth_mm=3.0)
     y0 = float(ptern[1])
     L = float(akro[1]) - y0
     if not 80.0 <= L <= 400.0:
@@ -243,9 +245,11 @@ def _measure(
         girth("ball_girth_mm", mth1, np.array([-d[1], d[0], 0.0]) / np.hypot(*d))
     floor0 = np.array([0.0, y0, 0.0])
     if instep is not None:
+        # the plane passes through (y = 0.55 L, z = instep height), not the point's own y
+        top55 = np.array([0.0, y0 + 0.55 * L, instep[2]])
         waist = np.array([0.0, y0 + 0.41 * L, 0.0])
-        girth("instep_girth_mm", *_girth_plane_x(waist, instep))
-        girth("short_heel_girth_mm", *_girth_plane_x(floor0, instep))
+        girth("instep_girth_mm", *_girth_plane_x(waist, top55))
+        girth("short_heel_girth_mm", *_girth_plane_x(floor0, top55))
     else:
         for k in ("instep_girth_mm", "short_heel_girth_mm"):
             missing[k] = "no instep point (no points at 55 % of the foot length)"
@@ -302,7 +306,8 @@ def _measure(
     else:
         missing["toe_shape"] = "hallux or 2nd-toe tip not found"
 
-    vol = _volume(pts, plantar)
+    # columns of about the same number of points at any density (1 mm at 60k points)
+    vol = _volume(pts, plantar, cell=float(np.clip(np.sqrt(60000.0 / len(pts)), 0.5, 2.0)))
     if vol is not None:
         vals["foot_volume_cm3"] = vol
     else:
@@ -374,6 +379,22 @@ def _volume(pts: FloatArray, plantar: bool, cell: float = 2.0) -> float | None:
     inside = ndimage.binary_fill_holes(ndimage.binary_closing(have, iterations=2))
     _, (ii, jj) = ndimage.distance_transform_edt(~two, return_indices=True)
     top_f = top[ii, jj]
+    # the leg cut: inside the ring of wall points just below the cut, the foot fills the
+    # column up to the cut (those columns see only the sole: the cap is open)
+    z_top = float(z.max())
+    ring = z >= z_top - 5.0
+    if ring.sum() >= 20:
+        # on a fixed 2 mm grid, so that a sparse ring still closes
+        cap_ij = np.floor((pts[ring, :2] - lo) / 2.0).astype(np.intp)
+        cap = np.zeros(tuple(cap_ij.max(axis=0) + 3), dtype=bool)
+        cap[cap_ij[:, 0], cap_ij[:, 1]] = True
+        cap = ndimage.binary_fill_holes(ndimage.binary_closing(cap, iterations=2))
+        ci = np.minimum(((np.arange(shape[0]) + 0.5) * cell / 2.0).astype(np.intp),
+                        cap.shape[0] - 1)
+        cj = np.minimum(((np.arange(shape[1]) + 0.5) * cell / 2.0).astype(np.intp),
+                        cap.shape[1] - 1)
+        cap = cap[np.ix_(ci, cj)]
+        top_f = np.where(cap, np.maximum(top_f, z_top), top_f)
     bot_f = np.maximum(bot[ii, jj], 0.0) if plantar else np.zeros(shape)
     h = np.clip(top_f - bot_f, 0.0, None)
     return float((h * inside).sum() * cell * cell / 1000.0)

@@ -126,16 +126,14 @@ def surface_extreme(
     mask: BoolArray | None = None,
     radius_mm: float = 6.0,
     depth_mm: float = 4.0,
-    seed_rank: int = 3,
 ) -> FloatArray | None:
     """Extreme point of the surface along ``direction`` within ``mask``, de-noised.
 
-    The raw extreme (the ``seed_rank``-th highest masked point, so a lone outlier does not
-    seed the search) is refined by a least-squares quadric ``h(u, v)`` of the height
+    The raw extreme (skipping stray points with fewer than 12 neighbours: outliers the
+    cleaning left) is refined by a least-squares quadric ``h(u, v)`` of the height
     ``h = p . direction`` over every point within ``radius_mm`` (across ``direction``) and
     ``depth_mm`` below it, with one pass of 3-sigma (MAD) trimming. The answer is the
-    masked neighbour whose fitted height is largest, moved onto the fitted surface. With
-    too few neighbours (< 12) the raw seed is returned.
+    masked neighbour whose fitted height is largest, moved onto the fitted surface.
 
     Parameters
     ----------
@@ -146,12 +144,11 @@ def surface_extreme(
         Window the extreme must lie in (the fit uses neighbours outside it too).
     radius_mm : float, default=6.0
     depth_mm : float, default=4.0
-    seed_rank : int, default=3
 
     Returns
     -------
     (3,) ndarray of float64 or None
-        ``None`` when the window is empty.
+        ``None`` when the window is empty or holds only stray points.
 
     Examples
     --------
@@ -164,7 +161,7 @@ def surface_extreme(
     pts = as_points(points, name="points")
     d = np.asarray(direction, dtype=np.float64).reshape(3)
     d = d / np.linalg.norm(d)
-    return _extreme(pts, pts @ d, d, mask, radius_mm, depth_mm, seed_rank)
+    return _extreme(pts, pts @ d, d, mask, radius_mm, depth_mm)
 
 
 def _extreme(
@@ -174,7 +171,6 @@ def _extreme(
     mask: BoolArray | None,
     radius_mm: float = 6.0,
     depth_mm: float = 4.0,
-    seed_rank: int = 3,
 ) -> FloatArray | None:
     """:func:`surface_extreme` on validated points with the heights ``h = pts @ d`` given.
 
@@ -187,20 +183,29 @@ def _extreme(
         idx = np.flatnonzero(mask)
     if idx.size == 0:
         return None
-    h_win = h[idx]
-    top = np.flatnonzero(h_win >= h_win.max() - depth_mm)
-    k = min(seed_rank, top.size) - 1
-    seed_i = idx[top[np.argpartition(-h_win[top], k)[k]]]
-    seed = pts[seed_i]
-    h_seed = float(h[seed_i])
-    cand = np.flatnonzero((h >= h_seed - depth_mm) & (h <= h_seed + depth_mm))
-    rel = pts[cand] - seed
+    h_win = h[idx].copy()
     u, v = _basis(d)
-    cu, cv = rel @ u, rel @ v
-    ok = cu * cu + cv * cv <= radius_mm * radius_mm
-    cand, cu, cv = cand[ok], cu[ok], cv[ok]
-    if cand.size < 12:
-        return seed.copy()
+    # the extreme point of the window seeds the fit; a seed with fewer than 12 neighbours
+    # on its side of the surface is a stray point (an outlier the cleaning left) and is
+    # dropped, with the points around it, before trying the next extreme
+    for _ in range(8):
+        w = int(np.argmax(h_win))
+        if not np.isfinite(h_win[w]):
+            return None
+        seed_i = idx[w]
+        seed = pts[seed_i]
+        h_seed = float(h[seed_i])
+        cand = np.flatnonzero((h >= h_seed - depth_mm) & (h <= h_seed + depth_mm))
+        rel = pts[cand] - seed
+        cu, cv = rel @ u, rel @ v
+        ok = cu * cu + cv * cv <= radius_mm * radius_mm
+        cand, cu, cv = cand[ok], cu[ok], cv[ok]
+        if cand.size >= 12:
+            break
+        stray = np.abs(pts[idx] - seed).max(axis=1) <= radius_mm
+        h_win[stray] = -np.inf
+    else:
+        return None
     hh = h[cand] - h_seed
     design = np.column_stack([np.ones_like(cu), cu, cv, cu * cu, cu * cv, cv * cv])
     coef, *_ = np.linalg.lstsq(design, hh, rcond=None)
@@ -210,6 +215,17 @@ def _extreme(
     if keep.sum() >= 12 and not keep.all():
         coef, *_ = np.linalg.lstsq(design[keep], hh[keep], rcond=None)
     fitted = design @ coef
+    if mask is None:
+        # unwindowed: the vertex of the quadric, when it is a maximum within the fitted
+        # disc, also bridges a dropout hole over the extreme (the samples cannot)
+        hess = np.array([[2 * coef[3], coef[4]], [coef[4], 2 * coef[5]]])
+        if np.all(np.linalg.eigvalsh(hess) < 0):
+            vu, vv = np.linalg.solve(hess, -coef[1:3])
+            if vu * vu + vv * vv <= radius_mm * radius_mm:
+                hv = coef[0] + coef[1] * vu + coef[2] * vv + coef[3] * vu * vu \
+                    + coef[4] * vu * vv + coef[5] * vv * vv
+                if fitted.max() <= hv <= fitted.max() + depth_mm:
+                    return seed + vu * u + vv * v + hv * d
     in_win = np.ones(cand.size, dtype=bool) if mask is None else mask[cand]
     if not in_win.any():
         return seed.copy()
