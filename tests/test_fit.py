@@ -304,3 +304,26 @@ def test_real_scan_in_lasts_one_size_apart(realscans):
     assert fits[0].score < fits[1].score
     heel_back = fits[1].points_placed[:, 1] < fits[1].points_placed[:, 1].min() + 2.0
     assert abs(np.median(fits[1].clearance_mm[heel_back])) < 2.0
+
+
+def test_synthetic_foot_in_lasts_one_size_apart(seed):
+    """A synthetic foot (footfit.synth, exact measurements): the last one size smaller scores
+    worse and leaves less toe room; one size larger leaves more toe and girth room."""
+    synth = pytest.importorskip("footfit.synth")
+    model = pytest.importorskip("footfit.synth.model")
+    fp = synth.sample_population(1, rng=seed)[0]
+    mesh = model.make_foot_mesh(fp, resolution_mm=2.0)
+    pts, _ = trimesh.sample.sample_surface(mesh, 30_000, seed=seed)
+    pts = pts[pts[:, 2] <= 100.0]
+    meas = {k: getattr(fp, k) for k in ("foot_length_mm", "ball_girth_mm", "ball_width_mm",
+                                        "heel_width_mm", "instep_height_mm", "toe_shape")}
+    meas["side"] = "right"
+    pf = prepare_foot(pts)
+    fits = [simulate_fit(pf, generate_last(_shifted(meas, k * 6.67, k * 6.0), style="casual",
+                                           sex=fp.sex)) for k in (-1, 0, 1)]
+    rooms = [f.room["toe_room_mm"] for f in fits]
+    girth = [f.room["ball_girth_room_mm"] for f in fits]
+    assert rooms[0] < rooms[1] - 4 < rooms[2] - 8
+    assert girth[0] < girth[1] < girth[2]
+    assert fits[0].score < fits[1].score
+    assert fits[0].zone_fit("toe_box").pressure_mm >= fits[2].zone_fit("toe_box").pressure_mm
