@@ -329,6 +329,61 @@ def _run_size(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- insoles
+def _add_insoles(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "insoles", help="best pre-made insoles for foot measurements, with reasons",
+        description="Match pre-made insoles from the catalogue (models/insoles.csv or "
+        "--catalog) to foot measurements; leave out what was not measured. With --check, "
+        "only validate the catalogue file.",
+    )
+    p.add_argument("foot_length_mm", nargs="?", type=float, metavar="FOOT_LENGTH_MM",
+                   help="foot length in mm (required unless --check)")
+    p.add_argument("--ball-width", type=float, metavar="MM")
+    p.add_argument("--heel-width", type=float, metavar="MM")
+    p.add_argument("--arch-index", type=float, metavar="AI",
+                   help="Cavanagh-Rodgers arch index (leave out when not measurable)")
+    p.add_argument("--hallux-angle", type=float, metavar="DEG",
+                   help="hallux valgus angle proxy, degrees")
+    p.add_argument("--style", default="sport",
+                   help="shoe style: sport, casual, dress_round, dress_pointed, boot, "
+                   "open_sandal, closed_sandal (default: sport)")
+    p.add_argument("--use", action="append", default=None, metavar="USE",
+                   help="restrict to this use (repeatable): running, walking, casual, dress, "
+                   "work, children")
+    p.add_argument("-k", type=int, default=3, help="how many insoles (default: 3)")
+    p.add_argument("--catalog", metavar="CSV", help="insole catalogue CSV")
+    p.add_argument("--check", action="store_true", help="only validate the catalogue")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_run_insoles)
+
+
+def _run_insoles(args: argparse.Namespace) -> int:
+    import json
+
+    from .insoles import InsoleMatcher, load_insole_catalog
+
+    catalog = load_insole_catalog(args.catalog)
+    if args.check:
+        uses = sorted(set(catalog.column("use")))
+        print(f"{catalog.path}: {len(catalog)} SKUs OK ({', '.join(uses)})")
+        return EXIT_OK
+    if args.foot_length_mm is None:
+        raise ValueError("give FOOT_LENGTH_MM (or --check)")
+    foot = {"foot_length_mm": args.foot_length_mm, "ball_width_mm": args.ball_width,
+            "heel_width_mm": args.heel_width, "arch_index": args.arch_index,
+            "hallux_valgus_angle_deg": args.hallux_angle}
+    matches = InsoleMatcher(args.k).fit(catalog).match(foot, style=args.style, use=args.use)
+    if args.json:
+        print(json.dumps([m.to_dict() for m in matches], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for m in matches:
+        print(f"{m.rank}. {m.sku}  {m.name}  fit {m.fit_score:.0f}/100 ({m.kind})")
+        for reason in m.reasons:
+            print(f"     {reason}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- last-params
 def _add_last_params(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -513,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_size,
-             _add_last_params, _add_serve, _add_synth]
+             _add_last_params, _add_serve, _add_synth, _add_insoles]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

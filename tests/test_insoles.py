@@ -408,3 +408,22 @@ def test_match_many_takes_a_sequence_of_feet(matcher):
     assert batch.skus[1, 0] == matcher.match(feet[1], 1)[0].sku
     one = matcher.match_many(feet[:1], 1)  # k == 1 keeps the 2-d shape (STYLE.md item 7)
     assert one.indices.shape == (1, 1)
+
+
+def test_cli_insoles(capsys, tmp_path):
+    from footfit.cli import main
+
+    assert main(["insoles", "265", "--ball-width", "100", "--arch-index", "0.29", "-k", "2",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out) == 2 and out[0]["device"]["arch_support"] == "low"
+    assert out[0]["dropped_features"] == ["heel_width_mm", "hallux_valgus_angle_deg"]
+    assert main(["insoles", "--check"]) == 0
+    assert "SKUs OK" in capsys.readouterr().out
+    assert main(["insoles", "150", "--style", "dress_pointed"]) == 2
+    assert "no pre-made insole for style 'dress_pointed'" in capsys.readouterr().err
+    rows = _rows()[:3]
+    rows[1]["volume"] = "huge"
+    assert main(["insoles", "--check", "--catalog", str(_write(tmp_path / "c.csv", rows))]) == 2
+    err = capsys.readouterr().err
+    assert "c.csv: row 2 (line 3), column 'volume': 'huge' is not one of" in err

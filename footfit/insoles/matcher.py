@@ -427,8 +427,8 @@ class InsoleMatcher:
             hi = self.catalog_.column("length_max_mm")[ok].max()
             raise InvalidMeasurementError(
                 f"no pre-made insole for style {style!r} ({', '.join(uses)}) fits foot length "
-                f"{raw[0]:.1f} mm (the catalogue covers {lo:g}-{hi:g} mm with gaps allowed); "
-                "a custom insole is needed"
+                f"{raw[0]:.1f} mm (those devices span {lo:g}-{hi:g} mm); a custom insole is "
+                "needed"
             )
         dropped = tuple(f for f, p in zip(FEATURES, present, strict=True) if not p)
         scores = self._score(dist[0])
