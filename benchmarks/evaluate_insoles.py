@@ -18,9 +18,10 @@ plus the distribution of fit scores, the SKUs never chosen (catalogue gaps or du
 a preferred use), the SKUs chosen by more than ``--too-often`` % of feet (stock hot spots),
 the feet poorly served (top-1 fit score below ``--poor-score``) and why, a
 missing-arch-index run, and timings
-(medians of ``--repeat`` runs, ``time.perf_counter``): ``fit``, one ``match`` after ``fit``,
-``match_many`` on the whole population. Targets (issue 5): length 100 %, arch >= 95 %,
-width >= 90 %, one query < 1 ms, 10,000 queries < 100 ms.
+(medians of ``--repeat`` runs: wall time by ``time.perf_counter`` and CPU time by
+``time.process_time``, with the load average, since the machine may be shared): ``fit``,
+one ``match`` after ``fit``, ``match_many`` on the whole population. Targets (issue 5):
+length 100 %, arch >= 95 %, width >= 90 %, one query < 1 ms, 10,000 queries < 100 ms.
 
 The population comes from :func:`footfit.synth.sample_population_arrays` (ANSUR II joint
 normal by sex, arch index drawn inside each arch class, hallux angle proxy).
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -52,13 +54,15 @@ def _population(n: int, seed: int) -> dict[str, np.ndarray]:
     return sample_population_arrays(n, rng=seed)
 
 
-def _median_time(fn, repeat: int) -> float:
-    times = []
+def _median_time(fn, repeat: int) -> tuple[float, float]:
+    """Median wall time (perf_counter) and median CPU time (process_time) of ``fn()``."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
 def _pct(x: np.ndarray) -> float:
@@ -166,18 +170,19 @@ def evaluate(n: int, seed: int, k: int, repeat: int, *, too_often_pct: float = 5
     one = {name: float(col[0]) for name, col in table.items()}
     singles = [{name: float(col[i]) for name, col in table.items()} for i in range(200)]
     matcher.match(one)
-    per_query = []
-    for q in singles:
-        t0 = time.perf_counter()
-        matcher.match(q)
-        per_query.append(time.perf_counter() - t0)
+    per_query = np.array([_median_time(lambda q=q: matcher.match(q), 1) for q in singles])
     many = _median_time(lambda: matcher.match_many(table, k, style="sport"), repeat)
     res["timing_ms"] = {
-        "fit_median": round(1e3 * fit_time, 2),
-        "match_one_median": round(1e3 * float(np.median(per_query)), 3),
-        "match_many_median": round(1e3 * many, 2),
-        "match_many_per_foot_us": round(1e6 * many / n, 2),
+        "fit_median": round(1e3 * fit_time[0], 2),
+        "fit_cpu_median": round(1e3 * fit_time[1], 2),
+        "match_one_median": round(1e3 * float(np.median(per_query[:, 0])), 3),
+        "match_one_cpu_median": round(1e3 * float(np.median(per_query[:, 1])), 3),
+        "match_many_median": round(1e3 * many[0], 2),
+        "match_many_cpu_median": round(1e3 * many[1], 2),
+        "match_many_per_foot_us": round(1e6 * many[0] / n, 2),
         "repeat": repeat,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
     }
     return res
 
