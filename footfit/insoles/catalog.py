@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -81,8 +82,9 @@ class InsoleCatalog:
     path : str
         File the catalogue was read from (``'<table>'`` when built in memory).
     columns : mapping of str to ndarray
-        Column name -> ``(n,)`` read-only array: float64 for numeric columns, ``object``
-        (str) for text columns. Keys are :data:`CATALOG_COLUMNS` plus any extra columns.
+        Read-only mapping: column name -> ``(n,)`` read-only array, float64 for numeric
+        columns, ``object`` (str) for text columns. Keys are :data:`CATALOG_COLUMNS` plus
+        any extra columns.
     """
 
     path: str
@@ -175,7 +177,7 @@ def _validate(
         arr.setflags(write=False)
         out[name] = arr
     _check_rows(out, path=path, lines=lines)
-    return InsoleCatalog(path=path, columns=out)
+    return InsoleCatalog(path=path, columns=MappingProxyType(out))
 
 
 def _parse(raw: Any, name: str, *, path: str, row: int, lines: list[int] | None) -> Any:

@@ -57,6 +57,8 @@ class InsoleMatch:
         renormalized).
     kind : str, default='pre-made'
         ``'pre-made'`` (a catalogue device) as opposed to ``'custom'`` (DOMAIN.md section 6).
+    device : mapping
+        The device's catalogue row (every column of ``insoles.csv``).
     """
 
     sku: str
