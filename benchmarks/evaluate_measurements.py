@@ -218,9 +218,11 @@ def main(argv=None) -> int:
                     "(0 skips it)")
     ap.add_argument("--cache-only", action="store_true",
                     help="only build the cached meshes and truth (needs --cache)")
+    ap.add_argument("--start", type=int, default=0,
+                    help="first sample of --cache-only (to build a cache in parallel)")
     a = ap.parse_args(argv)
     if a.cache_only:
-        for i in range(a.n):
+        for i in range(a.start, a.n):
             _mesh_and_truth(a.seed, i, a.resolution, a.cache)
         return 0
     tasks = [(a.seed, i, a.resolution, a.cache) for i in range(a.n)]

@@ -382,19 +382,23 @@ def _volume(pts: FloatArray, plantar: bool, cell: float = 2.0) -> float | None:
     # the leg cut: inside the ring of wall points just below the cut, the foot fills the
     # column up to the cut (those columns see only the sole: the cap is open)
     z_top = float(z.max())
-    ring = z >= z_top - 5.0
+    ring = z >= z_top - 3.0
     if ring.sum() >= 20:
-        # on a fixed 2 mm grid, so that a sparse ring still closes
-        cap_ij = np.floor((pts[ring, :2] - lo) / 2.0).astype(np.intp)
-        cap = np.zeros(tuple(cap_ij.max(axis=0) + 3), dtype=bool)
-        cap[cap_ij[:, 0], cap_ij[:, 1]] = True
-        cap = ndimage.binary_fill_holes(ndimage.binary_closing(cap, iterations=2))
-        ci = np.minimum(((np.arange(shape[0]) + 0.5) * cell / 2.0).astype(np.intp),
-                        cap.shape[0] - 1)
-        cj = np.minimum(((np.arange(shape[1]) + 0.5) * cell / 2.0).astype(np.intp),
-                        cap.shape[1] - 1)
-        cap = cap[np.ix_(ci, cj)]
-        top_f = np.where(cap, np.maximum(top_f, z_top), top_f)
+        # the leg's section just below the cut is about convex: its hull closes the ring
+        # even where a dropout hole breaks it
+        from scipy.spatial import ConvexHull, QhullError
+
+        try:
+            eq = ConvexHull(pts[ring, :2]).equations
+        except QhullError:
+            eq = None
+        if eq is not None:
+            gi = lo[0] + (np.arange(shape[0]) + 0.5) * cell
+            gj = lo[1] + (np.arange(shape[1]) + 0.5) * cell
+            cap = np.ones(shape, dtype=bool)
+            for a_, b_, c_ in eq:  # a few dozen hull edges
+                cap &= (a_ * gi[:, None] + b_ * gj[None, :] + c_) <= 1e-9
+            top_f = np.where(cap, np.maximum(top_f, z_top), top_f)
     bot_f = np.maximum(bot[ii, jj], 0.0) if plantar else np.zeros(shape)
     h = np.clip(top_f - bot_f, 0.0, None)
     return float((h * inside).sum() * cell * cell / 1000.0)
