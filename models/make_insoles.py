@@ -11,7 +11,7 @@ How the line is designed (see the "Insole catalogue" section of ``models/README.
 2. **Size ranges**: adults in pairs of whole EU sizes (2 Paris points = 13.33 mm of foot
    length) from EU 33 (205 mm) to EU 52 (338.3 mm), plus one 195-205 mm range for small adult
    feet; children in pairs of children's EU sizes (EU = 0.162 FL: last = foot x 1.08) from
-   97.2 mm to 196 mm. EU/UK/US sizes of each range are computed with
+   97.3 mm to 196 mm (edges rounded up to 0.1 mm). EU/UK/US sizes of each range are computed with
    :func:`footfit.sizes.compute_sizes` (profile ``iso``, DOMAIN.md section 4) at both ends.
 3. **Widths follow the population**: the forefoot width of a device is the ANSUR II pooled
    ball width expected at the middle of its length range (``width_calibration.json``, groups
