@@ -148,7 +148,11 @@ def _side_votes(x: FloatArray, y: FloatArray, z: FloatArray, length: float):
         half = 0.5 * (np.percentile(x[mid], 98) - np.percentile(x[mid], 2))
         shift = (np.mean(x[low]) - centre) / max(half, 1e-9)
         vote = np.clip(shift / 0.25, -1, 1)
-        votes.append(("midfoot contact is lateral (medial arch)", vote, 1.5))
+        # with the sole seen, the contact patch itself shows where the arch is; without it
+        # only the walls' lower edges do, which cameras may hide: the cue counts less
+        interior = low & (np.abs(x - centre) < 0.5 * half)
+        weight = 1.5 if interior.sum() > 0.2 * low.sum() else 0.5
+        votes.append(("midfoot contact is lateral (medial arch)", vote, weight))
     return votes
 
 
