@@ -22,7 +22,7 @@ SCAN_FORMATS = ("ply", "pcd", "xyz", "stl")
 #: Arch-index class boundaries of DOMAIN.md section 3 (Cavanagh & Rodgers 1987).
 _AI_HIGH, _AI_FLAT = 0.21, 0.26
 #: STL scans: mesh resolution and the cut height of an Aetrex-like export.
-_STL_RESOLUTION_MM, _STL_TOP_MM = 4.0, 102.0
+_STL_RESOLUTION_MM, _STL_TOP_MM = 4.5, 102.0
 #: Decimals written per unit (0.001 mm or finer).
 _DECIMALS = {"mm": 3, "cm": 4, "m": 6, "in": 5}
 
@@ -82,7 +82,7 @@ def write_synthetic_scan(
     path : path
         Scan file; its extension gives the format unless ``format`` is given.
     format : {'ply', 'pcd', 'xyz', 'stl'}, optional
-        ``stl`` writes a closed mesh like a retail scanner's export (resolution 4 mm, cut
+        ``stl`` writes a closed mesh like a retail scanner's export (resolution 4.5 mm, cut
         at 102 mm, posed and in ``units``) instead of a point cloud; its truth is measured
         on that very mesh.
     seed : int, optional

@@ -140,7 +140,10 @@ class _Field:
         rht = 0.92 * rh
         tip_c = yh - rht
         reach = (tip_c - joint[1]) / np.cos(phi)
-        hallux_tip = np.array([joint[0] + reach * np.sin(phi), tip_c, rht - 0.6])
+        # a strongly deviated hallux would end up in front of the 2nd toe: keep its tip
+        # medial of the 2nd toe (the surface angle then reads below the parameter)
+        tip_x = min(joint[0] + reach * np.sin(phi), -(10.0 + 0.8 * rht))
+        hallux_tip = np.array([tip_x, tip_c, rht - 0.6])
         toes = [(joint, hallux_tip, 1.12 * rh, rht)]
         lesser = [  # (x at tip / span, tip setback / L, radius / span)
             (0.00, 0.000, 0.076),
@@ -425,8 +428,8 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.5,
     if not isinstance(params, FootParams):
         raise TypeError(f"`params` must be a FootParams; got {type(params).__name__}")
     h = check_positive(resolution_mm, name="resolution_mm")
-    if h > 4.0:
-        raise ValueError(f"`resolution_mm` must be <= 4 mm; got {resolution_mm!r}")
+    if h > 6.0:
+        raise ValueError(f"`resolution_mm` must be <= 6 mm; got {resolution_mm!r}")
     top = check_positive(top_mm, name="top_mm")
     if not 100.0 <= top <= 200.0:
         raise ValueError(f"`top_mm` must be within 100-200 mm; got {top_mm!r}")
