@@ -277,3 +277,32 @@ def test_bumps_match_scipy_find_peaks(rng):
         p = np.r_[p[0] - 50, p, p[-1] - 50]
         expected, _ = find_peaks(p, prominence=1.5, distance=8)
         np.testing.assert_array_equal(_bumps(p, prominence=1.5, distance=8), expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("plantar", "second_foot"), [(True, False), (False, True)])
+def test_simulated_scans_recover_the_frame(plantar, second_foot):
+    """footfit.synth's scanner (floor, leg, 2 % outliers, holes, random pose): the recovered
+    transform undoes the simulator's, every foot gets its side, no floor or leg is kept."""
+    synth = pytest.importorskip("footfit.synth.scanner")
+    from footfit.clean import isolate_feet
+    from footfit.synth.population import sample_population
+
+    params = sample_population(1, rng=3)[0]
+    scan = synth.simulate_scan(
+        params, n_points=80_000, plantar=plantar, second_foot=second_foot, resolution_mm=3.0,
+        rng=4,
+    )
+    iso = isolate_feet(scan.points, rng=0)
+    assert iso.floor_found and len(iso.feet) == len(scan.feet)
+    for foot in iso.feet:
+        a = align_foot(foot, up=iso.up, floor_plane=iso.floor_plane)
+        labels = np.bincount(scan.labels[a.indices], minlength=5)
+        source = int(np.argmax(labels[:2]))
+        truth = scan.feet[source]
+        assert a.side == truth.side
+        assert labels[2] == 0 and labels[3] == 0  # no floor, no leg
+        assert a.plantar_visible == plantar
+        m = a.transform @ truth.transform
+        assert m[1, 1] > np.cos(np.radians(1.5)) and m[2, 2] > np.cos(np.radians(0.5))
+        assert abs(m[2, 3]) < 0.5 and np.hypot(m[0, 3], m[1, 3]) < 3.0
