@@ -520,6 +520,8 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pose", default="random", choices=["random", "none"],
                    help="random rigid pose (default) or the canonical frame")
     p.add_argument("--prefix", default="synth", help="file name prefix (default: synth)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes (default: 1; about 5-10 s of CPU per scan)")
     p.set_defaults(func=_run_synth)
 
 
@@ -538,6 +540,7 @@ def _run_synth(args: argparse.Namespace) -> int:
         plantar=args.plantar, floor=args.floor, leg=args.leg, outliers=args.outliers,
         holes=args.holes, second_foot=args.two_feet,
         pose=None if args.pose == "none" else "random", units=args.units,
+        workers=args.workers,
     )
     for scan, truth in written:
         print(f"{scan}  {truth.name}")

@@ -342,3 +342,17 @@ def test_truth_file_written_beside_the_scan(tmp_path):
 
     loaded = load_scan(scan, units="cm")
     assert len(loaded.points) == 3_000
+
+
+def test_cli_synth_writes_scans_and_truth(tmp_path, capsys):
+    from footfit.cli import main
+
+    code = main(["synth", "--n", "1", "--seed", "4", "--out", str(tmp_path), "--format",
+                 "pcd", "--points", "2000", "--units", "m", "--no-plantar", "--pose", "none"])
+    assert code == 0
+    assert (tmp_path / "synth_0000.pcd").is_file()
+    data = json.loads((tmp_path / "synth_0000.truth.json").read_text())
+    assert data["scan"]["units"] == "m" and data["scan"]["plantar"] is False
+    assert data["generator"]["seed"] == 4 * 100003
+    assert "1 synthetic scans written" in capsys.readouterr().out
+    assert main(["synth", "--n", "0", "--out", str(tmp_path)]) == 2
