@@ -23,7 +23,14 @@ from ._typing import ArrayLike, BoolArray, FloatArray, IntArray
 from ._validation import as_points, check_positive
 from .exceptions import DegenerateScanError
 
-__all__ = ["FootCloud", "Isolation", "estimate_up", "isolate_feet"]
+__all__ = [
+    "FootCloud",
+    "Isolation",
+    "estimate_up",
+    "fill_holes",
+    "fit_plane_ransac",
+    "isolate_feet",
+]
 
 # --- design choices of the algorithm (not anatomy) ------------------------------------
 _DECISION_VOXEL_MM = 4.0  # thinning voxel for the decision set
@@ -535,6 +542,11 @@ def isolate_feet(
     # ---- voxel grid; outliers are points in voxels with few neighbours -----------------
     # Points beyond a robust box land in the grid's border layer and count as outliers.
     lo, hi = np.percentile(pts[::stride], [0.5, 99.5], axis=0)
+    if np.max(hi - lo) < 30.0:
+        raise DegenerateScanError(
+            f"no foot-like object: the cloud is only {np.max(hi - lo):.3g} mm across (a foot "
+            "is 100-350 mm long); are the coordinates in metres or cm? load_scan converts them"
+        )
     margin = np.maximum(0.1 * (hi - lo), 15.0)
     lo, hi = lo - margin, hi + margin
     grid = _Grid(lo, hi, _DECISION_VOXEL_MM)

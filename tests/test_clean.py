@@ -203,6 +203,12 @@ def test_no_foot_raises(rng, kind, match):
         isolate_feet(pts, rng=0)
 
 
+def test_cloud_in_metres_is_named(rng):
+    pts, _ = toy_foot(n=5000, rng=rng)
+    with pytest.raises(DegenerateScanError, match=r"only 0\.2\d mm across.*metres"):
+        isolate_feet(pts / 1000.0)
+
+
 def test_bad_arguments():
     pts = np.zeros((100, 3))
     with pytest.raises(ValueError, match="`normals` must have shape"):
