@@ -218,6 +218,8 @@ def main(argv=None) -> int:
                     "(0 skips it)")
     ap.add_argument("--cache-only", action="store_true",
                     help="only build the cached meshes and truth (needs --cache)")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="evaluate only the samples already in --cache")
     ap.add_argument("--start", type=int, default=0,
                     help="first sample of --cache-only (to build a cache in parallel)")
     a = ap.parse_args(argv)
@@ -226,6 +228,8 @@ def main(argv=None) -> int:
             _mesh_and_truth(a.seed, i, a.resolution, a.cache)
         return 0
     tasks = [(a.seed, i, a.resolution, a.cache) for i in range(a.n)]
+    if a.cached_only:
+        tasks = [t for t in tasks if (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz").is_file()]
     if a.jobs > 1:
         with ProcessPoolExecutor(a.jobs) as ex:
             rows = list(ex.map(_sample, tasks))

@@ -17,7 +17,7 @@ from ..exceptions import DegenerateScanError
 from .footprint import FootprintResult, compute_footprint, has_plantar_surface
 from .landmarks import Landmarks, _extreme
 from .results import MEASUREMENT_FIELDS, FootMeasurements
-from .sections import _section
+from .sections import _cross3, _section
 
 if TYPE_CHECKING:
     from ..align import AlignedFoot
@@ -64,7 +64,7 @@ class MeasuredFoot:
 def _girth_plane_x(p: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Plane containing the x direction and the points p, q: (origin, normal)."""
     d = q - p
-    n = np.cross(_X, d)
+    n = _cross3(_X, d)
     return p, n / np.linalg.norm(n)
 
 
@@ -168,6 +168,10 @@ def _measure(
     # over 6 mm (a 6 mm disc reads the pternion of the synthetic feet 0.4 mm short)
     ptern = ext(1, -1, radius_mm=4.0, depth_mm=3.0)
     akro = ext(1, 1, radius_mm=4.0, depth_mm=3.0)
+    if ptern is None or akro is None:
+        raise DegenerateScanError(
+            "no heel or toe surface found: the points are scattered, not a foot's surface"
+        )
     y0 = float(ptern[1])
     L = float(akro[1]) - y0
     if not 80.0 <= L <= 400.0:
@@ -262,14 +266,24 @@ def _measure(
     else:
         missing["long_heel_girth_mm"] = f"the scan stops at {top:.0f} mm, below 85 mm"
     if top >= 95.0:
-        per = []
         ankle = pts[(z >= 79.0) & (z <= 96.0)]
-        for h in np.arange(80.0, 95.5, 1.0):
-            s = _section(ankle, np.array([0.0, 0.0, h]), _Z)
-            if s is not None:
-                per.append((s.perimeter_mm, s.polygon))
+        per: dict[float, tuple[float, FloatArray]] = {}
+
+        def ring(h: float) -> None:
+            if h not in per and 80.0 <= h <= 95.0:
+                s = _section(ankle, np.array([0.0, 0.0, h]), _Z)
+                if s is not None:
+                    per[h] = (s.perimeter_mm, s.polygon)
+
+        # every 3 mm, then every 1 mm around the smallest (the girth varies slowly)
+        for h in np.arange(80.0, 95.5, 3.0):
+            ring(float(h))
         if per:
-            best = min(per, key=lambda t: t[0])
+            h0 = min(per, key=lambda k: per[k][0])
+            for h in (h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0):
+                ring(h)
+        if per:
+            best = min(per.values(), key=lambda t: t[0])
             vals["ankle_girth_mm"] = best[0]
             sections["ankle_girth_mm"] = best[1]
         else:
@@ -306,8 +320,10 @@ def _measure(
     else:
         missing["toe_shape"] = "hallux or 2nd-toe tip not found"
 
-    # columns of about the same number of points at any density (1 mm at 60k points)
-    vol = _volume(pts, plantar, cell=float(np.clip(np.sqrt(60000.0 / len(pts)), 0.5, 2.0)))
+    # columns of about the same number of points at any density: at most 60k points (a
+    # regular stride) in 1 mm columns, coarser for sparser scans
+    sub = pts[:: max(1, len(pts) // 60000)]
+    vol = _volume(sub, plantar, cell=float(np.clip(np.sqrt(60000.0 / len(sub)), 1.0, 2.0)))
     if vol is not None:
         vals["foot_volume_cm3"] = vol
     else:

@@ -20,6 +20,14 @@ from .._validation import as_points
 
 __all__ = ["LANDMARK_NAMES", "Landmarks", "surface_extreme"]
 
+
+def _cross3(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Cross product of two 3-vectors (np.cross costs ~50 us of dispatch per call)."""
+    return np.array(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    )
+
+
 #: Landmark names, in report order.
 LANDMARK_NAMES: tuple[str, ...] = (
     "pternion",
@@ -114,9 +122,9 @@ class Landmarks:
 def _basis(d: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Two unit vectors orthogonal to ``d`` and to each other."""
     helper = np.array([1.0, 0.0, 0.0]) if abs(d[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    u = np.cross(d, helper)
+    u = _cross3(d, helper)
     u /= np.linalg.norm(u)
-    return u, np.cross(d, u)
+    return u, _cross3(d, u)
 
 
 def surface_extreme(
@@ -183,6 +191,23 @@ def _extreme(
         idx = np.flatnonzero(mask)
     if idx.size == 0:
         return None
+    # a sparse cloud (a 3 mm voxel grid, say) has too few points in the disc: widen it
+    for scale in (1.0, 1.5, 2.25):
+        p = _extreme_at(pts, h, d, mask, idx, radius_mm * scale, depth_mm * scale)
+        if p is not None:
+            return p
+    return None
+
+
+def _extreme_at(
+    pts: FloatArray,
+    h: FloatArray,
+    d: FloatArray,
+    mask: BoolArray | None,
+    idx: np.ndarray,
+    radius_mm: float,
+    depth_mm: float,
+) -> FloatArray | None:
     h_win = h[idx].copy()
     u, v = _basis(d)
     # the extreme point of the window seeds the fit; a seed with fewer than 12 neighbours
