@@ -252,21 +252,27 @@ def align_foot(
 ) -> AlignedFoot:
     """Put one isolated foot in the canonical frame and decide its side.
 
-    The floor gives z (the plane when one was seen, else the plantar contact sheet or the
-    lowest points along ``up``, which is estimated from the shape when not given). The foot
-    axis starts as the principal axis of the footprint raster, oriented heel -> toes by the
+    The floor gives z: the floor plane when one was seen; otherwise this foot's own support
+    plane (:func:`footfit.clean.estimate_up`, used when within 25 degrees of ``up``, which
+    is a hint), tilted onto the plantar contact sheet when the sole is in the scan, with
+    the floor at that sheet (or at the lowest points when there is no sole). The foot axis
+    starts as the principal axis of the footprint raster, oriented heel -> toes by the
     height (the ankle rises over the heel), and is then turned to pass through the tip of
-    the 2nd toe (the first toe peak lateral of the hallux on the front profile), per AIST.
-    The side is voted from three cues of the medial side: the toe line recedes laterally
-    from the hallux, MTH1 lies ahead of MTH5, and only the lateral border touches the floor
-    under the arch.
+    the 2nd toe (the first toe bump lateral of the hallux on the front profile, among points
+    off the floor), per AIST; when the toes are not resolved the footprint axis stays and a
+    note says so. The pternion is the rearmost point, centred on the heel's rear chords.
+    The side is voted from cues of the medial side: the toe line recedes laterally from the
+    hallux (weight 1), MTH1 lies ahead of MTH5 (0.5), only the lateral border touches the
+    floor under the arch (1.5 with the sole seen, 0.5 without); the confidence is the
+    weighted mean vote's size and every vote is listed in ``notes``.
 
     Parameters
     ----------
     foot : FootCloud or (n, 3) array_like of float, mm
         One foot (from :func:`footfit.clean.isolate_feet`, or bare points).
     up : (3,) array_like of float, optional
-        Up direction in the input frame; estimated from the shape when omitted.
+        Up direction in the input frame (a hint when ``floor_plane`` is None); estimated
+        from the shape when omitted.
     floor_plane : (4,) array_like of float, optional
         Floor plane ``a, b, c, d`` with the normal pointing up (takes precedence over ``up``).
     normals : (n, 3) array_like of float, optional
