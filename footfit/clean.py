@@ -15,6 +15,8 @@ the number of points and no Python loop runs over points.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,10 +41,13 @@ _MAX_GRID_CELLS = 2_000_000  # dense voxel grid budget (coarser voxels beyond)
 _FLOOR_MIN_BAND_MM = 2.0  # floor band half-width never narrower than this
 _SILHOUETTE_CELL_MM = 2.0  # floor-plane raster used to keep the sole
 _STRAY_VOXEL_MM = 2.0  # fine voxels for outliers hugging the foot
-# --- foot plausibility (DOMAIN.md section 2: "a foot is 100-350 mm long") -------------
-_FOOT_LENGTH_MM = (100.0, 350.0)
-_FOOT_RATIO = (1.6, 5.0)  # length / width of a footprint (real feet: 2.3-3.0)
-_FOOT_TAPER = 0.75  # toe-end height / ankle-end height is below this for a standing foot
+# --- foot plausibility: models/foot_detection.json (with the source of every figure) ---
+@functools.lru_cache(maxsize=1)
+def _limits() -> dict:
+    """The foot plausibility table, read once."""
+    from ._data import model_path
+
+    return json.loads(model_path("foot_detection.json").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -428,6 +433,7 @@ def _not_foot_like(points: FloatArray, h: FloatArray, up: FloatArray, *, n: int)
 
     A foot is 100-350 mm long (DOMAIN.md section 2), 1.6-5 times longer than wide, and
     its height falls from the ankle to the toes; a box or a lying cylinder keeps its height.
+    The limits, with their sources, are in ``models/foot_detection.json``.
     """
     if len(points) < 30:
         return f"{n} points"
@@ -440,15 +446,18 @@ def _not_foot_like(points: FloatArray, h: FloatArray, up: FloatArray, *, n: int)
     length, width = float(np.ptp(s)), float(np.ptp(t))
     height = float(np.percentile(h, 99.5) - np.percentile(h, 0.5))
     size = f"{length:.0f} x {width:.0f} x {height:.0f} mm ({n} points)"
-    lo, hi = _FOOT_LENGTH_MM
-    if not 0.8 * lo <= length <= 1.15 * hi:
+    limits = _limits()
+    lo, hi = limits["foot_length_mm"]
+    tol_lo, tol_hi = limits["length_tolerance"]
+    if not tol_lo * lo <= length <= tol_hi * hi:
         return f"{size} (a foot is {lo:.0f}-{hi:.0f} mm long)"
     ratio = length / max(width, 1e-9)
-    if not _FOOT_RATIO[0] <= ratio <= _FOOT_RATIO[1]:
+    r_lo, r_hi = limits["length_to_width"]
+    if not r_lo <= ratio <= r_hi:
         return f"{size}, {ratio:.1f}x longer than wide (a foot is about 2.5-3x)"
     ends = [h[s < s.min() + 0.2 * length], h[s > s.max() - 0.2 * length]]
     tops = sorted(float(np.percentile(e, 95)) for e in ends)
-    if tops[0] > _FOOT_TAPER * tops[1]:
+    if tops[0] > limits["taper"] * tops[1]:
         return (
             f"{size} with the same height at both ends ({tops[0]:.0f} and {tops[1]:.0f} mm; "
             "a foot rises from the toes to the ankle)"
