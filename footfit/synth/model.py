@@ -115,7 +115,7 @@ class _Field:
         def cap(tc: float) -> np.ndarray:
             return np.sqrt(np.clip(1.0 - ((tc - np.minimum(t, tc)) / tc) ** 2, 1e-6, 1.0))
 
-        tf0, tf1 = 0.80, 0.905
+        tf0, tf1 = 0.80, 0.925
         front = np.sqrt(np.clip(1.0 - ((np.maximum(t, tf0) - tf0) / (tf1 - tf0)) ** 2,
                                 1e-6, 1.0))
         ew, et, eb = cap(0.12), cap(0.15), cap(0.075)
@@ -131,7 +131,7 @@ class _Field:
         off = p.target_toe_offset_mm
         y2 = L - max(off, 0.0)
         yh = L + min(off, 0.0)
-        rh = 0.118 * span
+        rh = 0.125 * span
         heel_med = np.array([-hw, 0.15 * L])
         mth1 = np.array([-xm1, bl])
         med = mth1 - heel_med
@@ -146,10 +146,10 @@ class _Field:
         hallux_tip = np.array([tip_x, tip_c, rht - 0.6])
         toes = [(joint, hallux_tip, 1.12 * rh, rht)]
         lesser = [  # (x at tip / span, tip setback / L, radius / span)
-            (0.00, 0.000, 0.076),
-            (0.165, 0.036, 0.071),
-            (0.305, 0.078, 0.068),
-            (0.44, 0.125, 0.064),
+            (0.00, 0.000, 0.082),
+            (0.165, 0.036, 0.078),
+            (0.305, 0.078, 0.074),
+            (0.44, 0.125, 0.068),
         ]
         for k, (xt, back, rr) in enumerate(lesser):
             r = rr * span
@@ -233,7 +233,7 @@ class _Field:
 
     def arch_lift(self, x, y, prof=None):
         t = y / self.L
-        window = _smoothstep((t - 0.17) / 0.13) * (1.0 - _smoothstep((t - 0.56) / 0.14))
+        window = _smoothstep((t - 0.15) / 0.25) * (1.0 - _smoothstep((t - 0.46) / 0.24))
         wm, wl = (self._prof(self.wm, y), self._prof(self.wl, y)) if prof is None \
             else prof[:2]
         xa = wl - self.arch_contact * (wl + wm)
