@@ -356,3 +356,10 @@ def test_cli_synth_writes_scans_and_truth(tmp_path, capsys):
     assert data["generator"]["seed"] == 4 * 100003
     assert "1 synthetic scans written" in capsys.readouterr().out
     assert main(["synth", "--n", "0", "--out", str(tmp_path)]) == 2
+
+
+def test_reference_ignores_inverted_winding(mesh, ref):
+    flipped = trimesh.Trimesh(mesh.vertices, mesh.faces[:, ::-1], process=False)
+    got = reference_measurements(flipped)["measurements"]
+    for k in ("arch_index", "foot_volume_cm3", "ball_girth_mm"):
+        assert got[k] == pytest.approx(ref["measurements"][k], rel=1e-9)

@@ -219,7 +219,8 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
     ----------
     mesh : trimesh.Trimesh
         Closed mesh in the canonical frame (mm, floor z = 0, pternion at the origin,
-        +y toward the 2nd toe); a left foot has its lateral side at -x.
+        +y toward the 2nd toe); a left foot has its lateral side at -x. Inward winding
+        (negative volume) is flipped.
     side : {'right', 'left'}, default='right'
         A left foot is mirrored in x and measured as a right one.
 
@@ -253,6 +254,10 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
         f = f[:, ::-1]
     mirror = np.array([-1.0 if side == "left" else 1.0, 1.0, 1.0])
     tris = v[f]
+    cross = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
+    if (tris[:, :, 0].mean(axis=1) * cross[:, 0]).sum() < 0:  # inward winding: flip
+        f = f[:, ::-1]
+        tris = v[f]
     surf = _Surface(v, f)
     inf = np.inf
     zc = LEG_CUT_MM
