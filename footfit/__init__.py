@@ -35,6 +35,8 @@ from .last import (
 )
 from .measure import Landmarks, MeasuredFoot, measure_foot
 from .measure.results import FootMeasurements
+from .pipeline import FootFitter, process
+from .report import FitReport
 from .sizes import ShoeSizes, compute_sizes, foot_length_from_size, sizes_for_feet
 
 __version__ = "0.1.0"
@@ -43,8 +45,10 @@ __all__ = [
     "AlignedFoot",
     "BatchMatch",
     "DegenerateScanError",
+    "FitReport",
     "FootClassification",
     "FootCloud",
+    "FootFitter",
     "FootMeasurements",
     "FootfitError",
     "InsoleCatalog",
@@ -72,6 +76,7 @@ __all__ = [
     "load_stock_lasts",
     "measure_foot",
     "nearest_stock_last",
+    "process",
     "save_scan",
     "sizes_for_feet",
     "__version__",

@@ -221,10 +221,14 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     feet = []
     for aligned, measured, classification in per_foot:
         m = measured.measurements
+        insoles: list[Any] = []
         with timer.stage("insoles"):
-            insoles = fitter.matcher_.match(
-                m, classification=classification, k=opts["n_insoles"], style=opts["style"]
-            )
+            try:
+                insoles = fitter.matcher_.match(
+                    m, classification=classification, k=opts["n_insoles"], style=opts["style"]
+                )
+            except InvalidMeasurementError as exc:
+                warnings.append(f"{aligned.side} foot: no insole recommendation: {exc}")
         insole_notes = _insole_notes(insoles)
         last = stock = None
         with timer.stage("last"):
