@@ -302,3 +302,20 @@ def test_bad_input():
         measure_foot(np.random.default_rng(0).normal(size=(1000, 3)) + [0, 0, 200])
     with pytest.raises(ValueError, match="leg_cut_height_mm"):
         measure_foot(np.zeros((1000, 3)), leg_cut_height_mm=-1)
+
+
+def test_stray_points_beyond_the_heel_do_not_move_the_pternion(rng):
+    pts = _ellipsoid_foot(120_000, rng, noise=0.5)
+    strays = np.array([[5.0, -4.8, 18.0], [-3.0, -9.0, 30.0], [0.0, 2 * B + 6.0, 8.0]])
+    res = measure_foot(np.vstack([pts, strays]))
+    assert res.measurements.foot_length_mm == pytest.approx(2 * B, abs=0.4)
+    assert res.landmarks.pternion[1] == pytest.approx(0.0, abs=0.4)
+
+
+def test_sparse_voxel_grid_cloud_is_measured(rng):
+    # a 3 mm voxel grid (like the RealSense capture): the fit discs widen to find the ends
+    pts = _ellipsoid_foot(400_000, rng, noise=0.3)
+    vox = np.unique(np.round(pts / 3.0), axis=0) * 3.0
+    res = measure_foot(vox)
+    assert res.measurements.foot_length_mm == pytest.approx(2 * B, abs=3.0)
+    assert res.measurements.ball_girth_mm is not None
