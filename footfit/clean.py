@@ -386,33 +386,46 @@ def _drop_strays(pts: FloatArray, idx: IntArray) -> tuple[IntArray, int]:
 def _split_pair(pts, idx, h, up) -> list[IntArray] | None:
     """Split a cluster holding two touching feet side by side, or return None.
 
-    Across the cluster's long axis (in the floor plane), two feet leave a valley in the
-    point count between them; the split is at its deepest point, and each side must be a
-    foot on its own.
+    Seen from above, two feet leave a valley in the point count between them. Across 36
+    directions in the floor plane, the split goes along the deepest valley in the middle
+    of the cluster (at most a quarter of the counts on both sides), and each side must be
+    a foot on its own.
     """
     sub = idx[:: max(1, len(idx) // 20000)]
     e1, e2 = _plane_basis(up)
     proj = np.stack([e1, e2], axis=1)
     uv = pts[sub] @ proj
     centre = uv.mean(axis=0)
-    _, _, vt = np.linalg.svd(uv - centre, full_matrices=False)
-    t = (uv - centre) @ vt[1]
-    lo, hi = np.percentile(t, [1, 99])
-    if not 140.0 <= hi - lo <= 400.0:  # two feet side by side are 150-300 mm across
-        return None
-    counts, edges = np.histogram(t, bins=np.arange(lo, hi + 4.0, 4.0))
-    k0, k1 = int(0.3 * len(counts)), int(0.7 * len(counts)) + 1
-    k = k0 + int(np.argmin(counts[k0:k1]))
-    if counts[k] > 0.25 * min(counts[:k].max(), counts[k + 1 :].max()):
-        return None  # no valley: one wide object
-    cut_t = 0.5 * (edges[k] + edges[k + 1])
-    t_all = (pts[idx] @ proj - centre) @ vt[1]
-    halves = [idx[t_all < cut_t], idx[t_all >= cut_t]]
-    for part in halves:
-        step = max(1, len(part) // 20000)
-        if _not_foot_like(pts[part[::step]], h[part[::step]], up, n=len(part)) is not None:
-            return None
-    return halves
+    uv -= centre
+    valleys = []
+    for ang in np.radians(np.arange(0.0, 180.0, 5.0)):  # 36 directions, not points
+        d = np.array([np.cos(ang), np.sin(ang)])
+        t = uv @ d
+        lo, hi = np.percentile(t, [1, 99])
+        if not 140.0 <= hi - lo <= 400.0:  # two feet side by side are 150-300 mm across
+            continue
+        counts, edges = np.histogram(t, bins=np.arange(lo, hi + 4.0, 4.0))
+        k0, k1 = int(0.3 * len(counts)), int(0.7 * len(counts)) + 1
+        k = k0 + int(np.argmin(counts[k0:k1]))
+        depth = counts[k] / max(min(counts[:k].max(), counts[k + 1 :].max()), 1)
+        if depth > 0.25:  # a valley holds at most a quarter of the counts on both sides
+            continue
+        cut_t = 0.5 * (edges[k] + edges[k + 1])
+        across = uv @ np.array([-d[1], d[0]])
+        if all(  # side by side, each half runs across the cut direction (a foot's length)
+            np.ptp(across[m]) > 1.6 * np.ptp(t[m]) for m in (t < cut_t, t >= cut_t)
+        ):
+            valleys.append((depth, d, cut_t))
+    for _, d, cut_t in sorted(valleys, key=lambda v: v[0])[:6]:  # deepest first
+        t_all = (pts[idx] @ proj - centre) @ d
+        halves = [idx[t_all < cut_t], idx[t_all >= cut_t]]
+        if all(
+            _not_foot_like(pts[p[:: max(1, len(p) // 20000)]], h[p[:: max(1, len(p) // 20000)]],
+                           up, n=len(p)) is None
+            for p in halves
+        ):
+            return halves
+    return None  # no valley that leaves two feet: one wide object
 
 
 def _check_not_flat(points: FloatArray) -> None:
