@@ -223,13 +223,16 @@ class _Field:
         cy = self.leg_c[1] + self.leg_a[1] * grow * 0.8
         dx = (x - self.leg_c[0]) / self.leg_a[0]
         dy = (y - cy) / ay
-        flare = 1.0 + 0.08 * _smoothstep((70.0 - z) / 40.0)
+        # widest just above the malleoli, tapering into the hindfoot below (narrower than
+        # the heel, so the leg never sets the heel width)
+        flare = (1.0 + 0.08 * _smoothstep((70.0 - z) / 40.0)) \
+            * (1.0 - 0.35 * _smoothstep((62.0 - z) / 30.0))
         f = (np.sqrt(dx * dx + dy * dy) / flare - 1.0) * self.leg_a.min()
         for c, rad in self.malleoli:
             e = np.sqrt(((x - c[0]) / rad[0]) ** 2 + ((y - c[1]) / rad[1]) ** 2
                         + ((z - c[2]) / rad[2]) ** 2)
             f = _smin(f, (e - 1.0) * rad.min(), 9.0)
-        return np.maximum(f, 35.0 - z)
+        return np.maximum(f, 30.0 - z)
 
     def arch_lift(self, x, y, prof=None):
         t = y / self.L
