@@ -340,3 +340,43 @@ def test_serve_rejects_a_bad_port():
                        capture_output=True, text=True, timeout=60,
                        env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert r.returncode == 2 and "--port must be 0-65535" in r.stderr
+
+
+class _SlowFitter:
+    """The real fitter, held back until released (to fill the queue on purpose)."""
+
+    def __init__(self, fitter):
+        self.fitter = fitter
+        self.release = threading.Event()
+
+    def process(self, source, **options):
+        self.release.wait(60)
+        return self.fitter.process(source, **options)
+
+
+class _BrokenFitter:
+    def process(self, source, **options):
+        raise RuntimeError(f"stage crashed on {source}\nsecond line")
+
+
+def test_busy_is_503_and_a_crash_is_one_line_500(fitter, tmp_path):
+    scan = _demo_scan()
+    slow = _SlowFitter(fitter)
+    cfg = ServiceConfig(max_pending=1, workers=1, tmp_dir=str(tmp_path))
+    with _serve(create_app(slow, config=cfg)) as url, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(_post, url, scan.name, scan.read_bytes())
+        deadline = time.monotonic() + 30
+        while json.loads(_request(url + "/healthz")[2])["in_progress"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        status, _, body = _post(url, scan.name, scan.read_bytes())
+        assert status == 503 and json.loads(body)["code"] == "busy"
+        slow.release.set()
+        assert first.result(120)[0] == 200
+        _idle(url, tmp_path)
+    with _serve(create_app(_BrokenFitter(), config=ServiceConfig(tmp_dir=str(tmp_path)))) as url:
+        status, _, body = _post(url, "foot.ply", b"ply\n")
+        msg = json.loads(body)["detail"]
+        assert status == 500 and msg.startswith("foot.ply: internal error: stage crashed")
+        assert "\n" not in msg and str(tmp_path) not in msg
+        _idle(url, tmp_path)
