@@ -14,7 +14,9 @@ import numpy as np
 
 from ._typing import ArrayLike, FloatArray, IntArray
 from ._validation import as_points, check_choice, check_positive
-from .clean import FootCloud, _floor_level, _plane_basis, _unit, estimate_up, fill_holes
+from .clean import FootCloud, estimate_up, fill_holes
+from .clean._geometry import _plane_basis, _unit
+from .clean.up import _floor_level
 from .exceptions import DegenerateScanError
 
 __all__ = ["AlignedFoot", "align_foot"]
@@ -91,7 +93,7 @@ def _refine_floor(pts: FloatArray, upv: FloatArray) -> tuple[FloatArray, float, 
 
     Returns ``(up, level, note)``.
     """
-    from .clean import fit_plane_ransac
+    from .clean._geometry import fit_plane_ransac
 
     h0 = pts @ upv
     level, how, sheet = _floor_level(h0)

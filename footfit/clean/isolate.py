@@ -1,0 +1,405 @@
+"""isolate_feet: floor, outliers, background, leg cut and two feet, on any pose."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._typing import ArrayLike, FloatArray, IntArray
+from .._validation import as_points, check_positive
+from ..exceptions import DegenerateScanError
+from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _Grid, _plane_basis
+from .floor import _find_floor, _floor_band, _floor_points
+from .up import _floor_level, estimate_up
+
+__all__ = ["FootCloud", "Isolation", "isolate_feet"]
+
+_STRAY_VOXEL_MM = 2.0  # fine voxels for outliers hugging the foot
+
+
+# --- foot plausibility: models/foot_detection.json (with the source of every figure) ---
+@functools.lru_cache(maxsize=1)
+def _limits() -> dict:
+    """The foot plausibility table, read once."""
+    from .._data import model_path
+
+    return json.loads(model_path("foot_detection.json").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class FootCloud:
+    """One isolated foot, still in the input frame.
+
+    Attributes
+    ----------
+    points : (n, 3) float, mm
+        The foot's points (floor, outliers, background and leg removed).
+    normals : (n, 3) float or None
+        Their normals, when the scan had normals.
+    indices : (n,) int
+        Row of each point in the array given to :func:`isolate_feet`.
+    """
+
+    points: FloatArray
+    normals: FloatArray | None
+    indices: IntArray
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Result of :func:`isolate_feet`.
+
+    Attributes
+    ----------
+    feet : tuple of FootCloud
+        One or two feet, ordered along the floor (a stable order; the side is decided by
+        :func:`footfit.align.align_foot`).
+    floor_found : bool
+        Whether a floor plane extending beyond the feet was seen.
+    floor_plane : (4,) float or None
+        ``a, b, c, d`` with ``a x + b y + c z + d = 0`` and the unit normal ``(a, b, c)``
+        pointing up (toward the foot), input frame; None when no floor was seen.
+    up : (3,) float
+        Unit up vector in the input frame (the floor normal, or estimated from the shape).
+    leg_cut_height_mm : float
+        Points higher than this above the floor were removed (the leg cut).
+    n_floor, n_outliers, n_leg, n_background : int
+        Points removed by each step.
+    notes : tuple of str
+        What was done that a user should know (no floor, foot split, ...).
+    """
+
+    feet: tuple[FootCloud, ...]
+    floor_found: bool
+    floor_plane: FloatArray | None
+    up: FloatArray
+    leg_cut_height_mm: float
+    n_floor: int
+    n_outliers: int
+    n_leg: int
+    n_background: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _drop_strays(pts: FloatArray, idx: IntArray) -> tuple[IntArray, int]:
+    """Drop outliers that float a few mm off the foot's surface.
+
+    The coarse pass keeps every point whose 12 mm voxel block touches the surface; at the
+    foot's extremes (heel, toes, MTH1, MTH5) one such point would move a landmark. Here a
+    point needs, within its 3x3x3 block of 2 mm voxels, a tenth of the typical count.
+    """
+    sub = pts[idx]
+    voxel = _STRAY_VOXEL_MM
+    for _ in range(2):  # a sparse cloud (a mesh's vertices) gets coarser voxels
+        grid = _Grid(sub.min(axis=0), sub.max(axis=0), voxel)
+        flat = grid.flat(sub)
+        nb = grid.neighbourhood(grid.counts(flat))[flat]
+        typical = float(np.median(nb[:: max(1, len(nb) // 20000)]))
+        if typical >= 20.0:
+            break
+        voxel *= np.sqrt(20.0 / max(typical, 1.0))
+    ok = nb >= max(2.0, 0.1 * typical)
+    return idx[ok], int(len(idx) - np.count_nonzero(ok))
+
+
+def _split_pair(pts, idx, h, up) -> list[IntArray] | None:
+    """Split a cluster holding two touching feet side by side, or return None.
+
+    Seen from above, two feet leave a valley in the point count between them. Across 36
+    directions in the floor plane, the split goes along the deepest valley in the middle
+    of the cluster (at most a quarter of the counts on both sides), and each side must be
+    a foot on its own.
+    """
+    sub = idx[:: max(1, len(idx) // 20000)]
+    e1, e2 = _plane_basis(up)
+    proj = np.stack([e1, e2], axis=1)
+    uv = pts[sub] @ proj
+    centre = uv.mean(axis=0)
+    uv -= centre
+    valleys = []
+    for ang in np.radians(np.arange(0.0, 180.0, 5.0)):  # 36 directions, not points
+        d = np.array([np.cos(ang), np.sin(ang)])
+        t = uv @ d
+        lo, hi = np.percentile(t, [1, 99])
+        if not 140.0 <= hi - lo <= 400.0:  # two feet side by side are 150-300 mm across
+            continue
+        counts, edges = np.histogram(t, bins=np.arange(lo, hi + 4.0, 4.0))
+        k0, k1 = int(0.3 * len(counts)), int(0.7 * len(counts)) + 1
+        k = k0 + int(np.argmin(counts[k0:k1]))
+        depth = counts[k] / max(min(counts[:k].max(), counts[k + 1 :].max()), 1)
+        if depth > 0.25:  # a valley holds at most a quarter of the counts on both sides
+            continue
+        cut_t = 0.5 * (edges[k] + edges[k + 1])
+        across = uv @ np.array([-d[1], d[0]])
+        if all(  # side by side, each half runs across the cut direction (a foot's length)
+            np.ptp(across[m]) > 1.6 * np.ptp(t[m]) for m in (t < cut_t, t >= cut_t)
+        ):
+            valleys.append((depth, d, cut_t))
+    for _, d, cut_t in sorted(valleys, key=lambda v: v[0])[:6]:  # deepest first
+        t_all = (pts[idx] @ proj - centre) @ d
+        halves = [idx[t_all < cut_t], idx[t_all >= cut_t]]
+        if all(
+            _not_foot_like(pts[p[:: max(1, len(p) // 20000)]], h[p[:: max(1, len(p) // 20000)]],
+                           up, n=len(p)) is None
+            for p in halves
+        ):
+            return halves
+    return None  # no valley that leaves two feet: one wide object
+
+
+def _check_not_flat(points: FloatArray) -> None:
+    """Raise when the points are a flat sheet (a plane holds no foot)."""
+    c = points - points.mean(axis=0)
+    _, sv, vt = np.linalg.svd(c, full_matrices=False)
+    proj = c @ vt.T
+    ext = np.ptp(proj, axis=0)
+    if np.std(proj[:, 2]) < 3.0:
+        raise DegenerateScanError(
+            f"no foot-like object: the points are flat, a sheet of {ext[0]:.0f} x "
+            f"{ext[1]:.0f} mm and {np.std(proj[:, 2]):.1f} mm thick (a plane)"
+        )
+
+
+def _not_foot_like(points: FloatArray, h: FloatArray, up: FloatArray, *, n: int) -> str | None:
+    """None when a cluster (below the leg cut) looks like a standing foot, else what it is.
+
+    A foot is 100-350 mm long (DOMAIN.md section 2), 1.6-5 times longer than wide, and
+    its height falls from the ankle to the toes; a box or a lying cylinder keeps its height.
+    The limits, with their sources, are in ``models/foot_detection.json``.
+    """
+    if len(points) < 30:
+        return f"{n} points"
+    e1, e2 = _plane_basis(up)
+    uv = np.stack([points @ e1, points @ e2], axis=1)
+    uv -= uv.mean(axis=0)
+    _, _, vt = np.linalg.svd(uv[:: max(1, len(uv) // 5000)], full_matrices=False)
+    s = uv @ vt[0]
+    t = uv @ vt[1]
+    length, width = float(np.ptp(s)), float(np.ptp(t))
+    height = float(np.percentile(h, 99.5) - np.percentile(h, 0.5))
+    size = f"{length:.0f} x {width:.0f} x {height:.0f} mm ({n} points)"
+    limits = _limits()
+    lo, hi = limits["foot_length_mm"]
+    tol_lo, tol_hi = limits["length_tolerance"]
+    if not tol_lo * lo <= length <= tol_hi * hi:
+        return f"{size} (a foot is {lo:.0f}-{hi:.0f} mm long)"
+    ratio = length / max(width, 1e-9)
+    r_lo, r_hi = limits["length_to_width"]
+    if not r_lo <= ratio <= r_hi:
+        return f"{size}, {ratio:.1f}x longer than wide (a foot is about 2.5-3x)"
+    ends = [h[s < s.min() + 0.2 * length], h[s > s.max() - 0.2 * length]]
+    tops = sorted(float(np.percentile(e, 95)) for e in ends)
+    if tops[0] > limits["taper"] * tops[1]:
+        return (
+            f"{size} with the same height at both ends ({tops[0]:.0f} and {tops[1]:.0f} mm; "
+            "a foot rises from the toes to the ankle)"
+        )
+    return None
+
+
+def isolate_feet(
+    points: ArrayLike,
+    *,
+    normals: ArrayLike | None = None,
+    leg_cut_height_mm: float = 100.0,
+    max_feet: int = 2,
+    rng=None,
+) -> Isolation:
+    """Find the feet in a raw scan and remove everything else.
+
+    Steps: (1) thin the cloud to a decision set; (2) drop scattered outliers (too few
+    neighbours in a 3x3x3 voxel block); (3) find the floor by RANSAC and keep only the floor
+    points *outside* the feet's footprint (those inside are the sole seen through a glass
+    plate); without a floor, take up from the shape (:func:`estimate_up`) and the floor level
+    from the lowest plantar points; (4) cut the leg ``leg_cut_height_mm`` above the floor;
+    (5) label connected voxel components and keep the foot-sized ones (up to ``max_feet``),
+    dropping background clusters.
+
+    Parameters
+    ----------
+    points : (n, 3) array_like of float, mm
+        Raw scan points.
+    normals : (n, 3) array_like of float, optional
+        Their normals (carried along; also used to tell the floor from the sole).
+    leg_cut_height_mm : float, default=100.0
+        Height above the floor above which points are removed (docs/measurement_conventions.md).
+    max_feet : int, default=2
+        Most feet returned.
+    rng : Generator, int or None
+        Random source (RANSAC, thinning); fixed seeds give identical results.
+
+    Returns
+    -------
+    Isolation
+
+    Raises
+    ------
+    DegenerateScanError
+        When no foot-like object is found; the message says what was found instead.
+
+    References
+    ----------
+    .. [1] docs/measurement_conventions.md, "Leg cut".
+    .. [2] DOMAIN.md section 2: a foot is 100-350 mm long.
+    """
+    from scipy import ndimage
+
+    pts = as_points(points, name="points", min_points=50)
+    nrm = None
+    if normals is not None:
+        nrm = as_points(normals, name="normals")
+        if nrm.shape != pts.shape:
+            raise ValueError(f"`normals` must have shape {pts.shape}; got {nrm.shape}")
+    cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
+    if int(max_feet) != max_feet or max_feet < 1:
+        raise ValueError(f"`max_feet` must be an int >= 1; got {max_feet!r}")
+    rng = np.random.default_rng(rng)
+    n = len(pts)
+    notes: list[str] = []
+    stride = max(1, n // 20000)
+
+    # ---- voxel grid; outliers are points in voxels with few neighbours -----------------
+    # Points beyond a robust box land in the grid's border layer and count as outliers.
+    lo, hi = np.percentile(pts[::stride], [0.5, 99.5], axis=0)
+    if np.max(hi - lo) < 30.0:
+        raise DegenerateScanError(
+            f"no foot-like object: the cloud is only {np.max(hi - lo):.3g} mm across (a foot "
+            "is 100-350 mm long); are the coordinates in metres or cm? load_scan converts them"
+        )
+    margin = np.maximum(0.1 * (hi - lo), 15.0)
+    lo, hi = lo - margin, hi + margin
+    grid = _Grid(lo, hi, _DECISION_VOXEL_MM)
+    flat = grid.flat(pts)
+    counts = grid.counts(flat)
+    border = grid.border()
+    counts[border] = 0
+    occupied = int(np.count_nonzero(counts))
+    spacing = grid.voxel * np.sqrt(1.3 * occupied / max(int(counts.sum()), 1))
+    if 2.5 * spacing > 1.5 * grid.voxel:  # sparse cloud: coarser grid keeps it connected
+        grid = _Grid(lo, hi, min(2.5 * spacing, 12.0))
+        flat = grid.flat(pts)
+        counts = grid.counts(flat)
+        border = grid.border()
+        counts[border] = 0
+    nbv = grid.neighbourhood(counts)
+    typical = float(np.median(nbv[flat[::stride]]))
+    bad = border | (nbv < np.clip(0.04 * typical, 3.0, 6.0))
+    keep = ~bad[flat]
+    n_outliers = n - int(np.count_nonzero(keep))
+
+    # ---- decision set: one point per good voxel ------------------------------------------
+    rep = np.full(grid.size, -1, dtype=np.int32)
+    rep[flat] = np.arange(n, dtype=np.int32)
+    dec = rep[(counts > 0) & ~bad].astype(np.intp)
+    if len(dec) < 20:
+        raise DegenerateScanError(
+            f"no foot-like object: only {n - n_outliers} points are not isolated outliers"
+        )
+    if len(dec) > _DECISION_MAX:
+        dec = np.sort(rng.choice(dec, _DECISION_MAX, replace=False))
+    D = pts[dec]
+
+    # ---- floor, sole, leg ----------------------------------------------------------------
+    floor_plane, up = _find_floor(D, rng)
+    n_floor = n_leg = 0
+    if floor_plane is not None:
+        h = pts @ floor_plane[:3] + floor_plane[3]
+        band = _floor_band(D, floor_plane)
+        floor = _floor_points(pts, nrm, h, floor_plane, band, keep)
+        n_floor = int(np.count_nonzero(floor))
+        keep &= ~floor
+        below = keep & (h < -max(3 * band, 8.0))
+        n_outliers += int(np.count_nonzero(below))
+        leg = keep & (h > cut)
+        n_leg = int(np.count_nonzero(leg))
+        keep &= ~(below | leg)
+        floor_level = 0.0
+
+    # ---- connected components of what is left --------------------------------------------
+    big, lab, n_background = _components(grid, flat, keep, ndimage)
+    if not big:
+        raise DegenerateScanError("no foot-like object: only a flat surface (the floor) was found")
+
+    if floor_plane is None:
+        in_big = np.isin(lab[dec], [b for b, _ in big[: max_feet + 1]])
+        _check_not_flat(D[in_big])
+        up = estimate_up(D[in_big], rng=rng)
+        h = pts @ up
+        union = np.concatenate([idx for _, idx in big[: max_feet + 1]])
+        floor_level = _floor_level(h[union[:: max(1, len(union) // 50000)]])[0]
+        notes.append("no floor visible: up and floor level taken from the lowest plantar points")
+
+    # ---- leg cut (no floor) and foot checks ----------------------------------------------
+    feet: list[FootCloud] = []
+    rejected: list[str] = []
+    for _, idx in big:
+        hh = h[idx] - floor_level
+        if floor_plane is None:
+            leg = hh > cut
+            n_leg += int(np.count_nonzero(leg))
+            idx, hh = idx[~leg], hh[~leg]
+        step = max(1, len(idx) // 20000)  # shape checks on a strided subset
+        problem = _not_foot_like(pts[idx[::step]], hh[::step], up, n=len(idx))
+        parts = [idx]
+        if problem is not None and max_feet - len(feet) >= 2:
+            halves = _split_pair(pts, idx, h - floor_level, up)
+            if halves is not None:
+                parts, problem = halves, None
+                notes.append("two touching feet split along the gap between them")
+        for part in parts:
+            if problem is None and len(feet) < max_feet:
+                part, n_strays = _drop_strays(pts, part)
+                n_outliers += n_strays
+                feet.append(FootCloud(pts[part], None if nrm is None else nrm[part], part))
+            else:
+                rejected.append(problem or "a further foot-like cluster")
+                n_background += len(part)
+    if not feet:
+        raise DegenerateScanError(f"no foot-like object: largest cluster is {rejected[0]}")
+    if len(feet) > 1:
+        e1, _ = _plane_basis(up)
+        feet.sort(key=lambda f: float(np.mean(f.points[:: max(1, len(f.points) // 1000)] @ e1)))
+        notes.append(f"{len(feet)} feet found in one cloud")
+    return Isolation(
+        feet=tuple(feet),
+        floor_found=floor_plane is not None,
+        floor_plane=floor_plane,
+        up=up,
+        leg_cut_height_mm=cut,
+        n_floor=n_floor,
+        n_outliers=n_outliers,
+        n_leg=n_leg,
+        n_background=n_background,
+        notes=tuple(notes),
+    )
+
+
+def _components(grid: _Grid, flat, keep, ndimage):
+    """Connected components (26-connectivity) of the voxels holding kept points.
+
+    Returns ``(big, labels, n_background)``: ``big`` lists ``(label, indices)`` of the
+    components holding at least 15 % of the points of the largest (largest first, at most
+    8), ``labels`` the component of every point (0 for dropped points), and the number of
+    kept points in the smaller components (background).
+    """
+    occ = np.zeros(grid.size, dtype=bool)
+    occ[flat[keep]] = True
+    occ3 = occ.reshape(grid.shape)
+    nz = [np.flatnonzero(occ3.any(axis=ax)) for ax in ((1, 2), (0, 2), (0, 1))]
+    if any(len(a) == 0 for a in nz):
+        return [], np.zeros(len(flat), dtype=np.int32), 0
+    box = tuple(slice(a[0], a[-1] + 1) for a in nz)
+    labels = np.zeros(grid.shape, dtype=np.int32)
+    labels[box], nlab = ndimage.label(occ3[box], structure=np.ones((3, 3, 3)))
+    lab = labels.reshape(-1)[flat]
+    lab[~keep] = 0
+    sizes = np.bincount(lab, minlength=nlab + 1)
+    sizes[0] = 0
+    chosen = np.flatnonzero(sizes >= 0.15 * sizes.max())
+    chosen = chosen[np.argsort(sizes[chosen])[::-1]][:8]
+    big = [(int(b), np.flatnonzero(lab == b)) for b in chosen]
+    n_background = int(sizes.sum() - sizes[chosen].sum())
+    return big, lab, n_background
