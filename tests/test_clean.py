@@ -313,3 +313,21 @@ def test_outliers_hugging_the_foot_are_dropped(rng):
     iso = isolate_feet(pts, rng=0)
     assert not np.isin(np.arange(len(foot), len(pts)), iso.feet[0].indices).any()
     assert iso.n_outliers >= 15
+
+
+@pytest.mark.parametrize("flipped", [False, True])
+def test_normals_tell_floor_under_the_arch_unless_flipped(rng, flipped):
+    """Floor seen under the arch (inside the outline) has up normals: dropped. Normals that
+    point inward everywhere are not trusted, so the sole survives them."""
+    pts, lab = scene(rng, outliers=0.0, background=False)
+    normals = np.zeros_like(pts)
+    normals[:, 2] = np.where(lab == "sole", -1.0, 1.0)  # sole down, floor up, dorsum up
+    under_arch = np.c_[rng.uniform(-30, -20, 300), rng.uniform(110, 150, 300), np.zeros(300)]
+    pts = np.concatenate([pts, under_arch])
+    lab = np.concatenate([lab, np.full(300, "floor")])
+    normals = np.concatenate([normals, np.tile([0.0, 0.0, 1.0], (300, 1))])
+    iso = isolate_feet(pts, normals=-normals if flipped else normals, rng=0)
+    kept = lab[iso.feet[0].indices]
+    assert (kept == "sole").sum() >= 0.85 * (lab == "sole").sum()
+    if not flipped:
+        assert not np.isin(np.arange(len(pts) - 300, len(pts)), iso.feet[0].indices).any()

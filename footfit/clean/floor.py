@@ -149,8 +149,14 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
         wall = np.stack([su[f], sv[f]], axis=1) / np.maximum(cnt[f], 1)[:, None]
         beyond = np.einsum("ij,ij->i", uv_band[at_edge] - wall, out_n) > 0
         is_floor[at_edge[known]] = beyond[known]
-    if nrm is not None:  # a normal pointing up in the band is floor, down is sole
-        is_floor |= (nrm[inband] @ plane[:3]) > 0.5
+    if nrm is not None:
+        # a normal pointing up in the band is floor (say under the arch), down is sole;
+        # trusted only when the normals under the foot mostly point down (outward normals:
+        # a file with flipped normals would otherwise lose its sole)
+        facing = nrm[inband] @ plane[:3]
+        under = ~is_floor
+        if under.any() and np.mean(facing[under] < -0.5) > 0.5:
+            is_floor |= facing > 0.5
     out = np.zeros(len(pts), dtype=bool)
     out[inband[is_floor]] = True
     return out
