@@ -211,7 +211,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
     """Tip of the 2nd toe in a right-foot frame (pternion at the origin), or None.
 
     The front profile (foremost y per 1 mm of x) shows one bump per toe. The hallux is the
-    most medial bump within 15 mm of the foremost point; the 2nd toe is the next bump
+    most medial bump within 15 mm of the foremost point; the 2nd toe is the foremost bump
     lateral of it, 10-32 mm away (tip to tip; the 3rd toe is further). Returns None when
     the toes are not resolved (noisy or smooth scans), and the caller keeps the footprint
     axis.
@@ -239,7 +239,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
     ]
     if len(lateral) == 0:
         return None
-    k = lateral[0]
+    k = lateral[np.argmax(smooth[lateral])]  # the 2nd toe, not a bump left by a hole
     return _vertex(xs, smooth, k, 4.0), float(prof[np.abs(xs - xs[k]) <= 3.0].max())
 
 
