@@ -363,3 +363,18 @@ def test_reference_ignores_inverted_winding(mesh, ref):
     got = reference_measurements(flipped)["measurements"]
     for k in ("arch_index", "foot_volume_cm3", "ball_girth_mm"):
         assert got[k] == pytest.approx(ref["measurements"][k], rel=1e-9)
+
+
+def test_population_feet_are_watertight_and_foot_shaped(seed):
+    """Random feet (FOOTFIT_SEED sweeps them) at a coarse resolution."""
+    for p in sample_population(2, rng=seed):
+        mesh = make_foot_mesh(p, resolution_mm=3.0)
+        assert mesh.is_watertight and mesh.volume > 0
+        m = reference_measurements(mesh, side=p.side)["measurements"]
+        L = m["foot_length_mm"]
+        assert L == pytest.approx(p.foot_length_mm, abs=0.1)
+        assert m["ball_width_mm"] == pytest.approx(p.ball_width_mm, abs=3.0)
+        assert m["ball_girth_mm"] == pytest.approx(p.ball_girth_mm, abs=9.0)
+        assert m["heel_width_mm"] == pytest.approx(p.heel_width_mm, abs=3.0)
+        assert arch_class(m["arch_index"]) == p.arch_type
+        assert 0.30 < m["ball_width_mm"] / L < 0.46 and 0.80 < m["ball_girth_mm"] / L < 1.1
