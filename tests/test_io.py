@@ -311,6 +311,21 @@ def test_scan_with_leg_is_sized_by_the_larger_window(rng):
     assert detect_units(cloud / 1000)[:2] == ("m", 1000.0)
 
 
+@pytest.mark.parametrize("unit, scale", [("mm", 1.0), ("cm", 10.0), ("m", 1000.0),
+                                         ("in", 25.4)])
+def test_compact_scene_with_floor_is_read_as_a_scene(rng, unit, scale):
+    foot, _ = foot_box(rng)
+    plate = np.column_stack([rng.uniform(-120, 260, (3000, 2)), rng.normal(0, 0.3, 3000)])
+    leg = rng.uniform([20, 0, 80], [90, 80, 330], (1500, 3))
+    scene = np.vstack([foot + [0, 40, 0], plate, leg]) / scale  # about 420 x 380 x 330 mm
+    found, factor, warnings = detect_units(scene)
+    assert (found, factor) == (unit, scale)
+    if unit == "in":  # 16.6 in would also be a 166 mm cloud in cm: said, not hidden
+        assert "took in" in warnings[0] and " or cm (1" in warnings[0]
+    elif unit == "mm" or unit == "m":
+        assert warnings == ()
+
+
 @pytest.mark.parametrize("size", [2.0, 3000.0, 1e-4])
 def test_size_fitting_no_unit_is_an_error(rng, size):
     pts = rng.uniform(0, 1, (1000, 3)) * [size, size / 3, size / 4]

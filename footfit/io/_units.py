@@ -52,7 +52,7 @@ def robust_extent(points: ArrayLike) -> np.ndarray:
 
 
 def detect_units(points: ArrayLike) -> tuple[str, float, tuple[str, ...]]:
-    """Detect whether a foot scan is in mm, cm, m or inches from its size.
+    r"""Detect whether a foot scan is in mm, cm, m or inches from its size.
 
     Parameters
     ----------
@@ -75,12 +75,15 @@ def detect_units(points: ArrayLike) -> tuple[str, float, tuple[str, ...]]:
 
     Notes
     -----
-    The size is the largest robust extent :math:`L` (see :func:`robust_extent`). A unit fits
-    when :math:`L` times its scale lies in 90-360 mm (a foot, [1]_), or failing that in
-    360-1500 mm (a foot with leg, second foot or floor); the windows are in
-    ``models/scan_loading.json``. Several fitting units are resolved
-    in the order mm, m, cm, in, with a warning. Only cm and in can both fit: a foot 10-14
-    units long, or 36-59 units for a larger scene.
+    The size is the largest robust extent :math:`L_1` (see :func:`robust_extent`). A lone
+    foot is elongated (:math:`L_2 \le 0.6 L_1` and :math:`L_3 \le 0.5 L_1`): a unit fits
+    when :math:`L_1` times its scale is a foot length, 90-360 mm [1]_, or failing that a
+    scene of 360-1000 mm (foot with leg). A compact cloud (a foot on a floor patch, two feet,
+    a leg, outliers) is a scene first, 230-1000 mm, and only failing that a foot; mm and m
+    win wherever they fit. Units fitting are resolved in the order mm, m, cm, in, with a
+    warning that also names the units the other reading would give; only cm and in tie (a
+    foot 10-14 units long, a compact scene 23-39 units). Windows and ratios are in
+    ``models/scan_loading.json``, with how they were chosen.
 
     References
     ----------
@@ -97,23 +100,38 @@ def detect_units(points: ArrayLike) -> tuple[str, float, tuple[str, ...]]:
     pts = np.asarray(points, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 3 or pts.shape[0] < 2:
         raise InvalidScanError(f"cannot detect units of an array of shape {pts.shape}")
-    size = float(robust_extent(pts)[0])
+    extent = robust_extent(pts)
+    size = float(extent[0])
     cfg = loading_params()["units"]
-    for lo, hi in (cfg["foot_window_mm"], cfg["scan_window_mm"]):
-        fits = [u for u in UNITS_BY_PREFERENCE if lo <= size * UNIT_SCALES[u] <= hi]
-        if fits:
-            break
+    foot, scene = cfg["foot_window_mm"], cfg["scene_window_mm"]
+    second, third = cfg["compact_ratios"]
+    compact = bool(extent[1] > second * extent[0] or extent[2] > third * extent[0])
+
+    def fitting(window: list[float]) -> list[str]:
+        lo, hi = window
+        return [u for u in UNITS_BY_PREFERENCE if lo <= size * UNIT_SCALES[u] <= hi]
+
+    if compact:
+        # mm and m, the common scanner units, win wherever they fit; between cm and inch a
+        # compact cloud is read as a scene first (an inch scene, not a small cm foot).
+        in_scene, in_foot = fitting(cfg["compact_scene_window_mm"]), fitting(foot)
+        common = [u for u in ("mm", "m") if u in in_scene or u in in_foot]
+        fits = list(dict.fromkeys(common + in_scene + in_foot))
+    else:
+        fits = fitting(foot) or fitting(scene)
     if not fits:
+        shape = "compact " if compact else ""
         raise InvalidScanError(
-            f"size {size:.4g} (largest extent) fits no unit: a foot is 100-350 mm long "
-            "(scans up to 1500 mm); pass units='mm'|'cm'|'m'|'in' (CLI: --units)"
+            f"size {size:.4g} (largest extent of a {shape}cloud) fits no unit: a foot is "
+            f"100-350 mm long, a scan up to {scene[1]:.0f} mm; pass units='mm'|'cm'|'m'|'in' "
+            "(CLI: --units)"
         )
-    unit = fits[0]
+    unit, others = fits[0], fits[1:]
     warnings: tuple[str, ...] = ()
-    if len(fits) > 1:
-        others = " or ".join(f"{u} ({size * UNIT_SCALES[u]:.0f} mm)" for u in fits[1:])
+    if others:
+        alt = " or ".join(f"{u} ({size * UNIT_SCALES[u]:.0f} mm)" for u in others)
         warnings = (
             f"units ambiguous: size {size:.4g} fits {unit} ({size * UNIT_SCALES[unit]:.0f} mm) "
-            f"or {others}; took {unit}, pass units= (CLI: --units) to override",
+            f"or {alt}; took {unit}, pass units= (CLI: --units) to override",
         )
     return unit, UNIT_SCALES[unit], warnings
