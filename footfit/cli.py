@@ -91,6 +91,9 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
                    "tables, 3D view; opens without network)")
     p.add_argument("--png", metavar="FILE.png",
                    help="also write a one-image summary (needs matplotlib: footfit[report])")
+    p.add_argument("--simulate-fit", action="store_true",
+                   help="also try each foot in its custom last and size it on the stock lasts "
+                   "by simulation (the report's 'fit' section; adds about 0.5 s per foot)")
     p.add_argument("--last-out", metavar="FILE.stl",
                    help="also write the custom last as a mesh to mill (STL, PLY or OBJ by "
                    "extension; mm, the foot's canonical frame); with two feet one file per "
@@ -108,7 +111,8 @@ def _run_process(args: argparse.Namespace) -> int:
         from .last import last_mesh_path
 
         last_mesh_path(args.last_out, "right")  # bad extension or folder: fail before the work
-    report = process(args.scan, **_fit_options(args))
+    report = process(args.scan, simulate_fit=bool(getattr(args, "simulate_fit", False)),
+                     **_fit_options(args))
     text = report.to_json()
     if args.output:
         write_text_atomic(args.output, text + "\n")

@@ -98,6 +98,7 @@ class FootReport:
     transform: tuple[tuple[float, ...], ...]
     aligned: Any = field(default=None, repr=False, compare=False)
     measured: Any = field(default=None, repr=False, compare=False)
+    fit: Any = field(default=None, repr=False, compare=False)  # footfit.fit.FootFit or None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready entry of ``feet``."""
@@ -112,7 +113,7 @@ class FootReport:
             else:
                 last["stock_last"] = None
                 last["modifications"] = []
-        return {
+        out = {
             "side": self.side,
             "side_confidence": _num(self.side_confidence),
             "plantar_visible": bool(self.plantar_visible),
@@ -126,6 +127,9 @@ class FootReport:
             "insole_notes": list(self.insole_notes),
             "last": last,
         }
+        if self.fit is not None:  # only when the fit simulation ran (schema: optional)
+            out["fit"] = _clean(self.fit.to_dict())
+        return out
 
 
 @dataclass(frozen=True)
@@ -308,6 +312,14 @@ def format_summary(report: FitReport) -> str:
                     ident = ident.get("id", ident)
                 mods = ", ".join(last.get("modifications") or []) or "none"
                 lines.append(f"  nearest stock last {ident}; modifications: {mods}")
+    for f in feet:
+        fs = f.get("fit")
+        if fs:
+            c = fs["custom"]
+            lines += ["", f"fit simulation ({f['side']}, {c['last']}): score {c['score']:.0f}/100"]
+            lines += [f"  - {w}" for w in c["summary"]]
+            if fs.get("stock_size"):
+                lines.append(f"  stock size by simulation: {fs['stock_size']['explanation']}")
     if d["warnings"]:
         lines += ["", "warnings:"] + [f"  - {w}" for w in d["warnings"]]
     t = d["timings_ms"]

@@ -327,3 +327,29 @@ def test_synthetic_foot_in_lasts_one_size_apart(seed):
     assert girth[0] < girth[1] < girth[2]
     assert fits[0].score < fits[1].score
     assert fits[0].zone_fit("toe_box").pressure_mm >= fits[2].zone_fit("toe_box").pressure_mm
+
+
+def test_pipeline_fit_section_is_optional_and_valid(samples):
+    jsonschema = pytest.importorskip("jsonschema")
+    from footfit.pipeline import FootFitter
+    from footfit.report import format_summary, load_schema
+
+    scan = samples / "demo_right_m.ply"
+    if not scan.is_file():
+        pytest.skip(f"{scan} not available")
+    fitter = FootFitter()
+    plain = fitter.process(scan)
+    assert all(f.fit is None for f in plain.feet)
+    assert "fit" not in plain.to_dict()["feet"][0]
+    report = fitter.process(scan, simulate_fit=True)
+    d = report.to_dict()
+    jsonschema.validate(d, load_schema())
+    foot = report.feet[0]
+    if foot.last is None:
+        pytest.skip("no last for this scan: nothing to simulate")
+    assert foot.fit.custom.clearance_mm.shape == (len(foot.aligned.points),)
+    assert d["feet"][0]["fit"]["stock_size"]["explanation"]
+    assert "fit" in report.timings_ms
+    assert "fit simulation" in format_summary(report)
+    with pytest.raises(TypeError, match="simulate_fit"):
+        FootFitter(simulate_fit="yes")
