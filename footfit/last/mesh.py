@@ -717,6 +717,9 @@ def write_last_mesh(params: Any, path: Any, *, side: str | None = None) -> Any:
     os.close(fd)
     try:
         mesh.export(tmp, file_type=ext)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; follow the umask
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
