@@ -23,6 +23,9 @@ CONTACT_HEIGHT_MM = 3.0
 TOE_CUT_FRACTION = 0.80
 #: Points up to this far above the contact height vote on a cell being in contact (mm).
 NEAR_BAND_MM = 2.5
+#: A column of the outline with no point below this height is a dropout hole (mm): the
+#: plantar surface under the arch lies below it, so an arch is never taken for a hole.
+HOLE_HEIGHT_MM = 15.0
 #: Side of the square of cells that vote together on contact.
 VOTE_CELLS = 3
 #: Raster cell (mm) and closing radius (cells): design choices, see the module notes.
@@ -199,6 +202,23 @@ def compute_footprint(
     n_near = ndimage.correlate(n_near.reshape(shape), box, mode="constant")  # exact ints
     n_touch = ndimage.correlate(n_touch.reshape(shape), box, mode="constant")
     grid = (n_near > 0) & (2 * n_touch >= n_near)
+    # dropout holes in the sole: inside the foot's outline, a column with no point below
+    # HOLE_HEIGHT_MM shows neither contact nor an arch above the floor; it is unseen, and
+    # counted as contact when the closing below joins it to the footprint
+    low = points[points[:, 2] <= HOLE_HEIGHT_MM, :2]
+    ij_all = np.floor((points[:, :2] - lo) / cell).astype(np.intp)
+    ok = (ij_all >= 0).all(axis=1) & (ij_all[:, 1] < shape[0]) & (ij_all[:, 0] < shape[1])
+    outline = np.zeros(shape, dtype=bool)
+    outline[ij_all[ok, 1], ij_all[ok, 0]] = True
+    outline = ndimage.binary_erosion(
+        ndimage.binary_fill_holes(ndimage.binary_closing(outline, iterations=2)), iterations=4
+    )
+    ij_low = np.floor((low - lo) / cell).astype(np.intp)
+    okl = (ij_low >= 0).all(axis=1) & (ij_low[:, 1] < shape[0]) & (ij_low[:, 0] < shape[1])
+    seen = np.zeros(shape, dtype=bool)
+    seen[ij_low[okl, 1], ij_low[okl, 0]] = True
+    seen = ndimage.binary_dilation(seen, iterations=2)  # sparse sampling is not a hole
+    grid |= outline & ~seen
     grid = ndimage.binary_closing(grid, structure=_disc(CLOSING_RADIUS_CELLS))
     grid = ndimage.binary_fill_holes(grid)
     # drop specks the closing could not join to the footprint (stray low points)
