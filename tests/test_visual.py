@@ -323,9 +323,11 @@ def test_fit_section_with_stock_size_by_simulation(two_feet):
     assert not _parse(html).errors
     assert html.count("Stock size by simulation") == 2
     assert "one size up: the toe box of 260 presses" in html and "heel 40 mm: flat" in html
-    # a FootFit-shaped section (custom result inside) is found for the clearance map
+    # the fit section as FootFit (custom result inside) or as a bare FitResult
     rep = make_report(sides=("right",), fit=True)
-    inner = rep.feet[0].fit
-    object.__setattr__(rep.feet[0], "fit", SimpleNamespace(custom=inner, sizing=None))
     d = FootDrawing.from_foot_report(rep.feet[0])
     assert d.clearance is not None and d.fit.score == 71.5
+    bare = SimpleNamespace(**{k: getattr(rep.feet[0], k) for k in (
+        "side", "measurements", "landmarks", "plantar_visible", "aligned", "measured")},
+        fit=rep.feet[0].fit.custom)
+    assert FootDrawing.from_foot_report(bare).fit.last_label == "custom 260"

@@ -98,12 +98,28 @@ def _measurements(side: str, scale: float) -> FootMeasurements:
     )
 
 
-class _Fit(SimpleNamespace):
-    pass
+class _FitResult(SimpleNamespace):
+    """Shaped like footfit.fit.FitResult (per-point arrays plus words)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"last": self.last_label, "score": self.score, "summary": list(self.summary),
+                "zones": [z.to_dict() for z in self.zones], "placement": {}}
+
+
+@dataclass(frozen=True)
+class _FootFit:
+    """Shaped like footfit.fit.FootFit: the custom-last simulation inside."""
+
+    custom: Any
+    sizing: Any = None
+    notes: tuple[str, ...] = ("stand-in fit simulation",)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"custom": self.custom.to_dict(), "stock_size": None, "notes": list(self.notes)}
 
 
 def make_fit(points: np.ndarray) -> Any:
-    """A fit-simulation stand-in: clearance tight at the toes, loose at the heel."""
+    """A fit-simulation stand-in (FootFit-shaped): tight at the toes, loose at the heel."""
     from footfit.fit import ZoneFit
 
     c = 4.0 - 7.0 * (points[:, 1] / LENGTH) ** 2
@@ -111,8 +127,10 @@ def make_fit(points: np.ndarray) -> Any:
                      "toe box 3 mm tight at the hallux"),
              ZoneFit("heel", 100, 2.0, 3.5, 3.4, 0.0, 0.0, 0.0, 1.0, "loose", "heel",
                      "heel 1 mm loose"))
-    return _Fit(last_label="custom 260", score=71.5, summary=("toe box 3 mm tight at the hallux",
-                "heel 1 mm loose"), zones=zones, clearance_mm=c, points_placed=points.copy())
+    custom = _FitResult(last_label="custom 260", score=71.5,
+                        summary=("toe box 3 mm tight at the hallux", "heel 1 mm loose"),
+                        zones=zones, clearance_mm=c, points_placed=points.copy())
+    return _FootFit(custom=custom)
 
 
 def make_report(*, sides: tuple[str, ...] = ("left", "right"), plantar: bool = True,
@@ -144,10 +162,8 @@ def make_report(*, sides: tuple[str, ...] = ("left", "right"), plantar: bool = T
                      _Insole("FF-SPT-W1", "Sport wide", 74.0, ("wider forefoot",), 2)),
             insole_notes=(), last=last, stock_last=stock, side_confidence=0.9,
             plantar_visible=plantar, transform=tuple(tuple(r) for r in np.eye(4)),
-            aligned=aligned, measured=None,
+            aligned=aligned, measured=None, fit=make_fit(pts) if fit else None,
         ))
-        if fit:
-            object.__setattr__(feet[-1], "fit", make_fit(pts))
     sizes = sizes_for_feet([f.measurements for f in feet])
     return FitReport(
         scan=ScanSummary(source="/tmp/analytic_feet.ply", format="ply", points_in=n * len(feet),
