@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._typing import PathType
-from .scene import FootDrawing
+from .scene import FootDrawing, latin_cn
 from .svg import foot_figures
 
 __all__ = ["foot_drawings", "render_html", "write_html"]
@@ -481,13 +481,13 @@ def _stock_size(st: Mapping[str, Any]) -> str:
     """Stock size by simulation beside the formula size, with the candidates tried."""
     best, formula = st.get("recommended") or {}, st.get("formula") or {}
     head = (f"<h3>Stock size by simulation</h3><p>Best fitting stock last "
-            f"<b>{_h(best.get('label', best.get('id', '?')))}</b> "
+            f"<b>{_h(latin_cn(best.get('label', best.get('id', '?'))))}</b> "
             f"(fit {_num(best.get('score'), '', 0)}/100); the formula picks "
-            f"<b>{_h(formula.get('label', formula.get('id', '?')))}</b> "
-            f"(fit {_num(formula.get('score'), '', 0)}/100). {_h(st.get('explanation', ''))}"
-            "</p>")
+            f"<b>{_h(latin_cn(formula.get('label', formula.get('id', '?'))))}</b> "
+            f"(fit {_num(formula.get('score'), '', 0)}/100). "
+            f"{_h(latin_cn(st.get('explanation', '')))}</p>")
     rows = "".join(
-        f"<tr><td>{_h(c.get('label', c.get('id', '')))}</td>"
+        f"<tr><td>{_h(latin_cn(c.get('label', c.get('id', ''))))}</td>"
         f"<td class=num>{_num(c.get('score'), '', 0)}</td>"
         f"<td>{_h('; '.join(c.get('summary') or []))}</td></tr>"
         for c in st.get("candidates") or [])
