@@ -60,9 +60,16 @@ def test_process_accepts_path_scan_and_array(fitter):
     by_path = fitter.process(path).to_dict()
     by_scan = fitter.process(scan).to_dict()
     by_array = fitter.process(scan.points, units="mm").to_dict()
-    for other in (by_scan, by_array):
-        for a, b in zip(by_path["feet"], other["feet"], strict=True):
-            assert a["measurements"] == b["measurements"]
+    for a, b in zip(by_path["feet"], by_scan["feet"], strict=True):
+        assert a["measurements"] == b["measurements"]
+    # A bare array carries no normals (the file has them), so only near-equality holds.
+    for a, b in zip(by_path["feet"], by_array["feet"], strict=True):
+        assert a["measurements"].keys() == b["measurements"].keys()
+        for key, value in a["measurements"].items():
+            if isinstance(value, float):
+                assert b["measurements"][key] == pytest.approx(value, rel=5e-3, abs=0.05), key
+            else:
+                assert b["measurements"][key] == value, key
     assert by_array["scan"]["source"] == "<array>"
 
 
