@@ -254,7 +254,8 @@ def format_summary(report: FitReport) -> str:
     lines = [
         f"footfit {d['footfit_version']}  -  {scan['source']}",
         f"scan: {scan['format']}, {scan['points_in']} points in, {scan['points_used']} used, "
-        f"units {scan['units_detected']}, {scan['feet_found']} foot/feet, "
+        f"units {scan['units_detected']}, "
+        f"{scan['feet_found']} {'foot' if scan['feet_found'] == 1 else 'feet'}, "
         f"floor {'removed' if scan['floor_found'] else 'not seen'}, "
         f"cut at {scan['leg_cut_height_mm']:.0f} mm",
         "",
@@ -289,11 +290,11 @@ def format_summary(report: FitReport) -> str:
         if f["insoles"]:
             lines += ["", f"insoles for the {f['side']} foot ({d['options'].get('style')}):"]
             for i in f["insoles"]:
-                reasons = "; ".join(i.get("reasons", []))
                 lines.append(
-                    f"  {i['rank']}. {i['sku']}  {i['name']}  "
-                    f"fit {i['fit_score']:.0f}/100  - {reasons}"
+                    f"  {i['rank']}. {i['sku']}  {i['name']}  fit {i['fit_score']:.0f}/100"
                 )
+                if i["rank"] == 1:  # the reasons of the first choice; JSON has them all
+                    lines += [f"       because: {r}" for r in i.get("reasons", [])]
         last = f.get("last")
         if last:
             lines += [
