@@ -4,7 +4,8 @@ Results go to ``OUT/results.jsonl`` (one JSON line per scan, appended and flushe
 each scan finishes, so an interrupted batch loses nothing already written) and
 ``OUT/summary.csv`` (one row per scan, rewritten atomically from the JSON lines at the end).
 A scan already recorded with the same size and modification time is skipped on a re-run; a
-scan that fails is recorded with its error and the batch goes on.
+scan that fails is recorded with its error and the batch goes on. Each worker runs its BLAS
+and OpenMP pools on one thread: a batch's parallelism is its worker processes.
 """
 
 from __future__ import annotations
@@ -127,11 +128,26 @@ def _read_done(results: Path) -> dict[str, dict[str, Any]]:
 _WORKER_FITTER: Any = None
 
 
-def _init_worker(options: Mapping[str, Any]) -> None:
+def _init_worker(options: Mapping[str, Any], *, limit_threads: bool = True) -> None:
     global _WORKER_FITTER
     from .pipeline import FootFitter
 
+    if limit_threads:
+        _single_threaded()
     _WORKER_FITTER = FootFitter(**options)
+
+
+def _single_threaded() -> Any:
+    """Limit BLAS/OpenMP pools to one thread; returns the limiter (a context manager).
+
+    A batch's parallelism is its worker processes: each scan runs on one core, so two
+    workers on two cores do not fight over threads that a lone scan would use.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
+        return None
+    return threadpool_limits(limits=1)
 
 
 def _process_one(path: str, key: str) -> dict[str, Any]:
@@ -215,14 +231,19 @@ def run_batch(
                 progress(skipped + processed, total, failed, rec["scan"])
 
         if todo and workers == 1:
-            _init_worker(options)
-            for path, key in todo:
-                record(_process_one(path, key))
+            limiter = _single_threaded()
+            try:
+                _init_worker(options, limit_threads=False)
+                for path, key in todo:
+                    record(_process_one(path, key))
+            finally:
+                if limiter is not None:
+                    limiter.restore_original_limits()
         elif todo:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
-            ctx = mp.get_context("spawn")  # open3d and BLAS threads do not survive fork well
+            ctx = _worker_context(mp)
             with ProcessPoolExecutor(
                 max_workers=min(workers, len(todo)), mp_context=ctx,
                 initializer=_init_worker, initargs=(options,),
@@ -241,6 +262,28 @@ def run_batch(
         total=total, processed=processed, skipped=skipped, failed=failed,
         elapsed_s=time.perf_counter() - t0, results_path=results, summary_path=summary,
     )
+
+
+def _worker_context(mp: Any) -> Any:
+    """Return the multiprocessing context for batch workers.
+
+    A fork of this process is unsafe (BLAS and other threads may be running), and "spawn"
+    makes every worker import numpy, scipy and scikit-learn again (about a second each). The
+    "forkserver" server imports them once, before any thread starts, and forks the workers
+    from that clean state. Elsewhere (Windows, macOS defaults) "spawn" is used.
+    """
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        return ctx
+    return mp.get_context("spawn")
+
+
+_PRELOAD = [
+    "footfit.pipeline", "footfit.io", "footfit.clean", "footfit.align", "footfit.measure",
+    "footfit.classify", "footfit.sizes", "footfit.insoles", "footfit.last", "footfit.report",
+    "scipy.ndimage", "scipy.spatial", "sklearn.neighbors",
+]
 
 
 def _default_options() -> dict[str, Any]:
