@@ -315,6 +315,8 @@ def test_synthetic_foot_in_lasts_one_size_apart(seed):
     mesh = model.make_foot_mesh(fp, resolution_mm=2.0)
     pts, _ = trimesh.sample.sample_surface(mesh, 30_000, seed=seed)
     pts = pts[pts[:, 2] <= 100.0]
+    if fp.side == "left":  # the canonical frame is a right foot's: mirror a left one in x
+        pts[:, 0] *= -1.0
     meas = {k: getattr(fp, k) for k in ("foot_length_mm", "ball_girth_mm", "ball_width_mm",
                                         "heel_width_mm", "instep_height_mm", "toe_shape")}
     meas["side"] = "right"
