@@ -40,8 +40,10 @@ class _Grid:
         self.size = int(np.prod(self.shape))
 
     def flat(self, points: FloatArray) -> IntArray:
-        ijk = ((points - self.lo) * (1.0 / self.voxel)).astype(np.intp)
-        np.clip(ijk, 0, np.array(self.shape) - 1, out=ijk)
+        f = points - self.lo  # one float temporary, scaled and clipped in place
+        f *= 1.0 / self.voxel
+        np.clip(f, 0, np.array(self.shape) - 1, out=f)
+        ijk = f.astype(np.intp)
         return (ijk[:, 0] * self.shape[1] + ijk[:, 1]) * self.shape[2] + ijk[:, 2]
 
     def border(self) -> BoolArray:

@@ -93,8 +93,9 @@ def _drop_strays(pts: FloatArray, idx: IntArray) -> tuple[IntArray, int]:
     """
     sub = pts[idx]
     voxel = _STRAY_VOXEL_MM
+    lo, hi = sub.min(axis=0), sub.max(axis=0)  # once, not per retry
     for _ in range(2):  # a sparse cloud (a mesh's vertices) gets coarser voxels
-        grid = _Grid(sub.min(axis=0), sub.max(axis=0), voxel)
+        grid = _Grid(lo, hi, voxel)
         flat = grid.flat(sub)
         nb = grid.neighbourhood(grid.counts(flat))[flat]
         typical = float(np.median(nb[:: max(1, len(nb) // 20000)]))
