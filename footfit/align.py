@@ -333,7 +333,7 @@ def align_foot(
             raise ValueError("`floor_plane` normal must point up, toward the foot")
         floor_found = True
     else:
-        upv = _unit(estimate_up(pts))
+        upv = _unit(estimate_up(pts, rng=0))
         if up is not None:
             hint = np.asarray(up, dtype=np.float64).reshape(-1)
             if hint.shape != (3,) or not np.isfinite(hint).all() or not hint.any():
