@@ -193,15 +193,21 @@ def bench_batch(folder: Path, n_scans: int) -> dict[str, Any]:
 
 
 def bench_peak_memory(folder: Path) -> dict[str, Any]:
-    """Peak RSS of a fresh process running the line on the 1M-point PLY."""
+    """Peak RSS of a fresh process running the line on the 1M-point PLY (Linux /proc)."""
     path = make_bench_scan(1_000_000, folder)["ply"]
+    # VmHWM (the high-water mark of this process's own memory map); ru_maxrss would carry
+    # over the parent's peak across fork + exec on Linux.
     code = (
-        "import resource, sys, footfit\n"
+        "import footfit\n"
         "from footfit.pipeline import FootFitter\n"
+        "def hwm():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            return int(line.split()[1])\n"
         "f = FootFitter()\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "base = hwm()\n"
         f"f.process({str(path)!r})\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "peak = hwm()\n"
         "print(base / 1024, peak / 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
