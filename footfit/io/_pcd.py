@@ -9,14 +9,13 @@ compressed block have been checked, and its result must hold the declared number
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from .._typing import FloatArray
-from ._common import RawScan, ScanFileError, write_atomic
-from ._text import format_rows, parse_numbers
+from ._common import RawScan, ScanFileError
+from ._text import parse_numbers, write_table
 
 __all__ = ["read_pcd", "write_pcd"]
 
@@ -160,14 +159,4 @@ def write_pcd(
         "COUNT" + " 1" * k, f"WIDTH {n}", "HEIGHT 1", "VIEWPOINT 0 0 0 1 0 0 0",
         f"POINTS {n}", f"DATA {'ascii' if ascii else 'binary'}", "",
     ]
-    table = points if normals is None else np.hstack([points, normals])
-    table = np.ascontiguousarray(table, dtype="<f8")
-
-    def chunks() -> Iterator[bytes]:
-        yield "\n".join(header).encode("ascii")
-        if ascii:
-            yield from format_rows(table)
-        else:
-            yield table.tobytes()
-
-    write_atomic(path, chunks())
+    write_table(path, "\n".join(header), points, normals, binary=not ascii)

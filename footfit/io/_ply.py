@@ -11,15 +11,14 @@ is read with one ``np.fromfile`` of a structured dtype.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._typing import FloatArray
-from ._common import RawScan, ScanFileError, write_atomic
-from ._text import format_rows, parse_numbers
+from ._common import RawScan, ScanFileError
+from ._text import parse_numbers, write_table
 
 __all__ = ["read_ply", "write_ply"]
 
@@ -347,16 +346,4 @@ def write_ply(
     header = ["ply", f"format {'ascii' if ascii else 'binary_little_endian'} 1.0",
               "comment written by footfit", f"element vertex {points.shape[0]}"]
     header += [f"property double {n}" for n in names] + ["end_header", ""]
-    table = points if normals is None else np.hstack([points, normals])
-    table = np.ascontiguousarray(table, dtype="<f8")
-
-    def chunks() -> Iterator[bytes]:
-        yield "\n".join(header).encode("ascii")
-        if ascii:
-            yield from format_rows(table)
-        else:
-            step = 500_000
-            for i in range(0, table.shape[0], step):
-                yield table[i : i + step].tobytes()
-
-    write_atomic(path, chunks())
+    write_table(path, "\n".join(header), points, normals, binary=not ascii)

@@ -146,19 +146,43 @@ def format_rows(table: FloatArray, sep: str = " ", *, chunk: int = 200_000) -> I
         yield ((row * part.shape[0]) % tuple(part.ravel().tolist())).encode("ascii")
 
 
+def write_table(
+    path: Path,
+    header: str,
+    points: FloatArray,
+    normals: FloatArray | None,
+    *,
+    binary: bool,
+    sep: str = " ",
+    chunk: int = 500_000,
+) -> None:
+    """Write ``header`` then the ``x y z [nx ny nz]`` table, as text or little-endian doubles.
+
+    The one writer behind PLY, PCD and point lists: rows go out in chunks (no full-size copy
+    of the text or the bytes) through an atomic rename.
+    """
+    from ._common import write_atomic
+
+    table = points if normals is None else np.hstack([points, normals])
+    table = np.ascontiguousarray(table, dtype="<f8")
+
+    def chunks() -> Iterator[bytes]:
+        yield header.encode("ascii")
+        if not binary:
+            yield from format_rows(table, sep)
+            return
+        for i in range(0, table.shape[0], chunk):
+            yield table[i : i + chunk].tobytes()
+
+    write_atomic(path, chunks())
+
+
 def write_points_text(
     path: Path, points: FloatArray, normals: FloatArray | None, *, csv: bool
 ) -> None:
     """Write ``x y z [nx ny nz]`` rows; CSV files get a header row naming the columns."""
-    from ._common import write_atomic
-
-    table = points if normals is None else np.hstack([points, normals])
-    sep = "," if csv else " "
-
-    def chunks() -> Iterator[bytes]:
-        if csv:
-            names = ["x", "y", "z"] + ([] if normals is None else ["nx", "ny", "nz"])
-            yield (",".join(names) + "\n").encode("ascii")
-        yield from format_rows(table, sep)
-
-    write_atomic(path, chunks())
+    header = ""
+    if csv:
+        names = ["x", "y", "z"] + ([] if normals is None else ["nx", "ny", "nz"])
+        header = ",".join(names) + "\n"
+    write_table(path, header, points, normals, binary=False, sep="," if csv else " ")
