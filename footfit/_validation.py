@@ -9,7 +9,7 @@ import numpy as np
 from ._typing import ArrayLike, FloatArray
 from .exceptions import DegenerateScanError
 
-__all__ = ["as_points", "check_choice", "check_positive"]
+__all__ = ["as_normals", "as_points", "check_choice", "check_positive"]
 
 
 def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -> FloatArray:
@@ -57,6 +57,20 @@ def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -
             f"`{name}` has {arr.shape[0]} points; at least {min_points} are needed"
         )
     return arr
+
+
+def as_normals(normals: ArrayLike, points: FloatArray, *, name: str = "normals") -> FloatArray:
+    """Return ``normals`` validated like :func:`as_points` and shaped like ``points``.
+
+    Raises
+    ------
+    ValueError
+        If the shape differs from ``points.shape`` or a value is not finite.
+    """
+    nrm = as_points(normals, name=name)
+    if nrm.shape != points.shape:
+        raise ValueError(f"`{name}` must have shape {points.shape}; got {nrm.shape}")
+    return nrm
 
 
 def check_choice(value: object, choices: Iterable[object], *, name: str) -> object:

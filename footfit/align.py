@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._typing import ArrayLike, FloatArray, IntArray
-from ._validation import as_points, check_choice, check_positive
+from ._validation import as_normals, as_points, check_choice, check_positive
 from .clean import FootCloud, estimate_up, fill_holes
 from .clean._geometry import _plane_basis, _unit
 from .clean.up import _floor_level
@@ -310,9 +310,7 @@ def align_foot(
     if normals is not None:
         nrm = normals
     if nrm is not None:
-        nrm = as_points(nrm, name="normals")
-        if nrm.shape != pts.shape:
-            raise ValueError(f"`normals` must have shape {pts.shape}; got {nrm.shape}")
+        nrm = as_normals(nrm, pts)
     cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
     if side is not None:
         check_choice(side, ("left", "right"), name="side")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._typing import ArrayLike, FloatArray, IntArray
-from .._validation import as_points, check_positive
+from .._validation import as_normals, as_points, check_positive
 from ..exceptions import DegenerateScanError
 from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _Grid, _plane_basis
 from .floor import _find_floor, _floor_band, _floor_points
@@ -251,9 +251,7 @@ def isolate_feet(
     pts = as_points(points, name="points", min_points=50)
     nrm = None
     if normals is not None:
-        nrm = as_points(normals, name="normals")
-        if nrm.shape != pts.shape:
-            raise ValueError(f"`normals` must have shape {pts.shape}; got {nrm.shape}")
+        nrm = as_normals(normals, pts)
     cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
     if int(max_feet) != max_feet or max_feet < 1:
         raise ValueError(f"`max_feet` must be an int >= 1; got {max_feet!r}")
