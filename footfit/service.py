@@ -101,12 +101,15 @@ class _LimitUpload:
     """ASGI middleware: answer 413 to a POST whose body passes ``limit`` bytes.
 
     A ``Content-Length`` above the limit is refused before the body is read. A body that
-    grows past it (chunked uploads) is cut there: the app sees the body end, and whatever it
-    answers is replaced by the 413.
+    grows past it (chunked uploads) is cut there: the rest is read and dropped (bounded), the
+    app sees the body end, and whatever it answers is replaced by the 413.
     """
 
     def __init__(self, app: Any, *, limit: int) -> None:
         self.app, self.limit = app, limit
+        # Read (and drop) up to this much more of an oversized stream before answering, so a
+        # client still sending gets its 413 instead of a connection reset; past it, cut.
+        self._drain_cap = max(1 << 20, min(limit, 8 << 20))
 
     async def _send_413(self, send: Any) -> None:
         body = json.dumps({"detail": f"upload larger than the limit of {self.limit} bytes",
@@ -132,13 +135,16 @@ class _LimitUpload:
         async def limited_receive() -> Any:
             nonlocal seen, exceeded
             if exceeded:
-                return {"type": "http.request", "body": b"", "more_body": False}
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
                     exceeded = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
+                    await _drain(message, receive, self._drain_cap)
+                    # a disconnect, not a short body: the form parser then drops (and
+                    # closes) what it had spooled instead of handing on a truncated file
+                    return {"type": "http.disconnect"}
             return message
 
         async def guarded_send(message: Any) -> None:
@@ -150,7 +156,23 @@ class _LimitUpload:
                 return
             await send(message)
 
-        await self.app(scope, limited_receive, guarded_send)
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not replaced:
+            await self._send_413(send)
+
+
+async def _drain(message: Any, receive: Any, cap: int) -> None:
+    """Discard the rest of a request body, at most ``cap`` bytes."""
+    drained = 0
+    while message.get("more_body", False) and drained < cap:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
 
 
 def _known_extensions() -> tuple[str, ...]:
