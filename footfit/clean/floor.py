@@ -51,18 +51,17 @@ def _find_floor(D, rng) -> tuple[FloatArray | None, FloatArray | None]:
             rest &= ~inl
             continue
         e1, e2 = _plane_basis(plane[:3])
-        uv = np.stack([D @ e1, D @ e2], axis=1)
+        u, v = D @ e1, D @ e2
         cell = 6.0
-        ulo = uv.min(axis=0) - cell
-        shape = tuple(int(s) for s in np.ceil((uv.max(axis=0) - ulo) / cell) + 2)
+        ulo = np.array([u.min(), v.min()]) - cell
+        shape = (int(np.ceil((u.max() - ulo[0]) / cell)) + 2,
+                 int(np.ceil((v.max() - ulo[1]) / cell)) + 2)
         sil = np.zeros(shape, dtype=bool)
-        ij = _raster(uv[above], ulo, cell, shape)
-        sil[ij[:, 0], ij[:, 1]] = True
+        sil.reshape(-1)[_raster(u[above], v[above], ulo, cell, shape)] = True
         from scipy import ndimage
 
         sil = ndimage.binary_dilation(sil, iterations=1)
-        ij = _raster(uv[inl], ulo, cell, shape)
-        outside = ~sil[ij[:, 0], ij[:, 1]]
+        outside = ~sil.reshape(-1)[_raster(u[inl], v[inl], ulo, cell, shape)]
         touching = (above & (h < 15.0)).sum()
         if outside.sum() >= max(20, 0.1 * inl.sum()) and touching >= 5:
             return plane, plane[:3].copy()
@@ -85,78 +84,92 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
     """
     from scipy import ndimage
 
-    inband = np.flatnonzero(keep & (h <= band))  # the band and the noise below it
-    ring = np.flatnonzero(keep & (h > band) & (h <= band + 12.0))
-    above = np.flatnonzero(keep & (h > band) & (h <= 150.0))
+    below_top = keep & (h <= 150.0)
+    inband = np.flatnonzero(below_top & (h <= band))  # the band and the noise below it
+    lifted = below_top & (h > band)
+    ring = np.flatnonzero(lifted & (h <= band + 12.0))
+    above = np.flatnonzero(lifted)
     above = above[:: max(1, len(above) // 60000)]
-    e1, e2 = _plane_basis(plane[:3])
-    proj = np.stack([e1, e2], axis=1)
-    uv_band, uv_ring, uv_above = pts[inband] @ proj, pts[ring] @ proj, pts[above] @ proj
-    if len(uv_above) == 0:
+    if len(above) == 0:
         out = np.zeros(len(pts), dtype=bool)
         out[inband] = True
         return out
+    # floor-plane coordinates, as 1-D columns (cheap gathers, no (n, 2) temporaries)
+    e1, e2 = _plane_basis(plane[:3])
+    uv = pts @ np.stack([e1, e2], axis=1)
+    u_all, v_all = uv[:, 0], uv[:, 1]
+    u_band, v_band = u_all[inband], v_all[inband]
+    u_ring, v_ring = u_all[ring], v_all[ring]
+    u_above, v_above = u_all[above], v_all[above]
     cell = _SILHOUETTE_CELL_MM
-    ulo = uv_above.min(axis=0) - 6 * cell
-    shape = tuple(int(s) for s in np.ceil((uv_above.max(axis=0) - ulo) / cell) + 12)
+    ulo = np.array([u_above.min(), v_above.min()]) - 6 * cell
+    shape = (int(np.ceil((u_above.max() - ulo[0]) / cell)) + 12,
+             int(np.ceil((v_above.max() - ulo[1]) / cell)) + 12)
+    size = shape[0] * shape[1]
 
-    def raster(uv):
+    def image(flat_cells):
         img = np.zeros(shape, dtype=bool)
-        ij = _raster(uv, ulo, cell, shape)
-        img[ij[:, 0], ij[:, 1]] = True
+        img.reshape(-1)[flat_cells] = True
         return img
 
-    whole = fill_holes(ndimage.binary_closing(raster(uv_above), iterations=3))
+    whole = fill_holes(
+        ndimage.binary_closing(image(_raster(u_above, v_above, ulo, cell, shape)), iterations=3)
+    )
     # the ring without stray points (outliers that survived, floor noise above the band):
     # cells in connected pieces of 8+ cells
-    ijr = _raster(uv_ring, ulo, cell, shape)
-    ring_n = np.bincount(ijr[:, 0] * shape[1] + ijr[:, 1], minlength=shape[0] * shape[1])
-    ring_img = (ring_n >= 1).reshape(shape)
+    fr = _raster(u_ring, v_ring, ulo, cell, shape)
+    ring_img = image(fr)
     pieces, npieces = ndimage.label(ring_img, structure=np.ones((3, 3)))
     piece_size = np.bincount(pieces.ravel(), minlength=npieces + 1)
     piece_size[0] = 0
     ring_img = piece_size[pieces] >= 8
-    solid = ring_img[ijr[:, 0], ijr[:, 1]]
-    uv_ring, ijr = uv_ring[solid], ijr[solid]
+    solid = ring_img.reshape(-1)[fr]
+    u_ring, v_ring, fr = u_ring[solid], v_ring[solid], fr[solid]
     ring_img = ndimage.binary_closing(ring_img, iterations=2, border_value=0)
     # the interior (2 cells in from the whole foot's outline) bridges gaps in the ring,
     # such as under a raised medial arch
     sil = fill_holes(ring_img | ndimage.binary_erosion(whole, iterations=2))
     core = ndimage.binary_erosion(sil, iterations=1)  # surely under the foot: sole
     edge = ndimage.binary_dilation(sil, iterations=1) & ~core  # decided below the cell size
-    ij = _raster(uv_band, ulo, cell, shape)
-    is_floor = ~core[ij[:, 0], ij[:, 1]]
-    at_edge = np.flatnonzero(edge[ij[:, 0], ij[:, 1]])
-    if len(at_edge) and len(uv_ring):
+    fb = _raster(u_band, v_band, ulo, cell, shape)
+    is_floor = ~core.reshape(-1)[fb]
+    at_edge = np.flatnonzero(edge.reshape(-1)[fb])
+    if len(at_edge) and len(fr):
         # Sub-cell decision at the outline: the side wall meets the floor along the mean
         # position of the ring points around a cell; a band point beyond it (along the
         # outward normal of the silhouette) is floor, one inside it is sole.
         gi, gj = np.gradient(ndimage.gaussian_filter(sil.astype(np.float64), 1.5))
-        size = shape[0] * shape[1]
-        su, sv, cnt = np.zeros(size), np.zeros(size), np.zeros(size)
-        for di in (-1, 0, 1):  # 9 offsets, vectorized over the ring points
-            for dj in (-1, 0, 1):
-                ii = np.clip(ijr[:, 0] + di, 0, shape[0] - 1)
-                jj = np.clip(ijr[:, 1] + dj, 0, shape[1] - 1)
-                f = ii * shape[1] + jj
-                su += np.bincount(f, uv_ring[:, 0], size)
-                sv += np.bincount(f, uv_ring[:, 1], size)
-                cnt += np.bincount(f, None, size)
-        e = ij[at_edge]
-        f = e[:, 0] * shape[1] + e[:, 1]
+        # per-cell sums of the ring points, then summed over each cell's 3x3 block (the
+        # ring lies 6 cells inside the raster's edge)
+        su, sv, cnt = (
+            _box3(np.bincount(fr, w, size).reshape(shape)).reshape(-1)
+            for w in (u_ring, v_ring, None)
+        )
+        f = fb[at_edge]
         known = cnt[f] > 0
-        out_n = -np.stack([gi[e[:, 0], e[:, 1]], gj[e[:, 0], e[:, 1]]], axis=1)
-        wall = np.stack([su[f], sv[f]], axis=1) / np.maximum(cnt[f], 1)[:, None]
-        beyond = np.einsum("ij,ij->i", uv_band[at_edge] - wall, out_n) > 0
+        n_u, n_v = -gi.reshape(-1)[f], -gj.reshape(-1)[f]
+        c = np.maximum(cnt[f], 1)
+        beyond = (u_band[at_edge] - su[f] / c) * n_u + (v_band[at_edge] - sv[f] / c) * n_v > 0
         is_floor[at_edge[known]] = beyond[known]
     if nrm is not None:
         # a normal pointing up in the band is floor (say under the arch), down is sole;
         # trusted only when the normals under the foot mostly point down (outward normals:
         # a file with flipped normals would otherwise lose its sole)
-        facing = nrm[inband] @ plane[:3]
+        facing = np.take(nrm, inband, axis=0) @ plane[:3]
         under = ~is_floor
-        if under.any() and np.mean(facing[under] < -0.5) > 0.5:
+        if under.any() and np.count_nonzero(facing[under] < -0.5) > 0.5 * np.count_nonzero(under):
             is_floor |= facing > 0.5
     out = np.zeros(len(pts), dtype=bool)
     out[inband[is_floor]] = True
+    return out
+
+
+def _box3(img: FloatArray) -> FloatArray:
+    """Sum of every cell's 3x3 block (zero beyond the edge), by 9 shifted adds."""
+    pad = np.pad(img, 1)
+    out = np.zeros_like(img)
+    n0, n1 = img.shape
+    for di in range(3):  # 9 offsets over the raster, not over points
+        for dj in range(3):
+            out += pad[di : di + n0, dj : dj + n1]
     return out

@@ -11,7 +11,7 @@ import numpy as np
 from .._typing import ArrayLike, FloatArray, IntArray
 from .._validation import as_normals, as_points, check_positive
 from ..exceptions import DegenerateScanError
-from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _Grid, _plane_basis
+from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _col_max, _col_min, _Grid, _plane_basis
 from .floor import _find_floor, _floor_band, _floor_points
 from .up import _floor_level, estimate_up
 
@@ -93,7 +93,7 @@ def _drop_strays(pts: FloatArray, idx: IntArray) -> tuple[IntArray, int]:
     """
     sub = pts[idx]
     voxel = _STRAY_VOXEL_MM
-    lo, hi = sub.min(axis=0), sub.max(axis=0)  # once, not per retry
+    lo, hi = _col_min(sub), _col_max(sub)  # once, not per retry
     for _ in range(2):  # a sparse cloud (a mesh's vertices) gets coarser voxels
         grid = _Grid(lo, hi, voxel)
         flat = grid.flat(sub)
