@@ -9,7 +9,7 @@ import numpy as np
 from ._typing import ArrayLike, FloatArray
 from .exceptions import DegenerateScanError
 
-__all__ = ["as_normals", "as_points", "check_choice", "check_positive"]
+__all__ = ["as_finite", "as_normals", "as_points", "check_choice", "check_positive"]
 
 
 def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -> FloatArray:
@@ -71,6 +71,35 @@ def as_normals(normals: ArrayLike, points: FloatArray, *, name: str = "normals")
     if nrm.shape != points.shape:
         raise ValueError(f"`{name}` must have shape {points.shape}; got {nrm.shape}")
     return nrm
+
+
+def as_finite(
+    value: object,
+    *,
+    name: str,
+    error: type[Exception] = ValueError,
+    type_error: type[Exception] | None = TypeError,
+) -> float:
+    """Return ``float(value)`` if it is a finite number, else raise naming ``name``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Argument name used in error messages.
+    error : exception class, default=ValueError
+        Raised for a value that is not finite.
+    type_error : exception class, optional
+        Raised for a value that is not a number; ``None`` raises ``error`` for it too.
+    """
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise (type_error or error)(f"`{name}` must be a number; got {value!r}") from exc
+    if not np.isfinite(v):
+        raise error(f"`{name}` must be finite; got {value!r}")
+    return v
 
 
 def check_choice(value: object, choices: Iterable[object], *, name: str) -> object:

@@ -15,13 +15,12 @@ References
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ._data import model_path
-from ._validation import check_choice
+from ._validation import as_finite, check_choice
 from .measure.results import FootMeasurements
 
 __all__ = [
@@ -64,15 +63,7 @@ def _arch_rule(rule: str) -> dict[str, Any]:
 
 
 def _finite_or_none(value: float | None, *, name: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` must be a number or None; got {value!r}") from exc
-    if not math.isfinite(v):
-        raise ValueError(f"`{name}` must be finite; got {value!r}")
-    return v
+    return None if value is None else as_finite(value, name=name)
 
 
 def classify_arch_index(arch_index: float | None, *, rule: str = "cavanagh_rodgers") -> str | None:

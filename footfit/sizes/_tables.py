@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .._data import model_path
+from .._validation import as_finite
 from ..exceptions import InvalidMeasurementError
 
 _LINEAR_SYSTEMS = ("eu", "uk", "us_men", "us_women")
@@ -35,13 +36,7 @@ def round_half_up(value: float, step: float) -> float:
 def _check_length(value: Any, *, name: str = "foot_length_mm") -> float:
     if value is None:
         raise InvalidMeasurementError(f"{name} is missing (None): it is needed for a size")
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidMeasurementError(f"{name} must be a number; got {value!r}") from exc
-    if not math.isfinite(v):
-        raise InvalidMeasurementError(f"{name} must be finite; got {value!r}")
-    return v
+    return as_finite(value, name=name, error=InvalidMeasurementError, type_error=None)
 
 
 def _optional(value: Any, *, name: str, lo: float, hi: float) -> float | None:

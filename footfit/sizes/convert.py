@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from .._validation import check_choice
+from .._validation import as_finite, check_choice
 from ..exceptions import InvalidMeasurementError
 from ..measure.results import FootMeasurements
 from ._tables import (
@@ -324,13 +323,7 @@ def _parse_size(size: Any, system: str) -> float:
                 f"size {size!r} is not a {system} size (expected e.g. '265' or "
                 f"{'265/102' if system == 'mondopoint' else '265(三)'})"
             ) from exc
-    try:
-        v = float(size)
-    except (TypeError, ValueError) as exc:
-        raise InvalidMeasurementError(f"size must be a number; got {size!r}") from exc
-    if not math.isfinite(v):
-        raise InvalidMeasurementError(f"size must be finite; got {size!r}")
-    return v
+    return as_finite(size, name="size", error=InvalidMeasurementError, type_error=None)
 
 
 def foot_length_from_size(
