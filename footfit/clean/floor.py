@@ -96,8 +96,7 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
         return out
     # floor-plane coordinates, as 1-D columns (cheap gathers, no (n, 2) temporaries)
     e1, e2 = _plane_basis(plane[:3])
-    uv = pts @ np.stack([e1, e2], axis=1)
-    u_all, v_all = uv[:, 0], uv[:, 1]
+    u_all, v_all = np.stack([e1, e2]) @ pts.T  # (2, n): contiguous rows, quick gathers
     u_band, v_band = u_all[inband], v_all[inband]
     u_ring, v_ring = u_all[ring], v_all[ring]
     u_above, v_above = u_all[above], v_all[above]
