@@ -99,7 +99,7 @@ def _refine_floor(pts: FloatArray, upv: FloatArray) -> tuple[FloatArray, float, 
     level, how, sheet = _floor_level(h0)
     if sheet is None or len(sheet) < 50:
         return upv, level, how
-    sub = pts[sheet][:: max(1, len(sheet) // 2000)]
+    sub = np.take(pts, sheet[:: max(1, len(sheet) // 2000)], axis=0)
     plane, count = fit_plane_ransac(sub, threshold=1.0, n_hypotheses=64, rng=0)
     normal = plane[:3] if plane[:3] @ upv > 0 else -plane[:3]
     if count < 0.5 * len(sub) or normal @ upv < np.cos(np.radians(8.0)):
@@ -359,9 +359,10 @@ def align_foot(
 
     below = h <= cut
     if not below.all():
-        pts, h, idx = pts[below], h[below], idx[below]
+        kept = np.flatnonzero(below)
+        pts, h, idx = np.take(pts, kept, axis=0), h[kept], idx[kept]
         if nrm is not None:
-            nrm = nrm[below]
+            nrm = np.take(nrm, kept, axis=0)
     if len(pts) < 30:
         raise DegenerateScanError(
             f"only {len(pts)} points below the leg cut at {cut:.0f} mm: no foot to align"

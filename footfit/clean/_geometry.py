@@ -175,10 +175,16 @@ def fit_plane_ransac(
     normal = normal[ok] / length[ok, None]
     d = -np.einsum("ij,ij->i", normal, a[ok])
     score_set = points if n <= 2000 else points[rng.choice(n, 2000, replace=False)]
-    dist = score_set @ normal.T  # (m, hypotheses), offset and abs in place
-    dist += d
-    np.abs(dist, out=dist)
-    best = np.argsort(np.count_nonzero(dist < threshold, axis=0))[::-1][:4]
+    # inliers per hypothesis, scored in blocks of 250 points: one (2000, 256) distance
+    # matrix is 4 MB of fresh pages per call, a block stays in reused memory
+    normal_t = np.ascontiguousarray(normal.T)
+    score = np.zeros(len(normal), dtype=np.intp)
+    for i in range(0, len(score_set), 250):  # 8 blocks, not a loop over points
+        dist = score_set[i : i + 250] @ normal_t
+        dist += d
+        np.abs(dist, out=dist)
+        score += np.count_nonzero(dist < threshold, axis=0)
+    best = np.argsort(score)[::-1][:4]
     best_plane, best_count = None, -1
     for h in best:  # refine the few best hypotheses by least squares on their inliers
         plane = np.append(normal[h], d[h])
@@ -186,7 +192,7 @@ def fit_plane_ransac(
             mask = np.abs(points @ plane[:3] + plane[3]) < threshold
             if mask.sum() < 3:
                 break
-            plane = _fit_plane_lsq(points[mask])
+            plane = _fit_plane_lsq(np.compress(mask, points, axis=0))
         count = int((np.abs(points @ plane[:3] + plane[3]) < threshold).sum())
         if count > best_count:
             best_plane, best_count = plane, count
