@@ -306,3 +306,15 @@ def test_simulated_scans_recover_the_frame(plantar, second_foot):
         m = a.transform @ truth.transform
         assert m[1, 1] > np.cos(np.radians(1.5)) and m[2, 2] > np.cos(np.radians(0.5))
         assert abs(m[2, 3]) < 0.5 and np.hypot(m[0, 3], m[1, 3]) < 3.0
+
+
+def test_median_sign_by_counting_matches_numpy(rng):
+    """Oracle: the sort-free sign test equals ``np.median(h) < 0``, ties of even counts too."""
+    from footfit.align import _median_below_zero
+
+    cases = [rng.normal(loc=rng.normal(scale=0.05), size=int(rng.integers(1, 60)))
+             for _ in range(300)]
+    cases += [np.array([-2.0, -1.0, 0.5, 3.0]), np.array([-1.0, 1.0]), np.array([-2.0, 1.0]),
+              np.array([-1.0, 2.0]), np.array([0.0, 0.0]), np.array([-1.0, 0.0])]
+    for h in cases:
+        assert _median_below_zero(h) == bool(np.median(h) < 0), h

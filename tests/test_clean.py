@@ -331,3 +331,29 @@ def test_normals_tell_floor_under_the_arch_unless_flipped(rng, flipped):
     assert (kept == "sole").sum() >= 0.85 * (lab == "sole").sum()
     if not flipped:
         assert not np.isin(np.arange(len(pts) - 300, len(pts)), iso.feet[0].indices).any()
+
+
+def test_grid_keys_and_rasters_match_the_broadcast_formulas(rng):
+    """Oracle: the column-by-column voxel keys, raster cells and 3x3 box sums equal the
+    plain (n, 3)-broadcast / clip / shifted-sum formulas they replace, points beyond the
+    box included (they land on its edge cells)."""
+    from footfit.clean._geometry import _col_max, _col_min, _Grid, _raster
+    from footfit.clean.floor import _box3
+
+    pts = rng.normal(scale=60.0, size=(5000, 3))
+    np.testing.assert_array_equal(_col_min(pts), pts.min(axis=0))
+    np.testing.assert_array_equal(_col_max(pts), pts.max(axis=0))
+    grid = _Grid(np.array([-50.0, -40.0, -30.0]), np.array([50.0, 40.0, 30.0]), 4.0)
+    f = (pts - grid.lo) / grid.voxel
+    ijk = np.clip(f, 0, np.array(grid.shape) - 1).astype(np.intp)
+    expected = np.ravel_multi_index(ijk.T, grid.shape)
+    np.testing.assert_array_equal(grid.flat(pts), expected)
+    lo, shape = np.array([-80.0, -70.0]), (61, 47)
+    ij = np.clip(((pts[:, :2] - lo) / 2.5).astype(np.intp), 0, np.array(shape) - 1)
+    np.testing.assert_array_equal(
+        _raster(pts[:, 0], pts[:, 1], lo, 2.5, shape), np.ravel_multi_index(ij.T, shape)
+    )
+    img = rng.random((20, 30))
+    padded = np.pad(img, 1)
+    box = sum(padded[i : i + 20, j : j + 30] for i in range(3) for j in range(3))
+    np.testing.assert_allclose(_box3(img), box, rtol=1e-12)
