@@ -277,26 +277,25 @@ def isolate_feet(
     grid = _Grid(lo, hi, _DECISION_VOXEL_MM)
     flat = grid.flat(pts)
     counts = grid.counts(flat)
-    border = grid.border()
-    counts[border] = 0
+    grid.clear_border(counts)
     occupied = int(np.count_nonzero(counts))
     spacing = grid.voxel * np.sqrt(1.3 * occupied / max(int(counts.sum()), 1))
     if 2.5 * spacing > 1.5 * grid.voxel:  # sparse cloud: coarser grid keeps it connected
         grid = _Grid(lo, hi, min(2.5 * spacing, 12.0))
         flat = grid.flat(pts)
         counts = grid.counts(flat)
-        border = grid.border()
-        counts[border] = 0
+        grid.clear_border(counts)
     nbv = grid.neighbourhood(counts)
     typical = float(np.median(nbv[flat[::stride]]))
-    bad = border | (nbv < np.clip(0.04 * typical, 3.0, 6.0))
-    keep = ~bad[flat]
+    # a good voxel has enough points around it; empty and border voxels count 0 (never good)
+    good = nbv >= np.clip(0.04 * typical, 3.0, 6.0)
+    keep = good[flat]
     n_outliers = n - int(np.count_nonzero(keep))
 
     # ---- decision set: one point per good voxel ------------------------------------------
     rep = np.full(grid.size, -1, dtype=np.int32)
     rep[flat] = np.arange(n, dtype=np.int32)
-    dec = rep[(counts > 0) & ~bad].astype(np.intp)
+    dec = rep[good].astype(np.intp)
     if len(dec) < 20:
         raise DegenerateScanError(
             f"no foot-like object: only {n - n_outliers} points are not isolated outliers"
