@@ -192,7 +192,7 @@ def _pternion_xy(x: FloatArray, y: FloatArray) -> tuple[float, float]:
     band = (y > y0 + 4.0) & (y < y0 + 10.0)
     if band.sum() < 10:
         return float(np.median(x[y < y0 + 2.0])), y0
-    xb = x[band]
+    xb = np.compress(band, x)
     return 0.5 * float(xb.min() + xb.max()), y0
 
 
@@ -233,7 +233,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
     fore = y > 0.75 * length
     if fore.sum() < 50:
         return None
-    xs, prof = _front_profile(x[fore], y[fore], 1.0)
+    xs, prof = _front_profile(np.compress(fore, x), np.compress(fore, y), 1.0)
     if len(xs) < 30:
         return None
     smooth = gaussian_filter1d(median_filter(prof, size=3, mode="nearest"), 1.5, mode="nearest")
