@@ -391,10 +391,12 @@ def _components(grid: _Grid, flat, keep, ndimage):
     occ = np.zeros(grid.size, dtype=bool)
     occ[np.compress(keep, flat)] = True  # compress: 3x faster than a boolean index
     occ3 = occ.reshape(grid.shape)
-    nz = [np.flatnonzero(occ3.any(axis=ax)) for ax in ((1, 2), (0, 2), (0, 1))]
-    if any(len(a) == 0 for a in nz):
+    cells = np.flatnonzero(occ)  # the bounding box of the occupied voxels, from their keys
+    if len(cells) == 0:
         return [], np.zeros(len(flat), dtype=np.int32), 0
-    box = tuple(slice(a[0], a[-1] + 1) for a in nz)
+    i, rest = np.divmod(cells, grid.shape[1] * grid.shape[2])  # i ascends with the key
+    j, k = np.divmod(rest, grid.shape[2])
+    box = (slice(i[0], i[-1] + 1), slice(j.min(), j.max() + 1), slice(k.min(), k.max() + 1))
     labels = np.zeros(grid.shape, dtype=np.int32)
     labels[box], nlab = ndimage.label(occ3[box], structure=np.ones((3, 3, 3)))
     lab = labels.reshape(-1)[flat]
