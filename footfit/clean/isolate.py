@@ -278,14 +278,15 @@ def isolate_feet(
     flat = grid.flat(pts)
     counts = grid.counts(flat)
     grid.clear_border(counts)
-    occupied = int(np.count_nonzero(counts))
-    spacing = grid.voxel * np.sqrt(1.3 * occupied / max(int(counts.sum()), 1))
+    occ = np.flatnonzero(counts > 0)  # occupied voxels (sums over them, not the grid)
+    spacing = grid.voxel * np.sqrt(1.3 * len(occ) / max(int(counts[occ].sum()), 1))
     if 2.5 * spacing > 1.5 * grid.voxel:  # sparse cloud: coarser grid keeps it connected
         grid = _Grid(lo, hi, min(2.5 * spacing, 12.0))
         flat = grid.flat(pts)
         counts = grid.counts(flat)
         grid.clear_border(counts)
-    nbv = grid.neighbourhood(counts)
+        occ = None
+    nbv = grid.neighbourhood(counts, occ)
     typical = float(np.median(nbv[flat[::stride]]))
     # a good voxel has enough points around it; empty and border voxels count 0 (never good)
     good = nbv >= np.clip(0.04 * typical, 3.0, 6.0)
