@@ -796,9 +796,15 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     # nearest surface is the top cut face, or the point is above it
     on_cut = (normals[:, 2] > 0.98) & (placed[:, 2] + np.abs(clearance) >= z_cut - margin)
     open_: BoolArray = (placed[:, 2] >= z_cut - margin) | on_cut
-    if "collar_z_mm" in meta:  # behind the instep the shoe stops at the heel-curve height
+    if "collar_z_mm" in meta:  # behind the throat the shoe stops at the heel-curve height
         rear = np.isin(pf.zone, [ZONE_NAMES.index("heel"), ZONE_NAMES.index("waist")])
-        open_ |= rear & (placed[:, 2] > float(meta["collar_z_mm"]))
+        rear |= pf.points[:, 1] < float(cfg["zones"]["collar_front"]) * pf.length_mm
+        # the topline dips below the malleoli at the sides of the heel
+        seat = float(meta["heel_seat_z_mm"])
+        back = float(meta["collar_z_mm"]) - seat
+        side = np.abs(pf.points[:, 0]) > float(cfg["zones"]["collar_back_half_width_mm"])
+        top = seat + back * np.where(side, float(cfg["zones"]["collar_side_fraction"]), 1.0)
+        open_ |= rear & (placed[:, 2] > top)
     zone = pf.zone.copy()
     zone[open_] = _OPEN
     fits = []
@@ -982,13 +988,19 @@ def size_by_simulation(
 
     results.sort(key=rank)
     if screen_cell_mm:  # the recommended and the formula lasts again, on every point
-        full = {}
-        for s_fit in (results[0], next(s for s in results if s.id == str(formula_row["id"]))):
+        full: dict[str, StockFit] = {}
+
+        def refine(s_fit: StockFit) -> None:
             if s_fit.id not in full:
                 row = next(r for r in cands if str(r["id"]) == s_fit.id)
                 full[s_fit.id] = dataclasses.replace(s_fit, fit=simulate_fit(
                     pf, _prepared_stock(row, str(lib.path)), fit=params.fit, cell_mm=cell_mm))
-        results = [full.get(s_fit.id, s_fit) for s_fit in results]
+
+        refine(next(s for s in results if s.id == str(formula_row["id"])))
+        while results[0].id not in full:  # until the best is scored on every point
+            refine(results[0])
+            results = sorted((full.get(s.id, s) for s in results), key=rank)
+        results = sorted((full.get(s.id, s) for s in results), key=rank)
     best = results[0]
     formula = next(s for s in results if s.id == str(formula_row["id"]))
     agrees = best.id == formula.id

@@ -130,7 +130,9 @@ def test_measured_values_used_and_fallbacks_said():
     assert not any("standard foot value" in n for n in full.notes)
     wide_heel = generate_last(_foot(**{**FULL, "heel_width_mm": 74.0}), style="sport",
                               sex="male")
-    assert wide_heel.heel_seat_width_mm - full.heel_seat_width_mm == pytest.approx(6.0)
+    seat_tread = _json("styles.json")["global"]["heel_seat_fraction_of_heel_width"]["value"]
+    assert wide_heel.heel_seat_width_mm - full.heel_seat_width_mm == pytest.approx(
+        6.0 * seat_tread)
     later_ball = generate_last(_foot(**{**FULL, "ball_length_mm": 200.0}), style="sport")
     assert later_ball.mth1_position_mm - generate_last(_foot(**FULL), style="sport") \
         .mth1_position_mm == pytest.approx(7.0)

@@ -96,13 +96,16 @@ def _check_realises(mesh, p):
     # heel seat width at the heel centre
     x0, x1, _, _ = _flat_bottom(mesh, y_at(p.heel_centre_position_mm))
     assert abs((x1 - x0) - p.heel_seat_width_mm) <= 1.5, (x1 - x0, p.heel_seat_width_mm)
-    # ball girth: vertical plane through the medial bottom edge at MTH1, lateral at MTH5
+    # ball girth: vertical plane through the widest points of the body at MTH1 (medial) and
+    # MTH5 (lateral), where the foot's MTH1 and MTH5 are
     y1, y5 = y_at(p.mth1_position_mm), y_at(p.mth5_position_mm)
     med = np.array([_flat_bottom(mesh, y1)[0], y1, 0.0])
     lat = np.array([_flat_bottom(mesh, y5)[1], y5, 0.0])
-    d = lat - med
+    widest = np.array([_flat_bottom(mesh, y1)[3][:, 0].min(), y1, 0.0])
+    d = np.array([_flat_bottom(mesh, y5)[3][:, 0].max(), y5, 0.0]) - widest
+    assert widest[0] < med[0] - 3.0  # the body overhangs the bottom
     normal = np.array([d[1], -d[0], 0.0])
-    ball = _hull_perimeter(mesh, med, normal)
+    ball = _hull_perimeter(mesh, widest, normal)
     assert abs(ball - p.ball_girth_mm) <= 2.0, (ball, p.ball_girth_mm)
     # instep girth: plane containing x through the bottom at the waist and the top at the
     # instep station

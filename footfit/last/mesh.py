@@ -268,6 +268,7 @@ def _design(params: Any) -> _Design:
             f"hallux bulge; got {', '.join(f'{v:g}' for v in vals)} mm"
         )
     st = {k: float(bottom.y_at(v)) for k, v in pos.items()}
+    st["rearfoot"] = 0.5 * (st["heel_centre"] + st["waist"])  # a shape station, not a landmark
     y0 = float(y[0])
     y_tip = float(y[-1])
     z_seat = heel
@@ -294,11 +295,45 @@ def _design(params: Any) -> _Design:
     )
 
 
+def _overhangs(d: _Design) -> tuple[list[float], list[float]]:
+    """Medial and lateral overhangs at the shape stations for this last's style.
+
+    The table's overhangs make the body as wide as the foot over a bottom with the reference
+    eases; a style whose bottom (or seat) is broader by some mm overhangs that much less, so
+    the body stays the foot's width whatever the bottom (the style's room is in its girths).
+    """
+    ov = d.shape["overhang_mm"]
+    med, lat = list(map(float, ov["medial"])), list(map(float, ov["lateral"]))
+    try:
+        from .styles import style_spec
+
+        spec = style_spec(str(d.params.style))
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return med, lat
+    child = bool(getattr(d.params, "child", False)) or str(
+        getattr(d.params, "group", "")) == "child"
+    scale = d.fl / float(ov["reference_foot_length_mm"]) if child else 1.0
+    d_bottom = (float(spec["bottom_width_ease_mm"]) - float(ov["reference_bottom_width_ease_mm"])
+                ) * scale
+    d_seat = (float(spec["heel_seat_ease_mm"]) - float(ov["reference_heel_seat_ease_mm"])
+              ) * scale
+    share = 0.42  # medial share of the bottom width (styles.json)
+    for i, name in enumerate(ov["stations"]):
+        if name == "heel_centre":
+            dm = dl = 0.5 * d_seat
+        elif name == "rearfoot":
+            dm = 0.5 * (0.5 * d_seat + share * d_bottom)
+            dl = 0.5 * (0.5 * d_seat + (1.0 - share) * d_bottom)
+        else:
+            dm, dl = share * d_bottom, (1.0 - share) * d_bottom
+        med[i] = max(med[i] - dm, 0.5)
+        lat[i] = max(lat[i] - dl, 0.5)
+    return med, lat
+
+
 def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict[str, FloatArray]:
     """Section descriptors at the stations ``y`` for the two section scales."""
     p, st, sh = d.params, d.st, d.shape
-    # --- scale along the length: instep scale behind the instep, ball scale from MTH5 on
-    scale = np.interp(y, [st["instep"], st["mth5"]], [s_instep, s_ball])
     # --- bottom half-widths (medial, lateral)
     seat = 0.5 * _positive(p, "heel_seat_width_mm")
     waist = _positive(p, "waist_width_mm")
@@ -320,19 +355,21 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
     bm = np.where(y > st["hallux_bulge"], hx * tm, bm)
     bl = np.where(y > st["toe5_bulge"], t5 * tl, bl)
     rear = y < y_hc
-    round_b = np.sqrt(np.clip(1.0 - ((y_hc - y) / (y_hc - d.y0)) ** 2, 0.0, 1.0))
+    hp = float(sh["heel_plan_exponent"]["value"])
+    round_b = _taper((y_hc - y) / (y_hc - d.y0), hp)
     bm = np.where(rear, seat * round_b, bm)
     bl = np.where(rear, seat * round_b, bl)
-    # --- body half-widths: bottom + overhang x scale
+    # --- body half-widths: bottom + overhang (the foot's width; the girths are met by the
+    # section heights, not by widening the last)
     ov = sh["overhang_mm"]
     ys = [st[k] if k != "toe" else st["hallux_bulge"] for k in ov["stations"]]
-    om = _pchip(ys, ov["medial"], y) * scale * fm
-    ol = _pchip(ys, ov["lateral"], y) * scale * flat
+    o_med, o_lat = _overhangs(d)
+    om = _pchip(ys, o_med, y) * fm
+    ol = _pchip(ys, o_lat, y) * flat
     am, al = bm + om, bl + ol
-    round_a = np.sqrt(np.clip(1.0 - ((y_hc - y) / (y_hc - d.y_back)) ** 2, 0.0, 1.0))
-    s_hc = float(np.interp(y_hc, [st["instep"], st["mth5"]], [s_instep, s_ball]))
-    am = np.where(rear, (seat + ov["medial"][0] * s_hc) * round_a, am)
-    al = np.where(rear, (seat + ov["lateral"][0] * s_hc) * round_a, al)
+    round_a = _taper((y_hc - y) / (y_hc - d.y_back), hp)
+    am = np.where(rear, (seat + o_med[0]) * round_a, am)
+    al = np.where(rear, (seat + o_lat[0]) * round_a, al)
     # --- bottom (lowest) line: heel curve behind the bottom, the bottom curve on it
     zb = d.bottom.z_at_y(y)
     yc = d.y_back + d.heel_r
@@ -346,8 +383,7 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
     rear_top = d.z_cut + float(sh["rear_height_above_top_cut_mm"]["value"])
     zb_at = d.bottom.z_at_y
     y_r2 = st["heel_centre"] + 0.5 * (st["waist"] - st["heel_centre"])
-    knots_y = [y_hc, y_r2, st["waist"], st["instep"], st["mth5"], st["mth1"],
-               st["hallux_bulge"]]
+    knots_y = [y_hc, y_r2, st["waist"], st["instep"], st["mth5"], st["mth1"]]
     knots_z = [
         rear_top, rear_top,
         float(zb_at(st["waist"])) + s_instep * (
@@ -355,8 +391,11 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
         float(zb_at(st["instep"])) + s_instep * inst,
         float(zb_at(st["mth5"])) + s_ball * float(bh["mth5"]) * inst,
         float(zb_at(st["mth1"])) + s_ball * float(bh["mth1"]) * inst,
-        float(zb_at(st["hallux_bulge"])) + toe_t,
     ]
+    y_tb = st["mth1"] + float(bh["toe_box_position"]) * (st["hallux_bulge"] - st["mth1"])
+    knots_y += [y_tb, st["hallux_bulge"]]
+    knots_z += [float(zb_at(y_tb)) + max(s_ball * float(bh["toe_box"]) * inst, 1.2 * toe_t),
+                float(zb_at(st["hallux_bulge"])) + toe_t]
     top = _pchip(knots_y, knots_z, y)
     top = np.where(y < y_hc, rear_top, top)
     ytb = st["hallux_bulge"]
@@ -377,16 +416,22 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
     hw = np.where(behind, d.z_bulge - z_lo, hw)
     hw = np.minimum(hw, np.where(behind, height, 0.6 * height))
     se = sh["section_exponent"]
+    # the medial upper quarter of the toe box is squarer: the hallux is the highest toe
+    tm = float(d.toe.get("medial_section_factor", 1.0))
     q = _pchip([st[k] for k in se["stations"]] + [st["hallux_bulge"]],
-               list(se["value"]) + [float(d.toe["section_exponent"])], y)
+               list(se["value"]) + [tm * float(d.toe["section_exponent"])], y)
     q = np.where(y < y_hc, se["value"][0], q)
+    # the lateral upper quarter: the dorsum falls toward the little toes
+    q_lat = q * _pchip([st[k] for k in se["stations"]] + [st["hallux_bulge"]],
+                       list(se["lateral_factor"]) + [1.0 / tm], y)
+    q_lat = np.where(y < y_hc, q, q_lat)
     am = np.maximum(am, bm + 0.05)
     al = np.maximum(al, bl + 0.05)
     # keep a sliver of bottom where it vanishes (heel curve, tip) so no triangle is degenerate
     bm = np.maximum(bm, 0.04 * am)
     bl = np.maximum(bl, 0.04 * al)
     return {"y": y, "bm": bm, "bl": bl, "am": am, "al": al, "z_lo": z_lo, "z_hi": z_hi,
-            "hw": hw, "q": q}
+            "hw": hw, "q": q, "q_lat": q_lat}
 
 
 def _ring_points(sec: dict[str, FloatArray], d: _Design) -> FloatArray:
@@ -401,11 +446,12 @@ def _ring_points(sec: dict[str, FloatArray], d: _Design) -> FloatArray:
     zll = c["z_lo"] + c["hw"] * (1.0 - np.cos(f_lo))
     f_up = np.linspace(0.0, 0.5 * np.pi, n_up + 1)[None, 1:]
     e = 2.0 / c["q"]
+    e_lat = 2.0 / c["q_lat"]
     cu, su = np.clip(np.cos(f_up), 0.0, 1.0), np.clip(np.sin(f_up), 0.0, 1.0)
     zw = c["z_lo"] + c["hw"]
     rise = c["z_hi"] - zw
-    xlu = c["al"] * cu**e
-    zlu = zw + rise * su**e
+    xlu = c["al"] * cu**e_lat
+    zlu = zw + rise * su**e_lat
     f_um = np.linspace(0.5 * np.pi, 0.0, n_up + 1)[None, 1:]
     cm, sm = np.clip(np.cos(f_um), 0.0, 1.0), np.clip(np.sin(f_um), 0.0, 1.0)
     xmu = -c["am"] * cm**e
@@ -502,9 +548,12 @@ def section_girth(mesh: Any, origin: Any, normal: Any) -> float:
 
 def _planes(d: _Design, sec_top_instep: float) -> tuple[tuple[FloatArray, FloatArray], ...]:
     """Ball and instep girth planes (origin, normal) of the design."""
-    p, st = d.params, d.st
-    p1 = np.array([-_field(p, "width_mth1_medial_mm"), st["mth1"], 0.0])
-    p5 = np.array([_field(p, "width_mth5_lateral_mm"), st["mth5"], 0.0])
+    st = d.st
+    # through the widest points of the body at MTH1 (medial) and MTH5 (lateral): where the
+    # foot's MTH1 and MTH5 are, so the last's girth compares with the foot's
+    body = _sections(d, 1.0, 1.0, np.array([st["mth1"], st["mth5"]]))
+    p1 = np.array([-float(body["am"][0]), st["mth1"], 0.0])
+    p5 = np.array([float(body["al"][1]), st["mth5"], 0.0])
     along = p5 - p1
     ball_n = np.array([along[1], -along[0], 0.0])
     ball = (0.5 * (p1 + p5) + np.array([0.0, 0.0, 1.0]), ball_n / np.linalg.norm(ball_n))

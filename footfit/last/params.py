@@ -421,11 +421,15 @@ def generate_last(
     waist_girth = 0.5 * (ball_girth + instep_girth) + ease["waist_girth_offset_mm"]
 
     # --- bottom widths
-    bottom_width = (foot["ball_width_mm"] + ease["bottom_width_ease_mm"]
+    # the bottom (feather line) is narrower than the foot's tread: the flesh at the ball
+    # rolls over its edges, and the girth is made by the height of the section
+    tread = float(glob["bottom_width_fraction_of_ball_width"]["value"])
+    bottom_width = (tread * foot["ball_width_mm"] + ease["bottom_width_ease_mm"]
                     + prefs["bottom_width_shift_mm"])
     share = float(glob["medial_share_of_bottom_width"]["value"])
     medial, lateral = share * bottom_width, (1.0 - share) * bottom_width
-    heel_seat = (foot["heel_width_mm"] + ease["heel_seat_ease_mm"]
+    seat_tread = float(glob["heel_seat_fraction_of_heel_width"]["value"])
+    heel_seat = (seat_tread * foot["heel_width_mm"] + ease["heel_seat_ease_mm"]
                  + prefs["heel_seat_shift_mm"])
 
     # --- positions along the bottom (from its heel end)
