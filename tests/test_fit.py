@@ -401,3 +401,16 @@ def test_own_custom_last_holds_the_ball(seed, k, style):
     assert large.room["ball_girth_room_mm"] > own.room["ball_girth_room_mm"] + 4.0
     assert large.zone_fit("ball").pressure_mm <= own.zone_fit("ball").pressure_mm
     assert any("loose" in w or "long" in w for w in large.summary)
+
+
+def test_bench_fit_smoke():
+    """The benchmark runs and reports medians (no time is asserted: the machine is shared)."""
+    from footfit.bench.fit import bench_fit
+
+    out = bench_fit(repeats=1, rng=0, n_points=5_000)
+    assert out["n_points"] == 5_000 and out["n_candidates"] == 9
+    for key in ("simulate_fit_ms", "simulate_fit_exact_ms", "size_by_simulation_ms"):
+        assert out[key] > 0
+    assert set(out["meets_targets"]) == {"simulate_fit", "size_by_simulation"}
+    with pytest.raises(ValueError, match="repeats"):
+        bench_fit(repeats=0)

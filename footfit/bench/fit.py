@@ -1,0 +1,99 @@
+"""Speed of the fitting simulation (issue 9): one foot in one last, and sizing by simulation.
+
+Targets of the issue: one :func:`footfit.fit.simulate_fit` of a 50k-point foot under 50 ms,
+and :func:`footfit.fit.size_by_simulation` over every candidate stock size under 300 ms.
+Nothing here asserts a time; the figures are medians over repeated runs in one process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["bench_fit"]
+
+#: Targets of issue 9 (ms).
+TARGETS_MS = {"simulate_fit": 50.0, "size_by_simulation": 300.0}
+
+
+def _median_ms(fn: Callable[[], Any], repeats: int) -> float:
+    fn()  # warm-up: caches, lazy imports
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(out))
+
+
+def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str]:
+    """A synthetic foot sampled with ``n_points`` surface points, right-foot frame."""
+    import trimesh
+
+    from ..measure import measure_foot
+    from ..synth import sample_population
+    from ..synth.model import make_foot_mesh
+
+    fp = sample_population(1, rng=rng)[0]
+    mesh = make_foot_mesh(fp, resolution_mm=2.0)
+    seed = int(rng.integers(2**31 - 1))
+    pts, _ = trimesh.sample.sample_surface(mesh, int(n_points * 1.4), seed=seed)
+    pts = pts[pts[:, 2] <= 100.0][:n_points]
+    if fp.side == "left":
+        pts[:, 0] *= -1.0
+    return pts, measure_foot(pts, side="right").measurements, fp.sex
+
+
+def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
+              n_points: int = 50_000, style: str = "sport") -> dict[str, Any]:
+    """Time the fitting simulation on a synthetic foot (medians in ms).
+
+    Parameters
+    ----------
+    repeats : int, default=7
+        Timed runs per case (after one warm-up run).
+    rng : numpy.random.Generator, int or None, default=None
+        Draws the synthetic foot and its surface sample.
+    n_points : int, default=50000
+        Points of the foot.
+    style : str, default='sport'
+        Style of the custom last and of the stock lasts tried.
+
+    Returns
+    -------
+    dict
+        ``simulate_fit_ms`` (prepared foot and last, default clearance method: 2 mm cells
+        above 20k points), ``simulate_fit_exact_ms`` (``cell_mm=0``, every point queried),
+        ``size_by_simulation_ms`` (every candidate stock size and width type around the
+        formula last, stock meshes cached as in a running service), ``prepare_foot_ms``,
+        ``prepare_last_ms`` (mesh build + ray-casting scene), ``n_points``,
+        ``n_candidates``, ``targets_ms`` and ``meets_targets`` (per target).
+    """
+    from ..fit import prepare_foot, prepare_last, simulate_fit, size_by_simulation
+    from ..last import generate_last
+
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"`repeats` must be an int >= 1; got {repeats!r}")
+    gen = np.random.default_rng(rng)
+    pts, meas, sex = _synthetic_foot(n_points, gen)
+    params = generate_last(meas, style=style, sex=sex)
+    pf = prepare_foot(pts)
+    pl = prepare_last(params)
+    out: dict[str, Any] = {
+        "n_points": len(pf.points),
+        "simulate_fit_ms": _median_ms(lambda: simulate_fit(pf, pl), repeats),
+        "simulate_fit_exact_ms": _median_ms(lambda: simulate_fit(pf, pl, cell_mm=0.0),
+                                            repeats),
+        "prepare_foot_ms": _median_ms(lambda: prepare_foot(pts), repeats),
+        "prepare_last_ms": _median_ms(lambda: prepare_last(params), max(1, repeats // 2)),
+    }
+    sizing = size_by_simulation(pf, params)  # builds and caches the stock meshes
+    out["n_candidates"] = len(sizing.candidates)
+    out["size_by_simulation_ms"] = _median_ms(lambda: size_by_simulation(pf, params), repeats)
+    out["targets_ms"] = dict(TARGETS_MS)
+    out["meets_targets"] = {name: bool(out[f"{name}_ms"] < limit)
+                            for name, limit in TARGETS_MS.items()}
+    return out
