@@ -224,10 +224,13 @@ def _raster(u: FloatArray, v: FloatArray, lo, cell: float, shape) -> IntArray:
     points ``(u, v)``; points beyond the raster land on its edge cells. Column by column
     (see :meth:`_Grid.flat`).
     """
-    i = ((u - lo[0]) / cell).astype(np.intp)
-    np.clip(i, 0, shape[0] - 1, out=i)
-    j = ((v - lo[1]) / cell).astype(np.intp)
-    np.clip(j, 0, shape[1] - 1, out=j)
-    i *= shape[1]
-    i += j
-    return i
+    buf = u - lo[0]  # one float temporary, divided and clipped in place
+    buf /= cell
+    np.clip(buf, 0, shape[0] - 1, out=buf)
+    flat = buf.astype(np.intp)
+    np.subtract(v, lo[1], out=buf)
+    buf /= cell
+    np.clip(buf, 0, shape[1] - 1, out=buf)
+    flat *= shape[1]
+    flat += buf.astype(np.intp)
+    return flat
