@@ -394,7 +394,7 @@ def _drape(points: FloatArray, last: PreparedLast, foot_length: float,
     rear = y < y_fp
     dy = y[rear] - y_fp
     ca, sa = np.cos(a[rear]), np.sin(a[rear])
-    p[rear, 1] = y_p + dy * ca - z[rear] * sa
+    p[rear, 1] = y_p + dy * ca + z[rear] * sa  # a rotation (det 1) raising the heel
     p[rear, 2] = -dy * sa + z[rear] * ca
     return p, float(np.rad2deg(alpha))
 
@@ -435,6 +435,12 @@ def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str
     shift = 0.0
     rot = 0.0
     low = 0.15 * foot.length_mm
+    # a rotated rearfoot (heel above 25 mm) leans its heel forward above the seat, which the
+    # last's heel curve (not pitched) does not follow: there the foot keeps its sole length
+    # on the bottom (MTH5 on the last's MTH5) and is only pushed forward if the heel would go
+    # through the back, never pulled back into the heel curve
+    rotated = float(last.meta["heel_seat_z_mm"]) > float(
+        _config()["heel_rotation_above_mm"]["value"])
     # the back of the heel: low, behind 25 % FL, within 12 mm of the axis (a heel wider than
     # the last would otherwise be pushed forward by the rounded sides of the heel curve)
     heel = ((foot.points[:, 2] < low) & (foot.points[:, 2] > 3.0)
@@ -444,6 +450,8 @@ def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str
     for _ in range(4):
         placed_heel, _ = _drape(sub, last, foot.length_mm, shift)
         gap = float(np.clip(_heel_gap(last, placed_heel, np.ones(len(sub), bool)), -15, 15))
+        if rotated:
+            gap = min(gap, 0.0)
         shift -= gap
         if abs(gap) < 0.05:
             break
