@@ -162,8 +162,9 @@ def fit_plane_ransac(
     # locality sampling without a tree: order the points by 40 mm cells, so that the
     # neighbours in that order are neighbours in space
     lo = _col_min(points)
-    cellkey = [np.floor((points[:, k] - lo[k]) / 40.0).astype(np.int64) for k in range(3)]
-    order = np.lexsort((cellkey[2], cellkey[1], cellkey[0]))
+    ci, cj, ck = (np.floor((points[:, k] - lo[k]) / 40.0).astype(np.int64) for k in range(3))
+    # one stable sort of the combined cell key: the order of lexsort((ck, cj, ci))
+    order = np.argsort((ci * (cj.max() + 1) + cj) * (ck.max() + 1) + ck, kind="stable")
     pos = rng.integers(0, n, n_hypotheses)
     first = order[pos]
     off = rng.integers(1, 25, (n_hypotheses, 2)) * rng.choice([-1, 1], (n_hypotheses, 2))

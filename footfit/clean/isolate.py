@@ -309,7 +309,8 @@ def isolate_feet(
     floor_plane, up = _find_floor(D, rng)
     n_floor = n_leg = 0
     if floor_plane is not None:
-        h = pts @ floor_plane[:3] + floor_plane[3]
+        h = pts @ floor_plane[:3]
+        h += floor_plane[3]
         band = _floor_band(D, floor_plane)
         floor = _floor_points(pts, nrm, h, floor_plane, band, keep)
         n_floor = int(np.count_nonzero(floor))
