@@ -460,3 +460,27 @@ def test_candidates_around_the_formula_size():
     assert [r["width_index"] for r in wide] == [1, 2, 3, 4, 5]
     edge = generate_last(_foot(236.0, 230.0), style="boot", sex="male")
     assert min(r["size_mm"] for r in lib.around(edge)) == 235  # library edge: fewer sizes
+
+
+def test_measured_ball_height_is_carried_and_optional():
+    from footfit.last import foot_ball_height
+
+    plain = generate_last(_foot(**FULL), style="sport", sex="male")
+    assert plain.ball_height_mm is None
+    ease = _json("styles.json")["styles"]["sport"]["instep_height_ease_mm"]
+    with_kw = generate_last(_foot(**FULL), style="sport", sex="male", ball_height_mm=50.0)
+    from_map = generate_last({"side": "right", "foot_length_mm": 265.0, "ball_girth_mm": 250.0,
+                              **FULL, "ball_height_mm": 50.0}, style="sport", sex="male")
+    assert with_kw.ball_height_mm == from_map.ball_height_mm == pytest.approx(50.0 + ease)
+    assert with_kw.dimensions() == plain.dimensions()  # not a stock-library dimension
+    d = json.loads(json.dumps(with_kw.to_dict()))
+    assert LastParameters.from_dict(d) == with_kw
+    d.pop("ball_height_mm")  # reports written before the field read back as None
+    assert LastParameters.from_dict(d).ball_height_mm is None
+    with pytest.raises(InvalidMeasurementError, match="ball_height_mm"):
+        generate_last(_foot(**FULL), style="sport", ball_height_mm=5.0)
+    with pytest.raises(InvalidMeasurementError, match="ball_height_mm"):
+        generate_last(_foot(**FULL), style="sport", ball_height_mm="high")
+    pts = np.array([[0.0, 190.0 + dy, z] for dy in (-0.8, 0.0, 0.8) for z in (0.0, 30.0, 47.5)])
+    assert foot_ball_height(pts, ball_length_mm=190.0) == 47.5
+    assert foot_ball_height(pts, ball_length_mm=250.0) is None  # nothing in the slice

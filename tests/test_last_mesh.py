@@ -237,3 +237,18 @@ def test_last_mesh_path_names_and_checks(tmp_path):
         last_mesh_path(tmp_path / "a.step", "right")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         last_mesh_path(tmp_path / "nope" / "a.stl", "right")
+
+
+def test_measured_ball_height_shapes_the_ball_profile():
+    p = _params(265.0, "casual")
+    high = dataclasses.replace(p, ball_height_mm=0.98 * p.instep_height_mm)
+    low = dataclasses.replace(p, ball_height_mm=0.60 * p.instep_height_mm)
+    tops = []
+    for q in (low, p, high):
+        mesh = build_last_mesh(q)
+        _check_closed(mesh)
+        _check_realises(mesh, q)  # the girths still win
+        _, ys, _, arc = _measure_bottom(mesh)
+        y1 = float(np.interp(q.mth1_position_mm, arc, ys))
+        tops.append(_flat_bottom(mesh, y1)[3][:, 2].max())
+    assert tops[0] < tops[1] < tops[2]

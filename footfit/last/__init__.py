@@ -12,7 +12,13 @@ from .mesh import (
     section_girth,
     write_last_mesh,
 )
-from .params import LAST_DIMENSIONS, LastParameters, generate_last, heel_height_class
+from .params import (
+    LAST_DIMENSIONS,
+    LastParameters,
+    foot_ball_height,
+    generate_last,
+    heel_height_class,
+)
 from .stock import (
     StockLastLibrary,
     StockLastMatch,
@@ -31,6 +37,7 @@ __all__ = [
     "StockLastMatch",
     "available_styles",
     "build_last_mesh",
+    "foot_ball_height",
     "generate_last",
     "heel_height_class",
     "last_bottom_profile",

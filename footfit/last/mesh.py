@@ -235,6 +235,7 @@ class _Design:
     n_b: int
     n_lo: int
     n_up: int
+    ball_fractions: tuple[float, float, float]  # heights over MTH5, MTH1, toe box / instep
 
 
 def _design(params: Any) -> _Design:
@@ -287,11 +288,20 @@ def _design(params: Any) -> _Design:
     ring_y[np.argmin(np.abs(ring_y - y0))] = y0  # the heel crease lies on a section
     ring_y = np.unique(ring_y)
     toe = dict(shape["toe_shapes"]["square" if toe_shape == "square" else toe_shape])
+    bh = shape["ball_height_fraction_of_instep_height"]
+    f5, f1, ftb = float(bh["mth5"]), float(bh["mth1"]), float(bh["toe_box"])
+    ball_h = getattr(params, "ball_height_mm", None)
+    if ball_h is not None:  # the measured ball height sets the profile; the girth its scale
+        ball_h = _field(params, "ball_height_mm")
+        lo, hi = bh["measured_mth1_range"]
+        m1 = float(np.clip(ball_h / _positive(params, "instep_height_mm"), lo, hi))
+        f5, f1, ftb = max(f5, m1), m1, ftb * m1 / f1
     return _Design(
         fl=fl, bottom=bottom, y_back=float(y_back), y0=y0, y_tip=y_tip, z_seat=z_seat,
         z_bulge=z_seat + hb, z_cut=z_cut, heel_r=r, heel_hb_e=over * hb, lean_r=lean_r,
         lean_h=lean_h, st=st, toe=toe, shape=shape, params=params, ring_y=ring_y,
         n_b=int(res["bottom"]), n_lo=int(res["lower_side"]), n_up=int(res["upper_side"]),
+        ball_fractions=(f5, f1, ftb),
     )
 
 
@@ -317,13 +327,21 @@ def _overhangs(d: _Design) -> tuple[list[float], list[float]]:
                 ) * scale
     d_seat = (float(spec["heel_seat_ease_mm"]) - float(ov["reference_heel_seat_ease_mm"])
               ) * scale
+    d_waist = d_bottom - (float(spec["waist_narrowing_mm"])
+                          - float(ov["reference_waist_narrowing_mm"])) * scale
     share = 0.42  # medial share of the bottom width (styles.json)
+    wshare = float(d.shape["waist_medial_share"]["value"])
     for i, name in enumerate(ov["stations"]):
         if name == "heel_centre":
             dm = dl = 0.5 * d_seat
         elif name == "rearfoot":
-            dm = 0.5 * (0.5 * d_seat + share * d_bottom)
-            dl = 0.5 * (0.5 * d_seat + (1.0 - share) * d_bottom)
+            dm = 0.5 * (0.5 * d_seat + wshare * d_waist)
+            dl = 0.5 * (0.5 * d_seat + (1.0 - wshare) * d_waist)
+        elif name == "waist":
+            dm, dl = wshare * d_waist, (1.0 - wshare) * d_waist
+        elif name == "instep":
+            dm = 0.5 * (wshare * d_waist + share * d_bottom)
+            dl = 0.5 * ((1.0 - wshare) * d_waist + (1.0 - share) * d_bottom)
         else:
             dm, dl = share * d_bottom, (1.0 - share) * d_bottom
         med[i] = max(med[i] - dm, 0.5)
@@ -389,12 +407,12 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
         float(zb_at(st["waist"])) + s_instep * (
             inst + float(sh["waist_height_above_instep_mm"]["fraction_of_foot_length"]) * d.fl),
         float(zb_at(st["instep"])) + s_instep * inst,
-        float(zb_at(st["mth5"])) + s_ball * float(bh["mth5"]) * inst,
-        float(zb_at(st["mth1"])) + s_ball * float(bh["mth1"]) * inst,
+        float(zb_at(st["mth5"])) + s_ball * d.ball_fractions[0] * inst,
+        float(zb_at(st["mth1"])) + s_ball * d.ball_fractions[1] * inst,
     ]
     y_tb = st["mth1"] + float(bh["toe_box_position"]) * (st["hallux_bulge"] - st["mth1"])
     knots_y += [y_tb, st["hallux_bulge"]]
-    knots_z += [float(zb_at(y_tb)) + max(s_ball * float(bh["toe_box"]) * inst, 1.2 * toe_t),
+    knots_z += [float(zb_at(y_tb)) + max(s_ball * d.ball_fractions[2] * inst, 1.2 * toe_t),
                 float(zb_at(st["hallux_bulge"])) + toe_t]
     top = _pchip(knots_y, knots_z, y)
     top = np.where(y < y_hc, rear_top, top)

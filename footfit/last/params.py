@@ -22,14 +22,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .._validation import check_choice
+import numpy as np
+
+from .._validation import as_points, check_choice
 from ..exceptions import InvalidMeasurementError
 from ..measure.results import FootMeasurements
 from ..sizes import compute_sizes, standard_foot
 from ..sizes._tables import _check_range, _is_child
 from .styles import FITS, available_styles, fit_preference, style_spec, styles_global
 
-__all__ = ["LAST_DIMENSIONS", "LastParameters", "generate_last", "heel_height_class"]
+__all__ = ["LAST_DIMENSIONS", "LastParameters", "foot_ball_height", "generate_last",
+           "heel_height_class"]
 
 #: Numeric fields of :class:`LastParameters` (all mm), in the order of ``models/lasts.csv``.
 LAST_DIMENSIONS: tuple[str, ...] = (
@@ -63,6 +66,7 @@ LAST_DIMENSIONS: tuple[str, ...] = (
     "top_cut_height_mm",
 )
 _SEXES = (None, "male", "female")
+_OPTIONAL_FIELDS = ("notes", "ball_height_mm")
 _TOE_SHAPES = ("egyptian", "greek", "roman")
 
 
@@ -128,6 +132,10 @@ toe_tip_position_mm : float
         ISO 9407 designation of the foot.
     notes : tuple of str
         Fallbacks (standard-foot values used for unmeasured inputs), classes, adjustments.
+    ball_height_mm : float or None
+        Height of the last over MTH1 (the foot's dorsal height there + the style's instep
+        height ease), when the foot's was measured; ``None`` leaves the ball profile to the
+        population shape of ``models/last_shape.json``. Not a stock-library dimension.
     """
 
     style: str
@@ -175,6 +183,7 @@ toe_tip_position_mm : float
     eu_size: float
     mondopoint: str
     notes: tuple[str, ...] = ()
+    ball_height_mm: float | None = None
 
     def dimensions(self) -> dict[str, float]:
         """Return ``{name: value}`` of the numeric dimensions (:data:`LAST_DIMENSIONS`)."""
@@ -198,13 +207,15 @@ toe_tip_position_mm : float
             A field is missing; the message lists them.
         """
         known = [f.name for f in fields(cls)]
-        missing = [k for k in known if k not in data and k != "notes"]
+        missing = [k for k in known if k not in data and k not in _OPTIONAL_FIELDS]
         if missing:
             raise ValueError(f"last parameters lack {', '.join(missing)}")
         kwargs = {k: data[k] for k in known if k in data}
         for name in LAST_DIMENSIONS:
             kwargs[name] = float(kwargs[name])
         kwargs["notes"] = tuple(data.get("notes") or ())
+        ball = data.get("ball_height_mm")
+        kwargs["ball_height_mm"] = None if ball is None else float(ball)
         return cls(**kwargs)
 
 
@@ -275,6 +286,7 @@ def generate_last(
     fit: str = "standard",
     sex: str | None = None,
     child: bool | None = None,
+    ball_height_mm: float | None = None,
 ) -> LastParameters:
     """Return the parameters of a custom last for one measured foot.
 
@@ -297,6 +309,10 @@ def generate_last(
         men's defaults, said in ``notes``).
     child : bool or None, default=None
         Children's last; ``None`` decides from the length (below 200 mm).
+    ball_height_mm : float, mm, optional
+        The foot's dorsal height over MTH1 (:func:`foot_ball_height`); also read from a
+        ``ball_height_mm`` key of a mapping. When given, the last's ball profile follows it
+        (``LastParameters.ball_height_mm``); ``None`` keeps the population profile.
 
     Returns
     -------
@@ -338,6 +354,10 @@ def generate_last(
     >>> generate_last(foot, style="sport", fit="roomy").ball_girth_mm > sport.ball_girth_mm
     True
     """
+    if ball_height_mm is None and isinstance(measurements, Mapping):
+        ball_height_mm = measurements.get("ball_height_mm")
+    if ball_height_mm is None:
+        ball_height_mm = getattr(measurements, "ball_height_mm", None)
     m = _as_measurements(measurements)
     check_choice(style, available_styles(), name="style")
     check_choice(fit, FITS, name="fit")
@@ -359,6 +379,16 @@ def generate_last(
         "instep_girth_mm", "instep_height_mm")}
     for name, value in measured.items():
         _check_human(name, value, fl)
+    ball_height = None
+    if ball_height_mm is not None:
+        try:
+            ball_height = float(ball_height_mm)
+        except (TypeError, ValueError) as exc:
+            raise InvalidMeasurementError(
+                f"ball_height_mm must be a number; got {ball_height_mm!r}") from exc
+        if not np.isfinite(ball_height):
+            raise InvalidMeasurementError(f"ball_height_mm must be finite; got {ball_height_mm!r}")
+        _check_human("ball_height_mm", ball_height, fl)
     toe_shape = m.toe_shape
     if toe_shape is not None:
         check_choice(toe_shape, _TOE_SHAPES, name="toe_shape")
@@ -526,6 +556,8 @@ def generate_last(
         eu_size=sizes.eu,
         mondopoint=sizes.mondopoint,
         notes=tuple(notes),
+        ball_height_mm=None if ball_height is None else ball_height + ease[
+            "instep_height_ease_mm"],
     )
     _check_shape(params)
     return params
@@ -548,3 +580,38 @@ def _check_shape(p: LastParameters) -> None:
             f"the measurements give an impossible {p.style} last ({'; '.join(problems)}): "
             f"check foot_length_mm {p.foot_length_mm:g}, the widths and the style table"
         )
+
+
+def foot_ball_height(points: Any, *, ball_length_mm: float, band_mm: float = 1.0) -> float | None:
+    """Dorsal height of the foot over MTH1: max z of the points within ``band_mm`` of
+    ``y = ball_length_mm`` (as ``arch_height_mm`` is at 50 % FL).
+
+    Parameters
+    ----------
+    points : (n, 3) array_like of float, mm
+        The foot in the canonical frame.
+    ball_length_mm : float
+        Position of MTH1 along the foot (``FootMeasurements.ball_length_mm``).
+    band_mm : float, default=1.0
+        Half-width of the slice.
+
+    Returns
+    -------
+    float or None
+        ``None`` when fewer than 5 points lie in the slice (the dorsum is not in the scan).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pts = np.array([[0.0, 190.0 + d, z] for d in (-0.5, 0.0, 0.5) for z in (0, 20, 48)])
+    >>> foot_ball_height(pts, ball_length_mm=190.0)
+    48.0
+    """
+    pts = as_points(points, name="points")
+    y = float(ball_length_mm)
+    if not np.isfinite(y):
+        raise ValueError(f"`ball_length_mm` must be finite; got {ball_length_mm!r}")
+    near = np.abs(pts[:, 1] - y) <= float(band_mm)
+    if int(near.sum()) < 5:
+        return None
+    return float(pts[near, 2].max())
