@@ -252,3 +252,14 @@ def test_measured_ball_height_shapes_the_ball_profile():
         y1 = float(np.interp(q.mth1_position_mm, arc, ys))
         tops.append(_flat_bottom(mesh, y1)[3][:, 2].max())
     assert tops[0] < tops[1] < tops[2]
+
+
+def test_bracket_solve_finds_the_rising_branch():
+    """The fallback of the girth solve lands on the rising branch of girth(scale)."""
+    from footfit.last import mesh as last_mesh
+
+    d = last_mesh._design(last_mesh._ParamView(_params(265.0, "open_sandal")))
+    target = last_mesh._girths(d, 0.9, 0.85)[0]
+    s, (g, *_rest) = last_mesh._bracket_solve(d, target)
+    np.testing.assert_allclose(g, target, atol=0.06)
+    np.testing.assert_allclose(s, [0.9, 0.85], atol=0.02)

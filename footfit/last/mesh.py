@@ -598,6 +598,32 @@ def _girths(d: _Design, s_ball: float, s_instep: float) -> tuple[FloatArray, Flo
     return g, verts, faces, info
 
 
+def _bracket_solve(d: _Design, target: FloatArray) -> tuple[FloatArray, tuple[Any, ...]]:
+    """Section scales by bisection on the rising branch of girth(scale), for when the secant
+    steps fail: a low section tilts the instep plane, so the instep girth grows again as the
+    scale falls toward 0 and the secant can run down the wrong branch."""
+    grid = np.linspace(0.2, 3.0, 15)
+    gs = np.array([_girths(d, v, v)[0] for v in grid])  # the two girths barely interact
+    lo, hi = np.empty(2), np.empty(2)
+    for i in range(2):
+        k0 = int(np.argmin(gs[:, i]))
+        above = np.flatnonzero(gs[k0:, i] >= target[i])
+        if gs[k0, i] > target[i] or len(above) == 0:  # unreachable: keep the nearest
+            lo[i] = hi[i] = grid[k0] if gs[k0, i] > target[i] else grid[-1]
+            continue
+        j = k0 + int(above[0])
+        lo[i], hi[i] = grid[max(j - 1, k0)], grid[j]
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        g = _girths(d, *mid)[0]
+        up = g < target
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+        if np.all(np.abs(g - target) < 0.05):
+            break
+    s = 0.5 * (lo + hi)
+    return s, _girths(d, *s)
+
+
 def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12) -> Any:
     """Build the closed, watertight surface of the last described by ``params``.
 
@@ -687,6 +713,8 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
         slope = np.where(slope > 1.0, slope, 60.0)  # girth grows with the scale
         s_prev, g_prev = s.copy(), g.copy()
         s = np.clip(s + err / slope, 0.05, 5.0)
+    if np.any(np.abs(target - g) > 0.05):
+        s, (g, verts, faces, info) = _bracket_solve(d, target)
     if np.any(np.abs(target - g) > 0.5):
         names = ("ball_girth_mm", "instep_girth_mm")
         bad = [f"{n} {t:.1f} (reached {v:.1f})"
