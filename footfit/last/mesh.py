@@ -291,10 +291,11 @@ def _design(params: Any) -> _Design:
     bh = shape["ball_height_fraction_of_instep_height"]
     f5, f1, ftb = float(bh["mth5"]), float(bh["mth1"]), float(bh["toe_box"])
     ball_h = getattr(params, "ball_height_mm", None)
-    if ball_h is not None:  # the measured ball height sets the profile; the girth its scale
+    if ball_h is not None:  # the measured ball height shapes the profile; the girth its scale
         ball_h = _field(params, "ball_height_mm")
         lo, hi = bh["measured_mth1_range"]
         m1 = float(np.clip(ball_h / _positive(params, "instep_height_mm"), lo, hi))
+        m1 = f1 + float(bh["measured_weight"]) * (m1 - f1)
         f5, f1, ftb = max(f5, m1), m1, ftb * m1 / f1
     return _Design(
         fl=fl, bottom=bottom, y_back=float(y_back), y0=y0, y_tip=y_tip, z_seat=z_seat,
