@@ -768,10 +768,15 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     forefoot is still bent onto the toe spring. Soft tissue, the arch and the toes do not
     deform otherwise. Then the foot slides along y until the back of its heel (3 mm to 15 % of
     the foot length high, within 12 mm of the axis) touches the back of the last (ray
-    casting). Foot points above the top cut,
-    or whose nearest last surface is the top cut, and heel or waist points above the back
-    height of the last (the shoe's collar), are ``open`` (outside the shoe) and left out of
-    the zones.
+    casting). Above a 25 mm heel the foot is only pushed forward when its heel would go
+    through the back, never pulled back: the rotated heel leans forward above the seat and
+    the last's heel curve is not pitched to follow it (a simplification; the instep of a
+    rotated foot also rises into the last, so instep pressure is overstated above about
+    35 mm of heel). Foot points above the top cut, or whose nearest last surface is the top
+    cut, are ``open`` (outside the shoe) and left out of the zones, as is the leg above the
+    shoe's topline: heel or waist points, and any point behind 41 % of the foot length,
+    above the back height of the last over the heel curve (within 15 mm of the axis) or
+    above 0.7 of it at the sides, under the malleoli.
 
     Zones (``models/fit_zones.json``): toe box from 78 % of the foot length, ball 60-78 %,
     heel below 25 %, and between them the instep (above half the dorsal height) and the

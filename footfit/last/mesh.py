@@ -668,11 +668,17 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
     bottom; above it the heel curve leans forward up to the top cut. The toe box follows the
     style's toe shape (superellipse plan and side tapers, ``models/last_shape.json``).
 
-    The section scale over the ball (from MTH5 forward) and over the instep (behind the
-    instep station) multiplies the body overhang and the top height; a secant solve sets
-    each so that the convex-hull girth in the ball plane (vertical, through the medial bottom
-    edge at MTH1 and the lateral one at MTH5) and in the instep plane (through the bottom at
-    the waist and the top at the instep station, containing x) equal ``ball_girth_mm`` and
+    As on a real last, the bottom (feather line) is narrower than the foot's tread and the
+    flesh rolls over it: the body overhangs the bottom by the table's overhangs, measured so
+    that the body is as wide as the foot (each style's broader or narrower bottom, waist and
+    seat taken off), and the girths are made by the heights of the sections. The section
+    scale over the ball (from MTH5 forward) and over the instep (behind the instep station)
+    multiplies the top heights (fractions of the instep height; a measured
+    ``ball_height_mm`` shapes the MTH1 and toe-box fractions); a secant solve (bisection on
+    the rising branch if it fails) sets each so that the convex-hull girth in the ball plane
+    (vertical, through the widest points of the body at MTH1, medial, and MTH5, lateral:
+    where the foot's MTH1 and MTH5 are) and in the instep plane (through the bottom at the
+    waist and the top at the instep station, containing x) equal ``ball_girth_mm`` and
     ``instep_girth_mm`` to 0.05 mm. Bottom widths, heel seat width and the bottom length are
     built exactly; the instep height and the waist girth are not imposed (the girths win).
 
