@@ -772,7 +772,7 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     through the back, never pulled back: the rotated heel leans forward above the seat and
     the last's heel curve is not pitched to follow it (a simplification; the instep of a
     rotated foot also rises into the last, so instep pressure is overstated above about
-    35 mm of heel). Foot points above the top cut, or whose nearest last surface is the top
+    30 mm of heel). Foot points above the top cut, or whose nearest last surface is the top
     cut, are ``open`` (outside the shoe) and left out of the zones, as is the leg above the
     shoe's topline: heel or waist points, and any point behind 41 % of the foot length,
     above the back height of the last over the heel curve (within 15 mm of the axis) or

@@ -217,6 +217,11 @@ def test_high_heel_rotates_the_rearfoot(foot):
     assert r.placement["heel_rotation_deg"] > 10.0
     heel_sole = (pf.points[:, 2] < 1.0) & (np.abs(pf.points[:, 1] - 0.18 * pf.length_mm) < 5)
     assert np.median(r.points_placed[heel_sole, 2]) == pytest.approx(70.0, abs=4.0)
+    # the rearfoot turns rigidly (a rotation, not a shear): distances behind the blend kept
+    rear = np.flatnonzero(pf.points[:, 1] < 0.3 * pf.length_mm)[::50]
+    d0 = np.linalg.norm(pf.points[rear, None] - pf.points[None, rear], axis=-1)
+    d1 = np.linalg.norm(r.points_placed[rear, None] - r.points_placed[None, rear], axis=-1)
+    np.testing.assert_allclose(d1, d0, atol=1e-6)
     low = simulate_fit(pf, dataclasses.replace(p, heel_height_mm=20.0,
                                                heel_height_class="low"))
     assert low.placement["heel_rotation_deg"] == 0.0
