@@ -28,6 +28,7 @@ from .features import (
     raw_features_one,
     raw_features_table,
 )
+from .knn import BruteNeighbors
 
 __all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
 
@@ -137,7 +138,8 @@ class InsoleMatcher:
     Hard constraints come first: the device's length range ``[length_min_mm,
     length_max_mm)`` must hold the foot length and the device's use must suit the shoe style
     (``models/style_uses.json``). Among the devices left, the nearest neighbours
-    (scikit-learn ``NearestNeighbors``) in a standardized feature space win: foot length,
+    (an exact search, :class:`~footfit.insoles.knn.BruteNeighbors`) in a standardized
+    feature space win: foot length,
     ball width and heel width (both relative to the width expected at the foot's length,
     ANSUR II), arch index, and the hallux-angle proxy of pronation, with the per-feature
     weights of ``models/insole_weights.json``. A missing measurement drops out of the
@@ -168,7 +170,7 @@ class InsoleMatcher:
     edges_ : (m,) ndarray
         Sorted length-range boundaries; feet between two consecutive edges share candidates.
     nn_ : dict
-        ``(uses, interval, present features) -> (NearestNeighbors, catalogue rows)``, one
+        ``(uses, interval, present features) -> (index, catalogue rows)``, one
         index per group of feet with the same candidates and the same missing features;
         built for complete feet in ``fit``, for other patterns at first use (under a lock:
         ``match`` and ``match_many`` may be called from several threads).
@@ -275,7 +277,7 @@ class InsoleMatcher:
     def _index(
         self, uses: tuple[str, ...], j: int, present: tuple[bool, ...]
     ) -> tuple[Any, IntArray] | None:
-        """Return the (NearestNeighbors, rows) of one group, building it on first use."""
+        """Return the (index, rows) of one group, building it on first use."""
         key = (uses, j, present)
         hit = self.nn_.get(key)
         if hit is not None:
@@ -302,16 +304,19 @@ class InsoleMatcher:
         miss = ~np.array(present)
         prior = (self._z[rows] - self._prior_z)[:, miss] ** 2 @ self.weights_[miss]
         rows = rows[np.lexsort((rows, np.round(prior, 9), rank[rows]))]
-        from sklearn.neighbors import NearestNeighbors
-
         coef = self._coef(np.array(present))
-        # kd_tree: a group holds at most a few dozen devices, one leaf (leaf_size=30), so the
-        # query is an exact scan; scikit-learn's "brute" path goes through an OpenMP
-        # distance reduction whose thread start-up stalled single queries at 50-100 ms on a
-        # loaded machine.
-        nn = NearestNeighbors(n_neighbors=rows.size, algorithm="kd_tree", metric=self.metric)
-        nn.fit(self._z[rows][:, coef > 0] * coef[coef > 0])
-        return nn, rows
+        return self._make_index(self._z[rows][:, coef > 0] * coef[coef > 0]), rows
+
+    def _make_index(self, x: FloatArray) -> Any:
+        """Return the exact neighbour index of one group's weighted rows ``x``.
+
+        A group holds at most a few dozen devices: a vectorized scan over all of them is
+        faster than scikit-learn's kd-tree (same neighbours and distances; its single query
+        costs ~0.1 ms of validation and its import ~1 s) and than scipy's cKDTree
+        (``footfit bench``, ``ratio_knn_*``). Any object with ``distances(q)`` -> ``(m,
+        len(x))`` would do.
+        """
+        return BruteNeighbors(n_neighbors=x.shape[0], metric=self.metric).fit(x)
 
     def _coef(self, present: np.ndarray) -> FloatArray:
         """Per-feature multipliers of standardized values: renormalized weights (sqrt for
@@ -360,11 +365,11 @@ class InsoleMatcher:
         nn, rows = got
         coef = self._coef(np.array(present))
         q = zq[:, coef > 0] * coef[coef > 0]
-        d, pos = nn.kneighbors(q, n_neighbors=rows.size, return_distance=True)
-        # exact ties keep the preference order of `rows` (use rank, then catalogue order)
-        order = np.lexsort((pos, np.round(d, 12)), axis=-1)
-        pos = np.take_along_axis(pos, order, axis=1)[:, :k]
-        d = np.take_along_axis(d, order, axis=1)[:, :k]
+        d = nn.distances(q)
+        # exact ties (to 1e-12) keep the preference order of `rows` (use rank, then
+        # catalogue order): a stable sort of the rounded distances
+        pos = np.argsort(np.round(d, 12), axis=1, kind="stable")[:, :k]
+        d = np.take_along_axis(d, pos, axis=1)
         m = pos.shape[1]
         idx[:, :m] = rows[pos]
         dist[:, :m] = d
@@ -457,7 +462,7 @@ class InsoleMatcher:
         """Match a batch of feet in one vectorized call.
 
         Feet are grouped by shoe style, length interval (same candidates) and pattern of
-        missing features; each group is one ``kneighbors`` call.
+        missing features; each group is one vectorized distance computation.
 
         Parameters
         ----------
