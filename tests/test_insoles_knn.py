@@ -33,6 +33,10 @@ def test_brute_neighbors_equal_sklearn(rng, metric, algorithm):
         ref_d, ref_i = ref.kneighbors(q)
         np.testing.assert_array_equal(ours_i, ref_i)
         np.testing.assert_allclose(ours_d, ref_d, rtol=1e-12, atol=1e-12)
+        # a few queries take the broadcast path: same answer
+        few_d, few_i = BruteNeighbors(n_neighbors=k, metric=metric).fit(x).kneighbors(q[:5])
+        np.testing.assert_array_equal(few_i, ref_i[:5])
+        np.testing.assert_allclose(few_d, ref_d[:5], rtol=1e-12, atol=1e-12)
     # the full distance matrix is the one the neighbours were taken from
     d = BruteNeighbors(metric=metric).fit(x).distances(q)
     ref_all = sklearn_neighbors.NearestNeighbors(metric=metric).fit(x).kneighbors(

@@ -120,25 +120,111 @@ def ratio_girth(repeat: int) -> dict[str, Any]:
                  "the exact mesh", ours_mm=float(ours_val), trimesh_mm=lib_val)
 
 
-def ratio_knn(repeat: int) -> dict[str, Any]:
-    """Insole k-NN: InsoleMatcher.match_many vs a brute-force numpy search of one query set."""
+class _DistanceIndex:
+    """A library neighbour index behind the matcher's ``distances(q)`` interface."""
+
+    def __init__(self, x: np.ndarray, metric: str, kind: str) -> None:
+        self.n = x.shape[0]
+        self.kind = kind
+        if kind == "sklearn":
+            from sklearn.neighbors import NearestNeighbors
+
+            # kd_tree: what footfit used before (its brute path starts an OpenMP pool)
+            self.index = NearestNeighbors(n_neighbors=self.n, algorithm="kd_tree",
+                                          metric=metric).fit(x)
+        else:
+            from scipy.spatial import cKDTree
+
+            self.p = 2 if metric == "euclidean" else 1
+            self.index = cKDTree(x)
+
+    def distances(self, q: np.ndarray) -> np.ndarray:
+        if self.kind == "sklearn":
+            d, pos = self.index.kneighbors(q, n_neighbors=self.n)
+        else:
+            d, pos = self.index.query(q, k=self.n, p=self.p)
+            d, pos = d.reshape(len(q), -1), pos.reshape(len(q), -1)
+        out = np.empty_like(d)
+        np.put_along_axis(out, pos, d, axis=1)
+        return out
+
+
+def _library_matcher(kind: str) -> Any:
+    from ..insoles import InsoleMatcher
+
+    class LibraryMatcher(InsoleMatcher):
+        def _make_index(self, x: np.ndarray) -> Any:
+            return _DistanceIndex(x, self.metric, kind)
+
+    return LibraryMatcher().fit()
+
+
+def ratio_knn_batch(repeat: int) -> dict[str, Any]:
+    """Insole k-NN, 10,000 feet: match_many with footfit's numpy search vs the same matcher
+    on scikit-learn ``NearestNeighbors`` (kd-tree) and on scipy ``cKDTree`` indexes."""
     from ..insoles import InsoleMatcher
     from ..synth import sample_population_arrays
 
-    matcher = InsoleMatcher().fit()
     feet = sample_population_arrays(10_000, rng=0)
-    ours = _median_ms(lambda: matcher.match_many(feet), repeat)
+    ours_m = InsoleMatcher().fit()
+    sk_m = _library_matcher("sklearn")
+    kd_m = _library_matcher("ckdtree")
+    a, b, c = ours_m.match_many(feet), sk_m.match_many(feet), kd_m.match_many(feet)
+    same = bool(np.array_equal(a.indices, b.indices) and np.array_equal(a.indices, c.indices))
+    ours = _median_ms(lambda: ours_m.match_many(feet), repeat)
+    lib = _median_ms(lambda: sk_m.match_many(feet), repeat)
+    kd = _median_ms(lambda: kd_m.match_many(feet), repeat)
+    return _case(ours, lib, "10,000 feet, whole match_many; library = scikit-learn kd-tree "
+                 f"(scipy cKDTree {kd:.1f} ms); same matches: {same}",
+                 ckdtree_ms=kd, same_matches=same)
 
-    X = np.column_stack([feet["foot_length_mm"], feet["ball_width_mm"], feet["heel_width_mm"]])
-    C = X[np.random.default_rng(1).choice(len(X), 420, replace=False)]
 
-    def brute() -> None:
-        d = ((X[:, None, :] - C[None, :, :]) ** 2).sum(-1)
-        np.argpartition(d, 3, axis=1)[:, :3]
+def ratio_knn_single(repeat: int) -> dict[str, Any]:
+    """One query against one group of the insole matcher (what ``footfit process`` does per
+    foot): footfit's numpy search vs scikit-learn kd-tree and scipy cKDTree."""
+    from sklearn.neighbors import NearestNeighbors
 
-    lib = _median_ms(brute, repeat)
-    return _case(ours, lib, "10,000 feet; ours includes constraints, grouping and scores, "
-                 "brute force only the distances over 420 devices")
+    from ..insoles import InsoleMatcher
+
+    matcher = InsoleMatcher().fit()
+    nn, rows = max(matcher.nn_.values(), key=lambda v: v[1].size)
+    x = nn._cols
+    q = x[:1] + 0.05
+    k = min(3, x.shape[0])
+    sk = NearestNeighbors(n_neighbors=k, algorithm="kd_tree").fit(x)
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(x)
+    ours = _median_ms(lambda: nn.kneighbors(q, k), 10 * repeat)
+    lib = _median_ms(lambda: sk.kneighbors(q), 10 * repeat)
+    kd = _median_ms(lambda: tree.query(q, k), 10 * repeat)
+    return _case(ours, lib, f"1 query, largest group ({x.shape[0]} devices); library = "
+                 f"scikit-learn kd-tree (scipy cKDTree {kd:.3f} ms)", ckdtree_ms=kd)
+
+
+def ratio_knn_stock(repeat: int) -> dict[str, Any]:
+    """Nearest stock last: footfit's numpy search over a style's lasts (index built once)
+    vs scikit-learn brute-force ``NearestNeighbors`` and scipy cKDTree, one query."""
+    from scipy.spatial import cKDTree
+    from sklearn.neighbors import NearestNeighbors
+
+    from ..insoles.knn import BruteNeighbors
+    from ..last.stock import _matching, load_stock_lasts
+
+    lib_rows = load_stock_lasts().select("sport")
+    cfg = _matching()
+    feats = tuple(cfg["features"])
+    w = np.array([float(cfg["features"][f]) for f in feats])
+    x = np.array([[r[f] for f in feats] for r in lib_rows], dtype=np.float64) * w
+    q = x[len(x) // 2:len(x) // 2 + 1] * 1.01
+    ours_nn = BruteNeighbors(n_neighbors=3).fit(x)
+    sk = NearestNeighbors(n_neighbors=3, algorithm="brute").fit(x)
+    tree = cKDTree(x)
+    ours = _median_ms(lambda: ours_nn.kneighbors(q), 10 * repeat)
+    lib = _median_ms(lambda: sk.kneighbors(q), 10 * repeat)
+    kd = _median_ms(lambda: tree.query(q, 3), 10 * repeat)
+    return _case(ours, lib, f"1 query, {len(x)} sport lasts x {len(feats)} features; library = "
+                 f"scikit-learn brute (scipy cKDTree {kd:.3f} ms)", ckdtree_ms=kd)
 
 
 def run_all(scan_path: str | Path, *, repeat: int = 7) -> dict[str, Any]:
@@ -151,7 +237,9 @@ def run_all(scan_path: str | Path, *, repeat: int = 7) -> dict[str, Any]:
         "isolation_vs_open3d_recipe": lambda: ratio_isolation(points, repeat),
         "isolation_vs_open3d_statistical_outlier": lambda: ratio_outliers(points, repeat),
         "girth_vs_trimesh_section_hull": lambda: ratio_girth(repeat),
-        "insole_knn_vs_bruteforce_numpy": lambda: ratio_knn(repeat),
+        "insole_knn_10k_feet_vs_sklearn": lambda: ratio_knn_batch(repeat),
+        "insole_knn_one_query_vs_sklearn": lambda: ratio_knn_single(repeat),
+        "stock_last_knn_vs_sklearn": lambda: ratio_knn_stock(repeat),
     }
     out: dict[str, Any] = {}
     for name, fn in cases.items():

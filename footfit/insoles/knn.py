@@ -29,6 +29,8 @@ _METRICS = ("euclidean", "manhattan")
 
 #: Queries per block: bounds the (block, n_reference) distance matrix (~16 MB at 500 rows).
 _BLOCK_ROWS = 4096
+#: Up to this many queries, distances come from one (m, n, d) broadcast.
+_FEW_QUERIES = 8
 
 
 class BruteNeighbors:
@@ -88,7 +90,9 @@ class BruteNeighbors:
         x = _as_rows(X, name="X")
         if x.shape[0] == 0:
             raise ValueError("`X` must hold at least one row; got 0")
-        # column-major: each feature's reference values contiguous for the per-feature passes
+        # row-major for a few queries (one broadcast), column-major for many (one pass per
+        # feature, no (m, n, d) temporary)
+        self._rows = np.ascontiguousarray(x)
         self._cols = np.asfortranarray(x)
         self.n_samples_fit_ = int(x.shape[0])
         self.n_features_in_ = int(x.shape[1])
@@ -163,6 +167,12 @@ class BruteNeighbors:
         return q
 
     def _distances(self, q: FloatArray) -> FloatArray:
+        if q.shape[0] <= _FEW_QUERIES:
+            t = q[:, None, :] - self._rows[None, :, :]
+            if self.metric == "euclidean":
+                np.multiply(t, t, out=t)
+                return np.sqrt(t.sum(axis=2))
+            return np.abs(t, out=t).sum(axis=2)
         cols = self._cols
         d = np.subtract.outer(q[:, 0], cols[:, 0])
         if self.metric == "euclidean":
