@@ -97,8 +97,6 @@ def test_debug_shows_traceback(tmp_path):
 
 # Known failures, kept visible: each must start passing (strict xfail) when it is fixed.
 KNOWN_BAD = {
-    "right_f_normal_nofloor.pcd": "no floor plus a leg stump in a random pose: the up "
-    "direction is taken along the leg and the foot is refused (issue 4)",
     "two_feet_f_high_cm.ply": "right foot's high arch reads 0.34 instead of 0.17: the "
     "footprint's dropout-hole rule fills the midfoot as contact (issue 4)",
 }

@@ -2,29 +2,189 @@
 
 from __future__ import annotations
 
+import functools
+import json
+
 import numpy as np
 
 from .._typing import ArrayLike, FloatArray, IntArray
 from .._validation import as_points
 from ..exceptions import DegenerateScanError
-from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _thin, _unit
+from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _plane_basis, _thin, _unit
 
 __all__ = ["estimate_up"]
+
+
+@functools.lru_cache(maxsize=2)
+def _table(name: str) -> dict:
+    """A data table under ``models/``, read once."""
+    from .._data import model_path
+
+    return json.loads(model_path(name).read_text(encoding="utf-8"))
+
+
+def _rules() -> dict:
+    """The up-estimation table ``models/up_estimation.json``."""
+    return _table("up_estimation.json")
+
+
+@functools.lru_cache(maxsize=2)
+def _sphere(n: int, angle_deg: float) -> tuple[FloatArray, FloatArray]:
+    """``n`` near-even unit directions (Fibonacci sphere) and their neighbour matrix.
+
+    Returns ``(dirs, near)``: ``near[i, j]`` is 1 when directions i and j are within
+    ``angle_deg`` (float32, for a matrix-vector product).
+    """
+    i = np.arange(n) + 0.5
+    polar = np.arccos(1.0 - 2.0 * i / n)
+    azim = np.pi * (1.0 + np.sqrt(5.0)) * i
+    dirs = np.stack(
+        [np.cos(azim) * np.sin(polar), np.sin(azim) * np.sin(polar), np.cos(polar)], axis=1
+    )
+    near = (dirs @ dirs.T > np.cos(np.radians(angle_deg))).astype(np.float32)
+    return dirs, near
+
+
+def _hull(pts: FloatArray):
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        return ConvexHull(pts)
+    except QhullError as exc:
+        raise DegenerateScanError(
+            f"points are flat or collinear (no 3D hull): {exc.args[0].splitlines()[0]}"
+        ) from exc
+
+
+def _peel(pts: FloatArray, layers: int) -> FloatArray:
+    """Drop the convex hull's vertices ``layers`` times (strays a few mm off the surface).
+
+    A layer is kept only when it holds at most a fifth of the points (on a convex body,
+    a ball say, every point is a hull vertex).
+    """
+    for _ in range(layers):
+        vertices = _hull(pts).vertices
+        if len(vertices) > 0.2 * len(pts):
+            break
+        keep = np.ones(len(pts), dtype=bool)
+        keep[vertices] = False
+        pts = pts[keep]
+    return pts
+
+
+def _flat_groups(pts: FloatArray, rules: dict) -> list[tuple[FloatArray, float]]:
+    """The hull's flat regions, largest density first: ``[(up, area), ...]``.
+
+    Facet normals are binned on a sphere of directions; the region is seeded at the
+    direction with the most facet area within ``group_angle_deg`` (a sole is many small
+    facets, a side of foot and leg a few long slivers), takes the unassigned facets counted
+    there, and is repeated on the rest. ``up`` points away from the region, into the
+    points (the area-weighted mean inward normal).
+    """
+    hull = _hull(pts)
+    normals = hull.equations[:, :3]
+    tri = pts[hull.simplices]
+    areas = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    dirs, near = _sphere(1000, float(rules["group_angle_deg"]))
+    bins = np.argmax(normals @ dirs.T, axis=1)
+    free = np.ones(len(areas), dtype=bool)
+    groups = []
+    for _ in range(int(rules["max_groups"])):  # over regions, not points
+        if not free.any():
+            break
+        density = near @ np.bincount(bins[free], areas[free], minlength=len(dirs)).astype(
+            np.float32
+        )
+        member = free & (near[int(np.argmax(density))][bins] > 0)  # the facets counted
+        free &= ~member
+        mean_n = _unit((normals[member] * areas[member, None]).sum(axis=0))
+        groups.append((-mean_n, float(areas[member].sum())))
+    return groups
+
+
+def _parts(pts: FloatArray, rules: dict) -> list[FloatArray]:
+    """Connected parts (26-connected voxels) holding at least ``part_share`` of the points."""
+    from scipy import ndimage
+
+    voxel = float(rules["part_voxel_mm"])
+    ijk = np.floor((pts - pts.min(axis=0)) / voxel).astype(np.intp)
+    occ = np.zeros(tuple(ijk.max(axis=0) + 1), dtype=bool)
+    occ[ijk[:, 0], ijk[:, 1], ijk[:, 2]] = True
+    lab, _ = ndimage.label(occ, structure=np.ones((3, 3, 3)))
+    lab_pt = lab[ijk[:, 0], ijk[:, 1], ijk[:, 2]]
+    count = np.bincount(lab_pt)
+    big = np.flatnonzero(count >= float(rules["part_share"]) * len(pts))
+    parts = [pts[lab_pt == k] for k in big if k > 0]
+    return parts or [pts]
+
+
+def _standing_fit(pts: FloatArray, up: FloatArray, rules: dict) -> float:
+    """How well ``pts`` stood on the plane normal to ``up`` look like a standing foot, 0-1.
+
+    Below the leg cut, along the principal axis of the plan view: the length must be a
+    foot's (``models/foot_detection.json``); the height profile must fall from the ankle
+    to toes a fraction as high (``toe_height_ratio``); and the lowest point of every slice
+    along the length should rest on the plane (``flat_height_mm``, the share squared).
+    """
+    h = pts @ up
+    h = h - np.percentile(h, 0.5)
+    below = h <= float(rules["cut_height_mm"])
+    if np.count_nonzero(below) < 30:
+        return 0.0
+    hb = h[below]
+    e1, e2 = _plane_basis(up)
+    u, v = pts[below] @ e1, pts[below] @ e2
+    u -= u.mean()
+    v -= v.mean()
+    cov = np.cov(np.stack([u, v]))
+    axis = np.linalg.eigh(cov)[1][:, -1]
+    s = u * axis[0] + v * axis[1]
+    s0, s1 = np.percentile(s, [0.5, 99.5])
+    length = float(s1 - s0)
+    limits = _table("foot_detection.json")
+    lo, hi = limits["foot_length_mm"]
+    tol_lo, tol_hi = limits["length_tolerance"]
+    if not tol_lo * lo <= length <= tol_hi * hi:
+        return 0.0
+    nb = int(rules["profile_bins"])
+    k = np.clip(((s - s0) / length * nb).astype(np.intp), 0, nb - 1)
+    order = np.lexsort((hb, k))  # by slice, then height
+    count = np.bincount(k, minlength=nb)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    hs = hb[order]
+    top = np.where(count > 3, hs[start + (0.95 * np.maximum(count - 1, 0)).astype(np.intp)], 0.0)
+    low = np.where(count > 0, hs[np.minimum(start, len(hs) - 1)], np.inf)
+    if top[:3].mean() < top[-3:].mean():  # the ankle end first
+        top = top[::-1]
+    toe = float(top[-2:].mean() / max(top.max(), 1e-9))
+    full, none = rules["toe_height_ratio"]
+    toe_fit = float(np.clip((none - toe) / (none - full), 0.0, 1.0))
+    flat = float(np.mean(low < float(rules["flat_height_mm"])))
+    return toe_fit * flat * flat
 
 
 def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
     """Estimate the up direction of a standing foot (or two) from its shape alone.
 
-    The sole of a standing foot lies on the floor: whether or not the scan holds the plantar
-    surface, the floor is the convex hull's largest flat region (heel, ball and toes touch
-    it; the sides are curved; the leg's cut is smaller). Candidates are the hull's flattest
-    directions (facet area within 10 degrees); a candidate under which the midfoot would be
-    taller than wide (a side taken for the floor) counts a fifth.
+    The sole of a standing foot lies on the floor, so up is the inward normal of one of the
+    convex hull's flat regions; which one is decided by the shape of the points stood on
+    it, not by its size alone (a leg rising from the heel makes the side of foot and leg
+    the hull's largest flat region). The points are evenly thinned and stripped of strays
+    off the surface (the hull's outer vertices, twice); every flat region of at least 5 %
+    of the largest is scored by its area times how well the points stood on it look like a
+    standing foot, part by part (two feet are judged one by one): below the leg cut, a
+    foot's length along the plan view's principal axis; a height that falls from the ankle
+    to toes a quarter as high (a foot lying on a side keeps most of its height, its width,
+    at the toes); and a bottom that touches the plane along the whole length, not at a few
+    places (a dorsum or a tilted side). When no region looks like a standing foot, the
+    largest region wins, among near ties (within 25 %) the one with most points on it.
+    The figures are in ``models/up_estimation.json``.
 
     Parameters
     ----------
     points : (n, 3) array_like of float, mm
-        One or two feet (a thinned set of a few thousand points is enough).
+        One or two feet, with or without a leg (a thinned set of a few thousand points is
+        enough).
     rng : Generator, int or None
         Random source for thinning large inputs.
 
@@ -37,48 +197,43 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
     ------
     DegenerateScanError
         When the points are flat or collinear (no hull).
-    """
-    from scipy.spatial import ConvexHull, QhullError
 
+    References
+    ----------
+    .. [1] DOMAIN.md section 2 (a foot is 100-350 mm long); docs/measurement_conventions.md
+       "Leg cut".
+    """
     pts = as_points(points, name="points", min_points=10)
     rng = np.random.default_rng(rng)
+    rules = _rules()
     pts = pts[_thin(pts, _DECISION_VOXEL_MM, _DECISION_MAX, rng)]  # even density
-    try:
-        hull = ConvexHull(pts)
-    except QhullError as exc:
-        raise DegenerateScanError(
-            f"points are flat or collinear (no 3D hull): {exc.args[0].splitlines()[0]}"
-        ) from exc
-    normals = hull.equations[:, :3]
-    tri = pts[hull.simplices]
-    areas = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
-    # group facets with similar normals (loop over at most 16 groups, not over points)
-    unassigned = np.ones(len(areas), dtype=bool)
-    candidates = []
-    order = np.argsort(areas)[::-1]
-    for _ in range(16):
-        free = order[unassigned[order]]
-        if len(free) == 0:
+    pts = _peel(pts, int(rules["peel_layers"]))
+    groups = _flat_groups(pts, rules)
+    if not groups:
+        raise DegenerateScanError("no support plane found under the points")
+    largest = max(area for _, area in groups)
+    parts = _parts(pts, rules)
+    best_up, best_score = None, 0.0
+    # over flat regions (at most 24), largest first, and parts (at most 4); a fit is at
+    # most 1, so a region smaller than the best score so far cannot win
+    for up, area in sorted(groups, key=lambda g: -g[1]):
+        share = area / largest
+        if share < max(float(rules["min_group_area"]), best_score):
             break
-        seed = free[0]
-        member = unassigned & (normals @ normals[seed] > np.cos(np.radians(12)))
-        unassigned &= ~member
-        mean_n = _unit((normals[member] * areas[member, None]).sum(axis=0))
-        candidates.append((-mean_n, float(areas[member].sum())))
-    # Near-ties (the flat hull over a medial arch can match the sole's area): prefer the
-    # plane that more of the surface lies on (the plantar contact, or the walls' lowest
-    # ring), counted on the evenly thinned points.
-    best_up, best_score = None, -np.inf
-    top = max((area for _, area in candidates), default=0.0)
-    for up, area in candidates:
-        if area < 0.75 * top:
-            continue
-        h = pts @ up
-        score = float(np.count_nonzero(h < h.min() + 2.0))
+        score = share * float(np.mean([_standing_fit(p, up, rules) for p in parts]))
         if score > best_score:
             best_up, best_score = up, score
-    if best_up is None:
-        raise DegenerateScanError("no support plane found under the points")
+    if best_up is not None:
+        return best_up
+    # nothing stands like a foot: the largest flat region, near ties to the most contact
+    best_count = -1
+    for up, area in groups:
+        if area < 0.75 * largest:
+            continue
+        h = pts @ up
+        count = int(np.count_nonzero(h < h.min() + 2.0))
+        if count > best_count:
+            best_up, best_count = up, count
     return best_up
 
 
