@@ -96,10 +96,7 @@ def test_debug_shows_traceback(tmp_path):
 
 
 # Known failures, kept visible: each must start passing (strict xfail) when it is fixed.
-KNOWN_BAD = {
-    "two_feet_f_high_cm.ply": "right foot's high arch reads 0.34 instead of 0.17: the "
-    "footprint's dropout-hole rule fills the midfoot as contact (issue 4)",
-}
+KNOWN_BAD: dict[str, str] = {}
 
 
 def _truth_params():

@@ -3,8 +3,12 @@
 The footprint is the floor projection of the surface within 3 mm of the floor
 (docs/measurement_conventions.md), rasterised on a 1 mm grid. Scan points sample the sole
 sparsely (about one point per mm^2 at 60k points), so the raster is closed with a 2-cell
-disc and its enclosed holes filled before areas and widths are read. Areas are integrated
-row by row with fractional end rows, so the zone bounds need not fall on the grid.
+disc and its enclosed holes filled before areas and widths are read. Dropout holes in the
+sole (the scanner saw only the dorsum above, or nothing) are told from the arch (its plantar
+surface seen, however high) by growing the plantar surface from the contact in small
+steps, and are filled with the plantar height interpolated across them. Areas are
+integrated row by row with fractional end rows, so the zone bounds need not fall on the
+grid.
 """
 
 from __future__ import annotations
@@ -23,9 +27,24 @@ CONTACT_HEIGHT_MM = 3.0
 TOE_CUT_FRACTION = 0.80
 #: Points up to this far above the contact height vote on a cell being in contact (mm).
 NEAR_BAND_MM = 2.5
-#: A column of the outline with no point below this height is a dropout hole (mm): the
-#: plantar surface under the arch lies below it, so an arch is never taken for a hole.
+#: A column of the outline whose lowest point is above this height (mm), or that holds no
+#: point, may be a dropout hole in the sole (below it, the votes decide as elsewhere).
 HOLE_HEIGHT_MM = 15.0
+#: Raster cell (mm) of the plantar height map used under dropout holes.
+PLANTAR_CELL_MM = 2.0
+#: Largest rise (mm) from one plantar cell to the next: the sole climbs from the floor into
+#: the arch in such steps; a column whose lowest point is the dorsum (the sole is missing
+#: under it) jumps by the foot's thickness.
+PLANTAR_STEP_MM = 6.0
+#: A column is a side wall, not a sole, when points lie WALL_BAND_MM above its lowest one.
+WALL_BAND_MM = (4.0, 12.0)
+#: Dropout holes are filled only inside the outline closed with a disc of this radius (mm),
+#: so that a hole that took the side wall away with the sole is still inside it.
+OUTLINE_CLOSING_MM = 16.0
+#: Plantar cells this far inside the outline (mm) give the heights interpolated across a hole.
+SOURCE_MARGIN_MM = 8.0
+#: Interpolation across a hole spans at most this length (mm): dropout discs are 16-36 mm.
+MAX_SPAN_MM = 50.0
 #: Side of the square of cells that vote together on contact.
 VOTE_CELLS = 3
 #: Raster cell (mm) and closing radius (cells): design choices, see the module notes.
@@ -146,6 +165,78 @@ def _area_between(cum: FloatArray, y0: float, y_lo: float, y_hi: float, cell: fl
     return at(y_hi) - at(y_lo)
 
 
+def _interp_along(z: FloatArray, src: BoolArray, axis: int) -> FloatArray:
+    """Linear interpolation of ``z`` between the nearest ``src`` cells before and after each
+    cell along ``axis`` (inf where one side has none or they are too far apart)."""
+    if axis == 1:
+        return _interp_along(z.T, src.T, 0).T
+    n, m = z.shape
+    idx = np.broadcast_to(np.arange(n)[:, None], (n, m))
+    cols = np.broadcast_to(np.arange(m)[None, :], (n, m))
+    prev = np.maximum.accumulate(np.where(src, idx, -1), axis=0)
+    nxt = np.minimum.accumulate(np.where(src, idx, n)[::-1], axis=0)[::-1]
+    both = (prev >= 0) & (nxt < n) & (nxt - prev <= MAX_SPAN_MM / PLANTAR_CELL_MM)
+    zp = z[np.clip(prev, 0, n - 1), cols]
+    zn = z[np.clip(nxt, 0, n - 1), cols]
+    t = (idx - prev) / np.maximum(nxt - prev, 1)
+    with np.errstate(invalid="ignore"):  # inf - inf where ``both`` is False
+        return np.where(both, zp + t * (zn - zp), np.inf)
+
+
+def _dropout_contact(points: FloatArray, lo: FloatArray, shape, cell: float) -> BoolArray:
+    """Contact under the sole's dropout holes, on the footprint raster (``shape`` from ``lo``).
+
+    On a coarser raster, the lowest point of every column maps the plantar surface. The
+    sole is grown from the contact cells through columns that hold two layers (a lower
+    surface and, more than 12 mm above it, the dorsum; not a side wall) rising at most
+    ``PLANTAR_STEP_MM`` per cell: a high arch is reached this way, however high above the
+    floor it lies. Inside the closed outline, a column not reached and with no point below
+    ``HOLE_HEIGHT_MM`` has lost its sole (only the dorsum above, or nothing, is left). Its
+    plantar height is interpolated from the reached columns around the hole, along the foot
+    and across it (the lower of the two), and it is contact when that is below
+    ``CONTACT_HEIGHT_MM``: a hole in the heel, ball or lateral border fills, one at the
+    edge of the arch fills only on its contact side, and the arch stays open.
+    """
+    from scipy import ndimage
+
+    k = max(1, int(round(PLANTAR_CELL_MM / cell)))
+    cshape = ((shape[0] + k - 1) // k, (shape[1] + k - 1) // k)
+    ij = np.floor((points[:, :2] - lo) / (k * cell)).astype(np.intp)
+    ok = (ij >= 0).all(axis=1) & (ij[:, 1] < cshape[0]) & (ij[:, 0] < cshape[1])
+    flat = ij[ok, 1] * cshape[1] + ij[ok, 0]
+    z = points[ok, 2]
+    size = cshape[0] * cshape[1]
+    zmin = np.full(size, np.inf)
+    np.minimum.at(zmin, flat, z)
+    dz = z - zmin[flat]
+    wall_lo, wall_hi = WALL_BAND_MM
+    walls = np.bincount(flat[(dz > wall_lo) & (dz <= wall_hi)], minlength=size) >= 2
+    two_layers = np.bincount(flat[dz > wall_hi], minlength=size) >= 1
+    zmin, walls, two_layers = (a.reshape(cshape) for a in (zmin, walls, two_layers))
+    plantar = zmin <= CONTACT_HEIGHT_MM
+    if not plantar.any():
+        return np.zeros(shape, dtype=bool)
+    climbable = two_layers & ~walls
+    for _ in range(sum(cshape)):  # grow (over raster steps, not points)
+        reach = ndimage.grey_dilation(np.where(plantar, zmin, -np.inf), size=(3, 3))
+        new = ~plantar & climbable & (zmin <= reach + PLANTAR_STEP_MM)
+        if not new.any():
+            break
+        plantar |= new
+    r = int(round(OUTLINE_CLOSING_MM / (k * cell)))
+    occ = np.pad(np.isfinite(zmin), r + 2)
+    closed = ndimage.binary_closing(occ, structure=_disc(r))[r + 2 : -r - 2, r + 2 : -r - 2]
+    inside = ndimage.binary_erosion(ndimage.binary_fill_holes(closed), iterations=2)
+    hole = inside & ~plantar & (zmin > HOLE_HEIGHT_MM)
+    if not hole.any():
+        return np.zeros(shape, dtype=bool)
+    margin = int(round(SOURCE_MARGIN_MM / (k * cell))) - 2  # beyond the 2 cells above
+    src = plantar & (ndimage.binary_erosion(inside, iterations=margin) if margin > 0 else inside)
+    est = np.fmin(_interp_along(zmin, src, 0), _interp_along(zmin, src, 1))
+    filled = hole & (est <= CONTACT_HEIGHT_MM)
+    return np.repeat(np.repeat(filled, k, axis=0), k, axis=1)[: shape[0], : shape[1]]
+
+
 def compute_footprint(
     points: FloatArray,
     *,
@@ -202,24 +293,7 @@ def compute_footprint(
     n_near = ndimage.correlate(n_near.reshape(shape), box, mode="constant")  # exact ints
     n_touch = ndimage.correlate(n_touch.reshape(shape), box, mode="constant")
     grid = (n_near > 0) & (2 * n_touch >= n_near)
-    # dropout holes in the sole: inside the foot's outline, a column with no point below
-    # HOLE_HEIGHT_MM shows neither contact nor an arch above the floor; it is unseen, and
-    # counted as contact when the closing below joins it to the footprint
-    low = points[points[:, 2] <= HOLE_HEIGHT_MM, :2]
-    step = max(1, len(points) // 50000)  # the outline needs no more (2-cell closing)
-    ij_all = np.floor((points[::step, :2] - lo) / cell).astype(np.intp)
-    ok = (ij_all >= 0).all(axis=1) & (ij_all[:, 1] < shape[0]) & (ij_all[:, 0] < shape[1])
-    outline = np.zeros(shape, dtype=bool)
-    outline[ij_all[ok, 1], ij_all[ok, 0]] = True
-    outline = ndimage.binary_erosion(
-        ndimage.binary_fill_holes(ndimage.binary_closing(outline, iterations=2)), iterations=4
-    )
-    ij_low = np.floor((low - lo) / cell).astype(np.intp)
-    okl = (ij_low >= 0).all(axis=1) & (ij_low[:, 1] < shape[0]) & (ij_low[:, 0] < shape[1])
-    seen = np.zeros(shape, dtype=bool)
-    seen[ij_low[okl, 1], ij_low[okl, 0]] = True
-    seen = ndimage.binary_dilation(seen, iterations=2)  # sparse sampling is not a hole
-    grid |= outline & ~seen
+    grid |= _dropout_contact(points, lo, shape, cell)
     grid = ndimage.binary_closing(grid, structure=_disc(CLOSING_RADIUS_CELLS))
     grid = ndimage.binary_fill_holes(grid)
     # drop specks the closing could not join to the footprint (stray low points)
