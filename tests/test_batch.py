@@ -1,0 +1,87 @@
+"""Batch runs with several workers: every scan once, the same results as one worker,
+nothing lost when the run is interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from footfit.batch import run_batch
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_scans"
+CORRUPT = b"ply\nformat ascii 1.0\nelement vertex 5\nend_header\n1 2"
+
+
+@pytest.fixture(scope="module")
+def scan_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scans")
+    data = (SAMPLES / "demo_right_m.ply").read_bytes()
+    for i in range(5):  # distinct files to the batch
+        (folder / f"foot_{i}.ply").write_bytes(data)
+    (folder / "two_feet.ply").write_bytes((SAMPLES / "demo_two_feet.ply").read_bytes())
+    (folder / "corrupt.ply").write_bytes(CORRUPT)
+    return folder
+
+
+def _records(out: Path) -> dict[str, dict]:
+    lines = (out / "results.jsonl").read_text().splitlines()
+    recs = [json.loads(x) for x in lines]
+    names = [Path(r["scan"]).name for r in recs]
+    assert len(names) == len(set(names)), "a scan was recorded twice"
+    return dict(zip(names, recs, strict=True))
+
+
+def _essence(rec: dict) -> dict:
+    rep = rec.get("report") or {}
+    return {
+        "status": rec["status"], "exit_code": rec["exit_code"],
+        "feet": [(f["side"], f["measurements"]["foot_length_mm"],
+                  [i["sku"] for i in f.get("insoles", [])]) for f in rep.get("feet", [])],
+        "sizes": rep.get("sizes"),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [2, 3])
+def test_parallel_batch_equals_single_worker(scan_dir, tmp_path, workers):
+    one = run_batch(scan_dir, tmp_path / "one", workers=1)
+    many = run_batch(scan_dir, tmp_path / "many", workers=workers)
+    assert (one.total, one.processed, one.failed) == (7, 7, 1)
+    assert (many.total, many.processed, many.failed) == (7, 7, 1)
+    a, b = _records(tmp_path / "one"), _records(tmp_path / "many")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert _essence(a[name]) == _essence(b[name]), name
+    assert b["corrupt.ply"]["exit_code"] == 3
+    assert {r["worker"] for r in a.values()} == {os.getpid()}
+    # the worker processes shared the scans (at most `workers` of them)
+    assert 1 <= len({r["worker"] for r in b.values()}) <= workers
+    summary = (tmp_path / "many" / "summary.csv").read_text().splitlines()
+    assert len(summary) == 8
+
+
+@pytest.mark.slow
+def test_interrupted_parallel_batch_keeps_records_and_resumes(scan_dir, tmp_path):
+    out = tmp_path / "out"
+    seen = []
+
+    def stop_after_two(done, total, failed, scan):
+        seen.append(scan)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(scan_dir, out, workers=2, progress=stop_after_two)
+    kept = _records(out)
+    assert len(kept) == 2  # each recorded scan is a whole line on disk
+    again = run_batch(scan_dir, out, workers=2)
+    assert (again.skipped, again.processed) == (2, 5)
+    assert len(_records(out)) == 7
+
+
+def test_workers_must_be_positive(scan_dir, tmp_path):
+    with pytest.raises(ValueError, match="workers"):
+        run_batch(scan_dir, tmp_path, workers=0)
