@@ -61,15 +61,15 @@ def _median_spread(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def _time_call(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
+def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of ``fn()`` in ms over ``repeat`` runs, after one warm-up run."""
+    fn()  # warm-up: caches, lazy imports
     out = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         out.append((time.perf_counter() - t0) * 1e3)
-    return out
+    return float(np.median(out))
 
 
 def _time_process(
@@ -321,6 +321,10 @@ def run_benchmarks(
             results["throughput_batch"] = bench_batch(folder, batch_scans)
             say("library equivalents")
             results["ratios"] = bench_library_ratios(folder, repeat)
+            say("fit simulation (50k-point foot)")
+            from .fit import bench_fit
+
+            results["time_fit"] = bench_fit(repeats=repeat, rng=0)
         return results
     finally:
         if tmp is not None:
@@ -400,6 +404,12 @@ def format_table(results: dict[str, Any]) -> str:
     for name, r in results.get("ratios", {}).items():
         rows.append((f"ratio {name}", f"{r['ours_ms']:.2f} vs {r['library_ms']:.2f} ms",
                      f"{r['speedup']:.2f}x", r.get("note", "")))
+    if "time_fit" in results:
+        f = results["time_fit"]
+        for name, limit in f["targets_ms"].items():
+            ok = "ok" if f["meets_targets"][name] else "MISSED"
+            rows.append((f"time_fit.{name}", f"{f[f'{name}_ms']:.1f} ms", "",
+                         f"< {limit:g} ms {ok}"))
     w0 = max((len(r[0]) for r in rows), default=10)
     w1 = max((len(r[1]) for r in rows), default=10)
     lines = [f"{'case':<{w0}}  {'median':>{w1}}  spread / note"]

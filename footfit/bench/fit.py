@@ -7,26 +7,16 @@ Nothing here asserts a time; the figures are medians over repeated runs in one p
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from . import _median_ms
 
 __all__ = ["bench_fit"]
 
 #: Targets of issue 9 (ms).
 TARGETS_MS = {"simulate_fit": 50.0, "size_by_simulation": 300.0}
-
-
-def _median_ms(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm-up: caches, lazy imports
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(out))
 
 
 def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str]:

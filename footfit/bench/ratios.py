@@ -7,24 +7,15 @@ right, footfit should use it: the table says so.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import _median_ms
+
 __all__ = ["run_all"]
-
-
-def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
-    fn()
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(out))
 
 
 def _case(ours: float, lib: float, note: str, **extra: Any) -> dict[str, Any]:
