@@ -119,7 +119,8 @@ def test_out_of_range_length_is_refused(bad):
 def test_bad_inputs_name_field_and_value():
     with pytest.raises(InvalidMeasurementError, match="foot_length_mm is missing"):
         compute_sizes(None)
-    with pytest.raises(InvalidMeasurementError, match="`foot_length_mm` must be a number; got 'x'"):
+    with pytest.raises(InvalidMeasurementError,
+                       match="`foot_length_mm` must be a number; got 'x'"):
         compute_sizes("x")
     with pytest.raises(InvalidMeasurementError, match="ball_girth_mm .*got 20"):
         compute_sizes(250, ball_girth_mm=20)
