@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from footfit import InsoleMatcher, NotFittedError, generate_last, load_stock_lasts
+from footfit._knn import BruteNeighbors
 from footfit.insoles import STYLES
-from footfit.insoles.knn import BruteNeighbors
 from footfit.last import STYLE_NAMES, nearest_stock_last
 from footfit.last.stock import _matching
 from footfit.sizes import standard_foot

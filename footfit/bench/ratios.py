@@ -199,7 +199,7 @@ def ratio_knn_stock(repeat: int) -> dict[str, Any]:
     from scipy.spatial import cKDTree
     from sklearn.neighbors import NearestNeighbors
 
-    from ..insoles.knn import BruteNeighbors
+    from .._knn import BruteNeighbors
     from ..last.stock import _matching, load_stock_lasts
 
     lib_rows = load_stock_lasts().select("sport")

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._knn import BruteNeighbors
 from .._typing import FloatArray, IntArray, PathType
 from .._validation import check_choice
 from ..exceptions import InvalidMeasurementError, NotFittedError
@@ -28,7 +29,6 @@ from .features import (
     raw_features_one,
     raw_features_table,
 )
-from .knn import BruteNeighbors
 
 __all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
 
@@ -138,7 +138,7 @@ class InsoleMatcher:
     Hard constraints come first: the device's length range ``[length_min_mm,
     length_max_mm)`` must hold the foot length and the device's use must suit the shoe style
     (``models/style_uses.json``). Among the devices left, the nearest neighbours
-    (an exact search, :class:`~footfit.insoles.knn.BruteNeighbors`) in a standardized
+    (an exact search, :class:`~footfit._knn.BruteNeighbors`) in a standardized
     feature space win: foot length,
     ball width and heel width (both relative to the width expected at the foot's length,
     ANSUR II), arch index, and the hallux-angle proxy of pronation, with the per-feature

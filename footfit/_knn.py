@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray, IntArray
-from .._validation import check_choice
-from ..exceptions import NotFittedError
+from ._typing import FloatArray, IntArray
+from ._validation import check_choice
+from .exceptions import NotFittedError
 
 __all__ = ["BruteNeighbors"]
 
