@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-__all__ = ["models_dir", "model_path"]
+__all__ = ["load_table", "models_dir", "model_path"]
 
 
 def models_dir() -> Path:
@@ -32,3 +35,12 @@ def model_path(name: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: footfit data table not found (set FOOTFIT_MODELS?)")
     return path
+
+
+@lru_cache(maxsize=32)
+def load_table(name: str) -> dict[str, Any]:
+    """Return the JSON data table ``name`` under :func:`models_dir`, read once per process.
+
+    The result is shared by every caller: treat it as read-only.
+    """
+    return json.loads(model_path(name).read_text(encoding="utf-8"))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._data import load_table
 from .._typing import ArrayLike, FloatArray, IntArray
 from .._validation import as_normals, as_points, check_positive
 from ..exceptions import DegenerateScanError
@@ -21,12 +20,9 @@ _STRAY_VOXEL_MM = 2.0  # fine voxels for outliers hugging the foot
 
 
 # --- foot plausibility: models/foot_detection.json (with the source of every figure) ---
-@functools.lru_cache(maxsize=1)
 def _limits() -> dict:
-    """The foot plausibility table, read once."""
-    from .._data import model_path
-
-    return json.loads(model_path("foot_detection.json").read_text(encoding="utf-8"))
+    """The foot plausibility table."""
+    return load_table("foot_detection.json")
 
 
 @dataclass(frozen=True)

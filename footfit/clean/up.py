@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-import json
 
 import numpy as np
 
+from .._data import load_table
 from .._typing import ArrayLike, FloatArray, IntArray
 from .._validation import as_points
 from ..exceptions import DegenerateScanError
@@ -15,17 +15,9 @@ from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _plane_basis, _thin, _
 __all__ = ["estimate_up"]
 
 
-@functools.lru_cache(maxsize=2)
-def _table(name: str) -> dict:
-    """A data table under ``models/``, read once."""
-    from .._data import model_path
-
-    return json.loads(model_path(name).read_text(encoding="utf-8"))
-
-
 def _rules() -> dict:
     """The up-estimation table ``models/up_estimation.json``."""
-    return _table("up_estimation.json")
+    return load_table("up_estimation.json")
 
 
 @functools.lru_cache(maxsize=2)
@@ -141,7 +133,7 @@ def _standing_fit(pts: FloatArray, up: FloatArray, rules: dict) -> float:
     s = u * axis[0] + v * axis[1]
     s0, s1 = np.percentile(s, [0.5, 99.5])
     length = float(s1 - s0)
-    limits = _table("foot_detection.json")
+    limits = load_table("foot_detection.json")
     lo, hi = limits["foot_length_mm"]
     tol_lo, tol_hi = limits["length_tolerance"]
     if not tol_lo * lo <= length <= tol_hi * hi:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +22,11 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=1)
 def loading_params() -> dict:
     """The design choices of scan loading, from ``models/scan_loading.json``."""
-    from .._data import model_path
+    from .._data import load_table
 
-    return json.loads(model_path("scan_loading.json").read_text(encoding="utf-8"))
+    return load_table("scan_loading.json")
 
 
 class ScanFileError(InvalidScanError):
