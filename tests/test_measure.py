@@ -19,6 +19,7 @@ from footfit.measure import (
     surface_extreme,
 )
 from footfit.measure.results import MEASUREMENT_FIELDS
+from footfit.measure.sections import _section
 
 A, B, C = 48.0, 130.0, 40.0  # semi-axes x (width), y (length), z (height) of the foot
 ZC = 36.0  # centre height: the ellipsoid dips 4 mm below the floor and is cut flat there
@@ -109,6 +110,47 @@ def test_plane_section_bridges_a_hollow_and_an_open_bottom(rng):
     got = plane_section(pts, [0, 0, 0], [0, 0, 1], denoise=False).perimeter_mm
     chord = 2 * 30 * np.sin(np.pi / 4)
     assert got == pytest.approx(0.75 * 2 * np.pi * 30 + chord, rel=2e-3)
+
+
+def test_floor_contact_closes_an_open_bottom_along_the_floor(rng):
+    # a vertical section (plane y = 0) of a box 60 wide, 40 high, standing on z = 0, whose
+    # walls are seen only down to 5 mm: the chord misses the floor corners, the contact
+    # closure runs along the floor (each corner rounded by its 5 mm quarter)
+    x = np.linspace(-30, 30, 3000)
+    walls = np.column_stack([np.repeat([-30.0, 30.0], 600), np.zeros(1200),
+                             rng.uniform(5, 40, 1200)])
+    pts = np.vstack([np.column_stack([x, np.zeros_like(x), np.full_like(x, 40.0)]), walls])
+    o, n = np.zeros(3), np.array([0.0, 1.0, 0.0])
+    chord = _section(pts, o, n, denoise=False).perimeter_mm
+    closed = _section(pts, o, n, denoise=False, floor_contact_mm=7.0).perimeter_mm
+    assert chord == pytest.approx(60 + 2 * 35 + 60, abs=0.1)
+    assert closed == pytest.approx(60 + 2 * 35 + 50 + 2 * 5 * np.sqrt(2), abs=0.1)
+    # nothing changes when no outline point is that low
+    assert _section(pts, o, n, denoise=False, floor_contact_mm=4.0).perimeter_mm == chord
+
+
+@pytest.mark.parametrize("i", [0, 2])
+def test_no_sole_instep_girth_reaches_the_floor(i):
+    # synthetic feet scanned without the sole (the evaluation's samples 0 and 2): the
+    # instep section's walls stop above the floor; the plain chord read these girths 6.3
+    # and 3.8 mm short of the exact mesh sections
+    from footfit.align import align_foot
+    from footfit.clean import isolate_feet
+    from footfit.synth import sample_population
+    from footfit.synth.model import make_foot_mesh
+    from footfit.synth.reference import reference_measurements
+    from footfit.synth.scanner import simulate_scan
+
+    params = sample_population(1, rng=np.random.default_rng([0, i]))[0]
+    mesh = make_foot_mesh(params, resolution_mm=2.0)
+    truth = reference_measurements(mesh, side=params.side)["measurements"]
+    rng = np.random.default_rng([0, i, 1])
+    scan = simulate_scan(mesh, side=params.side, n_points=int(rng.integers(60_000, 300_001)),
+                         plantar=False, rng=rng)
+    iso = isolate_feet(scan.points, normals=scan.normals, rng=0)
+    m = measure_foot(align_foot(iso.feet[0], up=iso.up, floor_plane=iso.floor_plane))
+    assert not m.plantar_visible
+    assert m.measurements.instep_girth_mm == pytest.approx(truth["instep_girth_mm"], abs=3.0)
 
 
 def test_plane_section_empty_and_bad_normal():

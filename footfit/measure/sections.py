@@ -213,9 +213,20 @@ def plane_section(
 
 
 def _section(
-    pts: FloatArray, o: FloatArray, n: FloatArray, half: float = SLAB_HALF_MM, denoise: bool = True
+    pts: FloatArray,
+    o: FloatArray,
+    n: FloatArray,
+    half: float = SLAB_HALF_MM,
+    denoise: bool = True,
+    floor_contact_mm: float | None = None,
 ) -> Section | None:
-    """:func:`plane_section` on validated points and a unit normal."""
+    """:func:`plane_section` on validated points and a unit normal.
+
+    ``floor_contact_mm`` (scans without the sole, canonical frame with the floor at z = 0):
+    outline points that low are walls running into floor contact the scanner could not
+    see at its grazing angle; their drops onto the floor, down the plane's steepest line,
+    join the hull, which then runs along the floor as a tape under a standing foot does.
+    """
     dist = np.abs(pts @ n - float(o @ n))
     sel = np.flatnonzero(dist <= half)
     if denoise and 0 < sel.size < TARGET_SECTION_POINTS and half < MAX_SLAB_HALF_MM:
@@ -229,6 +240,8 @@ def _section(
     xy = np.column_stack([q @ u, q @ v])
     if denoise:
         xy = _denoise_ring(xy, int(np.clip(m // POINTS_PER_BIN, 60, N_BINS)))
+    if floor_contact_mm is not None:
+        xy = _with_floor_contact(xy, o, u, v, n, floor_contact_mm)
     hull = _hull2d(xy)
     if len(hull) < 3:
         return None
@@ -236,3 +249,32 @@ def _section(
     per = float(np.linalg.norm(np.diff(closed, axis=0), axis=1).sum())
     poly = o + hull[:, :1] * u + hull[:, 1:2] * v
     return Section(perimeter_mm=per, polygon=poly, n_points=m)
+
+
+def _with_floor_contact(
+    xy: FloatArray, o: FloatArray, u: FloatArray, v: FloatArray, n: FloatArray, h: float
+) -> FloatArray:
+    """``xy`` plus, for its points at most ``h`` mm above the floor, the floor contact.
+
+    A scanner that does not see the sole sees each side wall down to about its widest
+    point (below it the surface faces the floor); under it the foot rounds off onto the
+    floor. A wall point at height ``z`` is taken to meet the floor ``z`` further in (a
+    quarter round): the point reached down the plane's steepest line and ``z`` inward
+    along the plane's horizontal.
+    """
+    g = np.array([0.0, 0.0, -1.0]) - n * (-n[2])  # steepest descent within the plane
+    gn = float(np.linalg.norm(g))
+    if gn < 1e-6:  # a horizontal plane: no way down within it
+        return xy
+    g /= gn
+    e = _cross3(n, g)  # the plane's horizontal
+    z = o[2] + xy[:, 0] * u[2] + xy[:, 1] * v[2]
+    low = (z >= 0.0) & (z <= h)
+    if not low.any():
+        return xy
+    g2 = np.array([g @ u, g @ v])
+    e2 = np.array([e @ u, e @ v])
+    side = np.sign((xy[low] - xy.mean(axis=0)) @ e2)
+    zl = z[low]
+    drop = xy[low] + (zl / -g[2])[:, None] * g2 - (side * zl)[:, None] * e2
+    return np.vstack([xy, drop])
