@@ -125,6 +125,23 @@ def test_no_floor_scan_finds_up_from_shape(rng):
     assert (lab[iso.feet[0].indices] == "sole").sum() >= 0.97 * (lab == "sole").sum()
 
 
+@pytest.mark.parametrize("i", [1, 3, 9])
+def test_sole_through_glass_without_floor_is_not_a_floor(i):
+    # synthetic feet on glass with no platform in the scan: the flat contact patch of the
+    # sole is a plane too, and (these seeds) once passed for a floor, which took 28-768
+    # sole points away
+    from footfit.synth import sample_population
+    from footfit.synth.model import make_foot_mesh
+    from footfit.synth.scanner import simulate_scan
+
+    params = sample_population(1, rng=np.random.default_rng([5, i]))[0]
+    mesh = make_foot_mesh(params, resolution_mm=2.5)
+    scan = simulate_scan(mesh, side=params.side, n_points=100_000, floor=False,
+                         rng=np.random.default_rng([5, i, 1]))
+    iso = isolate_feet(scan.points, normals=scan.normals, rng=0)
+    assert not iso.floor_found and iso.n_floor == 0
+
+
 def test_two_feet_are_split(rng):
     right, _ = toy_foot(n=20_000, noise=0.5, rng=rng)
     left = apply(MIRROR, right) + [-130.0, 15.0, 0.0]
