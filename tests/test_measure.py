@@ -190,11 +190,16 @@ def test_lengths_widths_heights(ellipsoid_result):
     assert m.foot_length_mm == pytest.approx(L, abs=0.3)
     # heel width: widest x extent in 5-20 % L below 40 mm: at y = 0.20 L, z = ZC
     assert m.heel_width_mm == pytest.approx(2 * _ellipse_at_y(np.array(0.20 * L)), abs=0.6)
-    # MTH1 on the rear edge of its window (0.60 L), MTH5 on the rear edge of its (0.55 L)
-    p1 = np.array([-_ellipse_at_y(np.array(0.60 * L)), 0.60 * L])
-    p5 = np.array([_ellipse_at_y(np.array(0.55 * L)), 0.55 * L])
+    # MTH1 / MTH5: the outline falls from the rear edge of each window (0.60 / 0.55 L) on;
+    # of the 1 mm bins within 1 mm of that, the one nearest the prior (0.725 / 0.635 L) is
+    # the last, where the outline has fallen 1 mm: 166.5 and 159.5 mm here
+    y1, y5 = 166.5, 159.5
+    assert _ellipse_at_y(np.array(0.60 * L)) - _ellipse_at_y(np.array(y1 + 0.5)) > 1.0
+    p1 = np.array([-_ellipse_at_y(np.array(y1)), y1])
+    p5 = np.array([_ellipse_at_y(np.array(y5)), y5])
     assert m.ball_width_mm == pytest.approx(np.hypot(*(p5 - p1)), abs=0.6)
-    assert m.ball_length_mm == pytest.approx(0.60 * L, abs=1.0)
+    # there the outline falls only 0.1 mm per mm: 0.2 mm of noise moves the point ~2 mm
+    assert m.ball_length_mm == pytest.approx(y1, abs=2.5)
     top55 = ZC + C * np.sqrt(1 - ((0.55 * L - B) / B) ** 2)  # the leg ends before 0.55 L
     assert m.instep_height_mm == pytest.approx(top55, abs=0.4)
     assert m.arch_height_mm == pytest.approx(ZC + C, abs=0.4)
@@ -314,10 +319,13 @@ def test_mirrored_points_measure_the_same(ellipsoid_result):
     pts, res = ellipsoid_result
     other = measure_foot(pts * [-1, 1, 1], side="left")
     assert other.measurements.side == "left"
-    # the ellipsoid is symmetric: the same numbers from the mirrored cloud
+    # the ellipsoid is symmetric: the same numbers from the mirrored cloud (the ball girth
+    # within 1.5 mm: mirrored, the other side's noise places MTH1 and MTH5, where the
+    # outline is nearly level, see test_lengths_widths_heights)
+    tol = {"ball_girth_mm": 1.5, "arch_index": 0.005}
     for k in ("foot_length_mm", "ball_girth_mm", "heel_width_mm", "arch_index"):
         assert getattr(other.measurements, k) == pytest.approx(
-            getattr(res.measurements, k), abs=0.5 if k != "arch_index" else 0.005), k
+            getattr(res.measurements, k), abs=tol.get(k, 0.5)), k
 
 
 def test_landmarks_transformed_roundtrip():

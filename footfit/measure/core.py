@@ -15,7 +15,7 @@ from .._typing import ArrayLike, FloatArray
 from .._validation import as_points, check_choice, check_positive
 from ..exceptions import DegenerateScanError
 from .footprint import FootprintResult, compute_footprint, has_plantar_surface
-from .landmarks import Landmarks, _extreme
+from .landmarks import Landmarks, _extreme, outline_peak_y
 from .results import MEASUREMENT_FIELDS, FootMeasurements
 from .sections import _cross3, _section
 
@@ -193,8 +193,17 @@ def _measure(
     toe = f >= 0.8
     second = ext(1, 1, toe & (np.abs(x) <= 5.0))
     hallux = ext(1, 1, toe & (x <= -10.0))
-    mth1 = ext(0, -1, win(0.60, 0.80))
-    mth5 = ext(0, 1, win(0.55, 0.75))
+    # the most medial / lateral outline points; on a flat outline the one nearest the
+    # prior position (72.5 / 63.5 % FL), read within 2 mm of it
+    mth1 = mth5 = None
+    for sign, lo_f, hi_f, prior_f in ((-1, 0.60, 0.80, 0.725), (1, 0.55, 0.75, 0.635)):
+        yb = outline_peak_y(y, sign * x, y0 + lo_f * L, y0 + hi_f * L, y0 + prior_f * L)
+        if yb is not None:
+            p_ = ext(0, sign, win(lo_f, hi_f) & (np.abs(y - yb) <= 2.0))
+            if sign < 0:
+                mth1 = p_
+            else:
+                mth5 = p_
     slab55 = np.abs(y - (y0 + 0.55 * L)) <= 1.0
     instep = ext(2, 1, slab55)
     heel_win = win(0.05, 0.20) & (z <= 40.0)

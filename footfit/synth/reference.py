@@ -171,6 +171,35 @@ def _extreme(surf: _Surface, lo, hi, axis: int, largest: bool) -> np.ndarray | N
     return pts[i]
 
 
+def _outline_extreme(surf: _Surface, y_lo: float, y_hi: float, prior: float, zc: float,
+                     sign: int) -> np.ndarray | None:
+    """Most medial (``sign`` -1) / lateral (+1) point with ``y_lo <= y <= y_hi``.
+
+    docs/measurement_conventions.md: the outline profile (the exact extreme of each 1 mm
+    slab, smoothed over 5 slabs); of the slabs within 1 mm of its maximum, the one nearest
+    the prior position; the landmark is the exact extreme within 2 mm of that slab's centre.
+    """
+    inf = np.inf
+    n_bins = max(1, int(np.ceil(y_hi - y_lo)))
+    prof = np.full(n_bins, np.nan)
+    for j in range(n_bins):
+        pts = surf.window([-inf, y_lo + j, -inf], [inf, min(y_lo + j + 1.0, y_hi), zc])
+        if len(pts):
+            prof[j] = (sign * pts[:, 0]).max()
+    have = ~np.isnan(prof)
+    if not have.any():
+        return None
+    sm = np.full(n_bins, -inf)
+    for j in np.flatnonzero(have):
+        nb = prof[max(0, j - 2): j + 3]
+        sm[j] = np.nanmean(nb)
+    near = np.flatnonzero(sm >= sm.max() - 1.0)
+    centres = y_lo + near + 0.5
+    yb = float(centres[np.argmin(np.abs(centres - prior))])
+    return _extreme(surf, [-inf, max(y_lo, yb - 2.0), -inf], [inf, min(y_hi, yb + 2.0), zc],
+                    0, sign > 0)
+
+
 def _footprint(tris: np.ndarray, L: float) -> dict[str, Any]:
     """Arch, Chippaux-Smirak and Staheli indices from the contact (z <= 3 mm) triangles."""
     t = clip_triangles(tris, [0.0, 0.0, 1.0], _CONTACT_MM)
@@ -272,8 +301,8 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
     lm["akropodion"] = v[np.argmax(v[:, 1])]
     second = _extreme(surf, [-5, 0.8 * L, -inf], [5, inf, zc], 1, True)
     hallux = _extreme(surf, [-inf, 0.8 * L, -inf], [-10, inf, zc], 1, True)
-    mth1 = _extreme(surf, [-inf, 0.60 * L, -inf], [inf, 0.80 * L, zc], 0, False)
-    mth5 = _extreme(surf, [-inf, 0.55 * L, -inf], [inf, 0.75 * L, zc], 0, True)
+    mth1 = _outline_extreme(surf, 0.60 * L, 0.80 * L, 0.725 * L, zc, -1)
+    mth5 = _outline_extreme(surf, 0.55 * L, 0.75 * L, 0.635 * L, zc, 1)
     instep = _extreme(surf, [-inf, 0.55 * L - 1, -inf], [inf, 0.55 * L + 1, zc], 2, True)
     for name, p in (("second_toe_tip", second), ("hallux_tip", hallux), ("mth1", mth1),
                     ("mth5", mth5), ("instep_point", instep)):
