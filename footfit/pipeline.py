@@ -173,7 +173,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     from .classify import classify_foot
     from .clean import isolate_feet
     from .io import Scan, load_scan
-    from .last import generate_last, nearest_stock_last
+    from .last import foot_ball_height, generate_last, nearest_stock_last
     from .measure import measure_foot
     from .report import FitReport, FootReport, ScanSummary
     from .sizes import sizes_for_feet
@@ -241,9 +241,15 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
         last = stock = None
         with timer.stage("last"):
             try:
+                # the dorsum's height over MTH1 shapes the last's forefoot (without it the
+                # last takes a population ratio): on the 4 single-foot samples x 2 styles
+                # the simulated fit score rose in all 8 (by 0.1 to 9.7 points)
+                ball_h = None
+                if m.ball_length_mm is not None:
+                    ball_h = foot_ball_height(aligned.points, ball_length_mm=m.ball_length_mm)
                 last = generate_last(
                     m, style=opts["style"], heel_height_mm=opts["heel_height_mm"],
-                    fit=opts["fit"], sex=opts["sex"],
+                    fit=opts["fit"], sex=opts["sex"], ball_height_mm=ball_h,
                 )
                 matches = nearest_stock_last(last, library=fitter.stock_lasts_, k=1)
                 stock = matches[0] if matches else None
