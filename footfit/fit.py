@@ -543,7 +543,7 @@ def _room_penalty(room: Mapping[str, float | None]) -> tuple[float, list[tuple[f
 
 # ----------------------------------------------------------------------------- results
 _PLACES = {
-    "toe_box": {"front": "toe tips", "top": "top of the toes", "bottom": "under the toes",
+    "toe_box": {"front": "toe tips", "top": "top of the toes", "bottom": "toe pads",
                 "medial": "hallux", "lateral": "little toes"},
     "ball": {"front": "ball", "back": "ball", "top": "top of the ball", "bottom": "ball tread",
              "medial": "inner ball (MTH1)", "lateral": "outer ball (MTH5)"},
