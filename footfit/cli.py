@@ -17,6 +17,7 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INVALID_SCAN = 3
 EXIT_NO_FOOT = 4
+EXIT_BATCH_FAILURES = 5
 
 _EPILOG = """\
 exit codes:
@@ -24,6 +25,7 @@ exit codes:
   2  usage error (bad option or value)
   3  unreadable or invalid scan (missing, empty, corrupt, unknown format, wrong units)
   4  no foot found in the scan (a plane, a blob, noise...)
+  5  batch: done, but some scans failed (their errors are in the summary)
 """
 
 
@@ -217,6 +219,10 @@ def _run_batch(args: argparse.Namespace) -> int:
         f"{result.skipped} already done; {result.scans_per_second:.2f} scans/s\n"
         f"results: {result.results_path}\nsummary: {result.summary_path}"
     )
+    if result.failed_total:
+        print(f"footfit batch: {result.failed_total} of {result.total} scans failed; their "
+              f"errors are in {result.summary_path}", file=sys.stderr)
+        return EXIT_BATCH_FAILURES
     return EXIT_OK
 
 

@@ -85,3 +85,81 @@ def test_interrupted_parallel_batch_keeps_records_and_resumes(scan_dir, tmp_path
 def test_workers_must_be_positive(scan_dir, tmp_path):
     with pytest.raises(ValueError, match="workers"):
         run_batch(scan_dir, tmp_path, workers=0)
+
+
+def _footfit_cli(*args, cwd=None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", "from footfit.cli import main; "
+                           "raise SystemExit(main())", *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.slow
+def test_workers_ignore_a_footfit_folder_in_the_current_directory(tmp_path):
+    # run from a folder holding a `footfit` directory that is not the package (a clone's
+    # parent folder): the workers once imported it and failed every scan
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for i in range(3):
+        (scans / f"foot_{i}.ply").write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
+    (tmp_path / "footfit").mkdir()
+    (tmp_path / "footfit" / "README.md").write_text("a clone, not the package\n")
+    script = ("import sys; sys.path.remove('') if '' in sys.path else None; "
+              "from footfit.batch import run_batch; "
+              "r = run_batch('scans', 'out', workers=2); print(r.failed)")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0"]
+    recs = _records(tmp_path / "out")
+    assert {r["status"] for r in recs.values()} == {"ok"}
+
+
+def test_internal_errors_are_retried_verdicts_are_not(tmp_path):
+    from footfit.batch import _scan_key
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    good = folder / "foot.ply"
+    good.write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
+    bad = folder / "corrupt.ply"
+    bad.write_bytes(CORRUPT)
+    out = tmp_path / "out"
+    out.mkdir()
+    crashed = {"scan": str(good), "key": _scan_key(good), "status": "error", "exit_code": 1,
+               "error": "internal error: RuntimeError: boom"}
+    (out / "results.jsonl").write_text(json.dumps(crashed) + "\n")
+    first = run_batch(folder, out)
+    assert (first.processed, first.skipped, first.failed) == (2, 0, 1)
+    assert first.failed_total == 1  # the corrupt file; the crash was retried and passed
+    again = run_batch(folder, out)
+    assert (again.processed, again.skipped, again.failed_total) == (0, 2, 1)
+    rows = (out / "summary.csv").read_text().splitlines()
+    assert len(rows) == 3
+
+
+def test_a_modified_scan_has_one_summary_row(tmp_path):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    scan = folder / "foot.ply"
+    scan.write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
+    out = tmp_path / "out"
+    run_batch(folder, out)
+    st = scan.stat()
+    os.utime(scan, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    again = run_batch(folder, out)
+    assert again.processed == 1
+    assert len((out / "results.jsonl").read_text().splitlines()) == 2
+    assert len((out / "summary.csv").read_text().splitlines()) == 2  # header + one row
+
+
+def test_cli_batch_exit_code_names_the_failures(scan_dir, tmp_path):
+    proc = _footfit_cli("batch", str(scan_dir), "--out", str(tmp_path / "out"), "--quiet")
+    assert proc.returncode == 5, proc.stderr
+    assert "1 of 7 scans failed" in proc.stderr and "summary.csv" in proc.stderr
+    assert "Traceback" not in proc.stderr
