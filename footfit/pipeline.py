@@ -172,7 +172,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     from .align import align_foot
     from .classify import classify_foot
     from .clean import isolate_feet
-    from .io import Scan, load_scan
+    from .io import Scan, check_foot_scan_extent, load_scan
     from .last import foot_ball_height, generate_last, nearest_stock_last
     from .measure import measure_foot
     from .report import FitReport, FootReport, ScanSummary
@@ -187,6 +187,8 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             scan = source
         else:
             scan = load_scan(source, units=opts["units"])
+            if opts["units"] != "auto":
+                check_foot_scan_extent(scan)
     warnings.extend(scan.warnings)
 
     with timer.stage("isolate"):

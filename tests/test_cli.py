@@ -163,7 +163,7 @@ def test_batch_records_failures_and_resumes(tmp_path):
     (scans / "corrupt.ply").write_bytes(corrupt)
     out = tmp_path / "results"
     proc = footfit("batch", str(scans), "--out", str(out), "--workers", "2", "--quiet")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 5, proc.stderr  # done, but a scan failed
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     assert len(lines) == 3
     status = {Path(r["scan"]).name: r for r in lines}
@@ -175,7 +175,7 @@ def test_batch_records_failures_and_resumes(tmp_path):
     assert csv_text.count("\n") == 4  # header + 3 rows
     # re-run: nothing left to do
     proc = footfit("batch", str(scans), "--out", str(out), "--quiet")
-    assert proc.returncode == 0
+    assert proc.returncode == 5  # the corrupt file is still failed
     assert "0 processed" in proc.stdout and "3 already done" in proc.stdout
     assert len((out / "results.jsonl").read_text().splitlines()) == 3
 
@@ -198,3 +198,15 @@ def test_batch_with_no_scans_is_usage_error(tmp_path):
     proc = footfit("batch", str(tmp_path / "*.ply"), "--out", str(tmp_path / "r"))
     assert proc.returncode == 2
     assert "no scan files" in one_line_error(proc)
+
+
+@pytest.mark.parametrize("units", ["m", "cm", "in"])
+def test_process_refuses_units_that_make_no_foot_scan(units):
+    # a mm scan said to be in m / cm / in: ~0.5 km / 4.6 m / 12 m across; once a 93 TiB
+    # allocation and a traceback for "m"
+    scan = SAMPLES / "demo_right_m.ply"
+    proc = footfit("process", str(scan), "--units", units)
+    assert proc.returncode == 3, proc.stderr
+    line = proc.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert str(scan) in line and "foot scan is 50-2000 mm" in line and "suggests mm" in line

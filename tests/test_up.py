@@ -118,3 +118,15 @@ def test_a_ball_keeps_its_points_and_gets_an_up(rng):
     p = 60.0 * p / np.linalg.norm(p, axis=1, keepdims=True)
     up = estimate_up(p, rng=0)
     assert up.shape == (3,) and abs(np.linalg.norm(up) - 1.0) < 1e-9
+
+
+def test_a_scene_kilometres_wide_does_not_allocate_a_huge_grid(nofloor_sample):
+    # a mm scan taken for metres (x 1000): the 10 mm part grid would have been 93 TiB
+    from footfit.clean.up import _MAX_PART_CELLS, _parts
+
+    pts = nofloor_sample[0] * 1000.0
+    parts = _parts(pts, {"part_voxel_mm": 8.0, "part_share": 0.25})
+    assert sum(len(p) for p in parts) <= len(pts)
+    assert _MAX_PART_CELLS <= 20_000_000
+    up = estimate_up(pts)
+    assert np.isfinite(up).all() and abs(np.linalg.norm(up) - 1.0) < 1e-9

@@ -94,11 +94,19 @@ def _flat_groups(pts: FloatArray, rules: dict) -> list[tuple[FloatArray, float]]
     return groups
 
 
+#: Largest voxel grid of :func:`_parts` (cells; 16 MB of bools): beyond it the voxels grow.
+_MAX_PART_CELLS = 16_000_000
+
+
 def _parts(pts: FloatArray, rules: dict) -> list[FloatArray]:
     """Connected parts (26-connected voxels) holding at least ``part_share`` of the points."""
     from scipy import ndimage
 
     voxel = float(rules["part_voxel_mm"])
+    span = np.ptp(pts, axis=0)
+    cells = float(np.prod(np.floor(span / voxel) + 1.0))
+    if cells > _MAX_PART_CELLS:  # an absurd extent must not allocate an absurd grid
+        voxel *= (cells / _MAX_PART_CELLS) ** (1.0 / 3.0) * 1.01
     ijk = np.floor((pts - pts.min(axis=0)) / voxel).astype(np.intp)
     occ = np.zeros(tuple(ijk.max(axis=0) + 1), dtype=bool)
     occ[ijk[:, 0], ijk[:, 1], ijk[:, 2]] = True

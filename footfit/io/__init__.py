@@ -22,7 +22,8 @@ from ..exceptions import InvalidScanError
 from ._common import RawScan, ScanFileError
 from ._units import UNIT_SCALES, detect_units
 
-__all__ = ["FORMATS", "Scan", "describe_scan", "detect_units", "load_scan", "save_scan"]
+__all__ = ["FORMATS", "Scan", "check_foot_scan_extent", "describe_scan", "detect_units",
+           "load_scan", "save_scan"]
 
 #: File extensions read by :func:`load_scan` (the format name is the extension).
 FORMATS = ("ply", "pcd", "xyz", "asc", "txt", "csv", "obj", "stl", "off", "npy", "npz")
@@ -285,6 +286,41 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
         warnings=tuple(warnings),
     )  # fmt: skip
     return scan, meta
+
+
+#: A foot scan, floor and leg included, measures 50 mm to 2 m across (its robust extent,
+#: tails trimmed; the samples and real scans here: 260-510 mm). Units given by the user
+#: that make it larger or smaller are refused by the pipeline (:func:`check_foot_scan_extent`)
+#: rather than processed into nonsense; ``load_scan`` itself loads any size.
+PLAUSIBLE_EXTENT_MM = (50.0, 2000.0)
+_UNIT_WORDS = {"mm": "millimetres", "cm": "centimetres", "m": "metres", "in": "inches"}
+
+
+def check_foot_scan_extent(scan: Scan) -> None:
+    """Refuse a scan whose size in mm cannot be a foot scan's (wrong ``units`` given).
+
+    Raises
+    ------
+    InvalidScanError
+        Naming the file, the extent and, when the size points to one, the likely units.
+    """
+    from ._units import robust_extent
+
+    if scan.points.shape[0] < 10:
+        return
+    ext = float(robust_extent(scan.points)[0])
+    lo, hi = PLAUSIBLE_EXTENT_MM
+    if lo <= ext <= hi:
+        return
+    try:
+        guess, _, _ = detect_units(scan.points / scan.scale_to_mm)
+        hint = f"; its size suggests {guess} (units 'auto' detects it)"
+    except InvalidScanError:
+        hint = ""
+    raise InvalidScanError(
+        f"{scan.source}: read in {_UNIT_WORDS[scan.units_detected]}, the scan is {ext:.4g} mm "
+        f"across, but a foot scan is {lo:g}-{hi:g} mm{hint}"
+    )
 
 
 def _reunit(scan: Scan, units: str) -> Scan:
