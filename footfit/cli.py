@@ -50,6 +50,10 @@ def _run_info(args: argparse.Namespace) -> int:
     else:
         width = max(len(k) for k in info)
         for key, value in info.items():
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            elif key == "warnings":
+                value = "; ".join(value) if value else "none"
             print(f"{key:<{width}}  {value}")
     return EXIT_OK
 
@@ -104,12 +108,25 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_process)
 
 
+def _check_writable(path: str) -> None:
+    """Fail before the work when ``path`` cannot be written (its folder is missing)."""
+    from pathlib import Path
+
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise ValueError(f"{path}: cannot write the report: folder {folder} does not exist")
+    if Path(path).is_dir():
+        raise ValueError(f"{path}: is a folder; give a file name for the report")
+
+
 def _run_process(args: argparse.Namespace) -> int:
     from .batch import write_text_atomic
     from .pipeline import process
     from .report import format_summary
 
     _check_visual_outputs(args)
+    if args.output:
+        _check_writable(args.output)
     if getattr(args, "last_out", None):
         from .last import last_mesh_path
 
@@ -590,17 +607,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
 
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --debug is accepted anywhere before a lone "--", not only before the command
+    cut = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:cut]
+    argv = [a for a in argv[:cut] if a != "--debug"] + argv[cut:]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    args.debug = debug
     try:
         return int(args.func(args))
     except InvalidScanError as exc:
         return _fail(args, exc, EXIT_INVALID_SCAN)
     except DegenerateScanError as exc:
         return _fail(args, exc, EXIT_NO_FOOT)
-    except (FootfitError, ValueError, TypeError, FileNotFoundError) as exc:
+    except (FootfitError, ValueError, TypeError, OSError) as exc:
         return _fail(args, exc, EXIT_USAGE)
     except KeyboardInterrupt:
         print("footfit: interrupted", file=sys.stderr)
@@ -612,7 +635,14 @@ def _fail(args: argparse.Namespace, exc: BaseException, code: int) -> int:
         import traceback
 
         traceback.print_exception(exc)
-    message = " ".join(str(exc).split())  # always one line
+    if isinstance(exc, OSError) and exc.filename is not None:
+        message = f"{exc.filename}: {exc.strerror or exc}"
+    else:
+        message = " ".join(str(exc).split())  # always one line
+    scan = getattr(args, "scan", None)
+    if code in (EXIT_INVALID_SCAN, EXIT_NO_FOOT) and isinstance(scan, str) \
+            and scan not in message:
+        message = f"{scan}: {message}"  # every scan error names its file
     print(f"footfit: error: {message}", file=sys.stderr)
     return code
 

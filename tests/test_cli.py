@@ -210,3 +210,28 @@ def test_process_refuses_units_that_make_no_foot_scan(units):
     line = proc.stderr.strip()
     assert "\n" not in line and "Traceback" not in line
     assert str(scan) in line and "foot scan is 50-2000 mm" in line and "suggests mm" in line
+
+
+def test_no_foot_error_names_the_file(tmp_path):
+    blob = tmp_path / "blob.xyz"
+    rng = np.random.default_rng(0)
+    np.savetxt(blob, rng.normal(size=(5000, 3)) * 50)
+    proc = footfit("process", str(blob))
+    assert proc.returncode == 4
+    assert proc.stderr.startswith(f"footfit: error: {blob}: no foot-like object")
+    assert proc.stderr.count("\n") == 1
+
+
+def test_unwritable_report_path_fails_before_the_work_and_names_it(tmp_path):
+    target = tmp_path / "missing" / "out.json"
+    proc = footfit("process", str(SAMPLES / "demo_right_m.ply"), "-o", str(target))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"footfit: error: {target}: cannot write the report: "
+                                   f"folder {target.parent} does not exist")
+    assert ".tmp" not in proc.stderr and proc.stdout == ""
+
+
+def test_debug_is_accepted_after_the_command(tmp_path):
+    proc = footfit("process", str(tmp_path / "nothere.ply"), "--debug")
+    assert proc.returncode == 3
+    assert "Traceback" in proc.stderr and "nothere.ply: no such file" in proc.stderr

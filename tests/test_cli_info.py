@@ -40,7 +40,7 @@ def test_info_json_and_units_override(scan_file):
     info = json.loads(res.stdout)
     assert info["units_detected"] == "cm" and info["scale_to_mm"] == 10.0
     assert 2.5 < info["extent_mm"][1] < 2.61  # 0.26 "cm" -> 2.6 mm: the override is obeyed
-    assert info["points_in"] == 1500 and info["mesh"] == "no"
+    assert info["points_in"] == 1500 and info["mesh"] is False
 
 
 @pytest.mark.parametrize("name, data, problem", [
@@ -67,5 +67,5 @@ def test_info_missing_file_exits_3(tmp_path):
 def test_info_real_stl(realscans):
     res = run_info(realscans / "aetrex" / "left_foot.stl", "--json")
     info = json.loads(res.stdout)
-    assert info["units_detected"] == "mm" and info["mesh"] == "yes"
+    assert info["units_detected"] == "mm" and info["mesh"] is True
     assert info["stl_corners_merged"] > info["vertices"] > 6000

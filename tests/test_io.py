@@ -530,8 +530,8 @@ def test_describe_scan(tmp_path, rng):
     pts, nrm = foot_box(rng)
     info = describe_scan(save_scan(pts, tmp_path / "a.pcd", normals=nrm))
     assert list(info)[:4] == ["file", "format", "points_in", "points"]
-    assert info["format"] == "pcd" and info["points"] == 2000 and info["normals"] == "yes"
-    assert info["units_detected"] == "mm" and info["mesh"] == "no" and info["warnings"] == "none"
+    assert info["format"] == "pcd" and info["points"] == 2000 and info["normals"] is True
+    assert info["units_detected"] == "mm" and info["mesh"] is False and info["warnings"] == []
     np.testing.assert_allclose(info["extent_mm"], np.ptp(pts, axis=0), atol=0.06)
     icosphere(radius=12.0).export(tmp_path / "m.stl")
     info = describe_scan(tmp_path / "m.stl", units="cm")

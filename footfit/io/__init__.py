@@ -425,10 +425,11 @@ def describe_scan(path: PathType, *, units: str = "auto") -> dict[str, Any]:
     Returns
     -------
     dict
-        Ordered ``str -> str | int | float | list`` (JSON-serialisable): ``file``,
+        Ordered ``str -> str | int | float | bool | list`` (JSON-serialisable): ``file``,
         ``format``, ``points_in``, ``points``, ``dropped``, ``extent_mm`` (x, y, z of the
-        bounding box), ``units_detected``, ``scale_to_mm``, ``normals``, ``mesh`` and for a
-        mesh ``faces``, ``vertices``, ``surface_samples``; then ``warnings``.
+        bounding box), ``units_detected``, ``scale_to_mm``, ``normals`` and ``mesh``
+        (bool), and for a mesh ``faces``, ``vertices``, ``surface_samples``; then
+        ``warnings`` (list of str).
 
     Raises
     ------
@@ -448,8 +449,8 @@ def describe_scan(path: PathType, *, units: str = "auto") -> dict[str, Any]:
         "extent_mm": [round(float(e), 1) for e in extent],
         "units_detected": scan.units_detected,
         "scale_to_mm": scan.scale_to_mm,
-        "normals": "yes" if scan.normals is not None else "no",
-        "mesh": "yes" if scan.is_mesh else "no",
+        "normals": scan.normals is not None,
+        "mesh": bool(scan.is_mesh),
     }
     if scan.is_mesh:
         info["faces"] = meta["faces"]
@@ -457,5 +458,5 @@ def describe_scan(path: PathType, *, units: str = "auto") -> dict[str, Any]:
         if "stl_corners" in meta:
             info["stl_corners_merged"] = meta["stl_corners"]
         info["surface_samples"] = meta["samples"]
-    info["warnings"] = "; ".join(scan.warnings) if scan.warnings else "none"
+    info["warnings"] = list(scan.warnings)
     return info
