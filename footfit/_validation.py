@@ -98,8 +98,14 @@ def as_finite(
     except (TypeError, ValueError) as exc:
         raise (type_error or error)(f"`{name}` must be a number; got {value!r}") from exc
     if not np.isfinite(v):
-        raise error(f"`{name}` must be finite; got {value!r}")
+        raise error(f"`{name}` must be finite; got {shown(value)}")
     return v
+
+
+def shown(value: object) -> str:
+    """``repr`` of a value for a message, numpy scalars as plain numbers (``5.0``, not
+    ``np.float64(5.0)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def check_choice(value: object, choices: Iterable[object], *, name: str) -> object:
@@ -107,7 +113,7 @@ def check_choice(value: object, choices: Iterable[object], *, name: str) -> obje
     options = tuple(choices)
     if value not in options:
         listed = ", ".join(repr(c) for c in options)
-        raise ValueError(f"`{name}` must be one of {listed}; got {value!r}")
+        raise ValueError(f"`{name}` must be one of {listed}; got {shown(value)}")
     return value
 
 
@@ -119,5 +125,5 @@ def check_positive(value: float, *, name: str, allow_zero: bool = False) -> floa
         raise TypeError(f"`{name}` must be a number; got {value!r}") from exc
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"`{name}` must be a finite number {bound}; got {value!r}")
+        raise ValueError(f"`{name}` must be a finite number {bound}; got {shown(value)}")
     return v

@@ -316,7 +316,8 @@ def test_missing_arch_index_is_dropped_renormalized_and_said(matcher):
                             hallux_valgus_angle_deg=11.0)
     full = matcher.match(base, 1)[0]
     assert full.device["arch_support"] == "low" and full.dropped_features == ()
-    assert any("arch index 0.30 -> flat (cavanagh_rodgers_1987)" in r for r in full.reasons)
+    flat = "arch index 0.30 -> flat (Cavanagh & Rodgers 1987 cut-offs)"
+    assert any(flat in r for r in full.reasons)
     no_arch = FootMeasurements(side="right", foot_length_mm=262.0, ball_width_mm=99.0,
                                heel_width_mm=70.0, hallux_valgus_angle_deg=11.0,
                                missing={"arch_index": "no plantar surface in the scan"})
@@ -346,7 +347,7 @@ def test_reasons_words_and_numbers_and_classification(matcher):
                          heel_width_mm=71.0, arch_index=0.29, hallux_valgus_angle_deg=19.0)
     best = matcher.match(m, 1, classification=classify_foot(m, rule="cn_retail"))[0]
     text = " | ".join(best.reasons)
-    assert "arch index 0.29 -> flat (cn_retail)" in text
+    assert "arch index 0.29 -> flat (Chinese retail scanner cut-offs (0.22-0.27 normal))" in text
     assert "apex 12 mm" in text and "medial post 4 deg" in text
     assert "EU 41-42.5" in text and "ball width 100.0 mm" in text
     assert best.kind == "pre-made" and best.rank == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -667,3 +668,13 @@ def test_loading_imports_neither_open3d_nor_trimesh(tmp_path, rng):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_saved_scan_has_the_usual_file_mode(tmp_path):
+    # written through a private temporary file: the result must not stay 0600
+    mask = os.umask(0o022)
+    try:
+        path = save_scan(np.zeros((10, 3)) + np.arange(10)[:, None], tmp_path / "a.ply")
+    finally:
+        os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == 0o644

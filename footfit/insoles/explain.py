@@ -73,6 +73,15 @@ def describe_foot(
     return out
 
 
+def _rule_label(name: str) -> str:
+    """The readable label of an arch rule (``models/foot_classes.json``), e.g.
+    'Cavanagh & Rodgers 1987 cut-offs' for 'cavanagh_rodgers_1987'."""
+    for spec in load_foot_classes()["arch_rules"].values():
+        if name in (spec.get("name"), spec.get("label")):
+            return str(spec.get("label", name))
+    return name
+
+
 def explain_match(
     foot: Mapping[str, Any],
     row: Mapping[str, Any],
@@ -112,7 +121,7 @@ def explain_match(
     if "arch" in foot:
         foot_type, rule = foot["arch"]
         agree = "" if foot_type == made_for else " - the nearest device overall, not an arch match"
-        out.append(f"arch index {ai:.2f} -> {foot_type} ({rule}); {device}{agree}")
+        out.append(f"arch index {ai:.2f} -> {foot_type} ({_rule_label(rule)}); {device}{agree}")
     else:
         why = foot["missing"].get("arch_index", "not measured")
         out.append(f"arch index not measurable ({why}): arch left out of the match; {device}")

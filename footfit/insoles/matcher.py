@@ -128,7 +128,8 @@ class BatchMatch:
 
 def _check_k(k: Any, *, name: str = "k") -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"`{name}` must be an int >= 1; got {k!r}")
+        shown = k.item() if isinstance(k, np.generic) else k  # 5.0, not np.float64(5.0)
+        raise ValueError(f"`{name}` must be an int >= 1; got {shown!r}")
     return int(k)
 
 

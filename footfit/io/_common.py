@@ -84,6 +84,10 @@ def write_atomic(path: Path, chunks) -> None:
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
+        # mkstemp makes the file private (0600); a saved scan gets the usual mode (umask)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
         done = True
     finally:
