@@ -229,14 +229,18 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
         warnings.extend(sizes.notes)
 
     feet = []
+    pools: dict[str, list[Any]] = {}
     for aligned, measured, classification in per_foot:
         m = measured.measurements
         insoles: list[Any] = []
         with timer.stage("insoles"):
             try:
-                insoles = fitter.matcher_.match(
-                    m, classification=classification, k=opts["n_insoles"], style=opts["style"]
+                pool = fitter.matcher_.match(
+                    m, classification=classification, k=max(opts["n_insoles"], PAIR_POOL),
+                    style=opts["style"],
                 )
+                pools[aligned.side] = pool
+                insoles = pool[: opts["n_insoles"]]
             except InvalidMeasurementError as exc:
                 warnings.append(f"{aligned.side} foot: no insole recommendation: {exc}")
         insole_notes = _insole_notes(insoles)
@@ -287,6 +291,12 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             )
         )
 
+    with timer.stage("insoles"):
+        lengths = {a.side: m.measurements.foot_length_mm for a, m, _ in per_foot}
+        pair, pair_note = pair_insole(pools, lengths)
+    if pair_note:
+        warnings.append(pair_note)
+
     with timer.stage("report"):
         summary = ScanSummary(
             source=scan.source,
@@ -305,6 +315,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             scan=summary,
             feet=tuple(feet),
             sizes=sizes,
+            pair_insole=pair,
             timings_ms=timings,
             warnings=tuple(dict.fromkeys(warnings)),  # de-duplicated, order kept
             options=report_options,
@@ -312,6 +323,65 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
         )
     timings["total"] = (time.perf_counter() - t_start) * 1e3
     return report
+
+
+#: Insoles ranked per foot when a pair is chosen (the report shows ``n_insoles`` of them).
+PAIR_POOL = 10
+
+
+def pair_insole(
+    pools: dict[str, list[Any]], lengths: dict[str, float | None] | None = None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The one insole to sell for both feet (insoles come in pairs), and a note if needed.
+
+    Of the devices among the best :data:`PAIR_POOL` for every scanned foot, the one whose
+    worse foot scores highest (ties: the higher sum). When no device is in both lists
+    (typically feet either side of a size boundary: a device's length range must hold the
+    foot), the longer foot's best is the pair, as shoes are sized on the longer foot, and
+    a note says so. A scan of one foot gives that foot's best, said to be chosen from one
+    foot.
+
+    Returns
+    -------
+    (dict or None, str or None)
+        ``{'sku', 'name', 'fit_scores': {side: score}, 'rank': {side: rank}, 'basis'}``,
+        (None when no foot has a match), and a note when no device suits both feet.
+    """
+    pools = {side: pool for side, pool in pools.items() if pool}
+    if not pools:
+        return None, None
+    by_side = {side: {m.sku: m for m in pool} for side, pool in pools.items()}
+    common = set.intersection(*(set(d) for d in by_side.values()))
+    if not common:
+        lengths = lengths or {}
+        longer = max(by_side, key=lambda s: lengths.get(s) or 0.0)
+        best = pools[longer][0]
+        other = next(s for s in by_side if s != longer)
+        note = (f"no pre-made insole is among the best {PAIR_POOL} for both feet: the pair "
+                f"{best.sku} is the {longer} (longer) foot's best; the {other} foot's own is "
+                f"{pools[other][0].sku}")
+        return {
+            "sku": best.sku, "name": best.name,
+            "fit_scores": {longer: round(float(best.fit_score), 1)},
+            "rank": {longer: int(best.rank)},
+            "basis": f"the {longer} (longer) foot's best; none suits both feet",
+        }, note
+
+    def key(sku: str) -> tuple[float, float]:
+        scores = [d[sku].fit_score for d in by_side.values()]
+        return (min(scores), sum(scores))
+
+    sku = max(sorted(common), key=key)
+    first = next(iter(by_side.values()))[sku]
+    basis = ("the best for the worse-fitting foot of the two" if len(by_side) == 2
+             else f"from the {next(iter(by_side))} foot only (one foot scanned)")
+    return {
+        "sku": sku,
+        "name": first.name,
+        "fit_scores": {side: round(float(d[sku].fit_score), 1) for side, d in by_side.items()},
+        "rank": {side: int(d[sku].rank) for side, d in by_side.items()},
+        "basis": basis,
+    }, None
 
 
 def _insole_notes(insoles: Any) -> tuple[str, ...]:

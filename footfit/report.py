@@ -144,6 +144,9 @@ class FitReport:
         One entry per foot found, left before right.
     sizes : ShoeSizes or None
         Sizes from the larger foot (``decided_by`` says which).
+    pair_insole : mapping or None
+        The one pre-made insole to sell for both feet
+        (:func:`footfit.pipeline.pair_insole`); None when no foot has a match.
     timings_ms : mapping of str to float
         Wall time per stage (summed over feet) plus ``total``.
     warnings : tuple of str
@@ -160,6 +163,7 @@ class FitReport:
     options: Mapping[str, Any]
     schema_version: str = SCHEMA_VERSION
     footfit_version: str = ""
+    pair_insole: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as plain JSON-ready Python objects (schema ``fit_report``)."""
@@ -171,6 +175,7 @@ class FitReport:
             "scan": self.scan.to_dict(),
             "feet": [f.to_dict() for f in self.feet],
             "sizes": _clean(sizes),
+            "pair_insole": _clean(dict(self.pair_insole)) if self.pair_insole else None,
             "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
             "warnings": list(self.warnings),
         }
@@ -286,6 +291,11 @@ def format_summary(report: FitReport) -> str:
             f"US men {_fmt(s.get('us_men'))}  US women {_fmt(s.get('us_women'))}  "
             f"JP {_fmt(s.get('jp_cm'))} cm  CN {s.get('cn_label')}",
         ]
+    pair = d.get("pair_insole")
+    if pair:
+        scores = ", ".join(f"{side} {v:.0f}/100" for side, v in pair["fit_scores"].items())
+        lines += ["", f"insole pair to sell: {pair['sku']}  {pair['name']}  (fit {scores}; "
+                  f"{pair['basis']})"]
     for f in feet:
         if f["insoles"]:
             lines += ["", f"insoles for the {f['side']} foot ({d['options'].get('style')}):"]

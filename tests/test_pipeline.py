@@ -130,3 +130,36 @@ def test_no_foot_raises_degenerate(fitter, rng):
     plane = np.c_[rng.uniform(0, 300, (20000, 2)), rng.normal(0, 0.3, 20000)]
     with pytest.raises(footfit.DegenerateScanError):
         fitter.process(plane, units="mm")
+
+
+def test_pair_insole_is_one_device_for_both_feet():
+    from types import SimpleNamespace as M
+
+    from footfit.pipeline import pair_insole
+
+    def pool(*pairs):
+        return [M(sku=s, name=s.lower(), fit_score=f, rank=r)
+                for r, (s, f) in enumerate(pairs, start=1)]
+
+    # B is second for both feet but the best for the worse foot: min(70, 68) > min(90, 40)
+    pair, note = pair_insole({"left": pool(("A", 90), ("B", 70)),
+                              "right": pool(("B", 68), ("C", 60), ("A", 40))})
+    assert note is None and pair["sku"] == "B"
+    assert pair["fit_scores"] == {"left": 70, "right": 68} and pair["rank"] == {"left": 2,
+                                                                                "right": 1}
+    # nothing in common: the longer foot's best, and a note naming both
+    pair, note = pair_insole({"left": pool(("S", 80)), "right": pool(("L", 60))},
+                             {"left": 257.9, "right": 260.2})
+    assert pair["sku"] == "L" and "right (longer)" in pair["basis"]
+    assert "L" in note and "left foot's own is S" in note
+    pair, note = pair_insole({"right": pool(("X", 50))})
+    assert pair["sku"] == "X" and "one foot" in pair["basis"] and note is None
+    assert pair_insole({}) == (None, None)
+
+
+def test_report_pairs_the_insole_of_a_two_foot_scan():
+    rep = footfit.process(SAMPLES / "demo_two_feet.ply")
+    skus = {f.side: [i.sku for i in f.insoles] for f in rep.feet}
+    assert rep.pair_insole["sku"] in skus["left"] and rep.pair_insole["sku"] in skus["right"]
+    assert set(rep.pair_insole["fit_scores"]) == {"left", "right"}
+    assert rep.to_dict()["pair_insole"]["sku"] == rep.pair_insole["sku"]
