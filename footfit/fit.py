@@ -1018,14 +1018,14 @@ def size_by_simulation(
     formula = next(s for s in results if s.id == str(formula_row["id"]))
     agrees = best.id == formula.id
     if agrees:
-        explanation = (f"the simulation agrees with the formula size {formula.label} "
-                       f"(fit score {formula.fit.score:.0f}/100)")
+        explanation = (f"the simulation agrees with {formula.label}, the stock last nearest this "
+                       f"foot's own last (fit score {formula.fit.score:.0f}/100)")
     else:
         reasons = "; ".join(formula.fit.summary)
         explanation = (
-            f"simulation prefers {best.label} (score {best.fit.score:.0f}) to the formula "
-            f"size {formula.label} (score {formula.fit.score:.0f}): in {formula.label} "
-            f"{reasons}"
+            f"simulation prefers {best.label} (score {best.fit.score:.0f}) to {formula.label}, "
+            f"the stock last nearest this foot's own last (score "
+            f"{formula.fit.score:.0f}): in {formula.label} {reasons}"
         )
     return SizeBySimulation(best=best, formula=formula, candidates=tuple(results),
                             agrees=agrees, explanation=explanation)
