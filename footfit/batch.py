@@ -239,7 +239,7 @@ def run_batch(
             if progress is not None:
                 progress(skipped + processed, total, failed, rec["scan"])
 
-        if todo and workers == 1:
+        if todo and (workers == 1 or len(todo) == 1):  # one scan: no worker to start
             limiter = _single_threaded()
             try:
                 _init_worker(options, limit_threads=False)
