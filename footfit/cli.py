@@ -339,6 +339,7 @@ def _run_size(args: argparse.Namespace) -> int:
     fl = args.foot_length_mm
     if args.from_size is not None:
         system, size = args.from_size
+        system = system.lower()  # EU, eu, Eu
         fl = foot_length_from_size(size, system=system, profile=args.profile,
                                    child=True if args.child else None)
     s = compute_sizes(fl, ball_girth_mm=args.ball_girth, ball_width_mm=args.ball_width,

@@ -156,7 +156,7 @@ def _check_raw(raw: FloatArray, *, where: str) -> None:
         i = int(np.flatnonzero(bad)[0])
         raise InvalidMeasurementError(
             f"{where}foot_length_mm is required to match an insole (the length range is a hard "
-            f"constraint); got {raw[i, 0]!r} in row {i}"
+            f"constraint); got {float(raw[i, 0])!r} in row {i}"
         )
     for j, name in enumerate(FEATURES):
         col = raw[:, j]
@@ -165,7 +165,7 @@ def _check_raw(raw: FloatArray, *, where: str) -> None:
         if out.any():
             i = int(np.flatnonzero(out)[0])
             raise InvalidMeasurementError(
-                f"{where}{name} must be within {lo:g}-{hi:g}; got {col[i]!r} (row {i})"
+                f"{where}{name} must be within {lo:g}-{hi:g}; got {float(col[i])!r} (row {i})"
             )
 
 
