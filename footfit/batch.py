@@ -195,7 +195,8 @@ def run_batch(
     out_dir : str or path
         Folder for ``results.jsonl`` and ``summary.csv`` (created if needed).
     workers : int, default=1
-        Worker processes; 1 runs in this process.
+        Processes working on scans, this one included: 1 runs them all here; N starts N - 1
+        worker processes that work beside this one.
     options : mapping, optional
         :class:`~footfit.pipeline.FootFitter` options (style, fit, units, sex, ...).
     progress : callable, optional

@@ -199,7 +199,8 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
                        "that fails is recorded with its error and the batch goes on.")
     p.add_argument("target", metavar="DIR_OR_GLOB", help="folder (searched recursively) or glob")
     p.add_argument("--out", required=True, metavar="RESULTS", help="output folder")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes working on scans at once, this one included (default: 1)")
     _add_fit_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_batch)
