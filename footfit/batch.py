@@ -108,7 +108,11 @@ def _scan_key(path: Path) -> str:
 
 
 def _read_done(results: Path) -> dict[str, dict[str, Any]]:
-    """Return the records of ``results.jsonl`` by key, repairing a torn last line."""
+    """Return the records of ``results.jsonl`` by key, repairing a torn last line.
+
+    The dict is in file order of each key's latest record (a retried key moves to the end),
+    so that a later record of the same scan under another key does not outrank it.
+    """
     done: dict[str, dict[str, Any]] = {}
     if not results.exists():
         return done
@@ -125,6 +129,7 @@ def _read_done(results: Path) -> dict[str, dict[str, Any]]:
         except json.JSONDecodeError:
             continue
         if isinstance(rec, dict) and "key" in rec:
+            done.pop(rec["key"], None)
             done[rec["key"]] = rec
     return done
 

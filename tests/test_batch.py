@@ -163,3 +163,21 @@ def test_cli_batch_exit_code_names_the_failures(scan_dir, tmp_path):
     assert proc.returncode == 5, proc.stderr
     assert "1 of 7 scans failed" in proc.stderr and "summary.csv" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_summary_follows_the_file_order_of_records_not_of_first_keys(tmp_path):
+    # a scan that crashed (retried under the same key), then changed, then restored: the
+    # retry's record is the latest, though its key was first seen before the changed one
+    from footfit.batch import write_summary
+
+    results = tmp_path / "results.jsonl"
+    recs = [
+        {"scan": "a.ply", "key": "a|1", "status": "error", "exit_code": 1, "error": "boom"},
+        {"scan": "a.ply", "key": "a|2", "status": "error", "exit_code": 3, "error": "bad"},
+        {"scan": "a.ply", "key": "a|1", "status": "ok", "exit_code": 0},
+    ]
+    results.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    latest = write_summary(results, tmp_path / "summary.csv")
+    assert latest["a.ply"]["status"] == "ok"
+    rows = (tmp_path / "summary.csv").read_text().splitlines()
+    assert len(rows) == 2 and ",ok," in rows[1]
