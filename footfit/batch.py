@@ -359,9 +359,10 @@ def _worker_context(mp: Any) -> Any:
     import path and (Python 3.11) ignores this process's: run from a folder holding a
     ``footfit`` directory that is not the package (a clone's parent folder, say), it
     imported that directory as ``footfit`` and every worker failed every scan. So the
-    server is started here with this process's import path (``PYTHONPATH``) and without
-    the current directory (``PYTHONSAFEPATH``, Python >= 3.11); elsewhere "spawn", whose
-    workers take this process's import path.
+    server is started here with the folder of this process's ``footfit`` first, then this
+    process's import path (``PYTHONPATH``), and without the current directory
+    (``PYTHONSAFEPATH``, Python >= 3.11); elsewhere "spawn", whose workers take this
+    process's import path.
     """
     if sys.version_info >= (3, 11) and "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
@@ -378,7 +379,12 @@ def _start_forkserver() -> None:
     keys = ("PYTHONSAFEPATH", "PYTHONPATH")
     saved = {k: os.environ.get(k) for k in keys}
     os.environ["PYTHONSAFEPATH"] = "1"
-    os.environ["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in sys.path if p)
+    # the folder holding this footfit first: the workers import the package this process
+    # imported, even when it came through '' (a checkout used from its root) or an
+    # installed copy lies elsewhere on the path
+    home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [home, *(os.path.abspath(p) for p in sys.path if p)])
     try:
         forkserver.ensure_running()
     finally:

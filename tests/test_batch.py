@@ -181,3 +181,37 @@ def test_summary_follows_the_file_order_of_records_not_of_first_keys(tmp_path):
     assert latest["a.ply"]["status"] == "ok"
     rows = (tmp_path / "summary.csv").read_text().splitlines()
     assert len(rows) == 2 and ",ok," in rows[1]
+
+
+@pytest.mark.slow
+def test_workers_import_the_footfit_the_parent_imported(tmp_path):
+    # a checkout used from its root (`python -c`, a notebook) beside an installed footfit:
+    # the parent imports the checkout through '' on its path; so must the workers (they
+    # once took the installed one, whose code may differ)
+    import shutil
+    import subprocess
+    import sys
+
+    import footfit
+
+    clone = tmp_path / "clone"
+    shutil.copytree(Path(footfit.__file__).parent, clone / "footfit",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    root = Path(footfit.__file__).parent.parent
+    (clone / "models").symlink_to(root / "models", target_is_directory=True)  # data tables
+    init = clone / "footfit" / "__init__.py"
+    init.write_text(init.read_text().replace('__version__ = "', '__version__ = "clone-'))
+    scans = clone / "scans"
+    scans.mkdir()
+    for i in range(4):
+        (scans / f"foot_{i}.ply").write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
+    script = ("import footfit; assert footfit.__version__.startswith('clone-'); "
+              "from footfit.batch import run_batch; "
+              "r = run_batch('scans', 'out', workers=2); print(r.failed)")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, cwd=clone, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["0"]
+    recs = _records(clone / "out")
+    assert len({r["worker"] for r in recs.values()}) == 2  # a worker did some scans
+    assert {r["report"]["footfit_version"][:6] for r in recs.values()} == {"clone-"}
