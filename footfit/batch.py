@@ -303,24 +303,41 @@ def _run_parallel(
                 raise
 
     def feed() -> None:
+        # A worker process that dies (killed, out of memory, a crash in a native library)
+        # breaks the pool: the scans it held are recorded as internal errors (retried on a
+        # re-run), the rest go back to the queue, and this process finishes them alone.
+        broken = False
         try:
             with ProcessPoolExecutor(
                 max_workers=n_proc, mp_context=ctx,
                 initializer=_init_worker, initargs=(options,),
             ) as pool:
-                inflight: set[Any] = set()
+                inflight: dict[Any, tuple[str, str]] = {}
                 while True:
-                    while pending and len(inflight) < 2 * n_proc and not failure:
+                    while (pending and len(inflight) < 2 * n_proc and not failure
+                           and not broken):
                         try:
                             item = pending.popleft()
                         except IndexError:
                             break
-                        inflight.add(pool.submit(_process_one, *item))
+                        try:
+                            inflight[pool.submit(_process_one, *item)] = item
+                        except Exception:  # noqa: BLE001 - a broken pool: no more hand-outs
+                            pending.appendleft(item)
+                            broken = True
                     if not inflight:
                         return
-                    done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                    done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                     for f in done:
-                        keep(f.result())
+                        path, key = inflight.pop(f)
+                        try:
+                            rec = f.result()
+                        except Exception as exc:  # noqa: BLE001 - the worker died, not the scan
+                            broken = True
+                            msg = f"internal error: worker process failed: {type(exc).__name__}"
+                            rec = {"scan": path, "key": key, "status": "error", "exit_code": 1,
+                                   "error": msg, "seconds": 0.0, "worker": None}
+                        keep(rec)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             failure.append(exc)
 
