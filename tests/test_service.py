@@ -233,6 +233,17 @@ def test_no_foot_is_422(base, tmp_root):
     _idle(base, tmp_root)
 
 
+def test_wrong_units_are_422_not_a_huge_allocation(base, tmp_root):
+    # an mm scan told metres is 460 m across: refused as invalid, naming the file and units
+    scan = SAMPLES / "demo_right_m.ply"
+    status, _, body = _post(base, scan.name, scan.read_bytes(), units="m")
+    assert status == 422, body
+    msg = json.loads(body)
+    assert msg["code"] == "invalid_scan"
+    assert msg["detail"].startswith(scan.name) and "suggests mm" in msg["detail"]
+    _idle(base, tmp_root)
+
+
 def test_bad_option_or_missing_field_is_400(base, tmp_root):
     scan = _demo_scan()
     status, _, body = _post(base, scan.name, scan.read_bytes(), style="moon_boot")
