@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +253,26 @@ _SUMMARY_ROWS: Sequence[tuple[str, str, str]] = (
 )
 
 
+#: Readable names of measurement keys that the summary's rows label differently.
+_KEY_NAMES = {
+    **{key: label for label, key, _ in _SUMMARY_ROWS},
+    "chippaux_smirak_index": "Chippaux-Smirak index",
+    "staheli_index": "Staheli index",
+    "hallux_valgus_angle_deg": "hallux angle",
+    "foot_volume_cm3": "foot volume",
+}
+_KEY_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _KEY_NAMES), key=len,
+                                               reverse=True)) + r")\b")
+
+
+def _readable(text: str) -> str:
+    """``text`` with measurement keys (``arch_index``) in words (``arch index``).
+
+    The JSON keeps the keys, which programs match on; the text summary is for people.
+    """
+    return _KEY_RE.sub(lambda m: _KEY_NAMES[m.group(1)], text)
+
+
 def format_summary(report: FitReport) -> str:
     """Return a readable multi-line summary of ``report`` (what ``footfit process`` prints)."""
     d = report.to_dict()
@@ -332,7 +353,7 @@ def format_summary(report: FitReport) -> str:
             if fs.get("stock_size"):
                 lines.append(f"  stock size by simulation: {fs['stock_size']['explanation']}")
     if d["warnings"]:
-        lines += ["", "warnings:"] + [f"  - {w}" for w in d["warnings"]]
+        lines += ["", "warnings:"] + [f"  - {_readable(w)}" for w in d["warnings"]]
     t = d["timings_ms"]
     lines += ["", "time: " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + " ms"]
     return "\n".join(lines)
