@@ -678,3 +678,22 @@ def test_saved_scan_has_the_usual_file_mode(tmp_path):
     finally:
         os.umask(mask)
     assert (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_saved_scan_mode_follows_the_umask(tmp_path):
+    mask = os.umask(0o027)
+    try:
+        path = save_scan(np.zeros((10, 3)) + np.arange(10)[:, None], tmp_path / "b.ply")
+    finally:
+        os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == 0o640
+
+
+def test_failed_save_names_the_given_path_not_a_temporary_file(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / "afile" / "scan.ply"  # its folder is a file
+    with pytest.raises(OSError) as info:
+        save_scan(np.zeros((10, 3)) + np.arange(10)[:, None], target)
+    assert info.value.filename == str(target)
+    assert ".tmp" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
