@@ -8,8 +8,9 @@ scikit-learn. Library code never prints; only this module does.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 __all__ = ["main"]
 
@@ -135,7 +136,8 @@ def _run_process(args: argparse.Namespace) -> int:
                      **_fit_options(args))
     text = report.to_json()
     if args.output:
-        write_text_atomic(args.output, text + "\n")
+        with _naming(args.output):
+            write_text_atomic(args.output, text + "\n")
     written = _write_visual_outputs(args, report)
     if getattr(args, "last_out", None):
         written.extend(_write_last_meshes(args.last_out, report))
@@ -150,6 +152,17 @@ def _run_process(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _naming(path) -> Iterator[None]:
+    """Make an ``OSError`` raised while writing ``path`` name it, not the temporary file
+    the writer went through (``.x.html.1f3a....tmp``)."""
+    try:
+        yield
+    except OSError as exc:
+        why = f"cannot write it: {exc.strerror or exc}"
+        raise type(exc)(exc.errno, why, str(path)) from exc
+
+
 def _write_last_meshes(path: str, report) -> list[tuple[str, str]]:
     from .last import last_mesh_path, write_last_mesh
 
@@ -157,7 +170,8 @@ def _write_last_meshes(path: str, report) -> list[tuple[str, str]]:
     out = []
     for foot in feet:
         target = last_mesh_path(path, foot.side, n_feet=len(feet))
-        done = write_last_mesh(foot.last, target, side=foot.side)
+        with _naming(target):
+            done = write_last_mesh(foot.last, target, side=foot.side)
         out.append((f"{foot.side} last mesh", str(done)))
     return out
 
@@ -182,11 +196,13 @@ def _write_visual_outputs(args: argparse.Namespace, report) -> list[tuple[str, s
     if getattr(args, "report", None):
         from .visual import write_html
 
-        written.append(("visual report", str(write_html(report, args.report))))
+        with _naming(args.report):
+            written.append(("visual report", str(write_html(report, args.report))))
     if getattr(args, "png", None):
         from .visual import write_png
 
-        written.append(("summary image", str(write_png(report, args.png))))
+        with _naming(args.png):
+            written.append(("summary image", str(write_png(report, args.png))))
     return written
 
 

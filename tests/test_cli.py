@@ -235,3 +235,20 @@ def test_debug_is_accepted_after_the_command(tmp_path):
     proc = footfit("process", str(tmp_path / "nothere.ply"), "--debug")
     assert proc.returncode == 3
     assert "Traceback" in proc.stderr and "nothere.ply: no such file" in proc.stderr
+
+
+def test_a_write_that_fails_late_names_the_given_path(monkeypatch, capsys, tmp_path):
+    # the writers go through temporary files; the error must name the user's path
+    import footfit.visual
+    from footfit.cli import main
+
+    def fail(report, path):
+        raise FileNotFoundError(2, "No such file or directory", f"{tmp_path}/.r.html.1f3a.tmp")
+
+    monkeypatch.setattr(footfit.visual, "write_html", fail)
+    target = tmp_path / "r.html"
+    code = main(["process", str(SAMPLES / "demo_right_m.ply"), "--report", str(target)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip() == (f"footfit: error: {target}: cannot write it: "
+                           "No such file or directory")
