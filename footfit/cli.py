@@ -404,6 +404,11 @@ def _add_insoles(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_insoles)
 
 
+_INSOLE_FLAGS = {"foot_length_mm": "FOOT_LENGTH_MM", "ball_width_mm": "--ball-width",
+                 "heel_width_mm": "--heel-width", "arch_index": "--arch-index",
+                 "hallux_valgus_angle_deg": "--hallux-angle"}
+
+
 def _run_insoles(args: argparse.Namespace) -> int:
     import json
 
@@ -419,7 +424,14 @@ def _run_insoles(args: argparse.Namespace) -> int:
     foot = {"foot_length_mm": args.foot_length_mm, "ball_width_mm": args.ball_width,
             "heel_width_mm": args.heel_width, "arch_index": args.arch_index,
             "hallux_valgus_angle_deg": args.hallux_angle}
-    matches = InsoleMatcher(args.k).fit(catalog).match(foot, style=args.style, use=args.use)
+    try:
+        matches = InsoleMatcher(args.k).fit(catalog).match(foot, style=args.style, use=args.use)
+    except ValueError as exc:  # name the option the user typed, not the feature's key
+        message = str(exc).replace(" (row 0)", "")
+        for key, flag in _INSOLE_FLAGS.items():
+            if message.startswith(key):
+                raise ValueError(flag + message[len(key):]) from exc
+        raise
     if args.json:
         print(json.dumps([m.to_dict() for m in matches], ensure_ascii=False, indent=2))
         return EXIT_OK

@@ -252,3 +252,14 @@ def test_a_write_that_fails_late_names_the_given_path(monkeypatch, capsys, tmp_p
     assert code == 2
     assert err.strip() == (f"footfit: error: {target}: cannot write it: "
                            "No such file or directory")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["265", "--arch-index", "5"], "--arch-index must be within 0-1; got 5.0"),
+    (["5000"], "FOOT_LENGTH_MM must be within 80-380; got 5000.0"),
+])
+def test_insoles_out_of_range_names_the_option_in_plain_numbers(capsys, args, message):
+    from footfit.cli import main
+
+    assert main(["insoles", *args]) == 2
+    assert capsys.readouterr().err.strip() == f"footfit: error: {message}"
