@@ -625,6 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for add in _COMMANDS:
         add(sub)
+    for command in sub.choices.values():  # main() takes it anywhere; each help says so
+        command.add_argument("--debug", action="store_true",
+                             help="show the full traceback when an error occurs")
     return parser
 
 
@@ -649,6 +652,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.debug = debug
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # `footfit ... | head` closed stdout: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except InvalidScanError as exc:
         return _fail(args, exc, EXIT_INVALID_SCAN)
     except DegenerateScanError as exc:

@@ -263,3 +263,19 @@ def test_insoles_out_of_range_names_the_option_in_plain_numbers(capsys, args, me
 
     assert main(["insoles", *args]) == 2
     assert capsys.readouterr().err.strip() == f"footfit: error: {message}"
+
+
+def test_subcommand_help_lists_debug():
+    proc = footfit("process", "--help")
+    assert proc.returncode == 0 and "--debug" in proc.stdout
+
+
+def test_a_closed_stdout_pipe_stops_quietly():
+    # `footfit process SCAN | head -1`: no traceback, no "Broken pipe" error line
+    with subprocess.Popen([sys.executable, "-m", "footfit", "process",
+                           str(SAMPLES / "demo_two_feet.ply")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        proc.stdout.close()  # before the summary is printed
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 141
+    assert err == ""
