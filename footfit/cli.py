@@ -678,8 +678,11 @@ def _fail(args: argparse.Namespace, exc: BaseException, code: int) -> int:
     else:
         message = " ".join(str(exc).split())  # always one line
     scan = getattr(args, "scan", None)
-    if code in (EXIT_INVALID_SCAN, EXIT_NO_FOOT) and isinstance(scan, str) \
-            and scan not in message:
+    from .exceptions import InvalidMeasurementError
+
+    about_scan = code in (EXIT_INVALID_SCAN, EXIT_NO_FOOT) \
+        or isinstance(exc, InvalidMeasurementError)  # a value measured on the scan
+    if about_scan and isinstance(scan, str) and scan not in message:
         message = f"{scan}: {message}"  # every scan error names its file
     print(f"footfit: error: {message}", file=sys.stderr)
     return code

@@ -279,3 +279,17 @@ def test_a_closed_stdout_pipe_stops_quietly():
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=120) == 141
     assert err == ""
+
+
+def test_a_measurement_no_insole_takes_names_the_scan(monkeypatch, capsys):
+    import footfit.pipeline
+    from footfit.cli import main
+    from footfit.exceptions import InvalidMeasurementError
+
+    def fail(*args, **kwargs):
+        raise InvalidMeasurementError("foot_length_mm must be within 80-380; got 400.0")
+
+    monkeypatch.setattr(footfit.pipeline, "process", fail)
+    scan = str(SAMPLES / "demo_right_m.ply")
+    assert main(["process", scan]) == 2
+    assert capsys.readouterr().err.startswith(f"footfit: error: {scan}: foot_length_mm")
