@@ -248,9 +248,11 @@ def _run_batch(args: argparse.Namespace) -> int:
     options = _fit_options(args)
     result = run_batch(args.target, args.out, workers=args.workers, options=options,
                        progress=_progress_printer(args.quiet))
+    rate = (f"{result.scans_per_second:.2f} scans/s" if result.processed
+            else "nothing left to do")
     print(
-        f"{result.total} scans: {result.processed} processed ({result.failed} failed), "
-        f"{result.skipped} already done; {result.scans_per_second:.2f} scans/s\n"
+        f"{result.total} scans: {result.processed} processed ({result.failed} failed in this "
+        f"run), {result.skipped} already done; {rate}\n"
         f"results: {result.results_path}\nsummary: {result.summary_path}"
     )
     if result.failed_total:
