@@ -292,9 +292,6 @@ def _run_parallel(
     lock = threading.Lock()
     failure: list[BaseException] = []
     n_proc = min(workers - 1, len(todo))
-    # On Linux the workers are forks of this process once it is warm (its fitter made,
-    # its imports done, one BLAS thread), forked before any thread of ours exists: they
-    # start in ~10 ms instead of ~0.5-0.8 s. Elsewhere, a forkserver or spawn pool.
     warm_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
     limiter = _single_threaded()
     if warm_fork:
@@ -496,17 +493,8 @@ def write_csv_atomic(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:  # name the file asked for, not the temporary one
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Write ``text`` (UTF-8) to ``path`` so that readers see the old or the new file, never
+    half (:func:`footfit.io._common.write_atomic`)."""
+    from .io._common import write_atomic
+
+    write_atomic(Path(path), [text.encode("utf-8")])

@@ -236,14 +236,15 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
 
     feet = []
     pools: dict[str, list[Any]] = {}
+    # a pair is chosen among each foot's best PAIR_POOL; one foot needs only its own list
+    k_match = max(opts["n_insoles"], PAIR_POOL if len(per_foot) > 1 else 1)
     for aligned, measured, classification in per_foot:
         m = measured.measurements
         insoles: list[Any] = []
         with timer.stage("insoles"):
             try:
                 pool = fitter.matcher_.match(
-                    m, classification=classification, k=max(opts["n_insoles"], PAIR_POOL),
-                    style=opts["style"],
+                    m, classification=classification, k=k_match, style=opts["style"],
                 )
                 pools[aligned.side] = pool
                 insoles = pool[: opts["n_insoles"]]

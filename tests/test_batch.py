@@ -26,6 +26,19 @@ def scan_dir(tmp_path_factory):
     return folder
 
 
+def _folder(root: Path, *names: str, corrupt: bool = False) -> Path:
+    """``root/scans`` holding a copy of the demo right-foot sample under each name (and a
+    corrupt PLY)."""
+    folder = root / "scans"
+    folder.mkdir()
+    data = (SAMPLES / "demo_right_m.ply").read_bytes()
+    for name in names:
+        (folder / name).write_bytes(data)
+    if corrupt:
+        (folder / "corrupt.ply").write_bytes(CORRUPT)
+    return folder
+
+
 def _records(out: Path) -> dict[str, dict]:
     lines = (out / "results.jsonl").read_text().splitlines()
     recs = [json.loads(x) for x in lines]
@@ -100,10 +113,7 @@ def _footfit_cli(*args, cwd=None):
 def test_workers_ignore_a_footfit_folder_in_the_current_directory(tmp_path):
     # run from a folder holding a `footfit` directory that is not the package (a clone's
     # parent folder): the workers once imported it and failed every scan
-    scans = tmp_path / "scans"
-    scans.mkdir()
-    for i in range(3):
-        (scans / f"foot_{i}.ply").write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
+    _folder(tmp_path, *(f"foot_{i}.ply" for i in range(3)))
     (tmp_path / "footfit").mkdir()
     (tmp_path / "footfit" / "README.md").write_text("a clone, not the package\n")
     script = ("import sys; sys.path.remove('') if '' in sys.path else None; "
@@ -123,12 +133,8 @@ def test_workers_ignore_a_footfit_folder_in_the_current_directory(tmp_path):
 def test_internal_errors_are_retried_verdicts_are_not(tmp_path):
     from footfit.batch import _scan_key
 
-    folder = tmp_path / "scans"
-    folder.mkdir()
+    folder = _folder(tmp_path, "foot.ply", corrupt=True)
     good = folder / "foot.ply"
-    good.write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
-    bad = folder / "corrupt.ply"
-    bad.write_bytes(CORRUPT)
     out = tmp_path / "out"
     out.mkdir()
     crashed = {"scan": str(good), "key": _scan_key(good), "status": "error", "exit_code": 1,
@@ -144,10 +150,8 @@ def test_internal_errors_are_retried_verdicts_are_not(tmp_path):
 
 
 def test_a_modified_scan_has_one_summary_row(tmp_path):
-    folder = tmp_path / "scans"
-    folder.mkdir()
+    folder = _folder(tmp_path, "foot.ply")
     scan = folder / "foot.ply"
-    scan.write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
     out = tmp_path / "out"
     run_batch(folder, out)
     st = scan.stat()
@@ -201,10 +205,7 @@ def test_workers_import_the_footfit_the_parent_imported(tmp_path):
     (clone / "models").symlink_to(root / "models", target_is_directory=True)  # data tables
     init = clone / "footfit" / "__init__.py"
     init.write_text(init.read_text().replace('__version__ = "', '__version__ = "clone-'))
-    scans = clone / "scans"
-    scans.mkdir()
-    for i in range(4):
-        (scans / f"foot_{i}.ply").write_bytes((SAMPLES / "demo_right_m.ply").read_bytes())
+    _folder(clone, *(f"foot_{i}.ply" for i in range(4)))
     script = ("import footfit; assert footfit.__version__.startswith('clone-'); "
               "from footfit.batch import run_batch; "
               "r = run_batch('scans', 'out', workers=2); print(r.failed)")

@@ -670,23 +670,15 @@ def test_loading_imports_neither_open3d_nor_trimesh(tmp_path, rng):
     assert out.stdout.strip() == "[]"
 
 
-def test_saved_scan_has_the_usual_file_mode(tmp_path):
-    # written through a private temporary file: the result must not stay 0600
-    mask = os.umask(0o022)
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_saved_scan_mode_follows_the_umask(tmp_path, umask, mode):
+    # written through a temporary file: the result must get the usual mode, not 0600
+    mask = os.umask(umask)
     try:
         path = save_scan(np.zeros((10, 3)) + np.arange(10)[:, None], tmp_path / "a.ply")
     finally:
         os.umask(mask)
-    assert (path.stat().st_mode & 0o777) == 0o644
-
-
-def test_saved_scan_mode_follows_the_umask(tmp_path):
-    mask = os.umask(0o027)
-    try:
-        path = save_scan(np.zeros((10, 3)) + np.arange(10)[:, None], tmp_path / "b.ply")
-    finally:
-        os.umask(mask)
-    assert (path.stat().st_mode & 0o777) == 0o640
+    assert (path.stat().st_mode & 0o777) == mode
 
 
 def test_failed_save_names_the_given_path_not_a_temporary_file(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,42 +75,25 @@ def unit_normal_columns(block: FloatArray) -> bool:
 def write_atomic(path: Path, chunks) -> None:
     """Write an iterable of bytes chunks to ``path`` through a temporary file in its folder.
 
-    A reader never sees a half-written scan, and a failed write leaves no partial file. The
-    file gets the mode ``open()`` would give it (0666 less the umask), and an ``OSError``
-    names ``path``, not the temporary file.
+    A reader never sees a half-written file, and a failed write leaves no partial file. The
+    temporary file is created with mode 0666, so the umask decides the final mode as for any
+    file ``open()`` makes (``mkstemp`` would make it owner-only), and an ``OSError`` names
+    ``path``, not the temporary file. The one writer behind scans, reports and summaries.
     """
     folder = path.parent if str(path.parent) else Path(".")
-    tmp = None
+    tmp = folder / f".{path.name}.{uuid.uuid4().hex}.tmp"
     done = False
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
-        # mkstemp makes the file private (0600); a saved scan gets the usual mode (umask)
-        os.chmod(tmp, 0o666 & ~_umask())
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
         done = True
     except OSError as exc:
         raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from exc
     finally:
-        if not done and tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    """The process umask, read without changing it where the OS tells it (Linux).
-
-    Setting and restoring it (the portable way) would give files created meanwhile by
-    other threads mode 0666.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+        if not done and tmp.exists():
+            tmp.unlink()
