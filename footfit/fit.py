@@ -347,56 +347,12 @@ def signed_clearance(
 
 
 # ----------------------------------------------------------------------------- placement
-def _bottom_curve(meta: Mapping[str, Any], s: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Point (Y, Z) of the last bottom at arc positions s, extended straight beyond its ends."""
-    bs = np.asarray(meta["bottom_s_mm"], dtype=np.float64)
-    by = np.asarray(meta["bottom_y_mm"], dtype=np.float64)
-    bz = np.asarray(meta["bottom_z_mm"], dtype=np.float64)
-    y_c, z_c = np.interp(s, bs, by), np.interp(s, bs, bz)
-    # straight continuation along the end tangents
-    lo, hi = s < bs[0], s > bs[-1]
-    for mask, i, j, s0 in ((lo, 0, 1, bs[0]), (hi, -1, -2, bs[-1])):
-        if mask.any():
-            t = np.array([by[i] - by[j], bz[i] - bz[j]])
-            t /= np.linalg.norm(t)
-            t *= np.sign(bs[i] - bs[j])
-            y_c[mask] += (s[mask] - s0) * t[0]
-            z_c[mask] += (s[mask] - s0) * t[1]
-    return y_c, z_c
-
-
 def _drape(points: FloatArray, last: PreparedLast, foot_length: float,
            shift_y: float) -> tuple[FloatArray, float]:
     """Put the sole on the last bottom: bend, plus a rigid rearfoot rotation for high heels."""
-    meta = last.meta
-    cfg = _config()["heel_rotation_above_mm"]
-    heel = float(meta["heel_seat_z_mm"])
-    y0 = float(meta["bottom_back_y_mm"])
-    y = points[:, 1] + shift_y
-    z = points[:, 2]
-    s = y - y0  # a sole point keeps its distance along the bottom
-    yc, zc = _bottom_curve(meta, s)
-    p = points.copy()
-    p[:, 1] = yc  # vertical columns stay vertical: the dorsum rides on the sole
-    p[:, 2] = zc + z
-    if heel <= float(cfg["value"]):
-        return p, 0.0
-    bs = np.asarray(meta["bottom_s_mm"], dtype=np.float64)
-    by = np.asarray(meta["bottom_y_mm"], dtype=np.float64)
-    s_p = float(np.interp(float(meta["stations_y_mm"]["mth5"]), by, bs))
-    y_fp = s_p + y0  # the ball line on the standing foot
-    y_p = float(_bottom_curve(meta, np.array([s_p]))[0][0])
-    heel_y = 0.18 * foot_length + shift_y
-    arm = max(y_fp - heel_y, 1.0)
-    alpha = float(np.arcsin(min(heel / arm, 0.99)))
-    t = np.clip((y_fp - y) / float(cfg["blend_mm"]), 0.0, 1.0)
-    a = alpha * t * t * (3.0 - 2.0 * t)  # smoothstep: the bend spreads behind the ball line
-    rear = y < y_fp
-    dy = y[rear] - y_fp
-    ca, sa = np.cos(a[rear]), np.sin(a[rear])
-    p[rear, 1] = y_p + dy * ca + z[rear] * sa  # a rotation (det 1) raising the heel
-    p[rear, 2] = -dy * sa + z[rear] * ca
-    return p, float(np.rad2deg(alpha))
+    from .last.bend import bend_points
+
+    return bend_points(points, last.meta, foot_length, shift_y)
 
 
 def _heel_gap(last: PreparedLast, placed: FloatArray, heel: BoolArray) -> float:

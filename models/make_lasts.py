@@ -60,7 +60,7 @@ def _custom(style: str, group: str, size: float, width_type: str) -> dict[str, f
     sex, child, *_ = GROUPS[group]
     foot = standard_foot(size, width_type=width_type, sex=sex, child=child)
     foot["side"] = "right"
-    params = generate_last(foot, style=style, sex=sex, child=child)
+    params = generate_last(foot, style=style, sex=sex, child=child, width_band=False)
     if params.cn_width_type != width_type:
         raise SystemExit(f"{style} {group} {size}: standard foot classed "
                          f"{params.cn_width_type}, expected {width_type}")

@@ -5,6 +5,8 @@ preference; ``nearest_stock_last`` finds the closest last of the graded library
 (``models/lasts.csv``) and lists the modifications the factory makes to it.
 """
 
+from .bend import bend_points
+from .custom import CustomLast, build_custom_last
 from .mesh import (
     build_last_mesh,
     last_bottom_profile,
@@ -18,10 +20,12 @@ from .params import (
     foot_ball_height,
     generate_last,
     heel_height_class,
+    toe_spring_for_heel,
 )
 from .stock import (
     StockLastLibrary,
     StockLastMatch,
+    build_up_map,
     load_stock_lasts,
     nearest_stock_last,
     stock_last_parameters,
@@ -37,10 +41,15 @@ __all__ = [
     "StockLastMatch",
     "available_styles",
     "build_last_mesh",
+    "build_up_map",
     "foot_ball_height",
     "generate_last",
+    "bend_points",
+    "build_custom_last",
+    "CustomLast",
     "heel_height_class",
     "last_bottom_profile",
+    "toe_spring_for_heel",
     "last_mesh_path",
     "load_stock_lasts",
     "nearest_stock_last",

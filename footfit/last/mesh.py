@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._data import model_path
+from .._data import load_table, model_path
 from .._typing import FloatArray
 
 __all__ = [
@@ -315,22 +315,23 @@ def _overhangs(d: _Design) -> tuple[list[float], list[float]]:
     """
     ov = d.shape["overhang_mm"]
     med, lat = list(map(float, ov["medial"])), list(map(float, ov["lateral"]))
+    ref = ov["reference_rule"]
+    p = d.params
     try:
-        from .styles import style_spec
-
-        spec = style_spec(str(d.params.style))
+        bottom = _positive(p, "bottom_width_ball_mm")
+        seat = _positive(p, "heel_seat_width_mm")
+        waist = _positive(p, "waist_width_mm")
     except (AttributeError, TypeError, ValueError, KeyError):
         return med, lat
-    child = bool(getattr(d.params, "child", False)) or str(
-        getattr(d.params, "group", "")) == "child"
-    scale = d.fl / float(ov["reference_foot_length_mm"]) if child else 1.0
-    d_bottom = (float(spec["bottom_width_ease_mm"]) - float(ov["reference_bottom_width_ease_mm"])
-                ) * scale
-    d_seat = (float(spec["heel_seat_ease_mm"]) - float(ov["reference_heel_seat_ease_mm"])
-              ) * scale
-    d_waist = d_bottom - (float(spec["waist_narrowing_mm"])
-                          - float(ov["reference_waist_narrowing_mm"])) * scale
-    share = 0.42  # medial share of the bottom width (styles.json)
+    # the bottoms the table was measured over, for the foot this last stands for
+    foot_w = bottom + float(ref["foot_ball_width_minus_basic_width_mm"])
+    foot_h = seat + float(ref["foot_heel_width_minus_seat_mm"])
+    old_bottom = (float(ref["tread_fraction"]) * foot_w
+                  + float(ov["reference_bottom_width_ease_mm"]))
+    old_seat = float(ref["seat_fraction"]) * foot_h + float(ov["reference_heel_seat_ease_mm"])
+    old_waist = old_bottom - float(ov["reference_waist_narrowing_mm"])
+    d_bottom, d_seat, d_waist = bottom - old_bottom, seat - old_seat, waist - old_waist
+    share = float(load_table("styles.json")["global"]["medial_share_of_bottom_width"]["value"])
     wshare = float(d.shape["waist_medial_share"]["value"])
     for i, name in enumerate(ov["stations"]):
         if name == "heel_centre":
@@ -485,12 +486,18 @@ def _ring_points(sec: dict[str, FloatArray], d: _Design) -> FloatArray:
 
 
 def _assemble(d: _Design, rings: FloatArray) -> tuple[FloatArray, np.ndarray]:
+    rings = rings.copy()
+    rings[:, :, 2] = np.minimum(rings[:, :, 2], d.z_cut)
+    return _assemble_rings(rings, np.array([0.0, d.y_back, d.z_bulge]),
+                           np.array([0.0, d.y_tip, float(d.bottom.z[-1])]))
+
+
+def _assemble_rings(rings: FloatArray, back: FloatArray,
+                    tip: FloatArray) -> tuple[FloatArray, np.ndarray]:
+    """Vertices and faces of a loft of closed rings (n_rings, m, 3) capped by two fans."""
     n_r, m, _ = rings.shape
-    pts = rings.reshape(-1, 3).copy()
-    pts[:, 2] = np.minimum(pts[:, 2], d.z_cut)
-    back = np.array([[0.0, d.y_back, d.z_bulge]])
-    tip = np.array([[0.0, d.y_tip, float(d.bottom.z[-1])]])
-    verts = np.concatenate([pts, back, tip])
+    pts = rings.reshape(-1, 3)
+    verts = np.concatenate([pts, np.asarray(back, float)[None], np.asarray(tip, float)[None]])
     i_back, i_tip = n_r * m, n_r * m + 1
     ii, jj = np.meshgrid(np.arange(n_r - 1), np.arange(m), indexing="ij")
     a = ii * m + jj

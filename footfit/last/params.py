@@ -32,16 +32,19 @@ from ..sizes._tables import _check_range, _is_child
 from .styles import FITS, available_styles, fit_preference, style_spec, styles_global
 
 __all__ = ["LAST_DIMENSIONS", "LastParameters", "foot_ball_height", "generate_last",
-           "heel_height_class"]
+           "heel_height_class", "toe_spring_for_heel"]
 
 #: Numeric fields of :class:`LastParameters` (all mm), in the order of ``models/lasts.csv``.
 LAST_DIMENSIONS: tuple[str, ...] = (
     "bottom_length_mm",
+    "stick_length_mm",
     "toe_allowance_mm",
     "heel_allowance_mm",
     "ball_girth_mm",
     "instep_girth_mm",
     "waist_girth_mm",
+    "short_heel_girth_mm",
+    "long_heel_girth_mm",
     "bottom_width_ball_mm",
     "width_mth1_medial_mm",
     "width_mth5_lateral_mm",
@@ -66,7 +69,8 @@ LAST_DIMENSIONS: tuple[str, ...] = (
     "top_cut_height_mm",
 )
 _SEXES = (None, "male", "female")
-_OPTIONAL_FIELDS = ("notes", "ball_height_mm")
+_OPTIONAL_FIELDS = ("notes", "ball_height_mm", "insole_forefoot_mm", "insole_heel_mm",
+                    "insole", "stick_length_mm", "short_heel_girth_mm", "long_heel_girth_mm")
 _TOE_SHAPES = ("egyptian", "greek", "roman")
 
 
@@ -87,11 +91,19 @@ class LastParameters:
     foot_length_mm : float
         The foot length the last is made for.
     bottom_length_mm : float
-        Length of the last bottom = foot length + toe allowance - heel allowance.
+        Length of the last bottom along its profile curve (3DShoemaker's "last length") =
+        foot length + toe allowance - heel allowance [1]_.
+    stick_length_mm : float
+        Horizontal length from the back of the heel curve to the toe tip (the length a
+        size stick reads); measured on the mesh when one is built, else bottom length + heel
+        allowance (LASTS.md section 1).
     toe_allowance_mm, heel_allowance_mm : float
         Room in front of the toes; the part of the heel that bulges behind the bottom.
     ball_girth_mm, instep_girth_mm, waist_girth_mm : float
-        Girths of the last (foot girth + style ease + fit shift; waist from the two).
+        Girths of the last: foot girth + style ease + fit shift + the room for the insole
+        (2 x its thickness) and the sock; waist from the two.
+    short_heel_girth_mm, long_heel_girth_mm : float
+        Heel girths of the last (the foot's + the style's heel ease + insole and sock room).
     bottom_width_ball_mm : float
         Basic width of the bottom at the ball (= medial + lateral widths).
     width_mth1_medial_mm, width_mth5_lateral_mm : float
@@ -136,6 +148,11 @@ toe_tip_position_mm : float
         Height of the last over MTH1 (the foot's dorsal height there + the style's instep
         height ease), when the foot's was measured; ``None`` leaves the ball profile to the
         population shape of ``models/last_shape.json``. Not a stock-library dimension.
+    insole_forefoot_mm, insole_heel_mm : float
+        Thickness of the insole the last leaves room for, under the forefoot and the heel
+        (the style's sock liner when no insole was chosen).
+    insole : str
+        What that insole is (an SKU, ``"custom"`` or ``"sock liner"``).
     """
 
     style: str
@@ -146,11 +163,14 @@ toe_tip_position_mm : float
     child: bool
     foot_length_mm: float
     bottom_length_mm: float
+    stick_length_mm: float
     toe_allowance_mm: float
     heel_allowance_mm: float
     ball_girth_mm: float
     instep_girth_mm: float
     waist_girth_mm: float
+    short_heel_girth_mm: float
+    long_heel_girth_mm: float
     bottom_width_ball_mm: float
     width_mth1_medial_mm: float
     width_mth5_lateral_mm: float
@@ -184,6 +204,9 @@ toe_tip_position_mm : float
     mondopoint: str
     notes: tuple[str, ...] = ()
     ball_height_mm: float | None = None
+    insole_forefoot_mm: float = 0.0
+    insole_heel_mm: float = 0.0
+    insole: str = "none"
 
     def dimensions(self) -> dict[str, float]:
         """Return ``{name: value}`` of the numeric dimensions (:data:`LAST_DIMENSIONS`)."""
@@ -212,8 +235,12 @@ toe_tip_position_mm : float
             raise ValueError(f"last parameters lack {', '.join(missing)}")
         kwargs = {k: data[k] for k in known if k in data}
         for name in LAST_DIMENSIONS:
-            kwargs[name] = float(kwargs[name])
+            # a report written before these dimensions existed lacks the last three
+            kwargs[name] = float(kwargs.get(name, float("nan")))
         kwargs["notes"] = tuple(data.get("notes") or ())
+        for name in ("insole_forefoot_mm", "insole_heel_mm"):
+            kwargs[name] = float(data.get(name) or 0.0)
+        kwargs["insole"] = str(data.get("insole") or "none")
         ball = data.get("ball_height_mm")
         kwargs["ball_height_mm"] = None if ball is None else float(ball)
         return cls(**kwargs)
@@ -240,6 +267,24 @@ def heel_height_class(heel_height_mm: float) -> str:
         if lo <= heel_height_mm < hi:
             return name
     raise ValueError(f"`heel_height_mm` {heel_height_mm!r} is in no heel-height class")
+
+
+def toe_spring_for_heel(style_toe_spring_mm: float, heel_height_mm: float) -> float:
+    """Return the toe spring of a last: the style's, capped as the heel rises.
+
+    Toe spring falls as heel height rises (LASTS.md section 4): the style's flat-heel value,
+    capped by the envelope ``toe_spring_envelope_mm`` of ``models/styles.json`` at this heel
+    height, so it is non-increasing in the heel height.
+
+    Examples
+    --------
+    >>> [round(toe_spring_for_heel(15.0, h), 1) for h in (0, 25, 50, 80)]
+    [15.0, 15.0, 9.0, 6.0]
+    """
+    env = styles_global()["toe_spring_envelope_mm"]
+    cap = float(np.interp(float(heel_height_mm), env["heel_height_mm"],
+                          env["max_toe_spring_mm"]))
+    return float(min(float(style_toe_spring_mm), cap))
 
 
 def _value(m: FootMeasurements, name: str) -> float | None:
@@ -287,6 +332,8 @@ def generate_last(
     sex: str | None = None,
     child: bool | None = None,
     ball_height_mm: float | None = None,
+    insole: Mapping[str, Any] | None = None,
+    width_band: bool = True,
 ) -> LastParameters:
     """Return the parameters of a custom last for one measured foot.
 
@@ -313,6 +360,15 @@ def generate_last(
         The foot's dorsal height over MTH1 (:func:`foot_ball_height`); also read from a
         ``ball_height_mm`` key of a mapping. When given, the last's ball profile follows it
         (``LastParameters.ball_height_mm``); ``None`` keeps the population profile.
+    insole : mapping, optional
+        The insole the last must leave room for: ``forefoot_mm`` and ``heel_mm`` (its
+        thickness under the forefoot and the heel) and ``label``. ``None``: the style's sock
+        liner (``sock_liner_mm``). The foot stands that much higher in the last, whose girths
+        grow by about twice the thickness (LASTS.md section 7).
+    width_band : bool, default=True
+        Keep the basic width 4-12 mm under this foot's ball width (LASTS.md section 6). The
+        stock library (``models/make_lasts.py``) turns it off: a graded range must stay
+        additive, and its standard feet sit inside the band anyway except at the narrow ends.
 
     Returns
     -------
@@ -350,7 +406,7 @@ def generate_last(
     >>> foot = {"side": "right", "foot_length_mm": 265.0, "ball_girth_mm": 250.0}
     >>> sport = generate_last(foot, style="sport", sex="male")
     >>> sport.bottom_length_mm, sport.size_label
-    (278.5, '265(三)')
+    (283.5, '265(三)')
     >>> generate_last(foot, style="sport", fit="roomy").ball_girth_mm > sport.ball_girth_mm
     True
     """
@@ -427,40 +483,71 @@ def generate_last(
         scale = fl / float(glob["child_ease_scale"]["reference_foot_length_mm"])
     ease = {key: float(spec[key]) * scale for key in (
         "ball_girth_ease_mm", "instep_girth_ease_mm", "waist_girth_offset_mm",
-        "bottom_width_ease_mm", "heel_seat_ease_mm", "waist_narrowing_mm", "hallux_taper_mm",
-        "toe5_taper_mm", "instep_height_ease_mm", "toe_spring_mm")}
+        "hallux_taper_mm", "toe5_taper_mm", "instep_height_ease_mm", "toe_spring_mm",
+        "heel_girth_ease_mm")}
 
-    # --- lengths
+    # --- lengths: bottom length (along the bottom) = FL + toe allowance - heel allowance
     extra = float(spec["toe_shape_extra_mm"][toe_shape or "egyptian"])
     if is_child:
-        toe_allowance = float(spec["child_toe_allowance_fraction"]) * fl + extra
         heel_allowance = float(glob["heel_allowance_child_fraction"]["value"]) * fl
+        toe_allowance = (float(spec["child_inner_length_extra_fraction"]) * fl + heel_allowance
+                         + extra)
         notes.append("children's last: allowances and style eases in proportion to foot "
                      "length")
     else:
-        toe_allowance = float(spec["toe_allowance_mm"]) + extra
+        toe_allowance = float(spec["toe_allowance_mm"][sex_key]) + extra
         heel_allowance = float(spec["heel_allowance_mm"][sex_key])
     if extra:
         notes.append(f"{toe_shape} toes: +{extra:g} mm toe allowance in a {style} toe")
     bottom_length = fl + toe_allowance - heel_allowance
 
-    # --- girths
-    ball_girth = girth + ease["ball_girth_ease_mm"] + prefs["ball_girth_shift_mm"]
-    instep_girth = (foot["instep_girth_mm"] + ease["instep_girth_ease_mm"]
-                    + prefs["instep_girth_shift_mm"])
-    waist_girth = 0.5 * (ball_girth + instep_girth) + ease["waist_girth_offset_mm"]
+    # --- room for the insole and the sock (LASTS.md section 7)
+    ins = dict(insole or {})
+    liner = float(spec["sock_liner_mm"])
+    t_fore = float(ins.get("forefoot_mm", liner))
+    t_heel = float(ins.get("heel_mm", t_fore))
+    for name, v in (("insole forefoot_mm", t_fore), ("insole heel_mm", t_heel)):
+        if not (np.isfinite(v) and 0.0 <= v <= 25.0):
+            raise ValueError(f"`{name}` must be within 0-25 mm; got {v!r}")
+    insole_label = str(ins.get("label") or ("sock liner" if insole is None else "insole"))
+    per_mm = float(glob["insole_room"]["girth_per_mm_thickness"])
+    sock = float(glob["sock_allowance_girth_mm"]["value"]) * scale
+    room_fore = per_mm * t_fore + sock
+    room_heel = per_mm * t_heel + sock
 
-    # --- bottom widths
-    # the bottom (feather line) is narrower than the foot's tread: the flesh at the ball
-    # rolls over its edges, and the girth is made by the height of the section
-    tread = float(glob["bottom_width_fraction_of_ball_width"]["value"])
-    bottom_width = (tread * foot["ball_width_mm"] + ease["bottom_width_ease_mm"]
-                    + prefs["bottom_width_shift_mm"])
+    # --- girths: the style's (net) ease, the fit shift, then the insole and sock room
+    style_ball = girth + ease["ball_girth_ease_mm"] + prefs["ball_girth_shift_mm"]
+    ball_girth = style_ball + room_fore
+    instep_girth = (foot["instep_girth_mm"] + ease["instep_girth_ease_mm"]
+                    + prefs["instep_girth_shift_mm"] + room_fore)
+    waist_girth = 0.5 * (ball_girth + instep_girth) + ease["waist_girth_offset_mm"]
+    heel_frac = glob["heel_girth_standard_fraction_of_ball_girth"]
+    heel_girths = {}
+    for key in ("short", "long"):
+        name = f"{key}_heel_girth_mm"
+        value = _value(m, name)
+        if value is None:
+            value = float(heel_frac[key]) * girth
+            notes.append(f"{name} not measured: {value:.0f} mm from the ball girth "
+                         f"(x{float(heel_frac[key]):g}, models/styles.json)")
+        heel_girths[key] = value + ease["heel_girth_ease_mm"] + room_heel
+
+    # --- bottom widths (LASTS.md section 3): the basic width is a little over 1/3 of the
+    # last's ball girth, kept 4-12 mm under the foot's ball width; the heel seat 4.5 mm
+    # under the foot's heel (3-6 for grip); the waist about 0.425 of it laterally
+    lo_w, hi_w = glob["foot_ball_width_minus_basic_width_mm"]["value"]
+    bottom_width = float(spec["bottom_width_fraction_of_ball_girth"]) * style_ball
+    if width_band:
+        bottom_width = float(np.clip(bottom_width, foot["ball_width_mm"] - float(hi_w),
+                                     foot["ball_width_mm"] - float(lo_w)))
+    bottom_width += prefs["bottom_width_shift_mm"]
     share = float(glob["medial_share_of_bottom_width"]["value"])
     medial, lateral = share * bottom_width, (1.0 - share) * bottom_width
-    seat_tread = float(glob["heel_seat_fraction_of_heel_width"]["value"])
-    heel_seat = (seat_tread * foot["heel_width_mm"] + ease["heel_seat_ease_mm"]
+    seat_rule = glob["heel_seat_fraction_of_basic_width"]
+    heel_seat = (foot["heel_width_mm"] - float(seat_rule["foot_heel_width_minus_seat_mm"])
                  + prefs["heel_seat_shift_mm"])
+    waist_rule = glob["waist_width_fraction_of_basic_width"]
+    waist_width = (float(waist_rule["lateral"]) + float(waist_rule["medial"])) * bottom_width
 
     # --- positions along the bottom (from its heel end)
     frac = glob["landmark_fraction_of_foot_length"]
@@ -469,7 +556,7 @@ def generate_last(
         pos["mth1"] = measured["ball_length_mm"] - heel_allowance
         pos["mth5"] = pos["mth1"] - (float(frac["mth1"]) - float(frac["mth5"])) * fl
 
-    # --- profile
+    # --- profile: heel height, and a toe spring that never rises with the heel
     default_key = "child" if is_child else sex_key
     default_heel = float(spec["default_heel_height_mm"][default_key])
     if heel_height_mm is None:
@@ -482,31 +569,18 @@ def generate_last(
         lo, hi = glob["heel_height_range_mm"]["value"]
         if not lo <= heel <= hi:
             raise ValueError(f"`heel_height_mm` must be within {lo:g}-{hi:g} mm; got {heel:g}")
-    spring_rule = glob["toe_spring_per_mm_heel_height"]
-    # the floor only stops a high heel from flattening the toe; it never raises the style's
-    # own toe spring at its default heel
-    toe_spring = max(
-        ease["toe_spring_mm"] + float(spring_rule["value"]) * (heel - default_heel),
-        min(float(spring_rule["minimum_mm"]), ease["toe_spring_mm"]),
-    )
-    if heel != default_heel:
-        notes.append(
-            f"toe spring {toe_spring:.1f} mm for a {heel:g} mm heel (style default "
-            f"{ease['toe_spring_mm']:.1f} mm at {default_heel:g} mm)"
-        )
-    if heel > 25.0:
-        notes.append(
-            f"{heel:g} mm heel: only heel height and toe spring are given; the shank curve "
-            "of the bottom is not parameterised"
-        )
+    toe_spring = toe_spring_for_heel(ease["toe_spring_mm"], heel)
+    if toe_spring < ease["toe_spring_mm"]:
+        notes.append(f"toe spring {toe_spring:.1f} mm for a {heel:g} mm heel (the style's "
+                     f"{ease['toe_spring_mm']:.1f} mm at a flat heel)")
     thick = glob["toe_thickness_per_mm_foot_length"]
     toe_thickness = float(spec["toe_thickness_mm"]) + float(
         thick["child_value"] if is_child else thick["value"]) * (
-        fl - float(thick["reference_foot_length_mm"]))
+        fl - float(thick["reference_foot_length_mm"])) + t_fore
     back = glob["back_height_mm"]
     back_height = float(back["intercept"]) + float(back["slope"]) * fl
     top_cut = back_height + float(glob["top_cut_above_back_height_mm"]["value"])
-    instep_height = foot["instep_height_mm"] + ease["instep_height_ease_mm"]
+    instep_height = foot["instep_height_mm"] + ease["instep_height_ease_mm"] + t_fore
 
     names = ("一", "二", "三", "四", "五")
     width_index = names.index(sizes.cn_width_type) + 1 if sizes.cn_width_type else None
@@ -519,17 +593,20 @@ def generate_last(
         child=is_child,
         foot_length_mm=fl,
         bottom_length_mm=bottom_length,
+        stick_length_mm=bottom_length + heel_allowance,
         toe_allowance_mm=toe_allowance,
         heel_allowance_mm=heel_allowance,
         ball_girth_mm=ball_girth,
         instep_girth_mm=instep_girth,
         waist_girth_mm=waist_girth,
+        short_heel_girth_mm=heel_girths["short"],
+        long_heel_girth_mm=heel_girths["long"],
         bottom_width_ball_mm=bottom_width,
         width_mth1_medial_mm=medial,
         width_mth5_lateral_mm=lateral,
         width_hallux_medial_mm=medial - ease["hallux_taper_mm"],
         width_toe5_lateral_mm=lateral - ease["toe5_taper_mm"],
-        waist_width_mm=bottom_width - ease["waist_narrowing_mm"],
+        waist_width_mm=waist_width,
         heel_seat_width_mm=heel_seat,
         heel_centre_position_mm=pos["heel_centre"],
         waist_position_mm=pos["waist"],
@@ -557,7 +634,10 @@ def generate_last(
         mondopoint=sizes.mondopoint,
         notes=tuple(notes),
         ball_height_mm=None if ball_height is None else ball_height + ease[
-            "instep_height_ease_mm"],
+            "instep_height_ease_mm"] + t_fore,
+        insole_forefoot_mm=t_fore,
+        insole_heel_mm=t_heel,
+        insole=insole_label,
     )
     _check_shape(params)
     return params

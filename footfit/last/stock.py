@@ -33,6 +33,7 @@ __all__ = [
     "STOCK_ID_COLUMNS",
     "StockLastLibrary",
     "StockLastMatch",
+    "build_up_map",
     "load_stock_lasts",
     "nearest_stock_last",
     "stock_last_parameters",
@@ -127,12 +128,16 @@ class StockLastMatch:
         ``"+4 mm ball girth"``.
     deltas : dict of str to float
         Custom minus stock for every dimension (mm).
+    build_up_mm : dict of str to float
+        The build-up (positive) or grind (negative) per zone that makes the stock last fit
+        this foot (:func:`build_up_map`): toe box, ball medial / lateral, instep, waist, heel.
     """
 
     stock_last: dict[str, Any]
     distance: float
     modifications: tuple[str, ...]
     deltas: dict[str, float]
+    build_up_mm: dict[str, float] = field(default_factory=dict)
 
     def parameters(self, *, side: str = "right") -> LastParameters:
         """Return the stock last as :class:`LastParameters` (see stock_last_parameters)."""
@@ -152,7 +157,53 @@ class StockLastMatch:
             "distance": float(self.distance),
             "modifications": list(self.modifications),
             "deltas": dict(self.deltas),
+            "build_up_mm": dict(self.build_up_mm),
         }
+
+
+def build_up_map(deltas: Mapping[str, float]) -> dict[str, float]:
+    """Return the build-up (mm, positive) or grind (negative) per zone of a stock last.
+
+    Parameters
+    ----------
+    deltas : mapping of str to float
+        Custom minus stock for the last dimensions (``StockLastMatch.deltas``).
+
+    Returns
+    -------
+    dict
+        ``toe_box``, ``ball_medial``, ``ball_lateral``, ``instep``, ``waist``, ``heel``.
+
+    Notes
+    -----
+    A girth difference d spread round the section is d / (2 pi) thick; at the ball the
+    difference between the medial and lateral bottom half-width changes moves half of it to
+    one side; the toe box takes the toe-thickness difference; the heel the short heel
+    girth's (``models/stock_matching.json`` ``build_up_zones``; LASTS.md section 5).
+
+    Examples
+    --------
+    >>> m = build_up_map({"ball_girth_mm": 6.28, "width_mth1_medial_mm": 1.0,
+    ...                   "width_mth5_lateral_mm": 0.0})
+    >>> m["ball_medial"], m["ball_lateral"]
+    (1.5, 0.5)
+    """
+    def d(name: str) -> float:
+        v = float(deltas.get(name, 0.0))
+        return v if np.isfinite(v) else 0.0
+
+    tau = 2.0 * np.pi
+    ball = d("ball_girth_mm") / tau
+    skew = 0.5 * (d("width_mth1_medial_mm") - d("width_mth5_lateral_mm"))
+    out = {
+        "toe_box": d("toe_thickness_mm"),
+        "ball_medial": ball + skew,
+        "ball_lateral": ball - skew,
+        "instep": d("instep_girth_mm") / tau,
+        "waist": d("waist_girth_mm") / tau,
+        "heel": d("short_heel_girth_mm") / tau,
+    }
+    return {k: round(v, 1) + 0.0 for k, v in out.items()}
 
 
 def stock_last_parameters(row: Mapping[str, Any], *, side: str = "right") -> LastParameters:
@@ -432,7 +483,7 @@ def nearest_stock_last(
     out = []
     for d, i in zip(dist[0], idx[0], strict=True):
         row = rows[int(i)]
-        deltas = {name: dims[name] - float(row[name]) for name in LAST_DIMENSIONS}
+        deltas = {name: dims[name] - float(row.get(name, np.nan)) for name in LAST_DIMENSIONS}
         mods = []
         for name in sorted(cfg["modifications"], key=lambda nm: -abs(deltas[nm])):
             delta = deltas[name]
@@ -442,5 +493,6 @@ def nearest_stock_last(
                     text += " (more than half a size step: re-grade or take the next size)"
                 mods.append(text)
         out.append(StockLastMatch(stock_last=dict(row), distance=float(d),
-                                  modifications=tuple(mods), deltas=deltas))
+                                  modifications=tuple(mods), deltas=deltas,
+                                  build_up_mm=build_up_map(deltas)))
     return out

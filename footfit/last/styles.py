@@ -21,12 +21,13 @@ STYLE_NAMES: tuple[str, ...] = (
 FITS: tuple[str, ...] = ("snug", "standard", "roomy")
 
 _STYLE_NUMBERS = (
-    "toe_allowance_mm", "child_toe_allowance_fraction", "ball_girth_ease_mm",
-    "instep_girth_ease_mm", "waist_girth_offset_mm", "bottom_width_ease_mm",
-    "heel_seat_ease_mm", "waist_narrowing_mm", "hallux_taper_mm", "toe5_taper_mm",
-    "toe_spring_mm", "toe_thickness_mm", "instep_height_ease_mm",
+    "child_inner_length_extra_fraction", "ball_girth_ease_mm",
+    "instep_girth_ease_mm", "waist_girth_offset_mm", "bottom_width_fraction_of_ball_girth",
+    "hallux_taper_mm", "toe5_taper_mm", "toe_spring_mm", "toe_thickness_mm",
+    "instep_height_ease_mm", "sock_liner_mm", "heel_girth_ease_mm",
 )
 _STYLE_MAPS = {
+    "toe_allowance_mm": ("male", "female", "unknown"),
     "toe_shape_extra_mm": ("egyptian", "greek", "roman"),
     "heel_allowance_mm": ("male", "female", "unknown"),
     "default_heel_height_mm": ("male", "female", "unknown", "child"),

@@ -148,7 +148,15 @@ def _width_classes(
         letter_group, centre_girth = "male", base_ball_girth(fl, sex="male")
     us = _letter(girth, centre_girth, cal["us_width"], letter_group, child)
     uk = _letter(girth, centre_girth, cal["uk_width"], letter_group, child)
-    jp = _letter(girth, centre_girth, cal["jp_width"], letter_group, child)
+    jp_scale = cal["jp_width"]
+    if child:
+        jp = _letter(girth, centre_girth, jp_scale, letter_group, child)
+    else:  # JIS letters are a table of girths per length, anchored on E (DOMAIN.md section 4)
+        anchor = jp_scale["adult_anchor"]
+        e_girth = float(anchor["ball_girth_mm"][letter_group]) + float(
+            anchor["girth_per_mm_length"]) * (fl - float(anchor["foot_length_mm"]))
+        scale = dict(jp_scale, centre={letter_group: anchor["letter"]})
+        jp = _letter(girth, e_girth, scale, letter_group, child)
     return {
         "cn_width_type": names[k], "cn_width_index": float(half), "us_width": us,
         "uk_width": uk, "jp_width": jp, "notes": notes,
