@@ -99,9 +99,12 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
                    "tables, 3D view; opens without network)")
     p.add_argument("--png", metavar="FILE.png",
                    help="also write a one-image summary (needs matplotlib: footfit[report])")
-    p.add_argument("--simulate-fit", action="store_true",
-                   help="also try each foot in its custom last and size it on the stock lasts "
-                   "by simulation (the report's 'fit' section; adds about 0.5 s per foot)")
+    p.add_argument("--no-fit", dest="simulate_fit", action="store_false",
+                   help="leave out the fit simulation (the report's 'fit' section: each foot "
+                   "tried in its own custom last and sized on the stock lasts of the style); "
+                   "it is on by default")
+    p.add_argument("--simulate-fit", dest="simulate_fit", action="store_true",
+                   help=argparse.SUPPRESS)  # the old switch: the simulation is now the default
     p.add_argument("--last-out", metavar="FILE.stl",
                    help="also write the custom last as a mesh to mill (STL, PLY or OBJ by "
                    "extension; mm, the foot's canonical frame); with two feet one file per "
@@ -132,7 +135,7 @@ def _run_process(args: argparse.Namespace) -> int:
         from .last import last_mesh_path
 
         last_mesh_path(args.last_out, "right")  # bad extension or folder: fail before the work
-    report = process(args.scan, simulate_fit=bool(getattr(args, "simulate_fit", False)),
+    report = process(args.scan, simulate_fit=bool(getattr(args, "simulate_fit", True)),
                      **_fit_options(args))
     text = report.to_json()
     if args.output:
@@ -171,7 +174,16 @@ def _write_last_meshes(path: str, report) -> list[tuple[str, str]]:
     for foot in feet:
         target = last_mesh_path(path, foot.side, n_feet=len(feet))
         with _naming(target):
-            done = write_last_mesh(foot.last, target, side=foot.side)
+            if getattr(foot, "custom_last", None) is not None:  # the last built from the scan
+                from .io._common import write_atomic
+
+                mesh = foot.custom_last.mesh
+                ext = target.suffix.lower().lstrip(".")
+                data = mesh.export(file_type=ext)
+                write_atomic(target, [data if isinstance(data, bytes) else data.encode()])
+                done = target
+            else:
+                done = write_last_mesh(foot.last, target, side=foot.side)
         out.append((f"{foot.side} last mesh", str(done)))
     return out
 

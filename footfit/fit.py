@@ -75,6 +75,8 @@ class PreparedFoot:
         Surface area each point stands for.
     zone : (n,) int
         Anatomical zone of each point (index into :data:`ZONE_NAMES`, never ``open``).
+    cell_mm : float
+        Size of the cells the foot was thinned to (0: every scan point).
     """
 
     points: FloatArray
@@ -82,6 +84,7 @@ class PreparedFoot:
     length_mm: float
     area_mm2: FloatArray
     zone: IntArray
+    cell_mm: float = 0.0
 
 
 def _point_areas(points: FloatArray, k: int = 8) -> FloatArray:
@@ -125,10 +128,11 @@ def _reduce_foot(foot: PreparedFoot, cell_mm: float) -> PreparedFoot:
     _, first, inv = np.unique(flat, return_index=True, return_inverse=True)
     area = np.bincount(inv, weights=foot.area_mm2)
     return PreparedFoot(points=foot.points[first], side=foot.side, length_mm=foot.length_mm,
-                        area_mm2=area, zone=foot.zone[first])
+                        area_mm2=area, zone=foot.zone[first], cell_mm=float(cell_mm))
 
 
-def prepare_foot(foot: Any, *, point_area_mm2: Any = None) -> PreparedFoot:
+def prepare_foot(foot: Any, *, point_area_mm2: Any = None,
+                 cell_mm: float | None = None) -> PreparedFoot:
     """Return the foot ready for :func:`simulate_fit` (zones and point areas computed once).
 
     Parameters
@@ -139,6 +143,12 @@ def prepare_foot(foot: Any, *, point_area_mm2: Any = None) -> PreparedFoot:
     point_area_mm2 : (n,) array_like of float, optional
         Area each point stands for (e.g. vertex areas of a mesh); default from the local
         point density (8 nearest neighbours).
+    cell_mm : float, optional
+        Thin the foot first to one point (the centroid) per cubic cell of this size, each
+        standing for ``cell_mm ** 2`` of surface (a surface crossing a cell has about that
+        area): the working set of a fast simulation (1.5 mm keeps the clearance within
+        about 0.1 mm of the full cloud's and the pressure areas within the cell size).
+        ``None`` keeps every point.
 
     Returns
     -------
@@ -161,7 +171,18 @@ def prepare_foot(foot: Any, *, point_area_mm2: Any = None) -> PreparedFoot:
             f"`foot` must be in the canonical frame (pternion at y = 0, toes along +y); its "
             f"max y is {length:.1f} mm, not a foot length of 80-400 mm"
         )
-    if point_area_mm2 is None:
+    if cell_mm is not None:
+        if not (np.isfinite(cell_mm) and cell_mm > 0):
+            raise ValueError(f"`cell_mm` must be a positive number; got {cell_mm!r}")
+        key = np.floor(pts / cell_mm).astype(np.int64)
+        key -= key.min(axis=0)
+        span = key.max(axis=0) + 1
+        flat = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
+        _, inv, counts = np.unique(flat, return_inverse=True, return_counts=True)
+        pts = np.stack([np.bincount(inv, weights=pts[:, k], minlength=len(counts))
+                        for k in range(3)], axis=1) / counts[:, None]
+        area = np.full(len(pts), float(cell_mm) ** 2)
+    elif point_area_mm2 is None:
         area = _point_areas(pts)
     else:
         area = np.asarray(point_area_mm2, dtype=np.float64).reshape(-1)
@@ -171,7 +192,7 @@ def prepare_foot(foot: Any, *, point_area_mm2: Any = None) -> PreparedFoot:
                 f"{area.shape}"
             )
     return PreparedFoot(points=pts, side=side, length_mm=length, area_mm2=area,
-                        zone=_zones(pts, length))
+                        zone=_zones(pts, length), cell_mm=float(cell_mm or 0.0))
 
 
 @dataclass(frozen=True)
@@ -190,6 +211,8 @@ class PreparedLast:
         Style of the last (sets the room the simulation expects); None for a bare mesh.
     toe_allowance_mm : float or None
         Toe allowance of the last (the toe room it should leave).
+    insole_forefoot_mm, insole_heel_mm : float
+        Thickness of the insole the last is made to hold: the foot stands on it.
     """
 
     mesh: Any
@@ -198,6 +221,8 @@ class PreparedLast:
     scene: Any = field(default=None, repr=False, compare=False)
     style: str | None = None
     toe_allowance_mm: float | None = None
+    insole_forefoot_mm: float = 0.0
+    insole_heel_mm: float = 0.0
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -242,6 +267,15 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
     """
     if isinstance(last, PreparedLast):
         return last
+    from .last.custom import CustomLast
+
+    if isinstance(last, CustomLast):
+        p = last.params
+        pl = prepare_last(last.mesh, label=label or _label(p))
+        return dataclasses.replace(pl, params=p, style=str(p.style),
+                                   toe_allowance_mm=float(p.toe_allowance_mm),
+                                   insole_forefoot_mm=float(p.insole_forefoot_mm),
+                                   insole_heel_mm=float(p.insole_heel_mm))
     if hasattr(last, "vertices") and hasattr(last, "faces"):
         meta = getattr(last, "metadata", {}).get("last")
         if meta is None:
@@ -257,11 +291,33 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
             mesh.metadata["last"] = dict(meta, side="right", **planes)
         return PreparedLast(mesh=mesh, label=label or "last", params=None, scene=_scene(mesh))
     from .last.mesh import _ParamView, build_last_mesh
+    from .last.styles import style_spec
 
     mesh = build_last_mesh(last, side="right")
     view = _ParamView(last)
+    style = str(view.style)
+    liner = float(style_spec(style)["sock_liner_mm"])
+    fore = getattr(last, "insole_forefoot_mm", None)
+    heel = getattr(last, "insole_heel_mm", None)
     return PreparedLast(mesh=mesh, label=label or _label(last), params=last, scene=_scene(mesh),
-                        style=str(view.style), toe_allowance_mm=float(view.toe_allowance_mm))
+                        style=style, toe_allowance_mm=float(view.toe_allowance_mm),
+                        insole_forefoot_mm=liner if fore is None else float(fore),
+                        insole_heel_mm=liner if heel is None else float(heel))
+
+
+def _raised(points: FloatArray, last: PreparedLast, length: float) -> FloatArray:
+    """The foot standing on the last's insole (heel thickness to 30 % of the foot length,
+    forefoot thickness from 60 %, as the custom last is built)."""
+    if last.insole_forefoot_mm == 0.0 and last.insole_heel_mm == 0.0:
+        return points
+    from ._data import load_table
+
+    cfg = load_table("last_shape.json")["custom_last"]
+    a0, a1 = float(cfg["insole_heel_until_fraction"]), float(cfg["insole_forefoot_from_fraction"])
+    f = np.clip((points[:, 1] / length - a0) / (a1 - a0), 0.0, 1.0)
+    out = points.copy()
+    out[:, 2] += last.insole_heel_mm + (last.insole_forefoot_mm - last.insole_heel_mm) * f
+    return out
 
 
 # ----------------------------------------------------------------------------- clearance
@@ -402,7 +458,8 @@ def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str
     heel = ((foot.points[:, 2] < low) & (foot.points[:, 2] > 3.0)
             & (foot.points[:, 1] < 0.25 * foot.length_mm)
             & (np.abs(foot.points[:, 0]) < 12.0))
-    sub = foot.points[heel]
+    pts = _raised(foot.points, last, foot.length_mm)
+    sub = pts[heel]
     for _ in range(4):
         placed_heel, _ = _drape(sub, last, foot.length_mm, shift)
         gap = float(np.clip(_heel_gap(last, placed_heel, np.ones(len(sub), bool)), -15, 15))
@@ -411,8 +468,10 @@ def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str
         shift -= gap
         if abs(gap) < 0.05:
             break
-    placed, rot = _drape(foot.points, last, foot.length_mm, shift)
-    return placed, {"shift_y_mm": shift, "heel_rotation_deg": rot}
+    placed, rot = _drape(pts, last, foot.length_mm, shift)
+    flat = pts.copy()
+    flat[:, 1] += shift
+    return placed, {"shift_y_mm": shift, "heel_rotation_deg": rot, "_flat": flat}
 
 
 
@@ -447,7 +506,8 @@ def _room(foot: PreparedFoot, last: PreparedLast, placed: FloatArray, clearance:
     """Toe room and girth room against what the style wants."""
     cfg = _config()["sizing"]
     meta = last.meta
-    band = float(cfg["section_band_mm"])
+    # a thinned foot has one point per cell: the band must hold a layer of them
+    band = max(float(cfg["section_band_mm"]), 1.0 * foot.cell_mm)
     pts = placed[inside_shoe]
     room: dict[str, float | None] = {
         "toe_room_mm": _toe_room(last, placed),
@@ -462,12 +522,32 @@ def _room(foot: PreparedFoot, last: PreparedLast, placed: FloatArray, clearance:
     if last.style is not None:
         from .last.styles import fit_preference, style_spec
 
+        from ._data import load_table
+
+        glob = load_table("styles.json")["global"]
+        extra = (float(glob["insole_room"]["girth_per_mm_thickness"]) * last.insole_forefoot_mm
+                 + float(glob["sock_allowance_girth_mm"]["value"]))
         spec, pref = style_spec(last.style), fit_preference(fit)
         room["ball_girth_ideal_mm"] = (float(spec["ball_girth_ease_mm"])
-                                       + float(pref["ball_girth_shift_mm"]))
+                                       + float(pref["ball_girth_shift_mm"]) + extra)
         room["instep_girth_ideal_mm"] = (float(spec["instep_girth_ease_mm"])
-                                         + float(pref["instep_girth_shift_mm"]))
+                                         + float(pref["instep_girth_shift_mm"]) + extra)
     return room
+
+
+def _intended_squeeze(last: PreparedLast, fit: str) -> dict[str, float]:
+    """How far the style means its last to sit under the foot, per zone (mm of radius): a
+    negative net girth ease over 2 pi (a dress last made under the foot's girth)."""
+    if last.style is None:
+        return {}
+    from .last.styles import fit_preference, style_spec
+
+    spec, pref = style_spec(last.style), fit_preference(fit)
+    ball = float(spec["ball_girth_ease_mm"]) + float(pref["ball_girth_shift_mm"])
+    inst = float(spec["instep_girth_ease_mm"]) + float(pref["instep_girth_shift_mm"])
+    sq = {"ball": max(0.0, -ball), "toe_box": max(0.0, -ball), "instep": max(0.0, -inst),
+          "waist": max(0.0, -0.5 * (ball + inst))}
+    return {k: v / (2.0 * np.pi) for k, v in sq.items()}
 
 
 def _room_penalty(room: Mapping[str, float | None]) -> tuple[float, list[tuple[float, str]]]:
@@ -542,7 +622,9 @@ class ZoneFit:
         Depth the foot goes through the last over at least 1 cm^2 (0 when it does not).
     slack_mm : float
         Median clearance beyond the zone's slack limit.
-    verdict : {'tight', 'loose', 'good', 'no data'}
+    verdict : {'tight', 'loose', 'good', 'as designed', 'no data'}
+        ``'as designed'``: pressed no more than the style's own negative ease there (a dress
+        last made under the foot's girth), judged by the zone's worst point.
     where : str
         Place of the tightest spot (e.g. ``"hallux"``), or of the zone when loose.
     words : str
@@ -605,13 +687,17 @@ class FitResult:
         The foot as placed in the last (draw it with ``last.mesh``).
     placement : dict
         ``shift_y_mm`` (heel against the back), ``heel_rotation_deg`` (rearfoot rotation
-        for heels above 25 mm, else 0), ``cell_mm`` (0 = exact clearance).
+        for heels above 25 mm, else 0), ``cell_mm`` (-1 = the ring method of
+        :mod:`footfit.fit_rings`, 0 = exact clearance, > 0 = cells).
     room : dict
         ``toe_room_mm`` (the last's toe tip minus the foot's longest toe, along y) beside
         ``toe_room_ideal_mm`` (the last's toe allowance), ``ball_girth_room_mm`` and
         ``instep_girth_room_mm`` (last girth minus the foot's convex-hull girth in the last's
         planes) beside the ``*_ideal_mm`` the style and fit preference want (None when
         unknown).
+    sections : tuple of footfit.fit_sections.SectionRow
+        The foot-minus-last table by section with its bands (girths, widths, toe room,
+        dorsal heights, MTH1 vs the ball line).
     """
 
     last_label: str
@@ -624,6 +710,7 @@ class FitResult:
     points_placed: FloatArray = field(repr=False)
     placement: Mapping[str, float] = field(default_factory=dict)
     room: Mapping[str, float | None] = field(default_factory=dict)
+    sections: tuple[Any, ...] = ()
 
     def zone_fit(self, name: str) -> ZoneFit:
         """Return the :class:`ZoneFit` of zone ``name``."""
@@ -641,11 +728,13 @@ class FitResult:
             "zones": [z.to_dict() for z in self.zones],
             "placement": {k: round(float(v), 3) for k, v in self.placement.items()},
             "room": {k: (None if v is None or not np.isfinite(v) else round(float(v), 2))
-                     for k, v in self.room.items()},
+                     for k, v in self.room.items() if not k.startswith("_")},
+            "sections": [r.to_dict() for r in self.sections],
         }
 
 
-def _zone_fit(name: str, c: FloatArray, a: FloatArray, nrm: FloatArray) -> ZoneFit:
+def _zone_fit(name: str, c: FloatArray, a: FloatArray, nrm: FloatArray,
+              intent_mm: float = 0.0) -> ZoneFit:
     cfg = _config()
     tol = cfg["tolerances"]
     label = cfg["zones"]["labels"][name]
@@ -667,7 +756,11 @@ def _zone_fit(name: str, c: FloatArray, a: FloatArray, nrm: FloatArray) -> ZoneF
     slack = max(0.0, median - float(cfg["slack_limit_mm"][name]))
     where = _PLACES[name][_direction(nrm[order[k]])]
     verdicts = cfg["verdicts"]
-    if pressure > float(verdicts["tight_mm"]):
+    if float(verdicts["tight_mm"]) < pressure <= float(verdicts["tight_mm"]) + intent_mm:
+        verdict = "as designed"
+        words = (f"{label} held {pressure:.1f} mm, as the style intends "
+                 f"(a snug last, {intent_mm:.1f} mm under the foot there)")
+    elif pressure > float(verdicts["tight_mm"]):
         verdict = "tight"
         words = f"{label} {pressure:.0f} mm tight at the {where}"
         if round(pressure) == 0:
@@ -689,7 +782,7 @@ def _zone_fit(name: str, c: FloatArray, a: FloatArray, nrm: FloatArray) -> ZoneF
 
 
 def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float | None = None,
-                 point_area_mm2: Any = None) -> FitResult:
+                 point_area_mm2: Any = None, measurements: Any = None) -> FitResult:
     """Try the foot in a last: signed clearance of every foot point and a per-zone summary.
 
     Parameters
@@ -703,10 +796,14 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     fit : {'snug', 'standard', 'roomy'}, default='standard'
         The wearer's fit preference: shifts the girth room the style wants.
     cell_mm : float or None, default=None
-        Clearance method (:func:`signed_clearance`): ``None`` exact up to 20k points, 2 mm
-        cells above.
+        Clearance method: ``None`` takes the last's section rings
+        (:func:`footfit.fit_rings.ring_clearance`, a few vectorized passes) when its mesh
+        carries them, else :func:`signed_clearance` exact up to 20k points and 2 mm cells
+        above; a number forces :func:`signed_clearance` with that cell size.
     point_area_mm2 : (n,) array_like of float, optional
         Area per point; default from the point density.
+    measurements : FootMeasurements, optional
+        The foot's measurements, for the widths and MTH1 rows of ``FitResult.sections``.
 
     Returns
     -------
@@ -757,7 +854,17 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     pf = prepare_foot(foot, point_area_mm2=point_area_mm2)
     pl = prepare_last(last)
     placed, placement = _place(pf, pl)
-    clearance, normals = signed_clearance(pl, placed, cell_mm=cell_mm)
+    flat = placement.pop("_flat")
+    rings = pl.meta.get("rings")
+    if rings is not None and cell_mm is None:
+        from .fit_rings import ring_clearance
+
+        clearance, normals = ring_clearance(rings, flat if rings["frame"] == "flat" else placed)
+        cell_mm = -1.0  # said in placement: the ring method
+    else:
+        if cell_mm is None:
+            cell_mm = 0.0 if len(placed) <= 20_000 else 2.0
+        clearance, normals = signed_clearance(pl, placed, cell_mm=cell_mm)
     meta = pl.meta
     cfg = _config()
     z_cut = float(meta["top_cut_z_mm"])
@@ -776,33 +883,38 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
         open_ |= rear & (placed[:, 2] > top)
     zone = pf.zone.copy()
     zone[open_] = _OPEN
+    intent = _intended_squeeze(pl, fit)
     fits = []
     for zi, name in enumerate(ZONE_NAMES[:-1]):
         sel = zone == zi
-        fits.append(_zone_fit(name, clearance[sel], pf.area_mm2[sel], normals[sel]))
+        fits.append(_zone_fit(name, clearance[sel], pf.area_mm2[sel], normals[sel],
+                              intent.get(name, 0.0)))
     sc = cfg["score"]
     tol = float(cfg["tolerances"]["pressed_mm"])
     penalty = sum(
         float(sc["weights"][f.zone]) * (
-            float(sc["per_mm_pressed"]) * max(0.0, f.pressure_mm - tol)
+            float(sc["per_mm_pressed"]) * max(0.0, f.pressure_mm - tol - intent.get(f.zone, 0.0))
             + float(sc["per_mm_loose"]) * f.slack_mm)
         for f in fits if f.n_points
     )
     room = _room(pf, pl, placed, clearance, ~open_, fit)
     room_penalty, room_words = _room_penalty(room)
     score = float(100.0 * np.exp(-(penalty + room_penalty) / 100.0))
+    from .fit_sections import section_table
+
+    room["_shift_y_mm"] = float(placement["shift_y_mm"])
+    sections = section_table(pf, pl, placed, room, measurements, clearance=clearance,
+                             normals=normals, in_shoe=~open_)
     ranked = [(f.pressure_mm if f.verdict == "tight" else f.slack_mm, f.words)
               for f in fits if f.verdict in ("tight", "loose")] + room_words
     ranked.sort(key=lambda t: -t[0])
     summary = tuple(w for _, w in ranked) or ("fits well: no pressure, no slack",)
-    n_eff = len(placed) if cell_mm is None or cell_mm == 0 else None
     placement = dict(placement)
-    placement["cell_mm"] = float(0.0 if (cell_mm is None and n_eff is not None
-                                          and n_eff <= 20_000) else (cell_mm or 2.0))
+    placement["cell_mm"] = float(cell_mm)  # -1: the ring method, 0: exact, > 0: cells
     return FitResult(
         last_label=pl.label, score=score, summary=summary, zones=tuple(fits),
         clearance_mm=clearance, zone=zone, normals=normals, points_placed=placed,
-        placement=placement, room=room,
+        placement=placement, room=room, sections=sections,
     )
 
 
@@ -889,7 +1001,7 @@ def size_by_simulation(
     sizes_around: int = 1,
     widths_around: int = 1,
     cell_mm: float | None = None,
-    screen_cell_mm: float | None = 3.0,
+    screen_cell_mm: float | None = None,
 ) -> SizeBySimulation:
     """Recommend the stock last that fits the foot best in simulation.
 
@@ -907,10 +1019,11 @@ def size_by_simulation(
         last (3 x 3 = 9 lasts by default).
     cell_mm : float or None, default=None
         Clearance method of the full-resolution runs (see :func:`signed_clearance`).
-    screen_cell_mm : float or None, default=3.0
+    screen_cell_mm : float or None, default=None
         The candidates are ranked on a coarse foot, one scan point per cell of this size
         (areas summed, exact clearance), then the recommended and the formula lasts are
-        simulated again on every point; ``None`` simulates every candidate on every point.
+        simulated again on every point; ``None`` takes ``simulation.screen_cell_mm`` of
+        ``models/fit_zones.json``; ``0`` simulates every candidate on every point.
 
     Returns
     -------
@@ -933,6 +1046,8 @@ def size_by_simulation(
             raise ValueError(f"`{name}` must be an int >= 0; got {v!r}")
     lib = load_stock_lasts() if library is None else library
     pf = prepare_foot(foot)
+    if screen_cell_mm is None:
+        screen_cell_mm = float(_config()["simulation"]["screen_cell_mm"])
     formula_row = nearest_stock_last(params, library=lib, k=1)[0].stock_last
     rows = lib.select(formula_row["style"], formula_row["group"])
     sizes = sorted({int(r["size_mm"]) for r in rows})
@@ -945,7 +1060,7 @@ def size_by_simulation(
     results = []
     for r in cands:
         fit = simulate_fit(coarse, _prepared_stock(r, str(lib.path)), fit=params.fit,
-                           cell_mm=0.0 if screen_cell_mm else cell_mm)
+                           cell_mm=cell_mm)
         results.append(StockFit(id=str(r["id"]), size_mm=int(r["size_mm"]),
                                 cn_width_type=str(r["cn_width_type"]),
                                 width_index=int(r["width_index"]), label=_stock_label(r),
@@ -1016,30 +1131,39 @@ class FootFit:
         }
 
 
-def fit_foot(foot: Any, params: Any, *, library: Any = None, stock: bool = True) -> FootFit:
+def fit_foot(foot: Any, params: Any, *, library: Any = None, stock: bool = True,
+             measurements: Any = None) -> FootFit:
     """Simulate the foot in its custom last and, optionally, size it on the stock lasts.
 
     Parameters
     ----------
     foot : AlignedFoot, PreparedFoot or (n, 3) array_like of float, mm
         The foot in the canonical frame.
-    params : LastParameters
-        Its custom last (:func:`footfit.last.generate_last`).
+    params : CustomLast or LastParameters
+        Its custom last: the one built from the scan (:func:`footfit.last.build_custom_last`)
+        or, from parameters alone, the template last of :func:`footfit.last.build_last_mesh`.
     library : StockLastLibrary, optional
         Stock lasts (default ``models/lasts.csv``).
     stock : bool, default=True
         Also run :func:`size_by_simulation`.
+    measurements : FootMeasurements, optional
+        For the widths and MTH1 rows of the section table.
 
     Returns
     -------
     FootFit
     """
-    pf = prepare_foot(foot)
-    custom = simulate_fit(pf, params, fit=getattr(params, "fit", "standard"))
+    from .last.custom import CustomLast
+
+    pf = foot if isinstance(foot, PreparedFoot) else prepare_foot(
+        foot, cell_mm=float(_config()["simulation"]["working_cell_mm"]))
+    lp = params.params if isinstance(params, CustomLast) else params
+    custom = simulate_fit(pf, params, fit=getattr(lp, "fit", "standard"),
+                          measurements=measurements)
     sizing, notes = None, []
     if stock:
         try:
-            sizing = size_by_simulation(pf, params, library=library)
+            sizing = size_by_simulation(pf, lp, library=library)
         except ValueError as exc:
             notes.append(f"no stock size by simulation: {exc}")
     return FootFit(custom=custom, sizing=sizing, notes=tuple(notes))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._validation import check_choice
-from .exceptions import InvalidMeasurementError
+from .exceptions import DegenerateScanError, InvalidMeasurementError
 
 __all__ = ["STAGES", "FootFitter", "process"]
 
@@ -75,10 +75,10 @@ class FootFitter:
         Height above the floor where the leg is cut off.
     heel_height_mm : float or None, default=None
         Heel height of the last; ``None`` takes the style's default.
-    simulate_fit : bool, default=False
-        Also try each foot in its custom last and size it on the stock lasts by simulation
-        (:func:`footfit.fit.fit_foot`; the ``fit`` section of each foot). Off by default: it
-        adds about 0.1 s per foot, 0.3-1 s per foot while the stock meshes are first built.
+    simulate_fit : bool, default=True
+        Also try each foot in its custom last (built from the scan) and size it on the stock
+        lasts of the style by simulation (:func:`footfit.fit.fit_foot`; the ``fit`` section
+        of each foot). ``False`` (CLI ``--no-fit``) leaves the section out.
 
     Notes
     -----
@@ -105,7 +105,7 @@ class FootFitter:
         n_insoles: int = 3,
         leg_cut_height_mm: float = 100.0,
         heel_height_mm: float | None = None,
-        simulate_fit: bool = False,
+        simulate_fit: bool = True,
     ) -> None:
         from .insoles import InsoleMatcher
         from .last import load_stock_lasts
@@ -132,7 +132,7 @@ class FootFitter:
         check_choice(opts["fit"], _FITS, name="fit")
         check_choice(opts["units"], _UNITS, name="units")
         check_choice(opts["sex"], _SEXES, name="sex")
-        sim = opts.setdefault("simulate_fit", False)
+        sim = opts.setdefault("simulate_fit", True)
         if not isinstance(sim, bool):
             raise TypeError(f"`simulate_fit` must be True or False; got {sim!r}")
         n = opts["n_insoles"]
@@ -251,58 +251,39 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             except InvalidMeasurementError as exc:
                 warnings.append(f"{aligned.side} foot: no insole recommendation: {exc}")
         insole_notes = _insole_notes(insoles)
-        last = stock = None
-        with timer.stage("last"):
-            try:
-                # the dorsum's height over MTH1 shapes the last's forefoot (without it the
-                # last takes a population ratio): on the 4 single-foot samples x 2 styles
-                # the simulated fit score rose in all 8 (by 0.1 to 9.7 points)
-                ball_h = None
-                if m.ball_length_mm is not None:
-                    ball_h = foot_ball_height(aligned.points, ball_length_mm=m.ball_length_mm)
-                last = generate_last(
-                    m, style=opts["style"], heel_height_mm=opts["heel_height_mm"],
-                    fit=opts["fit"], sex=opts["sex"], ball_height_mm=ball_h,
-                )
-                matches = nearest_stock_last(last, library=fitter.stock_lasts_, k=1)
-                stock = matches[0] if matches else None
-            except InvalidMeasurementError as exc:
-                warnings.append(f"{aligned.side} foot: no last parameters: {exc}")
-        fit_section = None
-        if opts.get("simulate_fit") and last is not None:
-            from .fit import fit_foot
-
-            timer.ms.setdefault("fit", 0.0)
-            with timer.stage("fit"):
-                fit_section = fit_foot(aligned, last, library=fitter.stock_lasts_)
-            warnings.extend(f"{aligned.side} foot: {n}" for n in fit_section.notes)
         for name, reason in m.missing.items():
             warnings.append(f"{aligned.side} foot: {name} not measurable ({reason})")
-        feet.append(
-            FootReport(
-                side=aligned.side,
-                measurements=m,
-                classification=classification,
-                landmarks=measured.landmarks.to_dict(),
-                landmarks_input=measured.landmarks_input.to_dict(),
-                insoles=tuple(insoles),
-                insole_notes=insole_notes,
-                last=last,
-                stock_last=stock,
-                fit=fit_section,
-                side_confidence=float(aligned.side_confidence),
-                plantar_visible=bool(aligned.plantar_visible),
-                transform=tuple(tuple(float(v) for v in row) for row in aligned.transform),
-                aligned=aligned,
-                measured=measured,
-            )
-        )
+        feet.append(dict(aligned=aligned, measured=measured, classification=classification,
+                         insoles=tuple(insoles), insole_notes=insole_notes))
 
     with timer.stage("insoles"):
         lengths = {a.side: m.measurements.foot_length_mm for a, m, _ in per_foot}
         pair, pair_note = pair_insole(pools, lengths)
     if pair_note:
         warnings.append(pair_note)
+
+    lasts = _pair_lasts(fitter, feet, pair, opts, timer, warnings)
+    feet = [
+        FootReport(
+            side=f["aligned"].side,
+            measurements=f["measured"].measurements,
+            classification=f["classification"],
+            landmarks=f["measured"].landmarks.to_dict(),
+            landmarks_input=f["measured"].landmarks_input.to_dict(),
+            insoles=f["insoles"],
+            insole_notes=f["insole_notes"],
+            last=last,
+            stock_last=stock,
+            fit=fit_section,
+            side_confidence=float(f["aligned"].side_confidence),
+            plantar_visible=bool(f["aligned"].plantar_visible),
+            transform=tuple(tuple(float(v) for v in row) for row in f["aligned"].transform),
+            aligned=f["aligned"],
+            measured=f["measured"],
+            custom_last=custom,
+        )
+        for f, (last, stock, fit_section, custom) in zip(feet, lasts, strict=True)
+    ]
 
     with timer.stage("report"):
         summary = ScanSummary(
@@ -330,6 +311,113 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
         )
     timings["total"] = (time.perf_counter() - t_start) * 1e3
     return report
+
+
+def _insole_room(pair: Any, style: str) -> dict[str, Any] | None:
+    """The insole the pair's lasts leave room for: the pair insole when one is sold, else
+    ``None`` (the style's sock liner)."""
+    if pair is None:
+        return None
+    d = pair.to_dict() if hasattr(pair, "to_dict") else dict(pair)
+    sku = d.get("sku")
+    if not sku or d.get("sell") is False:
+        return None
+    from .insoles import load_insole_catalog
+
+    try:
+        from .insoles import insole_room
+    except ImportError:  # the catalogue's top cover stands for the forefoot thickness
+        insole_room = None
+    cat = load_insole_catalog()
+    row = cat.row(cat.index_of(str(sku)))
+    if insole_room is not None:
+        room = insole_room(row)
+        return {"forefoot_mm": float(room.forefoot_mm), "heel_mm": float(room.heel_mm),
+                "label": str(sku)}
+    cover = float(row["top_cover_mm"])
+    return {"forefoot_mm": cover, "heel_mm": cover, "label": str(sku)}
+
+
+def _pair_lasts(fitter: FootFitter, feet: list[dict[str, Any]], pair: Any,
+                opts: Mapping[str, Any], timer: _Timer,
+                warnings: list[str]) -> list[tuple[Any, Any, Any, Any]]:
+    """One last family for the pair: the same style, stock last, size system and heel height
+    for both feet; each foot's difference from it as a build-up map; each foot's custom last
+    built from its scan and, unless the fit is off, tried on it.
+
+    The stock last is the one nearest the longer foot's own last (as the size is decided by
+    the larger foot); its heel height becomes both feet's (a last is made for one heel
+    height, LASTS.md section 4), so no foot lists a heel-height change.
+    """
+    from .last import (build_custom_last, foot_ball_height, generate_last, match_stock_last,
+                       nearest_stock_last)
+
+    out: list[tuple[Any, Any, Any, Any]] = [(None, None, None, None)] * len(feet)
+    room = _insole_room(pair, opts["style"]) if len(feet) else None
+    with timer.stage("last"):
+        base: list[Any] = []
+        for f in feet:
+            m, aligned = f["measured"].measurements, f["aligned"]
+            try:
+                # the dorsum's height over MTH1 shapes a template last's forefoot
+                ball_h = None
+                if m.ball_length_mm is not None:
+                    ball_h = foot_ball_height(aligned.points, ball_length_mm=m.ball_length_mm)
+                base.append((generate_last(
+                    m, style=opts["style"], heel_height_mm=opts["heel_height_mm"],
+                    fit=opts["fit"], sex=opts["sex"], ball_height_mm=ball_h, insole=room,
+                ), ball_h))
+            except InvalidMeasurementError as exc:
+                warnings.append(f"{aligned.side} foot: no last parameters: {exc}")
+                base.append(None)
+        ok = [i for i, b in enumerate(base) if b is not None]
+        if not ok:
+            return out
+        lead = max(ok, key=lambda i: base[i][0].foot_length_mm)
+        try:
+            family = nearest_stock_last(base[lead][0], library=fitter.stock_lasts_, k=1)[0]
+        except ValueError as exc:
+            warnings.append(f"no stock last: {exc}")
+            family = None
+        heel = (opts["heel_height_mm"] if family is None
+                else float(family.stock_last["heel_height_mm"]))
+        params = []
+        for i, f in enumerate(feet):
+            if base[i] is None:
+                params.append(None)
+                continue
+            m = f["measured"].measurements
+            p = generate_last(m, style=opts["style"], heel_height_mm=heel, fit=opts["fit"],
+                              sex=opts["sex"], ball_height_mm=base[i][1], insole=room)
+            params.append(p)
+    results = []
+    for i, f in enumerate(feet):
+        p = params[i]
+        if p is None:
+            results.append((None, None, None, None))
+            continue
+        aligned = f["aligned"]
+        custom = None
+        with timer.stage("last"):
+            try:
+                custom = build_custom_last(aligned, p)
+                p = custom.params
+            except (DegenerateScanError, ValueError) as exc:
+                warnings.append(f"{aligned.side} foot: custom last from the parameters "
+                                f"alone (not enough of the scan to build it from: {exc})")
+            stock = None if family is None else match_stock_last(p, family.stock_last)
+        fit_section = None
+        if opts.get("simulate_fit"):
+            from .fit import fit_foot
+
+            timer.ms.setdefault("fit", 0.0)
+            with timer.stage("fit"):
+                fit_section = fit_foot(aligned, custom if custom is not None else p,
+                                       library=fitter.stock_lasts_,
+                                       measurements=f["measured"].measurements)
+            warnings.extend(f"{aligned.side} foot: {n}" for n in fit_section.notes)
+        results.append((p, stock, fit_section, custom))
+    return results
 
 
 #: Insoles ranked per foot when a pair is chosen (the report shows ``n_insoles`` of them).
@@ -416,7 +504,7 @@ def process(
     n_insoles: int = 3,
     heel_height_mm: float | None = None,
     leg_cut_height_mm: float = 100.0,
-    simulate_fit: bool = False,
+    simulate_fit: bool = True,
 ) -> Any:
     """Run the whole fitting line on one scan and return a ``FitReport``.
 

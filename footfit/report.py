@@ -100,6 +100,8 @@ class FootReport:
     aligned: Any = field(default=None, repr=False, compare=False)
     measured: Any = field(default=None, repr=False, compare=False)
     fit: Any = field(default=None, repr=False, compare=False)  # footfit.fit.FootFit or None
+    #: footfit.last.CustomLast (the mesh built from the scan) or None; not in the JSON
+    custom_last: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready entry of ``feet``."""
@@ -111,9 +113,15 @@ class FootReport:
             if self.stock_last is not None:
                 last["stock_last"] = _stock_to_dict(self.stock_last)
                 last["modifications"] = list(self.stock_last.modifications)
+                last["build_up_mm"] = dict(getattr(self.stock_last, "build_up_mm", {}) or {})
             else:
                 last["stock_last"] = None
                 last["modifications"] = []
+                last["build_up_mm"] = {}
+            last["built_from_scan"] = self.custom_last is not None
+            if self.custom_last is not None:
+                last["girth_targets_mm"] = {k: round(float(v), 2)
+                                            for k, v in self.custom_last.targets.items()}
         out = {
             "side": self.side,
             "side_confidence": _num(self.side_confidence),

@@ -27,6 +27,7 @@ from .stock import (
     StockLastMatch,
     build_up_map,
     load_stock_lasts,
+    match_stock_last,
     nearest_stock_last,
     stock_last_parameters,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "toe_spring_for_heel",
     "last_mesh_path",
     "load_stock_lasts",
+    "match_stock_last",
     "nearest_stock_last",
     "section_girth",
     "write_last_mesh",

@@ -307,10 +307,9 @@ def _heel_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[Flo
 def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
            fl: float) -> tuple[FloatArray, np.ndarray, dict[str, Any], dict[str, float]]:
     rings, geo = _rings(sec, p, eases, fl)
-    verts, faces = _assemble_rings(rings, np.array([geo["x_back"], geo["y_back"],
-                                                    geo["z_back"]]),
-                                   np.array([0.0, geo["y_tip"], 0.0]))
-    verts[-1, 0] = float(np.mean(rings[-1, :, 0]))
+    back = np.array([geo["x_back"], geo["y_back"], geo["z_back"]])
+    tip = np.array([float(np.mean(rings[-1, :, 0])), geo["y_tip"], 0.0])
+    verts, faces = _assemble_rings(rings, back, tip)
     s, by, bz = last_bottom_profile(p)
     pos = {"heel_centre": p.heel_centre_position_mm, "waist": p.waist_position_mm,
            "instep": p.instep_position_mm, "mth5": p.mth5_position_mm,
@@ -330,6 +329,9 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
     meta["rear_y_mm"] = float(bent[:, 1].min())
     meta["toe_tip_y_mm"] = float(bent[:, 1].max())
     meta["foot_length_mm"] = fl
+    from ..fit_rings import ring_table
+
+    meta["rings"] = ring_table(rings, back=back, tip=tip, frame="flat")
     planes = _girth_planes(bent, meta)
     heel_planes = _heel_planes(bent, meta)
     g = {
@@ -338,10 +340,10 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
         "short_heel_girth_mm": _plane_hull_perimeter(bent, faces, *heel_planes["short"]),
         "long_heel_girth_mm": _plane_hull_perimeter(bent, faces, *heel_planes["long"]),
     }
-    yw = meta["stations_y_mm"]["waist"]
-    zw = float(np.interp(yw, meta["bottom_y_mm"], meta["bottom_z_mm"]))
-    g["waist_girth_mm"] = _plane_hull_perimeter(
-        bent, faces, np.array([0.0, yw, zw]), np.array([0.0, 1.0, 0.0]))
+    # the waist girth by the same rule as every footfit last (the mean of the ball and
+    # instep girths + the style's offset), so stock and custom lasts compare
+    off = float(load_table("styles.json")["styles"][p.style]["waist_girth_offset_mm"])
+    g["waist_girth_mm"] = 0.5 * (g["ball_girth_mm"] + g["instep_girth_mm"]) + off
     meta.update({
         "ball_girth_mm": g["ball_girth_mm"], "instep_girth_mm": g["instep_girth_mm"],
         "ball_plane": tuple(tuple(float(v) for v in a) for a in planes["ball"]),
@@ -349,6 +351,51 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
         "instep_top_z_mm": planes["instep_top_z"],
     })
     return bent, faces, meta, g
+
+
+def _foot_girth(p: LastParameters, name: str) -> float:
+    """The foot girth a last girth target was made from (target - ease - room)."""
+    glob = load_table("styles.json")["global"]
+    spec = load_table("styles.json")["styles"][p.style]
+    fits = load_table("fit_preferences.json")["preferences"][p.fit]
+    room = (float(glob["insole_room"]["girth_per_mm_thickness"]) * p.insole_forefoot_mm
+            + float(glob["sock_allowance_girth_mm"]["value"]))
+    ease = float(spec[f"{name}_girth_ease_mm"]) + float(fits[f"{name}_girth_shift_mm"])
+    if p.child:
+        ease = float(spec[f"{name}_girth_ease_mm"]) * p.foot_length_mm / 250.0 + float(
+            fits[f"{name}_girth_shift_mm"])
+    return float(getattr(p, f"{name}_girth_mm")) - ease - room
+
+
+def _foot_in_planes(pts: FloatArray, p: LastParameters, meta: dict[str, Any],
+                    fl: float) -> dict[str, float]:
+    """The foot's convex-hull girths in the last's ball and instep planes, the foot standing
+    on the insole and bent as in the shoe."""
+    cfg = _cfg()
+    a0, a1 = float(cfg["insole_heel_until_fraction"]), float(cfg["insole_forefoot_from_fraction"])
+    f = np.clip((pts[:, 1] / fl - a0) / (a1 - a0), 0.0, 1.0)
+    raised = pts.copy()
+    raised[:, 2] += p.insole_heel_mm + (p.insole_forefoot_mm - p.insole_heel_mm) * f
+    bent, _ = bend_points(raised, meta, fl)
+    out = {}
+    for name in ("ball", "instep"):
+        origin, normal = (np.asarray(v, dtype=np.float64) for v in meta[f"{name}_plane"])
+        near = np.abs((bent - origin) @ normal) <= 1.0
+        q = bent[near]
+        if len(q) < 20:
+            out[name] = np.nan
+            continue
+        u = np.cross(normal, [0.0, 0.0, 1.0] if abs(normal[2]) < 0.9 else [1.0, 0.0, 0.0])
+        u /= np.linalg.norm(u)
+        v = np.cross(normal, u)
+        from scipy.spatial import ConvexHull
+
+        q2 = np.stack([q @ u, q @ v], axis=1)
+        try:
+            out[name] = float(ConvexHull(q2).area)
+        except Exception:  # noqa: BLE001 - qhull's own error on flat input
+            out[name] = np.nan
+    return out
 
 
 def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2) -> CustomLast:
@@ -434,12 +481,18 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
     verts, faces, meta, g = _build(sec, params, eases, fl)
     # the room a style asks for at least: the sock, less what a snug style takes back
     floor = {k: sock + min(net[k], 0.0) / (2.0 * np.pi) for k in ("ball", "instep")}
+    # the room is judged in the last's own girth planes: the last's girth there minus the
+    # foot's (raised and bent as in the shoe) should be what the trade rules ask over the
+    # foot's measured girth (style ease + insole and sock room)
+    want = {k: targets[f"{k}_girth_mm"] - _foot_girth(params, k) for k in ("ball", "instep")}
     for _ in range(int(iterations)):
-        err = {k: targets[f"{k}_girth_mm"] - g[f"{k}_girth_mm"] for k in ("ball", "instep")}
+        in_plane = _foot_in_planes(pts, params, meta, fl)
+        err = {k: want[k] - (g[f"{k}_girth_mm"] - in_plane[k]) for k in ("ball", "instep")}
         if max(abs(v) for v in err.values()) < 0.5:
             break
         for k, v in err.items():
-            eases[k] = max(eases[k] + v / (2.0 * np.pi), floor[k])
+            if np.isfinite(v):
+                eases[k] = max(eases[k] + v / (2.0 * np.pi), floor[k])
         eases["waist"] = 0.5 * (eases["ball"] + eases["instep"])
         eases["toe"] = max(eases["toe"], eases["ball"])
         verts, faces, meta, g = _build(sec, params, eases, fl)

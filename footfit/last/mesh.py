@@ -736,6 +736,11 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
         raise ValueError(
             "last girths cannot be met with these bottom widths and heights: " + ", ".join(bad)
         )
+    from ..fit_rings import ring_table
+
+    n_r = len(d.ring_y)
+    rings = ring_table(verts[: n_r * (len(verts) - 2) // n_r].reshape(n_r, -1, 3),
+                       back=verts[-2], tip=verts[-1], frame="final")
     mesh = trimesh.Trimesh(vertices=verts, faces=faces, process=False)
     if mesh.volume < 0:
         mesh.invert()
@@ -762,6 +767,7 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
         "bottom_s_mm": d.bottom.s[::20].copy(),
         "bottom_y_mm": d.bottom.y[::20].copy(),
         "bottom_z_mm": d.bottom.z[::20].copy(),
+        "rings": rings,
     }
     mesh.metadata["last"] = meta
     return mesh

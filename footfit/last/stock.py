@@ -35,6 +35,7 @@ __all__ = [
     "StockLastMatch",
     "build_up_map",
     "load_stock_lasts",
+    "match_stock_last",
     "nearest_stock_last",
     "stock_last_parameters",
 ]
@@ -400,6 +401,50 @@ def _search_groups(params: Any, group: str) -> tuple[str, ...] | None:
     return (str(own),)
 
 
+def _match(dims: Mapping[str, float], row: Mapping[str, Any], distance: float,
+           cfg: Mapping[str, Any]) -> StockLastMatch:
+    threshold = float(cfg["modification_threshold_mm"])
+    long_note = float(cfg.get("length_change_note_mm", math.inf))
+    deltas = {name: float(dims[name]) - float(row.get(name, np.nan)) for name in LAST_DIMENSIONS}
+    mods = []
+    for name in sorted(cfg["modifications"], key=lambda nm: -abs(deltas[nm])):
+        delta = deltas[name]
+        if abs(delta) >= threshold:
+            text = f"{_format_mm(delta)} mm {cfg['modifications'][name]}"
+            if name == "bottom_length_mm" and abs(delta) > long_note:
+                text += " (more than half a size step: re-grade or take the next size)"
+            mods.append(text)
+    return StockLastMatch(stock_last=dict(row), distance=float(distance),
+                          modifications=tuple(mods), deltas=deltas,
+                          build_up_mm=build_up_map(deltas))
+
+
+def match_stock_last(params: LastParameters, row: Mapping[str, Any]) -> StockLastMatch:
+    """Return what it takes to fit a given stock last to a custom last.
+
+    The pair's stock last (chosen for the longer foot) is fitted to each foot: its deltas,
+    the modifications and the build-up map (:func:`build_up_map`) for this foot.
+
+    Parameters
+    ----------
+    params : LastParameters
+        This foot's custom last.
+    row : mapping
+        The stock last (a row of ``lasts.csv``, ``StockLastMatch.stock_last``).
+
+    Returns
+    -------
+    StockLastMatch
+        ``distance`` is the weighted distance of ``models/stock_matching.json``.
+    """
+    _, dims = _params_dims(params)
+    cfg = _matching()
+    feats = tuple(cfg["features"])
+    w = np.array([float(cfg["features"][f]) for f in feats])
+    diff = np.array([dims[f] - float(row[f]) for f in feats]) * w
+    return _match(dims, row, float(np.sqrt(np.sum(diff**2))), cfg)
+
+
 def nearest_stock_last(
     params: LastParameters,
     *,
@@ -478,21 +523,7 @@ def nearest_stock_last(
     n = min(int(k), len(rows))
     q = (np.array([dims[f] for f in feats], dtype=np.float64) * weights)[None, :]
     dist, idx = nn.kneighbors(q, n_neighbors=n)
-    threshold = float(cfg["modification_threshold_mm"])
-    long_note = float(cfg.get("length_change_note_mm", math.inf))
     out = []
     for d, i in zip(dist[0], idx[0], strict=True):
-        row = rows[int(i)]
-        deltas = {name: dims[name] - float(row.get(name, np.nan)) for name in LAST_DIMENSIONS}
-        mods = []
-        for name in sorted(cfg["modifications"], key=lambda nm: -abs(deltas[nm])):
-            delta = deltas[name]
-            if abs(delta) >= threshold:
-                text = f"{_format_mm(delta)} mm {cfg['modifications'][name]}"
-                if name == "bottom_length_mm" and abs(delta) > long_note:
-                    text += " (more than half a size step: re-grade or take the next size)"
-                mods.append(text)
-        out.append(StockLastMatch(stock_last=dict(row), distance=float(d),
-                                  modifications=tuple(mods), deltas=deltas,
-                                  build_up_mm=build_up_map(deltas)))
+        out.append(_match(dims, rows[int(i)], float(d), cfg))
     return out

@@ -1,0 +1,144 @@
+"""Fast signed clearance of points to a lofted last, from its cross-section rings.
+
+Both of footfit's last builders make the surface as a loft of closed rings in planes across
+the length (y = const). :func:`ring_table` turns the rings into radius tables about each
+ring's centre (``mesh.metadata['last']['rings']``); :func:`ring_clearance` then gives the
+signed clearance of many points in a few vectorized passes (interpolating the radius at the
+point's station and angle, and correcting for the surface's slope across and along the
+section), instead of a closest-point query per point. It is the simulation's working method;
+:func:`footfit.fit.signed_clearance` stays the exact reference (a test compares them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._typing import FloatArray
+
+__all__ = ["ring_clearance", "ring_table"]
+
+#: Angles of the radius table (per ring).
+N_ANGLES = 180
+
+
+def _radii(rings2: FloatArray, centres: FloatArray, angles: FloatArray) -> FloatArray:
+    """Radius of each closed polygon (k, m, 2) along each angle from its centre: (k, a)."""
+    d = np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (a, 2)
+    a = rings2 - centres[:, None, :]  # (k, m, 2)
+    b = np.roll(a, -1, axis=1)
+    e = b - a
+    den = d[None, :, None, 0] * e[:, None, :, 1] - d[None, :, None, 1] * e[:, None, :, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (a[:, None, :, 0] * e[:, None, :, 1] - a[:, None, :, 1] * e[:, None, :, 0]) / den
+        u = (a[:, None, :, 0] * d[None, :, None, 1] - a[:, None, :, 1] * d[None, :, None, 0]) / den
+    ok = (np.abs(den) > 1e-12) & (u >= -1e-9) & (u <= 1.0 + 1e-9) & (t > 0)
+    t = np.where(ok, t, -np.inf)
+    r = t.max(axis=2)  # the outermost crossing: the ring's boundary seen from its centre
+    return np.where(np.isfinite(r), r, 0.0)
+
+
+def ring_table(rings: FloatArray, *, back: FloatArray, tip: FloatArray,
+               frame: str) -> dict[str, Any]:
+    """Return the radius table of a lofted last (for ``metadata['last']['rings']``).
+
+    Parameters
+    ----------
+    rings : (k, m, 3) ndarray of float, mm
+        The closed rings, each in a plane y = const, in loft order.
+    back, tip : (3,) array_like of float
+        The apexes that close the loft behind the first ring and in front of the last.
+    frame : {'final', 'flat'}
+        ``'final'``: the rings are the last as it stands; ``'flat'``: the rings are the flat
+        last before :func:`footfit.last.bend.bend_points` (clearances are taken on the flat
+        foot).
+
+    Returns
+    -------
+    dict
+        ``y`` (k,), ``centre`` (k, 2: x, z), ``radius`` (k, 180), ``back_y``, ``tip_y``,
+        ``frame``.
+    """
+    rings = np.asarray(rings, dtype=np.float64)
+    y = rings[:, 0, 1].copy()
+    xz = rings[:, :, [0, 2]]
+    centres = 0.5 * (xz.min(axis=1) + xz.max(axis=1))
+    angles = np.linspace(-np.pi, np.pi, N_ANGLES, endpoint=False)
+    radius = _radii(xz, centres, angles)
+    return {"y": y, "centre": centres, "radius": radius,
+            "back_y": float(np.asarray(back)[1]), "tip_y": float(np.asarray(tip)[1]),
+            "frame": frame}
+
+
+def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Signed clearance of points to the lofted last of ``table`` (positive inside).
+
+    Parameters
+    ----------
+    table : dict
+        :func:`ring_table` output.
+    points : (n, 3) ndarray of float, mm
+        In the table's frame.
+
+    Returns
+    -------
+    clearance : (n,) ndarray of float64, mm
+    normal : (n, 3) ndarray of float64
+        The last's outward normal where the point is judged.
+
+    Notes
+    -----
+    At the point's station the radius r(alpha) of the section is interpolated between the
+    two rings around it; the clearance is (r - |p - c|) cos(beta) cos(gamma), with beta the
+    angle between the radial direction and the section's normal (tan beta = r'/r) and gamma
+    the slope of the surface along the length (tan gamma = dr/dy). Behind the first ring and
+    in front of the last the loft closes on its apexes: the clearance there is at most the
+    distance to the apex along y. Exact on a cylinder; on a custom last, for points within
+    5 mm of the surface, the median error is under 0.1 mm and 95 % are within 0.5 mm of the
+    exact distance (the sharp feather edge is the worst place; tests/test_custom_last.py).
+    """
+    y_r = np.asarray(table["y"], dtype=np.float64)
+    cen = np.asarray(table["centre"], dtype=np.float64)
+    rad = np.asarray(table["radius"], dtype=np.float64)
+    k, a = rad.shape
+    py = points[:, 1]
+    j = np.clip(np.searchsorted(y_r, py) - 1, 0, k - 2)
+    dy = np.maximum(y_r[j + 1] - y_r[j], 1e-9)
+    t = np.clip((py - y_r[j]) / dy, 0.0, 1.0)
+    c = cen[j] + t[:, None] * (cen[j + 1] - cen[j])
+    rel = points[:, [0, 2]] - c
+    rp = np.hypot(rel[:, 0], rel[:, 1])
+    alpha = np.arctan2(rel[:, 1], rel[:, 0])
+    f = (alpha + np.pi) / (2.0 * np.pi) * a
+    i0 = np.floor(f).astype(np.intp) % a
+    i1 = (i0 + 1) % a
+    w = f - np.floor(f)
+    r0 = rad[j, i0] * (1 - w) + rad[j, i1] * w
+    r1 = rad[j + 1, i0] * (1 - w) + rad[j + 1, i1] * w
+    r = r0 + t * (r1 - r0)
+    # slopes: across the section (d r / d alpha) and along the length (d r / d y)
+    da = 2.0 * np.pi / a
+    drda = ((rad[j, i1] - rad[j, i0]) * (1 - t) + (rad[j + 1, i1] - rad[j + 1, i0]) * t) / da
+    drdy = (r1 - r0) / dy
+    beta = np.arctan2(drda, np.maximum(r, 1e-6))
+    gamma = np.arctan(drdy)
+    clear = (r - rp) * np.cos(beta) * np.cos(gamma)
+    phi = alpha - beta
+    cg = np.cos(gamma)
+    normal = np.stack([cg * np.cos(phi), -np.sin(gamma), cg * np.sin(phi)], axis=1)
+    # the apexes close the loft: behind the first ring and in front of the last the section
+    # shrinks linearly to the apex (a cone), and no point is further in than the apex
+    back_y, tip_y = float(table["back_y"]), float(table["tip_y"])
+    behind, ahead = py < y_r[0], py > y_r[-1]
+    s_b = np.clip((py - back_y) / max(y_r[0] - back_y, 1e-6), 0.0, 1.0)
+    s_f = np.clip((tip_y - py) / max(tip_y - y_r[-1], 1e-6), 0.0, 1.0)
+    scale = np.where(behind, s_b, np.where(ahead, s_f, 1.0))
+    cone = (r * scale - rp) * np.cos(beta)
+    axial = np.where(behind, py - back_y, np.where(ahead, tip_y - py, np.inf))
+    cap = behind | ahead
+    clear = np.where(cap, np.minimum(cone, axial), clear)
+    by_axis = cap & (axial < cone)
+    normal[by_axis & behind] = (0.0, -1.0, 0.0)
+    normal[by_axis & ahead] = (0.0, 1.0, 0.0)
+    return clear, normal
