@@ -224,6 +224,13 @@ class PreparedLast:
     insole_forefoot_mm: float = 0.0
     insole_heel_mm: float = 0.0
 
+    def ray_scene(self) -> Any:
+        """The open3d ray-casting scene of the mesh, built on first use (the ring method
+        of :mod:`footfit.fit_rings` needs none, so a simulation imports no open3d)."""
+        if self.scene is None:
+            object.__setattr__(self, "scene", _scene(self.mesh))
+        return self.scene
+
     @property
     def meta(self) -> dict[str, Any]:
         """The mesh's ``metadata['last']`` (bottom curve, stations, top cut...)."""
@@ -289,7 +296,7 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
             planes = {k: tuple(tuple(np.asarray(v) * flip) for v in meta[k])
                       for k in ("ball_plane", "instep_plane")}
             mesh.metadata["last"] = dict(meta, side="right", **planes)
-        return PreparedLast(mesh=mesh, label=label or "last", params=None, scene=_scene(mesh))
+        return PreparedLast(mesh=mesh, label=label or "last", params=None)
     from .last.mesh import _ParamView, build_last_mesh
     from .last.styles import style_spec
 
@@ -299,7 +306,7 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
     liner = float(style_spec(style)["sock_liner_mm"])
     fore = getattr(last, "insole_forefoot_mm", None)
     heel = getattr(last, "insole_heel_mm", None)
-    return PreparedLast(mesh=mesh, label=label or _label(last), params=last, scene=_scene(mesh),
+    return PreparedLast(mesh=mesh, label=label or _label(last), params=last,
                         style=style, toe_allowance_mm=float(view.toe_allowance_mm),
                         insole_forefoot_mm=liner if fore is None else float(fore),
                         insole_heel_mm=liner if heel is None else float(heel))
@@ -357,9 +364,8 @@ def signed_clearance(
     (True, True)
     """
     pts = as_points(points, name="points")
-    prepared = last if isinstance(last, PreparedLast) else PreparedLast(
-        mesh=last, label="last", scene=_scene(last))
-    scene = prepared.scene
+    prepared = last if isinstance(last, PreparedLast) else PreparedLast(mesh=last, label="last")
+    scene = prepared.ray_scene()
     n = len(pts)
     if cell_mm is None:
         cell_mm = 0.0 if n <= 20_000 else 2.0
@@ -431,16 +437,42 @@ def _heel_gap(last: PreparedLast, placed: FloatArray, heel: BoolArray) -> float:
     start = placed[sel].copy()
     start[:, 1] += 30.0
     # only rays that start inside the last see its back wall from the inside
-    inside = last.scene.compute_occupancy(o3d.core.Tensor(start.astype(np.float32))).numpy()
+    inside = last.ray_scene().compute_occupancy(
+        o3d.core.Tensor(start.astype(np.float32))).numpy()
     start = start[inside > 0.5]
     if len(start) == 0:
         return 0.0
     rays = np.concatenate([start, np.tile([0.0, -1.0, 0.0], (len(start), 1))], axis=1)
-    hit = last.scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))["t_hit"].numpy()
+    hit = last.ray_scene().cast_rays(o3d.core.Tensor(rays.astype(np.float32)))["t_hit"].numpy()
     ok = np.isfinite(hit)
     if not ok.any():
         return 0.0
     return float((hit[ok] - 30.0).min())
+
+
+def _heel_gap_rings(rings: Mapping[str, Any], sub: FloatArray, placed: FloatArray,
+                    shift: float, last: PreparedLast) -> float:
+    """:func:`_heel_gap` from the last's section rings (no ray casting): the room behind the
+    heel along -y, in the frame of the ring table."""
+    from .fit_rings import ring_back_wall
+
+    if len(sub) == 0:
+        return 0.0
+    if rings["frame"] == "flat":
+        q = sub.copy()
+        q[:, 1] += shift
+    else:
+        q = placed
+    y0 = q[:, 1].min()
+    sel = (q[:, 1] < y0 + 15.0) & (placed[:, 2] < last.meta["top_cut_z_mm"] - 5)
+    if not sel.any():
+        return 0.0
+    q = q[sel][:: max(1, int(sel.sum()) // 1500)]
+    wall = ring_back_wall(rings, q)
+    ok = np.isfinite(wall)
+    if not ok.any():
+        return 0.0
+    return float((q[ok, 1] - wall[ok]).min())
 
 
 def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str, float]]:
@@ -460,9 +492,14 @@ def _place(foot: PreparedFoot, last: PreparedLast) -> tuple[FloatArray, dict[str
             & (np.abs(foot.points[:, 0]) < 12.0))
     pts = _raised(foot.points, last, foot.length_mm)
     sub = pts[heel]
+    rings = last.meta.get("rings")
     for _ in range(4):
         placed_heel, _ = _drape(sub, last, foot.length_mm, shift)
-        gap = float(np.clip(_heel_gap(last, placed_heel, np.ones(len(sub), bool)), -15, 15))
+        if rings is not None:
+            gap = _heel_gap_rings(rings, sub, placed_heel, shift, last)
+        else:
+            gap = _heel_gap(last, placed_heel, np.ones(len(sub), bool))
+        gap = float(np.clip(gap, -15, 15))
         if rotated:
             gap = min(gap, 0.0)
         shift -= gap
@@ -982,7 +1019,19 @@ def _prepared_stock(row: Mapping[str, Any], library_path: str) -> PreparedLast:
     key = (library_path, str(row["id"]))
     pl = _PREPARED.get(key)
     if pl is None:
-        pl = prepare_last(dict(row), label=str(row["id"]))
+        from .fit_cache import load_stock_mesh, save_stock_mesh
+        from .last.styles import style_spec
+
+        sid = str(row["id"])
+        mesh = load_stock_mesh(sid)
+        if mesh is None:
+            pl = prepare_last(dict(row), label=sid)
+            save_stock_mesh(sid, pl.mesh)
+        else:
+            liner = float(style_spec(str(row["style"]))["sock_liner_mm"])
+            pl = PreparedLast(mesh=mesh, label=sid, params=dict(row), style=str(row["style"]),
+                              toe_allowance_mm=float(row["toe_allowance_mm"]),
+                              insole_forefoot_mm=liner, insole_heel_mm=liner)
         if len(_PREPARED) > 256:
             _PREPARED.clear()
         _PREPARED[key] = pl

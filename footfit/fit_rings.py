@@ -142,3 +142,41 @@ def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArra
     normal[by_axis & behind] = (0.0, -1.0, 0.0)
     normal[by_axis & ahead] = (0.0, 1.0, 0.0)
     return clear, normal
+
+
+def ring_back_wall(table: dict[str, Any], points: FloatArray, *, n_rings: int = 60) -> FloatArray:
+    """The y of the last's back wall behind each point, along -y (nan where none is met).
+
+    For each point (x, z), the first station from the back at which (x, z) lies inside the
+    section (the back apex's cone, then the rings), interpolated linearly between the two
+    stations around the crossing: what a ray cast backwards from inside meets.
+    """
+    y_r = np.asarray(table["y"], dtype=np.float64)[:n_rings]
+    cen = np.asarray(table["centre"], dtype=np.float64)[:n_rings]
+    rad = np.asarray(table["radius"], dtype=np.float64)[:n_rings]
+    k, a = rad.shape
+    rel = points[None, :, [0, 2]] - cen[:, None, :]  # (k, n, 2)
+    rp = np.hypot(rel[..., 0], rel[..., 1])
+    f = (np.arctan2(rel[..., 1], rel[..., 0]) + np.pi) / (2.0 * np.pi) * a
+    i0 = np.floor(f).astype(np.intp) % a
+    w = f - np.floor(f)
+    rows = np.arange(k)[:, None]
+    r = rad[rows, i0] * (1 - w) + rad[rows, (i0 + 1) % a] * w
+    margin = r - rp  # > 0 inside the section of ring k
+    back_y = float(table["back_y"])
+    ys = np.concatenate([[back_y], y_r])
+    m = np.concatenate([np.full((1, margin.shape[1]), -1e-6), margin])  # the apex: a point
+    inside = m > 0
+    first = np.argmax(inside, axis=0)
+    found = inside.any(axis=0)
+    j = np.maximum(first, 1)
+    m0, m1 = m[j - 1, np.arange(m.shape[1])], m[j, np.arange(m.shape[1])]
+    t = np.clip(-m0 / np.maximum(m1 - m0, 1e-9), 0.0, 1.0)
+    y_wall = ys[j - 1] + t * (ys[j] - ys[j - 1])
+    # inside already at the first ring: the wall is on the cone from it to the back apex,
+    # whose section there is the first ring scaled by (y - back) / (y_0 - back)
+    cone = first == 1
+    if cone.any():
+        frac = np.clip(rp[0, cone] / np.maximum(r[0, cone], 1e-9), 0.0, 1.0)
+        y_wall[cone] = back_y + frac * (y_r[0] - back_y)
+    return np.where(found, y_wall, np.nan)

@@ -434,6 +434,11 @@ def format_table(results: dict[str, Any]) -> str:
             ok = "ok" if f["meets_targets"][name] else "MISSED"
             rows.append((f"time_fit.{name}", f"{f[f'{name}_ms']:.1f} ms", "",
                          f"< {limit:g} ms {ok}"))
+        for name in ("custom_last", "real_custom_last", "real_fit_stage"):
+            if f"{name}_ms" in f:
+                rows.append((f"time_fit.{name}", f"{f[f'{name}_ms']:.1f} ms", "",
+                             "real-shaped 60k (orbbec left)" if name.startswith("real")
+                             else "synthetic 60k"))
     w0 = max((len(r[0]) for r in rows), default=10)
     w1 = max((len(r[1]) for r in rows), default=10)
     lines = [f"{'case':<{w0}}  {'median':>{w1}}  spread / note"]

@@ -15,8 +15,9 @@ from . import _median_ms
 
 __all__ = ["bench_fit"]
 
-#: Targets of issue 9 (ms).
-TARGETS_MS = {"simulate_fit": 50.0, "size_by_simulation": 300.0}
+#: Targets of issue 9 (ms), and issue 15's for the whole fit stage of one foot (custom last
+#: built from the scan, the foot tried in it, sized by simulation on the stock lasts).
+TARGETS_MS = {"simulate_fit": 50.0, "size_by_simulation": 300.0, "fit_stage": 150.0}
 
 
 def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str]:
@@ -37,8 +38,49 @@ def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, 
     return pts, measure_foot(pts, side="right").measurements, fp.sex
 
 
+def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
+               repeats: int) -> dict[str, float]:
+    """Median ms of the fit stage of one foot as ``FootFitter.process`` runs it: the custom
+    last built from the scan, then :func:`footfit.fit.fit_foot` (the foot in it, and sized
+    by simulation on the stock lasts, whose meshes are cached after the first call)."""
+    from ..fit import fit_foot
+    from ..last import build_custom_last, generate_last
+
+    params = generate_last(meas, style=style, sex=sex)
+    custom = build_custom_last(pts, params)
+    fit_foot(pts, custom, measurements=meas)  # warm: stock meshes built once per process
+    return {
+        "custom_last_ms": _median_ms(lambda: build_custom_last(pts, params), repeats),
+        "fit_stage_ms": _median_ms(lambda: fit_foot(pts, custom, measurements=meas), repeats),
+    }
+
+
+def _real_shaped_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str] | None:
+    """The orbbec 6-view left foot (../shared/realscans, $FOOTFIT_REALSCANS) resampled to
+    ``n_points`` with 0.3 mm noise; None when the real scans are absent."""
+    import os
+    from pathlib import Path
+
+    from ..align import align_foot
+    from ..clean import isolate_feet
+    from ..io import load_scan
+    from ..measure import measure_foot
+
+    root = Path(os.environ.get("FOOTFIT_REALSCANS",
+                               Path(__file__).resolve().parents[2].parent / "shared" / "realscans"))
+    path = root / "orbbec-6view" / "left.asc"
+    if not path.is_file():
+        return None
+    scan = load_scan(path)
+    iso = isolate_feet(scan.points, normals=scan.normals, rng=0)
+    foot = align_foot(iso.feet[0], up=iso.up, floor_plane=iso.floor_plane)
+    idx = rng.choice(len(foot.points), n_points, replace=len(foot.points) < n_points)
+    pts = foot.points[idx] + rng.normal(0.0, 0.3, (n_points, 3))
+    return pts, measure_foot(foot).measurements, "male"
+
+
 def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
-              n_points: int = 50_000, style: str = "sport") -> dict[str, Any]:
+              n_points: int = 60_000, style: str = "sport") -> dict[str, Any]:
     """Time the fitting simulation on a synthetic foot (medians in ms).
 
     Parameters
@@ -60,7 +102,10 @@ def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
         ``size_by_simulation_ms`` (every candidate stock size and width type around the
         formula last, stock meshes cached as in a running service), ``prepare_foot_ms``,
         ``prepare_last_ms`` (mesh build + ray-casting scene), ``n_points``,
-        ``n_candidates``, ``targets_ms`` and ``meets_targets`` (per target).
+        ``n_candidates``, ``custom_last_ms`` and ``fit_stage_ms`` (issue 15: the custom
+        last built from the scan, and the foot tried in it and sized on the stock lasts, warm),
+        ``real_custom_last_ms`` / ``real_fit_stage_ms`` on the orbbec left foot resampled to
+        60k points (when the real scans are present), ``targets_ms`` and ``meets_targets``.
     """
     from ..fit import prepare_foot, prepare_last, simulate_fit, size_by_simulation
     from ..last import generate_last
@@ -83,6 +128,10 @@ def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
     sizing = size_by_simulation(pf, params)  # builds and caches the stock meshes
     out["n_candidates"] = len(sizing.candidates)
     out["size_by_simulation_ms"] = _median_ms(lambda: size_by_simulation(pf, params), repeats)
+    out.update(_fit_stage(pts, meas, sex, style, repeats))
+    real = _real_shaped_foot(n_points, gen)
+    if real is not None:
+        out.update({f"real_{k}": v for k, v in _fit_stage(*real, style, repeats).items()})
     out["targets_ms"] = dict(TARGETS_MS)
     out["meets_targets"] = {name: bool(out[f"{name}_ms"] < limit)
                             for name, limit in TARGETS_MS.items()}

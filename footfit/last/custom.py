@@ -28,7 +28,7 @@ from .._typing import FloatArray
 from .._validation import as_points
 from ..exceptions import DegenerateScanError
 from .bend import bend_points
-from .mesh import _assemble_rings, _plane_hull_perimeter, last_bottom_profile
+from .mesh import _assemble_rings, _pchip, _plane_hull_perimeter, last_bottom_profile
 from .params import LastParameters
 
 __all__ = ["CustomLast", "build_custom_last"]
@@ -83,8 +83,6 @@ def _support_points(q: FloatArray, n: FloatArray) -> FloatArray:
 def _bottom_halfwidths(p: LastParameters, y: FloatArray, y0: float, y_tip: float,
                        toe: dict[str, Any], heel_exp: float) -> tuple[FloatArray, FloatArray]:
     """Medial and lateral half-widths of the last bottom (flat frame) at stations ``y``."""
-    from scipy.interpolate import PchipInterpolator
-
     off = p.heel_allowance_mm  # flat frame: positions along the bottom + heel allowance
     y_hc, y_w = p.heel_centre_position_mm + off, p.waist_position_mm + off
     y_m5, y_m1 = p.mth5_position_mm + off, p.mth1_position_mm + off
@@ -93,12 +91,12 @@ def _bottom_halfwidths(p: LastParameters, y: FloatArray, y0: float, y_tip: float
     wf = load_table("styles.json")["global"]["waist_width_fraction_of_basic_width"]
     w_med = p.waist_width_mm * float(wf["medial"]) / (float(wf["medial"]) + float(wf["lateral"]))
     w_lat = p.waist_width_mm - w_med
-    bm = PchipInterpolator([y_hc, y_w, y_m1, y_hx],
-                           [seat, w_med, p.width_mth1_medial_mm, p.width_hallux_medial_mm],
-                           extrapolate=True)(np.clip(y, y_hc, y_hx))
-    bl = PchipInterpolator([y_hc, y_w, y_m5, y_t5],
-                           [seat, w_lat, p.width_mth5_lateral_mm, p.width_toe5_lateral_mm],
-                           extrapolate=True)(np.clip(y, y_hc, y_t5))
+    bm = _pchip([y_hc, y_w, y_m1, y_hx],
+                [seat, w_med, p.width_mth1_medial_mm, p.width_hallux_medial_mm],
+                np.clip(y, y_hc, y_hx))
+    bl = _pchip([y_hc, y_w, y_m5, y_t5],
+                [seat, w_lat, p.width_mth5_lateral_mm, p.width_toe5_lateral_mm],
+                np.clip(y, y_hc, y_t5))
     pe = float(toe["plan_exponent"])
     bm = np.where(y > y_hx, p.width_hallux_medial_mm * _taper((y - y_hx) / (y_tip - y_hx), pe),
                   bm)
@@ -167,7 +165,9 @@ def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, 
         raise DegenerateScanError("too few foot points below the last's top to build it from")
     y_min, y_foot_tip = float(pts[:, 1].min()), float(pts[:, 1].max())
     step = float(cfg["station_spacing_mm"])
-    ys_foot = np.arange(y_min + 1.5, y_foot_tip - 0.5, step)
+    # the first station just in front of the pternion: the slab there widens until it holds
+    # the back of the heel, so the loft's back is blunt and holds the heel (no cone into it)
+    ys_foot = np.concatenate([[y_min + 0.25], np.arange(y_min + step, y_foot_tip - 0.5, step)])
     n_toe = max(3, int(np.ceil((y_tip - 1.0 - y_foot_tip) / step)) + 1)
     ys_toe = np.linspace(max(y_foot_tip - 0.5, ys_foot[-1] + 0.5 * step), y_tip - 1.0, n_toe)
     ys = np.concatenate([ys_foot, ys_toe])
@@ -260,7 +260,7 @@ def _rings(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
     v[..., 1] = np.clip(v[..., 1], 0.0, z_cut)
     rings = np.stack([v[..., 0], np.broadcast_to(ys[:, None], v.shape[:2]), v[..., 1]], -1)
     c_back = rings[0].mean(axis=0)
-    geo = {"y_back": sec["y_min"] - eases["heel"], "z_back": float(c_back[2]),
+    geo = {"y_back": sec["y_min"] - eases["heel"] - 0.5, "z_back": float(c_back[2]),
            "x_back": float(c_back[0]), "y_tip": y_tip, "stations": ys}
     return rings, geo
 
@@ -304,12 +304,8 @@ def _heel_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[Flo
     return out
 
 
-def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
-           fl: float) -> tuple[FloatArray, np.ndarray, dict[str, Any], dict[str, float]]:
-    rings, geo = _rings(sec, p, eases, fl)
-    back = np.array([geo["x_back"], geo["y_back"], geo["z_back"]])
-    tip = np.array([float(np.mean(rings[-1, :, 0])), geo["y_tip"], 0.0])
-    verts, faces = _assemble_rings(rings, back, tip)
+def _profile_meta(p: LastParameters) -> dict[str, Any]:
+    """The bottom profile the flat last is bent onto (heel height, shank, toe spring)."""
     s, by, bz = last_bottom_profile(p)
     pos = {"heel_centre": p.heel_centre_position_mm, "waist": p.waist_position_mm,
            "instep": p.instep_position_mm, "mth5": p.mth5_position_mm,
@@ -321,6 +317,23 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
         "bottom_back_y_mm": float(by[0]),
         "stations_y_mm": {k: float(np.interp(v, s, by)) for k, v in pos.items()},
     }
+    return meta
+
+
+def _heel_girths(bent: FloatArray, faces: np.ndarray, meta: dict[str, Any]) -> dict[str, float]:
+    heel_planes = _heel_planes(bent, meta)
+    return {f"{k}_heel_girth_mm": _plane_hull_perimeter(bent, faces, *heel_planes[k])
+            for k in ("short", "long")}
+
+
+def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float], fl: float,
+           base: dict[str, Any], *, final: bool = True,
+           ) -> tuple[FloatArray, np.ndarray, dict[str, Any], dict[str, float]]:
+    rings, geo = _rings(sec, p, eases, fl)
+    back = np.array([geo["x_back"], geo["y_back"], geo["z_back"]])
+    tip = np.array([float(np.mean(rings[-1, :, 0])), geo["y_tip"], 0.0])
+    verts, faces = _assemble_rings(rings, back, tip)
+    meta = dict(base)
     bent, _ = bend_points(verts, meta, fl)
     meta["top_cut_z_mm"] = float(p.heel_height_mm + p.top_cut_height_mm)
     # the top cut of the flat last follows the bend: the cut is judged on the bent heights
@@ -333,13 +346,12 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
 
     meta["rings"] = ring_table(rings, back=back, tip=tip, frame="flat")
     planes = _girth_planes(bent, meta)
-    heel_planes = _heel_planes(bent, meta)
     g = {
         "ball_girth_mm": _plane_hull_perimeter(bent, faces, *planes["ball"]),
         "instep_girth_mm": _plane_hull_perimeter(bent, faces, *planes["instep"]),
-        "short_heel_girth_mm": _plane_hull_perimeter(bent, faces, *heel_planes["short"]),
-        "long_heel_girth_mm": _plane_hull_perimeter(bent, faces, *heel_planes["long"]),
     }
+    if final:  # the heel girths are reported, not solved for
+        g.update(_heel_girths(bent, faces, meta))
     # the waist girth by the same rule as every footfit last (the mean of the ball and
     # instep girths + the style's offset), so stock and custom lasts compare
     off = float(load_table("styles.json")["styles"][p.style]["waist_girth_offset_mm"])
@@ -478,7 +490,8 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
         "toe": max(float(cfg["toe_box_ease_mm"]), sock + net["ball"] / (2.0 * np.pi)),
     }
     sec = _foot_sections(pts, params, fl)
-    verts, faces, meta, g = _build(sec, params, eases, fl)
+    base = _profile_meta(params)
+    verts, faces, meta, g = _build(sec, params, eases, fl, base, final=False)
     # the room a style asks for at least: the sock, less what a snug style takes back
     floor = {k: sock + min(net[k], 0.0) / (2.0 * np.pi) for k in ("ball", "instep")}
     # the room is judged in the last's own girth planes: the last's girth there minus the
@@ -495,9 +508,12 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
                 eases[k] = max(eases[k] + v / (2.0 * np.pi), floor[k])
         eases["waist"] = 0.5 * (eases["ball"] + eases["instep"])
         eases["toe"] = max(eases["toe"], eases["ball"])
-        verts, faces, meta, g = _build(sec, params, eases, fl)
+        verts, faces, meta, g = _build(sec, params, eases, fl, base, final=False)
+    g.update(_heel_girths(verts, faces, meta))
     mesh = trimesh.Trimesh(vertices=verts, faces=faces, process=False)
-    if mesh.volume < 0:
+    tri = verts[faces]
+    signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum()
+    if signed < 0:  # wound inward: turn the faces round (volume = signed / 6)
         mesh.invert()
     side = str(params.side) if params.side in ("left", "right") else "right"
     meta["side"] = "right"

@@ -198,17 +198,46 @@ def _taper(t: Any, p: float) -> Any:
 
 
 def _pchip(xk: list[float], yk: list[float], x: FloatArray) -> FloatArray:
-    from scipy.interpolate import PchipInterpolator
-
+    """Monotone piecewise-cubic Hermite interpolation (Fritsch-Carlson, as scipy's
+    ``PchipInterpolator``), clamped to the knots' range; numpy only, so building a last
+    imports no scipy.interpolate."""
     xk_a = np.asarray(xk, dtype=np.float64)
     order = np.argsort(xk_a)
     xk_a = xk_a[order]
     yk_a = np.asarray(yk, dtype=np.float64)[order]
     keep = np.concatenate([[True], np.diff(xk_a) > 1e-6])
     xk_a, yk_a = xk_a[keep], yk_a[keep]
-    f = PchipInterpolator(xk_a, yk_a, extrapolate=False)
-    out = f(np.clip(x, xk_a[0], xk_a[-1]))
-    return np.asarray(out, dtype=np.float64)
+    x = np.clip(np.asarray(x, dtype=np.float64), xk_a[0], xk_a[-1])
+    if len(xk_a) == 1:
+        return np.full_like(x, yk_a[0])
+    h = np.diff(xk_a)
+    delta = np.diff(yk_a) / h
+    d = np.zeros_like(yk_a)
+    if len(xk_a) == 2:
+        d[:] = delta[0]
+    else:
+        w1 = 2.0 * h[1:] + h[:-1]
+        w2 = h[1:] + 2.0 * h[:-1]
+        same = np.sign(delta[:-1]) * np.sign(delta[1:]) > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = (w1 / delta[:-1] + w2 / delta[1:]) / (w1 + w2)
+            d[1:-1] = np.where(same, 1.0 / inv, 0.0)
+
+        def edge(h0: float, h1: float, m0: float, m1: float) -> float:
+            e = ((2.0 * h0 + h1) * m0 - h0 * m1) / (h0 + h1)
+            if np.sign(e) != np.sign(m0):
+                return 0.0
+            if np.sign(m0) != np.sign(m1) and abs(e) > abs(3.0 * m0):
+                return 3.0 * m0
+            return float(e)
+
+        d[0] = edge(h[0], h[1], delta[0], delta[1])
+        d[-1] = edge(h[-1], h[-2], delta[-1], delta[-2])
+    i = np.clip(np.searchsorted(xk_a, x, side="right") - 1, 0, len(h) - 1)
+    t = (x - xk_a[i]) / h[i]
+    t2, t3 = t * t, t * t * t
+    return ((2 * t3 - 3 * t2 + 1) * yk_a[i] + (t3 - 2 * t2 + t) * h[i] * d[i]
+            + (-2 * t3 + 3 * t2) * yk_a[i + 1] + (t3 - t2) * h[i] * d[i + 1])
 
 
 @dataclass(frozen=True)

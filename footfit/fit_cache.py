@@ -1,0 +1,123 @@
+"""A disk cache of the stock lasts' meshes, so a fresh process does not rebuild them.
+
+Building a stock last's mesh (the girth solve of :func:`footfit.last.build_last_mesh`) takes
+tens of milliseconds; a fit simulation tries about nine of them per foot. A long-running
+fitter keeps them in memory; a fresh ``footfit process`` would rebuild them every time. They
+are written once to ``$FOOTFIT_CACHE`` (default ``$XDG_CACHE_HOME/footfit`` or
+``~/.cache/footfit``) under a key made of footfit's version and the bytes of the tables they
+are built from, so an edited table or a new version never reads a stale mesh. Set
+``FOOTFIT_CACHE=off`` to turn it off. Nothing personal is stored here: stock lasts only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["cache_dir", "load_stock_mesh", "save_stock_mesh"]
+
+_TABLES = ("lasts.csv", "last_shape.json", "styles.json", "fit_preferences.json")
+
+
+def cache_dir() -> Path | None:
+    """The cache folder of this footfit version and tables, or None when turned off."""
+    root = os.environ.get("FOOTFIT_CACHE", "")
+    if root.lower() in ("off", "0", "none", "no"):
+        return None
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        root = str(Path(base) / "footfit")
+    return Path(root) / "stock-lasts" / _key()
+
+
+@lru_cache(maxsize=4)
+def _key_cached(stamp: tuple[tuple[str, float, int], ...]) -> str:
+    from . import __version__
+    from ._data import model_path
+
+    h = hashlib.sha256(__version__.encode())
+    for name, _, _ in stamp:
+        h.update(model_path(name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _key() -> str:
+    from ._data import model_path
+
+    stamp = []
+    for name in _TABLES:
+        st = model_path(name).stat()
+        stamp.append((name, st.st_mtime, st.st_size))
+    return _key_cached(tuple(stamp))
+
+
+def _jsonable(meta: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    arrays: dict[str, np.ndarray] = {}
+    out: dict[str, Any] = {}
+    for k, v in meta.items():
+        if k == "rings":
+            for rk, rv in v.items():
+                if isinstance(rv, np.ndarray):
+                    arrays[f"rings__{rk}"] = rv
+                else:
+                    out.setdefault("rings", {})[rk] = rv
+        elif isinstance(v, np.ndarray):
+            arrays[f"meta__{k}"] = v
+        else:
+            out[k] = v
+    return out, arrays
+
+
+def save_stock_mesh(stock_id: str, mesh: Any) -> None:
+    """Write a stock last's mesh and metadata to the cache (best effort: never raises)."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        from .io._common import write_atomic
+
+        folder.mkdir(parents=True, exist_ok=True)
+        meta, arrays = _jsonable(dict(mesh.metadata["last"]))
+        import io
+
+        buf = io.BytesIO()
+        np.savez(buf, vertices=np.asarray(mesh.vertices), faces=np.asarray(mesh.faces),
+                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+        write_atomic(folder / f"{stock_id}.npz", [buf.getvalue()])
+    except (OSError, TypeError, ValueError):
+        return
+
+
+def load_stock_mesh(stock_id: str) -> Any | None:
+    """Read a stock last's mesh from the cache; None when absent or unreadable."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{stock_id}.npz"
+    if not path.is_file():
+        return None
+    try:
+        import trimesh
+
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode())
+            rings = dict(meta.pop("rings", {}))
+            for name in z.files:
+                if name.startswith("rings__"):
+                    rings[name[7:]] = z[name]
+                elif name.startswith("meta__"):
+                    meta[name[6:]] = z[name]
+            meta["rings"] = rings
+            for k in ("ball_plane", "instep_plane"):
+                meta[k] = tuple(tuple(v) for v in meta[k])
+            mesh = trimesh.Trimesh(vertices=z["vertices"], faces=z["faces"], process=False)
+        mesh.metadata["last"] = meta
+        return mesh
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
