@@ -337,7 +337,10 @@ PAIR_POOL = 10
 
 
 def pair_insole(
-    pools: dict[str, list[Any]], lengths: dict[str, float | None] | None = None
+    pools: dict[str, list[Any]],
+    lengths: dict[str, float | None] | None = None,
+    *,
+    no_fit_score: float | None = None,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The one insole to sell for both feet (insoles come in pairs), and a note if needed.
 
@@ -348,12 +351,22 @@ def pair_insole(
     a note says so. A scan of one foot gives that foot's best, said to be chosen from one
     foot.
 
+    When the pair's worse foot scores below ``no_fit_score`` (default: ``no_fit.score`` of
+    ``models/insole_weights.json``), no pre-made insole fits well: the recommendation is
+    the custom insole (``'recommendation': 'custom'``), the pre-made device is kept only as
+    the nearest for comparison, and the note says so plainly.
+
     Returns
     -------
     (dict or None, str or None)
-        ``{'sku', 'name', 'fit_scores': {side: score}, 'rank': {side: rank}, 'basis'}``,
-        (None when no foot has a match), and a note when no device suits both feet.
+        ``{'sku', 'name', 'fit_scores': {side: score}, 'rank': {side: rank}, 'basis',
+        'fits_well', 'recommendation' ('pre-made' or 'custom'), 'message'}`` (None when no
+        foot has a match), and a note when no device suits both feet or none fits well.
     """
+    if no_fit_score is None:
+        from .insoles import load_insole_design
+
+        no_fit_score = float(load_insole_design()["weights"]["no_fit"]["score"])
     pools = {side: pool for side, pool in pools.items() if pool}
     if not pools:
         return None, None
@@ -367,12 +380,14 @@ def pair_insole(
         note = (f"no pre-made insole is among the best {PAIR_POOL} for both feet: the pair "
                 f"{best.sku} is the {longer} (longer) foot's best; the {other} foot's own is "
                 f"{pools[other][0].sku}")
-        return {
+        pair = {
             "sku": best.sku, "name": best.name,
             "fit_scores": {longer: round(float(best.fit_score), 1)},
             "rank": {longer: int(best.rank)},
             "basis": f"the {longer} (longer) foot's best; none suits both feet",
-        }, note
+        }
+        worst = min(float(pools[s][0].fit_score) for s in by_side)
+        return _verdict(pair, worst, no_fit_score, note)
 
     def key(sku: str) -> tuple[float, float]:
         scores = [d[sku].fit_score for d in by_side.values()]
@@ -382,13 +397,33 @@ def pair_insole(
     first = next(iter(by_side.values()))[sku]
     basis = ("the best for the worse-fitting foot of the two" if len(by_side) == 2
              else f"from the {next(iter(by_side))} foot only (one foot scanned)")
-    return {
+    pair = {
         "sku": sku,
         "name": first.name,
         "fit_scores": {side: round(float(d[sku].fit_score), 1) for side, d in by_side.items()},
         "rank": {side: int(d[sku].rank) for side, d in by_side.items()},
         "basis": basis,
-    }, None
+    }
+    return _verdict(pair, key(sku)[0], no_fit_score, None)
+
+
+def _verdict(
+    pair: dict[str, Any], worst: float, no_fit_score: float, note: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """Add the fits-well verdict to a pair; below the threshold, recommend the custom insole."""
+    fits = worst >= no_fit_score
+    pair["fits_well"] = bool(fits)
+    pair["recommendation"] = "pre-made" if fits else "custom"
+    pair["message"] = None
+    if not fits:
+        scores = ", ".join(f"{side} {v:.0f}/100" for side, v in pair["fit_scores"].items())
+        pair["message"] = (
+            f"no pre-made insole fits well: the nearest, {pair['sku']}, scores {scores} "
+            f"(below {no_fit_score:g}); a custom insole made from this scan is suggested "
+            "instead"
+        )
+        note = pair["message"] if note is None else f"{note}; {pair['message']}"
+    return pair, note
 
 
 def _insole_notes(insoles: Any) -> tuple[str, ...]:
