@@ -28,7 +28,9 @@ from ..exceptions import InvalidMeasurementError
 from ..measure.results import FootMeasurements
 from .catalog import ARCH_SUPPORTS, USES, InsoleCatalog
 
-__all__ = ["EXTRAS", "FEATURES", "STYLES", "device_targets", "foot_feature_rows", "load_insole_design"]
+__all__ = [
+    "EXTRAS", "FEATURES", "STYLES", "device_targets", "foot_feature_rows", "load_insole_design",
+]
 
 #: Foot features of the distance, in column order.
 FEATURES: tuple[str, ...] = (
