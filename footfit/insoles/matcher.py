@@ -541,6 +541,7 @@ class InsoleMatcher:
             hallux_valgus_angle_deg=float(extras["hallux_valgus_angle_deg"][0]),
             foot_posture_index=None if np.isnan(fpi[0]) else float(fpi[0]),
             forefoot_overload=None if np.isnan(over[0]) else bool(over[0]),
+            gate=gate,
         )
         foot = describe_foot(raw, reasons, classification=classification)
         best = float(scores[0, 0])

@@ -338,6 +338,7 @@ def prescribe_insole(
     hallux_valgus_angle_deg: float | None = None,
     foot_posture_index: float | None = None,
     forefoot_overload: bool | None = None,
+    gate: int | None = None,
 ) -> InsolePrescription:
     """Apply the insole rules to one foot.
 
@@ -350,6 +351,9 @@ def prescribe_insole(
         A measured FPI-6; without it the scan proxy is used.
     forefoot_overload : bool, optional
         Forefoot (MTH2-4) overload evidence from outside the scan.
+    gate : int, optional
+        This foot's gate bits if already computed by :func:`foot_gates` from the same
+        inputs (saves recomputing them in the matcher).
 
     Returns
     -------
@@ -365,11 +369,12 @@ def prescribe_insole(
     rules = load_insole_rules()
     ai = None if arch_index is None or not math.isfinite(arch_index) else float(arch_index)
     posture = estimate_foot_posture(arch_index=ai, foot_posture_index=foot_posture_index)
-    fpi_in = np.array([np.nan if posture.source != "measured" else float(posture.fpi)])
     over = bool(forefoot_overload) if forefoot_overload is not None else None
-    gates, _, _ = foot_gates(np.array([np.nan if ai is None else ai]), fpi_in,
-                             np.array([bool(over)]))
-    gate = int(gates[0])
+    if gate is None:
+        fpi_in = np.array([np.nan if posture.source != "measured" else float(posture.fpi)])
+        gates, _, _ = foot_gates(np.array([np.nan if ai is None else ai]), fpi_in,
+                                 np.array([bool(over)]))
+        gate = int(gates[0])
     medial, lateral = bool(gate & GATE_MEDIAL), bool(gate & GATE_LATERAL)
     cavus = bool(gate & GATE_CAVUS)
     cut = rules["medial_post"]["min_fpi"]
