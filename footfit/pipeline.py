@@ -427,13 +427,21 @@ def _verdict(
 
 
 def _insole_notes(insoles: Any) -> tuple[str, ...]:
+    notes = []
+    if insoles and not getattr(insoles[0], "fits_well", True):
+        notes.append(
+            f"no pre-made insole fits this foot well (the best scores "
+            f"{insoles[0].fit_score:.0f}/100): a custom insole made from the scan is suggested; "
+            "the devices below are the nearest, for comparison"
+        )
     dropped = sorted({f for i in insoles for f in getattr(i, "dropped_features", ())})
-    if not dropped:
-        return ()
-    return (
-        "not used for matching (not measurable): " + ", ".join(dropped)
-        + "; the other features' weights were renormalized",
-    )
+    if dropped:
+        notes.append(
+            "not used for matching (not measurable): " + ", ".join(dropped)
+            + "; the other features' weights were renormalized (the scores count them at "
+            "their population spread)"
+        )
+    return tuple(notes)
 
 
 _DEFAULT_FITTERS: dict[tuple[Any, ...], FootFitter] = {}

@@ -260,6 +260,7 @@ def test_report_says_no_pre_made_insole_fits_instead_of_selling_one(monkeypatch)
     assert rep.to_dict()["pair_insole"]["recommendation"] == "custom"
     for f in rep.feet:
         assert not f.insoles[0].fits_well
+        assert f.insole_notes[0].startswith("no pre-made insole fits this foot well")
         assert f.insoles[0].reasons[0].startswith("no pre-made insole fits this foot well")
 
 
