@@ -138,6 +138,7 @@ class FootFitter:
         n = opts["n_insoles"]
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"`n_insoles` must be an int >= 1; got {n!r}")
+        _check_insole_evidence(opts)
         return opts
 
     def process(self, source: Any, **overrides: Any) -> Any:
@@ -150,7 +151,12 @@ class FootFitter:
         **overrides
             Any constructor option (``style``, ``fit``, ``units``, ``sex``, ``profile``,
             ``heel_height_mm``, ``leg_cut_height_mm``) for this call only. ``n_insoles`` may
-            be lowered but not raised above the fitter's.
+            be lowered but not raised above the fitter's. Evidence from outside the scan for
+            the insole rules (``models/insole_rules.json``): ``foot_posture_index`` (a
+            measured FPI-6, -12..+12: a medial post needs +6 or more) and
+            ``forefoot_overload`` (True: forefoot overload seen, e.g. on a pressure plate; the
+            only way a metatarsal pad is chosen), each one value for both feet or a mapping
+            ``{'left': ..., 'right': ...}``.
 
         Returns
         -------
@@ -245,6 +251,8 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             try:
                 pool = fitter.matcher_.match(
                     m, classification=classification, k=k_match, style=opts["style"],
+                    foot_posture_index=_for_side(opts["foot_posture_index"], aligned.side),
+                    forefoot_overload=_for_side(opts["forefoot_overload"], aligned.side),
                 )
                 pools[aligned.side] = pool
                 insoles = pool[: opts["n_insoles"]]
@@ -424,6 +432,30 @@ def _verdict(
         )
         note = pair["message"] if note is None else f"{note}; {pair['message']}"
     return pair, note
+
+
+def _check_insole_evidence(opts: dict[str, Any]) -> None:
+    """Validate the optional insole-rule evidence (one value, or one per side)."""
+    for name, ok, what in (
+        ("foot_posture_index",
+         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and -12 <= v <= 12,
+         "a number within -12 to 12 (FPI-6)"),
+        ("forefoot_overload", lambda v: isinstance(v, bool), "True or False"),
+    ):
+        value = opts.setdefault(name, None)
+        values = value.values() if isinstance(value, Mapping) else [value]
+        if isinstance(value, Mapping):
+            bad = set(value) - {"left", "right"}
+            if bad:
+                raise ValueError(f"`{name}` keys must be 'left' or 'right'; got {sorted(bad)}")
+        for v in values:
+            if v is not None and not ok(v):
+                raise ValueError(f"`{name}` must be None, {what}, or a mapping of side to "
+                                 f"that; got {v!r}")
+
+
+def _for_side(value: Any, side: str) -> Any:
+    return value.get(side) if isinstance(value, Mapping) else value
 
 
 def _insole_notes(insoles: Any) -> tuple[str, ...]:

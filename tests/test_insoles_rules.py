@@ -313,3 +313,24 @@ def test_catalogue_insole_room_follows_the_columns(matcher):
         insole_room({"sku": "X", "top_cover_mm": 3.0})
     with pytest.raises(TypeError, match="sku_or_row"):
         insole_room(3.5)
+
+
+def test_fitter_takes_posture_and_overload_evidence_per_side():
+    import footfit
+
+    scan = ROOT / "sample_scans" / "demo_two_feet.ply"
+    fitter = footfit.FootFitter(style="casual")
+    plain = fitter.process(scan)
+    for f in plain.feet:  # normal arches: the proxy posts neither foot, no evidence: no pad
+        assert f.insoles[0].device["rearfoot_post"] == "neutral"
+        assert f.insoles[0].device["metatarsal_pad"] == "none"
+    rep = fitter.process(scan, foot_posture_index={"left": 10, "right": 4},
+                         forefoot_overload=True)
+    by_side = {f.side: f.insoles[0].device for f in rep.feet}
+    assert by_side["left"]["rearfoot_post"] == "medial"
+    assert by_side["right"]["rearfoot_post"] == "neutral"
+    assert all(d["metatarsal_pad"] == "pad" for d in by_side.values())
+    with pytest.raises(ValueError, match="`foot_posture_index` must be None, a number"):
+        fitter.process(scan, foot_posture_index=20)
+    with pytest.raises(ValueError, match="keys must be 'left' or 'right'"):
+        fitter.process(scan, forefoot_overload={"both": True})
