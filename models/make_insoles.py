@@ -7,7 +7,9 @@ the line was designed, so it can be regenerated and audited.
 How the line is designed (see the "Insole catalogue" section of ``models/README.md``):
 
 1. **Families** = uses (running, walking, casual, dress, work, children). Each family has a
-   fixed design per arch-support class (apex height, posting) and a set of width fittings.
+   fixed design per arch variant (``ARCH_VARIANTS``: low and medium support, each unposted and
+   medially posted, and a cushioned full-contact high support with no post; LASTS.md section
+   7), a set of width fittings and, for walking and dress, a metatarsal-pad variant.
 2. **Size ranges**: adults in pairs of whole EU sizes (2 Paris points = 13.33 mm of foot
    length) from EU 33 (205 mm) to EU 52 (338.3 mm), plus one 195-205 mm range for small adult
    feet; children in pairs of children's EU sizes (EU = 0.162 FL: last = foot x 1.08) from
@@ -23,6 +25,10 @@ How the line is designed (see the "Insole catalogue" section of ``models/README.
    therefore relatively narrower (additive regression lines, never proportional scaling).
 4. **Arch apex height does not grow with length** (Hill 2017, DOMAIN.md section 3): it is
    fixed per family and arch class, the same in every size.
+5. **Thickness** (what the last leaves room for): ``forefoot = forefoot base + top cover``,
+   ``arch = shell + top cover``, ``heel = shell + top cover + mean post wedge``; shell,
+   covers and bases per family below, with their sources (``models/README.md``, "Insole
+   thickness").
 
 Every design figure below is a design choice [S] unless its comment gives a source.
 """
