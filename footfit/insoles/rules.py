@@ -380,7 +380,7 @@ def prescribe_insole(
     cut = rules["medial_post"]["min_fpi"]
     out = [posture.reason]
     if posture.fpi is None:
-        out.append("no medial post: foot posture unknown (no FPI-6, no arch index)")
+        out.append("no medial post: no evidence of pronation")
     elif medial:
         out.append(f"medial post: posture {posture.fpi:+d} >= +{cut} (pronated; LASTS.md 7, "
                    f"FPI-6 ref 45 [{rules['medial_post']['tag']}])")
