@@ -12,7 +12,11 @@ VENV=${FOOTFIT_VENV:-.venv}
 PY=${PYTHON:-python3}
 
 need_libusb() {
-    ! ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0'
+    # Capture ldconfig's output first: under pipefail, `ldconfig -p | grep -q` fails when grep
+    # exits at the first match and ldconfig dies of SIGPIPE, which read as "missing".
+    local cache
+    cache=$(ldconfig -p 2>/dev/null || true)
+    ! grep -q 'libusb-1.0.so.0' <<<"$cache"
 }
 
 setup() {

@@ -16,15 +16,19 @@ For every shoe style, the top-1 insole of each foot is checked against the foot:
 
 plus the distribution of fit scores, the SKUs never chosen (catalogue gaps or duplicates of
 a preferred use), the SKUs chosen by more than ``--too-often`` % of feet (stock hot spots),
-the feet poorly served (top-1 fit score below ``--poor-score``) and why, a
-missing-arch-index run, and timings
+the feet poorly served (top-1 fit score below ``--poor-score``) and why, the share of feet
+told that no pre-made insole fits well (best score below ``no_fit.score`` of
+``models/insole_weights.json``) and the class agreement by score band (how that threshold
+was chosen), the posting share, a missing-arch-index run, a length-only run, and timings
 (medians of ``--repeat`` runs: wall time by ``time.perf_counter`` and CPU time by
 ``time.process_time``, with the load average, since the machine may be shared): ``fit``,
 one ``match`` after ``fit``, ``match_many`` on the whole population. Targets (issue 5):
 length 100 %, arch >= 95 %, width >= 90 %, one query < 1 ms, 10,000 queries < 100 ms.
 
 The population comes from :func:`footfit.synth.sample_population_arrays` (ANSUR II joint
-normal by sex, arch index drawn inside each arch class, hallux angle proxy).
+normal by sex, arch index drawn inside each arch class, hallux angle proxy). No FPI-6 and no
+forefoot-overload evidence are given, so posting follows the FPI-like arch proxy and no
+device with a metatarsal pad is chosen.
 """
 
 from __future__ import annotations
@@ -122,6 +126,16 @@ def evaluate(n: int, seed: int, k: int, repeat: int, *, too_often_pct: float = 5
         too_often = {s: round(100 * c / ok.sum(), 2) for s, c in counts.most_common()
                      if c / ok.sum() > too_often_pct / 100}
         poor = scores < poor_score
+        both_ok = arch_ok & width_ok
+        bands = np.arange(0, 101, 10)
+        band_of = np.clip(np.digitize(scores, bands) - 1, 0, len(bands) - 2)
+        by_band = {f"{bands[b]}-{bands[b + 1]}": {
+            "feet": int((band_of == b).sum()),
+            "arch_and_width_agree_pct": _pct(both_ok[band_of == b])}
+            for b in range(len(bands) - 1)}
+        post = np.asarray(cat.column("rearfoot_post"))[t]
+        pad = np.asarray(cat.column("metatarsal_pad"))[t]
+        cushion = np.asarray(cat.column("cushion"))[t]
         zw = np.array([classify_width(float(a), float(b))[1]
                        for a, b in zip(fl[ok][poor], table["ball_width_mm"][ok][poor],
                                        strict=True)])
@@ -137,6 +151,16 @@ def evaluate(n: int, seed: int, k: int, repeat: int, *, too_often_pct: float = 5
                           **{f"p{q}": round(float(np.percentile(scores, q)), 1)
                              for q in (5, 25, 50, 75, 95)}},
             "fit_score_histogram": np.histogram(scores, bins=10, range=(0, 100))[0].tolist(),
+            "no_pre_made_fits_well_pct": _pct(~batch.fits_well[ok]),
+            "no_fit_score": batch.no_fit_score,
+            "agreement_by_score_band": by_band,
+            "medial_post_pct": _pct(post == "medial"),
+            "medial_post_pct_by_arch": {a: _pct(post[foot_arch[ok] == a] == "medial")
+                                        for a in ("high", "normal", "flat")},
+            "lateral_post_pct": _pct(post == "lateral"),
+            "metatarsal_pad_pct": _pct(pad != "none"),
+            "cushioned_pct_of_high_arches": _pct(cushion[foot_arch[ok] == "high"]
+                                                 == "full_length"),
             "skus_offered": len(offered),
             "skus_chosen": len(counts),
             "skus_never_chosen": len(never),
@@ -147,7 +171,11 @@ def evaluate(n: int, seed: int, k: int, repeat: int, *, too_often_pct: float = 5
                 "arch_mismatch": _pct(~arch_ok[poor]),
                 "width_mismatch": _pct(~width_ok[poor]),
                 "ball_width_beyond_2sd": _pct(np.abs(zw) > 2) if zw.size else 0.0,
-                "hallux_angle_above_20deg": _pct(table["hallux_valgus_angle_deg"][ok][poor] > 20),
+                "arch_index_beyond_device_targets": _pct(
+                    (table["arch_index"][ok][poor] < 0.165)
+                    | (table["arch_index"][ok][poor] > 0.29)),
+                "hallux_angle_above_20deg_no_bearing_on_the_match": _pct(
+                    table["hallux_valgus_angle_deg"][ok][poor] > 20),
             },
         }
         if style == "sport":
@@ -165,6 +193,19 @@ def evaluate(n: int, seed: int, k: int, repeat: int, *, too_often_pct: float = 5
         "support_chosen_pct": {a: _pct(cat.column("arch_support")[t] == a)
                                for a in ("low", "medium", "high")},
         "dropped": list(np.asarray(batch.feature_names)[batch.dropped[0]]),
+        "no_pre_made_fits_well_pct": _pct(~batch.fits_well),
+        "fit_score_p50": round(float(np.median(batch.fit_scores[:, 0])), 1),
+    }
+    # foot length only (``footfit insoles 265``): scores must say how little is known
+    only = {"foot_length_mm": fl}
+    batch = matcher.match_many(only, k, style="sport")
+    res["sport_length_only"] = {
+        "fit_score_max": round(float(np.nanmax(batch.fit_scores[:, 0])), 1),
+        "fit_score_p50": round(float(np.median(batch.fit_scores[:, 0])), 1),
+        "confidence": round(float(batch.confidence[0]), 3),
+        "no_pre_made_fits_well_pct": _pct(~batch.fits_well),
+        "support_chosen_pct": {a: _pct(cat.column("arch_support")[batch.indices[:, 0]] == a)
+                               for a in ("low", "medium", "high")},
     }
 
     one = {name: float(col[0]) for name, col in table.items()}
@@ -208,15 +249,20 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(f"{res['n']} feet, seed {res['seed']}, {res['n_skus']} SKUs ({res['catalogue']})")
     print(f"{'style':14} {'len%':>6} {'arch%':>6} {'width%':>7} {'score p5/p50/p95':>18} "
-          f"{'chosen/offered':>15}")
+          f"{'no-fit%':>8} {'post%':>6} {'chosen/offered':>15}")
     for style, r in res["styles"].items():
         f = r["fit_score"]
         print(f"{style:14} {r['top1_length_pct']:6.1f} {r['top1_arch_agree_pct']:6.1f} "
               f"{r['top1_width_agree_pct']:7.1f} {f['p5']:6.1f}/{f['p50']:5.1f}/{f['p95']:5.1f} "
+              f"{r['no_pre_made_fits_well_pct']:8.2f} {r['medial_post_pct']:6.1f} "
               f"{r['skus_chosen']:7d}/{r['skus_offered']:<7d}")
+    print("sport, arch and width agreement by score band: "
+          + ", ".join(f"{b} {v['arch_and_width_agree_pct']}% (n={v['feet']})"
+                      for b, v in res["styles"]["sport"]["agreement_by_score_band"].items()))
     print(f"never chosen under any style: {len(res['never_chosen_any_style'])} SKUs "
           f"{res['never_chosen_any_style'][:12]}")
     print(f"sport without arch index: {res['sport_without_arch_index']}")
+    print(f"sport, foot length only: {res['sport_length_only']}")
     print(f"timing (ms, medians): {res['timing_ms']}")
     print(f"wrote {args.out}")
     return 0

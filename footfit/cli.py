@@ -404,7 +404,13 @@ def _add_insoles(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch-index", type=float, metavar="AI",
                    help="Cavanagh-Rodgers arch index (leave out when not measurable)")
     p.add_argument("--hallux-angle", type=float, metavar="DEG",
-                   help="hallux valgus angle proxy, degrees")
+                   help="hallux valgus angle proxy, degrees (toe-box advice only; never a post)")
+    p.add_argument("--fpi", type=float, metavar="SCORE",
+                   help="measured Foot Posture Index (FPI-6, -12..+12); a medial post needs "
+                   "+6 or more (without it, an FPI-like proxy from the arch index is used)")
+    p.add_argument("--forefoot-overload", action="store_true",
+                   help="forefoot (MTH2-4) overload evidence, e.g. from a pressure plate: the "
+                   "only way a metatarsal pad is chosen")
     p.add_argument("--style", default="sport",
                    help="shoe style: sport, casual, dress_round, dress_pointed, boot, "
                    "open_sandal, closed_sandal (default: sport)")
@@ -420,7 +426,7 @@ def _add_insoles(sub: argparse._SubParsersAction) -> None:
 
 _INSOLE_FLAGS = {"foot_length_mm": "FOOT_LENGTH_MM", "ball_width_mm": "--ball-width",
                  "heel_width_mm": "--heel-width", "arch_index": "--arch-index",
-                 "hallux_valgus_angle_deg": "--hallux-angle"}
+                 "hallux_valgus_angle_deg": "--hallux-angle", "foot_posture_index": "--fpi"}
 
 
 def _run_insoles(args: argparse.Namespace) -> int:
@@ -437,9 +443,11 @@ def _run_insoles(args: argparse.Namespace) -> int:
         raise ValueError("give FOOT_LENGTH_MM (or --check)")
     foot = {"foot_length_mm": args.foot_length_mm, "ball_width_mm": args.ball_width,
             "heel_width_mm": args.heel_width, "arch_index": args.arch_index,
-            "hallux_valgus_angle_deg": args.hallux_angle}
+            "hallux_valgus_angle_deg": args.hallux_angle, "foot_posture_index": args.fpi,
+            "forefoot_overload": True if args.forefoot_overload else None}
     try:
-        matches = InsoleMatcher(args.k).fit(catalog).match(foot, style=args.style, use=args.use)
+        matcher = InsoleMatcher(args.k).fit(catalog)
+        matches = matcher.match(foot, style=args.style, use=args.use)
     except ValueError as exc:  # name the option the user typed, not the feature's key
         message = str(exc).replace(" (row 0)", "")
         for key, flag in _INSOLE_FLAGS.items():
@@ -449,6 +457,14 @@ def _run_insoles(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([m.to_dict() for m in matches], ensure_ascii=False, indent=2))
         return EXIT_OK
+    best = matches[0]
+    if best.confidence < 0.5:
+        print(f"note: the scores rest on little: {round(100 * best.confidence)} % of the match "
+              f"measured ({', '.join(best.dropped_features)} not given); low confidence")
+    if not best.fits_well:
+        print(f"no pre-made insole fits well (the best scores {best.fit_score:.0f}/100, below "
+              f"{matcher.no_fit_score_:g}): a custom insole made from the foot is suggested; "
+              "the nearest pre-made devices, for comparison:")
     for m in matches:
         print(f"{m.rank}. {m.sku}  {m.name}  fit {m.fit_score:.0f}/100 ({m.kind})")
         for reason in m.reasons:

@@ -141,6 +141,7 @@ class FootFitter:
         n = opts["n_insoles"]
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"`n_insoles` must be an int >= 1; got {n!r}")
+        _check_insole_evidence(opts)
         return opts
 
     def process(self, source: Any, **overrides: Any) -> Any:
@@ -153,7 +154,12 @@ class FootFitter:
         **overrides
             Any constructor option (``style``, ``fit``, ``units``, ``sex``, ``profile``,
             ``heel_height_mm``, ``leg_cut_height_mm``) for this call only. ``n_insoles`` may
-            be lowered but not raised above the fitter's.
+            be lowered but not raised above the fitter's. Evidence from outside the scan for
+            the insole rules (``models/insole_rules.json``): ``foot_posture_index`` (a
+            measured FPI-6, -12..+12: a medial post needs +6 or more) and
+            ``forefoot_overload`` (True: forefoot overload seen, e.g. on a pressure plate; the
+            only way a metatarsal pad is chosen), each one value for both feet or a mapping
+            ``{'left': ..., 'right': ...}``.
 
         Returns
         -------
@@ -248,6 +254,8 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             try:
                 pool = fitter.matcher_.match(
                     m, classification=classification, k=k_match, style=opts["style"],
+                    foot_posture_index=_for_side(opts["foot_posture_index"], aligned.side),
+                    forefoot_overload=_for_side(opts["forefoot_overload"], aligned.side),
                 )
                 pools[aligned.side] = pool
                 insoles = pool[: opts["n_insoles"]]
@@ -428,7 +436,10 @@ PAIR_POOL = 10
 
 
 def pair_insole(
-    pools: dict[str, list[Any]], lengths: dict[str, float | None] | None = None
+    pools: dict[str, list[Any]],
+    lengths: dict[str, float | None] | None = None,
+    *,
+    no_fit_score: float | None = None,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The one insole to sell for both feet (insoles come in pairs), and a note if needed.
 
@@ -439,12 +450,22 @@ def pair_insole(
     a note says so. A scan of one foot gives that foot's best, said to be chosen from one
     foot.
 
+    When the pair's worse foot scores below ``no_fit_score`` (default: ``no_fit.score`` of
+    ``models/insole_weights.json``), no pre-made insole fits well: the recommendation is
+    the custom insole (``'recommendation': 'custom'``), the pre-made device is kept only as
+    the nearest for comparison, and the note says so plainly.
+
     Returns
     -------
     (dict or None, str or None)
-        ``{'sku', 'name', 'fit_scores': {side: score}, 'rank': {side: rank}, 'basis'}``,
-        (None when no foot has a match), and a note when no device suits both feet.
+        ``{'sku', 'name', 'fit_scores': {side: score}, 'rank': {side: rank}, 'basis',
+        'fits_well', 'recommendation' ('pre-made' or 'custom'), 'message'}`` (None when no
+        foot has a match), and a note when no device suits both feet or none fits well.
     """
+    if no_fit_score is None:
+        from .insoles import load_insole_design
+
+        no_fit_score = float(load_insole_design()["weights"]["no_fit"]["score"])
     pools = {side: pool for side, pool in pools.items() if pool}
     if not pools:
         return None, None
@@ -458,12 +479,14 @@ def pair_insole(
         note = (f"no pre-made insole is among the best {PAIR_POOL} for both feet: the pair "
                 f"{best.sku} is the {longer} (longer) foot's best; the {other} foot's own is "
                 f"{pools[other][0].sku}")
-        return {
+        pair = {
             "sku": best.sku, "name": best.name,
             "fit_scores": {longer: round(float(best.fit_score), 1)},
             "rank": {longer: int(best.rank)},
             "basis": f"the {longer} (longer) foot's best; none suits both feet",
-        }, note
+        }
+        worst = min(float(pools[s][0].fit_score) for s in by_side)
+        return _verdict(pair, worst, no_fit_score, note)
 
     def key(sku: str) -> tuple[float, float]:
         scores = [d[sku].fit_score for d in by_side.values()]
@@ -473,23 +496,75 @@ def pair_insole(
     first = next(iter(by_side.values()))[sku]
     basis = ("the best for the worse-fitting foot of the two" if len(by_side) == 2
              else f"from the {next(iter(by_side))} foot only (one foot scanned)")
-    return {
+    pair = {
         "sku": sku,
         "name": first.name,
         "fit_scores": {side: round(float(d[sku].fit_score), 1) for side, d in by_side.items()},
         "rank": {side: int(d[sku].rank) for side, d in by_side.items()},
         "basis": basis,
-    }, None
+    }
+    return _verdict(pair, key(sku)[0], no_fit_score, None)
+
+
+def _verdict(
+    pair: dict[str, Any], worst: float, no_fit_score: float, note: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """Add the fits-well verdict to a pair; below the threshold, recommend the custom insole."""
+    fits = worst >= no_fit_score
+    pair["fits_well"] = bool(fits)
+    pair["recommendation"] = "pre-made" if fits else "custom"
+    pair["message"] = None
+    if not fits:
+        scores = ", ".join(f"{side} {v:.0f}/100" for side, v in pair["fit_scores"].items())
+        pair["message"] = (
+            f"no pre-made insole fits well: the nearest, {pair['sku']}, scores {scores} "
+            f"(below {no_fit_score:g}); a custom insole made from this scan is suggested "
+            "instead"
+        )
+        note = pair["message"] if note is None else f"{note}; {pair['message']}"
+    return pair, note
+
+
+def _check_insole_evidence(opts: dict[str, Any]) -> None:
+    """Validate the optional insole-rule evidence (one value, or one per side)."""
+    for name, ok, what in (
+        ("foot_posture_index",
+         lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and -12 <= v <= 12,
+         "a number within -12 to 12 (FPI-6)"),
+        ("forefoot_overload", lambda v: isinstance(v, bool), "True or False"),
+    ):
+        value = opts.setdefault(name, None)
+        values = value.values() if isinstance(value, Mapping) else [value]
+        if isinstance(value, Mapping):
+            bad = set(value) - {"left", "right"}
+            if bad:
+                raise ValueError(f"`{name}` keys must be 'left' or 'right'; got {sorted(bad)}")
+        for v in values:
+            if v is not None and not ok(v):
+                raise ValueError(f"`{name}` must be None, {what}, or a mapping of side to "
+                                 f"that; got {v!r}")
+
+
+def _for_side(value: Any, side: str) -> Any:
+    return value.get(side) if isinstance(value, Mapping) else value
 
 
 def _insole_notes(insoles: Any) -> tuple[str, ...]:
+    notes = []
+    if insoles and not getattr(insoles[0], "fits_well", True):
+        notes.append(
+            f"no pre-made insole fits this foot well (the best scores "
+            f"{insoles[0].fit_score:.0f}/100): a custom insole made from the scan is suggested; "
+            "the devices below are the nearest, for comparison"
+        )
     dropped = sorted({f for i in insoles for f in getattr(i, "dropped_features", ())})
-    if not dropped:
-        return ()
-    return (
-        "not used for matching (not measurable): " + ", ".join(dropped)
-        + "; the other features' weights were renormalized",
-    )
+    if dropped:
+        notes.append(
+            "not used for matching (not measurable): " + ", ".join(dropped)
+            + "; the other features' weights were renormalized (the scores count them at "
+            "their population spread)"
+        )
+    return tuple(notes)
 
 
 _DEFAULT_FITTERS: dict[tuple[Any, ...], FootFitter] = {}

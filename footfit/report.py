@@ -155,7 +155,9 @@ class FitReport:
         Sizes from the larger foot (``decided_by`` says which).
     pair_insole : mapping or None
         The one pre-made insole to sell for both feet
-        (:func:`footfit.pipeline.pair_insole`); None when no foot has a match.
+        (:func:`footfit.pipeline.pair_insole`), or, when it scores below the data-set
+        threshold (``fits_well`` False, ``recommendation`` 'custom'), the custom insole
+        with the nearest pre-made device for comparison; None when no foot has a match.
     timings_ms : mapping of str to float
         Wall time per stage (summed over feet) plus ``total``.
     warnings : tuple of str
@@ -321,7 +323,9 @@ def format_summary(report: FitReport) -> str:
             f"JP {_fmt(s.get('jp_cm'))} cm  CN {s.get('cn_label')}",
         ]
     pair = d.get("pair_insole")
-    if pair:
+    if pair and pair.get("recommendation") == "custom":
+        lines += ["", f"insoles: {pair['message']}"]
+    elif pair:
         scores = ", ".join(f"{side} {v:.0f}/100" for side, v in pair["fit_scores"].items())
         lines += ["", f"insole pair to sell: {pair['sku']}  {pair['name']}  (fit {scores}; "
                   f"{pair['basis']})"]

@@ -7,7 +7,9 @@ the line was designed, so it can be regenerated and audited.
 How the line is designed (see the "Insole catalogue" section of ``models/README.md``):
 
 1. **Families** = uses (running, walking, casual, dress, work, children). Each family has a
-   fixed design per arch-support class (apex height, posting) and a set of width fittings.
+   fixed design per arch variant (``ARCH_VARIANTS``: low and medium support, each unposted and
+   medially posted, and a cushioned full-contact high support with no post; LASTS.md section
+   7), a set of width fittings and, for walking and dress, a metatarsal-pad variant.
 2. **Size ranges**: adults in pairs of whole EU sizes (2 Paris points = 13.33 mm of foot
    length) from EU 33 (205 mm) to EU 52 (338.3 mm), plus one 195-205 mm range for small adult
    feet; children in pairs of children's EU sizes (EU = 0.162 FL: last = foot x 1.08) from
@@ -23,6 +25,10 @@ How the line is designed (see the "Insole catalogue" section of ``models/README.
    therefore relatively narrower (additive regression lines, never proportional scaling).
 4. **Arch apex height does not grow with length** (Hill 2017, DOMAIN.md section 3): it is
    fixed per family and arch class, the same in every size.
+5. **Thickness** (what the last leaves room for): ``forefoot = forefoot base + top cover``,
+   ``arch = shell + top cover``, ``heel = shell + top cover + mean post wedge``; shell,
+   covers and bases per family below, with their sources (``models/README.md``, "Insole
+   thickness").
 
 Every design figure below is a design choice [S] unless its comment gives a source.
 """
@@ -48,7 +54,8 @@ COLUMNS = (
     "us_women_min", "us_women_max", "width_fitting", "forefoot_width_mm",
     "heel_cup_width_mm", "heel_cup_depth_mm", "arch_support", "arch_apex_height_mm",
     "arch_apex_position_pct", "rearfoot_post", "rearfoot_post_deg", "metatarsal_pad",
-    "volume", "top_cover_mm",
+    "volume", "top_cover_mm", "cushion", "forefoot_thickness_mm", "arch_thickness_mm",
+    "heel_thickness_mm",
 )
 
 #: Width fittings as residual SDs of ball width given length (design choice).
@@ -59,35 +66,55 @@ WIDTH_Z = {"narrow": -2.0, "normal": 0.0, "wide": 2.0}
 HEEL_BALL_PARTIAL_R = 0.33
 
 # family code, use, brand name, width fittings, heel cup depth mm, volume, top cover mm,
-# metatarsal pad, apex height mm per arch support {low, medium, high} (constant over sizes),
-# rearfoot post per arch support (signed deg: + medial, - lateral), apex position % length.
+# metatarsal pad variants, apex height mm per arch support {low, medium, high} (constant over
+# sizes), apex position % of length, shell (polypropylene) mm, forefoot base mm (full-length
+# foam layer under the metatarsal heads; 0 = a 3/4-length shell with only the top cover there),
+# cushioned cover mm of the high-arch (cavus) devices.
+# Sources (models/README.md "Insole thickness"): shell 3.0-4.5 mm polypropylene by body weight,
+# thinner for a cavoid foot [V, LASTS.md 7 ref 51]; top cover 1.5-3 mm [U]; full-length
+# cushioned (Poron) cover for painful pes cavus [V, ref 50]; work 4.5 mm shell (the thick end
+# of ref 51, for heavy wearers), children 2.0 mm and the forefoot bases: design choices [U].
 FAMILIES = (
     dict(code="RUN", use="running", brand="PaceRun", widths=("narrow", "normal", "wide"),
-         cup_depth=16.0, volume="medium", cover=3.0, met="none",
-         apex={"low": 12.0, "medium": 16.0, "high": 20.0},
-         post={"low": 4.0, "medium": 0.0, "high": -2.0}, apex_pos=41.0),
+         cup_depth=16.0, volume="medium", cover=3.0, met=("none",),
+         apex={"low": 12.0, "medium": 16.0, "high": 20.0}, apex_pos=41.0,
+         shell=3.0, forefoot_base=1.5, cushion_cover=4.0),
     dict(code="WLK", use="walking", brand="DayWalk", widths=("narrow", "normal", "wide"),
-         cup_depth=14.0, volume="medium", cover=3.5, met="pad",
-         apex={"low": 12.0, "medium": 15.0, "high": 19.0},
-         post={"low": 4.0, "medium": 0.0, "high": -2.0}, apex_pos=41.0),
+         cup_depth=14.0, volume="medium", cover=3.5, met=("none", "pad"),
+         apex={"low": 12.0, "medium": 15.0, "high": 19.0}, apex_pos=41.0,
+         shell=3.0, forefoot_base=1.5, cushion_cover=4.0),
     dict(code="CAS", use="casual", brand="EasyStep", widths=("normal",),
-         cup_depth=12.0, volume="medium", cover=3.0, met="none",
-         apex={"low": 10.0, "medium": 14.0, "high": 18.0},
-         post={"low": 3.0, "medium": 0.0, "high": 0.0}, apex_pos=41.0),
+         cup_depth=12.0, volume="medium", cover=3.0, met=("none",),
+         apex={"low": 10.0, "medium": 14.0, "high": 18.0}, apex_pos=41.0,
+         shell=3.0, forefoot_base=1.0, cushion_cover=3.5),
     dict(code="DRS", use="dress", brand="SlimLine", widths=("narrow", "normal", "wide"),
-         cup_depth=8.0, volume="low", cover=1.5, met="pad",
-         apex={"low": 8.0, "medium": 11.0, "high": 14.0},
-         post={"low": 2.0, "medium": 0.0, "high": 0.0}, apex_pos=41.0),
+         cup_depth=8.0, volume="low", cover=1.5, met=("none", "pad"),
+         apex={"low": 8.0, "medium": 11.0, "high": 14.0}, apex_pos=41.0,
+         shell=3.0, forefoot_base=0.0, cushion_cover=2.5),
     dict(code="WRK", use="work", brand="ShiftGuard", widths=("normal", "wide"),
-         cup_depth=18.0, volume="high", cover=4.0, met="none",
-         apex={"low": 12.0, "medium": 16.0, "high": 20.0},
-         post={"low": 4.0, "medium": 0.0, "high": -2.0}, apex_pos=41.0),
+         cup_depth=18.0, volume="high", cover=4.0, met=("none",),
+         apex={"low": 12.0, "medium": 16.0, "high": 20.0}, apex_pos=41.0,
+         shell=4.5, forefoot_base=2.0, cushion_cover=4.5),
     dict(code="KID", use="children", brand="KidStep", widths=("normal",),
-         cup_depth=12.0, volume="low", cover=2.0, met="none",
-         apex={"low": 7.0, "medium": 10.0, "high": 13.0},
-         post={"low": 3.0, "medium": 0.0, "high": 0.0}, apex_pos=40.0),
+         cup_depth=12.0, volume="low", cover=2.0, met=("none",),
+         apex={"low": 7.0, "medium": 10.0, "high": 13.0}, apex_pos=40.0,
+         shell=2.0, forefoot_base=1.0, cushion_cover=3.0),
 )
-ARCH_WORD = {"low": "low", "medium": "medium", "high": "high"}
+#: Arch variants: (code, arch support, medial rear-foot post deg). Posting follows a pronated
+#: foot posture (LASTS.md section 7: FPI-6 +6 and above), never the arch or hallux alone, so
+#: the low and medium supports come both unposted and with a medial post; the high support
+#: (cavus) is a cushioned full-contact device with no lateral post (ref 50).
+ARCH_VARIANTS = (
+    ("L", "low", 0.0), ("LP", "low", 4.0), ("M", "medium", 0.0), ("MP", "medium", 4.0),
+    ("H", "high", 0.0),
+)
+#: Medial post of each family's posted variants, deg (dress devices are low-profile).
+POST_DEG = {"running": 4.0, "walking": 4.0, "casual": 3.0, "dress": 2.0, "work": 4.0,
+            "children": 3.0}
+#: A cavoid foot takes a thinner shell (ref 51): the high-arch devices' shell is 1 mm thinner,
+#: no thinner than the family's own lower bound (3.0 adults, ref 51; children 2.0).
+CAVUS_SHELL_LESS_MM = 1.0
+ARCH_WORD = {"low": "low", "medium": "medium", "high": "high (cushioned)"}
 
 
 def adult_ranges() -> list[tuple[float, float]]:
@@ -109,6 +136,62 @@ def _sizes(fl: float, child: bool) -> dict[str, float]:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def _row(fam, lo, hi, mid, s_lo, s_hi, code, arch, posted, width, met, bw_line, hw_line,
+         sd_b, sd_h) -> dict[str, str]:
+    z = WIDTH_Z[width]
+    bw = bw_line["intercept"] + bw_line["slope"] * mid
+    hw = hw_line["intercept"] + hw_line["slope"] * mid
+    if sd_b is not None:
+        bw += z * sd_b
+        hw += HEEL_BALL_PARTIAL_R * z * sd_h
+    post = POST_DEG[fam["use"]] if posted else 0.0
+    cushioned = arch == "high"
+    cover = fam["cushion_cover"] if cushioned else fam["cover"]
+    floor = 2.0 if fam["use"] == "children" else 3.0
+    shell = max(floor, fam["shell"] - CAVUS_SHELL_LESS_MM) if cushioned else fam["shell"]
+    cup = round(hw * 2) / 2
+    # an extrinsic medial post is a wedge under the heel: its mean added height over the
+    # heel-cup width is half its medial edge, 0.5 x cup width x tan(post) [U, geometry]
+    wedge = 0.5 * cup * math.tan(math.radians(post))
+    eu = f"{_fmt(s_lo['eu'])}-{_fmt(s_hi['eu'])}"
+    wcode = {"narrow": "N", "normal": "R", "wide": "W"}[width]
+    pcode = "P" if met == "pad" else ""
+    sku = f"{fam['code']}-{code}{wcode}{pcode}-{int(lo):03d}"
+    parts = [f"{fam['brand']} {ARCH_WORD[arch]} arch"]
+    if posted:
+        parts.append(f"medial post {post:g} deg")
+    if width != "normal":
+        parts.append(width)
+    if met == "pad":
+        parts.append("metatarsal pad")
+    name = ", ".join(parts) + f", EU {eu}"
+    return {
+        "sku": sku, "name": name, "use": fam["use"],
+        "length_min_mm": f"{lo:.1f}", "length_max_mm": f"{hi:.1f}",
+        "eu_min": _fmt(s_lo["eu"]), "eu_max": _fmt(s_hi["eu"]),
+        "uk_min": _fmt(s_lo["uk"]), "uk_max": _fmt(s_hi["uk"]),
+        "us_men_min": _fmt(s_lo["us_men"]), "us_men_max": _fmt(s_hi["us_men"]),
+        "us_women_min": _fmt(s_lo["us_women"]),
+        "us_women_max": _fmt(s_hi["us_women"]),
+        "width_fitting": width,
+        "forefoot_width_mm": f"{round(bw * 2) / 2:.1f}",
+        "heel_cup_width_mm": f"{cup:.1f}",
+        "heel_cup_depth_mm": f"{fam['cup_depth']:.1f}",
+        "arch_support": arch,
+        "arch_apex_height_mm": f"{fam['apex'][arch]:.1f}",
+        "arch_apex_position_pct": f"{fam['apex_pos']:.1f}",
+        "rearfoot_post": "medial" if posted else "neutral",
+        "rearfoot_post_deg": f"{post:.1f}",
+        "metatarsal_pad": met,
+        "volume": fam["volume"],
+        "top_cover_mm": f"{cover:.1f}",
+        "cushion": "full_length" if cushioned else "standard",
+        "forefoot_thickness_mm": f"{fam['forefoot_base'] + cover:.1f}",
+        "arch_thickness_mm": f"{shell + cover:.1f}",
+        "heel_thickness_mm": f"{shell + cover + wedge:.1f}",
+    }
 
 
 def main() -> int:
@@ -133,42 +216,11 @@ def main() -> int:
             mid = 0.5 * (lo + hi)
             s_lo = _sizes(lo, is_child)
             s_hi = _sizes(hi - 0.1, is_child)
-            for arch in ("low", "medium", "high"):
+            for code, arch, posted in ARCH_VARIANTS:
                 for width in fam["widths"]:
-                    z = WIDTH_Z[width]
-                    bw = bw_line["intercept"] + bw_line["slope"] * mid
-                    hw = hw_line["intercept"] + hw_line["slope"] * mid
-                    if sd_b is not None:
-                        bw += z * sd_b
-                        hw += HEEL_BALL_PARTIAL_R * z * sd_h
-                    post = fam["post"][arch]
-                    side = "neutral" if post == 0 else ("medial" if post > 0 else "lateral")
-                    eu = f"{_fmt(s_lo['eu'])}-{_fmt(s_hi['eu'])}"
-                    wcode = {"narrow": "N", "normal": "R", "wide": "W"}[width]
-                    sku = f"{fam['code']}-{arch[0].upper()}{wcode}-{int(lo):03d}"
-                    wname = "" if width == "normal" else f", {width}"
-                    name = f"{fam['brand']} {ARCH_WORD[arch]} arch{wname}, EU {eu}"
-                    rows.append({
-                        "sku": sku, "name": name, "use": fam["use"],
-                        "length_min_mm": f"{lo:.1f}", "length_max_mm": f"{hi:.1f}",
-                        "eu_min": _fmt(s_lo["eu"]), "eu_max": _fmt(s_hi["eu"]),
-                        "uk_min": _fmt(s_lo["uk"]), "uk_max": _fmt(s_hi["uk"]),
-                        "us_men_min": _fmt(s_lo["us_men"]), "us_men_max": _fmt(s_hi["us_men"]),
-                        "us_women_min": _fmt(s_lo["us_women"]),
-                        "us_women_max": _fmt(s_hi["us_women"]),
-                        "width_fitting": width,
-                        "forefoot_width_mm": f"{round(bw * 2) / 2:.1f}",
-                        "heel_cup_width_mm": f"{round(hw * 2) / 2:.1f}",
-                        "heel_cup_depth_mm": f"{fam['cup_depth']:.1f}",
-                        "arch_support": arch,
-                        "arch_apex_height_mm": f"{fam['apex'][arch]:.1f}",
-                        "arch_apex_position_pct": f"{fam['apex_pos']:.1f}",
-                        "rearfoot_post": side,
-                        "rearfoot_post_deg": f"{abs(post):.1f}",
-                        "metatarsal_pad": fam["met"],
-                        "volume": fam["volume"],
-                        "top_cover_mm": f"{fam['cover']:.1f}",
-                    })
+                    for met in fam["met"]:
+                        rows.append(_row(fam, lo, hi, mid, s_lo, s_hi, code, arch, posted,
+                                         width, met, bw_line, hw_line, sd_b, sd_h))
     skus = [r["sku"] for r in rows]
     if len(set(skus)) != len(skus):
         raise SystemExit("duplicate SKUs generated")

@@ -1,8 +1,10 @@
 """Pre-made insole catalogue and the k-NN matcher that explains its choice.
 
 Modules: ``catalog`` (load and validate ``models/insoles.csv``), ``features`` (the feature
-space: the foot each device is designed for), ``matcher`` (:class:`InsoleMatcher`),
-``explain`` (reasons in words and numbers).
+space: the foot each device is designed for), ``rules`` (which observation justifies a post,
+a pad, cushioning: ``models/insole_rules.json``), ``matcher`` (:class:`InsoleMatcher`),
+``explain`` (reasons in words and numbers), ``room`` (:func:`insole_room`, the thickness the
+last must leave room for).
 
 References
 ----------
@@ -18,17 +20,26 @@ from .catalog import (
 )
 from .features import FEATURES, STYLES, load_insole_design
 from .matcher import BatchMatch, InsoleMatch, InsoleMatcher
+from .room import CUSTOM_SKU, InsoleRoom, insole_room
+from .rules import FootPosture, InsolePrescription, estimate_foot_posture, prescribe_insole
 
 __all__ = [
     "BatchMatch",
     "CATALOG_COLUMNS",
+    "CUSTOM_SKU",
     "FEATURES",
+    "FootPosture",
     "InsoleCatalog",
     "InsoleMatch",
     "InsoleMatcher",
+    "InsolePrescription",
+    "InsoleRoom",
     "InvalidCatalogError",
     "STYLES",
     "USES",
+    "estimate_foot_posture",
+    "insole_room",
     "load_insole_catalog",
     "load_insole_design",
+    "prescribe_insole",
 ]

@@ -35,6 +35,9 @@ WIDTH_FITTINGS: tuple[str, ...] = ("narrow", "normal", "wide")
 POSTS: tuple[str, ...] = ("neutral", "medial", "lateral")
 MET_PADS: tuple[str, ...] = ("none", "pad", "bar")
 VOLUMES: tuple[str, ...] = ("low", "medium", "high")
+#: ``standard`` top cover, or a ``full_length`` cushioned cover (the cavus device, LASTS.md
+#: section 7).
+CUSHIONS: tuple[str, ...] = ("standard", "full_length")
 
 # column -> ("str", choices or None) | ("float", lo, hi)
 _SPEC: dict[str, tuple[Any, ...]] = {
@@ -63,6 +66,10 @@ _SPEC: dict[str, tuple[Any, ...]] = {
     "metatarsal_pad": ("str", MET_PADS),
     "volume": ("str", VOLUMES),
     "top_cover_mm": ("float", 0.0, 10.0),
+    "cushion": ("str", CUSHIONS),
+    "forefoot_thickness_mm": ("float", 0.0, 20.0),
+    "arch_thickness_mm": ("float", 0.0, 20.0),
+    "heel_thickness_mm": ("float", 0.0, 25.0),
 }
 #: Required columns of ``insoles.csv`` in file order (extra columns ``notes`` or ``x_*``
 #: are kept as text; any other unknown column is an error, to catch typos).
@@ -235,6 +242,12 @@ def _check_rows(c: Mapping[str, np.ndarray], *, path: str, lines: list[int] | No
     heel, fore = c["heel_cup_width_mm"], c["forefoot_width_mm"]
     fail(heel >= fore, "heel_cup_width_mm",
          lambda i: f"{heel[i]:g} mm is not narrower than forefoot_width_mm {fore[i]:g} mm")
+    cover = c["top_cover_mm"]
+    for col in ("forefoot_thickness_mm", "arch_thickness_mm", "heel_thickness_mm"):
+        t = c[col]
+        fail(t < cover, col,
+             lambda i, t=t: f"{t[i]:g} mm is thinner than the top cover ({cover[i]:g} mm), "
+             "which lies on top of it")
 
 
 def load_insole_catalog(path: PathType | None = None) -> InsoleCatalog:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from .._typing import FloatArray
 from ..classify import (
     classify_arch_index,
-    classify_hallux_valgus,
     classify_width,
     load_foot_classes,
 )
@@ -22,7 +22,6 @@ _LABEL = {
     "ball_width_mm": "ball width",
     "heel_width_mm": "heel width",
     "arch_index": "arch index",
-    "hallux_valgus_angle_deg": "hallux angle",
 }
 
 
@@ -40,11 +39,11 @@ def _sizes(row: Mapping[str, Any]) -> str:
 def describe_foot(
     raw: FloatArray, missing: Mapping[str, str], *, classification: Any = None
 ) -> dict[str, Any]:
-    """Return the foot's classes once per query (arch, width, hallux grade), for the reasons.
+    """Return the foot's classes once per query (arch, width), for the reasons.
 
     Parameters
     ----------
-    raw : (5,) float
+    raw : (4,) float
         The foot's raw features (``FEATURES`` order; NaN = missing).
     missing : mapping of str to str
         Reasons the measurements are missing.
@@ -55,8 +54,8 @@ def describe_foot(
     -------
     dict
     """
-    fl, bw, hw, ai, hva = (float(v) for v in raw)
-    out: dict[str, Any] = {"raw": (fl, bw, hw, ai, hva), "missing": dict(missing)}
+    fl, bw, hw, ai = (float(v) for v in raw)
+    out: dict[str, Any] = {"raw": (fl, bw, hw, ai), "missing": dict(missing)}
     if math.isfinite(ai):
         if classification is not None and getattr(classification, "arch_type", None):
             out["arch"] = (classification.arch_type, classification.arch_rule)
@@ -68,11 +67,10 @@ def describe_foot(
             out["width"] = (classification.width_class, classification.width_value)
         else:
             out["width"] = classify_width(fl, bw)[:2]
-    if math.isfinite(hva):
-        out["hallux"] = classify_hallux_valgus(hva)
     return out
 
 
+@lru_cache(maxsize=16)
 def _rule_label(name: str) -> str:
     """The readable label of an arch rule (``models/foot_classes.json``), e.g.
     'Cavanagh & Rodgers 1987 cut-offs' for 'cavanagh_rodgers_1987'."""
@@ -89,8 +87,13 @@ def explain_match(
     dropped: tuple[str, ...],
     *,
     design: Mapping[str, Any],
+    prescription: Any = None,
+    confidence: float = 1.0,
+    best_score: float | None = None,
+    no_fit_score: float | None = None,
 ) -> tuple[str, ...]:
-    """Return the reasons of one match (length, arch, width, heel, posting, what was dropped).
+    """Return the reasons of one match (length, arch, width, heel, the insole rules applied,
+    what was dropped, and whether any pre-made device fits well).
 
     Parameters
     ----------
@@ -98,22 +101,48 @@ def explain_match(
         :func:`describe_foot` of the foot.
     row : mapping
         The device's catalogue row.
-    target : (5,) float
+    target : (4,) float
         The device's target foot (feature space).
     dropped : tuple of str
         Missing features.
     design : mapping
         :func:`footfit.insoles.features.load_insole_design`.
+    prescription : InsolePrescription, optional
+        The rules applied to this foot (:func:`footfit.insoles.rules.prescribe_insole`).
+    confidence : float, default=1.0
+        Share of the distance's weight measured.
+    best_score, no_fit_score : float, optional
+        The best device's score and the threshold below which no pre-made insole fits well.
 
     Returns
     -------
     tuple of str
     """
-    fl, bw, hw, ai, hva = foot["raw"]
-    out = [
+    fl, bw, hw, ai = foot["raw"]
+    out = []
+    if best_score is not None and no_fit_score is not None and best_score < no_fit_score:
+        if confidence < 1.0:
+            out.append(
+                f"no pre-made insole can be said to fit well: the best scores "
+                f"{best_score:.0f}/100 (below {no_fit_score:g}) with only "
+                f"{round(100 * confidence)} % of the match measured; measure the foot in full "
+                "(a scan with the sole) or choose the custom insole made from the scan"
+            )
+        else:
+            out.append(
+                f"no pre-made insole fits this foot well (the best scores {best_score:.0f}/100, "
+                f"below {no_fit_score:g}): the custom insole made from the scan is suggested; "
+                "the nearest pre-made devices are listed for comparison"
+            )
+    if dropped and set(FEATURES) - set(dropped) == {"foot_length_mm"}:
+        out.append(
+            "score rests on foot length only (arch and widths not measured): low confidence, "
+            "every arch type and width is possible"
+        )
+    out.append(
         f"foot length {fl:.1f} mm within {row['length_min_mm']:g}-{row['length_max_mm']:g} mm "
         f"({_sizes(row)}); {row['use']} insole"
-    ]
+    )
     support = row["arch_support"]
     made_for = design["weights"]["arch_support_targets"][support]["foot_arch_type"]
     device = (f"{support} arch support, apex {row['arch_apex_height_mm']:g} mm at "
@@ -139,14 +168,18 @@ def explain_match(
     post = row["rearfoot_post"]
     ptxt = ("neutral rear foot (no post)" if post == "neutral"
             else f"{post} post {row['rearfoot_post_deg']:g} deg")
-    if "hallux" in foot:
-        out.append(f"hallux angle {hva:.0f} deg (surface proxy) -> {foot['hallux']}; {ptxt} "
-                   f"(made for about {target[4]:.0f} deg)")
+    if prescription is not None:
+        out.append(f"{ptxt}; " + "; ".join(prescription.reasons))
     else:
         out.append(ptxt)
     extra = f"{row['volume']} volume, {row['top_cover_mm']:g} mm top cover"
+    if row.get("cushion") == "full_length":
+        extra += " (full-length cushioned, full contact)"
     if row["metatarsal_pad"] != "none":
         extra += f", metatarsal {row['metatarsal_pad']}"
+    if "forefoot_thickness_mm" in row:
+        extra += (f"; thickness {row['forefoot_thickness_mm']:g} / {row['arch_thickness_mm']:g}"
+                  f" / {row['heel_thickness_mm']:g} mm under forefoot / arch / heel")
     out.append(extra)
     if dropped:
         names = ", ".join(_LABEL[f] for f in FEATURES if f in dropped)

@@ -28,7 +28,9 @@ from ..exceptions import InvalidMeasurementError
 from ..measure.results import FootMeasurements
 from .catalog import ARCH_SUPPORTS, USES, InsoleCatalog
 
-__all__ = ["FEATURES", "STYLES", "device_targets", "foot_feature_rows", "load_insole_design"]
+__all__ = [
+    "EXTRAS", "FEATURES", "STYLES", "device_targets", "foot_feature_rows", "load_insole_design",
+]
 
 #: Foot features of the distance, in column order.
 FEATURES: tuple[str, ...] = (
@@ -36,8 +38,10 @@ FEATURES: tuple[str, ...] = (
     "ball_width_mm",
     "heel_width_mm",
     "arch_index",
-    "hallux_valgus_angle_deg",
 )
+#: Observations that are not distances but select devices by rule (``rules.py``): the
+#: hallux angle (toe-box advice only), a measured FPI-6 and forefoot-overload evidence.
+EXTRAS: tuple[str, ...] = ("hallux_valgus_angle_deg", "foot_posture_index", "forefoot_overload")
 #: Shoe styles (keys of ``models/style_uses.json``; the styles of ``models/styles.json``).
 STYLES: tuple[str, ...] = (
     "sport", "casual", "dress_round", "dress_pointed", "boot", "open_sandal", "closed_sandal",
@@ -47,8 +51,8 @@ _RANGES = {
     "ball_width_mm": (30.0, 160.0),
     "heel_width_mm": (20.0, 120.0),
     "arch_index": (0.0, 1.0),
-    "hallux_valgus_angle_deg": (-30.0, 80.0),
 }
+_EXTRA_RANGES = {"hallux_valgus_angle_deg": (-30.0, 80.0), "foot_posture_index": (-12.0, 12.0)}
 
 
 @lru_cache(maxsize=4)
@@ -65,9 +69,9 @@ def load_insole_design() -> dict[str, Any]:
     dict
         ``weights`` (``models/insole_weights.json``), ``style_uses``
         (``models/style_uses.json`` ``styles``), ``lines`` (pooled ANSUR II ball and heel
-        width lines of ``models/width_calibration.json``), ``scale`` (``(5,)`` population SD
+        width lines of ``models/width_calibration.json``), ``scale`` (``(4,)`` population SD
         of each feature: ANSUR II for length and the width residuals, ``scaling.sd`` of the
-        weights file for the others).
+        weights file for the arch index).
 
     Raises
     ------
@@ -100,7 +104,6 @@ def load_insole_design() -> dict[str, Any]:
         float(pooled["ball_width_mm"]["residual_sd"]),
         float(pooled["heel_width_mm"]["residual_sd"]),
         float(sd["arch_index"]),
-        float(sd["hallux_valgus_angle_deg"]),
     ])
     return {"weights": weights, "style_uses": styles, "lines": lines, "scale": scale}
 
@@ -111,12 +114,12 @@ def _line(design: Mapping[str, Any], name: str, length: FloatArray) -> FloatArra
 
 
 def device_targets(catalog: InsoleCatalog, design: Mapping[str, Any]) -> FloatArray:
-    """Return the ``(n, 5)`` target foot of each device, in the matcher's feature space.
+    """Return the ``(n, 4)`` target foot of each device, in the matcher's feature space.
 
     Columns follow :data:`FEATURES`: the middle of the length range; forefoot and heel-cup
     widths (less the offsets of ``device_to_foot``) as residuals from the ANSUR II pooled
-    lines at that length; the arch index the support class aims at; the hallux angle a
-    device's medial post implies.
+    lines at that length; the arch index the support class aims at. Posting, pads and
+    cushioning are not distances: the rules of ``rules.py`` select them.
     """
     c = catalog.columns
     d2f = design["weights"]["device_to_foot"]
@@ -125,14 +128,11 @@ def device_targets(catalog: InsoleCatalog, design: Mapping[str, Any]) -> FloatAr
     hw = c["heel_cup_width_mm"] - float(d2f["heel_cup_offset_mm"])
     targets = design["weights"]["arch_support_targets"]
     ai = np.array([float(targets[a]["arch_index"]) for a in c["arch_support"]])
-    medial = np.where(c["rearfoot_post"] == "medial", c["rearfoot_post_deg"], 0.0)
-    valgus = float(d2f["valgus_base_deg"]) + float(d2f["valgus_per_medial_post_deg"]) * medial
     return np.column_stack([
         mid,
         bw - _line(design, "ball_width_mm", mid),
         hw - _line(design, "heel_width_mm", mid),
         ai,
-        valgus,
     ]).astype(np.float64)
 
 
@@ -148,8 +148,19 @@ def _value(v: Any, name: str) -> float:
     return x
 
 
+def _check_extras(extras: Mapping[str, np.ndarray], *, where: str) -> None:
+    for name, (lo, hi) in _EXTRA_RANGES.items():
+        col = extras[name]
+        out = np.isinf(col) | (np.isfinite(col) & ((col < lo) | (col > hi)))
+        if out.any():
+            i = int(np.flatnonzero(out)[0])
+            raise InvalidMeasurementError(
+                f"{where}{name} must be within {lo:g} to {hi:g}; got {float(col[i])!r} (row {i})"
+            )
+
+
 def _check_raw(raw: FloatArray, *, where: str) -> None:
-    """Validate an ``(n, 5)`` raw feature array (NaN = missing) in place of many checks."""
+    """Validate an ``(n, 4)`` raw feature array (NaN = missing) in place of many checks."""
     fl = raw[:, 0]
     bad = ~np.isfinite(fl)
     if bad.any():
@@ -170,7 +181,7 @@ def _check_raw(raw: FloatArray, *, where: str) -> None:
 
 
 def foot_feature_rows(raw: FloatArray, design: Mapping[str, Any]) -> FloatArray:
-    """Map raw foot measurements ``(n, 5)`` (NaN = missing) to the matcher's feature space.
+    """Map raw foot measurements ``(n, 4)`` (NaN = missing) to the matcher's feature space.
 
     Ball and heel widths become residuals from the ANSUR II pooled lines at the foot's own
     length, as the device targets are (:func:`device_targets`).
@@ -182,10 +193,39 @@ def foot_feature_rows(raw: FloatArray, design: Mapping[str, Any]) -> FloatArray:
     return out
 
 
-def raw_features_one(features: Any) -> tuple[FloatArray, dict[str, str]]:
-    """Return the ``(5,)`` raw features of one foot (NaN = missing) and the missing reasons.
+def _flag(v: Any, name: str) -> float:
+    """A caller's yes/no evidence: True/False/None (and 1/0, NaN) -> 1.0/0.0/NaN."""
+    if v is None:
+        return math.nan
+    if isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        if math.isnan(float(v)):
+            return math.nan
+        if float(v) in (0.0, 1.0):
+            return float(v)
+    raise TypeError(f"`{name}` must be True, False or None; got {v!r}")
 
-    ``features`` is a :class:`FootMeasurements` or a mapping with the field names.
+
+def _extras_one(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    return {
+        "hallux_valgus_angle_deg": np.array(
+            [_value(values.get("hallux_valgus_angle_deg"), "hallux_valgus_angle_deg")]),
+        "foot_posture_index": np.array(
+            [_value(values.get("foot_posture_index"), "foot_posture_index")]),
+        "forefoot_overload": np.array(
+            [_flag(values.get("forefoot_overload"), "forefoot_overload")]),
+    }
+
+
+def raw_features_one(
+    features: Any,
+) -> tuple[FloatArray, dict[str, str], dict[str, np.ndarray]]:
+    """Return the ``(4,)`` raw features of one foot (NaN = missing), the missing reasons and
+    the rule inputs (:data:`EXTRAS`, each a ``(1,)`` float array, NaN = not given).
+
+    ``features`` is a :class:`FootMeasurements` or a mapping with the field names (plus,
+    optionally, ``foot_posture_index`` and ``forefoot_overload``).
     """
     if isinstance(features, FootMeasurements):
         values = features.values()
@@ -197,17 +237,32 @@ def raw_features_one(features: Any) -> tuple[FloatArray, dict[str, str]]:
         kind = type(features).__name__
         raise TypeError(f"`features` must be a FootMeasurements or a mapping; got {kind}")
     x = np.array([_value(values.get(name), name) for name in FEATURES], dtype=np.float64)
-    return x, reasons
+    extras = _extras_one(values)
+    _check_extras(extras, where="")
+    return x, reasons, extras
 
 
-def raw_features_table(table: Any) -> FloatArray:
-    """Return the ``(n, 5)`` raw features of a batch (NaN = missing).
+def _column(table: Mapping[str, Any], name: str, n: int) -> FloatArray:
+    if name not in table:
+        return np.full(n, np.nan)
+    v = np.asarray(table[name], dtype=object).reshape(-1)
+    v = np.where(v == None, np.nan, v)  # noqa: E711 (elementwise None test)
+    try:
+        return np.asarray(v, dtype=np.float64).reshape(n)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`features_table[{name!r}]` must be numeric") from exc
+
+
+def raw_features_table(table: Any) -> tuple[FloatArray, dict[str, np.ndarray]]:
+    """Return the ``(n, 4)`` raw features of a batch (NaN = missing) and the rule inputs.
 
     ``table`` is a mapping of column name -> ``(n,)`` array (absent column or NaN =
-    missing), or a sequence of :class:`FootMeasurements` / mappings.
+    missing), or a sequence of :class:`FootMeasurements` / mappings. The rule inputs
+    (:data:`EXTRAS`) are ``(n,)`` float arrays (``forefoot_overload`` 1/0, NaN = not given).
     """
     if isinstance(table, Mapping):
-        lens = {len(np.atleast_1d(np.asarray(v))) for k, v in table.items() if k in FEATURES}
+        lens = {len(np.atleast_1d(np.asarray(v, dtype=object))) for k, v in table.items()
+                if k in FEATURES or k in EXTRAS}
         if "foot_length_mm" not in table:
             raise InvalidMeasurementError(
                 "`features_table` has no 'foot_length_mm' column (the hard constraint)"
@@ -215,18 +270,16 @@ def raw_features_table(table: Any) -> FloatArray:
         if len(lens) != 1:
             raise ValueError(f"`features_table` columns differ in length: {sorted(lens)}")
         n = lens.pop()
-        cols = []
-        for name in FEATURES:
-            if name in table:
-                v = np.asarray(table[name], dtype=object)
-                v = np.where(v == None, np.nan, v)  # noqa: E711 (elementwise None test)
-                try:
-                    cols.append(np.asarray(v, dtype=np.float64).reshape(n))
-                except (TypeError, ValueError) as exc:
-                    raise TypeError(f"`features_table[{name!r}]` must be numeric") from exc
-            else:
-                cols.append(np.full(n, np.nan))
-        return np.column_stack(cols)
+        raw = np.column_stack([_column(table, name, n) for name in FEATURES])
+        extras = {name: _column(table, name, n) for name in EXTRAS if name != "forefoot_overload"}
+        if "forefoot_overload" in table:
+            flags = np.asarray(table["forefoot_overload"], dtype=object).reshape(-1)
+            extras["forefoot_overload"] = np.array(
+                [_flag(f, "forefoot_overload") for f in flags], dtype=np.float64)
+        else:
+            extras["forefoot_overload"] = np.full(n, np.nan)
+        _check_extras(extras, where="`features_table`: ")
+        return raw, extras
     try:
         items = list(table)
     except TypeError as exc:
@@ -235,5 +288,8 @@ def raw_features_table(table: Any) -> FloatArray:
             f"`features_table` must be a mapping of columns or a sequence of feet; got {kind}"
         ) from exc
     if not items:
-        return np.zeros((0, len(FEATURES)))
-    return np.vstack([raw_features_one(it)[0] for it in items])
+        return np.zeros((0, len(FEATURES))), {e: np.zeros(0) for e in EXTRAS}
+    rows = [raw_features_one(it) for it in items]
+    raw = np.vstack([r[0] for r in rows])
+    extras = {e: np.concatenate([r[2][e] for r in rows]) for e in EXTRAS}
+    return raw, extras

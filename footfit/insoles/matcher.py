@@ -29,6 +29,7 @@ from .features import (
     raw_features_one,
     raw_features_table,
 )
+from .rules import eligible_rows, foot_gates, prescribe_insole
 
 __all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
 
@@ -49,7 +50,10 @@ class InsoleMatch:
         Weighted standardized distance between the foot and the device's target foot
         (weights sum to 1 over the features used).
     fit_score : float
-        0-100; ``100 * exp(-0.5 * (distance / scale)^2)`` (``models/insole_weights.json``).
+        0-100; ``100 * exp(-0.5 * (d / scale)^2)`` (``models/insole_weights.json``), where
+        ``d`` is ``distance`` when every feature was measured; a missing feature adds its
+        expected deviation for a foot of the population (``missing_features.score_rule``),
+        so a foot known only by its length never scores a device as a perfect fit.
     reasons : tuple of str
         Why, in words and numbers, e.g. ``"arch index 0.29 -> flat (...); low arch support,
         apex 12 mm at 41 % of length; medial post 4 deg"``.
@@ -58,6 +62,13 @@ class InsoleMatch:
         renormalized).
     kind : str, default='pre-made'
         ``'pre-made'`` (a catalogue device) as opposed to ``'custom'`` (DOMAIN.md section 6).
+    confidence : float, default=1.0
+        Share (0-1) of the distance's weight that was measured: 1 with every feature, about
+        0.23 when the score rests on foot length only.
+    fits_well : bool, default=True
+        ``fit_score`` is at least the data-set threshold ``no_fit.score`` of
+        ``models/insole_weights.json``; when the best device is below it, no pre-made insole
+        fits well and the custom insole is the recommendation.
     device : mapping
         The device's catalogue row (every column of ``insoles.csv``).
     """
@@ -70,6 +81,8 @@ class InsoleMatch:
     reasons: tuple[str, ...]
     dropped_features: tuple[str, ...]
     kind: str = "pre-made"
+    confidence: float = 1.0
+    fits_well: bool = True
     device: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +96,8 @@ class InsoleMatch:
             "fit_score": float(self.fit_score),
             "reasons": list(self.reasons),
             "dropped_features": list(self.dropped_features),
+            "confidence": round(float(self.confidence), 3),
+            "fits_well": bool(self.fits_well),
             "device": dict(self.device),
         }
 
@@ -104,8 +119,15 @@ class BatchMatch:
         0-100 (``nan`` where no match).
     n_candidates : (n,) int
         Devices that passed the hard constraints for each foot.
-    dropped : (n, 5) bool
+    dropped : (n, 4) bool
         Features missing for each foot (left out of its distance), columns ``feature_names``.
+    gates : (n,) int
+        Each foot's rule gate (``footfit.insoles.rules.GATE_*`` bits: pronated, highly
+        supinated, forefoot overload, cavus).
+    confidence : (n,) float
+        Share of the distance's weight measured for each foot.
+    no_fit_score : float
+        The threshold below which a foot's best device does not fit well.
     feature_names : tuple of str
     """
 
@@ -115,12 +137,22 @@ class BatchMatch:
     fit_scores: FloatArray
     n_candidates: IntArray
     dropped: np.ndarray
+    gates: IntArray
+    confidence: FloatArray
+    no_fit_score: float
     feature_names: tuple[str, ...] = FEATURES
 
     @property
     def matched(self) -> np.ndarray:
         """``(n,)`` bool: at least one device passed the hard constraints."""
         return self.indices[:, 0] >= 0
+
+    @property
+    def fits_well(self) -> np.ndarray:
+        """``(n,)`` bool: the best device scores at least ``no_fit_score`` (False where no
+        device matched)."""
+        best = np.where(self.matched, self.fit_scores[:, 0], -np.inf)
+        return best >= self.no_fit_score
 
     def __len__(self) -> int:
         return int(self.indices.shape[0])
@@ -142,9 +174,16 @@ class InsoleMatcher:
     (an exact search, :class:`~footfit._knn.BruteNeighbors`) in a standardized
     feature space win: foot length,
     ball width and heel width (both relative to the width expected at the foot's length,
-    ANSUR II), arch index, and the hallux-angle proxy of pronation, with the per-feature
-    weights of ``models/insole_weights.json``. A missing measurement drops out of the
-    distance with the other weights renormalized, and the match says so.
+    ANSUR II) and arch index, with the per-feature weights of
+    ``models/insole_weights.json``. A missing measurement drops out of the distance with the
+    other weights renormalized, and the match says so (and scores lower: ``fit_score``).
+
+    Posting, pads and cushioning follow rules, not distances (``models/insole_rules.json``,
+    LASTS.md section 7): a medially posted device only for a pronated posture (a measured
+    FPI-6, or the FPI-like scan proxy, at or above the cut-off), and then a posted one; no
+    lateral post unless highly supinated; a metatarsal pad only with forefoot-overload
+    evidence (``forefoot_overload``; a scan carries none); a cushioned full-contact device
+    for a high arch; the hallux angle only asks for toe-box room.
 
     Parameters
     ----------
@@ -154,25 +193,27 @@ class InsoleMatcher:
         Distance over the weighted standardized features.
     weights : mapping of str to float, optional
         Per-feature weights overriding ``models/insole_weights.json`` (keys among
-        ``foot_length_mm, ball_width_mm, heel_width_mm, arch_index,
-        hallux_valgus_angle_deg``; values >= 0).
+        ``foot_length_mm, ball_width_mm, heel_width_mm, arch_index``; values >= 0).
 
     Attributes
     ----------
     catalog_ : InsoleCatalog
-    targets_ : (n_devices, 5) ndarray
+    targets_ : (n_devices, 4) ndarray
         Target foot of each device in the feature space (see ``models/README.md``).
-    mean_, scale_ : (5,) ndarray
+    mean_, scale_ : (4,) ndarray
         Standardization of each feature: centre = mean of the device targets; scale = how
         much feet vary in it (ANSUR II SD of length, residual SDs of ball and heel width given
-        length; arch index and hallux angle SDs of ``models/insole_weights.json``).
-    weights_ : (5,) ndarray
+        length; arch index SD of ``models/insole_weights.json``).
+    weights_ : (4,) ndarray
         Weights used (before renormalization over the features present).
     edges_ : (m,) ndarray
         Sorted length-range boundaries; feet between two consecutive edges share candidates.
+    no_fit_score_ : float
+        Best-device score below which no pre-made insole fits well (``no_fit.score``).
     nn_ : dict
-        ``(uses, interval, present features) -> (index, catalogue rows)``, one
-        index per group of feet with the same candidates and the same missing features;
+        ``(uses, interval, present features, rule gate) -> (index, catalogue rows, missing
+        term)``, one index per group of feet with the same candidates and the same missing
+        features;
         built for complete feet in ``fit``, for other patterns at first use (under a lock:
         ``match`` and ``match_many`` may be called from several threads).
 
@@ -260,13 +301,14 @@ class InsoleMatcher:
             hi[None, :] >= self.edges_[1:, None])
         self._use = np.asarray(catalog.column("use"))
         self._score_scale = float(design["weights"]["fit_score"]["scale"])
+        self.no_fit_score_ = float(design["weights"]["no_fit"]["score"])
         self._lock = threading.Lock()
-        self.nn_: dict[tuple[Any, ...], tuple[Any, IntArray]] = {}
+        self.nn_: dict[tuple[Any, ...], tuple[Any, IntArray, FloatArray]] = {}
         full = (True,) * len(FEATURES)
         for style in STYLES:
             uses = tuple(design["style_uses"][style])
             for j in range(len(self.edges_) - 1):
-                self._index(uses, j, full)
+                self._index(uses, j, full, 0)
         return self
 
     def _check_fitted(self) -> None:
@@ -276,37 +318,63 @@ class InsoleMatcher:
             )
 
     def _index(
-        self, uses: tuple[str, ...], j: int, present: tuple[bool, ...]
-    ) -> tuple[Any, IntArray] | None:
-        """Return the (index, rows) of one group, building it on first use."""
-        key = (uses, j, present)
+        self, uses: tuple[str, ...], j: int, present: tuple[bool, ...], gate: int
+    ) -> tuple[Any, IntArray, FloatArray]:
+        """Return the (index, rows, missing term) of one group, building it on first use."""
+        key = (uses, j, present, gate)
         hit = self.nn_.get(key)
         if hit is not None:
             return hit
         with self._lock:  # concurrent first uses of a pattern build it once
             hit = self.nn_.get(key)
             if hit is None:
-                hit = self._build(uses, j, present)
+                hit = self._build(uses, j, present, gate)
                 self.nn_[key] = hit
             return hit
 
     def _build(
-        self, uses: tuple[str, ...], j: int, present: tuple[bool, ...]
-    ) -> tuple[Any, IntArray]:
+        self, uses: tuple[str, ...], j: int, present: tuple[bool, ...], gate: int
+    ) -> tuple[Any, IntArray, FloatArray]:
         rank = np.full(len(self._use), len(USES), dtype=np.intp)
         for r, u in enumerate(uses):
             rank[self._use == u] = r
         ok = self._covers[j] & (rank < len(uses))
-        rows = np.flatnonzero(ok)
+        rows = eligible_rows(self.catalog_.columns, np.flatnonzero(ok), gate)
         if rows.size == 0:
-            return None, rows
+            return None, rows, np.zeros(0)
         # Ties in distance keep this order: use preference, then (when features are missing)
         # the device made for the typical foot in those features, then catalogue order.
         miss = ~np.array(present)
         prior = (self._z[rows] - self._prior_z)[:, miss] ** 2 @ self.weights_[miss]
         rows = rows[np.lexsort((rows, np.round(prior, 9), rank[rows]))]
         coef = self._coef(np.array(present))
-        return self._make_index(self._z[rows][:, coef > 0] * coef[coef > 0]), rows
+        index = self._make_index(self._z[rows][:, coef > 0] * coef[coef > 0])
+        return index, rows, self._missing_term(rows, np.array(present))
+
+    def _missing_term(self, rows: IntArray, present: np.ndarray) -> FloatArray:
+        """Expected contribution of the missing features to each row's score distance.
+
+        Per missing feature, ``w (prior - target)^2 + w`` in standardized units (the
+        population SD is 1), weights normalized over all features; for the manhattan metric
+        the root of the same (the RMS deviation stands in for the mean absolute one).
+        """
+        w = self.weights_ / self.weights_.sum()
+        miss = ~present
+        dev2 = (self._z[rows][:, miss] - self._prior_z[miss]) ** 2 + 1.0
+        if self.metric == "euclidean":
+            return dev2 @ w[miss]
+        return np.sqrt(dev2) @ w[miss]
+
+    def _confidence(self, present: np.ndarray) -> FloatArray:
+        """Share of the weight measured, ``(n,)`` from ``(n, 4)`` present flags."""
+        return (present @ self.weights_) / self.weights_.sum()
+
+    def _score_distance(self, d: FloatArray, miss: FloatArray, share: float) -> FloatArray:
+        """Distance the score rests on: the measured part (``d`` renormalized over the
+        present features, scaled back to all weights) plus the expected missing part."""
+        if self.metric == "euclidean":
+            return np.sqrt(d**2 * share + miss)
+        return d * share + miss
 
     def _make_index(self, x: FloatArray) -> Any:
         """Return the exact neighbour index of one group's weighted rows ``x``.
@@ -354,17 +422,21 @@ class InsoleMatcher:
 
     # --------------------------------------------------------------- search
     def _search(
-        self, zq: FloatArray, uses: tuple[str, ...], j: int, present: tuple[bool, ...], k: int
-    ) -> tuple[IntArray, FloatArray, int]:
-        """k best rows for a block of standardized queries sharing one group."""
+        self, zq: FloatArray, uses: tuple[str, ...], j: int, present: tuple[bool, ...],
+        gate: int, k: int,
+    ) -> tuple[IntArray, FloatArray, FloatArray, int]:
+        """k best rows for a block of standardized queries sharing one group, with their
+        distances and fit scores."""
         n = zq.shape[0]
         idx = np.full((n, k), -1, dtype=np.intp)
         dist = np.full((n, k), np.inf)
-        got = None if j < 0 else self._index(uses, j, present)
+        score = np.full((n, k), np.nan)
+        got = None if j < 0 else self._index(uses, j, present, gate)
         if got is None or got[0] is None:
-            return idx, dist, 0
-        nn, rows = got
-        coef = self._coef(np.array(present))
+            return idx, dist, score, 0
+        nn, rows, miss = got
+        pres = np.array(present)
+        coef = self._coef(pres)
         q = zq[:, coef > 0] * coef[coef > 0]
         d = nn.distances(q)
         # exact ties (to 1e-12) keep the preference order of `rows` (use rank, then
@@ -374,7 +446,9 @@ class InsoleMatcher:
         m = pos.shape[1]
         idx[:, :m] = rows[pos]
         dist[:, :m] = d
-        return idx, dist, int(rows.size)
+        share = float(self._confidence(pres[None, :])[0])
+        score[:, :m] = self._score(self._score_distance(d, miss[pos], share))
+        return idx, dist, score, int(rows.size)
 
     def match(
         self,
@@ -384,6 +458,8 @@ class InsoleMatcher:
         style: str = "sport",
         use: str | Sequence[str] | None = None,
         classification: Any = None,
+        foot_posture_index: float | None = None,
+        forefoot_overload: bool | None = None,
     ) -> list[InsoleMatch]:
         """Return the ``k`` best pre-made insoles for one foot, best first, with reasons.
 
@@ -403,11 +479,20 @@ class InsoleMatcher:
         classification : FootClassification, optional
             Used for the words of the reasons (arch and width classes and their rules);
             computed from ``features`` when absent.
+        foot_posture_index : float, optional
+            A measured Foot Posture Index (FPI-6, -12..+12), e.g. from a clinician; it
+            replaces the FPI-like scan proxy in the posting rule. Also read from a mapping's
+            ``foot_posture_index`` key.
+        forefoot_overload : bool, optional
+            Forefoot (MTH2-4) overload evidence (pressure plate, symptoms): the only way a
+            device with a metatarsal pad is chosen. Also read from a mapping's key.
 
         Returns
         -------
         list of InsoleMatch
-            Length ``min(k, candidates)``.
+            Length ``min(k, candidates)``. Every match's reasons include the rules applied
+            (posture, post, pad, cushioning, toe-box advice) and, when the best device scores
+            below ``no_fit_score_``, that no pre-made insole fits well.
 
         Raises
         ------
@@ -422,13 +507,24 @@ class InsoleMatcher:
         self._check_fitted()
         k = _check_k(self.n_neighbors if k is None else k)
         uses = self._uses_for(style, use)
-        raw, reasons = raw_features_one(features)
+        raw, reasons, extras = raw_features_one(features)
+        if foot_posture_index is not None:
+            extras["foot_posture_index"] = np.array([float(foot_posture_index)])
+        if forefoot_overload is not None:
+            if not isinstance(forefoot_overload, (bool, np.bool_)):
+                raise TypeError("`forefoot_overload` must be True, False or None; "
+                                f"got {forefoot_overload!r}")
+            extras["forefoot_overload"] = np.array([float(forefoot_overload)])
         _check_raw(raw[None, :], where="")
         zq = (foot_feature_rows(raw[None, :], self.design_) - self.mean_) / self.scale_
         present = tuple(bool(v) for v in np.isfinite(raw))
         zq = np.where(np.isfinite(zq), zq, 0.0)
         j = int(self._interval(raw[:1])[0])
-        idx, dist, n_cand = self._search(zq, uses, j, present, k)
+        fpi = extras["foot_posture_index"]
+        over = extras["forefoot_overload"]
+        gates, _, _ = foot_gates(raw[3:4], fpi, np.nan_to_num(over) > 0)
+        gate = int(gates[0])
+        idx, dist, scores, n_cand = self._search(zq, uses, j, present, gate, k)
         if n_cand == 0:
             ok = np.isin(self._use, uses)
             lo = self.catalog_.column("length_min_mm")[ok].min()
@@ -439,17 +535,30 @@ class InsoleMatcher:
                 "needed"
             )
         dropped = tuple(f for f, p in zip(FEATURES, present, strict=True) if not p)
-        scores = self._score(dist[0])
+        confidence = float(self._confidence(np.array(present)[None, :])[0])
+        rx = prescribe_insole(
+            arch_index=float(raw[3]),
+            hallux_valgus_angle_deg=float(extras["hallux_valgus_angle_deg"][0]),
+            foot_posture_index=None if np.isnan(fpi[0]) else float(fpi[0]),
+            forefoot_overload=None if np.isnan(over[0]) else bool(over[0]),
+            gate=gate,
+        )
         foot = describe_foot(raw, reasons, classification=classification)
+        best = float(scores[0, 0])
+        fits = best >= self.no_fit_score_
         out = []
-        for rank, (i, d, s) in enumerate(zip(idx[0], dist[0], scores, strict=True), start=1):
+        for rank, (i, d, s) in enumerate(zip(idx[0], dist[0], scores[0], strict=True), start=1):
             if i < 0:
                 break
             row = self.catalog_.row(int(i))
-            words = explain_match(foot, row, self.targets_[i], dropped, design=self.design_)
+            words = explain_match(foot, row, self.targets_[i], dropped, design=self.design_,
+                                  prescription=rx, confidence=confidence,
+                                  best_score=best, no_fit_score=self.no_fit_score_)
             out.append(InsoleMatch(
                 sku=row["sku"], name=row["name"], rank=rank, distance=float(d),
-                fit_score=float(s), reasons=words, dropped_features=dropped, device=row,
+                fit_score=float(s), reasons=words, dropped_features=dropped,
+                confidence=confidence, fits_well=bool(s >= self.no_fit_score_) and fits,
+                device=row,
             ))
         return out
 
@@ -470,7 +579,8 @@ class InsoleMatcher:
         features_table : mapping of str to (n,) array_like, or sequence
             Columns named like ``FootMeasurements`` fields (``NaN`` or ``None`` = missing; an
             absent column is missing for every foot), or a sequence of ``FootMeasurements``
-            or mappings.
+            or mappings. Optional rule columns: ``foot_posture_index`` (measured FPI-6) and
+            ``forefoot_overload`` (True/False/None), as in :meth:`match`.
         k : int, optional
             Default ``n_neighbors``.
         style : str or (n,) sequence of str, default='sport'
@@ -489,7 +599,7 @@ class InsoleMatcher:
         """
         self._check_fitted()
         k = _check_k(self.n_neighbors if k is None else k)
-        raw = raw_features_table(features_table)
+        raw, extras = raw_features_table(features_table)
         n = raw.shape[0]
         _check_raw(raw, where="`features_table`: ")
         if isinstance(style, str):
@@ -506,12 +616,16 @@ class InsoleMatcher:
         zq = (foot_feature_rows(raw, self.design_) - self.mean_) / self.scale_
         zq = np.where(present, zq, 0.0)
         j = self._interval(raw[:, 0])
+        gates, _, _ = foot_gates(raw[:, 3], extras["foot_posture_index"],
+                                 np.nan_to_num(extras["forefoot_overload"]) > 0)
         bits = present @ (1 << np.arange(len(FEATURES)))
         n_int = len(self.edges_)
-        key = (style_code * (n_int + 1) + (j + 1)) * (1 << len(FEATURES)) + bits
+        n_gate = int(gates.max(initial=0)) + 1
+        key = ((style_code * (n_int + 1) + (j + 1)) * (1 << len(FEATURES)) + bits) * n_gate + gates
         uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         idx = np.full((n, k), -1, dtype=np.intp)
         dist = np.full((n, k), np.inf)
+        scores = np.full((n, k), np.nan)
         n_cand = np.zeros(n, dtype=np.intp)
         order = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
@@ -519,9 +633,10 @@ class InsoleMatcher:
             members = order[bounds[g]:bounds[g + 1]]
             uses = tuple(self.design_["style_uses"][str(style_names[style_code[f]])])
             pres = tuple(bool(p) for p in present[f])
-            gi, gd, nc = self._search(zq[members], uses, int(j[f]), pres, k)
-            idx[members], dist[members], n_cand[members] = gi, gd, nc
+            gi, gd, gs, nc = self._search(zq[members], uses, int(j[f]), pres, int(gates[f]), k)
+            idx[members], dist[members], scores[members], n_cand[members] = gi, gd, gs, nc
         skus = np.where(idx >= 0, np.asarray(self.catalog_.column("sku"))[idx], "")
-        scores = np.where(idx >= 0, self._score(dist), np.nan)
         return BatchMatch(indices=idx, skus=skus.astype(object), distances=dist,
-                          fit_scores=scores, n_candidates=n_cand, dropped=~present)
+                          fit_scores=scores, n_candidates=n_cand, dropped=~present,
+                          gates=gates, confidence=self._confidence(present),
+                          no_fit_score=self.no_fit_score_)
