@@ -177,7 +177,8 @@ def test_own_last_fits_best_smaller_presses_larger_is_slack(foot, style):
 
 def test_result_layout_and_json(foot):
     pf, meas = foot
-    r = simulate_fit(pf, generate_last(meas, style="sport", sex="male"))
+    params = generate_last(meas, style="sport", sex="male")
+    r = simulate_fit(pf, params)
     n = len(pf.points)
     assert r.clearance_mm.shape == (n,) and r.zone.shape == (n,)
     assert r.points_placed.shape == (n, 3) and r.normals.shape == (n, 3)
@@ -189,9 +190,11 @@ def test_result_layout_and_json(foot):
     # the heel sits against the back of the last: the rearmost points touch it
     heel_back = r.points_placed[:, 1] < r.points_placed[:, 1].min() + 2.0
     assert abs(np.median(r.clearance_mm[heel_back])) < 1.5
-    # the sole rests on the bottom: plantar points are in contact
+    # the sole rests on the insole the last is made for (the style's sock liner): plantar
+    # points stand its thickness above the last bottom
     sole = pf.points[:, 2] < 0.5
-    assert np.median(np.abs(r.clearance_mm[sole])) < 0.5
+    assert params.insole_forefoot_mm > 0
+    assert np.median(np.abs(r.clearance_mm[sole] - params.insole_forefoot_mm)) < 0.5
 
 
 def test_scaled_foot_inside_and_outside(foot):
