@@ -324,29 +324,24 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     return report
 
 
-def _insole_room(pair: Any, style: str) -> dict[str, Any] | None:
-    """The insole the pair's lasts leave room for: the pair insole when one is sold, else
-    ``None`` (the style's sock liner)."""
-    if pair is None:
+def _insole_room(pair: Any) -> dict[str, Any] | None:
+    """The insole the pair's lasts leave room for (LASTS.md section 7): the pair insole when a
+    pre-made one fits, the custom insole when none does, ``None`` (the style's sock liner)
+    when no insole was matched at all."""
+    if not pair:
         return None
-    d = pair.to_dict() if hasattr(pair, "to_dict") else dict(pair)
-    sku = d.get("sku")
-    if not sku or d.get("sell") is False:
-        return None
-    from .insoles import load_insole_catalog
+    from .insoles import insole_room
 
+    d = pair.to_dict() if hasattr(pair, "to_dict") else dict(pair)
+    which = d.get("sku") if d.get("recommendation", "pre-made") == "pre-made" else "CUSTOM"
+    if not which:
+        return None
     try:
-        from .insoles import insole_room
-    except ImportError:  # the catalogue's top cover stands for the forefoot thickness
-        insole_room = None
-    cat = load_insole_catalog()
-    row = cat.row(cat.index_of(str(sku)))
-    if insole_room is not None:
-        room = insole_room(row)
-        return {"forefoot_mm": float(room.forefoot_mm), "heel_mm": float(room.heel_mm),
-                "label": str(sku)}
-    cover = float(row["top_cover_mm"])
-    return {"forefoot_mm": cover, "heel_mm": cover, "label": str(sku)}
+        room = insole_room(str(which))
+    except (KeyError, ValueError):
+        return None
+    return {"forefoot_mm": float(room.forefoot_mm), "heel_mm": float(room.heel_mm),
+            "label": "custom insole" if which == "CUSTOM" else str(which)}
 
 
 def _pair_lasts(fitter: FootFitter, feet: list[dict[str, Any]], pair: Any,
@@ -364,7 +359,7 @@ def _pair_lasts(fitter: FootFitter, feet: list[dict[str, Any]], pair: Any,
                        nearest_stock_last)
 
     out: list[tuple[Any, Any, Any, Any]] = [(None, None, None, None)] * len(feet)
-    room = _insole_room(pair, opts["style"]) if len(feet) else None
+    room = _insole_room(pair) if len(feet) else None
     with timer.stage("last"):
         base: list[Any] = []
         for f in feet:

@@ -342,12 +342,19 @@ def format_summary(report: FitReport) -> str:
         if last:
             lines += [
                 "",
-                f"custom last ({f['side']}, {last.get('style')}, {last.get('fit')}): "
+                f"custom last ({f['side']}, {last.get('style')}, {last.get('fit')}"
+                f"{', built from the scan' if last.get('built_from_scan') else ''}): "
                 f"bottom length {_fmt(last.get('bottom_length_mm'), ' mm')}, "
+                f"stick length {_fmt(last.get('stick_length_mm'), ' mm')}, "
                 f"ball girth {_fmt(last.get('ball_girth_mm'), ' mm')}, "
                 f"instep girth {_fmt(last.get('instep_girth_mm'), ' mm')}, "
+                f"bottom width at the ball {_fmt(last.get('bottom_width_ball_mm'), ' mm')}, "
                 f"heel seat {_fmt(last.get('heel_seat_width_mm'), ' mm')}, "
+                f"heel height {_fmt(last.get('heel_height_mm'), ' mm')}, "
                 f"toe spring {_fmt(last.get('toe_spring_mm'), ' mm')}",
+                f"  room for the insole: {last.get('insole', 'sock liner')} "
+                f"({_fmt(last.get('insole_forefoot_mm'), ' mm')} under the forefoot, "
+                f"{_fmt(last.get('insole_heel_mm'), ' mm')} under the heel) and a sock",
             ]
             stock = last.get("stock_last")
             if stock:
@@ -355,13 +362,22 @@ def format_summary(report: FitReport) -> str:
                 if isinstance(ident, Mapping):
                     ident = ident.get("id", ident)
                 mods = ", ".join(last.get("modifications") or []) or "none"
-                lines.append(f"  nearest stock last {ident}; modifications: {mods}")
+                lines.append(f"  stock last of the pair {ident}; modifications: {mods}")
+                build = last.get("build_up_mm") or {}
+                if build:
+                    lines.append("  build-up (+) / grind (-) per zone, mm: " + ", ".join(
+                        f"{k.replace('_', ' ')} {v:+.1f}" for k, v in build.items()))
     for f in feet:
         fs = f.get("fit")
         if fs:
             c = fs["custom"]
             lines += ["", f"fit simulation ({f['side']}, {c['last']}): score {c['score']:.0f}/100"]
             lines += [f"  - {w}" for w in c["summary"]]
+            rows = [r for r in c.get("sections", []) if r.get("ease_mm") is not None]
+            if rows:
+                lines.append("  foot vs last by section (ease mm, band): " + "; ".join(
+                    f"{r['name'].replace('_', ' ')} {r['ease_mm']:+.1f} {r['band']}"
+                    for r in rows))
             if fs.get("stock_size"):
                 lines.append(f"  stock size by simulation: {fs['stock_size']['explanation']}")
     if d["warnings"]:

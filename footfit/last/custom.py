@@ -492,8 +492,9 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
     sec = _foot_sections(pts, params, fl)
     base = _profile_meta(params)
     verts, faces, meta, g = _build(sec, params, eases, fl, base, final=False)
-    # the room a style asks for at least: the sock, less what a snug style takes back
-    floor = {k: sock + min(net[k], 0.0) / (2.0 * np.pi) for k in ("ball", "instep")}
+    # the girth correction never cuts into the foot beyond what a snug style means to take
+    # (the foot's own section grown by nothing, less a dress last's negative ease)
+    floor = {k: min(net[k], 0.0) / (2.0 * np.pi) for k in ("ball", "instep")}
     # the room is judged in the last's own girth planes: the last's girth there minus the
     # foot's (raised and bent as in the shoe) should be what the trade rules ask over the
     # foot's measured girth (style ease + insole and sock room)
