@@ -79,25 +79,29 @@ def test_fit_preference_shifts_girth_by_documented_amounts(style):
 
 def test_style_ordering_like_a_last_maker():
     foot = _foot(**FULL)
-    last = {s: generate_last(foot, style=s, sex="male") for s in STYLE_NAMES}
+    bare = {"forefoot_mm": 0.0, "heel_mm": 0.0}  # no insole: the style's own girth ease
+    last = {s: generate_last(foot, style=s, sex="male", insole=bare) for s in STYLE_NAMES}
+    sock = 5.0  # LASTS.md section 7: the sock allowance is in every girth
     assert last["dress_pointed"].toe_allowance_mm > last["dress_round"].toe_allowance_mm
     assert last["dress_pointed"].bottom_length_mm > last["dress_round"].bottom_length_mm
     assert last["open_sandal"].toe_allowance_mm < last["closed_sandal"].toe_allowance_mm \
         < last["sport"].toe_allowance_mm
-    # girth: snug dress shoes below the foot, sport about equal, boots above (DOMAIN.md 5)
-    assert last["dress_round"].ball_girth_mm < 250.0 == last["sport"].ball_girth_mm \
-        < last["boot"].ball_girth_mm
+    # girth ease (LASTS.md section 2): dress -5..0, sport 0..+5, lined boots +5..+15
+    ease = {k: p.ball_girth_mm - sock - 250.0 for k, p in last.items()}
+    assert -5.0 <= ease["dress_round"] < 0.0 <= ease["sport"] <= 5.0
+    assert 5.0 <= ease["boot"] <= 15.0
     # toe spring grows with sole stiffness: sneakers low, boots high
     assert last["boot"].toe_spring_mm > last["dress_round"].toe_spring_mm \
         > last["sport"].toe_spring_mm
-    # adult 265 mm foot -> 283.5 mm sport inner length (factory chart, DOMAIN.md 5)
-    assert last["sport"].foot_length_mm + last["sport"].toe_allowance_mm == 283.5
+    # adult 265 mm foot -> 283.5 mm sport inner (bottom) length (factory chart, LASTS.md 1)
+    assert last["sport"].bottom_length_mm == 283.5
 
 
 def test_children_chart_and_heel_allowance_by_sex():
     child = {s: generate_last(_foot(100.0, 115.0), style=s)
              for s in ("open_sandal", "closed_sandal", "sport")}
-    inner = {s: p.foot_length_mm + p.toe_allowance_mm for s, p in child.items()}
+    # the children's chart gives the inner (bottom) length (LASTS.md section 1)
+    inner = {s: p.bottom_length_mm for s, p in child.items()}
     assert inner == pytest.approx({"open_sandal": 107.0, "closed_sandal": 111.0, "sport": 112.0})
     assert all(p.child and p.group == "child" for p in child.values())
     assert child["sport"].size_label.startswith("100(")
@@ -130,9 +134,8 @@ def test_measured_values_used_and_fallbacks_said():
     assert not any("standard foot value" in n for n in full.notes)
     wide_heel = generate_last(_foot(**{**FULL, "heel_width_mm": 74.0}), style="sport",
                               sex="male")
-    seat_tread = _json("styles.json")["global"]["heel_seat_fraction_of_heel_width"]["value"]
-    assert wide_heel.heel_seat_width_mm - full.heel_seat_width_mm == pytest.approx(
-        6.0 * seat_tread)
+    # the seat stays a fixed 4.5 mm under the foot's heel (LASTS.md section 3: 3-6 for grip)
+    assert wide_heel.heel_seat_width_mm - full.heel_seat_width_mm == pytest.approx(6.0)
     later_ball = generate_last(_foot(**{**FULL, "ball_length_mm": 200.0}), style="sport")
     assert later_ball.mth1_position_mm - generate_last(_foot(**FULL), style="sport") \
         .mth1_position_mm == pytest.approx(7.0)
@@ -249,7 +252,7 @@ def test_stock_lasts_are_the_generator_on_the_standard_foot():
         foot = standard_foot(row["size_mm"], width_type=row["cn_width_type"], sex=g["sex"],
                              child=g["child"])
         p = generate_last({"side": "right", **foot}, style=row["style"], sex=g["sex"],
-                          child=g["child"])
+                          child=g["child"], width_band=False)
         for dim in LAST_DIMENSIONS:
             assert p.dimensions()[dim] == pytest.approx(row[dim], abs=0.1), (row["id"], dim)
         match = nearest_stock_last(p, library=lib)[0]
@@ -440,10 +443,10 @@ def test_every_stock_last_is_a_plausible_shape():
 def test_impossible_shape_is_refused(tmp_path, monkeypatch):
     shutil.copytree(model_path("styles.json").parent, tmp_path / "models")
     doc = _json("styles.json")
-    doc["styles"]["casual"]["waist_narrowing_mm"] = 150.0
+    doc["global"]["waist_width_fraction_of_basic_width"]["lateral"] = 1.5
     (tmp_path / "models" / "styles.json").write_text(json.dumps(doc), encoding="utf-8")
     monkeypatch.setenv("FOOTFIT_MODELS", str(tmp_path / "models"))
-    with pytest.raises(InvalidMeasurementError, match=r"impossible casual last \(waist_width_mm"):
+    with pytest.raises(InvalidMeasurementError, match=r"impossible casual last \(waist width"):
         generate_last(_foot(), style="casual")
     with pytest.raises(InvalidMeasurementError, match=r"ball_length_mm must be within"):
         generate_last(_foot(ball_length_mm=160.0), style="sport")
@@ -471,7 +474,9 @@ def test_measured_ball_height_is_carried_and_optional():
     with_kw = generate_last(_foot(**FULL), style="sport", sex="male", ball_height_mm=50.0)
     from_map = generate_last({"side": "right", "foot_length_mm": 265.0, "ball_girth_mm": 250.0,
                               **FULL, "ball_height_mm": 50.0}, style="sport", sex="male")
-    assert with_kw.ball_height_mm == from_map.ball_height_mm == pytest.approx(50.0 + ease)
+    # the foot stands on the insole (the style's sock liner): its height over MTH1 rises too
+    assert with_kw.ball_height_mm == from_map.ball_height_mm == pytest.approx(
+        50.0 + ease + with_kw.insole_forefoot_mm)
     assert with_kw.dimensions() == plain.dimensions()  # not a stock-library dimension
     d = json.loads(json.dumps(with_kw.to_dict()))
     assert LastParameters.from_dict(d) == with_kw

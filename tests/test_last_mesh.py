@@ -103,7 +103,9 @@ def _check_realises(mesh, p):
     lat = np.array([_flat_bottom(mesh, y5)[1], y5, 0.0])
     widest = np.array([_flat_bottom(mesh, y1)[3][:, 0].min(), y1, 0.0])
     d = np.array([_flat_bottom(mesh, y5)[3][:, 0].max(), y5, 0.0]) - widest
-    assert widest[0] < med[0] - 3.0  # the body overhangs the bottom
+    # the body overhangs the bottom, by a few mm now that the bottom has the trade's basic
+    # width (LASTS.md section 3: the foot's tread is 4-12 mm wider than the basic width)
+    assert widest[0] < med[0] - 1.0
     normal = np.array([d[1], -d[0], 0.0])
     ball = _hull_perimeter(mesh, widest, normal)
     assert abs(ball - p.ball_girth_mm) <= 2.0, (ball, p.ball_girth_mm)

@@ -168,9 +168,12 @@ def test_width_letters_and_monotone_in_girth():
     assert compute_sizes(260, ball_girth_mm=base_m, sex="male").us_width == "D"
     assert compute_sizes(260, ball_girth_mm=base_m, sex="male").uk_width == "F"
     assert compute_sizes(240, ball_girth_mm=base_f, sex="female").us_width == "B"
-    assert compute_sizes(240, ball_girth_mm=base_f, sex="female").jp_width == "E"
-    assert compute_sizes(260, ball_girth_mm=base_m, sex="male").jp_width == "2E"
-    assert compute_sizes(260, ball_girth_mm=base_m + 6.1, sex="male").jp_width == "3E"
+    # JIS letters follow the JIS table, not the population (DOMAIN.md section 4): men's E is
+    # 243 mm at 250 mm and grows 3 mm per 5 mm of length; women's is 3 mm less
+    assert compute_sizes(260, ball_girth_mm=249.0, sex="male").jp_width == "E"
+    assert compute_sizes(260, ball_girth_mm=255.0, sex="male").jp_width == "2E"
+    assert compute_sizes(260, ball_girth_mm=249.0 + 6.1, sex="male").jp_width == "2E"
+    assert compute_sizes(240, ball_girth_mm=234.0, sex="female").jp_width == "E"
     assert compute_sizes(260, ball_girth_mm=base_m + 6.4, sex="male").us_width == "E"
     s = compute_sizes(260, ball_girth_mm=base_m)
     assert any("men's (unisex)" in n for n in s.notes)

@@ -570,6 +570,11 @@ def generate_last(
         if not lo <= heel <= hi:
             raise ValueError(f"`heel_height_mm` must be within {lo:g}-{hi:g} mm; got {heel:g}")
     toe_spring = toe_spring_for_heel(ease["toe_spring_mm"], heel)
+    if heel > 25.0:
+        notes.append(
+            f"{heel:g} mm heel: the shank curve follows the bottom profile; the foot is "
+            "re-posed by turning the rearfoot about the ball line (no change of arch shape)"
+        )
     if toe_spring < ease["toe_spring_mm"]:
         notes.append(f"toe spring {toe_spring:.1f} mm for a {heel:g} mm heel (the style's "
                      f"{ease['toe_spring_mm']:.1f} mm at a flat heel)")
