@@ -33,6 +33,7 @@ STAGES: tuple[str, ...] = (
     "sizes",
     "insoles",
     "last",
+    "fit",
     "report",
 )
 
@@ -416,7 +417,6 @@ def _pair_lasts(fitter: FootFitter, feet: list[dict[str, Any]], pair: Any,
         if opts.get("simulate_fit"):
             from .fit import fit_foot
 
-            timer.ms.setdefault("fit", 0.0)
             with timer.stage("fit"):
                 fit_section = fit_foot(aligned, custom if custom is not None else p,
                                        library=fitter.stock_lasts_,

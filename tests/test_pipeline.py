@@ -40,7 +40,9 @@ def two_feet_scan() -> Path:
 
 def test_report_has_every_stage_timed(fitter):
     rep = fitter.process(_samples()[0])
-    assert set(rep.timings_ms) == {*STAGES, "total"}
+    assert set(rep.timings_ms) == {*STAGES, "total"}  # the fit simulation is on by default
+    off = fitter.process(_samples()[0], simulate_fit=False)
+    assert set(off.timings_ms) == {*STAGES, "total"} and off.timings_ms["fit"] == 0.0
     assert rep.timings_ms["total"] >= sum(rep.timings_ms[s] for s in STAGES) * 0.99
 
 
