@@ -189,7 +189,6 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     from .classify import classify_foot
     from .clean import isolate_feet
     from .io import Scan, check_foot_scan_extent, load_scan
-    from .last import foot_ball_height, generate_last, nearest_stock_last
     from .measure import measure_foot
     from .report import FitReport, FootReport, ScanSummary
     from .sizes import sizes_for_feet
@@ -356,8 +355,13 @@ def _pair_lasts(fitter: FootFitter, feet: list[dict[str, Any]], pair: Any,
     the larger foot); its heel height becomes both feet's (a last is made for one heel
     height, LASTS.md section 4), so no foot lists a heel-height change.
     """
-    from .last import (build_custom_last, foot_ball_height, generate_last, match_stock_last,
-                       nearest_stock_last)
+    from .last import (
+        build_custom_last,
+        foot_ball_height,
+        generate_last,
+        match_stock_last,
+        nearest_stock_last,
+    )
 
     out: list[tuple[Any, Any, Any, Any]] = [(None, None, None, None)] * len(feet)
     room = _insole_room(pair) if len(feet) else None

@@ -13,8 +13,7 @@ import pytest
 
 import footfit
 from footfit.fit import fit_foot, prepare_foot, prepare_last, signed_clearance
-from footfit.fit_rings import ring_clearance
-from footfit.fit_sections import band_of
+from footfit.fit.sections import band_of
 from footfit.last import (
     build_custom_last,
     generate_last,
@@ -22,6 +21,7 @@ from footfit.last import (
     section_girth,
     toe_spring_for_heel,
 )
+from footfit.last.rings import ring_clearance
 from footfit.sizes import compute_sizes
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -66,8 +66,8 @@ def _real_shaped_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any
     from ..io import load_scan
     from ..measure import measure_foot
 
-    root = Path(os.environ.get("FOOTFIT_REALSCANS",
-                               Path(__file__).resolve().parents[2].parent / "shared" / "realscans"))
+    default = Path(__file__).resolve().parents[2].parent / "shared" / "realscans"
+    root = Path(os.environ.get("FOOTFIT_REALSCANS", default))
     path = root / "orbbec-6view" / "left.asc"
     if not path.is_file():
         return None

@@ -342,7 +342,7 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float], fl: 
     meta["rear_y_mm"] = float(bent[:, 1].min())
     meta["toe_tip_y_mm"] = float(bent[:, 1].max())
     meta["foot_length_mm"] = fl
-    from ..fit_rings import ring_table
+    from .rings import ring_table
 
     meta["rings"] = ring_table(rings, back=back, tip=tip, frame="flat")
     planes = _girth_planes(bent, meta)
@@ -481,7 +481,7 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
     targets = {"ball_girth_mm": params.ball_girth_mm, "instep_girth_mm": params.instep_girth_mm,
                "waist_girth_mm": params.waist_girth_mm}
     spec = load_table("styles.json")["styles"][params.style]
-    net = {"ball": float(spec["ball_girth_ease_mm"]), "instep": float(spec["instep_girth_ease_mm"])}
+    net = {k: float(spec[f"{k}_girth_ease_mm"]) for k in ("ball", "instep")}
     eases = {
         "heel": float(cfg["heel_ease_mm"]),
         "waist": sock + 0.5 * (net["ball"] + net["instep"]) / (2.0 * np.pi),

@@ -765,7 +765,7 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
         raise ValueError(
             "last girths cannot be met with these bottom widths and heights: " + ", ".join(bad)
         )
-    from ..fit_rings import ring_table
+    from .rings import ring_table
 
     n_r = len(d.ring_y)
     rings = ring_table(verts[: n_r * (len(verts) - 2) // n_r].reshape(n_r, -1, 3),
