@@ -215,11 +215,22 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
                        "that fails is recorded with its error and the batch goes on.")
     p.add_argument("target", metavar="DIR_OR_GLOB", help="folder (searched recursively) or glob")
     p.add_argument("--out", required=True, metavar="RESULTS", help="output folder")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=int, default=None,
                    help="processes working on scans at once, this one included (default: 1)")
     _add_fit_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_batch_engine(p)
     p.set_defaults(func=_run_batch)
+
+
+def _add_batch_engine(p: argparse.ArgumentParser) -> None:  # issue #19: batch on Dask
+    p.add_argument("--engine", choices=("local", "dask"), default=None,
+                   help="local: worker processes of this machine (default); dask: Dask "
+                   "distributed, a LocalCluster of --workers processes or the cluster at "
+                   "--scheduler (needs footfit[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (implies --engine "
+                   "dask; its workers must see the scans at the same paths)")
 
 
 def _progress_printer(quiet: bool):
@@ -246,8 +257,11 @@ def _run_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
     options = _fit_options(args)
-    result = run_batch(args.target, args.out, workers=args.workers, options=options,
-                       progress=_progress_printer(args.quiet))
+    if args.engine == "dask" or args.scheduler is not None:
+        result = _run_batch_dask(args, options)
+    else:
+        result = run_batch(args.target, args.out, workers=args.workers or 1, options=options,
+                           progress=_progress_printer(args.quiet))
     rate = (f"{result.scans_per_second:.2f} scans/s" if result.processed
             else "nothing left to do")
     print(
@@ -260,6 +274,19 @@ def _run_batch(args: argparse.Namespace) -> int:
               f"errors are in {result.summary_path}", file=sys.stderr)
         return EXIT_BATCH_FAILURES
     return EXIT_OK
+
+
+def _run_batch_dask(args: argparse.Namespace, options: dict):
+    from .batch_dask import run_batch_dask
+
+    if args.engine == "local":
+        raise ValueError("--scheduler runs the batch on Dask: drop --engine local")
+    if args.scheduler is not None and args.workers is not None:
+        raise ValueError("--workers sizes the LocalCluster; the cluster at --scheduler has "
+                         "its own workers (start more with `dask worker`)")
+    return run_batch_dask(args.target, args.out, scheduler=args.scheduler,
+                          workers=args.workers or 1, options=options,
+                          progress=_progress_printer(args.quiet))
 
 
 # --------------------------------------------------------------------------- demo
