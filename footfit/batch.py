@@ -99,8 +99,8 @@ def iter_scans(target: str | os.PathLike[str]) -> Iterator[Path]:
 
     The listing streams: a folder is walked one directory at a time (its entries sorted, so
     the order is the same on every run) and a pattern goes through :func:`glob.iglob` (in
-    the file system's order), so an archive of a million scans is never held as one list. Yields nothing when nothing
-    matches (:func:`find_scans` raises instead).
+    the file system's order), so an archive of a million scans is never held as one list.
+    Yields nothing when nothing matches (:func:`find_scans` raises instead).
     """
     text = os.fspath(target)
     path = Path(text)

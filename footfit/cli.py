@@ -289,6 +289,82 @@ def _run_batch_dask(args: argparse.Namespace, options: dict):
                           progress=_progress_printer(args.quiet))
 
 
+# --------------------------------------------------------------------------- stats
+def _add_stats(sub: argparse._SubParsersAction) -> None:  # issue #19
+    p = sub.add_parser(
+        "stats", help="population statistics of a batch results folder (sizes, widths, stock)",
+        description="Read OUT/results.jsonl of `footfit batch` and print the feet by sex x "
+        "size x width type, the share of feet the k most common widths of each length fit, a "
+        "stock plan (lasts per size and width per 1,000 customers for --coverage), the key "
+        "measures and the left-right differences.")
+    p.add_argument("out", metavar="OUT", help="batch output folder (or its results.jsonl)")
+    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML page")
+    p.add_argument("--parquet", metavar="FILE",
+                   help="write the per-foot measurements and sizes as Parquet (pyarrow)")
+    p.add_argument("--coverage", type=float, default=0.9,
+                   help="share of customers the stock plan fits (default: 0.9)")
+    p.set_defaults(func=_run_stats)
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from .stats import (
+        compute_population_stats,
+        read_population,
+        write_feet_parquet,
+        write_stats_html,
+    )
+
+    if not 0.0 < args.coverage <= 1.0:
+        raise ValueError(f"--coverage must be a share in (0, 1]; got {args.coverage}")
+    pop = read_population(args.out)
+    if not pop.n_feet:
+        raise ValueError(f"{args.out}: no measured foot in the results ({pop.scans} scans, "
+                         f"{pop.failed} failed)")
+    stats = compute_population_stats(pop, coverage=args.coverage)
+    stats["source"] = args.out
+    written = []
+    if args.html:
+        written.append(("html", write_stats_html(stats, pop, args.html)))
+    if args.parquet:
+        written.append(("parquet", write_feet_parquet(pop, args.parquet)))
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=1))
+    else:
+        print(_stats_text(stats))
+    for kind, path in written:
+        print(f"{kind}: {path}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+def _stats_text(stats: dict) -> str:
+    plan, cov = stats["stock_plan"], stats["width_coverage"]
+    lines = [f"{stats['feet']} feet from {stats['scans']} scans ({stats['failed_scans']} "
+             f"failed); by sex: " + ", ".join(f"{k} {v}" for k, v in
+                                              stats["feet_by_sex"].items())]
+    lines.append("feet covered by the k most common Chinese width types of their size: "
+                 + ", ".join(f"k={i + 1} {s:.1%}" for i, s in enumerate(cov["overall"])))
+    lines.append(f"stock plan for {plan['coverage']:.0%} of {plan['customers']} customers: "
+                 f"{plan['lasts']} size-width lasts fit {plan['covered_share']:.1%}")
+    lines.append(f"  {'size':>6} {'width':>5} {'per ' + str(plan['per']):>9}")
+    for r in plan["rows"]:
+        lines.append(f"  {r['size']:>6} {r['width']:>5} {r['per_1000']:>9.1f}")
+    fl = stats["measures"]["foot_length_mm"]
+    for g, d in fl.items():
+        if g != "missing" and d.get("n"):
+            lines.append(f"foot length {g}: n {d['n']}, median {d['p50']:.1f} mm, "
+                         f"p5-p95 {d['p5']:.1f}-{d['p95']:.1f} mm")
+    lr = stats["left_right"]
+    if lr["pairs"]:
+        d = lr["measures"]["foot_length_mm"]
+        lines.append(f"left-right: {lr['pairs']} pairs, foot length |d| median "
+                     f"{d['abs_p50']:.1f} mm, p95 {d['abs_p95']:.1f} mm; "
+                     f"{lr['length_over_5mm_share']:.1%} differ by more than 5 mm")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- demo
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole line on a bundled sample scan")
@@ -662,6 +738,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_size,
              _add_last_params, _add_serve, _add_synth, _add_insoles]
+_COMMANDS.append(_add_stats)  # issue #19
 
 
 def main(argv: Sequence[str] | None = None) -> int:
