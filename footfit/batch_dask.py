@@ -47,6 +47,7 @@ from .batch import (
     iter_scans,
     write_summary,
 )
+from .exceptions import FootfitError
 
 __all__ = ["run_batch_dask"]
 
@@ -166,14 +167,14 @@ def _check_workers(client: Any, options: Mapping[str, Any]) -> None:
     try:
         versions = client.run(prepare_worker, dict(options))
     except Exception as exc:  # noqa: BLE001 - whatever a worker raised, said in one line
-        raise RuntimeError(
+        raise FootfitError(
             "a Dask worker cannot run footfit (is footfit installed there, with the "
             f"scans at the same paths?): {type(exc).__name__}: {' '.join(str(exc).split())}"
         ) from exc
     wrong = {w: v for w, v in versions.items() if v != __version__}
     if wrong:
         w, v = next(iter(wrong.items()))
-        raise RuntimeError(f"Dask worker {w} runs footfit {v}, this client {__version__}: "
+        raise FootfitError(f"Dask worker {w} runs footfit {v}, this client {__version__}: "
                            "records would not match; install the same version on every worker")
 
 
@@ -219,7 +220,7 @@ def run_batch_dask(
         The target names no scan file.
     OSError
         The scheduler cannot be reached or has no worker.
-    RuntimeError
+    FootfitError
         A worker cannot run footfit, or runs another version.
     """
     if scheduler is None and (not isinstance(workers, int) or workers < 1):

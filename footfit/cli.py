@@ -284,9 +284,14 @@ def _run_batch_dask(args: argparse.Namespace, options: dict):
     if args.scheduler is not None and args.workers is not None:
         raise ValueError("--workers sizes the LocalCluster; the cluster at --scheduler has "
                          "its own workers (start more with `dask worker`)")
-    return run_batch_dask(args.target, args.out, scheduler=args.scheduler,
-                          workers=args.workers or 1, options=options,
-                          progress=_progress_printer(args.quiet))
+    try:
+        return run_batch_dask(args.target, args.out, scheduler=args.scheduler,
+                              workers=args.workers or 1, options=options,
+                              progress=_progress_printer(args.quiet))
+    except ImportError as exc:  # the dask extra is not installed
+        from .exceptions import FootfitError
+
+        raise FootfitError(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- stats
@@ -329,7 +334,12 @@ def _run_stats(args: argparse.Namespace) -> int:
     if args.html:
         written.append(("html", write_stats_html(stats, pop, args.html)))
     if args.parquet:
-        written.append(("parquet", write_feet_parquet(pop, args.parquet)))
+        try:
+            written.append(("parquet", write_feet_parquet(pop, args.parquet)))
+        except ImportError as exc:  # pyarrow is not installed
+            from .exceptions import FootfitError
+
+            raise FootfitError(str(exc)) from exc
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=1))
     else:

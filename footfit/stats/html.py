@@ -94,7 +94,7 @@ def svg_histogram(series: dict[str, list[float]], *, title: str, bins: int = 30,
 def svg_coverage(overall: list[float], *, coverage: float, width: int = 340,
                  height: int = 190) -> str:
     """Share of feet covered by the k most common widths per length, k = 1, 2, ..."""
-    left, right, y0, y1 = 40, width - 12, height - 30, 22
+    left, right, y0, y1 = 40, width - 30, height - 30, 36
     k = len(overall)
     xs = [left + (right - left) * i / max(k - 1, 1) for i in range(k)]
     ys = [y0 - (y0 - y1) * s for s in overall]
@@ -156,11 +156,13 @@ def svg_stock(plan: dict[str, Any], *, width: int = 700, height: int = 230) -> s
     return "".join(parts)
 
 
-def _pivot(rows: list[dict[str, Any]], system: str, sex: str | None) -> str:
-    cells: dict[tuple[str, str], int] = defaultdict(int)
+def _pivot(rows: list[dict[str, Any]], system: str, sex: str | None, *,
+           value: str = "feet", nd: int = 0) -> str:
+    """A size x width table of ``value`` summed over ``rows`` (of ``sex``, or all)."""
+    cells: dict[tuple[str, str], float] = defaultdict(float)
     for r in rows:
-        if sex is None or r["sex"] == sex:
-            cells[(r["size"], r["width"])] += r["feet"]
+        if sex is None or r.get("sex") == sex:
+            cells[(r["size"], r["width"])] += r[value]
     if not cells:
         return ""
     rank = width_order(system)
@@ -174,11 +176,11 @@ def _pivot(rows: list[dict[str, Any]], system: str, sex: str | None) -> str:
         for w in widths:
             n = cells.get((z, w), 0)
             shade = f' style="background:rgba(37,99,235,{0.08 + 0.6 * n / top:.2f})"' if n else ""
-            out.append(f"<td{shade}>{n or ''}</td>")
-        out.append(f"<td>{sum(cells.get((z, w), 0) for w in widths)}</td></tr>")
+            out.append(f"<td{shade}>{f'{n:.{nd}f}' if n else ''}</td>")
+        out.append(f"<td>{sum(cells.get((z, w), 0) for w in widths):.{nd}f}</td></tr>")
     out.append("<tr><th>total</th>" + "".join(
-        f"<td>{sum(cells.get((z, w), 0) for z in sizes)}</td>" for w in widths)
-        + f"<td>{sum(cells.values())}</td></tr></table>")
+        f"<td>{sum(cells.get((z, w), 0) for z in sizes):.{nd}f}</td>" for w in widths)
+        + f"<td>{sum(cells.values()):.{nd}f}</td></tr></table>")
     return "".join(out)
 
 
@@ -201,12 +203,9 @@ def render_stats_html(stats: dict[str, Any], pop: Population) -> str:
              '(Jurca et al. 2019: at least 3 widths per length for 90 %). '
              f'{plan["unplanned"]} customers without a width are not planned.</p>')
     p.append(svg_stock(plan))
-    p.append("<table><tr><th>size</th><th>width</th><th>customers</th>"
-             f'<th>per {plan["per"]}</th></tr>')
-    for r in plan["rows"]:
-        p.append(f'<tr><td>{_e(r["size"])}</td><td>{_e(r["width"])}</td>'
-                 f'<td>{r["customers"]}</td><td>{r["per_1000"]:.1f}</td></tr>')
-    p.append("</table>")
+    p.append(f'<p>Lasts per {plan["per"]} customers (size x width; empty: not stocked, a '
+             "custom last):</p>" + _pivot(plan["rows"], plan["system"], None,
+                                          value="per_1000", nd=1))
     p.append("<h2>Widths per length</h2><div class=charts>"
              + svg_coverage(cov["overall"], coverage=plan["coverage"]) + "</div>")
     k = len(cov["overall"])
