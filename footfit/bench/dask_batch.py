@@ -14,6 +14,8 @@ Cases
   collected as completed): wall time per task with both workers busy, and the round trip of
   one task at a time. What the scheduler adds to each scan.
 - ``startup_s``: LocalCluster start plus the workers' warm-up (imports, fitter).
+- ``cpu_s``: CPU time of each batch's whole process tree: on a shared machine, where the
+  wall-clock ratio moves with others' load, what each engine itself costs per scan.
 """
 
 from __future__ import annotations
@@ -62,14 +64,22 @@ def _run_batch_process(work: Path, engine: str, workers: int) -> dict[str, Any]:
     cmd = [sys.executable, "-c", "from footfit.cli import main; raise SystemExit(main())",
            "batch", str(work), "--quiet", "--workers", str(workers), "--engine", engine,
            "--out"]
+    import resource
+
     with tempfile.TemporaryDirectory() as res:
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run([*cmd, res], capture_output=True, text=True)
         wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         recs = [json.loads(x) for x in
                 (Path(res) / "results.jsonl").read_text().splitlines()]
     busy = sum(float(r.get("seconds", 0.0)) for r in recs)
+    # CPU of the whole process tree (workers, scheduler, nannies): what the engine costs
+    # whatever else the machine runs
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return {"scans_per_second": len(recs) / wall, "elapsed_s": wall, "scans": len(recs),
+            "cpu_s": cpu, "cpu_s_per_scan": cpu / max(len(recs), 1),
             "failed": sum(r.get("status") != "ok" for r in recs),
             "exit_code": proc.returncode, "busy_s": busy,
             "stderr_tail": proc.stderr.strip().splitlines()[-1:] if proc.returncode else []}
@@ -136,6 +146,8 @@ def bench_dask_batch(folder: Path, *, n_scans: int = 16, copies: int = 3, repeat
                                   [x["scans_per_second"] for x in rs]}
     pairs = [d["scans_per_second"] / a["scans_per_second"]
              for a, d in zip(runs["local"], runs["dask"], strict=True)]
+    out["cpu_ratio_dask_to_local"] = float(np.median(
+        [d["cpu_s"] / a["cpu_s"] for a, d in zip(runs["local"], runs["dask"], strict=True)]))
     out["ratio_dask_to_local"] = float(np.median(pairs))
     out["ratio_dask_to_local_runs"] = pairs
     out["overhead"] = _overhead(overhead_tasks, workers)
@@ -150,9 +162,11 @@ def format_dask_table(r: dict[str, Any]) -> str:
         b = r[f"batch_{engine}"]
         lines.append(f"  batch[{engine}]  {b['scans_per_second']:.2f} scans/s  "
                      f"({b['elapsed_s']:.1f} s wall, {b['busy_s']:.1f} s inside scans, "
-                     f"{b['failed']} failed)")
+                     f"{b['failed']} failed; CPU {b['cpu_s_per_scan']:.2f} s per scan)")
     lines.append(f"  ratio dask/local  {r['ratio_dask_to_local']:.2f} x  (runs: "
                  + ", ".join(f"{x:.2f}" for x in r["ratio_dask_to_local_runs"]) + ")")
+    lines.append(f"  CPU dask/local  {r['cpu_ratio_dask_to_local']:.2f} x  (process trees, "
+                 "workers and scheduler included)")
     o = r["overhead"]
     lines.append(f"  scheduler overhead per scan  {o['parallel_ms_per_task']:.2f} ms (2 "
                  f"workers busy), {o['one_at_a_time_ms_per_task']:.2f} ms round trip")
