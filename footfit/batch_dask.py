@@ -55,8 +55,11 @@ __all__ = ["run_batch_dask"]
 _NANNY_ENV = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
               "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED")
 
-#: Seconds to wait for the scheduler to answer and for a first worker to join.
+#: Seconds to wait for the scheduler to answer, for a first worker to join, and for a worker
+#: to come back when the cluster has none left mid-batch.
 CONNECT_TIMEOUT_S = 30.0
+#: Seconds between checks that the cluster still has workers while no scan finishes.
+POLL_S = 5.0
 
 
 def _digest(text: str) -> bytes:
@@ -326,10 +329,11 @@ def _submit_all(
 ) -> None:
     """Stream the listing into the cluster (``connect()`` gives the client and how many scans
     may be in flight), and record each result as it arrives (in completion order)."""
-    from distributed import as_completed
+    from distributed import TimeoutError as DaskTimeoutError
+    from distributed import wait
 
     inflight: dict[Any, tuple[str, str]] = {}
-    done_iter: Any = None  # made with the first future (it needs the client)
+    no_worker_since: list[float] = []
 
     def record(rec: dict[str, Any]) -> None:
         append_record(fh, rec)
@@ -339,17 +343,35 @@ def _submit_all(
             progress(counts["skipped"] + counts["processed"], max(total, counts["skipped"]
                      + counts["processed"]), counts["failed"], rec["scan"])
 
-    def collect_one() -> None:
-        fut = next(done_iter)
-        scan, key = inflight.pop(fut)
-        try:
-            rec = fut.result()
-        except Exception as exc:  # noqa: BLE001 - the worker died (KilledWorker) or failed
-            msg = f"internal error: Dask worker failed: {type(exc).__name__}: {exc}"
-            rec = {"scan": scan, "key": key, "status": "error", "exit_code": 1,
-                   "error": " ".join(msg.split()), "seconds": 0.0, "worker": None}
-        fut.release()
-        record(rec)
+    def collect() -> None:
+        """Record every scan finished by now (waiting for at least one)."""
+        client = connect()[0]
+        while True:
+            try:
+                done, _ = wait(list(inflight), timeout=POLL_S, return_when="FIRST_COMPLETED")
+            except DaskTimeoutError:
+                done = set()
+            if done:
+                break
+            # nothing finished: a cluster left without workers would wait for ever
+            if client.scheduler_info().get("workers"):
+                no_worker_since.clear()
+            elif not no_worker_since:
+                no_worker_since.append(time.monotonic())
+            elif time.monotonic() - no_worker_since[0] > CONNECT_TIMEOUT_S:
+                raise OSError(f"Dask scheduler {client.scheduler.address}: no worker left for "
+                              f"{CONNECT_TIMEOUT_S:.0f} s; {len(inflight)} scans unfinished "
+                              "(re-run to finish them)")
+        for fut in done:
+            scan, key = inflight.pop(fut)
+            try:
+                rec = fut.result()
+            except Exception as exc:  # noqa: BLE001 - the worker died (KilledWorker) or failed
+                msg = f"internal error: Dask worker failed: {type(exc).__name__}: {exc}"
+                rec = {"scan": scan, "key": key, "status": "error", "exit_code": 1,
+                       "error": " ".join(msg.split()), "seconds": 0.0, "worker": None}
+            fut.release()
+            record(rec)
 
     try:
         for path in iter_scans(target):
@@ -364,16 +386,12 @@ def _submit_all(
                 continue
             client, cap = connect()
             while len(inflight) >= cap:
-                collect_one()
+                collect()
             fut = client.submit(process_scan, str(path.absolute()), str(path), key, options,
                                 key=f"footfit-scan-{uuid.uuid4().hex}", pure=False)
             inflight[fut] = (str(path), key)
-            if done_iter is None:
-                done_iter = as_completed([fut])
-            else:
-                done_iter.add(fut)
         while inflight:
-            collect_one()
+            collect()
     except BaseException:
         if inflight:  # interrupted: hand nothing more out; the re-run redoes these
             connect()[0].cancel(list(inflight))

@@ -163,11 +163,26 @@ class Cluster:
         port = self.address.rsplit(":", 1)[1]
         self._start(["scheduler", "--host", "127.0.0.1", "--port", port,
                      "--no-dashboard", "--no-show"], "scheduler")
-        for i in range(n_workers):
-            self.workers.append(self._start(
-                ["worker", self.address, "--host", "127.0.0.1", "--nthreads", "1",
-                 "--nworkers", "1", "--no-dashboard", "--name", f"w{i}"], f"worker{i}"))
+        for _ in range(n_workers):
+            self.add_worker(wait=False)
         self._wait_for(n_workers)
+
+    def add_worker(self, *, wait: bool = True) -> None:
+        i = len(self.workers)
+        self.workers.append(self._start(
+            ["worker", self.address, "--host", "127.0.0.1", "--nthreads", "1",
+             "--nworkers", "1", "--no-dashboard", "--name", f"w{i}"], f"worker{i}"))
+        if wait:
+            self._wait_for(sum(w.poll() is None for w in self.workers))
+
+    def busy(self, i: int) -> int:
+        """Tasks the scheduler has on worker ``i`` (by its name)."""
+        from distributed import Client
+
+        with Client(self.address, timeout=30) as c:
+            info = c.scheduler_info()["workers"]
+            addr = [a for a, w in info.items() if w.get("name") == f"w{i}"]
+            return len(c.processing(workers=addr).get(addr[0], ())) if addr else 0
 
     def _start(self, args: list[str], name: str) -> subprocess.Popen:
         log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -260,7 +275,7 @@ def test_worker_killed_mid_run_loses_nothing(cluster, tmp_path):
     killed: list[int] = []
 
     def progress(done, total, failed, scan):
-        if done == 2 and not killed:  # both workers hold a scan: one of them dies now
+        if done >= 2 and not killed and cluster.busy(0):  # w0 holds a scan: it dies now
             cluster.kill_worker(0)
             killed.append(done)
 
@@ -270,3 +285,29 @@ def test_worker_killed_mid_run_loses_nothing(cluster, tmp_path):
     assert (result.total, result.processed, result.failed) == (12, 12, 0)
     recs = _by_scan(tmp_path / "out")
     assert len(recs) == 12 and all(r["status"] == "ok" for r in recs.values())
+
+
+@pytest.mark.slow
+def test_all_workers_gone_stops_with_an_error_and_resumes(cluster, tmp_path, monkeypatch):
+    import footfit.batch_dask as bd
+
+    monkeypatch.setattr(bd, "CONNECT_TIMEOUT_S", 4.0)
+    monkeypatch.setattr(bd, "POLL_S", 0.5)
+    scans = _copies(tmp_path / "scans", 8, corrupt=False)
+
+    def progress(done, total, failed, scan):
+        if done == 1:
+            cluster.kill_worker(0)
+            cluster.kill_worker(1)
+
+    t0 = time.monotonic()
+    with pytest.raises(OSError, match="no worker left for 4 s; .* scans unfinished"):
+        run_batch_dask(scans, tmp_path / "out", scheduler=cluster.address, progress=progress)
+    assert time.monotonic() - t0 < 120
+    kept = len(_records(tmp_path / "out"))
+    assert 1 <= kept < 8
+    cluster.add_worker()
+    again = run_batch_dask(scans, tmp_path / "out", scheduler=cluster.address)
+    assert (again.processed, again.skipped) == (8 - kept, kept)
+    recs = _by_scan(tmp_path / "out")
+    assert len(recs) == 8 and all(r["status"] == "ok" for r in recs.values())
