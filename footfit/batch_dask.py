@@ -133,16 +133,25 @@ def process_scan(path: str, scan: str, key: str, options: Mapping[str, Any]) -> 
     ``path`` is the file as this worker opens it (absolute), ``scan`` as the user named it
     (what the record says, in ``scan`` and in an error message).
     """
+    try:
+        from distributed import get_worker
+
+        where = get_worker().address
+    except (ImportError, ValueError):  # run outside a worker
+        where = None
+    if not os.path.exists(path):
+        # the client saw the file: this worker does not share its file system. Not the
+        # scan's fault, so an internal error (exit code 1), tried again by the next run
+        return {"scan": scan, "key": key, "status": "error", "exit_code": 1,
+                "error": f"internal error: Dask worker {where} cannot see {path} (workers "
+                         "need the scans at the same paths as the client)",
+                "seconds": 0.0, "worker": where}
     rec = _process_one(path, key, _worker_fitter(options))
     rec["scan"] = scan
     if path != scan and "error" in rec:
         rec["error"] = rec["error"].replace(path, scan)
-    try:
-        from distributed import get_worker
-
-        rec["worker"] = get_worker().address
-    except (ImportError, ValueError):  # pragma: no cover - run outside a worker
-        pass
+    if where is not None:
+        rec["worker"] = where
     return rec
 
 

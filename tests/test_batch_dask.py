@@ -311,3 +311,23 @@ def test_all_workers_gone_stops_with_an_error_and_resumes(cluster, tmp_path, mon
     assert (again.processed, again.skipped) == (8 - kept, kept)
     recs = _by_scan(tmp_path / "out")
     assert len(recs) == 8 and all(r["status"] == "ok" for r in recs.values())
+
+
+def test_dask_and_pyarrow_are_imported_only_when_used():
+    code = ("import sys\n"
+            "import footfit.batch_dask, footfit.stats\n"
+            "from footfit.cli import main\n"
+            "main(['--help'])\n"
+            "print('LOADED:' + ','.join(m for m in ('dask', 'distributed', 'pyarrow') "
+            "if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("LOADED:")
+
+
+def test_a_scan_a_worker_cannot_see_is_retried_not_judged(tmp_path):
+    from footfit.batch_dask import process_scan
+
+    rec = process_scan(str(tmp_path / "gone.ply"), "gone.ply", "k", {})
+    assert (rec["status"], rec["exit_code"]) == ("error", 1)  # tried again on a re-run
+    assert "cannot see" in rec["error"] and "same paths" in rec["error"]
