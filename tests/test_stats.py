@@ -143,7 +143,8 @@ def test_stats_cli_json_html_parquet(batch, tmp_path, capsys):
     assert stats["feet"] == 1000 and stats["stock_plan"]["coverage"] == 0.8
     assert stats["stock_plan"]["covered_share"] >= 0.8
     page = html.read_text(encoding="utf-8")
-    assert page.count("<svg") >= 11  # stock, coverage, 8 measures, left-right
+    # stock, coverage, 7 measures (instep girth is not in the population), left-right
+    assert page.count("<svg") == 10
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in page and "<script" not in page
     assert "三" in page and "2E" in page

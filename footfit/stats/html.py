@@ -227,7 +227,8 @@ def render_stats_html(stats: dict[str, Any], pop: Population) -> str:
     for m in MEASURES:
         series = {s: [v for v, x in zip(pop.feet[m], pop.feet["sex"], strict=True)
                       if v is not None and x == s] for s in sexes}
-        p.append(svg_histogram(series, title=_NAMES.get(m, m)))
+        if any(series.values()):  # a measure no foot has is only in the table's "missing"
+            p.append(svg_histogram(series, title=_NAMES.get(m, m)))
     p.append("</div><table><tr><th>measure</th><th>group</th><th>n</th><th>mean</th>"
              "<th>sd</th><th>p5</th><th>p50</th><th>p95</th><th>missing</th></tr>")
     for m, entry in stats["measures"].items():
