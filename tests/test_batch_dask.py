@@ -103,20 +103,17 @@ def test_localcluster_records_equal_the_local_engine(tmp_path):
     assert len(_records(tmp_path / "dask")) == 10
 
 
-def test_dask_batch_bad_arguments(tmp_path):
+def test_dask_batch_bad_arguments(tmp_path, monkeypatch):
+    import footfit.batch_dask as bd
+
     with pytest.raises(FileNotFoundError, match="no scan files found"):
         run_batch_dask(tmp_path / "none*", tmp_path / "out")
     with pytest.raises(ValueError, match="`workers` must be an int >= 1; got 0"):
         run_batch_dask(SAMPLES, tmp_path / "out", workers=0)
-    with pytest.raises(OSError, match="cannot connect"):
-        import footfit.batch_dask as bd
-
-        old, bd.CONNECT_TIMEOUT_S = bd.CONNECT_TIMEOUT_S, 1.0
-        try:
-            run_batch_dask(SAMPLES / "demo_right_m.ply", tmp_path / "out",
-                           scheduler=f"tcp://127.0.0.1:{_free_port()}")
-        finally:
-            bd.CONNECT_TIMEOUT_S = old
+    monkeypatch.setattr(bd, "CONNECT_TIMEOUT_S", 1.0)
+    with pytest.raises(OSError, match="cannot connect within 1 s"):
+        run_batch_dask(SAMPLES / "demo_right_m.ply", tmp_path / "out",
+                       scheduler=f"tcp://127.0.0.1:{_free_port()}")
 
 
 def test_cli_engine_options(tmp_path, capsys):
