@@ -17,12 +17,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCAN_EXTENSIONS", "BatchResult", "find_scans", "run_batch"]
+__all__ = ["SCAN_EXTENSIONS", "BatchResult", "find_scans", "iter_scans", "run_batch"]
 
 #: File endings treated as scans when a folder is given.
 SCAN_EXTENSIONS = frozenset(
@@ -87,19 +87,85 @@ def find_scans(target: str | os.PathLike[str]) -> list[Path]:
     FileNotFoundError
         If the folder or pattern names no scan file.
     """
+    found = sorted(set(iter_scans(target)))
+    if not found:
+        raise FileNotFoundError(_no_scans_message(target))
+    return found
+
+
+# ----------------------------------------------------------------- streaming (issue #19)
+def iter_scans(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield the scan files of a folder (recursively), a file or a glob pattern, one at a time.
+
+    The listing streams: a folder is walked one directory at a time (its entries sorted, so
+    the order is the same on every run) and a pattern goes through :func:`glob.iglob` (in
+    the file system's order), so an archive of a million scans is never held as one list.
+    Yields nothing when nothing matches (:func:`find_scans` raises instead).
+    """
     text = os.fspath(target)
     path = Path(text)
     if path.is_dir():
-        found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SCAN_EXTENSIONS]
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                p = Path(root, name)
+                if p.suffix.lower() in SCAN_EXTENSIONS and p.is_file():
+                    yield p
     elif path.is_file():
-        found = [path]
+        yield path
     else:
-        found = [Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file()]
-    found = sorted(set(found))
-    if not found:
-        raise FileNotFoundError(f"{text}: no scan files found (endings: "
-                                f"{', '.join(sorted(SCAN_EXTENSIONS))})")
-    return found
+        for name in glob.iglob(text, recursive=True):
+            if os.path.isfile(name):
+                yield Path(name)
+
+
+def _no_scans_message(target: str | os.PathLike[str]) -> str:
+    return (f"{os.fspath(target)}: no scan files found (endings: "
+            f"{', '.join(sorted(SCAN_EXTENSIONS))})")
+
+
+def iter_records(results: Path) -> Iterator[dict[str, Any]]:
+    """Yield the records of ``results.jsonl`` line by line, repairing a torn last line.
+
+    An interrupted write can leave half a line at the end: it is cut off (the file stays
+    valid JSON lines) before reading. Lines that are not a JSON object with a ``key`` are
+    passed over.
+    """
+    if not results.exists():
+        return
+    with open(results, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size:
+            fh.seek(size - 1)
+            if fh.read(1) != b"\n":
+                # find the last newline from the end, a block at a time
+                pos, cut = size, 0
+                while pos > 0:
+                    start = max(0, pos - 65536)
+                    fh.seek(start)
+                    block = fh.read(pos - start)
+                    i = block.rfind(b"\n")
+                    if i >= 0:
+                        cut = start + i + 1
+                        break
+                    pos = start
+                fh.truncate(cut)
+    with open(results, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(rec, dict) and "key" in rec:
+                yield rec
+
+
+def append_record(fh: Any, rec: Mapping[str, Any]) -> None:
+    """Append one record to an open ``results.jsonl`` as one line, flushed to disk."""
+    fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+# ------------------------------------------------------------- end streaming (issue #19)
 
 
 def _scan_key(path: Path) -> str:
@@ -114,23 +180,9 @@ def _read_done(results: Path) -> dict[str, dict[str, Any]]:
     so that a later record of the same scan under another key does not outrank it.
     """
     done: dict[str, dict[str, Any]] = {}
-    if not results.exists():
-        return done
-    data = results.read_bytes()
-    if data and not data.endswith(b"\n"):
-        # An interrupted write left half a line: drop it so the file stays valid JSONL.
-        cut = data.rfind(b"\n") + 1
-        with open(results, "r+b") as fh:
-            fh.truncate(cut)
-        data = data[:cut]
-    for line in data.decode("utf-8").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(rec, dict) and "key" in rec:
-            done.pop(rec["key"], None)
-            done[rec["key"]] = rec
+    for rec in iter_records(results):
+        done.pop(rec["key"], None)
+        done[rec["key"]] = rec
     return done
 
 
@@ -160,14 +212,14 @@ def _single_threaded() -> Any:
     return threadpool_limits(limits=1)
 
 
-def _process_one(path: str, key: str) -> dict[str, Any]:
+def _process_one(path: str, key: str, fitter: Any = None) -> dict[str, Any]:
     from .cli import EXIT_INVALID_SCAN, EXIT_NO_FOOT, EXIT_USAGE
     from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
 
     rec: dict[str, Any] = {"scan": path, "key": key}
     t0 = time.perf_counter()
     try:
-        report = _WORKER_FITTER.process(path)
+        report = (fitter or _WORKER_FITTER).process(path)
         rec.update(status="ok", exit_code=0, report=json.loads(report.to_json(indent=None)))
     except InvalidScanError as exc:
         rec.update(status="error", exit_code=EXIT_INVALID_SCAN, error=" ".join(str(exc).split()))
@@ -237,9 +289,7 @@ def run_batch(
 
         def record(rec: dict[str, Any]) -> None:
             nonlocal processed, failed
-            fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            append_record(fh, rec)
             processed += 1
             failed += rec["status"] != "ok"
             if progress is not None:
@@ -472,13 +522,14 @@ def write_summary(results: Path, summary: Path) -> dict[str, dict[str, Any]]:
     """Rewrite ``summary`` (CSV) from ``results`` (JSON lines), atomically.
 
     One row per scan path: its latest record (a scan modified and processed again has an
-    older record under its old size and time). Returns those records by path.
+    older record under its old size and time). Returns those rows by path. The records are
+    read one line at a time and only their summary rows are kept, so a results file far
+    larger than memory can be summarised; it is written once per run, not per scan.
     """
     latest: dict[str, dict[str, Any]] = {}
-    for rec in _read_done(results).values():  # file order: later records win
-        latest.pop(rec["scan"], None)
-        latest[rec["scan"]] = rec
-    write_csv_atomic(summary, (_summary_row(latest[k]) for k in sorted(latest)))
+    for rec in iter_records(results):  # file order: later records win
+        latest[rec["scan"]] = _summary_row(rec)
+    write_csv_atomic(summary, (latest[k] for k in sorted(latest)))
     return latest
 
 

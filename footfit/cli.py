@@ -227,11 +227,22 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
                        "that fails is recorded with its error and the batch goes on.")
     p.add_argument("target", metavar="DIR_OR_GLOB", help="folder (searched recursively) or glob")
     p.add_argument("--out", required=True, metavar="RESULTS", help="output folder")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=int, default=None,
                    help="processes working on scans at once, this one included (default: 1)")
     _add_fit_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_batch_engine(p)
     p.set_defaults(func=_run_batch)
+
+
+def _add_batch_engine(p: argparse.ArgumentParser) -> None:  # issue #19: batch on Dask
+    p.add_argument("--engine", choices=("local", "dask"), default=None,
+                   help="local: worker processes of this machine (default); dask: Dask "
+                   "distributed, a LocalCluster of --workers processes or the cluster at "
+                   "--scheduler (needs footfit[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (implies --engine "
+                   "dask; its workers must see the scans at the same paths)")
 
 
 def _progress_printer(quiet: bool):
@@ -258,8 +269,11 @@ def _run_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
     options = _fit_options(args)
-    result = run_batch(args.target, args.out, workers=args.workers, options=options,
-                       progress=_progress_printer(args.quiet))
+    if args.engine == "dask" or args.scheduler is not None:
+        result = _run_batch_dask(args, options)
+    else:
+        result = run_batch(args.target, args.out, workers=args.workers or 1, options=options,
+                           progress=_progress_printer(args.quiet))
     rate = (f"{result.scans_per_second:.2f} scans/s" if result.processed
             else "nothing left to do")
     print(
@@ -272,6 +286,105 @@ def _run_batch(args: argparse.Namespace) -> int:
               f"errors are in {result.summary_path}", file=sys.stderr)
         return EXIT_BATCH_FAILURES
     return EXIT_OK
+
+
+def _run_batch_dask(args: argparse.Namespace, options: dict):
+    from .batch_dask import run_batch_dask
+
+    if args.engine == "local":
+        raise ValueError("--scheduler runs the batch on Dask: drop --engine local")
+    if args.scheduler is not None and args.workers is not None:
+        raise ValueError("--workers sizes the LocalCluster; the cluster at --scheduler has "
+                         "its own workers (start more with `dask worker`)")
+    try:
+        return run_batch_dask(args.target, args.out, scheduler=args.scheduler,
+                              workers=args.workers or 1, options=options,
+                              progress=_progress_printer(args.quiet))
+    except ImportError as exc:  # the dask extra is not installed
+        from .exceptions import FootfitError
+
+        raise FootfitError(str(exc)) from exc
+
+
+# --------------------------------------------------------------------------- stats
+def _add_stats(sub: argparse._SubParsersAction) -> None:  # issue #19
+    p = sub.add_parser(
+        "stats", help="population statistics of a batch results folder (sizes, widths, stock)",
+        description="Read OUT/results.jsonl of `footfit batch` and print the feet by sex x "
+        "size x width type, the share of feet the k most common widths of each length fit, a "
+        "stock plan (lasts per size and width per 1,000 customers for --coverage), the key "
+        "measures and the left-right differences.")
+    p.add_argument("out", metavar="OUT", help="batch output folder (or its results.jsonl)")
+    p.add_argument("--json", action="store_true", help="print everything as JSON")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML page")
+    p.add_argument("--parquet", metavar="FILE",
+                   help="write the per-foot measurements and sizes as Parquet (pyarrow)")
+    p.add_argument("--coverage", type=float, default=0.9,
+                   help="share of customers the stock plan fits (default: 0.9)")
+    p.set_defaults(func=_run_stats)
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from .stats import (
+        compute_population_stats,
+        read_population,
+        write_feet_parquet,
+        write_stats_html,
+    )
+
+    if not 0.0 < args.coverage <= 1.0:
+        raise ValueError(f"--coverage must be a share in (0, 1]; got {args.coverage}")
+    pop = read_population(args.out)
+    if not pop.n_feet:
+        raise ValueError(f"{args.out}: no measured foot in the results ({pop.scans} scans, "
+                         f"{pop.failed} failed)")
+    stats = compute_population_stats(pop, coverage=args.coverage)
+    stats["source"] = args.out
+    written = []
+    if args.html:
+        written.append(("html", write_stats_html(stats, pop, args.html)))
+    if args.parquet:
+        try:
+            written.append(("parquet", write_feet_parquet(pop, args.parquet)))
+        except ImportError as exc:  # pyarrow is not installed
+            from .exceptions import FootfitError
+
+            raise FootfitError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=1))
+    else:
+        print(_stats_text(stats))
+    for kind, path in written:
+        print(f"{kind}: {path}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+def _stats_text(stats: dict) -> str:
+    plan, cov = stats["stock_plan"], stats["width_coverage"]
+    lines = [f"{stats['feet']} feet from {stats['scans']} scans ({stats['failed_scans']} "
+             f"failed); by sex: " + ", ".join(f"{k} {v}" for k, v in
+                                              stats["feet_by_sex"].items())]
+    lines.append("feet covered by the k most common Chinese width types of their size: "
+                 + ", ".join(f"k={i + 1} {s:.1%}" for i, s in enumerate(cov["overall"])))
+    lines.append(f"stock plan for {plan['coverage']:.0%} of {plan['customers']} customers: "
+                 f"{plan['lasts']} size-width lasts fit {plan['covered_share']:.1%}")
+    lines.append(f"  {'size':>6} {'width':>5} {'per ' + str(plan['per']):>9}")
+    for r in plan["rows"]:
+        lines.append(f"  {r['size']:>6} {r['width']:>5} {r['per_1000']:>9.1f}")
+    fl = stats["measures"]["foot_length_mm"]
+    for g, d in fl.items():
+        if g != "missing" and d.get("n"):
+            lines.append(f"foot length {g}: n {d['n']}, median {d['p50']:.1f} mm, "
+                         f"p5-p95 {d['p5']:.1f}-{d['p95']:.1f} mm")
+    lr = stats["left_right"]
+    if lr["pairs"]:
+        d = lr["measures"]["foot_length_mm"]
+        lines.append(f"left-right: {lr['pairs']} pairs, foot length |d| median "
+                     f"{d['abs_p50']:.1f} mm, p95 {d['abs_p95']:.1f} mm; "
+                     f"{lr['length_over_5mm_share']:.1%} differ by more than 5 mm")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- demo
@@ -663,6 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_size,
              _add_last_params, _add_serve, _add_synth, _add_insoles]
+_COMMANDS.append(_add_stats)  # issue #19
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from .convert import (
     foot_length_from_size,
     sizes_for_feet,
 )
-from .widths import base_ball_girth, standard_foot
+from .widths import base_ball_girth, standard_foot, width_labels
 
 __all__ = [
     "SIZE_SYSTEMS",
@@ -40,4 +40,5 @@ __all__ = [
     "round_half_up",
     "sizes_for_feet",
     "standard_foot",
+    "width_labels",
 ]

@@ -161,3 +161,31 @@ def _width_classes(
         "cn_width_type": names[k], "cn_width_index": float(half), "us_width": us,
         "uk_width": uk, "jp_width": jp, "notes": notes,
     }
+
+
+def width_labels(system: str, *, child: bool = False) -> tuple[str, ...]:
+    """Return the width labels of a system, narrowest first.
+
+    Parameters
+    ----------
+    system : {'cn', 'us', 'uk', 'jp'}
+        Chinese width types, or the US, UK or JIS (``'jp'``) width letters.
+    child : bool, default=False
+        The children's scale.
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> width_labels("cn")
+    ('一', '二', '三', '四', '五')
+    >>> width_labels("jp")[4:7]
+    ('E', '2E', '3E')
+    """
+    check_choice(system, ("cn", "us", "uk", "jp"), name="system")
+    cal = _calibration()
+    if system == "cn":
+        return tuple(cal["cn_width_types"]["child" if child else "adult"]["names"])
+    return tuple(cal[f"{system}_width"]["child_letters" if child else "adult_letters"])
