@@ -125,9 +125,6 @@ class FootFitter:
         import scipy.ndimage  # noqa: F401
         import scipy.spatial  # noqa: F401
 
-        if self.options["simulate_fit"]:  # the custom last's mesh (and the stock lasts')
-            import trimesh  # noqa: F401
-
     @staticmethod
     def _check_options(**opts: Any) -> dict[str, Any]:
         from .last import available_styles

@@ -146,7 +146,7 @@ def test_cell_clearance_close_to_exact(rng):
     p = generate_last({"side": "right", "foot_length_mm": 260.0, "ball_girth_mm": 245.0},
                       style="sport", sex="male")
     last = prepare_last(p)
-    surf, _ = trimesh.sample.sample_surface(last.mesh, 30_000, seed=1)
+    surf, _ = trimesh.sample.sample_surface(last.mesh.to_trimesh(), 30_000, seed=1)
     pts = surf + rng.normal(0, 2.0, surf.shape)  # a cloud within a few mm of the surface
     exact, _ = signed_clearance(last, pts, cell_mm=0)
     cells, _ = signed_clearance(last, pts, cell_mm=2.0)

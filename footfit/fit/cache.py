@@ -103,7 +103,7 @@ def load_stock_mesh(stock_id: str) -> Any | None:
     if not path.is_file():
         return None
     try:
-        import trimesh
+        from ..last.surface import LastSurface
 
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode())
@@ -116,7 +116,7 @@ def load_stock_mesh(stock_id: str) -> Any | None:
             meta["rings"] = rings
             for k in ("ball_plane", "instep_plane"):
                 meta[k] = tuple(tuple(v) for v in meta[k])
-            mesh = trimesh.Trimesh(vertices=z["vertices"], faces=z["faces"], process=False)
+            mesh = LastSurface(z["vertices"], z["faces"])
         mesh.metadata["last"] = meta
         return mesh
     except (OSError, ValueError, KeyError, TypeError):

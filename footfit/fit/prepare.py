@@ -253,10 +253,10 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
                       for k in ("ball_plane", "instep_plane")}
             mesh.metadata["last"] = dict(meta, side="right", **planes)
         return PreparedLast(mesh=mesh, label=label or "last", params=None)
-    from ..last.mesh import _ParamView, build_last_mesh
+    from ..last.mesh import _ParamView, build_last_surface
     from ..last.styles import style_spec
 
-    mesh = build_last_mesh(last, side="right")
+    mesh = build_last_surface(last, side="right")
     view = _ParamView(last)
     style = str(view.style)
     liner = float(style_spec(style)["sock_liner_mm"])

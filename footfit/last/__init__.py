@@ -9,6 +9,7 @@ from .bend import bend_points
 from .custom import CustomLast, build_custom_last
 from .mesh import (
     build_last_mesh,
+    build_last_surface,
     last_bottom_profile,
     last_mesh_path,
     section_girth,
@@ -42,6 +43,7 @@ __all__ = [
     "StockLastMatch",
     "available_styles",
     "build_last_mesh",
+    "build_last_surface",
     "build_up_map",
     "foot_ball_height",
     "generate_last",

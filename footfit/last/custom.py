@@ -43,9 +43,10 @@ class CustomLast:
     params : LastParameters
         The trade parameters of the built last: girths, stick length and the heel girths
         as measured on the mesh; lengths, bottom widths and positions as built.
-    mesh : trimesh.Trimesh
+    mesh : footfit.last.surface.LastSurface
         Watertight, outward-wound surface (right-foot frame unless ``params.side`` is
-        left), ``metadata['last']`` as :func:`footfit.last.build_last_mesh` writes it.
+        left), ``metadata['last']`` as :func:`footfit.last.build_last_mesh` writes it;
+        ``mesh.export("last.stl")`` or ``mesh.to_trimesh()`` for a ``trimesh.Trimesh``.
     targets : dict
         The girths the trade rules asked for (``ball_girth_mm``...), beside the built ones.
     """
@@ -468,7 +469,7 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
     ----------
     .. [1] LASTS.md section 5 ("Recommended here") and section 6 (fit judged per section).
     """
-    import trimesh
+    from .surface import LastSurface
 
     pts = foot.points if hasattr(foot, "points") else foot
     pts = as_points(pts, name="foot")
@@ -511,10 +512,8 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
         eases["toe"] = max(eases["toe"], eases["ball"])
         verts, faces, meta, g = _build(sec, params, eases, fl, base, final=False)
     g.update(_heel_girths(verts, faces, meta))
-    mesh = trimesh.Trimesh(vertices=verts, faces=faces, process=False)
-    tri = verts[faces]
-    signed = np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum()
-    if signed < 0:  # wound inward: turn the faces round (volume = signed / 6)
+    mesh = LastSurface(verts, faces)
+    if mesh.volume < 0:  # wound inward: turn the faces round
         mesh.invert()
     side = str(params.side) if params.side in ("left", "right") else "right"
     meta["side"] = "right"

@@ -662,6 +662,25 @@ def _bracket_solve(d: _Design, target: FloatArray) -> tuple[FloatArray, tuple[An
 
 
 def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12) -> Any:
+    """Return :func:`build_last_surface` as a ``trimesh.Trimesh`` (same parameters).
+
+    Examples
+    --------
+    >>> from footfit.last import generate_last
+    >>> p = generate_last({"side": "right", "foot_length_mm": 265.0,
+    ...                    "ball_girth_mm": 250.0}, style="sport", sex="male")
+    >>> mesh = build_last_mesh(p)
+    >>> bool(mesh.is_watertight), round(mesh.metadata["last"]["ball_girth_mm"])
+    (True, 265)
+    """
+    try:
+        import trimesh  # noqa: F401
+    except ImportError as e:  # pragma: no cover
+        raise ImportError("build_last_mesh requires trimesh") from e
+    return build_last_surface(params, side=side, max_iter=max_iter).to_trimesh()
+
+
+def build_last_surface(params: Any, *, side: str | None = None, max_iter: int = 12) -> Any:
     """Build the closed, watertight surface of the last described by ``params``.
 
     Parameters
@@ -678,7 +697,7 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
 
     Returns
     -------
-    trimesh.Trimesh
+    footfit.last.surface.LastSurface
         About 19k triangles, outward normals. ``mesh.metadata`` holds ``"last"``: the
         realised girths, the girth planes, the scales, the top-cut height, the bottom curve
         (``bottom_y_mm``, ``bottom_z_mm``, ``bottom_s_mm``) and the station positions (y),
@@ -728,15 +747,10 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
     >>> from footfit.last import generate_last
     >>> p = generate_last({"side": "right", "foot_length_mm": 265.0,
     ...                    "ball_girth_mm": 250.0}, style="sport", sex="male")
-    >>> mesh = build_last_mesh(p)
+    >>> mesh = build_last_surface(p)  # girth: 250 + 2 (sport) + 8 (4 mm liner) + 5 (sock)
     >>> bool(mesh.is_watertight), round(mesh.metadata["last"]["ball_girth_mm"])
-    (True, 250)
+    (True, 265)
     """
-    try:
-        import trimesh
-    except ImportError as e:  # pragma: no cover
-        raise ImportError("build_last_mesh requires trimesh") from e
-
     params = _ParamView(params)
     side = str(params.side) if side is None else side
     if side not in ("right", "left"):
@@ -770,7 +784,9 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
     n_r = len(d.ring_y)
     rings = ring_table(verts[: n_r * (len(verts) - 2) // n_r].reshape(n_r, -1, 3),
                        back=verts[-2], tip=verts[-1], frame="final")
-    mesh = trimesh.Trimesh(vertices=verts, faces=faces, process=False)
+    from .surface import LastSurface
+
+    mesh = LastSurface(verts, faces)
     if mesh.volume < 0:
         mesh.invert()
     if side == "left":
