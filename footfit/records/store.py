@@ -26,7 +26,7 @@ import secrets
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -473,30 +473,31 @@ class RecordStore:
             yield path, filename
 
     # ------------------------------------------------------------------ orders
-    def add_order(self, fitting_id: str, make_document: Callable[[str, str], Mapping[str, Any]],
-                  *, files: tuple[str, ...] = ()) -> OrderRecord:
+    def add_order(self, fitting_id: str,
+                  make_order: Callable[[str, str], tuple[Mapping[str, Any], Sequence[str]]]
+                  ) -> OrderRecord:
         """Store an order for a fitting.
 
         Parameters
         ----------
         fitting_id : str
-        make_document : callable (order_id, code) -> mapping
-            Builds the order document for a fresh id and code (called again in the
-            unlikely case that the code is already taken). Must hold ``style`` and may hold
-            ``heel_height_mm``.
-        files : tuple of str
-            Files written for the order (erased with the customer).
+        make_order : callable (order_id, code) -> (document, files)
+            Builds (and writes) the order for a fresh id and short code: returns the order
+            document (with ``style``, optionally ``heel_height_mm``) and the files written for
+            it, which :meth:`delete_customer` erases. Called again in the unlikely case that
+            the code is already taken.
         """
         fitting = self.get_fitting(fitting_id)
         for _ in range(5):
             order_id, code, now = uuid.uuid4().hex, new_order_code(), _now()
-            doc = dict(make_document(order_id, code))
-            text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+            doc, files = make_order(order_id, code)
+            text = json.dumps(dict(doc), indent=2, ensure_ascii=False, allow_nan=False)
             values = {"id": order_id, "code": code, "fitting_id": fitting.id,
                       "customer_id": fitting.customer_id, "status": "new",
                       "style": str(doc.get("style", "")),
                       "heel_height_mm": doc.get("heel_height_mm"), "document": text,
-                      "files": list(files), "created_at": now, "updated_at": now}
+                      "files": [str(Path(f).resolve()) for f in files],
+                      "created_at": now, "updated_at": now}
             try:
                 with self._begin() as conn:
                     conn.execute(m.orders.insert().values(**values))
