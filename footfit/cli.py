@@ -534,6 +534,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", type=int, default=16,
                    help="recent reports kept for the HTML/PNG endpoints, about 3 MB per foot "
                    "(default: 16)")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="records database for requests with a customer (see footfit records)")
     p.set_defaults(func=_run_serve)
 
 
@@ -547,7 +549,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     if args.max_upload_mb <= 0:
         raise ValueError(f"--max-upload-mb must be > 0; got {args.max_upload_mb}")
     config = ServiceConfig(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
-                           timeout_s=args.timeout, workers=args.workers, cache_size=args.cache)
+                           timeout_s=args.timeout, workers=args.workers, cache_size=args.cache,
+                           db=args.db)
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
