@@ -44,7 +44,9 @@ __all__ = [
     "OrderRecord",
     "RecordNotFoundError",
     "RecordStore",
+    "file_sha256",
     "new_order_code",
+    "upgrade_database",
 ]
 
 _SQLITE_BUSY_MS = 60_000
@@ -273,19 +275,7 @@ class RecordStore:
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations up to ``revision`` (one writer at a time)."""
-        from alembic import command
-        from alembic.config import Config
-
-        cfg = Config()
-        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        with self._begin() as conn:  # the whole upgrade in this one transaction
-            if self.dialect == "postgresql":
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
-            current = _current_revision(conn)
-            if current == (HEAD if revision == "head" else revision):
-                return  # another process got there first
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        upgrade_database(self.engine, revision, begin=self._begin)
 
     # ------------------------------------------------------------------ files
     def _blob_path(self, sha256: str) -> Path:
@@ -647,6 +637,29 @@ class RecordStore:
         with self.engine.connect() as conn:
             return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
                     for t in (m.customers, m.scans, m.fittings, m.orders)}
+
+
+def upgrade_database(engine: sa.Engine, revision: str = "head", *,
+                     begin: Callable[[], Any] | None = None) -> None:
+    """Upgrade the database of ``engine`` to ``revision`` with the shipped Alembic scripts.
+
+    The whole upgrade runs in one transaction: on SQLite a write transaction (other writers
+    wait), on PostgreSQL after an advisory lock, so processes opening a new database at once
+    migrate it once.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with (begin() if begin is not None else engine.begin()) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+        current = _current_revision(conn)
+        if current == (HEAD if revision == "head" else revision):
+            return  # another process got there first
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
