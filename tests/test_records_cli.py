@@ -13,7 +13,6 @@ import pytest
 pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
-from records_support import db_url, postgres_server  # noqa: E402,F401 - fixtures
 
 from footfit.cli import main  # noqa: E402
 

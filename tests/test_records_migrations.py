@@ -8,7 +8,6 @@ import pytest
 sa = pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
-from records_support import db_url, postgres_server  # noqa: E402,F401 - fixtures
 
 from footfit.records import models as m  # noqa: E402
 from footfit.records.config import resolve_db_url  # noqa: E402

@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
-from records_support import db_url, postgres_server  # noqa: E402,F401 - fixtures
 
 from footfit.records.config import check_customer_id, resolve_db_url  # noqa: E402
 from footfit.records.store import (  # noqa: E402

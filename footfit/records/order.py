@@ -159,8 +159,8 @@ def build_order(fitting: Mapping[str, Any], *, order_id: str, code: str, style: 
     style = style or options.get("style") or "sport"
     if style != options.get("style") or (heel_height_mm is not None
                                          and heel_height_mm != options.get("heel_height_mm")):
-        from ..last import available_styles
         from .._validation import check_choice
+        from ..last import available_styles
 
         check_choice(style, available_styles(), name="style")
         report = dict(report)
