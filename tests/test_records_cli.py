@@ -175,3 +175,16 @@ def test_import_footfit_and_help_do_not_load_sqlalchemy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=dict(os.environ)).stdout
     assert out.strip() == "[]"
+
+
+def test_a_scan_that_fails_stores_nothing(tmp_path, capsys):
+    bad = tmp_path / "broken.ply"
+    bad.write_bytes(b"ply\nformat ascii 1.0\nelement vertex 3\nend_header\n1 2\n")
+    db = tmp_path / "f.db"
+    code, _, err = run(capsys, "process", bad, "--customer", "C-1", "--db", db)
+    assert code == 3 and "broken.ply" in err
+    from footfit.records.store import RecordStore
+
+    with RecordStore(db) as store:  # the helper may have made the database, nothing else
+        assert store.counts() == {"customers": 0, "scans": 0, "fittings": 0, "orders": 0}
+        assert store.stored_scan_files() == []

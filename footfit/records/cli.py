@@ -95,88 +95,152 @@ def add_process_options(p: argparse.ArgumentParser) -> None:
 class Recording:
     """Store the fitting of ``footfit process --customer`` while the line runs.
 
-    Opening the store (importing SQLAlchemy, ~0.1-0.2 s) and hashing the scan happen in a
-    forked helper process, started before the fitting line, so they overlap with it; when
-    the report is ready only the insert remains. Where ``fork`` is unavailable the store is
-    used in this process.
+    Opening the store (importing SQLAlchemy: 0.1-0.3 s) and hashing the scan are done by a
+    forked helper process started before the fitting line, so they overlap with it; when the
+    report is ready the helper only inserts it. The report travels through a pipe; the
+    helper answers with the record (or a one-line error). If this process fails before the
+    report is ready, the helper reads end-of-file and exits without storing anything. Where
+    ``fork`` is unavailable (Windows, macOS' default) the store is used in this process.
     """
 
     def __init__(self, scan: str, customer_id: str, db: str | None) -> None:
         _records_installed()
+        import os
+
         from .config import resolve_db_url
 
         self.scan, self.customer_id = scan, customer_id
         self.url = resolve_db_url(db)  # a bad URL fails before the work
-        self._pool: Any = None
-        self._warm: Any = None
-        import multiprocessing
+        self._pid = 0
+        if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+            return
+        to_child, from_parent = os.pipe()
+        to_parent, from_child = os.pipe()
+        import warnings
 
-        if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-            import warnings
-            from concurrent.futures import ProcessPoolExecutor
-
-            with warnings.catch_warnings():  # 3.12+ warns about fork with threads around
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self._pool = ProcessPoolExecutor(
-                    1, mp_context=multiprocessing.get_context("fork"))
-                self._warm = self._pool.submit(_warm_store, self.url, scan)
+        with warnings.catch_warnings():  # 3.12+ warns about fork with threads around
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the helper
+            os.close(from_parent)
+            os.close(to_parent)
+            code = 1
+            try:
+                _helper(self.url, scan, customer_id, to_child, from_child)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(to_child)
+        os.close(from_child)
+        self._pid, self._send, self._receive = pid, from_parent, to_parent
 
     def store(self, report: Any) -> Any:
-        """Store ``report``; return the :class:`~footfit.records.store.FittingRecord`."""
+        """Store ``report``; return the record (``id``, ``customer_id``, ``report_json``)."""
         text = report.to_json()
-        if self._pool is None:
-            return _store_fitting(self.url, self.scan, text, self.customer_id)
+        if not self._pid:
+            return _store_here(self.url, self.scan, text, self.customer_id)
+        import os
+
+        from ..exceptions import FootfitError
+
         try:
-            self._warm.result()
-            return self._pool.submit(_store_fitting, self.url, self.scan, text,
-                                     self.customer_id).result()
+            with os.fdopen(self._send, "wb", closefd=True) as out:
+                self._send = -1
+                out.write(text.encode("utf-8"))
+            with os.fdopen(self._receive, "rb", closefd=True) as inp:
+                self._receive = -1
+                answer = inp.read()
         finally:
             self.close()
+        if not answer:
+            raise FootfitError("records: the helper storing the fitting died")
+        reply = json.loads(answer)
+        if "error" in reply:
+            raise FootfitError(reply["error"])
+        from ._text import splice_record  # not from .store: that imports SQLAlchemy
+
+        return _Stored(id=reply["record"]["fitting_id"], customer_id=self.customer_id,
+                       report_json=splice_record(text, reply["record"]))
 
     def close(self) -> None:
-        """Stop the helper process (idempotent)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Close the pipes (the helper then stops if it has no report) and reap it."""
+        import os
+
+        for fd in (getattr(self, "_send", -1), getattr(self, "_receive", -1)):
+            if fd >= 0:
+                os.close(fd)
+        self._send = self._receive = -1
+        if self._pid:
+            os.waitpid(self._pid, 0)
+            self._pid = 0
 
 
-_WORKER: dict[str, Any] = {}
+class _Stored:
+    """What ``footfit process`` needs of a stored fitting."""
+
+    def __init__(self, *, id: str, customer_id: str, report_json: str) -> None:  # noqa: A002
+        self.id, self.customer_id, self.report_json = id, customer_id, report_json
 
 
-def _warm_store(url: str, scan: str) -> None:
-    """In the helper: open the store and hash the scan."""
-    from ..exceptions import FootfitError
+def _helper(url: str, scan: str, customer_id: str, read_fd: int, write_fd: int) -> None:
+    """The forked helper: open the store and hash the scan, then wait for the report."""
+    import os
 
-    try:
-        from .store import RecordStore, file_sha256
-
-        _WORKER["store"] = RecordStore(url)
-        _WORKER["sha256"] = file_sha256(scan)
-    except FootfitError:
-        raise
-    except Exception as exc:  # only picklable, one-line errors go back to the parent
-        raise FootfitError(f"records database: {' '.join(str(exc).split())}") from None
-
-
-def _store_fitting(url: str, scan: str, report_json: str, customer_id: str) -> Any:
-    from pathlib import Path
-
-    from ..exceptions import FootfitError
-
+    store = sha = error = None
+    created = False
     try:
         from .store import RecordStore
 
-        store = _WORKER.pop("store", None) or RecordStore(url)
-        try:
-            return store.add_fitting(scan, json.loads(report_json), customer_id=customer_id,
-                                     scan_name=Path(scan).name, sha256=_WORKER.pop("sha256",
-                                                                                     None))
-        finally:
-            store.close()
+        store = RecordStore(url)
+        sha, created = store.keep_scan_file(scan)  # hash and copy while the line runs
+    except Exception as exc:  # reported once the report arrives
+        error = _one_line(exc)
+    with os.fdopen(read_fd, "rb") as inp:
+        text = inp.read().decode("utf-8")
+    with os.fdopen(write_fd, "wb") as out:
+        if not text:  # the line failed: store nothing, keep no copy
+            if store is not None and sha is not None:
+                store.forget_scan_file(sha, created)
+                store.close()
+            return
+        if error is None:
+            try:
+                from pathlib import Path
+
+                rec = store.add_fitting(scan, text, customer_id=customer_id,
+                                        scan_name=Path(scan).name, sha256=sha)
+                reply = {"record": json.loads(rec.report_json)["record"]}
+            except Exception as exc:
+                reply = {"error": _one_line(exc)}
+        else:
+            reply = {"error": error}
+        out.write(json.dumps(reply).encode("utf-8"))
+    if store is not None:
+        store.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3", "alembic")):
+        return f"records database: {text}"
+    return text
+
+
+def _store_here(url: str, scan: str, report_json: str, customer_id: str) -> Any:
+    from pathlib import Path
+
+    from ..exceptions import FootfitError
+    from .store import RecordStore
+
+    try:
+        with RecordStore(url) as store:
+            return store.add_fitting(scan, report_json, customer_id=customer_id,
+                                     scan_name=Path(scan).name)
     except FootfitError:
         raise
     except Exception as exc:
-        raise FootfitError(f"records database: {' '.join(str(exc).split())}") from None
+        raise FootfitError(_one_line(exc)) from exc
 
 
 # --------------------------------------------------------------------------- records

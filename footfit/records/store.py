@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from ..exceptions import FootfitError
 from . import models as m
+from ._text import splice_record
 from .config import check_customer_id, check_record_id, resolve_db_url
 from .migrations import HEAD, REVISIONS
 
@@ -46,6 +47,7 @@ __all__ = [
     "RecordStore",
     "file_sha256",
     "new_order_code",
+    "splice_record",
     "upgrade_database",
 ]
 
@@ -283,11 +285,40 @@ class RecordStore:
             raise FootfitError("this store keeps scans in the database, not in files")
         return self.files_dir / sha256[:2] / sha256
 
-    def _keep_file(self, source: Path, sha256: str) -> None:
-        """Copy ``source`` to its content address (atomic; a racing copy is the same bytes)."""
+    def keep_scan_file(self, scan: str | os.PathLike[str]) -> tuple[str, bool]:
+        """Hash ``scan`` and, for a store keeping files, copy it to its content address
+        ahead of :meth:`add_fitting` (which then skips the copy).
+
+        Returns
+        -------
+        (str, bool)
+            The SHA-256 and whether this call created the file (give both to
+            :meth:`forget_scan_file` if the fitting is not stored after all).
+        """
+        sha = file_sha256(scan)
+        created = False
+        if self.files_dir is not None:
+            created = self._keep_file(Path(scan), sha)
+        return sha, created
+
+    def forget_scan_file(self, sha256: str, created: bool) -> None:
+        """Undo :meth:`keep_scan_file` when no fitting was stored: remove the file if that
+        call made it and no row refers to it."""
+        if not created or self.files_dir is None:
+            return
+        with self.engine.connect() as conn:
+            used = conn.execute(sa.select(m.scans.c.id).where(
+                m.scans.c.sha256 == sha256).limit(1)).first()
+        if used is None:
+            with _suppress_missing():
+                self._blob_path(sha256).unlink()
+
+    def _keep_file(self, source: Path, sha256: str) -> bool:
+        """Copy ``source`` to its content address (atomic; a racing copy is the same bytes).
+        Return whether the file was written (False: it was there already)."""
         target = self._blob_path(sha256)
         if target.is_file():
-            return
+            return False
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".in-", suffix=".tmp", dir=target.parent)
         try:
@@ -301,6 +332,7 @@ class RecordStore:
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)
+        return True
 
     # ------------------------------------------------------------------ fittings
     def add_fitting(self, scan: str | os.PathLike[str], report: Any, *, customer_id: str,
@@ -312,8 +344,9 @@ class RecordStore:
         ----------
         scan : path
             The scan file the report was made from.
-        report : FitReport or mapping
-            The report; its JSON gains ``record: {fitting_id, customer_id, stored_at}``.
+        report : FitReport, mapping or str
+            The report (or its JSON text); its JSON gains ``record: {fitting_id,
+            customer_id, stored_at}``, as the last key.
         customer_id : str
             Created on first use.
         scan_name : str, optional
@@ -330,8 +363,10 @@ class RecordStore:
         """
         check_customer_id(customer_id)
         path = Path(scan)
-        data = report if isinstance(report, Mapping) else json.loads(report.to_json())
-        data = dict(data)
+        given = report if isinstance(report, str) else None
+        if given is None and not isinstance(report, Mapping):
+            given = report.to_json()  # a FitReport
+        data = dict(json.loads(given) if given is not None else report)
         digest = sha256 or file_sha256(path)
         scan_info = data.get("scan") or {}
         fmt = str(scan_info.get("format") or path.suffix.lstrip(".").lower() or "unknown")
@@ -339,7 +374,8 @@ class RecordStore:
         fitting_id, now = uuid.uuid4().hex, _now()
         data["record"] = {"fitting_id": fitting_id, "customer_id": customer_id,
                           "stored_at": _iso(now)}
-        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+        text = (splice_record(given, data["record"]) if given is not None
+                else json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
         content = None
         if self.files_dir is not None:
             self._keep_file(path, digest)
