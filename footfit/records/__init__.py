@@ -28,12 +28,11 @@ def open_store(db=None, **kwargs):  # noqa: ANN001, ANN201 - see RecordStore
     ImportError
         SQLAlchemy or Alembic is missing (``pip install 'footfit[records]'``).
     """
-    try:
-        import alembic  # noqa: F401
-        import sqlalchemy  # noqa: F401
-    except ImportError as exc:
+    import importlib.util
+
+    if not (importlib.util.find_spec("sqlalchemy") and importlib.util.find_spec("alembic")):
         raise ImportError("footfit records need SQLAlchemy and Alembic: "
-                          "pip install 'footfit[records]'") from exc
+                          "pip install 'footfit[records]'")
     from .store import RecordStore
 
     return RecordStore(db, **kwargs)
