@@ -193,6 +193,7 @@ def _helper(url: str, scan: str, customer_id: str, read_fd: int, write_fd: int) 
 
         store = RecordStore(url)
         sha, created = store.keep_scan_file(scan)  # hash and copy while the line runs
+        store.warm_up()
     except Exception as exc:  # reported once the report arrives
         error = _one_line(exc)
     with os.fdopen(read_fd, "rb") as inp:
@@ -209,14 +210,16 @@ def _helper(url: str, scan: str, customer_id: str, read_fd: int, write_fd: int) 
 
                 rec = store.add_fitting(scan, text, customer_id=customer_id,
                                         scan_name=Path(scan).name, sha256=sha)
-                reply = {"record": json.loads(rec.report_json)["record"]}
+                reply = {"record": {"fitting_id": rec.id, "customer_id": rec.customer_id,
+                                    "stored_at": rec.summary()["created_at"]}}
             except Exception as exc:
                 reply = {"error": _one_line(exc)}
         else:
             reply = {"error": error}
         out.write(json.dumps(reply).encode("utf-8"))
-    if store is not None:
-        store.close()
+    # no store.close(): the commit is durable, and closing the last SQLite connection would
+    # checkpoint the WAL while `footfit process` waits to reap this helper; a later writer
+    # (or SQLite's automatic checkpoint) does it
 
 
 def _one_line(exc: BaseException) -> str:

@@ -301,6 +301,25 @@ class RecordStore:
             created = self._keep_file(Path(scan), sha)
         return sha, created
 
+    def warm_up(self) -> None:
+        """Prepare the statements :meth:`add_fitting` runs (SQLAlchemy compiles each on first
+        use) by running them once in a transaction that is rolled back: the first real store
+        then only executes."""
+        now = _now()
+        row = {"scan": {"customer_id": "warm-up", "sha256": "0" * 64, "filename": "-",
+                        "format": "-", "units": None, "points": None, "size_bytes": 0,
+                        "content": None},
+               "fitting": {"id": "0" * 32, "customer_id": "warm-up", "created_at": now,
+                           "footfit_version": "", "schema_version": "", "options": {},
+                           "report": "{}", "parent_id": None}}
+        with self.engine.connect() as conn:
+            conn.execution_options(footfit_write=True)
+            trans = conn.begin()
+            try:
+                self._write_fitting(conn, row, now)
+            finally:
+                trans.rollback()
+
     def forget_scan_file(self, sha256: str, created: bool) -> None:
         """Undo :meth:`keep_scan_file` when no fitting was stored: remove the file if that
         call made it and no row refers to it."""
