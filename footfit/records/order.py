@@ -63,17 +63,17 @@ def order_feet(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         side = foot.get("side")
         notes: list[str] = []
         last = foot.get("last") or None
-        entry_last: dict[str, Any] = {"custom": None, "stock": None, "build_ups_mm": {}}
+        entry_last: dict[str, Any] = {"custom": None, "stock": None, "build_up_mm": {}}
         if last is None:
             notes.append("no last: the report has no last parameters for this foot")
         else:
             stock = last.get("stock_last") or None
             if stock is not None:
                 row = stock.get("stock_last") or {}
-                # after the stock-last rework the report may carry an explicit build-up map
-                build = last.get("build_ups_mm") or stock.get("build_ups_mm") \
-                    or stock.get("build_up_mm") or {}
-                if not build:  # today: custom minus stock per dimension, positive = add
+                # the report's build-up map (mm per zone) when it has one; else the positive
+                # custom-minus-stock differences per dimension
+                build = last.get("build_up_mm") or stock.get("build_up_mm") or {}
+                if not build:
                     build = {k: v for k, v in (stock.get("deltas") or {}).items()
                              if isinstance(v, (int, float)) and v > 0}
                 entry_last["stock"] = {
@@ -86,7 +86,7 @@ def order_feet(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "modifications": list(last.get("modifications")
                                           or stock.get("modifications") or ()),
                 }
-                entry_last["build_ups_mm"] = {str(k): _num(v) for k, v in build.items()}
+                entry_last["build_up_mm"] = {str(k): _num(v) for k, v in build.items()}
             else:
                 notes.append("no stock last near enough: build on the custom last")
             entry_last["custom"] = {
@@ -100,12 +100,15 @@ def order_feet(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         foot_sizes = dict(pair_sizes)
         if side in own:
             foot_sizes["own"] = {k: v for k, v in own[side].items() if k != "side"}
-        if pair and pair.get("sku"):
+        premade = bool(pair and pair.get("sku")
+                       and pair.get("recommendation", "pre-made") == "pre-made")
+        if premade:
             insole = {"kind": "pre-made", "sku": pair["sku"], "name": pair.get("name"),
                       "fit_score": (pair.get("fit_scores") or {}).get(side)}
         else:
             insole = {"kind": "custom", "sku": None, "name": None, "fit_score": None}
-            notes.append("no pre-made insole fits: make a custom insole from the scan")
+            notes.append((pair or {}).get("message")
+                         or "no pre-made insole fits: make a custom insole from the scan")
         out.append({"side": side, "sizes": foot_sizes, "last": entry_last, "insole": insole,
                     "notes": notes})
     return out

@@ -7,7 +7,8 @@ timeout, so concurrent processes and threads queue instead of failing. PostgreSQ
 psycopg 3 and keeps scans in a blob column.
 
 Scan files are kept content-addressed: SQLite stores them beside the database
-(``footfit-scans/<sha256[:2]>/<sha256>``), PostgreSQL in ``scans.content``. A file is written
+(``footfit-scans/<sha256[:2]>/<sha256>`` for ``footfit.db``), PostgreSQL in
+``scans.content``. A file is written
 (atomically) before the transaction that records it; deleting a customer removes its rows in
 one transaction, then every file no row refers to any more.
 
@@ -190,7 +191,8 @@ class RecordStore:
         (:func:`footfit.records.config.resolve_db_url`).
     files_dir : str or path-like or None, optional
         Where scan files are kept, content-addressed. Default: beside a SQLite database
-        (``<folder>/footfit-scans``); for PostgreSQL ``None``, the files go in a blob column.
+        (``<folder>/<name>-scans`` for ``<name>.db``); for PostgreSQL ``None``, the files
+        go in a blob column.
     migrate : bool, default=True
         Bring an older database up to date (Alembic) on open. With False an out-of-date
         database raises :class:`~footfit.exceptions.FootfitError`.
@@ -222,7 +224,8 @@ class RecordStore:
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         if files_dir is None and self._sqlite_path is not None:
-            files_dir = self._sqlite_path.parent / "footfit-scans"
+            # named after the database: two databases in one folder never share files
+            files_dir = self._sqlite_path.with_name(self._sqlite_path.stem + "-scans")
         self.files_dir = Path(files_dir) if files_dir is not None else None
         self._lock = threading.Lock()
         try:

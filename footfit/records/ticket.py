@@ -53,7 +53,7 @@ def _foot_html(foot: Mapping[str, Any]) -> str:
     ]
     if stock:
         builds = ", ".join(f"{html.escape(k.removesuffix('_mm').replace('_', ' '))} "
-                           f"+{_fmt(v)} mm" for k, v in (last.get("build_ups_mm") or {}).items())
+                           f"+{_fmt(v)} mm" for k, v in (last.get("build_up_mm") or {}).items())
         rows.append(("Stock last", f"{_fmt(stock.get('id'))} ({_fmt(stock.get('family'))}, "
                                    f"{_fmt(stock.get('size_mm'), 'mm')}, width "
                                    f"{_fmt(stock.get('width'))})"))
