@@ -158,6 +158,12 @@ def test_bad_ids_are_usage_errors(argv, message, capsys, tmp_path):
 
 
 def test_errors_are_one_line(capsys, tmp_path):
+    from footfit.records.store import RecordStore
+
+    code, _, err = run(capsys, "records", "show", "0" * 32, "--db", tmp_path / "f.db")
+    assert code == 2 and err.count("\n") == 1 and "no records database at" in err
+    assert not (tmp_path / "f.db").exists()  # reading never creates a database
+    RecordStore(tmp_path / "f.db").close()
     code, _, err = run(capsys, "records", "show", "0" * 32, "--db", tmp_path / "f.db")
     assert code == 2 and err.count("\n") == 1 and "no fitting" in err
     code, _, err = run(capsys, "records", "list", "--customer", "C1", "--db",

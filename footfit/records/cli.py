@@ -59,10 +59,20 @@ def _records_installed() -> None:
 
 
 def _open(args: argparse.Namespace) -> Any:
+    """Open an existing store (reading commands never create a database)."""
     _records_installed()
+    from pathlib import Path
+
+    from ..exceptions import FootfitError
+    from .config import resolve_db_url
+
+    url = resolve_db_url(args.db)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+        raise FootfitError(f"no records database at {url[len('sqlite:///'):]}: nothing has "
+                           "been stored there yet (footfit process SCAN --customer ID)")
     from .store import RecordStore
 
-    return RecordStore(args.db)
+    return RecordStore(url)
 
 
 def _db_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
