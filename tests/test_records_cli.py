@@ -55,6 +55,9 @@ def test_round_trip_process_list_show_compare_order_reprocess_export_delete(
     r1, text1 = run_json(capsys, "process", SCAN_A, "--customer", "C-7", *db)
     r2, _ = run_json(capsys, "process", SCAN_B, "--customer", "C-7", *db)
     f1, f2 = r1["record"]["fitting_id"], r2["record"]["fitting_id"]
+    from footfit.report import load_schema
+
+    jsonschema.Draft202012Validator(load_schema()).validate(r1)  # `record` is in the schema
     assert r1["record"]["customer_id"] == "C-7" and f1 != f2
 
     listed, _ = run_json(capsys, "records", "list", "--customer", "C-7", *db)
