@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import secrets
 import tempfile
 import threading
 import uuid
@@ -38,7 +37,25 @@ from ..exceptions import FootfitError
 from . import models as m
 from ._text import splice_record
 from .config import check_customer_id, check_record_id, resolve_db_url
+from .engine import (
+    _SQLITE_BUSY_MS,
+    configure_sqlite,
+    current_revision,
+    insert_ignoring_duplicates,
+    upgrade_database,
+)
 from .migrations import HEAD, REVISIONS
+from .results import (
+    _CODE_ALPHABET,
+    CustomerDeleted,
+    FittingRecord,
+    OrderRecord,
+    RecordNotFoundError,
+    _iso,
+    _now,
+    _utc,
+    new_order_code,
+)
 
 __all__ = [
     "CustomerDeleted",
@@ -52,133 +69,7 @@ __all__ = [
     "upgrade_database",
 ]
 
-_SQLITE_BUSY_MS = 60_000
-_PG_MIGRATION_LOCK = 0x666F6F7466697431  # "footfit1": advisory lock key for migrations
-_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 _NEXT_STATUS = {"new": "in_production", "in_production": "done"}
-
-
-class RecordNotFoundError(FootfitError, LookupError):
-    """A customer, fitting or order is not in the store."""
-
-
-@dataclasses.dataclass(frozen=True)
-class FittingRecord:
-    """A stored fitting.
-
-    Attributes
-    ----------
-    id, customer_id, scan_id : str
-    created_at : datetime.datetime
-        UTC.
-    footfit_version, schema_version : str
-    options : dict
-        The options the line ran with.
-    report_json : str
-        The report exactly as it was returned (with its ``record`` block).
-    parent_id : str or None
-        The fitting this one reprocessed.
-    scan_filename : str
-        The scan file's original base name.
-    """
-
-    id: str
-    customer_id: str
-    scan_id: str
-    created_at: dt.datetime
-    footfit_version: str
-    schema_version: str
-    options: dict[str, Any]
-    report_json: str
-    parent_id: str | None
-    scan_filename: str
-
-    @property
-    def report(self) -> dict[str, Any]:
-        """The report, parsed."""
-        return json.loads(self.report_json)
-
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready line for listings (no report)."""
-        return {"fitting_id": self.id, "customer_id": self.customer_id,
-                "created_at": _iso(self.created_at), "scan": self.scan_filename,
-                "scan_id": self.scan_id, "footfit_version": self.footfit_version,
-                "options": self.options, "parent_id": self.parent_id}
-
-
-@dataclasses.dataclass(frozen=True)
-class OrderRecord:
-    """A stored production order (``document`` is the ``order.json`` text)."""
-
-    id: str
-    code: str
-    fitting_id: str
-    customer_id: str
-    status: str
-    style: str
-    heel_height_mm: float | None
-    document_json: str
-    files: tuple[str, ...]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    @property
-    def document(self) -> dict[str, Any]:
-        """The order document, parsed, with the current status."""
-        doc = json.loads(self.document_json)
-        doc["status"] = self.status
-        return doc
-
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready description (no document)."""
-        return {"order_id": self.id, "code": self.code, "fitting_id": self.fitting_id,
-                "customer_id": self.customer_id, "status": self.status, "style": self.style,
-                "heel_height_mm": self.heel_height_mm, "files": list(self.files),
-                "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at)}
-
-
-@dataclasses.dataclass(frozen=True)
-class CustomerDeleted:
-    """What :meth:`RecordStore.delete_customer` erased."""
-
-    customer_id: str
-    fittings: int
-    scans: int
-    orders: int
-    scan_files: int
-    order_files: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready counts."""
-        d = dataclasses.asdict(self)
-        d["order_files"] = list(self.order_files)
-        return d
-
-
-def new_order_code() -> str:
-    """Return a random 8-character order code (Crockford base 32: digits and capitals
-    without I, L, O, U; fits a QR code's alphanumeric mode).
-
-    Examples
-    --------
-    >>> code = new_order_code()
-    >>> len(code), code.isalnum(), code.upper() == code
-    (8, True, True)
-    """
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes: they were stored as UTC
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
-
-
-def _iso(value: dt.datetime) -> str:
-    return _utc(value).isoformat().replace("+00:00", "Z")
 
 
 class RecordStore:
@@ -220,7 +111,7 @@ class RecordStore:
                 self._sqlite_path = Path(url.database)
                 self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             self.engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1e3})
-            _configure_sqlite(self.engine)
+            configure_sqlite(self.engine)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         if files_dir is None and self._sqlite_path is not None:
@@ -262,11 +153,11 @@ class RecordStore:
     def revision(self) -> str | None:
         """The database's Alembic revision (None for an empty database)."""
         with self.engine.connect() as conn:
-            return _current_revision(conn)
+            return current_revision(conn)
 
     def _ensure_schema(self, *, migrate: bool) -> None:
         with self.engine.connect() as conn:
-            current = _current_revision(conn)
+            current = current_revision(conn)
         if current == HEAD:
             return
         if current is not None and current not in REVISIONS:
@@ -426,7 +317,7 @@ class RecordStore:
 
     def _write_fitting(self, conn: sa.Connection, row: dict[str, Any], now: dt.datetime) -> str:
         """Insert the customer and scan unless present, then the fitting; return the scan id."""
-        insert = _insert_ignoring_duplicates(self.dialect)
+        insert = insert_ignoring_duplicates(self.dialect)
         conn.execute(insert(m.customers).values(id=row["scan"]["customer_id"], created_at=now))
         conn.execute(insert(m.scans).values(id=uuid.uuid4().hex, stored_at=now, **row["scan"]))
         scan_id = conn.execute(
@@ -697,29 +588,6 @@ class RecordStore:
                     for t in (m.customers, m.scans, m.fittings, m.orders)}
 
 
-def upgrade_database(engine: sa.Engine, revision: str = "head", *,
-                     begin: Callable[[], Any] | None = None) -> None:
-    """Upgrade the database of ``engine`` to ``revision`` with the shipped Alembic scripts.
-
-    The whole upgrade runs in one transaction: on SQLite a write transaction (other writers
-    wait), on PostgreSQL after an advisory lock, so processes opening a new database at once
-    migrate it once.
-    """
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with (begin() if begin is not None else engine.begin()) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
-        current = _current_revision(conn)
-        if current == (HEAD if revision == "head" else revision):
-            return  # another process got there first
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-
-
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """SHA-256 hex digest of a file, read in 1 MB blocks."""
     h = hashlib.sha256()
@@ -748,50 +616,3 @@ def _suppress_missing(*extra: type[BaseException]) -> Iterator[None]:
 
 def _one_line(exc: object) -> str:
     return " ".join(str(exc).split())
-
-
-def _current_revision(conn: sa.Connection) -> str | None:
-    if not sa.inspect(conn).has_table("alembic_version"):
-        return None
-    version = sa.table("alembic_version", sa.column("version_num"))
-    rows = list(conn.execute(sa.select(version.c.version_num)).scalars())
-    return rows[0] if rows else None
-
-
-def _insert_ignoring_duplicates(dialect: str) -> Callable[[sa.Table], Any]:
-    """``INSERT ... ON CONFLICT DO NOTHING`` for the dialect (both have it)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-
-    def make(table: sa.Table) -> Any:
-        return insert(table).on_conflict_do_nothing()
-
-    return make
-
-
-def _configure_sqlite(engine: sa.Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction.
-
-    pysqlite's own transaction handling is switched off (``isolation_level = None``) so
-    SQLAlchemy's BEGIN is the one that runs: a writer then takes the write lock up front and
-    waits its turn, instead of failing with "database is locked" when its read lock cannot be
-    upgraded.
-    """
-
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cur = dbapi_connection.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(_SQLITE_BUSY_MS)}")  # a constant
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn: sa.Connection) -> None:
-        # writers take the lock up front; readers (WAL) never wait for writers
-        write = conn.get_execution_options().get("footfit_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
