@@ -109,6 +109,9 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
                    help="also write the custom last as a mesh to mill (STL, PLY or OBJ by "
                    "extension; mm, the foot's canonical frame); with two feet one file per "
                    "foot, FILE_left.stl and FILE_right.stl")
+    from .records.cli import add_process_options
+
+    add_process_options(p)  # --customer, --db
     p.set_defaults(func=_run_process)
 
 
@@ -135,9 +138,19 @@ def _run_process(args: argparse.Namespace) -> int:
         from .last import last_mesh_path
 
         last_mesh_path(args.last_out, "right")  # bad extension or folder: fail before the work
-    report = process(args.scan, simulate_fit=bool(getattr(args, "simulate_fit", True)),
-                     **_fit_options(args))
-    text = report.to_json()
+    recording = None
+    if getattr(args, "customer", None):  # store scan + fitting (footfit.records)
+        from .records.cli import Recording
+
+        recording = Recording(args.scan, args.customer, args.db)
+    try:
+        report = process(args.scan, simulate_fit=bool(getattr(args, "simulate_fit", True)),
+                         **_fit_options(args))
+        record = recording.store(report) if recording else None
+    finally:
+        if recording:
+            recording.close()
+    text = record.report_json if record else report.to_json()
     if args.output:
         with _naming(args.output):
             write_text_atomic(args.output, text + "\n")
@@ -152,6 +165,8 @@ def _run_process(args: argparse.Namespace) -> int:
             print(f"\nreport written to {args.output}")
         for what, path in written:
             print(f"{what} written to {path}")
+        if record:
+            print(f"stored as fitting {record.id} of customer {record.customer_id}")
     return EXIT_OK
 
 
@@ -660,6 +675,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", type=int, default=16,
                    help="recent reports kept for the HTML/PNG endpoints, about 3 MB per foot "
                    "(default: 16)")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="records database for requests with a customer (see footfit records)")
     p.set_defaults(func=_run_serve)
 
 
@@ -673,7 +690,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     if args.max_upload_mb <= 0:
         raise ValueError(f"--max-upload-mb must be > 0; got {args.max_upload_mb}")
     config = ServiceConfig(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
-                           timeout_s=args.timeout, workers=args.workers, cache_size=args.cache)
+                           timeout_s=args.timeout, workers=args.workers, cache_size=args.cache,
+                           db=args.db)
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
@@ -774,8 +792,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_records(sub: argparse._SubParsersAction) -> None:
+    from .records.cli import add_order, add_records
+
+    add_records(sub)
+    add_order(sub)
+
+
 _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_size,
-             _add_last_params, _add_serve, _add_synth, _add_insoles]
+             _add_last_params, _add_serve, _add_synth, _add_insoles, _add_records]
 _COMMANDS.append(_add_stats)  # issue #19
 
 

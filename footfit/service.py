@@ -77,6 +77,11 @@ class ServiceConfig:
         about 3 MB per foot (the JSON and the drawings, not the whole report).
     tmp_dir : str or None, default=None
         Where the per-request folders are made (the system temp folder by default).
+    db : str or None, default=None
+        Records database (URL or SQLite path) for requests that name a ``customer`` and for
+        the ``/v1/customers``, ``/v1/fittings``, ``/v1/orders`` endpoints
+        (:mod:`footfit.records.routes`); default ``$FOOTFIT_DB`` or the user's data folder.
+        Opened on first use.
     """
 
     max_upload_bytes: int = 200 * 1024 * 1024
@@ -85,6 +90,7 @@ class ServiceConfig:
     max_pending: int = 32
     cache_size: int = 16
     tmp_dir: str | None = None
+    db: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_upload_bytes", "workers", "max_pending", "cache_size"):
@@ -216,8 +222,8 @@ class _Reports:
         self._d: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, report: Any) -> str:
-        rid = uuid.uuid4().hex
+    def put(self, report: Any, rid: str | None = None) -> str:
+        rid = rid or uuid.uuid4().hex
         with self._lock:
             self._d[rid] = report
             while len(self._d) > self.size:
@@ -280,7 +286,10 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         from .pipeline import FootFitter
 
         fitter = FootFitter()
-    reports = _Reports(cfg.cache_size)
+    reports = _Reports(cfg.cache_size)  # a cache in front of the records store
+    from .records.routes import RecordsUnavailableError, ServiceRecords
+
+    records = ServiceRecords(cfg.db)
     pool = ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="footfit-fit")
     state = {"pending": 0}
     pending_lock = threading.Lock()
@@ -290,6 +299,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     async def lifespan(_app: Any) -> Any:
         yield
         pool.shutdown(wait=False, cancel_futures=True)
+        records.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -343,8 +353,17 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         sex: Annotated[str | None, Form(description="male or female (optional)")] = None,
         profile: Annotated[str, Form(description="Size conversion profile")] = "iso",
         heel_height_mm: Annotated[float | None, Form(description="Heel height (mm)")] = None,
+        customer: Annotated[str | None, Form(description="Customer id: store the scan and "
+                                             "the fitting (footfit.records)")] = None,
     ) -> Any:
         name = _display_name(scan.filename)
+        if customer:
+            from .records.config import check_customer_id
+
+            try:
+                check_customer_id(customer)
+            except ValueError as exc:
+                return error(400, "bad_request", _one_line(exc))
         ext = _extension(scan.filename)
         if ext not in extensions:
             return error(415, "unsupported_format", _unknown_extension_message(name, extensions))
@@ -360,9 +379,14 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             path = Path(folder) / f"scan{ext}"
             await asyncio.to_thread(_save_upload, scan.file, path)
 
-            def job() -> _Kept:
+            def job() -> tuple[_Kept, str | None]:
                 try:
-                    return _keep(_with_source(fitter.process(str(path), **options), name))
+                    report = _with_source(fitter.process(str(path), **options), name)
+                    if not customer:
+                        return _keep(report), None
+                    record = records.record(path, report, customer_id=customer,
+                                            scan_name=name)
+                    return _keep(report, text=record.report_json), record.id
                 finally:
                     shutil.rmtree(folder, ignore_errors=True)
                     with pending_lock:
@@ -371,7 +395,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             future = pool.submit(job)
             started = True
             try:
-                kept = await asyncio.wait_for(asyncio.wrap_future(future), cfg.timeout_s)
+                kept, fitting_id = await asyncio.wait_for(asyncio.wrap_future(future),
+                                                          cfg.timeout_s)
             except asyncio.TimeoutError:
                 if future.cancel():  # never started: clean up here
                     shutil.rmtree(folder, ignore_errors=True)
@@ -385,6 +410,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             return error(422, "no_foot", _one_line(exc).replace(str(path), name))
         except InvalidMeasurementError as exc:  # e.g. no insole or last for such a foot
             return error(422, "not_measurable", _one_line(exc).replace(str(path), name))
+        except RecordsUnavailableError as exc:
+            return error(503, "records_unavailable", _one_line(exc))
         except (FootfitError, ValueError, TypeError) as exc:
             return error(400, "bad_option", _one_line(exc).replace(str(path), name))
         except Exception as exc:  # the service boundary: log it, answer one line
@@ -397,16 +424,18 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                 with pending_lock:
                     state["pending"] -= 1
             await scan.close()
-        rid = reports.put(kept)
+        rid = reports.put(kept, fitting_id)
         return Response(kept.json, media_type="application/json",
                         headers={"X-Report-Id": rid, "Location": f"/v1/fit/{rid}/report.html"})
 
-    def lookup(rid: str) -> Any:
-        return reports.get(rid) if re.fullmatch(r"[0-9a-f]{32}", rid) else None
+    async def lookup(rid: str) -> Any:
+        if not re.fullmatch(r"[0-9a-f]{32}", rid):
+            return None
+        return reports.get(rid) or await asyncio.to_thread(records.cached, rid, _keep_stored)
 
     @app.get("/v1/fit/{report_id}", summary="A recent report's JSON again")
     async def get_json(report_id: str) -> Any:
-        rep = lookup(report_id)
+        rep = await lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
         return Response(rep.json, media_type="application/json")
@@ -416,7 +445,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     async def get_html(report_id: str) -> Any:
         from .visual import render_html
 
-        rep = lookup(report_id)
+        rep = await lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
         return HTMLResponse(await asyncio.to_thread(render_html, rep.data,
@@ -427,7 +456,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     async def get_png(report_id: str) -> Any:
         from .visual import render_png
 
-        rep = lookup(report_id)
+        rep = await lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
         try:
@@ -436,6 +465,9 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             return error(501, "not_installed", _one_line(exc))
         return Response(data, media_type="image/png")
 
+    from .records.routes import add_record_routes
+
+    add_record_routes(app, records, error)
     return app
 
 
@@ -452,8 +484,14 @@ class _Kept:
     drawings: tuple[Any, ...]
 
 
-def _keep(report: Any) -> _Kept:
-    text = report.to_json()
+def _keep_stored(text: str) -> _Kept:
+    """A stored report (JSON only: no drawings, the scan data is not kept in memory)."""
+    data = json.loads(text)
+    return _Kept(json=text, data=data, drawings=tuple(None for _ in data.get("feet") or ()))
+
+
+def _keep(report: Any, *, text: str | None = None) -> _Kept:
+    text = report.to_json() if text is None else text
     drawings: tuple[Any, ...] = ()
     try:
         from .visual import foot_drawings

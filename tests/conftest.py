@@ -10,6 +10,9 @@ import pytest
 
 from footfit.tol import tol
 
+# the records fixtures (a throwaway PostgreSQL server, fresh databases): db_url, postgres_server
+pytest_plugins = ["records_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
 

@@ -1,0 +1,231 @@
+"""The records endpoints of the kiosk service (:mod:`footfit.service`).
+
+- ``POST /v1/fit`` with a ``customer`` form field stores the scan and the fitting (the report
+  gains ``record``; ``X-Report-Id`` is the fitting id).
+- ``GET /v1/customers/{id}/fittings``: the customer's fittings (oldest first) and orders.
+- ``GET /v1/fittings/{id}``: a stored report, exactly as returned when it was made.
+- ``POST /v1/fittings/{id}/orders`` (form or JSON: ``style``, ``heel_height_mm``): make and
+  store a production order; answers ``order.json`` (201, ``Location: /v1/orders/{id}``).
+- ``GET /v1/orders/{id}`` (id or code): the order with its current status;
+  ``GET /v1/orders/{id}/files/{name}``: its ``ticket.html``, ``last_left.stl``...
+
+The service's in-memory LRU stays in front of the store: a recent report is answered from
+memory (with its drawings), an older one from the database. The store is opened on first
+use, so a service that never sees a customer never creates a database.
+"""
+
+# no `from __future__ import annotations`: FastAPI reads these annotations at run time
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import FootfitError
+
+__all__ = ["RecordsUnavailableError", "ServiceRecords", "add_record_routes"]
+
+
+class RecordsUnavailableError(FootfitError):
+    """The records database cannot be opened or written (the service answers 503)."""
+
+
+class ServiceRecords:
+    """The service's access to the store: opened once, on first use, shared by threads."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._store: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def store(self) -> Any:
+        """The :class:`~footfit.records.store.RecordStore` (opened on first use)."""
+        with self._lock:
+            if self._store is None:
+                from .cli import _records_installed
+
+                try:
+                    _records_installed()
+                    from .store import RecordStore
+
+                    self._store = RecordStore(self.db)
+                except (FootfitError, OSError) as exc:
+                    raise RecordsUnavailableError(" ".join(str(exc).split())) from exc
+            return self._store
+
+    def record(self, scan: Path, report: Any, *, customer_id: str, scan_name: str) -> Any:
+        """Store a fitting; return its :class:`~footfit.records.store.FittingRecord`."""
+        try:
+            return self.store.add_fitting(scan, report, customer_id=customer_id,
+                                          scan_name=scan_name)
+        except RecordsUnavailableError:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3")):
+                orig = getattr(exc, "orig", None) or exc
+                raise RecordsUnavailableError(f"records database: "
+                                              f"{' '.join(str(orig).split())}") from exc
+            raise
+
+    def _db_exists(self) -> bool:
+        from .config import resolve_db_url
+
+        url = resolve_db_url(self.db)
+        if url.startswith("sqlite:///"):
+            return Path(url[len("sqlite:///"):]).is_file()
+        return True
+
+    def cached(self, fitting_id: str, make: Any) -> Any:
+        """``make(report_json)`` of a stored fitting, or None (unknown id, no database yet,
+        database unavailable: the caller answers 404 as for any unknown report)."""
+        from .store import RecordNotFoundError
+
+        if self._store is None and not self._db_exists():
+            return None  # never create a database to look an id up
+        try:
+            return make(self.store.get_fitting(fitting_id).report_json)
+        except (RecordNotFoundError, RecordsUnavailableError, ValueError):
+            return None
+
+    def orders_dir(self) -> Path:
+        """Where the service writes order folders (beside a SQLite database, else in the
+        user's data folder)."""
+        from .config import default_db_path
+
+        store = self.store
+        base = store.files_dir.parent if store.files_dir is not None \
+            else default_db_path().parent
+        return base / "footfit-orders"
+
+    def close(self) -> None:
+        """Close the store if it was opened."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
+    """Add the records endpoints to the FastAPI ``app``.
+
+    ``error(status, code, message)`` builds the service's one-line JSON errors.
+    """
+    from fastapi import Request
+    from fastapi.responses import FileResponse, Response
+
+    from .config import check_customer_id, check_record_id
+    from .store import RecordNotFoundError
+
+    async def guarded(func: Any, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(func, *args)
+        except RecordNotFoundError as exc:
+            return error(404, "not_found", " ".join(str(exc).split()))
+        except RecordsUnavailableError as exc:
+            return error(503, "records_unavailable", str(exc))
+        except (ValueError, TypeError) as exc:
+            return error(400, "bad_request", " ".join(str(exc).split()))
+        except Exception as exc:
+            if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3")):
+                orig = getattr(exc, "orig", None) or exc
+                return error(503, "records_unavailable",
+                             f"records database: {' '.join(str(orig).split())}")
+            raise
+
+    @app.get("/v1/customers/{customer_id}/fittings",
+             summary="A customer's stored fittings and orders")
+    async def customer_fittings(customer_id: str) -> Any:
+        def run() -> Any:
+            check_customer_id(customer_id)
+            store = records.store
+            fittings = store.list_fittings(customer_id)
+            if not fittings and not store.has_customer(customer_id):
+                raise RecordNotFoundError(f"no customer {customer_id}")
+            return {"customer_id": customer_id,
+                    "fittings": [f.summary() for f in fittings],
+                    "orders": [o.summary() for o in store.list_orders(customer_id)]}
+
+        return await guarded(run)
+
+    @app.get("/v1/fittings/{fitting_id}", summary="A stored fitting's report")
+    async def get_fitting(fitting_id: str) -> Any:
+        cached = app.state.reports.get(fitting_id)
+        if cached is not None:
+            return Response(cached.json, media_type="application/json")
+
+        def run() -> Any:
+            check_record_id(fitting_id)
+            return Response(records.store.get_fitting(fitting_id).report_json,
+                            media_type="application/json")
+
+        return await guarded(run)
+
+    @app.post("/v1/fittings/{fitting_id}/orders", status_code=201,
+              summary="Make and store a production order from a fitting")
+    async def post_order(fitting_id: str, request: Request) -> Any:
+        style: Any = None
+        heel: Any = None
+        ctype = request.headers.get("content-type", "")
+        try:
+            if ctype.startswith("application/json"):
+                body = await request.json()
+                body = body if isinstance(body, dict) else {}
+            else:
+                body = dict(await request.form())
+        except ValueError:
+            return error(400, "bad_request", "the body is neither JSON nor a form")
+        style = body.get("style") or None
+        heel = body.get("heel_height_mm")
+        if style is not None and not isinstance(style, str):
+            return error(400, "bad_request", "`style` must be a string")
+        try:
+            heel = None if heel in (None, "") else float(heel)
+        except (TypeError, ValueError):
+            return error(400, "bad_request", f"`heel_height_mm` must be a number; got {heel!r}")
+        if heel is not None and not 0 <= heel <= 150:
+            return error(400, "bad_request", f"`heel_height_mm` must be 0-150; got {heel:g}")
+
+        def run() -> Any:
+            from .order import build_order, write_order
+
+            check_record_id(fitting_id)
+            store = records.store
+            fitting = store.get_fitting(fitting_id)
+
+            def make(order_id: str, code: str) -> Any:
+                doc = build_order({"fitting_id": fitting.id,
+                                   "customer_id": fitting.customer_id,
+                                   "report": fitting.report}, order_id=order_id, code=code,
+                                  style=style, heel_height_mm=heel)
+                return write_order(doc, records.orders_dir() / order_id)
+
+            order = store.add_order(fitting.id, make)
+            return Response(order.document_json, status_code=201,
+                            media_type="application/json",
+                            headers={"Location": f"/v1/orders/{order.id}",
+                                     "X-Order-Code": order.code})
+
+        return await guarded(run)
+
+    @app.get("/v1/orders/{order}", summary="An order (by id or code) with its status")
+    async def get_order(order: str) -> Any:
+        def run() -> Any:
+            return records.store.get_order(order).document
+
+        return await guarded(run)
+
+    @app.get("/v1/orders/{order}/files/{name}",
+             summary="A file of an order: ticket.html, order.json, last_left.stl...")
+    async def get_order_file(order: str, name: str) -> Any:
+        def run() -> Any:
+            rec = records.store.get_order(order)
+            for f in rec.files:
+                if Path(f).name == name and Path(f).is_file():
+                    kind = {"html": "text/html; charset=utf-8", "json": "application/json",
+                            "stl": "model/stl"}.get(name.rsplit(".", 1)[-1],
+                                                    "application/octet-stream")
+                    return FileResponse(f, media_type=kind)
+            raise RecordNotFoundError(f"order {rec.code} has no file {name[:80]!r}")
+
+        return await guarded(run)
