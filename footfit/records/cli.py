@@ -494,6 +494,27 @@ def add_order(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_order)
 
 
+def _scan_lasts(store: Any, fitting: Any, style: str | None,
+                heel_height_mm: float | None) -> dict[str, Any]:
+    """The custom lasts built from the fitting's stored scan (side -> mesh), for the order's
+    meshes to mill; empty when the scan cannot be read back or has no foot to build from."""
+    from ..exceptions import FootfitError
+    from ..pipeline import process
+
+    options = {k: v for k, v in fitting.options.items()
+               if k in ("style", "fit", "units", "sex", "profile", "heel_height_mm")}
+    if style:
+        options["style"] = style
+    if heel_height_mm is not None:
+        options["heel_height_mm"] = heel_height_mm
+    try:
+        with store.scan_file(fitting.scan_id) as (path, _name):
+            report = process(str(path), simulate_fit=False, **options)
+    except (FootfitError, OSError, ValueError):
+        return {}
+    return {f.side: f.custom_last.mesh for f in report.feet if f.custom_last is not None}
+
+
 @_db_errors
 def _run_order(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -507,12 +528,13 @@ def _run_order(args: argparse.Namespace) -> int:
     with _open(args) as store:
         fitting = store.get_fitting(args.fitting)
         written: list[Any] = []
+        meshes = _scan_lasts(store, fitting, args.style, args.heel_height_mm)
 
         def make(order_id: str, code: str) -> tuple[dict[str, Any], list[Any]]:
             doc = build_order({"fitting_id": fitting.id, "customer_id": fitting.customer_id,
                                "report": fitting.report}, order_id=order_id, code=code,
                               style=args.style, heel_height_mm=args.heel_height_mm)
-            doc, files = write_order(doc, args.out)
+            doc, files = write_order(doc, args.out, meshes=meshes)
             written[:] = files
             return doc, files
 

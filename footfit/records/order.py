@@ -193,9 +193,13 @@ def build_order(fitting: Mapping[str, Any], *, order_id: str, code: str, style: 
     }
 
 
-def write_order(document: dict[str, Any], out_dir: str | Path) -> tuple[dict[str, Any],
-                                                                          list[Path]]:
+def write_order(document: dict[str, Any], out_dir: str | Path, *,
+                meshes: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[Path]]:
     """Write ``order.json``, the last meshes and ``ticket.html`` into ``out_dir``.
+
+    ``meshes`` maps a side to the custom last built from the scan
+    (:func:`footfit.last.build_custom_last`, ``FootReport.custom_last.mesh``); a side
+    without one gets the last rebuilt from its parameters.
 
     Returns
     -------
@@ -217,7 +221,16 @@ def write_order(document: dict[str, Any], out_dir: str | Path) -> tuple[dict[str
             last = (by_side.get(foot["side"]) or {}).get("last")
             if last and foot["last"]["custom"] is not None:
                 path = out / f"last_{foot['side']}.stl"
-                written.append(write_last_mesh(last, path, side=foot["side"]))
+                mesh = (meshes or {}).get(foot["side"])
+                if mesh is not None:  # the last built from the scan itself
+                    from ..io._common import write_atomic
+
+                    write_atomic(path, [mesh.export(file_type="stl")])
+                    written.append(path)
+                    foot["last"]["custom"]["built_from_scan"] = True
+                else:
+                    written.append(write_last_mesh(last, path, side=foot["side"]))
+                    foot["last"]["custom"]["built_from_scan"] = False
                 foot["last"]["custom"]["mesh"] = path.name
         text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
         write_text_atomic(out / "order.json", text + "\n")
