@@ -304,6 +304,10 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     if pair_note:
         warnings.append(pair_note)
 
+    with timer.stage("report"):  # trust signals: about 20 ms per foot
+        from .quality import assess_report_feet
+
+        quality = assess_report_feet(feet, floor_found=bool(iso.floor_found))
     with timer.stage("report"):
         summary = ScanSummary(
             source=scan.source,
@@ -314,6 +318,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             feet_found=len(feet),
             floor_found=bool(iso.floor_found),
             leg_cut_height_mm=float(iso.leg_cut_height_mm),
+            quality=quality,
         )
         timings = {k: v for k, v in timer.ms.items()}
         report_options = {k: opts[k] for k in ("style", "fit", "units", "sex", "profile")}

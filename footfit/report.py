@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Version of the report JSON layout; bump the minor for additions, the major for changes.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: scan.quality
 
 _SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "fit_report.schema.json"
 
@@ -52,6 +52,9 @@ class ScanSummary:
         Whether a floor plane was seen and removed.
     leg_cut_height_mm : float
         Height above the floor above which the scan was cut off.
+    quality : ScanQuality or None
+        Trust signals (:mod:`footfit.quality`): score, rescan advice, reasons, cautions,
+        expected error per measurement. In the JSON only when assessed.
     """
 
     source: str
@@ -62,10 +65,11 @@ class ScanSummary:
     feet_found: int
     floor_found: bool
     leg_cut_height_mm: float
+    quality: Any = None  # footfit.quality.ScanQuality
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready ``scan`` block."""
-        return {
+        out = {
             "source": self.source,
             "format": self.format,
             "points_in": int(self.points_in),
@@ -75,6 +79,9 @@ class ScanSummary:
             "floor_found": bool(self.floor_found),
             "leg_cut_height_mm": float(self.leg_cut_height_mm),
         }
+        if self.quality is not None:
+            out["quality"] = _clean(self.quality.to_dict())
+        return out
 
 
 @dataclass(frozen=True)
