@@ -14,6 +14,7 @@ from footfit.visual import (
     FootDrawing,
     foot_figures,
     render_html,
+    render_png,
     write_html,
     write_png,
 )
@@ -214,9 +215,33 @@ def test_png_summary(two_feet, tmp_path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert (width, height) == (1600, 1000)
+    # 900 px wide (legible at 600 px: no text under 11 pt), as tall as its content
+    assert width == 900 and height > width
     # not blank: the image compresses to more than a flat page would
     assert len(data) > 50_000
+
+
+def test_png_text_is_wrapped_never_cut():
+    from footfit.visual.png import _display_width, _wrap
+
+    text = ("right foot: the custom sport last presses at the toe box, ball, instep, waist and "
+            "arch, heel (up to 3 mm); the factory adjusts it there. 左脚：定制运动鞋鞋楦在楦头、"
+            "跖趾部位、跗背挤脚（最多 3 mm），工厂将在此处修楦。")
+    lines = _wrap(text, 11.0, 4.0)
+    assert len(lines) > 2
+    assert all(_display_width(x) <= 4.0 * 72 / 11.0 for x in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing dropped
+    assert not any(x.endswith("…") for x in lines)
+
+
+def test_png_in_chinese(two_feet):
+    pytest.importorskip("matplotlib")
+    from footfit.visual.png import _cjk_font
+
+    if _cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian: fonts-wqy-zenhei or fonts-noto-cjk)")
+    data = render_png(two_feet, lang="zh")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
 
 
 def test_measured_footprint_is_drawn_as_measured():
