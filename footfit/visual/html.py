@@ -63,7 +63,7 @@ border-bottom:2px solid var(--accent);padding-bottom:4px}h3{font-size:16px;margi
 min-width:220px;flex:1}
 .card .big{font-size:30px;font-weight:bold;color:var(--accent)}
 .card .label{font-size:12px;color:var(--muted);letter-spacing:.04em;text-transform:uppercase}
-.card.no .big{color:var(--warn)}#insole .big{font-size:20px}
+.card.no .big{color:var(--warn)}#insole .big{font-size:20px}#lastcard{flex-basis:100%}
 .sizeline{font-size:18px;font-weight:bold;margin:4px 0}
 .rescan{background:#fdecea;border:2px solid var(--bad);border-radius:8px;padding:12px 16px;
 margin:12px 0}.rescan h2{border:0;color:var(--bad);margin:0 0 6px}
