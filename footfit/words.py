@@ -219,6 +219,18 @@ def _identifier_words() -> dict[str, str]:
     return out
 
 
+_CHANGE = re.compile(r"^([+-]?[0-9.]+ mm) ([a-z][a-z ]+)$")
+
+
+@functools.lru_cache(maxsize=1)
+def _english_names() -> dict[str, tuple[str, str]]:
+    """English name of every measure (foot and last) to its block and key."""
+    v = load_vocabulary()
+    out = {e["en"]: ("measures", k) for k, e in v["measures"].items()}
+    out.update({e["en"]: ("last_measures", k) for k, e in v["last_measures"].items()})
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _patterns() -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return [(re.compile(p["re"]), p) for p in load_vocabulary().get("patterns", [])]
@@ -238,6 +250,11 @@ def readable(text: Any, lang: str = "en") -> str:
     '左脚：足弓指数无法测量（no sole）'
     """
     text = " ".join(str(text).split())
+    change = _CHANGE.match(text)
+    if change and lang != "en":  # a last modification: "+9.6 mm heel seat width"
+        found = _english_names().get(change.group(2))
+        if found is not None:
+            return f"{change.group(1)} {term(found[0], found[1], lang)}"
     for rx, spec in _patterns():
         m = rx.match(text)
         if m is None:
