@@ -33,7 +33,8 @@ border-radius:6px;background:#fff}button{background:#3d6fa8;color:#fff;border:0;
 padding:10px 22px;cursor:pointer}button:disabled{opacity:.5}
 #drop{border:2px dashed #3d6fa8;border-radius:8px;padding:14px;text-align:center;
 background:#fff;cursor:pointer;min-height:62px}#drop.over{background:#e8f0fa}
-#drop input{position:absolute;opacity:0;width:1px;height:1px}#file{font-weight:bold;display:block;margin-top:4px}
+#drop input{position:absolute;opacity:0;width:1px;height:1px}
+#file{font-weight:bold;display:block;margin-top:4px}
 #status{margin:12px 0;font-size:15px;min-height:20px}#status.error{color:#b3261e}
 #summary{display:none;background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px 16px}
 #summary .size{font-size:22px;font-weight:bold;color:#3d6fa8}#summary .rescan{color:#b3261e;
