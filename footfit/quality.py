@@ -92,9 +92,24 @@ def _angular_coverage(u: np.ndarray, v: np.ndarray, lo: float, hi: float, bins: 
 
 
 def _cells(xy: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """Occupied square cells of ``xy``: their integer (i, j), and each point's cell."""
     ij = np.floor(xy / cell).astype(np.int64)
-    keys, inverse = np.unique(ij, axis=0, return_inverse=True)
+    lo = ij.min(axis=0)
+    span = int(ij[:, 1].max() - lo[1]) + 1
+    code = (ij[:, 0] - lo[0]) * span + (ij[:, 1] - lo[1])  # one int per cell: a fast unique
+    codes, inverse = np.unique(code, return_inverse=True)
+    keys = np.column_stack([codes // span + lo[0], codes % span + lo[1]])
     return keys, inverse.reshape(-1)
+
+
+def _interior(keys: np.ndarray, margin: int) -> np.ndarray:
+    """Cells more than ``margin`` cells inside their row's ends (the row is ``keys[:, 1]``)."""
+    rows, r = np.unique(keys[:, 1], return_inverse=True)
+    lo = np.full(len(rows), np.iinfo(np.int64).max)
+    hi = np.full(len(rows), np.iinfo(np.int64).min)
+    np.minimum.at(lo, r, keys[:, 0])
+    np.maximum.at(hi, r, keys[:, 0])
+    return (keys[:, 0] > lo[r] + margin) & (keys[:, 0] < hi[r] - margin)
 
 
 def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
@@ -133,7 +148,7 @@ def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
     spacing = float(np.median(dist[:, 1]))
     nb = p[idx]
     centred = nb - nb.mean(axis=1, keepdims=True)
-    cov = np.einsum("nki,nkj->nij", centred, centred) / centred.shape[1]
+    cov = np.matmul(centred.transpose(0, 2, 1), centred) / centred.shape[1]
     noise = float(np.median(np.sqrt(np.maximum(np.linalg.eigvalsh(cov)[:, 0], 0.0))))
 
     c = t["coverage"]
@@ -148,11 +163,7 @@ def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
         top = np.full(len(keys), -np.inf)
         np.maximum.at(top, inv, band[:, 2])
         # interior cells: not on the outline's edge in x (the sides of the foot are low)
-        interior = np.zeros(len(keys), dtype=bool)
-        for row in np.unique(keys[:, 1]):
-            sel = np.flatnonzero(keys[:, 1] == row)
-            xs = keys[sel, 0]
-            interior[sel] = (xs > xs.min() + 1) & (xs < xs.max() - 1)
+        interior = _interior(keys, 1)
         if interior.any():
             dorsum = float(np.mean(top[interior] >= float(c["dorsum_min_height_mm"])))
     # the sole: under heel and ball, columns with a point at the floor
@@ -164,11 +175,7 @@ def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
         keys, inv = _cells(b[:, :2], cell)
         low = np.full(len(keys), np.inf)
         np.minimum.at(low, inv, b[:, 2])
-        interior = np.zeros(len(keys), dtype=bool)
-        for row in np.unique(keys[:, 1]):
-            sel = np.flatnonzero(keys[:, 1] == row)
-            xs = keys[sel, 0]
-            interior[sel] = (xs > xs.min() + 1) & (xs < xs.max() - 1)
+        interior = _interior(keys, 1)
         sole_cells += int(interior.sum())
         sole_hits += int(np.sum(low[interior] <= float(c["sole_contact_mm"])))
     sole = sole_hits / sole_cells if sole_cells else 0.0
@@ -181,15 +188,29 @@ def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
     front = p[in_z & (y > h_hi * fl) & (y <= s_hi * fl)]
     heel = 0.0
     if len(front):
-        zi = np.floor(front[:, 2] / cell).astype(np.int64)
-        silhouette = set()
-        for row in np.unique(zi):
-            xs = front[zi == row, 0]
-            for col in range(int(np.floor(xs.min() / cell)) + 1, int(np.floor(xs.max() / cell))):
-                silhouette.add((col, int(row)))
-        rear = p[in_z & (y <= h_hi * fl)]
-        seen = set(map(tuple, np.floor(rear[:, [0, 2]] / cell).astype(np.int64).tolist()))
-        heel = len(silhouette & seen) / len(silhouette) if silhouette else 0.0
+        fz = np.floor(front[:, 2] / cell).astype(np.int64)
+        rows, r = np.unique(fz, return_inverse=True)
+        x_lo = np.full(len(rows), np.inf)
+        x_hi = np.full(len(rows), -np.inf)
+        np.minimum.at(x_lo, r, front[:, 0])
+        np.maximum.at(x_hi, r, front[:, 0])
+        c_lo = np.floor(x_lo / cell).astype(np.int64) + 1
+        c_hi = np.floor(x_hi / cell).astype(np.int64)  # exclusive: the edge cells are out
+        n_cols = np.maximum(c_hi - c_lo, 0)
+        if n_cols.sum():
+            # every silhouette cell as one int: (column + offset) * rows + row index
+            row_of = np.repeat(np.arange(len(rows)), n_cols)
+            col_of = np.concatenate([np.arange(a, b) for a, b in zip(c_lo, c_hi, strict=True)
+                                     if b > a])
+            offset = 1 << 20
+            silhouette = (col_of + offset) * len(rows) + row_of
+            rear = p[in_z & (y <= h_hi * fl)]
+            rz = np.floor(rear[:, 2] / cell).astype(np.int64)
+            pos = np.searchsorted(rows, rz)
+            known = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == rz)
+            seen = (np.floor(rear[known, 0] / cell).astype(np.int64) + offset) * len(rows) \
+                + pos[known]
+            heel = float(np.mean(np.isin(silhouette, seen)))
     t_lo, _ = c["toe_band"]
     toes_p = p[y >= t_lo * fl]
     toes = _angular_coverage(toes_p[:, 0] - np.median(toes_p[:, 0]) if len(toes_p)
@@ -222,19 +243,24 @@ def sole_gap_under_arch(points: Any, *, foot_length_mm: float) -> float | None:
     keys, inv = _cells(band[:, :2], float(cfg["cell_mm"]))
     low = np.full(len(keys), np.inf)
     np.minimum.at(low, inv, band[:, 2])
-    edge = int(cfg["edge_cells"])
-    rows = []
-    for row in np.unique(keys[:, 1]):
-        sel = np.flatnonzero(keys[:, 1] == row)
-        xs = keys[sel, 0]
-        inner = sel[(xs > xs.min() + edge) & (xs < xs.max() - edge)]
-        if len(inner) < 3:
-            continue
-        xi = keys[inner, 0]
-        medial = inner[xi <= np.quantile(xi, cfg["medial_share"])]  # -x is medial
-        rows.append(float(np.max(low[medial])))
-    if len(rows) < 3:
+    inner = _interior(keys, int(cfg["edge_cells"]))
+    if not inner.any():
         return None
+    k, z = keys[inner], low[inner]
+    rows, r = np.unique(k[:, 1], return_inverse=True)
+    lo = np.full(len(rows), np.iinfo(np.int64).max)
+    hi = np.full(len(rows), np.iinfo(np.int64).min)
+    np.minimum.at(lo, r, k[:, 0])
+    np.maximum.at(hi, r, k[:, 0])
+    count = np.bincount(r, minlength=len(rows))
+    # the inner (medial, -x) part of each row: the share of its span given in the table
+    medial = k[:, 0] <= lo[r] + cfg["medial_share"] * (hi[r] - lo[r])
+    top = np.full(len(rows), -np.inf)
+    np.maximum.at(top, r[medial], z[medial])
+    rows_ok = (count >= 3) & np.isfinite(top)
+    if rows_ok.sum() < 3:
+        return None
+    rows = top[rows_ok]
     return float(np.median(rows))
 
 
