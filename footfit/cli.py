@@ -548,7 +548,9 @@ def _run_last_params(args: argparse.Namespace) -> int:
 def _add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve", help="run the local kiosk HTTP service (needs footfit[serve])",
-        description="HTTP service for kiosk apps: POST /v1/fit (multipart scan upload plus "
+        description="HTTP service for kiosk apps: GET / is the kiosk page (drop a scan, "
+        "choose style, fit, language and customer, see the report); POST /v1/fit (multipart "
+        "scan upload plus "
         "style/fit/units/sex) returns the report JSON; GET /v1/fit/ID/report.html the visual "
         "report; GET /healthz; OpenAPI at /openapi.json and /docs. Listens on loopback only "
         "unless --host says otherwise.",
