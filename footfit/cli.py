@@ -85,7 +85,8 @@ def _add_fit_options(p: argparse.ArgumentParser) -> None:
 def _add_lang_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["en", "zh"], default=None,
                    help="language of the summary, the HTML report and the PNG: en (English) "
-                   "or zh (Simplified Chinese) (default: from the locale, LANG/LC_ALL)")
+                   "or zh (Simplified Chinese) (default: $FOOTFIT_LANG, else the locale: "
+                   "LC_ALL, LANG)")
 
 
 def _lang_kw(args: argparse.Namespace) -> dict:

@@ -60,8 +60,8 @@ def default_language(environ: Mapping[str, str] | None = None) -> str:
     Parameters
     ----------
     environ : mapping, optional
-        Environment to read (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, ``LANGUAGE``, in that
-        order); ``os.environ`` by default.
+        Environment to read (``FOOTFIT_LANG``, then the locale's ``LC_ALL``,
+        ``LC_MESSAGES``, ``LANG``, ``LANGUAGE``, in that order); ``os.environ`` by default.
 
     Examples
     --------
@@ -69,8 +69,13 @@ def default_language(environ: Mapping[str, str] | None = None) -> str:
     'zh'
     >>> default_language({"LANG": "C.UTF-8"})
     'en'
+    >>> default_language({"FOOTFIT_LANG": "en", "LANG": "zh_CN.UTF-8"})
+    'en'
     """
     env = os.environ if environ is None else environ
+    own = env.get("FOOTFIT_LANG")
+    if own and own.lower() in LANGUAGES:  # footfit's own setting wins over the locale
+        return own.lower()
     for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         value = env.get(name)
         if value:
