@@ -250,11 +250,14 @@ def readable(text: Any, lang: str = "en") -> str:
     Examples
     --------
     >>> readable("left foot: arch_index not measurable (no plantar surface in the scan)")
-    'left foot: arch index not measurable (no plantar surface in the scan)'
-    >>> readable("left foot: arch_index not measurable (no sole)", "zh")
-    '左脚：足弓指数无法测量（no sole）'
+    'left foot: arch index not measurable (no sole in the scan)'
+    >>> readable("left foot: arch_index not measurable (no plantar surface in the scan)", "zh")
+    '左脚：足弓指数无法测量（扫描中没有脚底）'
     """
     text = " ".join(str(text).split())
+    phrase = (load_vocabulary().get("phrases") or {}).get(text)
+    if phrase and not text.startswith("_"):
+        return str(phrase.get(lang) or phrase["en"])
     change = _CHANGE.match(text)
     if change and lang != "en":  # a last modification: "+9.6 mm heel seat width"
         found = _english_names().get(change.group(2))
@@ -264,15 +267,18 @@ def readable(text: Any, lang: str = "en") -> str:
         m = rx.match(text)
         if m is None:
             continue
-        g = m.groups()
-        values: dict[str, str] = {}
-        if "{measure}" in spec.get(lang, spec["en"]):
-            values = {"side": side_name(g[0], lang), "measure": measure_name(g[1], lang),
-                      "why": g[2]}
-        elif "{mm}" in spec["en"]:
-            values = {"side": side_name(g[0], lang), "mm": g[1], "other": side_name(g[2], lang)}
-        elif "{side}" in spec["en"]:
-            values = {"side": side_name(g[0], lang)}
+        values = {k: v for k, v in m.groupdict().items() if v is not None}
+        for key in ("side", "other"):
+            if key in values:
+                values[key] = side_name(values[key], lang)
+        if "measure" in values:
+            values["measure"] = measure_name(values["measure"], lang)
+        if "why" in values:
+            values["why"] = readable(values["why"], lang)
+        for key, value in list(values.items()):
+            word = (spec.get("words") or {}).get(value)
+            if word:
+                values[key] = word.get(lang) or word["en"]
         text = _pick(spec, lang, text).format(**values)
         break
     known = _identifier_words()

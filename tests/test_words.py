@@ -68,8 +68,8 @@ def test_one_decimal_rule_per_unit():
 def test_readable_translates_and_leaves_no_identifier():
     text = "left foot: chippaux_smirak_index not measurable (no plantar surface in the scan)"
     assert readable(text) == ("left foot: Chippaux-Smirak index not measurable "
-                              "(no plantar surface in the scan)")
-    assert readable(text, "zh").startswith("左脚：Chippaux-Smirak 足弓指数无法测量")
+                              "(no sole in the scan)")
+    assert readable(text, "zh") == "左脚：Chippaux-Smirak 足弓指数无法测量（扫描中没有脚底）"
     assert not IDENT.search(readable("rule cavanagh_rodgers_1987, zone toe_box, foo_bar"))
 
 
