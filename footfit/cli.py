@@ -32,7 +32,10 @@ exit codes:
 
 # --------------------------------------------------------------------------- info
 def _add_info(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("info", help="describe a scan file: format, points, extent, units")
+    p = sub.add_parser("info", help="describe a scan file: format, points, extent, units",
+                       description="Read SCAN and print its format, point count, extent, the "
+                       "units detected from the extent and anything odd about it, without "
+                       "measuring a foot.")
     p.add_argument("scan", help="scan file (PLY, PCD, XYZ/ASC/TXT/CSV, OBJ, STL, OFF, NPY/NPZ)")
     p.add_argument("--units", default="auto", choices=["auto", "mm", "cm", "m", "in"],
                    help="units of the file's coordinates (default: detect from the extent)")
@@ -72,9 +75,34 @@ def _add_fit_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sex", default=None, choices=["male", "female"],
                    help="wearer's sex, for heel allowance and width classes (optional)")
     p.add_argument("--profile", default="iso",
-                   help="foot-to-shoe size convention: iso or cn_retail (default: iso)")
+                   help="foot-to-shoe size convention: iso (EU = 0.15 x foot length + 2), "
+                   "iso_us_standard (US women = men + 1.5) or cn_retail (EU = 2 x foot "
+                   "length in cm - 10) (default: iso)")
     p.add_argument("--heel-height", dest="heel_height_mm", type=float, default=None,
                    metavar="MM", help="heel height of the last (default: the style's)")
+
+
+def _add_lang_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=["en", "zh"], default=None,
+                   help="language of the summary, the HTML report and the PNG: en (English) "
+                   "or zh (Simplified Chinese) (default: $FOOTFIT_LANG, else the locale: "
+                   "LC_ALL, LANG)")
+
+
+def _lang_kw(args: argparse.Namespace) -> dict:
+    """``{'lang': ...}`` when --lang was given (the writers default to the locale's)."""
+    lang = getattr(args, "lang", None)
+    return {"lang": lang} if lang else {}
+
+
+def _check_options_early(args: argparse.Namespace) -> None:
+    """Refuse a bad --style or --profile before any scan is read."""
+    from ._validation import check_choice
+    from .last import available_styles
+    from .sizes._tables import available_profiles
+
+    check_choice(args.style, available_styles(), name="style")
+    check_choice(args.profile, available_profiles(), name="profile")
 
 
 def _fit_options(args: argparse.Namespace) -> dict:
@@ -99,6 +127,7 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
                    "tables, 3D view; opens without network)")
     p.add_argument("--png", metavar="FILE.png",
                    help="also write a one-image summary (needs matplotlib: footfit[report])")
+    _add_lang_option(p)
     p.add_argument("--no-fit", dest="simulate_fit", action="store_false",
                    help="leave out the fit simulation (the report's 'fit' section: each foot "
                    "tried in its own custom last and sized on the stock lasts of the style); "
@@ -131,6 +160,7 @@ def _run_process(args: argparse.Namespace) -> int:
     from .pipeline import process
     from .report import format_summary
 
+    _check_options_early(args)
     _check_visual_outputs(args)
     if args.output:
         _check_writable(args.output)
@@ -154,13 +184,14 @@ def _run_process(args: argparse.Namespace) -> int:
     if args.output:
         with _naming(args.output):
             write_text_atomic(args.output, text + "\n")
+    lang = getattr(args, "lang", None)
     written = _write_visual_outputs(args, report)
     if getattr(args, "last_out", None):
         written.extend(_write_last_meshes(args.last_out, report))
     if args.json:
         print(text)
     else:
-        print(format_summary(report))
+        print(format_summary(report, lang=lang))
         if args.output:
             print(f"\nreport written to {args.output}")
         for what, path in written:
@@ -224,12 +255,14 @@ def _write_visual_outputs(args: argparse.Namespace, report) -> list[tuple[str, s
         from .visual import write_html
 
         with _naming(args.report):
-            written.append(("visual report", str(write_html(report, args.report))))
+            written.append(("visual report", str(write_html(report, args.report,
+                                                            **_lang_kw(args)))))
     if getattr(args, "png", None):
         from .visual import write_png
 
         with _naming(args.png):
-            written.append(("summary image", str(write_png(report, args.png))))
+            written.append(("summary image", str(write_png(report, args.png,
+                                                           **_lang_kw(args)))))
     return written
 
 
@@ -283,6 +316,7 @@ def _progress_printer(quiet: bool):
 def _run_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
+    _check_options_early(args)
     options = _fit_options(args)
     if args.engine == "dask" or args.scheduler is not None:
         result = _run_batch_dask(args, options)
@@ -404,8 +438,12 @@ def _stats_text(stats: dict) -> str:
 
 # --------------------------------------------------------------------------- demo
 def _add_demo(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the whole line on a bundled sample scan")
+    p = sub.add_parser("demo", help="run the whole line on a bundled sample scan",
+                       description="Run the whole fitting line on the bundled sample scan "
+                       "sample_scans/demo_two_feet.ply (two synthetic feet in one cloud) and "
+                       "print the summary: what `footfit process SCAN` does for your scans.")
     p.add_argument("--json", action="store_true", help="print the report JSON instead")
+    _add_lang_option(p)
     p.set_defaults(func=_run_demo)
 
 
@@ -415,7 +453,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     scan = demo_scan_path()
     report = process(scan)
-    print(report.to_json() if args.json else format_summary(report))
+    print(report.to_json() if args.json
+          else format_summary(report, lang=getattr(args, "lang", None)))
     return EXIT_OK
 
 
@@ -506,12 +545,11 @@ def _run_size(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
-    widths = (f", US width {s.us_width}, UK fitting {s.uk_width}, JIS {s.jp_width}"
-              if s.us_width else "")
+    from .advice import size_line
+
     print(f"foot length {s.foot_length_mm:.1f} mm ({'children' if s.child else 'adult'}, "
           f"profile {s.profile})")
-    print(f"  Mondopoint {s.mondopoint}  EU {s.eu:g}  UK {s.uk:g}  US men {s.us_men:g}  "
-          f"US women {s.us_women:g}  JP {s.jp_cm:g} cm  CN {s.cn_label}{widths}")
+    print(f"  {size_line(s.to_dict())} · Mondopoint {s.mondopoint}")
     for note in s.notes:
         print(f"  note: {note}")
     return EXIT_OK
@@ -527,8 +565,10 @@ def _add_insoles(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("foot_length_mm", nargs="?", type=float, metavar="FOOT_LENGTH_MM",
                    help="foot length in mm (required unless --check)")
-    p.add_argument("--ball-width", type=float, metavar="MM")
-    p.add_argument("--heel-width", type=float, metavar="MM")
+    p.add_argument("--ball-width", type=float, metavar="MM",
+                   help="ball width in mm (leave out when not measured)")
+    p.add_argument("--heel-width", type=float, metavar="MM",
+                   help="heel width in mm (leave out when not measured)")
     p.add_argument("--arch-index", type=float, metavar="AI",
                    help="Cavanagh-Rodgers arch index (leave out when not measurable)")
     p.add_argument("--hallux-angle", type=float, metavar="DEG",
@@ -607,18 +647,25 @@ def _add_last_params(sub: argparse._SubParsersAction) -> None:
         description="Design a last from measured values (mm) without a scan, and find the "
         "nearest last of the stock library with the modifications it needs.",
     )
-    p.add_argument("foot_length_mm", type=float, metavar="FOOT_LENGTH_MM")
-    p.add_argument("--ball-girth", type=float, metavar="MM", required=True)
+    p.add_argument("foot_length_mm", type=float, metavar="FOOT_LENGTH_MM",
+                   help="foot length in mm (heel to the longest toe)")
+    p.add_argument("--ball-girth", type=float, metavar="MM", required=True,
+                   help="ball girth in mm (tape over the big-toe and little-toe joints)")
     for name in ("ball-width", "heel-width", "ball-length", "instep-girth", "instep-height"):
         p.add_argument(f"--{name}", type=float, metavar="MM", default=None,
                        help="optional (default: the standard foot of the size)")
-    p.add_argument("--toe-shape", choices=["egyptian", "greek", "roman"], default=None)
-    p.add_argument("--side", choices=["left", "right"], default="right")
+    p.add_argument("--toe-shape", choices=["egyptian", "greek", "roman"], default=None,
+                   help="toe shape: egyptian (big toe longest), greek (second toe longest) or "
+                   "roman (first toes level) (default: the standard foot's)")
+    p.add_argument("--side", choices=["left", "right"], default="right",
+                   help="which foot (default: right)")
     p.add_argument("--style", default="sport",
                    help="shoe style: sport, casual, dress_round, dress_pointed, boot, "
                    "open_sandal, closed_sandal (default: sport)")
-    p.add_argument("--fit", default="standard", choices=["snug", "standard", "roomy"])
-    p.add_argument("--sex", default=None, choices=["male", "female"])
+    p.add_argument("--fit", default="standard", choices=["snug", "standard", "roomy"],
+                   help="fit preference for the last's girth ease (default: standard)")
+    p.add_argument("--sex", default=None, choices=["male", "female"],
+                   help="wearer's sex, for the heel allowance (optional)")
     p.add_argument("--heel-height", dest="heel_height_mm", type=float, default=None,
                    metavar="MM", help="heel height (default: the style's)")
     p.add_argument("-k", type=int, default=1, help="number of stock lasts to list (default 1)")
@@ -658,7 +705,9 @@ def _run_last_params(args: argparse.Namespace) -> int:
 def _add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve", help="run the local kiosk HTTP service (needs footfit[serve])",
-        description="HTTP service for kiosk apps: POST /v1/fit (multipart scan upload plus "
+        description="HTTP service for kiosk apps: GET / is the kiosk page (drop a scan, "
+        "choose style, fit, language and customer, see the report); POST /v1/fit (multipart "
+        "scan upload plus "
         "style/fit/units/sex) returns the report JSON; GET /v1/fit/ID/report.html the visual "
         "report; GET /healthz; OpenAPI at /openapi.json and /docs. Listens on loopback only "
         "unless --host says otherwise.",
@@ -725,7 +774,8 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--points", type=int, default=100_000, help="points per scan")
     p.add_argument("--sex", default=None, choices=["male", "female"],
                    help="draw only one sex (default: both)")
-    p.add_argument("--units", default="mm", choices=["mm", "cm", "m", "in"])
+    p.add_argument("--units", default="mm", choices=["mm", "cm", "m", "in"],
+                   help="units the scans are written in (default: mm)")
     p.add_argument("--noise", type=float, default=0.5, metavar="MM",
                    help="Gaussian noise sigma in mm (default: 0.5)")
     p.add_argument("--outliers", type=float, default=0.02,

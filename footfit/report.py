@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Version of the report JSON layout; bump the minor for additions, the major for changes.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: scan.quality
 
 _SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "fit_report.schema.json"
 
@@ -52,6 +52,9 @@ class ScanSummary:
         Whether a floor plane was seen and removed.
     leg_cut_height_mm : float
         Height above the floor above which the scan was cut off.
+    quality : ScanQuality or None
+        Trust signals (:mod:`footfit.quality`): score, rescan advice, reasons, cautions,
+        expected error per measurement. In the JSON only when assessed.
     """
 
     source: str
@@ -62,10 +65,11 @@ class ScanSummary:
     feet_found: int
     floor_found: bool
     leg_cut_height_mm: float
+    quality: Any = None  # footfit.quality.ScanQuality
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready ``scan`` block."""
-        return {
+        out = {
             "source": self.source,
             "format": self.format,
             "points_in": int(self.points_in),
@@ -75,6 +79,9 @@ class ScanSummary:
             "floor_found": bool(self.floor_found),
             "leg_cut_height_mm": float(self.leg_cut_height_mm),
         }
+        if self.quality is not None:
+            out["quality"] = _clean(self.quality.to_dict())
+        return out
 
 
 @dataclass(frozen=True)
@@ -283,105 +290,17 @@ def _readable(text: str) -> str:
     return _KEY_RE.sub(lambda m: _KEY_NAMES[m.group(1)], text)
 
 
-def format_summary(report: FitReport) -> str:
-    """Return a readable multi-line summary of ``report`` (what ``footfit process`` prints)."""
-    d = report.to_dict()
-    scan = d["scan"]
-    lines = [
-        f"footfit {d['footfit_version']}  -  {scan['source']}",
-        f"scan: {scan['format']}, {scan['points_in']} points in, {scan['points_used']} used, "
-        f"units {scan['units_detected']}, "
-        f"{scan['feet_found']} {'foot' if scan['feet_found'] == 1 else 'feet'}, "
-        f"floor {'removed' if scan['floor_found'] else 'not seen'}, "
-        f"cut at {scan['leg_cut_height_mm']:.0f} mm",
-        "",
-    ]
-    feet = d["feet"]
-    names = [f["side"] for f in feet]
-    width = 24
-    lines.append(f"{'measurement':<{width}}" + "".join(f"{n:>12}" for n in names))
-    lines.append("-" * (width + 12 * len(names)))
-    for label, key, unit in _SUMMARY_ROWS:
-        vals = [_fmt(f["measurements"].get(key), unit) for f in feet]
-        lines.append(f"{label:<{width}}" + "".join(f"{v:>12}" for v in vals))
-    lines.append("")
-    for f in feet:
-        c = f["classification"]
-        lines.append(
-            f"{f['side']} foot: arch {c.get('arch_type') or 'not measurable'}, "
-            f"width {c.get('width_class') or '-'}, toes {c.get('toe_shape') or '-'}, "
-            f"hallux {c.get('hallux_valgus_grade') or '-'}"
-        )
-    s = d["sizes"]
-    if s:
-        lines += [
-            "",
-            f"sizes (from the {s.get('decided_by') or 'measured'} foot, "
-            f"profile {s.get('profile')}): "
-            f"Mondopoint {s.get('mondopoint')}  EU {_fmt(s.get('eu'))}  UK {_fmt(s.get('uk'))}  "
-            f"US men {_fmt(s.get('us_men'))}  US women {_fmt(s.get('us_women'))}  "
-            f"JP {_fmt(s.get('jp_cm'))} cm  CN {s.get('cn_label')}",
-        ]
-    pair = d.get("pair_insole")
-    if pair and pair.get("recommendation") == "custom":
-        lines += ["", f"insoles: {pair['message']}"]
-    elif pair:
-        scores = ", ".join(f"{side} {v:.0f}/100" for side, v in pair["fit_scores"].items())
-        lines += ["", f"insole pair to sell: {pair['sku']}  {pair['name']}  (fit {scores}; "
-                  f"{pair['basis']})"]
-    for f in feet:
-        if f["insoles"]:
-            lines += ["", f"insoles for the {f['side']} foot ({d['options'].get('style')}):"]
-            for i in f["insoles"]:
-                lines.append(
-                    f"  {i['rank']}. {i['sku']}  {i['name']}  fit {i['fit_score']:.0f}/100"
-                )
-                if i["rank"] == 1:  # the reasons of the first choice; JSON has them all
-                    lines += [f"       because: {r}" for r in i.get("reasons", [])]
-        last = f.get("last")
-        if last:
-            lines += [
-                "",
-                f"custom last ({f['side']}, {last.get('style')}, {last.get('fit')}"
-                f"{', built from the scan' if last.get('built_from_scan') else ''}): "
-                f"bottom length {_fmt(last.get('bottom_length_mm'), ' mm')}, "
-                f"stick length {_fmt(last.get('stick_length_mm'), ' mm')}, "
-                f"ball girth {_fmt(last.get('ball_girth_mm'), ' mm')}, "
-                f"instep girth {_fmt(last.get('instep_girth_mm'), ' mm')}, "
-                f"bottom width at the ball {_fmt(last.get('bottom_width_ball_mm'), ' mm')}, "
-                f"heel seat {_fmt(last.get('heel_seat_width_mm'), ' mm')}, "
-                f"heel height {_fmt(last.get('heel_height_mm'), ' mm')}, "
-                f"toe spring {_fmt(last.get('toe_spring_mm'), ' mm')}",
-                f"  room for the insole: {last.get('insole', 'sock liner')} "
-                f"({_fmt(last.get('insole_forefoot_mm'), ' mm')} under the forefoot, "
-                f"{_fmt(last.get('insole_heel_mm'), ' mm')} under the heel) and a sock",
-            ]
-            stock = last.get("stock_last")
-            if stock:
-                ident = stock.get("stock_last", stock)
-                if isinstance(ident, Mapping):
-                    ident = ident.get("id", ident)
-                mods = ", ".join(last.get("modifications") or []) or "none"
-                lines.append(f"  stock last of the pair {ident}; modifications: {mods}")
-                build = last.get("build_up_mm") or {}
-                if build:
-                    lines.append("  build-up (+) / grind (-) per zone, mm: " + ", ".join(
-                        f"{k.replace('_', ' ')} {v:+.1f}" for k, v in build.items()))
-    for f in feet:
-        fs = f.get("fit")
-        if fs:
-            c = fs["custom"]
-            lines += ["", f"fit simulation ({f['side']}, {c['last']}): score {c['score']:.0f}/100"]
-            lines += [f"  - {w}" for w in c["summary"]]
-            rows = [r for r in c.get("sections", []) if r.get("ease_mm") is not None]
-            if rows:
-                lines.append("  foot vs last by section (ease mm, band): " + "; ".join(
-                    f"{r['name'].replace('_', ' ')} {r['ease_mm']:+.1f} {r['band']}"
-                    for r in rows))
-            if fs.get("stock_size"):
-                lines.append(f"  stock size by simulation: {fs['stock_size']['explanation']}")
-    if d["warnings"]:
-        lines += ["", "warnings:"] + [f"  - {_readable(w)}" for w in d["warnings"]]
-    t = d["timings_ms"]
-    lines += ["", "time: " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + " ms"]
-    return "\n".join(lines)
+def format_summary(report: FitReport | Mapping[str, Any], *, lang: str | None = "en") -> str:
+    """Return a readable multi-line summary of ``report`` (what ``footfit process`` prints).
+
+    Parameters
+    ----------
+    report : FitReport or mapping
+        The report, or its JSON form.
+    lang : {'en', 'zh'} or None, default='en'
+        Language of the words (``None``: the locale's); numbers are the same in both.
+    """
+    from .report_text import format_summary_text
+
+    data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
+    return format_summary_text(data, lang=lang)

@@ -9,6 +9,12 @@
   header and ``Location`` points at its HTML report.
 - ``GET /v1/fit/{id}``, ``GET /v1/fit/{id}/report.html``, ``GET /v1/fit/{id}/summary.png``:
   a recent report again, drawn (recent reports are kept in a bounded in-memory LRU).
+- ``GET /``: the kiosk page (:mod:`footfit.kiosk`): pick or drop a scan, choose style, fit,
+  language and customer, see the report. ``GET /v1/fit/{id}/summary``: the customer summary
+  (size line, insole pair, each last's verdict, scan quality) in ``lang``. The HTML and PNG
+  endpoints take ``lang`` (``en``/``zh``) and ``customer`` query parameters; ``POST /v1/fit``
+  takes them as form fields and keeps them with the report.
+- Every request is logged (``footfit.service`` logger): method, path, status, milliseconds.
 - ``GET /healthz``; ``GET /openapi.json`` and ``GET /docs`` (the interactive docs page loads
   its JavaScript from a CDN; ``/openapi.json`` is the offline contract).
 
@@ -267,7 +273,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         if not (importlib.util.find_spec("python_multipart")
                 or importlib.util.find_spec("multipart")):  # form uploads need it
             raise ImportError("python-multipart is not installed")
-        from fastapi import FastAPI, File, Form, UploadFile
+        from fastapi import FastAPI, File, Form, Request, UploadFile
         from fastapi.exceptions import RequestValidationError
         from fastapi.responses import HTMLResponse, JSONResponse, Response
     except ImportError as exc:
@@ -317,6 +323,25 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
 
     app.add_middleware(_LimitUpload, limit=cfg.max_upload_bytes)
 
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next: Any) -> Any:
+        import time
+
+        t0 = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            _log.info("%s %s %d %.1f ms", request.method, request.url.path, status,
+                      (time.perf_counter() - t0) * 1e3)
+
+    def check_lang(lang: str | None) -> str | None:
+        from .words import check_language
+
+        return check_language(lang) if lang else None
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Any, exc: RequestValidationError) -> Any:
         # FastAPI answers 422 with a list; keep 422 for scans and say it in one line
@@ -327,6 +352,16 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         return error(400, "bad_request", "; ".join(parts) or "invalid request")
 
     # ------------------------------------------------------------ endpoints
+    @app.get("/", summary="The kiosk page (pick or drop a scan, see the report)",
+             response_class=HTMLResponse)
+    async def kiosk(lang: str | None = None) -> Any:
+        from .kiosk import kiosk_page
+
+        try:
+            return HTMLResponse(kiosk_page(lang=check_lang(lang)))
+        except ValueError as exc:
+            return error(400, "bad_option", _one_line(exc))
+
     @app.get("/healthz", summary="Liveness and load")
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "footfit_version": __version__,
@@ -353,10 +388,17 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         sex: Annotated[str | None, Form(description="male or female (optional)")] = None,
         profile: Annotated[str, Form(description="Size conversion profile")] = "iso",
         heel_height_mm: Annotated[float | None, Form(description="Heel height (mm)")] = None,
+        lang: Annotated[str | None, Form(description="Language of the HTML/PNG: en or zh "
+                                         "(default: the server's locale)")] = None,
         customer: Annotated[str | None, Form(description="Customer id: store the scan and "
-                                             "the fitting (footfit.records)")] = None,
+                                             "the fitting (footfit.records); also shown on "
+                                             "the HTML report")] = None,
     ) -> Any:
         name = _display_name(scan.filename)
+        try:
+            lang = check_lang(lang)
+        except ValueError as exc:
+            return error(400, "bad_option", _one_line(exc))
         if customer:
             from .records.config import check_customer_id
 
@@ -424,6 +466,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                 with pending_lock:
                     state["pending"] -= 1
             await scan.close()
+        kept = dataclasses.replace(kept, lang=lang, customer=(customer or "").strip() or None)
         rid = reports.put(kept, fitting_id)
         return Response(kept.json, media_type="application/json",
                         headers={"X-Report-Id": rid, "Location": f"/v1/fit/{rid}/report.html"})
@@ -442,25 +485,52 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
 
     @app.get("/v1/fit/{report_id}/report.html", summary="The visual report (one HTML page)",
              response_class=HTMLResponse)
-    async def get_html(report_id: str) -> Any:
+    async def get_html(report_id: str, lang: str | None = None,
+                       customer: str | None = None) -> Any:
         from .visual import render_html
 
         rep = await lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
-        return HTMLResponse(await asyncio.to_thread(render_html, rep.data,
-                                                    drawings=rep.drawings))
+        try:
+            lang = check_lang(lang) or rep.lang
+        except ValueError as exc:
+            return error(400, "bad_option", _one_line(exc))
+        return HTMLResponse(await asyncio.to_thread(
+            render_html, rep.data, drawings=rep.drawings, lang=lang,
+            customer=(customer or "")[:80].strip() or rep.customer))
+
+    @app.get("/v1/fit/{report_id}/summary",
+             summary="The customer summary in words (size line, insole pair, lasts, quality)")
+    async def get_summary(report_id: str, lang: str | None = None) -> Any:
+        from .advice import customer_summary
+
+        rep = lookup(report_id)
+        if rep is None:
+            return error(404, "not_found", f"no recent report {report_id!r}")
+        try:
+            lang = check_lang(lang) or rep.lang
+            from .words import check_language
+
+            return customer_summary(rep.data, check_language(lang))
+        except ValueError as exc:
+            return error(400, "bad_option", _one_line(exc))
 
     @app.get("/v1/fit/{report_id}/summary.png", summary="The summary image (PNG)",
              responses={200: {"content": {"image/png": {}}}})
-    async def get_png(report_id: str) -> Any:
+    async def get_png(report_id: str, lang: str | None = None) -> Any:
         from .visual import render_png
 
         rep = await lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
         try:
-            data = await asyncio.to_thread(render_png, rep.data, drawings=rep.drawings)
+            lang = check_lang(lang) or rep.lang
+        except ValueError as exc:
+            return error(400, "bad_option", _one_line(exc))
+        try:
+            data = await asyncio.to_thread(render_png, rep.data, drawings=rep.drawings,
+                                           lang=lang)
         except ImportError as exc:
             return error(501, "not_installed", _one_line(exc))
         return Response(data, media_type="image/png")
@@ -482,6 +552,8 @@ class _Kept:
     json: str
     data: dict[str, Any]
     drawings: tuple[Any, ...]
+    lang: str | None = None  # the HTML/PNG language asked with the upload
+    customer: str | None = None  # the name shown on the HTML report
 
 
 def _keep_stored(text: str) -> _Kept:
@@ -545,4 +617,9 @@ def run_server(host: str = "127.0.0.1", port: int = 8000, *, config: ServiceConf
         except OSError as exc:
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     app = create_app(config=config)
+    if not _log.handlers:  # request lines (method, path, status, ms) on stderr
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s footfit %(message)s"))
+        _log.addHandler(handler)
+        _log.setLevel(logging.INFO)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

@@ -31,6 +31,19 @@ def _strict_tolerances():
     tol.strict = old
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _english_words():
+    """Tests read English text whatever the developer's locale (LANG=zh_CN gives zh words);
+    the tests of the Chinese words ask for lang="zh". Subprocesses inherit it."""
+    old = os.environ.get("FOOTFIT_LANG")
+    os.environ["FOOTFIT_LANG"] = "en"
+    yield
+    if old is None:
+        os.environ.pop("FOOTFIT_LANG", None)
+    else:
+        os.environ["FOOTFIT_LANG"] = old
+
+
 @pytest.fixture
 def seed() -> int:
     """Random seed: 0 by default; ``FOOTFIT_SEED=N`` sweeps it (tests pass for 0-99)."""

@@ -14,6 +14,7 @@ from footfit.visual import (
     FootDrawing,
     foot_figures,
     render_html,
+    render_png,
     write_html,
     write_png,
 )
@@ -178,17 +179,17 @@ def test_html_is_self_contained_and_parses(two_feet, tmp_path):
     for side in ("left", "right"):
         for name in ("top-view", "side-view", "girths", "clearance"):
             assert (name, side) in figures
-    assert html.count("class=\"plotly-graph-div\"") == 1
-    assert "Plotly.newPlot" in html
-    assert 1_000_000 < len(html.encode()) < 9_000_000  # plotly.js embedded, points decimated
+    # footfit's own canvas viewer, one canvas per foot; no plotly (4.6 MB) any more
+    assert html.count("<canvas") == 2 and "plotly" not in html.lower()
+    assert 100_000 < len(html.encode()) < 2_000_000
     for text in ("EU 41.5", "Sport neutral, medium arch", "arch index 0.231 is normal",
-                 "sport-F260-5", "toe box 3 mm tight at the hallux", "Fit score"):
+                 "sport-F260-5", "toe box 3 mm tight at the hallux", "fit score"):
         assert text in html
 
 
 def test_html_without_3d_and_from_json_only(two_feet):
     small = render_html(two_feet, include_3d=False)
-    assert "Plotly" not in small and len(small) < 2_000_000
+    assert "<canvas" not in small and len(small) < 2_000_000
     data = json.loads(two_feet.to_json())
     text_only = render_html(data)
     assert not _parse(text_only).errors
@@ -214,9 +215,33 @@ def test_png_summary(two_feet, tmp_path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert (width, height) == (1600, 1000)
+    # 900 px wide (legible at 600 px: no text under 11 pt), as tall as its content
+    assert width == 900 and height > width
     # not blank: the image compresses to more than a flat page would
     assert len(data) > 50_000
+
+
+def test_png_text_is_wrapped_never_cut():
+    from footfit.visual.png import _display_width, _wrap
+
+    text = ("right foot: the custom sport last presses at the toe box, ball, instep, waist and "
+            "arch, heel (up to 3 mm); the factory adjusts it there. 左脚：定制运动鞋鞋楦在楦头、"
+            "跖趾部位、跗背挤脚（最多 3 mm），工厂将在此处修楦。")
+    lines = _wrap(text, 11.0, 4.0)
+    assert len(lines) > 2
+    assert all(_display_width(x) <= 4.0 * 72 / 11.0 for x in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing dropped
+    assert not any(x.endswith("…") for x in lines)
+
+
+def test_png_in_chinese(two_feet):
+    pytest.importorskip("matplotlib")
+    from footfit.visual.png import _cjk_font
+
+    if _cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian: fonts-wqy-zenhei or fonts-noto-cjk)")
+    data = render_png(two_feet, lang="zh")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
 
 
 def test_measured_footprint_is_drawn_as_measured():
@@ -275,7 +300,7 @@ def test_cli_process_writes_report_and_png(tmp_path):
             assert (name, foot["side"]) in figures
         length = foot["measurements"]["foot_length_mm"]
         assert f"foot length {length:.1f} mm" in text
-    assert "Plotly.newPlot" in text
+    assert "<canvas" in text  # the 3D view
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -3,15 +3,16 @@
 Everything here draws a :class:`~footfit.report.FitReport` the pipeline produced:
 
 - :func:`render_html` / :func:`write_html`: one self-contained HTML page (no network needed)
-  with the summary, measurements, sizes, insoles with reasons, last parameters, figures and an
-  interactive 3D view of the scan.
+  with a customer summary on top (en/zh), then measurements with their expected errors, sizes,
+  insoles with reasons, last parameters, figures and a small 3D view of the scan (own canvas
+  viewer, :mod:`footfit.visual.viewer`).
 - :func:`foot_figures`: plain-SVG figures of one foot (top view with footprint, arch-index
   zones, ball and heel widths and landmarks; medial side profile with instep and arch heights;
   girths as the tape lies; fit-simulation clearance map when present).
 - :func:`render_png` / :func:`write_png`: one summary image (needs matplotlib, the ``report``
   extra).
 
-Heavy or optional packages (plotly, matplotlib, scipy) are imported by the functions that draw.
+Heavy or optional packages (matplotlib, scipy) are imported by the functions that draw.
 """
 
 from .html import foot_drawings, render_html, write_html

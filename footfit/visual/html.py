@@ -1,75 +1,76 @@
-"""One self-contained HTML fitting report: numbers, reasons, pictures and a 3D view.
+"""One self-contained HTML fitting report: a customer summary on top, the fitter's detail below.
 
-The page needs no network: styles are inline, figures are inline SVG and the 3D view embeds
-plotly.js. Text comes from the report's JSON form (the same names a kiosk app reads); pictures
-come from the per-foot objects (aligned cloud, sections, fit simulation).
+The page needs no network and stays small (well under 2 MB): styles are inline, figures are
+inline SVG and the 3D view is a small self-written canvas viewer
+(:mod:`footfit.visual.viewer`). Every word a person reads comes from the vocabulary
+(:mod:`footfit.words`, English or Simplified Chinese); the numbers from the report's JSON
+form (the same a kiosk app reads); pictures from the per-foot objects (aligned cloud,
+sections, fit simulation). When the scan should be redone the page opens with that.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from .._typing import PathType
-from .scene import FootDrawing, latin_cn
+from ..advice import customer_summary, size_line
+from ..words import (
+    check_language,
+    class_label,
+    foot_name,
+    format_measure,
+    format_value,
+    load_vocabulary,
+    measure_name,
+    readable,
+    term,
+    ui,
+)
+from .scene import FootDrawing
 from .svg import foot_figures
 
 __all__ = ["foot_drawings", "render_html", "write_html"]
 
-_MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("foot_length_mm", "Foot length", "mm"),
-    ("ball_width_mm", "Ball width", "mm"),
-    ("ball_girth_mm", "Ball girth", "mm"),
-    ("instep_girth_mm", "Instep girth", "mm"),
-    ("short_heel_girth_mm", "Short heel girth", "mm"),
-    ("long_heel_girth_mm", "Long heel girth", "mm"),
-    ("ankle_girth_mm", "Ankle girth", "mm"),
-    ("heel_width_mm", "Heel width", "mm"),
-    ("ball_length_mm", "Ball length (heel to MTH1)", "mm"),
-    ("instep_height_mm", "Instep height", "mm"),
-    ("arch_height_mm", "Arch height (dorsal, 50 %)", "mm"),
-    ("arch_index", "Arch index (Cavanagh-Rodgers)", ""),
-    ("chippaux_smirak_index", "Chippaux-Smirak index", ""),
-    ("staheli_index", "Staheli index", ""),
-    ("hallux_valgus_angle_deg", "Hallux valgus angle (surface proxy)", "°"),
-    ("toe_shape", "Toe shape", ""),
-    ("foot_volume_cm3", "Foot volume", "cm³"),
+#: Measures of the detail table, in order (names and formats from the vocabulary).
+_MEASURES: tuple[str, ...] = (
+    "foot_length_mm", "ball_width_mm", "ball_girth_mm", "instep_girth_mm",
+    "short_heel_girth_mm", "long_heel_girth_mm", "ankle_girth_mm", "heel_width_mm",
+    "ball_length_mm", "instep_height_mm", "arch_height_mm", "arch_index",
+    "chippaux_smirak_index", "staheli_index", "hallux_valgus_angle_deg", "toe_shape",
+    "foot_volume_cm3",
 )
 
-_SIZES: tuple[tuple[str, str], ...] = (
-    ("eu", "EU"), ("uk", "UK"), ("us_men", "US men"), ("us_women", "US women"),
-    ("mondopoint", "Mondopoint (ISO 9407)"), ("jp_cm", "Japan (cm)"), ("cn_label", "China"),
-    ("us_width", "US width"), ("uk_width", "UK fitting"), ("jp_width", "JIS width"),
-)
-
-_FIGURE_CAPTIONS = {
-    "top-view": "Footprint (blue: sole touching the floor; toes excluded above 80 %), the three "
-                "arch-index zones, and where ball and heel width were taken.",
-    "side-view": "Medial side: the arch curve (blue), instep and arch heights, and the planes "
-                 "of the girths.",
-    "girths": "Each girth as a tape lies around the foot (dashed: the far side).",
-    "clearance": "Fit simulation: gap between foot and last at every point "
-                 "(negative = the shoe would press).",
-}
+_CAPTIONS = {"top-view": "cap_top", "side-view": "cap_side", "girths": "cap_girths",
+             "clearance": "cap_clearance"}
 
 _CSS = """
-:root{--ink:#222;--muted:#6b6b6b;--line:#ddd;--accent:#3d6fa8;--warn:#b35c00}
+:root{--ink:#222;--muted:#5f5f5f;--line:#ddd;--accent:#3d6fa8;--warn:#b35c00;--bad:#b3261e}
 *{box-sizing:border-box}
-body{font-family:Helvetica,Arial,sans-serif;color:var(--ink);margin:0;background:#f6f6f4}
+body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei","Microsoft YaHei","PingFang SC",
+Helvetica,Arial,sans-serif;color:var(--ink);margin:0;background:#f6f6f4}
 main{max-width:1280px;margin:0 auto;padding:18px 24px 40px}
 h1{font-size:26px;margin:8px 0 2px}h2{font-size:20px;margin:28px 0 10px;
 border-bottom:2px solid var(--accent);padding-bottom:4px}h3{font-size:16px;margin:14px 0 6px}
 .meta{color:var(--muted);font-size:13px;margin:0 0 10px}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px;
-min-width:200px;flex:1}
+min-width:220px;flex:1}
 .card .big{font-size:30px;font-weight:bold;color:var(--accent)}
-.card .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.card .label{font-size:12px;color:var(--muted);letter-spacing:.04em;text-transform:uppercase}
+.card.no .big{color:var(--warn)}#insole .big{font-size:20px}#lastcard{flex-basis:100%}
+.sizeline{font-size:18px;font-weight:bold;margin:4px 0}
+.rescan{background:#fdecea;border:2px solid var(--bad);border-radius:8px;padding:12px 16px;
+margin:12px 0}.rescan h2{border:0;color:var(--bad);margin:0 0 6px}
 .warn{background:#fff4e5;border-left:4px solid var(--warn);padding:8px 14px;margin:12px 0}
-.warn li{margin:2px 0}
+.warn li,.rescan li{margin:2px 0}
+.chip{display:inline-block;border-radius:12px;padding:2px 10px;font-size:13px;
+background:#e7f1e8;color:#235b2c}.chip.bad{background:#fdecea;color:var(--bad)}
 table{border-collapse:collapse;background:#fff;font-size:14px}
 th,td{border:1px solid var(--line);padding:5px 10px;text-align:left;vertical-align:top}
 th{background:#eef2f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -84,6 +85,8 @@ figcaption{font-size:12px;color:var(--muted);margin-top:4px}
 ol.insoles{padding-left:20px}ol.insoles li{margin:0 0 8px}
 .score{display:inline-block;background:var(--accent);color:#fff;border-radius:10px;
 padding:0 8px;font-size:12px;margin-left:6px}
+.ff3d-row{display:flex;flex-wrap:wrap;gap:12px}.ff3d{flex:1;min-width:280px}
+.ff3d canvas{width:100%;height:auto;touch-action:none;cursor:grab;display:block}
 footer{color:var(--muted);font-size:12px;margin-top:30px}
 @media print{.noprint{display:none}body{background:#fff}}
 """
@@ -93,34 +96,30 @@ def _h(v: Any) -> str:
     return escape(str(v))
 
 
-def _num(v: Any, unit: str = "", digits: int = 1, *, trim: bool = False) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return _h(v)
-    text = f"{v:.0f}" if trim and float(v).is_integer() else f"{v:.{digits}f}"
-    return text + (f" {unit}" if unit else "")
+@functools.lru_cache(maxsize=1)
+def _figure_phrases() -> tuple[tuple[str, dict[str, str]], ...]:
+    phrases = load_vocabulary().get("figure_phrases") or {}
+    items = [(k, v) for k, v in phrases.items() if not k.startswith("_")]
+    return tuple(sorted(items, key=lambda kv: -len(kv[0])))
 
 
-def _feet_found(n: Any) -> str:
-    return "1 foot found" if n == 1 else f"{_num(n, trim=True)} feet found"
+def _figure_words(svg: str, lang: str) -> str:
+    """The figures' labels in ``lang`` (the SVG writer draws English phrases)."""
+    def words(m: re.Match[str]) -> str:
+        text = m.group(2)
+        for phrase, entry in _figure_phrases():
+            if phrase in text:
+                text = text.replace(phrase, entry.get(lang) or entry.get("en") or phrase)
+        return m.group(1) + text + m.group(3)
+
+    return re.sub(r"(<text[^>]*>)(.*?)(</text>)", words, svg, flags=re.S)
 
 
-def _title(key: str) -> str:
-    text = key.replace("_mm", "").replace("_", " ").capitalize()
-    return text.replace("Mth", "MTH").replace(" mth", " MTH")
-
-
-_CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
-
-
-def _cn(label: Any) -> str:
-    """Chinese size label plus the width type in digits (readable without CJK fonts)."""
-    if not label:
-        return "–"
-    text = str(label)
-    digit = next((d for c, d in _CN_DIGITS.items() if c in text), None)
-    return _h(text) + (f" (width type {digit})" if digit else "")
+def _title(key: str, lang: str) -> str:
+    if key in load_vocabulary()["measures"] or key in load_vocabulary()["last_measures"]:
+        return measure_name(key, lang)
+    text = key.removesuffix("_mm").replace("_", " ")
+    return re.sub(r"\bmth(\d)", r"MTH\1", text)
 
 
 def foot_drawings(report: Any) -> tuple[list[FootDrawing | None], list[str]]:
@@ -158,7 +157,8 @@ def foot_drawings(report: Any) -> tuple[list[FootDrawing | None], list[str]]:
     return drawings, notes
 
 
-def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True,
+def render_html(report: Any, *, lang: str | None = None, customer: str | None = None,
+                max_points: int = 8000, include_3d: bool = True,
                 drawings: Sequence[FootDrawing | None] | None = None) -> str:
     """Return the visual fitting report as one self-contained HTML page.
 
@@ -167,11 +167,14 @@ def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True
     report : FitReport or mapping
         The pipeline's result (pictures need its per-foot ``aligned`` clouds; a report read
         back from JSON gives the text sections only, and says so).
-    max_points : int, default=12000
-        Points per foot in the 3D view.
+    lang : {'en', 'zh'} or None, default=None
+        Language of the page (``None``: the locale's).
+    customer : str, optional
+        Name shown at the top ("For ...").
+    max_points : int, default=8000
+        Points per foot in the 3D view (about 16 KB each).
     include_3d : bool, default=True
-        Embed the interactive 3D view (plotly.js, about 4.7 MB). Without plotly installed the
-        page says so and keeps everything else.
+        Embed the 3D view (footfit's own canvas viewer, no plotly).
     drawings : sequence of FootDrawing or None, optional
         Precomputed :func:`foot_drawings` (a server keeps these instead of whole reports).
 
@@ -180,6 +183,7 @@ def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True
     str
         The HTML document.
     """
+    lang = check_language(lang)
     data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
     feet_json: list[dict[str, Any]] = list(data.get("feet") or [])
     if drawings is None:
@@ -192,45 +196,51 @@ def render_html(report: Any, *, max_points: int = 12000, include_3d: bool = True
     scan = data.get("scan") or {}
     opts = data.get("options") or {}
     src = Path(str(scan.get("source", ""))).name or "scan"
-
+    cs = customer_summary(data, lang)
+    n = int(scan.get("feet_found") or 0)
+    feet_text = ui("one_foot", lang) if n == 1 else ui("feet_found", lang, n=n)
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    scan_line = ui("scan_line", lang, name=src, points=scan.get("points_in"), feet=feet_text)
+    style_fit = ui("style_fit", lang, style=term("styles", opts.get("style", ""), lang),
+                   fit=term("fits", opts.get("fit", ""), lang))
     out: list[str] = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{html_lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="footfit">',
-        f"<title>Foot fitting report - {_h(src)}</title>",
+        f"<title>{_h(ui('title', lang))} - {_h(src)}</title>",
         f"<style>{_CSS}</style></head>",
         f'<body><main style="--nfeet:{nfeet}">',
-        '<header><h1>Foot fitting report</h1>',
-        f'<p class="meta">Scan <b>{_h(src)}</b> ({_h(scan.get("format", "?"))}, '
-        f'{_num(scan.get("points_in"), trim=True)} points, units '
-        f'{_h(scan.get("units_detected", "?"))}, '
-        f'{_feet_found(scan.get("feet_found"))}) · style <b>{_h(opts.get("style"))}</b>'
-        f' · fit {_h(opts.get("fit"))} · footfit {_h(data.get("footfit_version", ""))} · '
-        f'{_dt.datetime.now().strftime("%Y-%m-%d %H:%M")}</p></header>',
+        f"<header><h1>{_h(ui('title', lang))}</h1>",
+        (f"<p class=\"meta\"><b>{_h(ui('for_customer', lang, customer=customer))}</b></p>"
+         if customer else ""),
+        f'<p class="meta">{_h(scan_line)} · {_h(style_fit)}'
+        f' · {_dt.datetime.now().strftime("%Y-%m-%d %H:%M")}</p></header>',
     ]
-    out.append(_summary(data, feet_json))
-    warnings = list(data.get("warnings") or []) + picture_notes
+    out.append(_rescan(cs["quality"], lang))
+    out.append(_customer(cs, lang))
+    out.append(f'<h2 id="detail">{_h(ui("engineer_detail", lang))}</h2>')
+    warnings = [readable(w, lang) for w in list(data.get("warnings") or []) + picture_notes]
     if warnings:
-        out.append('<section id="warnings" class="warn"><b>Please note</b><ul>'
-                   + "".join(f"<li>{_h(w)}</li>" for w in warnings) + "</ul></section>")
-    out.append(_pictures(drawings))
-    out.append(_measurements(feet_json))
-    out.append(_sizes(data.get("sizes")))
-    out.append(_insoles(feet_json, opts))
-    out.append(_lasts(feet_json))
-    out.append(_fit(feet_json, drawings))
+        out.append(f'<section id="warnings" class="warn"><b>{_h(ui("please_note", lang))}</b>'
+                   "<ul>" + "".join(f"<li>{_h(w)}</li>" for w in warnings) + "</ul></section>")
+    out.append(_pictures(drawings, lang))
+    out.append(_measurements(feet_json, scan.get("quality") or {}, lang))
+    out.append(_sizes(data.get("sizes"), lang))
+    out.append(_insoles(feet_json, opts, lang))
+    out.append(_lasts(feet_json, lang))
+    out.append(_fit(feet_json, drawings, lang))
     if include_3d:
-        out.append(_view3d([d for d in drawings if d is not None], max_points))
+        out.append(_view3d([d for d in drawings if d is not None], max_points, lang))
     timings = data.get("timings_ms") or {}
     out.append(
-        "<footer>Report schema " + _h(data.get("schema_version", "")) + ". Times: "
-        + ", ".join(f"{_h(k)} {float(v):.0f} ms" for k, v in timings.items())
-        + ". Measurements follow footfit's measurement conventions (ISO 7250 / GB/T 3293.1 "
-        "definitions; arch index after Cavanagh &amp; Rodgers 1987).</footer>"
+        f"<footer>{_h(ui('generated', lang, version=data.get('footfit_version', '')))} · "
+        f"{_h(ui('times', lang))}: "
+        + ", ".join(f"{_h(k)} {format_value(v, 'ms', lang)}" for k, v in timings.items())
+        + ". ISO 7250 / GB/T 3293.1; Cavanagh &amp; Rodgers 1987.</footer>"
     )
     out.append("</main></body></html>")
-    return "\n".join(out)
+    return "\n".join(x for x in out if x)
 
 
 def write_html(report: Any, path: PathType, **kwargs: Any) -> Path:
@@ -242,7 +252,7 @@ def write_html(report: Any, path: PathType, **kwargs: Any) -> Path:
     path : str or path-like
         Output file (``.html``).
     **kwargs
-        Passed to :func:`render_html`.
+        Passed to :func:`render_html` (``lang``, ``customer``, ...).
 
     Returns
     -------
@@ -253,38 +263,57 @@ def write_html(report: Any, path: PathType, **kwargs: Any) -> Path:
     return write_atomic(path, render_html(report, **kwargs).encode("utf-8"))
 
 
-# ---------------------------------------------------------------------------- sections
-def _summary(data: Mapping[str, Any], feet: Sequence[Mapping[str, Any]]) -> str:
-    s = data.get("sizes") or {}
+# ---------------------------------------------------------------------------- customer
+def _rescan(q: Mapping[str, Any], lang: str) -> str:
+    if not q.get("rescan"):
+        return ""
+    items = "".join(f"<li>{_h(r)}</li>" for r in q.get("severe") or q.get("reasons") or [])
+    return (f'<section id="rescan" class="rescan"><h2>{_h(ui("rescan", lang))}</h2>'
+            f"<p>{_h(ui('rescan_why', lang))} "
+            f'<span class="chip bad">{_h(ui("quality_score", lang, score=q.get("score")))}'
+            f"</span></p><ul>{items}</ul></section>")
+
+
+def _customer(cs: Mapping[str, Any], lang: str) -> str:
     cards = []
-    if s:
-        width = f" {s['us_width']}" if s.get("us_width") else ""
+    if cs["size_line"]:
         cards.append(
-            f'<div class="card"><div class="label">Shoe size (from the '
-            f'{_h(s.get("decided_by") or "measured")} foot)</div>'
-            f'<div class="big">EU {_num(s.get("eu"), trim=True)}</div>'
-            f'<div>UK {_num(s.get("uk"), trim=True)} · US men '
-            f'{_num(s.get("us_men"), trim=True)}{_h(width)} · '
-            f'US women {_num(s.get("us_women"), trim=True)}</div>'
-            f'<div>Mondopoint {_h(s.get("mondopoint"))} · CN {_cn(s.get("cn_label"))}</div></div>'
-        )
-    for f in feet:
-        m, c = f.get("measurements") or {}, f.get("classification") or {}
-        top = (f.get("insoles") or [{}])[0]
+            f'<div class="card" id="size"><div class="label">{_h(ui("your_size", lang))}</div>'
+            f'<div class="big">{_h(cs["size"])}</div>'
+            f'<div class="sizeline">{_h(cs["size_line"])}</div>'
+            f'<div class="why">{_h(cs["size_from"])}</div></div>')
+    for f in cs["feet"]:
+        vals = "".join(f"<div>{_h(k)} {_h(v)}</div>" for k, v in f["values"])
         cards.append(
-            f'<div class="card"><div class="label">{_h(f.get("side"))} foot</div>'
-            f'<div class="big">{_num(m.get("foot_length_mm"), "mm")}</div>'
-            f'<div>ball width {_num(m.get("ball_width_mm"), "mm")} · '
-            f'ball girth {_num(m.get("ball_girth_mm"), "mm")}</div>'
-            f'<div>arch {_h(c.get("arch_type") or "not measurable")} · width '
-            f'{_h(c.get("width_class") or "–")} · toes {_h(c.get("toe_shape") or "–")}</div>'
-            + (f'<div>insole: <b>{_h(top.get("name", ""))}</b></div>' if top else "")
-            + "</div>"
-        )
+            f'<div class="card"><div class="label">{_h(f["name"])}</div>'
+            f'<div class="big">{_h(f["length"])}</div>{vals}'
+            f'<div>{_h(" · ".join(f["classes"]))}</div></div>')
+    ins = cs["insole"]
+    label = ui("insole_to_sell", lang)
+    cards.append(
+        f'<div class="card{"" if ins["sell"] else " no"}" id="insole">'
+        f'<div class="label">{_h(label)}</div><div class="big">{_h(ins["headline"])}</div>'
+        f'<div class="why">{_h(ins["detail"])}</div></div>')
+    lasts = "".join(f"<li>{_h(v)}</li>" for v in cs["lasts"])
+    q = cs["quality"]
+    chip = ""
+    if q["present"]:
+        cls = "chip bad" if q["rescan"] else "chip"
+        chip = f'<span class="{cls}">{_h(ui("quality_score", lang, score=q["score"]))}</span>'
+    cautions = "".join(f"<li>{_h(c)}</li>" for c in q.get("cautions") or [])
+    minor = "" if q.get("rescan") else "".join(f"<li>{_h(r)}</li>" for r in q.get("reasons")
+                                                 or [])
+    cards.append(
+        f'<div class="card" id="lastcard"><div class="label">{_h(ui("last_verdict", lang))}'
+        f"</div><ul>{lasts}</ul><div>{chip}</div>"
+        + (f'<ul class="why">{minor}</ul>' if minor else "")
+        + (f'<div class="label">{_h(ui("cautions", lang))}</div><ul class="why">{cautions}'
+           "</ul>" if cautions else "") + "</div>")
     return '<section id="summary" class="cards">' + "".join(cards) + "</section>"
 
 
-def _pictures(drawings: Sequence[FootDrawing | None]) -> str:
+# ---------------------------------------------------------------------------- detail
+def _pictures(drawings: Sequence[FootDrawing | None], lang: str) -> str:
     cols = []
     for d in drawings:
         if d is None:
@@ -293,136 +322,160 @@ def _pictures(drawings: Sequence[FootDrawing | None]) -> str:
         figs = foot_figures(d)
         figs.pop("clearance", None)  # shown with the fit simulation
         cols.append('<div class="figs">' + "".join(
-            f'<figure data-figure="{name}">{svg}<figcaption>{_FIGURE_CAPTIONS[name]}'
-            "</figcaption></figure>" for name, svg in figs.items()) + "</div>")
+            f'<figure data-figure="{name}">{_figure_words(svg, lang)}<figcaption>'
+            f"{_h(ui(_CAPTIONS[name], lang))}</figcaption></figure>"
+            for name, svg in figs.items()) + "</div>")
     if not any(d is not None for d in drawings):
         return ""
     one = " one" if len(drawings) == 1 else ""
-    return (f'<section id="pictures"><h2>Your feet</h2><div class="feet{one}">'
-            + "".join(cols) + "</div></section>")
+    return (f'<section id="pictures"><h2>{_h(ui("pictures", lang))}</h2>'
+            f'<div class="feet{one}">' + "".join(cols) + "</div></section>")
 
 
-def _measurements(feet: Sequence[Mapping[str, Any]]) -> str:
-    head = "".join(f"<th>{_h(f.get('side'))} foot</th>" for f in feet)
+def _error(quality: Mapping[str, Any], side: Any, key: str, lang: str) -> str:
+    foot = ((quality or {}).get("feet") or {}).get(side) or {}
+    e = (foot.get("expected_error") or {}).get(key)
+    if not e or e.get("mae") is None:
+        return ""
+    unit = "index" if key == "arch_index" else ("cm3" if key.endswith("cm3") else "mm")
+    pre = "≥ " if foot.get("beyond_evaluation") else "≈ "
+    value = format_value(e["mae"], unit, lang)
+    return f'<div class="why">{_h(ui("expected_error", lang))} {pre}{_h(value)}</div>'
+
+
+def _measurements(feet: Sequence[Mapping[str, Any]], quality: Mapping[str, Any],
+                  lang: str) -> str:
+    head = "".join(f"<th>{_h(foot_name(f.get('side'), lang))}</th>" for f in feet)
     rows = []
-    for key, label, unit in _MEASURES:
+    for key in _MEASURES:
         cells = []
         for f in feet:
             v = (f.get("measurements") or {}).get(key)
             if v is None:
-                why = (f.get("missing") or {}).get(key, "not measured")
-                cells.append(f'<td>–<div class="why">{_h(why)}</div></td>')
+                why = readable((f.get("missing") or {}).get(key, ""), lang)
+                cells.append(f'<td>–<div class="why">{_h(ui("not_measurable", lang))}'
+                             + (f": {_h(why)}" if why else "") + "</div></td>")
             else:
-                digits = 3 if unit == "" and isinstance(v, float) and abs(v) < 5 else 1
-                cells.append(f'<td class="num">{_num(v, unit, digits)}</td>')
-        rows.append(f"<tr><th>{_h(label)}</th>{''.join(cells)}</tr>")
+                cells.append(f'<td class="num">{_h(format_measure(key, v, lang))}'
+                             f'{_error(quality, f.get("side"), key, lang)}</td>')
+        note = (load_vocabulary().get("measure_notes") or {}).get(key)
+        label = _h(measure_name(key, lang)) + (
+            f'<div class="why">{_h(note.get(lang) or note["en"])}</div>' if note else "")
+        rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
+    kinds = ("arch_type", "width_class", "toe_shape", "hallux_valgus_grade")
     cls_rows = []
-    keys: list[str] = []
+    for kind in kinds:
+        cells = []
+        for f in feet:
+            c = f.get("classification") or {}
+            extra = ""
+            if kind == "arch_type":
+                extra = term("rules", c.get("arch_rule", ""), lang)
+                if c.get("arch_value") is not None:
+                    extra = f"{format_value(c['arch_value'], 'index')}; {extra}"
+            elif kind == "width_class":
+                extra = term("rules", c.get("width_rule", ""), lang)
+            elif kind == "hallux_valgus_grade" and c.get("hallux_valgus_angle_deg") is not None:
+                extra = format_value(c["hallux_valgus_angle_deg"], "deg", lang)
+            cells.append(f"<td>{_h(class_label(kind, c.get(kind), lang))}"
+                         + (f'<div class="why">{_h(extra)}</div>' if extra else "") + "</td>")
+        name = term("class_names", kind, lang)
+        cls_rows.append(f"<tr><th>{_h(name)}</th>{''.join(cells)}</tr>")
+    reasons = []
     for f in feet:
-        keys += [k for k in (f.get("classification") or {}) if k not in keys]
-    for k in keys:
-        cells = "".join(f"<td>{_fmt_any((f.get('classification') or {}).get(k))}</td>"
-                        for f in feet)
-        cls_rows.append(f"<tr><th>{_h(_title(k))}</th>{cells}</tr>")
-    out = (f'<section id="measurements"><h2>Measurements</h2><table><tr><th></th>{head}</tr>'
-           + "".join(rows) + "</table>")
-    if cls_rows:
-        out += (f"<h3>Foot type</h3><table><tr><th></th>{head}</tr>" + "".join(cls_rows)
-                + "</table>")
-    return out + "</section>"
+        rs = (f.get("classification") or {}).get("reasons") or {}
+        if rs:
+            reasons.append(f"<div><b>{_h(foot_name(f.get('side'), lang))}</b><ul class=why>"
+                           + "".join(f"<li>{_h(readable(r, lang))}</li>" for r in rs.values())
+                           + "</ul></div>")
+    note = ui("expected_error_note", lang) if quality else ""
+    return (f'<section id="measurements"><h2>{_h(ui("measurements", lang))}</h2>'
+            f"<table><tr><th>{_h(ui('measurement', lang))}</th>{head}</tr>"
+            + "".join(rows) + "</table>"
+            + (f'<p class="why">{_h(note)}</p>' if note else "")
+            + f"<h3>{_h(ui('foot_type', lang))}</h3><table><tr><th></th>{head}</tr>"
+            + "".join(cls_rows) + "</table>"
+            + (f'<div class="feet">{"".join(reasons)}</div>' if reasons else "")
+            + "</section>")
 
 
-def _fmt_any(v: Any) -> str:
-    if isinstance(v, Mapping):
-        return "; ".join(f"{_h(_title(str(k)))}: {_fmt_any(x)}" for k, x in v.items())
-    if isinstance(v, (list, tuple)):
-        if any(isinstance(x, str) and len(x) > 40 for x in v):  # sentences: a list
-            return '<ul class="why">' + "".join(f"<li>{_fmt_any(x)}</li>" for x in v) + "</ul>"
-        return ", ".join(_fmt_any(x) for x in v)
-    if isinstance(v, float):
-        return _num(v, "", 3 if abs(v) < 5 else 1)
-    return "–" if v is None else _h(v)
-
-
-def _sizes(s: Mapping[str, Any] | None) -> str:
+def _sizes(s: Mapping[str, Any] | None, lang: str) -> str:
+    title = f'<h2>{_h(ui("sizes", lang))}</h2>'
     if not s:
-        return ('<section id="sizes"><h2>Shoe sizes</h2><p>No shoe size: the foot length '
-                "could not be measured.</p></section>")
-    rows = "".join(
-        f"<tr><th>{_h(label)}</th><td>"
-        f"{_cn(s.get(k)) if k == 'cn_label' else _num(s.get(k), trim=True)}</td></tr>"
-        for k, label in _SIZES if s.get(k) is not None)
+        return f'<section id="sizes">{title}<p>–</p></section>'
     per = s.get("per_foot") or []
     extra = ""
     if per:
-        extra = ("<h3>Each foot on its own</h3><table><tr><th>foot</th><th>length</th><th>EU"
-                 "</th><th>UK</th><th>US men</th><th>US women</th><th>China</th></tr>"
-                 + "".join(f"<tr><td>{_h(p.get('side'))}</td>"
-                           f"<td class=num>{_num(p.get('foot_length_mm'), 'mm')}</td>"
-                           f"<td class=num>{_num(p.get('eu'), trim=True)}</td>"
-                           f"<td class=num>{_num(p.get('uk'), trim=True)}</td>"
-                           f"<td class=num>{_num(p.get('us_men'), trim=True)}</td>"
-                           f"<td class=num>{_num(p.get('us_women'), trim=True)}</td>"
-                           f"<td>{_cn(p.get('cn_label'))}</td></tr>" for p in per)
-                 + "</table>")
-    notes = "".join(f"<li>{_h(n)}</li>" for n in s.get("notes") or [])
-    return (f'<section id="sizes"><h2>Shoe sizes</h2><p>From the '
-            f'{_h(s.get("decided_by") or "measured")} foot, conversion profile '
-            f'<b>{_h(s.get("profile"))}</b>.</p><table>{rows}</table>{extra}'
+        extra = (f"<h3>{_h(ui('per_foot_sizes', lang))}</h3><table>"
+                 + "".join(f"<tr><th>{_h(foot_name(p.get('side'), lang))} "
+                           f"{_h(format_value(p.get('foot_length_mm'), 'mm', lang))}</th>"
+                           f"<td>{_h(size_line(dict(p, child=s.get('child')), lang))}</td></tr>"
+                           for p in per) + "</table>")
+    notes = "".join(f"<li>{_h(readable(n, lang))}</li>" for n in s.get("notes") or [])
+    return (f'<section id="sizes">{title}<p class="sizeline">{_h(size_line(s, lang))} · '
+            f'Mondopoint {_h(s.get("mondopoint"))}</p>{extra}'
             + (f'<ul class="why">{notes}</ul>' if notes else "") + "</section>")
 
 
-def _insoles(feet: Sequence[Mapping[str, Any]], opts: Mapping[str, Any]) -> str:
+def _insoles(feet: Sequence[Mapping[str, Any]], opts: Mapping[str, Any], lang: str) -> str:
     cols = []
     for f in feet:
         items = []
         for i in f.get("insoles") or []:
-            reasons = "".join(f"<li>{_h(r)}</li>" for r in i.get("reasons") or [])
+            reasons = "".join(f"<li>{_h(readable(r, lang))}</li>" for r in i.get("reasons")
+                              or [])
             items.append(
                 f"<li><b>{_h(i.get('name', ''))}</b> <span class=why>{_h(i.get('sku', ''))}"
-                f"</span><span class=score>fit {_num(i.get('fit_score'), '', 0)}/100</span>"
-                f"<ul class=why>{reasons}</ul></li>"
-            )
-        notes = "".join(f"<div class=why>{_h(n)}</div>" for n in f.get("insole_notes") or [])
-        body = f'<ol class="insoles">{"".join(items)}</ol>' if items else "<p>No insole.</p>"
-        cols.append(f"<div><h3>{_h(f.get('side'))} foot</h3>{body}{notes}</div>")
-    return (f'<section id="insoles"><h2>Insoles for {_h(opts.get("style", ""))} shoes</h2>'
+                f"</span><span class=score>{_h(ui('fit_score', lang))} "
+                f"{_h(format_value(i.get('fit_score'), 'score'))}</span>"
+                f"<ul class=why>{reasons}</ul></li>")
+        notes = "".join(f"<div class=why>{_h(readable(n, lang))}</div>"
+                        for n in f.get("insole_notes") or [])
+        body = f'<ol class="insoles">{"".join(items)}</ol>' if items else "<p>–</p>"
+        cols.append(f"<div><h3>{_h(foot_name(f.get('side'), lang))}</h3>{body}{notes}</div>")
+    style = term("styles", opts.get("style", ""), lang)
+    return (f'<section id="insoles"><h2>{_h(ui("insoles", lang, style=style))}</h2>'
             f'<div class="feet">{"".join(cols)}</div></section>')
 
 
-def _lasts(feet: Sequence[Mapping[str, Any]]) -> str:
+def _lasts(feet: Sequence[Mapping[str, Any]], lang: str) -> str:
     cols = []
     for f in feet:
         last = f.get("last")
+        name = foot_name(f.get("side"), lang)
         if not last:
-            cols.append(f"<div><h3>{_h(f.get('side'))} foot</h3><p>No last parameters "
-                        "(see the notes above).</p></div>")
+            cols.append(f"<div><h3>{_h(name)}</h3><p>–</p></div>")
             continue
-        head = (f"{_h(last.get('style', ''))}, {_h(last.get('fit', ''))} fit"
-                + (f", size {_cn(last['size_label'])}" if last.get("size_label") else ""))
+        head = (f"{term('styles', last.get('style', ''), lang)}, "
+                f"{term('fits', last.get('fit', ''), lang)}"
+                + (f", {last['size_label']}" if last.get("size_label") else ""))
         rows = "".join(
-            f"<tr><th>{_h(_title(k))}</th><td class=num>{_num(v, 'mm')}</td></tr>"
+            f"<tr><th>{_h(_title(k, lang))}</th><td class=num>"
+            f"{_h(format_value(v, 'mm', lang))}</td></tr>"
             for k, v in last.items()
-            if k.endswith("_mm") and isinstance(v, (int, float)) and not isinstance(v, bool)
-        )
+            if k.endswith("_mm") and isinstance(v, (int, float)) and not isinstance(v, bool))
         stock = last.get("stock_last") or {}
-        ident = stock.get("id") or (stock.get("stock_last") or {}).get("id") if stock else None
-        mods = "".join(f"<li>{_h(m)}</li>" for m in last.get("modifications") or [])
+        ident = stock.get("id") if isinstance(stock, Mapping) else stock
+        mods = "".join(f"<li>{_h(readable(m, lang))}</li>"
+                       for m in last.get("modifications") or [])
         stock_html = ""
         if stock:
-            stock_html = (f"<p>Nearest stock last <b>{_h(ident)}</b>"
-                          + (f" (distance {_num(stock.get('distance'), 'mm')})"
-                             if stock.get("distance") is not None else "")
-                          + (f"; modifications:</p><ul>{mods}</ul>" if mods
-                             else "; no modification needed.</p>"))
-        notes = "".join(f"<div class=why>{_h(n)}</div>" for n in last.get("notes") or [])
-        cols.append(f"<div><h3>{_h(f.get('side'))} foot: {head}</h3>{stock_html}"
+            stock_html = (f"<p>{_h(ui('stock_last', lang))} <b>{_h(ident)}</b>"
+                          + (f" ({_h(format_value(stock.get('distance'), 'mm', lang))})"
+                             if isinstance(stock, Mapping) and stock.get("distance") is not None
+                             else "")
+                          + (f"; {_h(ui('modifications', lang))}:</p><ul>{mods}</ul>" if mods
+                             else "</p>"))
+        notes = "".join(f"<div class=why>{_h(readable(n, lang))}</div>"
+                        for n in last.get("notes") or [])
+        cols.append(f"<div><h3>{_h(name)}: {_h(head)}</h3>{stock_html}"
                     f"<table>{rows}</table>{notes}</div>")
-    return ('<section id="last"><h2>Shoe last</h2><div class="feet">' + "".join(cols)
-            + "</div></section>")
+    return (f'<section id="last"><h2>{_h(ui("lasts", lang))}</h2><div class="feet">'
+            + "".join(cols) + "</div></section>")
 
 
-def _fit(feet: Sequence[Mapping[str, Any]], drawings: Sequence[FootDrawing | None]) -> str:
+def _fit(feet: Sequence[Mapping[str, Any]], drawings: Sequence[FootDrawing | None],
+         lang: str) -> str:
     from .svg import clearance_svg
 
     cols, any_fit = [], False
@@ -433,19 +486,19 @@ def _fit(feet: Sequence[Mapping[str, Any]], drawings: Sequence[FootDrawing | Non
             cols.append("<div></div>")
             continue
         any_fit = True
-        parts = [f"<h3>{_h(f.get('side'))} foot</h3>"]
+        parts = [f"<h3>{_h(foot_name(f.get('side'), lang))}</h3>"]
         if svg:
-            parts.append(f'<figure data-figure="clearance">{svg}<figcaption>'
-                         f'{_FIGURE_CAPTIONS["clearance"]}</figcaption></figure>')
-        parts.append(_fit_text(fj if isinstance(fj, Mapping) else {}, d))
+            parts.append(f'<figure data-figure="clearance">{_figure_words(svg, lang)}'
+                         f"<figcaption>{_h(ui('cap_clearance', lang))}</figcaption></figure>")
+        parts.append(_fit_text(fj if isinstance(fj, Mapping) else {}, d, lang))
         cols.append("<div>" + "".join(parts) + "</div>")
     if not any_fit:
         return ""
-    return ('<section id="fit"><h2>Fit simulation</h2><div class="feet">' + "".join(cols)
-            + "</div></section>")
+    return (f'<section id="fit"><h2>{_h(ui("fit_sim", lang))}</h2><div class="feet">'
+            + "".join(cols) + "</div></section>")
 
 
-def _fit_text(fj: Mapping[str, Any], d: FootDrawing | None) -> str:
+def _fit_text(fj: Mapping[str, Any], d: FootDrawing | None, lang: str) -> str:
     obj = d.fit if d is not None else None
     inner = fj.get("custom") if isinstance(fj.get("custom"), Mapping) else fj
     zones = inner.get("zones") or [z.to_dict() for z in getattr(obj, "zones", ()) or ()]
@@ -453,57 +506,58 @@ def _fit_text(fj: Mapping[str, Any], d: FootDrawing | None) -> str:
     score = inner.get("score", getattr(obj, "score", None))
     out = []
     if score is not None:
-        out.append(f"<p>Fit score <b>{_num(score, '', 0)}/100</b></p>")
+        out.append(f"<p>{_h(ui('fit_score', lang))} <b>{_h(format_value(score, 'score'))}</b></p>")
     if summary:
-        out.append("<ul>" + "".join(f"<li>{_h(s)}</li>" for s in summary) + "</ul>")
+        out.append("<ul>" + "".join(f"<li>{_h(readable(s, lang))}</li>" for s in summary)
+                   + "</ul>")
     if zones:
-        out.append("<table><tr><th>zone</th><th>verdict</th><th>min gap</th>"
-                   "<th>median gap</th><th>pressed area</th></tr>" + "".join(
-                       f"<tr><td>{_h(z.get('zone'))}</td><td>{_h(z.get('verdict'))}</td>"
-                       f"<td class=num>{_num(z.get('min_clearance_mm'), 'mm')}</td>"
-                       f"<td class=num>{_num(z.get('median_clearance_mm'), 'mm')}</td>"
-                       f"<td class=num>{_num(z.get('pressed_area_cm2'), 'cm²')}</td></tr>"
-                       for z in zones) + "</table>")
+        out.append(
+            f"<table><tr><th>{_h(ui('zone', lang))}</th><th>{_h(ui('verdict', lang))}</th>"
+            f"<th>{_h(ui('min_gap', lang))}</th><th>{_h(ui('median_gap', lang))}</th>"
+            f"<th>{_h(ui('pressed_area', lang))}</th></tr>" + "".join(
+                f"<tr><td>{_h(term('zones', z.get('zone'), lang))}</td>"
+                f"<td>{_h(term('verdicts', z.get('verdict'), lang))}</td>"
+                f"<td class=num>{_h(format_value(z.get('min_clearance_mm'), 'mm', lang))}</td>"
+                f"<td class=num>{_h(format_value(z.get('median_clearance_mm'), 'mm', lang))}</td>"
+                f"<td class=num>{_h(format_value(z.get('pressed_area_cm2'), 'cm2', lang))}</td>"
+                "</tr>" for z in zones) + "</table>")
     stock = fj.get("stock_size")
     if isinstance(stock, Mapping):
-        out.append(_stock_size(stock))
+        out.append(_stock_size(stock, lang))
     for note in fj.get("notes") or []:
-        out.append(f'<div class="why">{_h(note)}</div>')
-    for key, value in fj.items():
-        if key in ("custom", "zones", "summary", "score", "placement", "last", "stock_size",
-                   "notes", "room", "last_label"):
-            continue
-        out.append(f"<p><b>{_h(_title(key))}</b>: {_fmt_any(value)}</p>")
+        out.append(f'<div class="why">{_h(readable(note, lang))}</div>')
     return "".join(out)
 
 
-def _stock_size(st: Mapping[str, Any]) -> str:
+def _stock_size(st: Mapping[str, Any], lang: str) -> str:
     """Stock size by simulation beside the formula size, with the candidates tried."""
     best, formula = st.get("recommended") or {}, st.get("formula") or {}
-    head = (f"<h3>Stock size by simulation</h3><p>Best fitting stock last "
-            f"<b>{_h(latin_cn(best.get('label', best.get('id', '?'))))}</b> "
-            f"(fit {_num(best.get('score'), '', 0)}/100); the formula picks "
-            f"<b>{_h(latin_cn(formula.get('label', formula.get('id', '?'))))}</b> "
-            f"(fit {_num(formula.get('score'), '', 0)}/100). "
-            f"{_h(latin_cn(st.get('explanation', '')))}</p>")
+    text = ui("stock_size_text", lang, best=best.get("label", best.get("id", "?")),
+              best_score=format_value(best.get("score"), "score"),
+              formula=formula.get("label", formula.get("id", "?")),
+              formula_score=format_value(formula.get("score"), "score"))
+    head = (f"<h3>{_h(ui('stock_size_sim', lang))}</h3><p>{_h(text)} "
+            f"{_h(readable(st.get('explanation', ''), lang))}</p>")
     rows = "".join(
-        f"<tr><td>{_h(latin_cn(c.get('label', c.get('id', ''))))}</td>"
-        f"<td class=num>{_num(c.get('score'), '', 0)}</td>"
-        f"<td>{_h('; '.join(c.get('summary') or []))}</td></tr>"
+        f"<tr><td>{_h(c.get('label', c.get('id', '')))}</td>"
+        f"<td class=num>{_h(format_value(c.get('score'), 'score'))}</td>"
+        f"<td>{_h('; '.join(readable(x, lang) for x in c.get('summary') or []))}</td></tr>"
         for c in st.get("candidates") or [])
-    table = ("<table><tr><th>stock last tried</th><th>fit</th><th>where</th></tr>"
+    table = (f"<table><tr><th>{_h(ui('stock_tried', lang))}</th>"
+             f"<th>{_h(ui('fit_score', lang))}</th><th>{_h(ui('where', lang))}</th></tr>"
              f"{rows}</table>") if rows else ""
     return head + table
 
 
-def _view3d(drawings: Sequence[FootDrawing], max_points: int) -> str:
+def _view3d(drawings: Sequence[FootDrawing], max_points: int, lang: str) -> str:
     if not drawings:
         return ""
-    try:
-        from .view3d import view3d_html
+    from .viewer import viewer_html
 
-        body = view3d_html(drawings, max_points=max_points)
-    except ImportError as exc:
-        body = f"<p>{_h(exc)}</p>"
-    return ('<section id="view3d"><h2>3D view</h2><p class="meta noprint">Drag to turn, '
-            "scroll to zoom, hover a point for its coordinates.</p>" + body + "</section>")
+    titles = [foot_name(d.side, lang) for d in drawings]
+    body = viewer_html(drawings, max_points=max_points, titles=titles,
+                       help_text=ui("view3d_help", lang))
+    return (f'<section id="view3d"><h2>{_h(ui("view3d", lang))}</h2>{body}'
+            f'<p class="why">{_h(ui("cap_3d", lang))}</p></section>')
+
+
