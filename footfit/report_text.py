@@ -222,7 +222,7 @@ def format_summary_text(data: Mapping[str, Any], *, lang: str | None = "en") -> 
         last = f.get("last")
         if last:
             dims = ", ".join(
-                f"{measure_name(k, lang)} {format_value(last.get(k), 'mm', lang)}"
+                f"{term('last_measures', k, lang)} {format_value(last.get(k), 'mm', lang)}"
                 for k in ("bottom_length_mm", "stick_length_mm", "ball_girth_mm",
                           "instep_girth_mm", "bottom_width_ball_mm", "heel_seat_width_mm",
                           "heel_height_mm", "toe_spring_mm") if last.get(k) is not None)
