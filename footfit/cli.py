@@ -291,17 +291,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def demo_scan_path():
-    """Return the path of the bundled sample scan that ``footfit demo`` processes."""
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "sample_scans" / DEMO_SCAN
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: bundled sample scan not found")
-    return path
-
-
-DEMO_SCAN = "demo_two_feet.ply"
+# The bundled sample lives in footfit/data/samples (package data, so an installed wheel has it).
+from ._data import DEMO_SCAN, demo_scan_path  # noqa: E402, F401
 
 
 # --------------------------------------------------------------------------- bench
@@ -393,7 +384,7 @@ def _run_size(args: argparse.Namespace) -> int:
 def _add_insoles(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "insoles", help="best pre-made insoles for foot measurements, with reasons",
-        description="Match pre-made insoles from the catalogue (models/insoles.csv or "
+        description="Match pre-made insoles from the catalogue (footfit/data/insoles.csv or "
         "--catalog) to foot measurements; leave out what was not measured. With --check, "
         "only validate the catalogue file.",
     )

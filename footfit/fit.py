@@ -868,7 +868,7 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     above the back height of the last over the heel curve (within 15 mm of the axis) or
     above 0.7 of it at the sides, under the malleoli.
 
-    Zones (``models/fit_zones.json``): toe box from 78 % of the foot length, ball 60-78 %,
+    Zones (``footfit/data/fit_zones.json``): toe box from 78 % of the foot length, ball 60-78 %,
     heel below 25 %, and between them the instep (above half the dorsal height) and the
     waist/arch. Per zone: min, area-weighted mean and median clearance, area in contact and
     pressed, the pressure depth over 1 cm^2 and the median slack beyond the zone's limit.
@@ -1062,7 +1062,7 @@ def size_by_simulation(
         The custom last of this foot (:func:`footfit.last.generate_last`): sets the style and
         group, and the formula stock last (:func:`footfit.last.nearest_stock_last`).
     library : StockLastLibrary, optional
-        Default ``models/lasts.csv``.
+        Default ``footfit/data/lasts.csv``.
     sizes_around, widths_around : int, default=1
         Candidates: stock sizes within this many length steps and width types of the formula
         last (3 x 3 = 9 lasts by default).
@@ -1072,7 +1072,7 @@ def size_by_simulation(
         The candidates are ranked on a coarse foot, one scan point per cell of this size
         (areas summed, exact clearance), then the recommended and the formula lasts are
         simulated again on every point; ``None`` takes ``simulation.screen_cell_mm`` of
-        ``models/fit_zones.json``; ``0`` simulates every candidate on every point.
+        ``footfit/data/fit_zones.json``; ``0`` simulates every candidate on every point.
 
     Returns
     -------
@@ -1192,7 +1192,7 @@ def fit_foot(foot: Any, params: Any, *, library: Any = None, stock: bool = True,
         Its custom last: the one built from the scan (:func:`footfit.last.build_custom_last`)
         or, from parameters alone, the template last of :func:`footfit.last.build_last_mesh`.
     library : StockLastLibrary, optional
-        Stock lasts (default ``models/lasts.csv``).
+        Stock lasts (default ``footfit/data/lasts.csv``).
     stock : bool, default=True
         Also run :func:`size_by_simulation`.
     measurements : FootMeasurements, optional
