@@ -14,11 +14,16 @@ from collections.abc import Iterator, Sequence
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_INVALID_SCAN = 3
-EXIT_NO_FOOT = 4
-EXIT_BATCH_FAILURES = 5
+# exit codes and which error earns which: footfit/_errors.py (shared with batch and service)
+from ._errors import (  # noqa: E402
+    EXIT_BATCH_FAILURES,
+    EXIT_INTERNAL,
+    EXIT_INVALID_SCAN,
+    EXIT_NO_FOOT,
+    EXIT_OK,
+    EXIT_USAGE,  # noqa: F401 - footfit.cli.EXIT_* are public
+    exit_code_for,
+)
 
 _EPILOG = """\
 exit codes:
@@ -658,8 +663,6 @@ _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_si
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``footfit`` command line and return its exit code."""
-    from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
-
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # --debug is accepted anywhere before a lone "--", not only before the command
@@ -678,15 +681,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except InvalidScanError as exc:
-        return _fail(args, exc, EXIT_INVALID_SCAN)
-    except DegenerateScanError as exc:
-        return _fail(args, exc, EXIT_NO_FOOT)
-    except (FootfitError, ValueError, TypeError, OSError) as exc:
-        return _fail(args, exc, EXIT_USAGE)
     except KeyboardInterrupt:
         print("footfit: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        code = exit_code_for(exc, caller_input=True)  # a path or value the user typed
+        if code == EXIT_INTERNAL:
+            raise  # a bug: show the traceback
+        return _fail(args, exc, code)
 
 
 def _fail(args: argparse.Namespace, exc: BaseException, code: int) -> int:
