@@ -60,7 +60,7 @@ class FootFitter:
     Parameters
     ----------
     style : str, default="sport"
-        Shoe style (a row of ``footfit/data/styles``): sets insole uses and last allowances.
+        Shoe style (``footfit/data/styles.json``): sets insole uses and last allowances.
     fit : {'snug', 'standard', 'roomy'}, default="standard"
         Fit preference for the last's girth ease.
     units : {'auto', 'mm', 'cm', 'm', 'in'}, default="auto"
