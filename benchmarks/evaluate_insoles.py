@@ -9,7 +9,7 @@ For every shoe style, the top-1 insole of each foot is checked against the foot:
 
 - length: the device's range ``[length_min_mm, length_max_mm)`` holds the foot length;
 - arch: the device's support class is made for the foot's arch class (Cavanagh & Rodgers
-  cut-offs of ``models/foot_classes.json`` through :func:`footfit.classify_arch_index`);
+  cut-offs of ``footfit/data/foot_classes.json`` through :func:`footfit.classify_arch_index`);
 - width: the device's width fitting equals the foot's width class
   (:func:`footfit.classify.classify_width`, ANSUR II pooled, as a kiosk that does not know
   the sex would classify);
@@ -18,7 +18,7 @@ plus the distribution of fit scores, the SKUs never chosen (catalogue gaps or du
 a preferred use), the SKUs chosen by more than ``--too-often`` % of feet (stock hot spots),
 the feet poorly served (top-1 fit score below ``--poor-score``) and why, the share of feet
 told that no pre-made insole fits well (best score below ``no_fit.score`` of
-``models/insole_weights.json``) and the class agreement by score band (how that threshold
+``footfit/data/insole_weights.json``) and the class agreement by score band (how that threshold
 was chosen), the posting share, a missing-arch-index run, a length-only run, and timings
 (medians of ``--repeat`` runs: wall time by ``time.perf_counter`` and CPU time by
 ``time.process_time``, with the load average, since the machine may be shared): ``fit``,

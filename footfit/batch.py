@@ -213,23 +213,17 @@ def _single_threaded() -> Any:
 
 
 def _process_one(path: str, key: str, fitter: Any = None) -> dict[str, Any]:
-    from .cli import EXIT_INVALID_SCAN, EXIT_NO_FOOT, EXIT_USAGE
-    from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
+    from ._errors import EXIT_INTERNAL, exit_code_for
 
     rec: dict[str, Any] = {"scan": path, "key": key}
     t0 = time.perf_counter()
     try:
         report = (fitter or _WORKER_FITTER).process(path)
         rec.update(status="ok", exit_code=0, report=json.loads(report.to_json(indent=None)))
-    except InvalidScanError as exc:
-        rec.update(status="error", exit_code=EXIT_INVALID_SCAN, error=" ".join(str(exc).split()))
-    except DegenerateScanError as exc:
-        rec.update(status="error", exit_code=EXIT_NO_FOOT, error=" ".join(str(exc).split()))
-    except (FootfitError, ValueError) as exc:
-        rec.update(status="error", exit_code=EXIT_USAGE, error=" ".join(str(exc).split()))
     except Exception as exc:  # noqa: BLE001 - one bad scan must not stop the batch
-        msg = f"internal error: {type(exc).__name__}: {exc}"
-        rec.update(status="error", exit_code=1, error=" ".join(msg.split()))
+        code = exit_code_for(exc)
+        msg = f"internal error: {type(exc).__name__}: {exc}" if code == EXIT_INTERNAL else str(exc)
+        rec.update(status="error", exit_code=code, error=" ".join(msg.split()))
     rec["seconds"] = round(time.perf_counter() - t0, 4)
     rec["worker"] = os.getpid()  # per-worker busy time: sum of seconds by worker
     return rec

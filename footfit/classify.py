@@ -1,6 +1,6 @@
 """Foot-type classification: arch type, width class, toe shape and hallux-valgus grade.
 
-Every class boundary is data (``models/foot_classes.json``, with its source); the result
+Every class boundary is data (``footfit/data/foot_classes.json``, with its source); the result
 reports the value each class came from, the rule used, and a sentence saying why.
 
 References
@@ -33,7 +33,7 @@ __all__ = [
     "load_foot_classes",
 ]
 
-#: Names accepted by ``rule=`` (keys of ``arch_rules`` in ``models/foot_classes.json``).
+#: Names accepted by ``rule=`` (keys of ``arch_rules`` in ``footfit/data/foot_classes.json``).
 ARCH_RULES: tuple[str, ...] = ("cavanagh_rodgers", "cn_retail")
 
 _SEXES = (None, "male", "female")
@@ -46,7 +46,7 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def load_foot_classes() -> dict[str, Any]:
-    """Return the class boundaries of ``models/foot_classes.json`` (cached, do not mutate).
+    """Return the class boundaries of ``footfit/data/foot_classes.json`` (cached, do not mutate).
 
     Returns
     -------
@@ -75,7 +75,7 @@ def classify_arch_index(arch_index: float | None, *, rule: str = "cavanagh_rodge
         Cavanagh-Rodgers arch index (area of the mid third / whole toe-less footprint).
         ``None`` (not measurable, e.g. no plantar surface) gives ``None``.
     rule : {'cavanagh_rodgers', 'cn_retail'}, default='cavanagh_rodgers'
-        Cut-off set from ``models/foot_classes.json``: Cavanagh & Rodgers (AI <= 0.21 high,
+        Cut-off set from ``footfit/data/foot_classes.json``: Cavanagh & Rodgers (AI <= 0.21 high,
         >= 0.26 flat) or the Chinese retail rule (0.22-0.27 normal).
 
     Returns
@@ -135,7 +135,8 @@ def classify_width(
 
     ``z = (measure - (a + b * FL)) / s`` with the OLS line of ball width (or ball girth when
     the width is missing) on foot length and its residual SD ``s`` for the sex (pooled when
-    unknown); ``z < -1`` narrow, ``z > +1`` wide (boundaries in ``models/foot_classes.json``).
+    unknown); ``z < -1`` narrow, ``z > +1`` wide (boundaries in
+    ``footfit/data/foot_classes.json``).
 
     Parameters
     ----------
@@ -224,7 +225,8 @@ def classify_hallux_valgus(angle_deg: float | None) -> str | None:
     for grade in load_foot_classes()["hallux_valgus"]["grades"]:
         if grade["below_deg"] is None or a < grade["below_deg"]:
             return str(grade["name"])
-    raise ValueError("models/foot_classes.json: hallux_valgus grades lack an open last grade")
+    raise ValueError("footfit/data/foot_classes.json: hallux_valgus grades lack an open last "
+                     "grade")
 
 
 @dataclass(frozen=True)

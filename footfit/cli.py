@@ -14,11 +14,16 @@ from collections.abc import Iterator, Sequence
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_INVALID_SCAN = 3
-EXIT_NO_FOOT = 4
-EXIT_BATCH_FAILURES = 5
+# exit codes and which error earns which: footfit/_errors.py (shared with batch and service)
+from ._errors import (  # noqa: E402
+    EXIT_BATCH_FAILURES,
+    EXIT_INTERNAL,
+    EXIT_INVALID_SCAN,
+    EXIT_NO_FOOT,
+    EXIT_OK,
+    EXIT_USAGE,  # noqa: F401 - footfit.cli.EXIT_* are public
+    exit_code_for,
+)
 
 _EPILOG = """\
 exit codes:
@@ -458,17 +463,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def demo_scan_path():
-    """Return the path of the bundled sample scan that ``footfit demo`` processes."""
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "sample_scans" / DEMO_SCAN
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: bundled sample scan not found")
-    return path
-
-
-DEMO_SCAN = "demo_two_feet.ply"
+# The bundled sample lives in footfit/data/samples (package data, so an installed wheel has it).
+from ._data import DEMO_SCAN, demo_scan_path  # noqa: E402, F401
 
 
 # --------------------------------------------------------------------------- bench
@@ -559,7 +555,7 @@ def _run_size(args: argparse.Namespace) -> int:
 def _add_insoles(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "insoles", help="best pre-made insoles for foot measurements, with reasons",
-        description="Match pre-made insoles from the catalogue (models/insoles.csv or "
+        description="Match pre-made insoles from the catalogue (footfit/data/insoles.csv or "
         "--catalog) to foot measurements; leave out what was not measured. With --check, "
         "only validate the catalogue file.",
     )
@@ -856,8 +852,6 @@ _COMMANDS.append(_add_stats)  # issue #19
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``footfit`` command line and return its exit code."""
-    from .exceptions import DegenerateScanError, FootfitError, InvalidScanError
-
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # --debug is accepted anywhere before a lone "--", not only before the command
@@ -876,15 +870,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except InvalidScanError as exc:
-        return _fail(args, exc, EXIT_INVALID_SCAN)
-    except DegenerateScanError as exc:
-        return _fail(args, exc, EXIT_NO_FOOT)
-    except (FootfitError, ValueError, TypeError, OSError) as exc:
-        return _fail(args, exc, EXIT_USAGE)
     except KeyboardInterrupt:
         print("footfit: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        code = exit_code_for(exc, caller_input=True)  # a path or value the user typed
+        if code == EXIT_INTERNAL:
+            raise  # a bug: show the traceback
+        return _fail(args, exc, code)
 
 
 def _fail(args: argparse.Namespace, exc: BaseException, code: int) -> int:

@@ -61,7 +61,7 @@ class FootFitter:
     Parameters
     ----------
     style : str, default="sport"
-        Shoe style (a row of ``models/styles``): sets insole uses and last allowances.
+        Shoe style (``footfit/data/styles.json``): sets insole uses and last allowances.
     fit : {'snug', 'standard', 'roomy'}, default="standard"
         Fit preference for the last's girth ease.
     units : {'auto', 'mm', 'cm', 'm', 'in'}, default="auto"
@@ -153,7 +153,7 @@ class FootFitter:
             Any constructor option (``style``, ``fit``, ``units``, ``sex``, ``profile``,
             ``heel_height_mm``, ``leg_cut_height_mm``) for this call only. ``n_insoles`` may
             be lowered but not raised above the fitter's. Evidence from outside the scan for
-            the insole rules (``models/insole_rules.json``): ``foot_posture_index`` (a
+            the insole rules (``footfit/data/insole_rules.json``): ``foot_posture_index`` (a
             measured FPI-6, -12..+12: a medial post needs +6 or more) and
             ``forefoot_overload`` (True: forefoot overload seen, e.g. on a pressure plate; the
             only way a metatarsal pad is chosen), each one value for both feet or a mapping
@@ -452,7 +452,7 @@ def pair_insole(
     foot.
 
     When the pair's worse foot scores below ``no_fit_score`` (default: ``no_fit.score`` of
-    ``models/insole_weights.json``), no pre-made insole fits well: the recommendation is
+    ``footfit/data/insole_weights.json``), no pre-made insole fits well: the recommendation is
     the custom insole (``'recommendation': 'custom'``), the pre-made device is kept only as
     the nearest for comparison, and the note says so plainly.
 

@@ -280,12 +280,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         raise ImportError("footfit serve requires fastapi, uvicorn and python-multipart: "
                           "pip install 'footfit[serve]'") from exc
     from . import __version__
-    from .exceptions import (
-        DegenerateScanError,
-        FootfitError,
-        InvalidMeasurementError,
-        InvalidScanError,
-    )
+    from ._errors import http_status_for
 
     cfg = config or ServiceConfig()
     if fitter is None:
@@ -446,20 +441,15 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                         state["pending"] -= 1
                 return error(504, "timeout",
                              f"{name}: processing took longer than {cfg.timeout_s:g} s")
-        except InvalidScanError as exc:
-            return error(422, "invalid_scan", _one_line(exc).replace(str(path), name))
-        except DegenerateScanError as exc:
-            return error(422, "no_foot", _one_line(exc).replace(str(path), name))
-        except InvalidMeasurementError as exc:  # e.g. no insole or last for such a foot
-            return error(422, "not_measurable", _one_line(exc).replace(str(path), name))
         except RecordsUnavailableError as exc:
             return error(503, "records_unavailable", _one_line(exc))
-        except (FootfitError, ValueError, TypeError) as exc:
-            return error(400, "bad_option", _one_line(exc).replace(str(path), name))
-        except Exception as exc:  # the service boundary: log it, answer one line
-            _log.exception("processing %s failed", name)
-            return error(500, "internal", f"{name}: internal error: {_one_line(exc)}"
-                         .replace(str(path), name))
+        except Exception as exc:  # the service boundary: answer one line (footfit/_errors.py)
+            status, code = http_status_for(exc)
+            message = _one_line(exc)
+            if status == 500:  # not a deliberate error: log it
+                _log.exception("processing %s failed", name)
+                message = f"{name}: internal error: {message}"
+            return error(status, code, message.replace(str(path), name))
         finally:
             if not started:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Tests of footfit.classify: cut-offs from models/foot_classes.json, reasons, bad input."""
+"""Tests of footfit.classify: cut-offs from footfit/data/foot_classes.json, reasons, bad input."""
 
 from __future__ import annotations
 

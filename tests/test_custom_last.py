@@ -108,7 +108,8 @@ def test_jis_width_letters_follow_the_jis_table(girth, letter):
 
 
 def test_grading_is_additive():
-    table = json.loads((ROOT / "models" / "last_grading.json").read_text(encoding="utf-8"))
+    table = json.loads((ROOT / "footfit" / "data" / "last_grading.json")
+                       .read_text(encoding="utf-8"))
     step = table["styles"]["sport"]["male"]["per_size_step"]
     width = table["styles"]["sport"]["male"]["per_width_type"]
     assert step["ball_girth_mm"] == pytest.approx(width["ball_girth_mm"] * 0 + step[
@@ -193,7 +194,7 @@ def test_section_table_bands_come_from_data(demo_feet):
     cl = build_custom_last(foot, generate_last(m, style="sport", sex="male"))
     ff = fit_foot(foot, cl, stock=False, measurements=m)
     rows = {r.name: r for r in ff.custom.sections}
-    table = json.loads((ROOT / "models" / "fit_zones.json").read_text(encoding="utf-8"))
+    table = json.loads((ROOT / "footfit" / "data" / "fit_zones.json").read_text(encoding="utf-8"))
     bands = table["section_bands"]
     assert rows["ball_girth"].ok_range == tuple(bands["ball_girth_net_ease_mm"]["sport"]["ok"])
     assert rows["bottom_width"].band == band_of(

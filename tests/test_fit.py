@@ -360,7 +360,7 @@ def test_pipeline_fit_section_is_optional_and_valid(samples):
     foot = report.feet[0]
     if foot.last is None:
         pytest.skip("no last for this scan: nothing to simulate")
-    # the simulation works on the foot thinned to 1.5 mm cells (models/fit_zones.json)
+    # the simulation works on the foot thinned to 1.5 mm cells (footfit/data/fit_zones.json)
     n = len(foot.fit.custom.points_placed)
     assert foot.fit.custom.clearance_mm.shape == (n,) and 0 < n <= len(foot.aligned.points)
     assert d["feet"][0]["last"]["built_from_scan"] is True

@@ -23,7 +23,7 @@ from footfit.insoles import FEATURES, STYLES, InsoleCatalog, InvalidCatalogError
 from footfit.insoles.features import load_insole_design
 
 ROOT = Path(__file__).resolve().parent.parent
-CSV = ROOT / "models" / "insoles.csv"
+CSV = ROOT / "footfit" / "data" / "insoles.csv"
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,8 @@ def test_length_ranges_tile_without_gaps_or_overlap(catalog):
 
 
 def test_generator_reproduces_committed_csv(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("make_insoles", ROOT / "models/make_insoles.py")
+    spec = importlib.util.spec_from_file_location("make_insoles",
+                                                  ROOT / "tools" / "make_insoles.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     monkeypatch.setattr(mod, "OUT", tmp_path / "insoles.csv")
@@ -134,7 +135,7 @@ def test_arch_support_targets_agree_with_foot_class_cutoffs():
 
 
 def test_style_table_lists_exactly_the_styles():
-    doc = json.loads((ROOT / "models" / "style_uses.json").read_text())
+    doc = json.loads((ROOT / "footfit" / "data" / "style_uses.json").read_text())
     assert set(doc["styles"]) == set(STYLES)
 
 
@@ -191,7 +192,8 @@ def test_short_row_and_blank_lines_report_file_lines(tmp_path):
 def _eligible(cat, ok, ai):
     """The insole rules, written out for the oracle (no FPI given, no overload evidence):
     the FPI-like proxy is 6 x the arch item, so it reaches the +6 post cut-off exactly when
-    the arch item is +1 or more (AI >= 0.26, models/insole_rules.json); cavus is AI <= 0.21."""
+    the arch item is +1 or more (AI >= 0.26, footfit/data/insole_rules.json); cavus is
+    AI <= 0.21."""
     post = np.asarray(cat.column("rearfoot_post"))
     pad = np.asarray(cat.column("metatarsal_pad")) != "none"
     cushion = np.asarray(cat.column("cushion")) == "full_length"

@@ -139,7 +139,12 @@ def test_process_without_customer_creates_no_database_and_with_one_the_default(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     code, _, err = run(capsys, "process", SCANS / "demo_right_m.ply", "--json")
     assert code == 0, err
-    assert not (tmp_path / "data").exists() and not (tmp_path / "home").exists()
+    # no database anywhere; only the stock-last mesh cache (footfit.fit.cache: no personal
+    # data, FOOTFIT_CACHE=off turns it off) may appear under ~/.cache
+    home = tmp_path / "home"
+    assert not (tmp_path / "data").exists()
+    assert not home.exists() or {p.name for p in home.iterdir()} <= {".cache"}
+    assert not list(home.rglob("*.db")) if home.exists() else True
     code, out, err = run(capsys, "process", SCANS / "demo_right_m.ply", "--customer", "K1")
     assert code == 0, err
     assert "stored as fitting" in out

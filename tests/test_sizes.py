@@ -247,7 +247,7 @@ def test_data_files_carry_sources():
 
 @pytest.mark.realscans
 def test_calibration_reproduces_from_ansur(realscans):
-    """The committed calibration is what models/calibrate_widths.py computes from ANSUR II."""
+    """The committed calibration is what tools/calibrate_widths.py computes from ANSUR II."""
     cal = json.loads(model_path("width_calibration.json").read_text(encoding="utf-8"))
     for sex in ("male", "female"):
         path = realscans / "ansur2" / f"ANSUR_II_{sex.upper()}_Public.csv"

@@ -98,7 +98,7 @@ def test_population_file_matches_ansur(realscans):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "models" / "derive_population.py"
+    path = Path(__file__).resolve().parent.parent / "tools" / "derive_population.py"
     spec = importlib.util.spec_from_file_location("derive_population", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

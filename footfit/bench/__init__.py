@@ -332,11 +332,10 @@ def run_benchmarks(
         say("pipeline (in process, per stage)")
         results["time_pipeline"] = bench_pipeline(folder, sizes, repeat)
         if not quick:
-            sample = Path(__file__).resolve().parents[2] / "sample_scans"
-            from ..cli import DEMO_SCAN
+            from .._data import demo_scan_path
 
             say("whole processes (import, --help, process)")
-            results.update(bench_processes(sample / DEMO_SCAN, repeat))
+            results.update(bench_processes(demo_scan_path(), repeat))
             say("peak memory at 1M points")
             results["peakmem_pipeline[1M]"] = bench_peak_memory(folder)
             say("batch throughput (1 and 2 workers)")

@@ -19,7 +19,7 @@ __all__ = ["FootCloud", "Isolation", "isolate_feet"]
 _STRAY_VOXEL_MM = 2.0  # fine voxels for outliers hugging the foot
 
 
-# --- foot plausibility: models/foot_detection.json (with the source of every figure) ---
+# --- foot plausibility: footfit/data/foot_detection.json (with the source of every figure) ---
 def _limits() -> dict:
     """The foot plausibility table."""
     return load_table("foot_detection.json")
@@ -168,7 +168,7 @@ def _not_foot_like(points: FloatArray, h: FloatArray, up: FloatArray, *, n: int)
 
     A foot is 100-350 mm long (DOMAIN.md section 2), 1.6-5 times longer than wide, and
     its height falls from the ankle to the toes; a box or a lying cylinder keeps its height.
-    The limits, with their sources, are in ``models/foot_detection.json``.
+    The limits, with their sources, are in ``footfit/data/foot_detection.json``.
     """
     if len(points) < 30:
         return f"{n} points"

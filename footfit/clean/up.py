@@ -16,7 +16,7 @@ __all__ = ["estimate_up"]
 
 
 def _rules() -> dict:
-    """The up-estimation table ``models/up_estimation.json``."""
+    """The up-estimation table ``footfit/data/up_estimation.json``."""
     return load_table("up_estimation.json")
 
 
@@ -122,7 +122,7 @@ def _standing_fit(pts: FloatArray, up: FloatArray, rules: dict) -> float:
     """How well ``pts`` stood on the plane normal to ``up`` look like a standing foot, 0-1.
 
     Below the leg cut, along the principal axis of the plan view: the length must be a
-    foot's (``models/foot_detection.json``); the height profile must fall from the ankle
+    foot's (``footfit/data/foot_detection.json``); the height profile must fall from the ankle
     to toes a fraction as high (``toe_height_ratio``); and the lowest point of every slice
     along the length should rest on the plane (``flat_height_mm``, the share squared).
     """
@@ -178,7 +178,7 @@ def estimate_up(points: ArrayLike, *, rng=None) -> FloatArray:
     at the toes); and a bottom that touches the plane along the whole length, not at a few
     places (a dorsum or a tilted side). When no region looks like a standing foot, the
     largest region wins, among near ties (within 25 %) the one with most points on it.
-    The figures are in ``models/up_estimation.json``.
+    The figures are in ``footfit/data/up_estimation.json``.
 
     Parameters
     ----------

@@ -4,7 +4,7 @@
 :func:`footfit.fit.simulate_fit`, with the last: girths (net of the room left for the insole
 and the sock), bottom and seat widths against the foot's, toe room, dorsal heights at the
 toe box, instep and waist, and the foot's MTH1 against the last's ball line. Each row has a
-band (``fail``, ``tight``, ``ok``, ``loose``) from ``models/fit_zones.json``
+band (``fail``, ``tight``, ``ok``, ``loose``) from ``footfit/data/fit_zones.json``
 ``section_bands`` (LASTS.md section 6).
 """
 

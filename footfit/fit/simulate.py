@@ -138,7 +138,7 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     above the back height of the last over the heel curve (within 15 mm of the axis) or
     above 0.7 of it at the sides, under the malleoli.
 
-    Zones (``models/fit_zones.json``): toe box from 78 % of the foot length, ball 60-78 %,
+    Zones (``footfit/data/fit_zones.json``): toe box from 78 % of the foot length, ball 60-78 %,
     heel below 25 %, and between them the instep (above half the dorsal height) and the
     waist/arch. Per zone: min, area-weighted mean and median clearance, area in contact and
     pressed, the pressure depth over 1 cm^2 and the median slack beyond the zone's limit.

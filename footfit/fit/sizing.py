@@ -121,7 +121,7 @@ def size_by_simulation(
         The custom last of this foot (:func:`footfit.last.generate_last`): sets the style and
         group, and the formula stock last (:func:`footfit.last.nearest_stock_last`).
     library : StockLastLibrary, optional
-        Default ``models/lasts.csv``.
+        Default ``footfit/data/lasts.csv``.
     sizes_around, widths_around : int, default=1
         Candidates: stock sizes within this many length steps and width types of the formula
         last (3 x 3 = 9 lasts by default).
@@ -131,7 +131,7 @@ def size_by_simulation(
         The candidates are ranked on a coarse foot, one scan point per cell of this size
         (areas summed, exact clearance), then the recommended and the formula lasts are
         simulated again on every point; ``None`` takes ``simulation.screen_cell_mm`` of
-        ``models/fit_zones.json``; ``0`` simulates every candidate on every point.
+        ``footfit/data/fit_zones.json``; ``0`` simulates every candidate on every point.
 
     Returns
     -------
@@ -251,7 +251,7 @@ def fit_foot(foot: Any, params: Any, *, library: Any = None, stock: bool = True,
         Its custom last: the one built from the scan (:func:`footfit.last.build_custom_last`)
         or, from parameters alone, the template last of :func:`footfit.last.build_last_mesh`.
     library : StockLastLibrary, optional
-        Stock lasts (default ``models/lasts.csv``).
+        Stock lasts (default ``footfit/data/lasts.csv``).
     stock : bool, default=True
         Also run :func:`size_by_simulation`.
     measurements : FootMeasurements, optional

@@ -1,8 +1,8 @@
 """Pre-made insole catalogue and the k-NN matcher that explains its choice.
 
-Modules: ``catalog`` (load and validate ``models/insoles.csv``), ``features`` (the feature
+Modules: ``catalog`` (load and validate ``footfit/data/insoles.csv``), ``features`` (the feature
 space: the foot each device is designed for), ``rules`` (which observation justifies a post,
-a pad, cushioning: ``models/insole_rules.json``), ``matcher`` (:class:`InsoleMatcher`),
+a pad, cushioning: ``footfit/data/insole_rules.json``), ``matcher`` (:class:`InsoleMatcher`),
 ``explain`` (reasons in words and numbers), ``room`` (:func:`insole_room`, the thickness the
 last must leave room for).
 

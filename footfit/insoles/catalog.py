@@ -1,4 +1,4 @@
-"""The pre-made insole catalogue: load and validate ``models/insoles.csv``.
+"""The pre-made insole catalogue: load and validate ``footfit/data/insoles.csv``.
 
 Only plain CSV is read (no pickles): the matcher's index is rebuilt from it in milliseconds.
 """
@@ -256,7 +256,7 @@ def load_insole_catalog(path: PathType | None = None) -> InsoleCatalog:
     Parameters
     ----------
     path : str or path-like, optional
-        CSV file; default ``models/insoles.csv`` (``footfit._data.model_path``).
+        CSV file; default ``footfit/data/insoles.csv`` (``footfit._data.model_path``).
 
     Returns
     -------

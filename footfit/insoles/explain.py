@@ -72,7 +72,7 @@ def describe_foot(
 
 @lru_cache(maxsize=16)
 def _rule_label(name: str) -> str:
-    """The readable label of an arch rule (``models/foot_classes.json``), e.g.
+    """The readable label of an arch rule (``footfit/data/foot_classes.json``), e.g.
     'Cavanagh & Rodgers 1987 cut-offs' for 'cavanagh_rodgers_1987'."""
     for spec in load_foot_classes()["arch_rules"].values():
         if name in (spec.get("name"), spec.get("label")):

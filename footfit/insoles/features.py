@@ -2,12 +2,12 @@
 
 A catalogue row describes a *device*; the matcher compares feet with the foot each device is
 designed for (its *target*). The mapping and the weights are data in
-``models/insole_weights.json``; this module applies them.
+``footfit/data/insole_weights.json``; this module applies them.
 
 References
 ----------
 .. [1] Gordon CC et al. (2014). 2012 Anthropometric Survey of U.S. Army Personnel (ANSUR II),
-   NATICK/TR-15/007 (ball and heel width lines of ``models/width_calibration.json``).
+   NATICK/TR-15/007 (ball and heel width lines of ``footfit/data/width_calibration.json``).
 .. [2] Cavanagh PR, Rodgers MM (1987). The arch index. J Biomech 20(5):547-551.
 .. [3] DOMAIN.md sections 3, 4 and 6.
 """
@@ -42,7 +42,8 @@ FEATURES: tuple[str, ...] = (
 #: Observations that are not distances but select devices by rule (``rules.py``): the
 #: hallux angle (toe-box advice only), a measured FPI-6 and forefoot-overload evidence.
 EXTRAS: tuple[str, ...] = ("hallux_valgus_angle_deg", "foot_posture_index", "forefoot_overload")
-#: Shoe styles (keys of ``models/style_uses.json``; the styles of ``models/styles.json``).
+#: Shoe styles (keys of ``footfit/data/style_uses.json``; the styles of
+#: ``footfit/data/styles.json``).
 STYLES: tuple[str, ...] = (
     "sport", "casual", "dress_round", "dress_pointed", "boot", "open_sandal", "closed_sandal",
 )
@@ -67,9 +68,9 @@ def load_insole_design() -> dict[str, Any]:
     Returns
     -------
     dict
-        ``weights`` (``models/insole_weights.json``), ``style_uses``
-        (``models/style_uses.json`` ``styles``), ``lines`` (pooled ANSUR II ball and heel
-        width lines of ``models/width_calibration.json``), ``scale`` (``(4,)`` population SD
+        ``weights`` (``footfit/data/insole_weights.json``), ``style_uses``
+        (``footfit/data/style_uses.json`` ``styles``), ``lines`` (pooled ANSUR II ball and heel
+        width lines of ``footfit/data/width_calibration.json``), ``scale`` (``(4,)`` population SD
         of each feature: ANSUR II for length and the width residuals, ``scaling.sd`` of the
         weights file for the arch index).
 

@@ -50,7 +50,7 @@ class InsoleMatch:
         Weighted standardized distance between the foot and the device's target foot
         (weights sum to 1 over the features used).
     fit_score : float
-        0-100; ``100 * exp(-0.5 * (d / scale)^2)`` (``models/insole_weights.json``), where
+        0-100; ``100 * exp(-0.5 * (d / scale)^2)`` (``footfit/data/insole_weights.json``), where
         ``d`` is ``distance`` when every feature was measured; a missing feature adds its
         expected deviation for a foot of the population (``missing_features.score_rule``),
         so a foot known only by its length never scores a device as a perfect fit.
@@ -67,7 +67,7 @@ class InsoleMatch:
         0.23 when the score rests on foot length only.
     fits_well : bool, default=True
         ``fit_score`` is at least the data-set threshold ``no_fit.score`` of
-        ``models/insole_weights.json``; when the best device is below it, no pre-made insole
+        ``footfit/data/insole_weights.json``; when the best device is below it, no pre-made insole
         fits well and the custom insole is the recommendation.
     device : mapping
         The device's catalogue row (every column of ``insoles.csv``).
@@ -170,15 +170,15 @@ class InsoleMatcher:
 
     Hard constraints come first: the device's length range ``[length_min_mm,
     length_max_mm)`` must hold the foot length and the device's use must suit the shoe style
-    (``models/style_uses.json``). Among the devices left, the nearest neighbours
+    (``footfit/data/style_uses.json``). Among the devices left, the nearest neighbours
     (an exact search, :class:`~footfit._knn.BruteNeighbors`) in a standardized
     feature space win: foot length,
     ball width and heel width (both relative to the width expected at the foot's length,
     ANSUR II) and arch index, with the per-feature weights of
-    ``models/insole_weights.json``. A missing measurement drops out of the distance with the
+    ``footfit/data/insole_weights.json``. A missing measurement drops out of the distance with the
     other weights renormalized, and the match says so (and scores lower: ``fit_score``).
 
-    Posting, pads and cushioning follow rules, not distances (``models/insole_rules.json``,
+    Posting, pads and cushioning follow rules, not distances (``footfit/data/insole_rules.json``,
     LASTS.md section 7): a medially posted device only for a pronated posture (a measured
     FPI-6, or the FPI-like scan proxy, at or above the cut-off), and then a posted one; no
     lateral post unless highly supinated; a metatarsal pad only with forefoot-overload
@@ -192,18 +192,18 @@ class InsoleMatcher:
     metric : {'euclidean', 'manhattan'}, default='euclidean'
         Distance over the weighted standardized features.
     weights : mapping of str to float, optional
-        Per-feature weights overriding ``models/insole_weights.json`` (keys among
+        Per-feature weights overriding ``footfit/data/insole_weights.json`` (keys among
         ``foot_length_mm, ball_width_mm, heel_width_mm, arch_index``; values >= 0).
 
     Attributes
     ----------
     catalog_ : InsoleCatalog
     targets_ : (n_devices, 4) ndarray
-        Target foot of each device in the feature space (see ``models/README.md``).
+        Target foot of each device in the feature space (see ``footfit/data/README.md``).
     mean_, scale_ : (4,) ndarray
         Standardization of each feature: centre = mean of the device targets; scale = how
         much feet vary in it (ANSUR II SD of length, residual SDs of ball and heel width given
-        length; arch index SD of ``models/insole_weights.json``).
+        length; arch index SD of ``footfit/data/insole_weights.json``).
     weights_ : (4,) ndarray
         Weights used (before renormalization over the features present).
     edges_ : (m,) ndarray
@@ -251,7 +251,7 @@ class InsoleMatcher:
         Parameters
         ----------
         catalog : InsoleCatalog or path-like, optional
-            Default: ``models/insoles.csv``.
+            Default: ``footfit/data/insoles.csv``.
 
         Returns
         -------
@@ -409,7 +409,7 @@ class InsoleMatcher:
             if u not in allowed:
                 raise ValueError(
                     f"`use` {u!r} does not suit style {style!r} (allowed: {', '.join(allowed)}; "
-                    "models/style_uses.json)"
+                    "footfit/data/style_uses.json)"
                 )
         return tuple(u for u in allowed if u in wanted)
 

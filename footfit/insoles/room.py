@@ -3,8 +3,8 @@
 A device of thickness ``t`` adds about ``t`` of height and ``2 t`` of girth over the forefoot
 and instep (LASTS.md section 7 [U]). :func:`insole_room` gives the thickness of a catalogue
 device (columns ``forefoot_thickness_mm``, ``arch_thickness_mm``, ``heel_thickness_mm``,
-``arch_apex_height_mm``, ``top_cover_mm`` of ``models/insoles.csv``) or of the custom insole
-(``models/custom_insole.json``).
+``arch_apex_height_mm``, ``top_cover_mm`` of ``footfit/data/insoles.csv``) or of the custom insole
+(``footfit/data/custom_insole.json``).
 
 References
 ----------
@@ -31,7 +31,7 @@ CUSTOM_SKU = "CUSTOM"
 
 @lru_cache(maxsize=1)
 def load_custom_insole() -> dict[str, Any]:
-    """Return ``models/custom_insole.json`` (cached; do not mutate)."""
+    """Return ``footfit/data/custom_insole.json`` (cached; do not mutate)."""
     with open(model_path("custom_insole.json"), encoding="utf-8") as fh:
         return json.load(fh)
 
@@ -103,12 +103,12 @@ def insole_room(sku_or_row: Any, *, body_mass_kg: float | None = None) -> Insole
     Parameters
     ----------
     sku_or_row : str, mapping or InsoleMatch
-        A SKU of ``models/insoles.csv``, ``'CUSTOM'`` (or ``'custom'``) for the custom
+        A SKU of ``footfit/data/insoles.csv``, ``'CUSTOM'`` (or ``'custom'``) for the custom
         insole, a catalogue row (mapping with the thickness columns), or an
         :class:`~footfit.insoles.InsoleMatch` (its ``device``).
     body_mass_kg : float, optional
         Custom insole only: at 75 kg or more the shell is 4.5 mm instead of 3.0
-        (``models/custom_insole.json``).
+        (``footfit/data/custom_insole.json``).
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """Which observation justifies which insole feature: posting, pads, cushioning, toe room.
 
 The rules of LASTS.md section 7 and DOMAIN.md section 6, with every threshold read from
-``models/insole_rules.json``:
+``footfit/data/insole_rules.json``:
 
 - a **medial post** follows a pronated foot posture (FPI-6 at or above
   ``medial_post.min_fpi``), never the hallux angle; when the caller gives no measured
@@ -61,7 +61,7 @@ _FPI_ITEMS = 6
 
 @lru_cache(maxsize=1)
 def load_insole_rules() -> dict[str, Any]:
-    """Return ``models/insole_rules.json`` (cached; do not mutate).
+    """Return ``footfit/data/insole_rules.json`` (cached; do not mutate).
 
     Raises
     ------
@@ -90,7 +90,7 @@ class FootPosture:
         (``source='proxy'``); None when nothing observed bears on posture.
     band : str or None
         ``highly_supinated``, ``supinated``, ``neutral``, ``pronated`` or
-        ``highly_pronated`` (``models/insole_rules.json`` ``foot_posture_index.bands``).
+        ``highly_pronated`` (``footfit/data/insole_rules.json`` ``foot_posture_index.bands``).
     source : {'measured', 'proxy', 'none'}
     items : tuple of (str, int)
         The FPI items the proxy rests on and their scores (empty when measured).
@@ -109,7 +109,7 @@ def _band(fpi: float) -> str:
     for name, (lo, hi) in load_insole_rules()["foot_posture_index"]["bands"].items():
         if lo <= fpi <= hi:
             return str(name)
-    raise ValueError(f"models/insole_rules.json: no foot_posture_index band holds {fpi:g}")
+    raise ValueError(f"footfit/data/insole_rules.json: no foot_posture_index band holds {fpi:g}")
 
 
 def _item_score(value: FloatArray, bands: list[Mapping[str, Any]]) -> FloatArray:
@@ -163,7 +163,7 @@ def estimate_foot_posture(
     ----------
     arch_index : float, optional
         Cavanagh-Rodgers arch index: the scan's view of FPI item 5 (congruence of the medial
-        longitudinal arch), scored -2..+2 by the bands of ``models/insole_rules.json``.
+        longitudinal arch), scored -2..+2 by the bands of ``footfit/data/insole_rules.json``.
     foot_posture_index : float, optional
         A measured FPI-6 (-12..+12), e.g. from a clinician; it replaces the proxy.
 

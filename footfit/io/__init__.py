@@ -122,7 +122,7 @@ def load_scan(
     sample_mesh : bool, default=True
         Add area-weighted surface samples to meshes whose vertices are sparser than one per
         4 mm^2, at most 400 000 (seeded, so the same file always gives the same points;
-        figures in ``models/scan_loading.json``).
+        figures in ``footfit/data/scan_loading.json``).
 
     Returns
     -------

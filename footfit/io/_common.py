@@ -23,7 +23,7 @@ __all__ = [
 
 
 def loading_params() -> dict:
-    """The design choices of scan loading, from ``models/scan_loading.json``."""
+    """The design choices of scan loading, from ``footfit/data/scan_loading.json``."""
     from .._data import load_table
 
     return load_table("scan_loading.json")

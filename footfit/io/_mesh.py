@@ -202,7 +202,7 @@ def prepare_mesh(
         Vertex normals from the file, kept when given.
     sample : bool
         Whether to add area-weighted samples when the vertices are sparser than
-        ``mm2_per_point`` of ``models/scan_loading.json`` (4 mm^2).
+        ``mm2_per_point`` of ``footfit/data/scan_loading.json`` (4 mm^2).
     max_points : int
         The samples never take the total beyond this.
 

@@ -16,7 +16,7 @@ UNIT_SCALES = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
 UNITS_BY_PREFERENCE = ("mm", "m", "cm", "in")
 
 # The size windows, trimming and sample size are design choices kept in
-# models/scan_loading.json ("units"), with their sources.
+# footfit/data/scan_loading.json ("units"), with their sources.
 
 
 def robust_extent(points: ArrayLike) -> np.ndarray:
@@ -31,7 +31,7 @@ def robust_extent(points: ArrayLike) -> np.ndarray:
     -------
     (3,) ndarray of float64
         Ranges between the 0.1th and 99.9th percentiles (``trim_percent`` of
-        ``models/scan_loading.json``) along the principal axes, so that a scan in an oblique
+        ``footfit/data/scan_loading.json``) along the principal axes, so that a scan in an oblique
         pose is not oversized by its bounding box diagonal and a few stray points do not
         count.
     """
@@ -83,7 +83,7 @@ def detect_units(points: ArrayLike) -> tuple[str, float, tuple[str, ...]]:
     win wherever they fit. Units fitting are resolved in the order mm, m, cm, in, with a
     warning that also names the units the other reading would give; only cm and in tie (a
     foot 10-14 units long, a compact scene 23-39 units). Windows and ratios are in
-    ``models/scan_loading.json``, with how they were chosen.
+    ``footfit/data/scan_loading.json``, with how they were chosen.
 
     References
     ----------

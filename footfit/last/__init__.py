@@ -2,7 +2,7 @@
 
 ``generate_last`` turns a measured foot into :class:`LastParameters` for a style and fit
 preference; ``nearest_stock_last`` finds the closest last of the graded library
-(``models/lasts.csv``) and lists the modifications the factory makes to it.
+(``footfit/data/lasts.csv``) and lists the modifications the factory makes to it.
 """
 
 from .bend import bend_points

@@ -69,7 +69,7 @@ def bend_points(points: FloatArray, meta: Mapping[str, Any], foot_length_mm: flo
     -------
     bent : (n, 3) ndarray of float64
     heel_rotation_deg : float
-        Rearfoot rotation (0 up to ``heel_rotation_above_mm`` of ``models/fit_zones.json``).
+        Rearfoot rotation (0 up to ``heel_rotation_above_mm`` of ``footfit/data/fit_zones.json``).
 
     Notes
     -----

@@ -439,7 +439,8 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
 
     Notes
     -----
-    Stations every 2.5 mm along the foot (``models/last_shape.json`` ``custom_last``). At each,
+    Stations every 2.5 mm along the foot (``footfit/data/last_shape.json`` ``custom_last``).
+    At each,
     the convex hull of the foot's points within 1.5 mm (what a tape follows over the
     toes and the arch), with the foot raised by the insole's thickness (heel thickness up to
     30 % of the foot length, forefoot thickness from 60 %), is written as a ring of radii

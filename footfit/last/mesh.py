@@ -721,7 +721,7 @@ def build_last_surface(params: Any, *, side: str | None = None, max_iter: int = 
     toe spring lifts the tip. Behind the bottom the heel curve (a quarter ellipse meeting the
     seat at a crease) bulges back to the rearmost point about one heel allowance behind the
     bottom; above it the heel curve leans forward up to the top cut. The toe box follows the
-    style's toe shape (superellipse plan and side tapers, ``models/last_shape.json``).
+    style's toe shape (superellipse plan and side tapers, ``footfit/data/last_shape.json``).
 
     As on a real last, the bottom (feather line) is narrower than the foot's tread and the
     flesh rolls over it: the body overhangs the bottom by the table's overhangs, measured so

@@ -3,8 +3,8 @@
 A last maker turns the foot into a last by adding allowances: a toe allowance in front of the
 toes (by style and toe shape), a heel allowance taken off behind (the heel bulges past the back
 of the last bottom), girth and width eases by style and fit preference, and a profile (toe
-spring, heel height, toe thickness). Every allowance is a row of ``models/styles.json``; the
-fit preferences are ``models/fit_preferences.json``.
+spring, heel height, toe thickness). Every allowance is a row of ``footfit/data/styles.json``; the
+fit preferences are ``footfit/data/fit_preferences.json``.
 
 References
 ----------
@@ -34,7 +34,7 @@ from .styles import FITS, available_styles, fit_preference, style_spec, styles_g
 __all__ = ["LAST_DIMENSIONS", "LastParameters", "foot_ball_height", "generate_last",
            "heel_height_class", "toe_spring_for_heel"]
 
-#: Numeric fields of :class:`LastParameters` (all mm), in the order of ``models/lasts.csv``.
+#: Numeric fields of :class:`LastParameters` (all mm), in the order of ``footfit/data/lasts.csv``.
 LAST_DIMENSIONS: tuple[str, ...] = (
     "bottom_length_mm",
     "stick_length_mm",
@@ -81,7 +81,7 @@ class LastParameters:
     Attributes
     ----------
     style, fit, side : str
-        Shoe style (``models/styles.json``), fit preference, and which foot.
+        Shoe style (``footfit/data/styles.json``), fit preference, and which foot.
     group : {'male', 'female', 'unisex', 'child'}
         Last group (sets heel allowance, default heel height and width calibration).
     sex : {'male', 'female'} or None
@@ -147,7 +147,7 @@ toe_tip_position_mm : float
     ball_height_mm : float or None
         Height of the last over MTH1 (the foot's dorsal height there + the style's instep
         height ease), when the foot's was measured; ``None`` leaves the ball profile to the
-        population shape of ``models/last_shape.json``. Not a stock-library dimension.
+        population shape of ``footfit/data/last_shape.json``. Not a stock-library dimension.
     insole_forefoot_mm, insole_heel_mm : float
         Thickness of the insole the last leaves room for, under the forefoot and the heel
         (the style's sock liner when no insole was chosen).
@@ -252,7 +252,7 @@ def heel_height_class(heel_height_mm: float) -> str:
     References
     ----------
     .. [1] DOMAIN.md section 5: low < 30 mm, medium 30-50, high 50-80, very high > 80; the
-       flat/low boundary is a design choice in ``models/styles.json``.
+       flat/low boundary is a design choice in ``footfit/data/styles.json``.
 
     Examples
     --------
@@ -273,7 +273,7 @@ def toe_spring_for_heel(style_toe_spring_mm: float, heel_height_mm: float) -> fl
     """Return the toe spring of a last: the style's, capped as the heel rises.
 
     Toe spring falls as heel height rises (LASTS.md section 4): the style's flat-heel value,
-    capped by the envelope ``toe_spring_envelope_mm`` of ``models/styles.json`` at this heel
+    capped by the envelope ``toe_spring_envelope_mm`` of ``footfit/data/styles.json`` at this heel
     height, so it is non-increasing in the heel height.
 
     Examples
@@ -345,12 +345,12 @@ def generate_last(
         otherwise taken from the calibrated standard foot of the same size and width type
         (said in ``notes``). ``toe_shape`` adds toe allowance in shaped toes.
     style : str
-        A style of ``models/styles.json`` (sport, casual, dress_round, dress_pointed, boot,
+        A style of ``footfit/data/styles.json`` (sport, casual, dress_round, dress_pointed, boot,
         open_sandal, closed_sandal).
     heel_height_mm : float, mm, optional
         Heel height; ``None`` takes the style's default for the group. 0-120 mm.
     fit : {'snug', 'standard', 'roomy'}, default='standard'
-        Fit preference: shifts the girth and width eases (``models/fit_preferences.json``).
+        Fit preference: shifts the girth and width eases (``footfit/data/fit_preferences.json``).
     sex : {'male', 'female'} or None, default=None
         Heel allowance, default heel height and width calibration (``None``: the mean /
         men's defaults, said in ``notes``).
@@ -367,7 +367,7 @@ def generate_last(
         grow by about twice the thickness (LASTS.md section 7).
     width_band : bool, default=True
         Keep the basic width 4-12 mm under this foot's ball width (LASTS.md section 6). The
-        stock library (``models/make_lasts.py``) turns it off: a graded range must stay
+        stock library (``tools/make_lasts.py``) turns it off: a graded range must stay
         additive, and its standard feet sit inside the band anyway except at the narrow ends.
 
     Returns
@@ -529,7 +529,7 @@ def generate_last(
         if value is None:
             value = float(heel_frac[key]) * girth
             notes.append(f"{name} not measured: {value:.0f} mm from the ball girth "
-                         f"(x{float(heel_frac[key]):g}, models/styles.json)")
+                         f"(x{float(heel_frac[key]):g}, footfit/data/styles.json)")
         heel_girths[key] = value + ease["heel_girth_ease_mm"] + room_heel
 
     # --- bottom widths (LASTS.md section 3): the basic width is a little over 1/3 of the

@@ -1,4 +1,4 @@
-"""The stock last library (``models/lasts.csv``) and the nearest stock last to a custom last.
+"""The stock last library (``footfit/data/lasts.csv``) and the nearest stock last to a custom last.
 
 Custom-last factories rarely carve a last from nothing: they take the nearest last of their
 graded library and modify it (build up the ball girth with leather, grind the heel seat...).
@@ -123,7 +123,7 @@ class StockLastMatch:
         ``cn_width_type``, dimensions...).
     distance : float
         Weighted Euclidean distance in mm over the matching features
-        (``models/stock_matching.json``).
+        (``footfit/data/stock_matching.json``).
     modifications : tuple of str
         Changes the factory makes to the stock last, largest first, e.g.
         ``"+4 mm ball girth"``.
@@ -180,7 +180,7 @@ def build_up_map(deltas: Mapping[str, float]) -> dict[str, float]:
     A girth difference d spread round the section is d / (2 pi) thick; at the ball the
     difference between the medial and lateral bottom half-width changes moves half of it to
     one side; the toe box takes the toe-thickness difference; the heel the short heel
-    girth's (``models/stock_matching.json`` ``build_up_zones``; LASTS.md section 5).
+    girth's (``footfit/data/stock_matching.json`` ``build_up_zones``; LASTS.md section 5).
 
     Examples
     --------
@@ -330,7 +330,7 @@ def load_stock_lasts(path: str | Path | None = None) -> StockLastLibrary:
     ----------
     path : str or Path, optional
         CSV with the columns :data:`STOCK_ID_COLUMNS` + ``LAST_DIMENSIONS``; default
-        ``models/lasts.csv`` (made by ``models/make_lasts.py``).
+        ``footfit/data/lasts.csv`` (made by ``tools/make_lasts.py``).
 
     Returns
     -------
@@ -435,7 +435,7 @@ def match_stock_last(params: LastParameters, row: Mapping[str, Any]) -> StockLas
     Returns
     -------
     StockLastMatch
-        ``distance`` is the weighted distance of ``models/stock_matching.json``.
+        ``distance`` is the weighted distance of ``footfit/data/stock_matching.json``.
     """
     _, dims = _params_dims(params)
     cfg = _matching()
@@ -459,7 +459,7 @@ def nearest_stock_last(
     params : LastParameters
         The custom last (:func:`footfit.last.generate_last`).
     library : StockLastLibrary, optional
-        Default: :func:`load_stock_lasts` of ``models/lasts.csv``.
+        Default: :func:`load_stock_lasts` of ``footfit/data/lasts.csv``.
     k : int, default=1
         Number of matches (fewer when the style has fewer lasts).
     group : {'auto', 'any', 'male', 'female', 'unisex', 'child'}, default='auto'
@@ -482,7 +482,7 @@ def nearest_stock_last(
     Exact k-nearest neighbours (:class:`footfit._knn.BruteNeighbors`, a vectorized
     scan of the style's lasts: the same neighbours as scikit-learn ``NearestNeighbors``,
     faster at a few hundred lasts and without its import) on the features of
-    ``models/stock_matching.json``, each multiplied by its weight, so the distance is a
+    ``footfit/data/stock_matching.json``, each multiplied by its weight, so the distance is a
     weighted Euclidean distance in mm. Lasts at the same distance come in file order. The
     fitted index is cached on the library.
 

@@ -1,4 +1,4 @@
-"""Shoe styles and fit preferences for the last generator (tables under ``models/``)."""
+"""Shoe styles and fit preferences for the last generator (tables under ``footfit/data/``)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from .._data import model_path
 __all__ = ["FITS", "STYLE_NAMES", "available_styles", "fit_preference", "style_spec",
            "styles_global"]
 
-#: The styles every footfit installation ships (``models/styles.json`` may add more).
+#: The styles every footfit installation ships (``footfit/data/styles.json`` may add more).
 STYLE_NAMES: tuple[str, ...] = (
     "sport", "casual", "dress_round", "dress_pointed", "boot", "open_sandal", "closed_sandal",
 )
-#: Fit preferences (``models/fit_preferences.json``).
+#: Fit preferences (``footfit/data/fit_preferences.json``).
 FITS: tuple[str, ...] = ("snug", "standard", "roomy")
 
 _STYLE_NUMBERS = (
@@ -97,7 +97,7 @@ def _fits_cached(path_key: str, mtime: float) -> dict[str, Any]:
 
 
 def available_styles() -> tuple[str, ...]:
-    """Return the shoe styles of ``models/styles.json``.
+    """Return the shoe styles of ``footfit/data/styles.json``.
 
     Examples
     --------
@@ -113,12 +113,12 @@ def style_spec(style: str) -> dict[str, Any]:
 
 
 def styles_global() -> dict[str, Any]:
-    """Return the style-independent design figures of ``models/styles.json``."""
+    """Return the style-independent design figures of ``footfit/data/styles.json``."""
     return _styles()["global"]
 
 
 def fit_preference(fit: str) -> dict[str, float]:
-    """Return the girth/width shifts of a fit preference (``models/fit_preferences.json``)."""
+    """Return a fit preference's girth/width shifts (``footfit/data/fit_preferences.json``)."""
     path = model_path("fit_preferences.json")
     doc = _fits_cached(str(path), path.stat().st_mtime)
     return {k: float(v) for k, v in doc["preferences"][fit].items()}

@@ -1,9 +1,9 @@
 """Shoe sizes in every system, with width classes, from foot length and ball girth.
 
-The conversion rules live in ``models/size_systems.json`` (named *profiles*: the ISO-formula
+The conversion rules live in ``footfit/data/size_systems.json`` (named *profiles*: the ISO-formula
 foot-to-last convention, the Chinese retail rule, ...) and the width classes in
-``models/width_calibration.json`` (ball girth centre lines fitted to ANSUR II by
-``models/calibrate_widths.py``). Every scale is linear in foot length and is rounded to half
+``footfit/data/width_calibration.json`` (ball girth centre lines fitted to ANSUR II by
+``tools/calibrate_widths.py``). Every scale is linear in foot length and is rounded to half
 sizes, half up.
 
 References

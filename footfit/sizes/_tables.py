@@ -1,4 +1,4 @@
-"""Loading and checking the sizing tables of ``models/`` (conversion profiles, calibration)."""
+"""Load and check the sizing tables of ``footfit/data/`` (conversion profiles, calibration)."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def _calibration() -> dict[str, Any]:
 
 
 def available_profiles() -> tuple[str, ...]:
-    """Return the names of the conversion profiles in ``models/size_systems.json``.
+    """Return the names of the conversion profiles in ``footfit/data/size_systems.json``.
 
     Examples
     --------

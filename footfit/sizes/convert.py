@@ -121,7 +121,7 @@ def compute_sizes(
     ball_width_mm : float, mm, optional
         Ball width: the width part of the Mondopoint size.
     profile : str, default='iso'
-        Conversion profile of ``models/size_systems.json``: ``'iso'`` (the last is 2 size
+        Conversion profile of ``footfit/data/size_systems.json``: ``'iso'`` (the last is 2 size
         units longer than the foot; EU = 0.15 FL + 2), ``'iso_us_standard'`` (US women = men
         + 1.5) or ``'cn_retail'`` (EU = 2 FL(cm) - 10).
     sex : {'male', 'female'} or None, default=None

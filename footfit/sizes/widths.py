@@ -42,7 +42,7 @@ def base_ball_girth(
     -----
     The middle type sits on the ANSUR II regression of ball girth on foot length; each type
     step adds 7 mm [1]_. GB/T 3293-2017's own table was not to hand, see
-    ``models/width_calibration.json``.
+    ``footfit/data/width_calibration.json``.
 
     References
     ----------

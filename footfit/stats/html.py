@@ -257,7 +257,7 @@ def render_stats_html(stats: dict[str, Any], pop: Population) -> str:
                                ("mean", "sd", "abs_p50", "abs_p95", "abs_max")) + "</tr>")
     p.append('</table><p class=note>Sizes per foot from footfit.sizes (profile of each '
              "record); Chinese width types calibrated on ANSUR II (see "
-             "models/width_calibration.json).</p></body></html>")
+             "footfit/data/width_calibration.json).</p></body></html>")
     return "\n".join(p)
 
 

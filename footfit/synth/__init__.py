@@ -1,7 +1,7 @@
 """Synthetic feet with exact ground truth.
 
 - :class:`FootParams`, :func:`sample_population`, :func:`sample_population_arrays`:
-  anthropometric parameters drawn from ANSUR II by sex (``models/population_ansur2.json``).
+  anthropometric parameters drawn from ANSUR II by sex (``footfit/data/population_ansur2.json``).
 - :func:`make_foot_mesh`: a closed, watertight parametric foot mesh in the canonical frame.
 - :func:`simulate_scan`: what a platform scanner would see of it (points, normals, pose, units).
 - :func:`reference_measurements`: the measurement set of docs/measurement_conventions.md on

@@ -2,7 +2,7 @@
 
 The joint distribution of foot length, ball girth, ball width, heel width, ball length and
 the ankle measures is a multivariate normal per sex whose means, SDs and correlations are
-committed in ``models/population_ansur2.json`` (derived by ``models/derive_population.py``);
+committed in ``footfit/data/population_ansur2.json`` (derived by ``tools/derive_population.py``);
 arch types, arch indices, toe shapes, instep heights and hallux angles follow the design
 choices recorded in the same file.
 
@@ -39,7 +39,7 @@ def _load_cached(path: str) -> dict[str, Any]:
 
 
 def load_population() -> dict[str, Any]:
-    """Return the population table ``models/population_ansur2.json`` (cached)."""
+    """Return the population table ``footfit/data/population_ansur2.json`` (cached)."""
     return _load_cached(str(model_path(POPULATION_FILE)))
 
 

@@ -1,4 +1,4 @@
-"""Derive ``models/population_ansur2.json`` from the ANSUR II public tables.
+"""Derive ``footfit/data/population_ansur2.json`` from the ANSUR II public tables.
 
 Reads ``../shared/realscans/ansur2/ANSUR_II_{MALE,FEMALE}_Public.csv`` in place (or the folder
 given as the first argument), and writes the per-sex means, standard deviations and correlation
@@ -6,7 +6,7 @@ matrix of the foot columns, plus the design-choice frequencies that footfit's sy
 population uses (arch types, toe shapes, instep height, hallux angle). Run from the project
 root::
 
-    .venv/bin/python models/derive_population.py [ANSUR_DIR]
+    .venv/bin/python tools/derive_population.py [ANSUR_DIR]
 
 Source: Gordon CC, Blackwell CL, Bradtmiller B et al. (2014). 2012 Anthropometric Survey of
 U.S. Army Personnel: Methods and Summary Statistics. NATICK/TR-15/007. Public release.
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "models" / "population_ansur2.json"
+OUT = ROOT / "footfit" / "data" / "population_ansur2.json"
 
 # ANSUR II column -> footfit name (mm)
 COLUMNS = {
@@ -116,7 +116,7 @@ def derive(folder: Path) -> dict:
         "design-choice frequencies footfit's synthetic population uses.",
         "source": "ANSUR II public data (Gordon CC et al. 2014, NATICK/TR-15/007), files "
         "ANSUR_II_MALE_Public.csv (4,082 men) and ANSUR_II_FEMALE_Public.csv (1,986 women); "
-        "derived by models/derive_population.py (sample SD, ddof=1; Pearson correlation).",
+        "derived by tools/derive_population.py (sample SD, ddof=1; Pearson correlation).",
         "ansur_columns": list(COLUMNS),
         "variables": list(COLUMNS.values()),
         "groups": groups,

@@ -1,10 +1,10 @@
-"""Generate the pre-made insole line ``models/insoles.csv``.
+"""Generate the pre-made insole line ``footfit/data/insoles.csv``.
 
-Run: ``python models/make_insoles.py`` (after ``calibrate_widths.py`` changes the ANSUR II
+Run: ``python tools/make_insoles.py`` (after ``calibrate_widths.py`` changes the ANSUR II
 width lines). The CSV is the data users edit; this script records how the first version of
 the line was designed, so it can be regenerated and audited.
 
-How the line is designed (see the "Insole catalogue" section of ``models/README.md``):
+How the line is designed (see the "Insole catalogue" section of ``footfit/data/README.md``):
 
 1. **Families** = uses (running, walking, casual, dress, work, children). Each family has a
    fixed design per arch variant (``ARCH_VARIANTS``: low and medium support, each unposted and
@@ -27,7 +27,7 @@ How the line is designed (see the "Insole catalogue" section of ``models/README.
    fixed per family and arch class, the same in every size.
 5. **Thickness** (what the last leaves room for): ``forefoot = forefoot base + top cover``,
    ``arch = shell + top cover``, ``heel = shell + top cover + mean post wedge``; shell,
-   covers and bases per family below, with their sources (``models/README.md``, "Insole
+   covers and bases per family below, with their sources (``footfit/data/README.md``, "Insole
    thickness").
 
 Every design figure below is a design choice [S] unless its comment gives a source.
@@ -46,7 +46,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from footfit.sizes import compute_sizes  # noqa: E402
 
-OUT = HERE / "insoles.csv"
+DATA = HERE.parent / "footfit" / "data"
+OUT = DATA / "insoles.csv"
 
 COLUMNS = (
     "sku", "name", "use", "length_min_mm", "length_max_mm",
@@ -62,7 +63,7 @@ COLUMNS = (
 WIDTH_Z = {"narrow": -2.0, "normal": 0.0, "wide": 2.0}
 #: Partial correlation of heel and ball width given foot length, ANSUR II men:
 #: (0.5206 - 0.5887 * 0.4834) / sqrt((1 - 0.5887^2)(1 - 0.4834^2)) = 0.33
-#: (correlations of models/population_ansur2.json).
+#: (correlations of footfit/data/population_ansur2.json).
 HEEL_BALL_PARTIAL_R = 0.33
 
 # family code, use, brand name, width fittings, heel cup depth mm, volume, top cover mm,
@@ -70,8 +71,8 @@ HEEL_BALL_PARTIAL_R = 0.33
 # sizes), apex position % of length, shell (polypropylene) mm, forefoot base mm (full-length
 # foam layer under the metatarsal heads; 0 = a 3/4-length shell with only the top cover there),
 # cushioned cover mm of the high-arch (cavus) devices.
-# Sources (models/README.md "Insole thickness"): shell 3.0-4.5 mm polypropylene by body weight,
-# thinner for a cavoid foot [V, LASTS.md 7 ref 51]; top cover 1.5-3 mm [U]; full-length
+# Sources (footfit/data/README.md "Insole thickness"): shell 3.0-4.5 mm polypropylene by body
+# weight, thinner for a cavoid foot [V, LASTS.md 7 ref 51]; top cover 1.5-3 mm [U]; full-length
 # cushioned (Poron) cover for painful pes cavus [V, ref 50]; work 4.5 mm shell (the thick end
 # of ref 51, for heavy wearers), children 2.0 mm and the forefoot bases: design choices [U].
 FAMILIES = (
@@ -195,7 +196,7 @@ def _row(fam, lo, hi, mid, s_lo, s_hi, code, arch, posted, width, met, bw_line, 
 
 
 def main() -> int:
-    calib = json.loads((HERE / "width_calibration.json").read_text(encoding="utf-8"))
+    calib = json.loads((DATA / "width_calibration.json").read_text(encoding="utf-8"))
     pooled = calib["groups"]["pooled"]
     child = calib["child"]
     rows = []

@@ -1,6 +1,6 @@
-"""Generate the graded stock last library ``models/lasts.csv`` and its grading table.
+"""Generate the graded stock last library ``footfit/data/lasts.csv`` and its grading table.
 
-Run: ``python models/make_lasts.py`` (after ``calibrate_widths.py`` or an edit of
+Run: ``python tools/make_lasts.py`` (after ``calibrate_widths.py`` or an edit of
 ``styles.json``).
 
 How a last range is graded (GB/T 3293-2017 via DOMAIN.md section 5, and DOMAIN.md section 4:
@@ -12,7 +12,7 @@ How a last range is graded (GB/T 3293-2017 via DOMAIN.md section 5, and DOMAIN.m
    ANSUR II regression lines, ``width_calibration.json``).
 2. Every other size is the middle size plus a whole number of *size increments* (one per
    5 mm half size), and every other width type the middle type plus type increments. The
-   increments are written to ``models/last_grading.json``; they are additive (the same mm
+   increments are written to ``footfit/data/last_grading.json``; they are additive (the same mm
    for every step), so larger lasts are relatively narrower, as larger feet are (AIST).
 3. The script checks that each graded row equals the custom last of the standard foot of its
    size (within 0.01 mm, the precision of lasts.csv): grading and the generator agree.
@@ -30,6 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+DATA = HERE.parent / "footfit" / "data"
 
 from footfit.last import LAST_DIMENSIONS, STYLE_NAMES, generate_last  # noqa: E402
 from footfit.last.stock import STOCK_ID_COLUMNS  # noqa: E402
@@ -105,7 +106,7 @@ def main() -> int:
     if worst > TOLERANCE_MM:
         raise SystemExit(f"grading disagrees with generate_last by {worst:.4f} mm: the "
                          "generator is not additive in foot length; fix before writing")
-    out = HERE / "lasts.csv"
+    out = DATA / "lasts.csv"
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=[*STOCK_ID_COLUMNS, *LAST_DIMENSIONS],
                                 lineterminator="\n")
@@ -115,14 +116,15 @@ def main() -> int:
                              for k, v in row.items()})
     doc = {
         "_about": (
-            "Grading table of models/lasts.csv, written by models/make_lasts.py: each last = "
+            "Grading table of footfit/data/lasts.csv, written by tools/make_lasts.py: each last = "
             "middle + n x per_size_step + t x per_width_type (n = half sizes of 5 mm from the "
             "middle size, t = width types from the middle type). Additive, never "
             "proportional (DOMAIN.md section 4; GB/T 3293-2017 grades from a middle size)."
         ),
         "source": (
             "middle-size lasts = footfit.last.generate_last of the ANSUR II standard foot "
-            "(models/width_calibration.json) with the style rules of models/styles.json; "
+            "(footfit/data/width_calibration.json) with the style rules of "
+            "footfit/data/styles.json; "
             "increments = the same generator one step up (exactly linear, checked to "
             f"{worst:.4f} mm over every row)."
         ),
@@ -134,7 +136,7 @@ def main() -> int:
         "decimals": DECIMALS,
         "styles": grading,
     }
-    (HERE / "last_grading.json").write_text(
+    (DATA / "last_grading.json").write_text(
         json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out} ({len(rows)} lasts) and last_grading.json; "
           f"grading vs generator max difference {worst:.4f} mm")
