@@ -173,6 +173,39 @@ class FootFitter:
         return _run_line(self, source, opts)
 
 
+#: Shortest foot the line measures: DOMAIN.md section 2 and the README, "a foot is 100-350 mm
+#: long". A shorter foot-like part is a partial scan (the front 70 mm of a real foot measured
+#: 97.5 mm with a full table before this guard, issue #16), a toy or a child's foot outside
+#: the size tables, and is refused rather than measured.
+MIN_FOOT_LENGTH_MM = 100.0
+
+
+def _drop_short_feet(per_foot: list, warnings: list[str], *, source: str) -> list:
+    """Refuse a scan whose longest foot is under :data:`MIN_FOOT_LENGTH_MM`; drop shorter
+    second parts with a warning."""
+    from .exceptions import DegenerateScanError
+
+    def length(item: Any) -> float | None:
+        return item[1].measurements.foot_length_mm
+
+    known = [length(t) for t in per_foot if length(t) is not None]
+    if known and max(known) < MIN_FOOT_LENGTH_MM:
+        raise DegenerateScanError(
+            f"{source}: no whole foot: the largest foot-like part is {max(known):.1f} mm long, "
+            f"shorter than the {MIN_FOOT_LENGTH_MM:g} mm of the smallest foot footfit "
+            "measures (a foot is 100-350 mm long); a partial or cut-off scan?"
+        )
+    kept = []
+    for item in per_foot:
+        n = length(item)
+        if n is not None and n < MIN_FOOT_LENGTH_MM:
+            warnings.append(f"a {item[0].side} foot-like part {n:.1f} mm long was left out "
+                            f"(shorter than {MIN_FOOT_LENGTH_MM:g} mm: not a whole foot)")
+        else:
+            kept.append(item)
+    return kept
+
+
 def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     from . import __version__
     from .align import align_foot
@@ -215,6 +248,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
         with timer.stage("classify"):
             classification = classify_foot(measured.measurements, sex=opts["sex"])
         per_foot.append((aligned, measured, classification))
+    per_foot = _drop_short_feet(per_foot, warnings, source=getattr(scan, "source", "<array>"))
     per_foot.sort(key=lambda t: 0 if t[0].side == "left" else 1)
 
     sides = [a.side for a, _, _ in per_foot]

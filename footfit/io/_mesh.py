@@ -18,7 +18,7 @@ from .._typing import FloatArray, IntArray
 from ._common import RawScan, ScanFileError, loading_params, read_all_bytes
 from ._text import parse_numbers
 
-__all__ = ["prepare_mesh", "read_obj", "read_off", "read_stl"]
+__all__ = ["face_indices", "prepare_mesh", "read_obj", "read_off", "read_stl"]
 
 _STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
 _STL_VERTEX = re.compile(rb"vertex\s+(\S+)\s+(\S+)\s+(\S+)")
@@ -88,6 +88,21 @@ def merge_vertices(points: FloatArray, faces: IntArray) -> tuple[FloatArray, Int
     return points[np.sort(first)], inverse[faces]
 
 
+def face_indices(values: np.ndarray) -> IntArray:
+    """Face indices parsed as floats, as integers: NaN, inf, 1e300 or 1.5 is a corrupt face.
+
+    A plain ``astype(np.intp)`` turns NaN and 1e300 into arbitrary integers (or raises
+    OverflowError on Python floats), which then read as valid or out-of-range indices.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = np.isfinite(values) & (np.abs(values) < 2.0**53) & (values == np.trunc(values))
+    if not ok.all():
+        bad = float(values[~ok].flat[0])
+        raise ScanFileError(f"corrupt face (index {bad:g} is not an integer)")
+    return values.astype(np.intp)
+
+
 def _off_lines(data: bytes) -> list[bytes]:
     data = re.sub(rb"#[^\n]*", b"", data.replace(b"\r", b""))
     return [line for line in data.split(b"\n") if line.strip()]
@@ -132,12 +147,12 @@ def _polygons(lines: list[bytes], *, counted: bool) -> IntArray:
     if values is not None and values.size == width * len(lines):
         rec = values.reshape(len(lines), width)
         if not counted or (rec[:, 0] == 3).all():
-            return rec[:, width - 3 :].astype(np.intp)
+            return face_indices(rec[:, width - 3 :])
     # Mixed polygon sizes or extra values per line: one short loop over faces (rare).
     tris: list[list[int]] = []
     for line in lines:
         try:
-            nums = [int(float(t)) for t in line.split()]
+            nums = face_indices([float(t) for t in line.split()]).tolist()
         except ValueError:
             raise ScanFileError(f"corrupt face line {line[:60]!r}") from None
         poly = nums[1 : 1 + nums[0]] if counted and nums else nums
