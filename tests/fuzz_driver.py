@@ -19,8 +19,13 @@ import sys
 import time
 import traceback
 
+#: A safety net only (the fuzz test asserts on the peak RSS): a memory bomb ends as a
+#: MemoryError in the record instead of taking the machine down.
+AS_LIMIT = 6 << 30
+
 
 def main(paths: list[str]) -> int:
+    resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))
     from footfit.cli import main as cli_main
 
     out = sys.stdout
