@@ -25,13 +25,18 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .exceptions import FootfitError
 
-__all__ = ["ScanCrashedError", "ScanMemoryError", "ScanTimeoutError", "WorkerPool",
+__all__ = ["LIVE_POOLS", "ScanCrashedError", "ScanMemoryError", "ScanTimeoutError", "WorkerPool",
            "die_with_parent", "limit_memory"]
+
+
+#: The pools alive in this process (weak references), for monitoring and tests.
+LIVE_POOLS: weakref.WeakSet = weakref.WeakSet()
 
 
 class ScanCrashedError(FootfitError):
@@ -217,8 +222,15 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        LIVE_POOLS.add(self)
         for _ in range(workers):
             self._idle.put(self._spawn())
+
+    def busy_pids(self) -> list[int]:
+        """Process ids of the workers busy with a scan now (for monitoring and tests)."""
+        idle = {id(w) for w in list(self._idle.queue)}
+        with self._lock:
+            return [w.process.pid for w in self._all if id(w) not in idle]
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self._ctx, self.options, self.memory_bytes, self.job)

@@ -26,9 +26,7 @@ from footfit.service import ServiceConfig, _h11_with_header_timeout, create_app 
 
 
 def _busy_workers(app) -> list[int]:
-    pool = app.state.workers
-    idle = {id(w) for w in list(pool._idle.queue)}
-    return [w.process.pid for w in list(pool._all) if id(w) not in idle]
+    return app.state.workers.busy_pids()
 
 
 def test_a_worker_crash_costs_one_request_and_the_next_scan_is_served(tmp_path):
