@@ -391,8 +391,17 @@ def _run_isolated(
             with lock:
                 failure.append(exc)
 
-    with WorkerPool(_batch_job, options=options, workers=workers,
-                    memory_mb=SCAN_MEMORY_MB) as pool:
+    from .pipeline import FootFitter
+
+    limiter = _single_threaded()  # the forked workers inherit one BLAS thread
+    try:
+        fitter = FootFitter(**options)  # built once, inherited by the forked workers
+        pool = WorkerPool(_batch_job, options=options, workers=workers,
+                          memory_mb=SCAN_MEMORY_MB, fitter=fitter)
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+    with pool:
         threads = [threading.Thread(target=work, args=(pool,), daemon=True,
                                     name=f"footfit-batch-{i}") for i in range(workers)]
         for t in threads:

@@ -11,10 +11,11 @@ naming the file, and the worker is replaced.
 Why processes rather than threads: a segmentation fault, ``MemoryError`` or a C loop cannot be
 stopped from another thread; only a process boundary contains them (issue #16).
 
-Workers are started from multiprocessing's forkserver on Linux (Python >= 3.11): the server
-imports numpy, scipy and footfit once and forks each worker from that clean, single-threaded
-state, so a replacement starts in a fraction of a second with its imports done, and no worker
-is forked from a threaded server. Elsewhere they are spawned.
+The first workers are forked from the caller when it is single-threaded (Linux), inheriting
+its imports and fitter. Replacements come from multiprocessing's forkserver (Python >= 3.11):
+it imports numpy, scipy and footfit once and forks each worker from that clean,
+single-threaded state, so no worker is forked from a threaded server. Elsewhere they are
+spawned.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _error_class(name: str) -> type[Exception]:
 
 
 def _worker_main(conn: Any, options: Mapping[str, Any], memory_bytes: int,
-                 job: Callable[..., Any]) -> None:
+                 job: Callable[..., Any], fitter: Any = None) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
@@ -120,7 +121,8 @@ def _worker_main(conn: Any, options: Mapping[str, Any], memory_bytes: int,
         from .pipeline import FootFitter
 
         _single_threaded()  # one BLAS thread: a pool's parallelism is its workers
-        fitter = FootFitter(**options)
+        if fitter is None:  # (a forked worker inherits its parent's)
+            fitter = FootFitter(**options)
         if memory_bytes:
             import numpy as np
 
@@ -170,10 +172,11 @@ def _describe_exit(code: int | None) -> str:
 
 class _Worker:
     def __init__(self, ctx: Any, options: Mapping[str, Any], memory_bytes: int,
-                 job: Callable[..., Any]) -> None:
+                 job: Callable[..., Any], fitter: Any = None) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, name="footfit-worker",
-                                   args=(child, dict(options), memory_bytes, job), daemon=True)
+                                   args=(child, dict(options), memory_bytes, job, fitter),
+                                   daemon=True)
         self.process.start()
         child.close()
 
@@ -200,31 +203,47 @@ class WorkerPool:
         Worker processes (scans at once).
     memory_mb : float or None, default=1536
         Address space each worker may grow by after start-up; ``None``: no limit.
+    fitter : FootFitter, optional
+        A fitter built with ``options``, for the first workers to inherit (see Notes).
 
     Notes
     -----
     Thread-safe: :meth:`run` may be called from many threads; each call waits for a free
     worker (the wait counts against its timeout).
+
+    Start-up: when this process has a single thread (a batch or a server before it starts
+    serving) and runs Linux, the first workers are forked from it, inheriting its imports and
+    ``fitter``: ready in milliseconds. Replacements, made while other threads run, come from
+    the forkserver (or spawn) and build their own fitter.
     """
 
     def __init__(self, job: Callable[..., Any], *, options: Mapping[str, Any] | None = None,
-                 workers: int = 1, memory_mb: float | None = 1536) -> None:
+                 workers: int = 1, memory_mb: float | None = 1536, fitter: Any = None) -> None:
         import multiprocessing as mp
-
-        from .batch import _worker_context
 
         if not isinstance(workers, int) or workers < 1:
             raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
         self.job, self.options = job, dict(options or {})
         self.memory_bytes = int(memory_mb * 1024 * 1024) if memory_mb else 0
-        self._ctx = _worker_context(mp)
+        self._ctx: Any = None  # forkserver or spawn, started when first needed
+        warm = (sys.platform.startswith("linux") and threading.active_count() == 1
+                and "fork" in mp.get_all_start_methods())
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
         LIVE_POOLS.add(self)
         for _ in range(workers):
-            self._idle.put(self._spawn())
+            self._idle.put(self._spawn(mp.get_context("fork") if warm else None, fitter))
+
+    def _context(self) -> Any:
+        if self._ctx is None:
+            import multiprocessing as mp
+
+            from .batch import _worker_context
+
+            self._ctx = _worker_context(mp)
+        return self._ctx
 
     def busy_pids(self) -> list[int]:
         """Process ids of the workers busy with a scan now (for monitoring and tests)."""
@@ -232,8 +251,10 @@ class WorkerPool:
         with self._lock:
             return [w.process.pid for w in self._all if id(w) not in idle]
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.options, self.memory_bytes, self.job)
+    def _spawn(self, ctx: Any = None, fitter: Any = None) -> _Worker:
+        if ctx is None:
+            ctx, fitter = self._context(), None
+        worker = _Worker(ctx, self.options, self.memory_bytes, self.job, fitter)
         with self._lock:
             self._all.add(worker)
         return worker

@@ -332,9 +332,11 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     cfg = config or ServiceConfig()
     workers = None
     if cfg.isolate and (fitter is None or isinstance(fitter, FootFitter)):
-        options = {} if fitter is None else dict(fitter.options)
-        workers = WorkerPool(_service_job, options=options, workers=cfg.workers,
-                             memory_mb=cfg.memory_limit_mb)
+        # built here so that workers forked now (footfit serve, before it serves) inherit it
+        # warm; replacements build their own from the options
+        warm = fitter if fitter is not None else FootFitter()
+        workers = WorkerPool(_service_job, options=dict(warm.options), workers=cfg.workers,
+                             memory_mb=cfg.memory_limit_mb, fitter=warm)
     elif fitter is None:
         fitter = FootFitter()
     reports = _Reports(cfg.cache_size)
