@@ -76,6 +76,12 @@ def read_pcd(path: Path, *, max_points: int) -> RawScan:
         )
     remaining = size - offset
     if data == "ascii":
+        # as for the point lists: a body too large to hold max_points rows is refused unread
+        if remaining > max(64 * max_points * max(sum(counts), 3), 1 << 20):
+            raise ScanFileError(
+                f"file is {size / 1e6:.0f} MB, more than `max_points`={max_points} ASCII "
+                "points can take"
+            )
         with open(path, "rb") as fh:
             fh.seek(offset)
             values = parse_numbers(fh.read().replace(b"\r", b""))
