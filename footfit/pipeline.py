@@ -178,29 +178,51 @@ class FootFitter:
 #: 97.5 mm with a full table before this guard, issue #16), a toy or a child's foot outside
 #: the size tables, and is refused rather than measured.
 MIN_FOOT_LENGTH_MM = 100.0
+#: Largest ball girth / foot length of a whole foot. ANSUR II (6,068 adults) spans 0.78-1.10
+#: (99.9th percentile 1.07); small children reach ~1.15. The front 70 mm of a foot, measured
+#: along its diagonal as a 105 mm "foot", had 1.52 (fuzz corpus, issue #16). Margin for scan
+#: noise: 1.35.
+MAX_BALL_GIRTH_RATIO = 1.35
+
+
+def _not_whole(m: Any) -> str | None:
+    """Why a measured foot is not a whole foot, or None."""
+    length, girth = m.foot_length_mm, m.ball_girth_mm
+    if length is None:
+        return None
+    if length < MIN_FOOT_LENGTH_MM:
+        return (f"the largest foot-like part is {length:.1f} mm long, shorter than the "
+                f"{MIN_FOOT_LENGTH_MM:g} mm of the smallest foot footfit measures (a foot is "
+                "100-350 mm long)")
+    if girth is not None and girth > MAX_BALL_GIRTH_RATIO * length:
+        return (f"the largest foot-like part is {length:.1f} mm long with a {girth:.1f} mm ball "
+                f"girth ({girth / length:.2f}x its length; a whole foot's is 0.8-1.15x)")
+    return None
 
 
 def _drop_short_feet(per_foot: list, warnings: list[str], *, source: str) -> list:
-    """Refuse a scan whose longest foot is under :data:`MIN_FOOT_LENGTH_MM`; drop shorter
-    second parts with a warning."""
+    """Refuse a scan whose longest foot is not a whole foot (too short, or proportioned like
+    a cut-off part); drop such second parts with a warning."""
     from .exceptions import DegenerateScanError
 
-    def length(item: Any) -> float | None:
-        return item[1].measurements.foot_length_mm
+    if not per_foot:
+        return per_foot
 
-    known = [length(t) for t in per_foot if length(t) is not None]
-    if known and max(known) < MIN_FOOT_LENGTH_MM:
-        raise DegenerateScanError(
-            f"{source}: no whole foot: the largest foot-like part is {max(known):.1f} mm long, "
-            f"shorter than the {MIN_FOOT_LENGTH_MM:g} mm of the smallest foot footfit "
-            "measures (a foot is 100-350 mm long); a partial or cut-off scan?"
-        )
+    def length(item: Any) -> float:
+        value = item[1].measurements.foot_length_mm
+        return -1.0 if value is None else value
+
+    longest = max(per_foot, key=length)
+    reason = _not_whole(longest[1].measurements)
+    if reason is not None:
+        raise DegenerateScanError(f"{source}: no whole foot: {reason}; a partial or cut-off "
+                                  "scan?")
     kept = []
     for item in per_foot:
-        n = length(item)
-        if n is not None and n < MIN_FOOT_LENGTH_MM:
-            warnings.append(f"a {item[0].side} foot-like part {n:.1f} mm long was left out "
-                            f"(shorter than {MIN_FOOT_LENGTH_MM:g} mm: not a whole foot)")
+        reason = _not_whole(item[1].measurements)
+        if reason is not None:
+            warnings.append(f"a {item[0].side} foot-like part was left out: "
+                            + reason.replace("the largest foot-like part", "it"))
         else:
             kept.append(item)
     return kept

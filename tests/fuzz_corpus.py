@@ -295,8 +295,9 @@ def crafted_files(rng: np.random.Generator) -> dict[str, bytes]:
                                           ("a", "<u2")]).copy()
     rec["v"][::2] = np.nan
     files["half_nan.stl"] = half[:84] + rec.tobytes()
-    metres = pts / 1000.0
-    metres[5] = 1e306
+    dense, dense_n = _base_cloud(20000)
+    metres = dense / 1000.0
+    metres[5] = 1e306  # a valid oddity: one absurd row in a good scan, measured normally
     files["metres_1e306.xyz"] = "".join(f"{x!r} {y!r} {z!r}\n"
                                         for x, y, z in metres.tolist()).encode()
     # shapes that are not feet, in valid files
@@ -308,10 +309,11 @@ def crafted_files(rng: np.random.Generator) -> dict[str, bytes]:
     files["noise.xyz"] = _xyz(rng.uniform(0, 250, (4000, 3)))
     files["cube.xyz"] = _xyz(rng.uniform(0, 150, (4000, 3)))
     files["blob.xyz"] = _xyz(rng.normal(0, 30, (4000, 3)))
-    dense, dense_n = _base_cloud(40000)
-    files["toes_70mm.xyz"] = _xyz(dense[_front(dense, 70.0)])
-    heel = _front(dense, 85.0)
-    files["toes_85mm.ply"] = _ply_cloud(dense[heel], dense_n[heel], ascii=False)
+    toes = _toes(SAMPLES / "demo_right_m.ply")
+    files["toes_70mm.xyz"] = _xyz(toes[toes[:, 1] > toes[:, 1].max() - 70.0])
+    files["toes_90mm.ply"] = _ply_cloud(toes[toes[:, 1] > toes[:, 1].max() - 90.0],
+                                        np.zeros_like(toes[toes[:, 1] > toes[:, 1].max() - 90.0]),
+                                        ascii=False)
     files["tiny_foot.xyz"] = _xyz(pts * 0.25)
     files["empty.ply"] = b""
     files["header_only.pcd"] = _pcd(pts[:0], nrm[:0], data="binary")
@@ -322,14 +324,15 @@ def _xyz(p: np.ndarray) -> bytes:
     return "".join(f"{x:.6g} {y:.6g} {z:.6g}\n" for x, y, z in p).encode()
 
 
-def _front(pts: np.ndarray, length: float) -> np.ndarray:
-    """Mask of the front ``length`` mm of a foot along its longest axis (toes only)."""
-    c = pts - pts.mean(axis=0)
-    axis = np.linalg.svd(c, full_matrices=False)[2][0]
-    t = c @ axis
-    # toes: the end of the long axis where the cloud is lower and narrower (either end works
-    # for the contract: both are too short to be a foot)
-    return t > t.max() - length
+def _toes(path: Path) -> np.ndarray:
+    """A foot in footfit's canonical frame (heel at y = 0, toes toward +y, floor z = 0)."""
+    from footfit.align import align_foot
+    from footfit.clean import isolate_feet
+    from footfit.io import load_scan
+
+    scan = load_scan(path)
+    iso = isolate_feet(scan.points, normals=scan.normals, rng=0)
+    return align_foot(iso.feet[0], up=iso.up, floor_plane=iso.floor_plane).points
 
 
 def make_corpus(folder: Path, n: int, seed: int = 0) -> list[Path]:

@@ -89,7 +89,8 @@ def test_fuzz_corpus_keeps_the_cli_contract(tmp_path):
     # the crafted families: each refused as the contract says (exit code: family)
     expected = {"encrypted.npz": 3, "half_nan.stl": 3, "floatcount.ply": 3,
                 "face_inf.off": 3, "face_1e300.obj": 3, "face_nan.ply": 3, "hdr0.npy": 3,
-                "hdr2.npy": 3, "sphere.xyz": 4, "plane.xyz": 4, "tiny_foot.xyz": 4}
+                "hdr2.npy": 3, "sphere.xyz": 4, "plane.xyz": 4, "tiny_foot.xyz": 4,
+                "toes_70mm.xyz": 4, "metres_1e306.xyz": 0}
     got = {k: by_name[k]["code"] for k in expected}
     assert got == expected
 

@@ -338,3 +338,19 @@ def test_front_of_a_real_foot_is_refused_not_measured(tmp_path, realscans, front
     with pytest.raises(DegenerateScanError, match=r"toes\.xyz: no whole foot: .* shorter "
                                                   r"than the 100 mm"):
         FootFitter().process(str(path))
+
+
+def test_front_of_a_foot_measured_along_its_diagonal_is_refused(tmp_path):
+    """Found by the fuzz corpus: the front 70 mm of the demo foot measured as a 104.9 mm foot
+    (its diagonal) with a 159 mm ball girth: 1.5x its length, no whole foot has that."""
+    from footfit.exceptions import DegenerateScanError
+    from footfit.pipeline import FootFitter
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fuzz_corpus import _toes
+
+    toes = _toes(SAMPLES / "demo_right_m.ply")
+    path = save_scan(toes[toes[:, 1] > toes[:, 1].max() - 70.0], tmp_path / "front.xyz")
+    with pytest.raises(DegenerateScanError, match=r"front\.xyz: no whole foot: .* ball girth "
+                                                  r"\(1\.\d\dx its length"):
+        FootFitter().process(str(path))
