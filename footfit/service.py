@@ -313,7 +313,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         if not (importlib.util.find_spec("python_multipart")
                 or importlib.util.find_spec("multipart")):  # form uploads need it
             raise ImportError("python-multipart is not installed")
-        from fastapi import FastAPI, File, Form, UploadFile
+        from fastapi import FastAPI, File, Form, Request, UploadFile
         from fastapi.exceptions import RequestValidationError
         from fastapi.responses import HTMLResponse, JSONResponse, Response
     except ImportError as exc:
@@ -400,6 +400,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         },
     )
     async def post_fit(
+        request: Request,
         scan: Annotated[UploadFile, File(description="Scan file: " + ", ".join(extensions))],
         style: Annotated[str, Form(description="Shoe style (sport, casual, ...)")] = "sport",
         fit: Annotated[str, Form(description="snug, standard or roomy")] = "standard",
@@ -408,6 +409,13 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         profile: Annotated[str, Form(description="Size conversion profile")] = "iso",
         heel_height_mm: Annotated[float | None, Form(description="Heel height (mm)")] = None,
     ) -> Any:
+        # FastAPI takes an empty form value for its default: `style=` would be read as
+        # sport; an option sent empty is a mistake to report (issue #16)
+        form = await request.form()  # already parsed: cached
+        empty = [k for k in ("style", "fit", "units", "profile") if form.get(k) == ""]
+        if empty:
+            return error(400, "bad_option", f"`{empty[0]}` is empty; leave it out to take the "
+                         "default")
         name = _display_name(scan.filename)
         ext = _extension(scan.filename)
         if ext not in extensions:

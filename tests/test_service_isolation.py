@@ -139,3 +139,12 @@ def test_half_open_and_slow_clients_are_cut_off(tmp_path):
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def test_an_empty_option_is_400_not_the_default(tmp_path):
+    scan = _demo_scan()
+    cfg = ServiceConfig(workers=1, tmp_dir=str(tmp_path))
+    with _serve(create_app(config=cfg)) as url:
+        status, _, body = _post(url, scan.name, scan.read_bytes(), style="")
+        assert status == 400 and json.loads(body)["detail"].startswith("`style` is empty")
+        _idle(url, tmp_path)
