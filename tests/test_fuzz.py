@@ -6,8 +6,9 @@ sample scans, and run through ``footfit process`` in two child processes
 exception escaping ``main`` (a traceback), exit 0, 3 or 4; a refusal is exactly one line that
 names the file; at most 30 s; and the children's peak memory stays under 1.5 GB.
 
-``FOOTFIT_FUZZ_SEED`` picks another corpus (default 0); the ``slow`` test runs 4 seeds of
-1,000 mutations each.
+``FOOTFIT_FUZZ_SEED`` picks another corpus (default 0); the long mode (marked ``slow``, and
+run only with ``FOOTFIT_FUZZ_LONG=1``: the default test run includes slow tests) runs 4
+seeds of 1,000 mutations each.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def test_fuzz_corpus_keeps_the_cli_contract(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("FOOTFIT_FUZZ_LONG"),
+                    reason="long fuzzing (~10 min a seed): set FOOTFIT_FUZZ_LONG=1")
 @pytest.mark.parametrize("seed", [11, 12, 13, 14])
 def test_fuzz_long(tmp_path, seed):
     _fuzz(tmp_path, 1000, seed)
