@@ -376,3 +376,13 @@ def test_mixed_polygon_faces_are_read_without_a_loop_over_lines(tmp_path, rng):
     got = raw.faces
     assert got.shape == (n // 2 * 3, 3)
     assert {tuple(f) for f in got.tolist()} == {tuple(f) for f in expected.tolist()}
+
+
+def test_ply_declaring_far_more_faces_than_vertices_is_refused_before_reading(tmp_path):
+    header = ("ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\n"
+              "property float y\nproperty float z\nelement face 200000000\n"
+              "property list uchar int vertex_indices\nend_header\n")
+    path = tmp_path / "f.ply"
+    path.write_bytes(header.encode() + bytes(36) + bytes(64))
+    with pytest.raises(InvalidScanError, match=r"f\.ply: header declares 200000000 faces for 3"):
+        load_scan(path)

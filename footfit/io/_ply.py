@@ -120,6 +120,14 @@ def read_ply(path: Path, *, max_points: int) -> RawScan:
                 f"header declares {vertex.count} vertices, more than the ceiling "
                 f"max_points={max_points}"
             )
+        faces_el = next((e for e in elements if e.name == "face"), None)
+        if faces_el is not None and faces_el.count > 4 * max(vertex.count, 1):
+            # a mesh has about 2 faces per vertex; a header claiming far more would make
+            # the readers allocate and walk per declared face (issue #16)
+            raise ScanFileError(
+                f"header declares {faces_el.count} faces for {vertex.count} vertices "
+                "(a mesh has about 2 per vertex)"
+            )
         if fmt == "ascii":
             fh.seek(offset)
             body = fh.read()
