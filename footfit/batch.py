@@ -6,6 +6,13 @@ each scan finishes, so an interrupted batch loses nothing already written) and
 A scan already recorded with the same size and modification time is skipped on a re-run; a
 scan that fails is recorded with its error and the batch goes on. Each worker runs its BLAS
 and OpenMP pools on one thread: a batch's parallelism is its worker processes.
+
+Every scan is processed in a worker process (:class:`footfit.sandbox.WorkerPool`), never in
+the batch's own process, even with one worker: a scan that crashes its worker (a signal in a
+native library), exceeds the memory limit or runs past ``SCAN_TIMEOUT_S`` is recorded as that
+scan's error (exit code 3, not retried on a re-run) and the batch goes on. Workers die with
+the batch (parent-death signal). An output folder is locked while a batch writes to it
+(``OUT/.footfit-batch.lock``): a second batch on it stops with an error.
 """
 
 from __future__ import annotations
@@ -31,6 +38,12 @@ SCAN_EXTENSIONS = frozenset(
 
 RESULTS_NAME = "results.jsonl"
 SUMMARY_NAME = "summary.csv"
+LOCK_NAME = ".footfit-batch.lock"
+#: Seconds one scan may take in its worker before it is killed and recorded as failed (a
+#: 5M-point scan takes ~30 s on one core).
+SCAN_TIMEOUT_S = 300.0
+#: Address space a worker may grow by while processing one scan (RLIMIT_AS).
+SCAN_MEMORY_MB = 1536.0
 
 _SUMMARY_FIELDS = (
     "scan", "status", "exit_code", "error", "feet", "sides",
@@ -263,6 +276,51 @@ def run_batch(
     scans = find_scans(target)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        return _run_locked(scans, out, workers, options, progress)
+
+
+def _locked(out: Path) -> Any:
+    """Hold an exclusive lock on ``out`` (``fcntl.flock`` on a lock file; none off POSIX).
+
+    Raises
+    ------
+    FootfitError
+        When another batch holds it.
+    """
+    import contextlib
+
+    @contextlib.contextmanager
+    def hold() -> Any:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            yield
+            return
+        from .exceptions import FootfitError
+
+        path = out / LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                other = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                raise FootfitError(
+                    f"{out}: another footfit batch is writing to this folder"
+                    f"{f' (process {other})' if other else ''}; wait for it to finish or "
+                    "use another --out") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    return hold()
+
+
+def _run_locked(scans: list[Path], out: Path, workers: int, options: dict[str, Any],
+                progress: Callable[[int, int, int, str], None] | None) -> BatchResult:
     results = out / RESULTS_NAME
     done = _read_done(results)
     # a scan is done once it has a verdict; an internal error (exit code 1: a bug or a
@@ -279,27 +337,19 @@ def run_batch(
 
     FootFitter._check_options(**{**_default_options(), **options})
 
-    with open(results, "a", encoding="utf-8") as fh:
+    with _naming(results), open(results, "a", encoding="utf-8") as fh:
 
         def record(rec: dict[str, Any]) -> None:
             nonlocal processed, failed
-            append_record(fh, rec)
+            with _naming(results):  # a full disk names the file, not just [Errno 28]
+                append_record(fh, rec)
             processed += 1
             failed += rec["status"] != "ok"
             if progress is not None:
                 progress(skipped + processed, total, failed, rec["scan"])
 
-        if todo and (workers == 1 or len(todo) == 1):  # one scan: no worker to start
-            limiter = _single_threaded()
-            try:
-                _init_worker(options, limit_threads=False)
-                for path, key in todo:
-                    record(_process_one(path, key))
-            finally:
-                if limiter is not None:
-                    limiter.restore_original_limits()
-        elif todo:
-            _run_parallel(todo, workers, options, record)
+        if todo:
+            _run_isolated(todo, min(workers, len(todo)), options, record)
     summary = out / SUMMARY_NAME
     latest = write_summary(results, summary)
     found = {str(p) for p in scans}
@@ -310,43 +360,55 @@ def run_batch(
     )
 
 
-def _run_parallel(
+def _naming(path: Path) -> Any:
+    """Re-raise an ``OSError`` without a file name as one naming ``path``."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def wrap() -> Any:
+        try:
+            yield
+        except OSError as exc:
+            if exc.filename is not None or exc.errno is None:
+                raise
+            raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+    return wrap()
+
+
+def _batch_job(fitter: Any, path: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """What a worker process does with one scan: its record (see :func:`_process_one`)."""
+    global _WORKER_FITTER
+    _WORKER_FITTER = fitter
+    return _process_one(path, overrides["key"])
+
+
+def _run_isolated(
     todo: list[tuple[str, str]],
     workers: int,
     options: Mapping[str, Any],
     record: Callable[[dict[str, Any]], None],
 ) -> None:
-    """Process ``todo`` in ``workers - 1`` worker processes and this process.
+    """Process ``todo`` in ``workers`` worker processes, one scan each at a time.
 
-    A feeder thread keeps each worker process two scans ahead while this process takes
-    scans from the same queue. On Linux the workers are forks of this process made once it
-    is warm (fitter built, imports done, one BLAS thread) and before any thread of ours
-    starts: they begin within ~10 ms. Elsewhere a forkserver or spawn pool takes ~0.5-0.8 s
-    to start, during which this process is already working. Fresh ``footfit batch``
-    processes on 48 scans of 100k points, 2 workers against 1: 1.46x with a pool of 2
-    forkserver workers, ~1.5x with this process working beside one, 1.66-1.73x with the
-    warm fork.
+    One thread per worker hands out scans from a shared queue and waits on its worker's pipe;
+    records are written by whichever thread finishes (under a lock, in finishing order). A
+    scan that kills its worker, runs out of memory or time is recorded as its own error
+    (exit code 3) and the worker replaced; the other workers never notice.
     """
-    import multiprocessing as mp
     import threading
     from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from ._errors import EXIT_INVALID_SCAN
+    from .sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
 
     pending = deque(todo)
     lock = threading.Lock()
     failure: list[BaseException] = []
-    n_proc = min(workers - 1, len(todo))
-    warm_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-    limiter = _single_threaded()
-    if warm_fork:
-        _init_worker(options, limit_threads=False)
-        ctx, init, initargs = mp.get_context("fork"), None, ()
-    else:
-        ctx, init, initargs = _worker_context(mp), _init_worker, (options,)  # may set environ
 
     def keep(rec: dict[str, Any]) -> None:
         with lock:
-            if failure:  # interrupted: nothing more is recorded, as in a serial batch
+            if failure:  # interrupted: nothing more is recorded
                 return
             try:
                 record(rec)
@@ -354,79 +416,56 @@ def _run_parallel(
                 failure.append(exc)
                 raise
 
-    inflight: dict[Any, tuple[str, str]] = {}
-    pool = None
-    if warm_fork:  # fork now, from this thread alone: the first hand-outs start the workers
-        pool = ProcessPoolExecutor(max_workers=n_proc, mp_context=ctx)
-        while pending and len(inflight) < 2 * n_proc:
-            item = pending.popleft()
-            inflight[pool.submit(_process_one, *item)] = item
-
-    def feed() -> None:
-        # A worker process that dies (killed, out of memory, a crash in a native library)
-        # breaks the pool: the scans it held are recorded as internal errors (retried on a
-        # re-run), the rest go back to the queue, and this process finishes them alone.
-        broken = False
+    def work(pool: WorkerPool) -> None:
         try:
-            with pool or ProcessPoolExecutor(
-                max_workers=n_proc, mp_context=ctx, initializer=init, initargs=initargs,
-            ) as pool_:
-                while True:
-                    while (pending and len(inflight) < 2 * n_proc and not failure
-                           and not broken):
-                        try:
-                            item = pending.popleft()
-                        except IndexError:
-                            break
-                        try:
-                            inflight[pool_.submit(_process_one, *item)] = item
-                        except Exception:  # noqa: BLE001 - a broken pool: no more hand-outs
-                            pending.appendleft(item)
-                            broken = True
-                    if not inflight:
-                        return
-                    done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        path, key = inflight.pop(f)
-                        try:
-                            rec = f.result()
-                        except Exception as exc:  # noqa: BLE001 - the worker died, not the scan
-                            broken = True
-                            msg = f"internal error: worker process failed: {type(exc).__name__}"
-                            rec = {"scan": path, "key": key, "status": "error", "exit_code": 1,
-                                   "error": msg, "seconds": 0.0, "worker": None}
-                        keep(rec)
+            while not failure:
+                try:
+                    path, key = pending.popleft()
+                except IndexError:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    rec = pool.run(path, {"key": key}, timeout=SCAN_TIMEOUT_S)
+                except (ScanCrashedError, ScanMemoryError, ScanTimeoutError) as exc:
+                    rec = {"scan": path, "key": key, "status": "error",
+                           "exit_code": EXIT_INVALID_SCAN, "error": " ".join(str(exc).split()),
+                           "seconds": round(time.perf_counter() - t0, 4), "worker": None}
+                keep(rec)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-            failure.append(exc)
-
-    feeder = threading.Thread(target=feed, name="footfit-batch-feeder", daemon=True)
-    feeder.start()
-    try:
-        if not warm_fork:
-            _init_worker(options, limit_threads=False)
-        while not failure:
-            try:
-                item = pending.popleft()
-            except IndexError:
-                break
-            keep(_process_one(*item))
-    except BaseException as exc:
-        with lock:
-            if not failure:
+            with lock:
                 failure.append(exc)
-        pending.clear()  # the feeder hands out nothing more and ends with its running scans
-        raise
+
+    from .pipeline import FootFitter
+
+    limiter = _single_threaded()  # the forked workers inherit one BLAS thread
+    try:
+        fitter = FootFitter(**options)  # built once, inherited by the forked workers
+        pool = WorkerPool(_batch_job, options=options, workers=workers,
+                          memory_mb=SCAN_MEMORY_MB, fitter=fitter)
     finally:
-        feeder.join()
         if limiter is not None:
             limiter.restore_original_limits()
+    with pool:
+        threads = [threading.Thread(target=work, args=(pool,), daemon=True,
+                                    name=f"footfit-batch-{i}") for i in range(workers)]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)  # short joins: Ctrl-C reaches this thread
+        except BaseException as exc:
+            with lock:
+                if not failure:
+                    failure.append(exc)
+            pending.clear()
+            raise
     if failure:
         raise failure[0]
 
 
 def _worker_context(mp: Any) -> Any:
-    """Return the multiprocessing context for batch workers where no warm fork is made
-    (off Linux; see :func:`_run_parallel`).
+    """Return the multiprocessing context of worker processes (:mod:`footfit.sandbox`).
 
     A fork of this process is unsafe (BLAS and other threads may be running), and "spawn"
     makes every worker import numpy, scipy and footfit again, in its first scans. The

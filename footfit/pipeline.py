@@ -180,6 +180,61 @@ class FootFitter:
         return _run_line(self, source, opts)
 
 
+#: Shortest foot the line measures: DOMAIN.md section 2 and the README, "a foot is 100-350 mm
+#: long". A shorter foot-like part is a partial scan (the front 70 mm of a real foot measured
+#: 97.5 mm with a full table before this guard, issue #16), a toy or a child's foot outside
+#: the size tables, and is refused rather than measured.
+MIN_FOOT_LENGTH_MM = 100.0
+#: Largest ball girth / foot length of a whole foot. ANSUR II (6,068 adults) spans 0.78-1.10
+#: (99.9th percentile 1.07); small children reach ~1.15. The front 70 mm of a foot, measured
+#: along its diagonal as a 105 mm "foot", had 1.52 (fuzz corpus, issue #16). Margin for scan
+#: noise: 1.35.
+MAX_BALL_GIRTH_RATIO = 1.35
+
+
+def _not_whole(m: Any) -> str | None:
+    """Why a measured foot is not a whole foot, or None."""
+    length, girth = m.foot_length_mm, m.ball_girth_mm
+    if length is None:
+        return None
+    if length < MIN_FOOT_LENGTH_MM:
+        return (f"the largest foot-like part is {length:.1f} mm long, shorter than the "
+                f"{MIN_FOOT_LENGTH_MM:g} mm of the smallest foot footfit measures (a foot is "
+                "100-350 mm long)")
+    if girth is not None and girth > MAX_BALL_GIRTH_RATIO * length:
+        return (f"the largest foot-like part is {length:.1f} mm long with a {girth:.1f} mm ball "
+                f"girth ({girth / length:.2f}x its length; a whole foot's is 0.8-1.15x)")
+    return None
+
+
+def _drop_short_feet(per_foot: list, warnings: list[str], *, source: str) -> list:
+    """Refuse a scan whose longest foot is not a whole foot (too short, or proportioned like
+    a cut-off part); drop such second parts with a warning."""
+    from .exceptions import DegenerateScanError
+
+    if not per_foot:
+        return per_foot
+
+    def length(item: Any) -> float:
+        value = item[1].measurements.foot_length_mm
+        return -1.0 if value is None else value
+
+    longest = max(per_foot, key=length)
+    reason = _not_whole(longest[1].measurements)
+    if reason is not None:
+        raise DegenerateScanError(f"{source}: no whole foot: {reason}; a partial or cut-off "
+                                  "scan?")
+    kept = []
+    for item in per_foot:
+        reason = _not_whole(item[1].measurements)
+        if reason is not None:
+            warnings.append(f"a {item[0].side} foot-like part was left out: "
+                            + reason.replace("the largest foot-like part", "it"))
+        else:
+            kept.append(item)
+    return kept
+
+
 def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     from . import __version__
     from .align import align_foot
@@ -221,6 +276,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
         with timer.stage("classify"):
             classification = classify_foot(measured.measurements, sex=opts["sex"])
         per_foot.append((aligned, measured, classification))
+    per_foot = _drop_short_feet(per_foot, warnings, source=getattr(scan, "source", "<array>"))
     per_foot.sort(key=lambda t: 0 if t[0].side == "left" else 1)
 
     sides = [a.side for a, _, _ in per_foot]

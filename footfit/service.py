@@ -88,6 +88,19 @@ class ServiceConfig:
         the ``/v1/customers``, ``/v1/fittings``, ``/v1/orders`` endpoints
         (:mod:`footfit.records.routes`); default ``$FOOTFIT_DB`` or the user's data folder.
         Opened on first use.
+    isolate : bool, default=True
+        Process each upload in a worker process (:class:`footfit.sandbox.WorkerPool`), so a
+        crash, a memory bomb or a hang costs that request only (422, 413 or 504 naming the
+        file), never the server. Applies when the service builds its fitter or is given a
+        :class:`~footfit.pipeline.FootFitter` (the workers build one with its options); any
+        other fitter object runs in the server's threads.
+    memory_limit_mb : float, default=1536
+        Address space a worker may grow by while processing (``RLIMIT_AS``); beyond it 413.
+    header_timeout_s : float, default=10
+        A connection must send its request line and headers within this time, or is closed
+        (``footfit serve`` only: half-open and slow clients no longer hold connections).
+    body_timeout_s : float, default=120
+        The whole request body must arrive within this time; beyond it 408.
     """
 
     max_upload_bytes: int = 200 * 1024 * 1024
@@ -97,14 +110,20 @@ class ServiceConfig:
     cache_size: int = 16
     tmp_dir: str | None = None
     db: str | None = None
+    isolate: bool = True
+    memory_limit_mb: float = 1536.0
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
         for name in ("max_upload_bytes", "workers", "max_pending", "cache_size"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"`{name}` must be an int >= 1; got {v!r}")
-        if not (isinstance(self.timeout_s, (int, float)) and self.timeout_s > 0):
-            raise ValueError(f"`timeout_s` must be > 0; got {self.timeout_s!r}")
+        for name in ("timeout_s", "memory_limit_mb", "header_timeout_s", "body_timeout_s"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0):
+                raise ValueError(f"`{name}` must be > 0; got {v!r}")
         if self.tmp_dir is not None and not Path(self.tmp_dir).is_dir():
             raise ValueError(f"`tmp_dir` {self.tmp_dir} is not a folder")
 
@@ -117,16 +136,19 @@ class _LimitUpload:
     app sees the body end, and whatever it answers is replaced by the 413.
     """
 
-    def __init__(self, app: Any, *, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: Any, *, limit: int, deadline_s: float | None = None) -> None:
+        self.app, self.limit, self.deadline_s = app, limit, deadline_s
         # Read (and drop) up to this much more of an oversized stream before answering, so a
         # client still sending gets its 413 instead of a connection reset; past it, cut.
         self._drain_cap = max(1 << 20, min(limit, 8 << 20))
 
     async def _send_413(self, send: Any) -> None:
-        body = json.dumps({"detail": f"upload larger than the limit of {self.limit} bytes",
-                           "code": "too_large"}).encode()
-        await send({"type": "http.response.start", "status": 413,
+        await self._send_error(send, 413, "too_large",
+                               f"upload larger than the limit of {self.limit} bytes")
+
+    async def _send_error(self, send: Any, status: int, code: str, detail: str) -> None:
+        body = json.dumps({"detail": detail, "code": code}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
@@ -143,12 +165,23 @@ class _LimitUpload:
         seen = 0
         exceeded = False
         replaced = False
+        too_slow = False
+        deadline = (None if self.deadline_s is None
+                    else asyncio.get_running_loop().time() + self.deadline_s)
 
         async def limited_receive() -> Any:
-            nonlocal seen, exceeded
-            if exceeded:
+            nonlocal seen, exceeded, too_slow
+            if exceeded or too_slow:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if deadline is None:
+                message = await receive()
+            else:  # a body trickled in byte by byte must not hold the request forever
+                try:
+                    left = max(deadline - asyncio.get_running_loop().time(), 0.0)
+                    message = await asyncio.wait_for(receive(), left)
+                except asyncio.TimeoutError:
+                    too_slow = True
+                    return {"type": "http.disconnect"}
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
@@ -159,22 +192,29 @@ class _LimitUpload:
                     return {"type": "http.disconnect"}
             return message
 
+        async def refuse() -> None:
+            if exceeded:
+                await self._send_413(send)
+            else:
+                await self._send_error(send, 408, "timeout",
+                                       f"request body not received within {self.deadline_s:g} s")
+
         async def guarded_send(message: Any) -> None:
             nonlocal replaced
-            if exceeded:
+            if exceeded or too_slow:
                 if not replaced:
                     replaced = True
-                    await self._send_413(send)
+                    await refuse()
                 return
             await send(message)
 
         try:
             await self.app(scope, limited_receive, guarded_send)
         except Exception:
-            if not exceeded:
+            if not (exceeded or too_slow):
                 raise
-        if exceeded and not replaced:
-            await self._send_413(send)
+        if (exceeded or too_slow) and not replaced:
+            await refuse()
 
 
 async def _drain(message: Any, receive: Any, cap: int) -> None:
@@ -218,6 +258,18 @@ def _extension(filename: str | None) -> str:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _named(exc: BaseException, path: Any, name: str) -> str:
+    """One line naming the uploaded file (never the temp path), as the CLI's messages do."""
+    text = _one_line(exc).replace(str(path), name)
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
+def _service_job(fitter: Any, path: str, options: dict[str, Any]) -> "_Kept":
+    """What a worker process does with one upload: the report, kept as the LRU keeps it."""
+    name = options.pop("_name", os.path.basename(path))
+    return _keep(_with_source(fitter.process(path, **options), name))
 
 
 class _Reports:
@@ -281,17 +333,26 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                           "pip install 'footfit[serve]'") from exc
     from . import __version__
     from ._errors import http_status_for
+    from .pipeline import FootFitter
+    from .sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
 
     cfg = config or ServiceConfig()
-    if fitter is None:
-        from .pipeline import FootFitter
-
+    workers = None
+    if cfg.isolate and (fitter is None or isinstance(fitter, FootFitter)):
+        # built here so that workers forked now (footfit serve, before it serves) inherit it
+        # warm; replacements build their own from the options
+        warm = fitter if fitter is not None else FootFitter()
+        workers = WorkerPool(_service_job, options=dict(warm.options), workers=cfg.workers,
+                             memory_mb=cfg.memory_limit_mb, fitter=warm)
+    elif fitter is None:
         fitter = FootFitter()
     reports = _Reports(cfg.cache_size)  # a cache in front of the records store
     from .records.routes import RecordsUnavailableError, ServiceRecords
 
     records = ServiceRecords(cfg.db)
-    pool = ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="footfit-fit")
+    # isolated: these threads only wait on the workers' pipes, one per pending scan
+    pool = ThreadPoolExecutor(max_workers=cfg.max_pending if workers else cfg.workers,
+                              thread_name_prefix="footfit-fit")
     state = {"pending": 0}
     pending_lock = threading.Lock()
     extensions = _known_extensions()
@@ -301,6 +362,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         yield
         pool.shutdown(wait=False, cancel_futures=True)
         records.close()
+        if workers is not None:
+            workers.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -316,7 +379,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     def error(status: int, code: str, message: str) -> Any:
         return JSONResponse({"detail": message, "code": code}, status_code=status)
 
-    app.add_middleware(_LimitUpload, limit=cfg.max_upload_bytes)
+    app.state.workers = workers
+    app.add_middleware(_LimitUpload, limit=cfg.max_upload_bytes, deadline_s=cfg.body_timeout_s)
 
     @app.middleware("http")
     async def log_requests(request: Request, call_next: Any) -> Any:
@@ -376,6 +440,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         },
     )
     async def post_fit(
+        request: Request,
         scan: Annotated[UploadFile, File(description="Scan file: " + ", ".join(extensions))],
         style: Annotated[str, Form(description="Shoe style (sport, casual, ...)")] = "sport",
         fit: Annotated[str, Form(description="snug, standard or roomy")] = "standard",
@@ -389,6 +454,13 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                                              "the fitting (footfit.records); also shown on "
                                              "the HTML report")] = None,
     ) -> Any:
+        # FastAPI takes an empty form value for its default: `style=` would be read as
+        # sport; an option sent empty is a mistake to report (issue #16)
+        form = await request.form()  # already parsed: cached
+        empty = [k for k in ("style", "fit", "units", "profile") if form.get(k) == ""]
+        if empty:
+            return error(400, "bad_option", f"`{empty[0]}` is empty; leave it out to take the "
+                         "default")
         name = _display_name(scan.filename)
         try:
             lang = check_lang(lang)
@@ -418,6 +490,16 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
 
             def job() -> tuple[_Kept, str | None]:
                 try:
+                    if workers is not None:  # in a worker process, limited and killable
+                        kept = workers.run(str(path), {**options, "_name": name},
+                                           timeout=cfg.timeout_s, name=name)
+                        if not customer:
+                            return kept, None
+                        record = records.record(path, kept.data, customer_id=customer,
+                                                scan_name=name)
+                        return dataclasses.replace(kept, json=record.report_json,
+                                                   data=json.loads(record.report_json)), \
+                            record.id
                     report = _with_source(fitter.process(str(path), **options), name)
                     if not customer:
                         return _keep(report), None
@@ -432,24 +514,30 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             future = pool.submit(job)
             started = True
             try:
-                kept, fitting_id = await asyncio.wait_for(asyncio.wrap_future(future),
-                                                          cfg.timeout_s)
-            except asyncio.TimeoutError:
+                # isolated: the pool kills the worker at timeout_s and raises; the margin
+                # only covers the hand-over
+                limit = cfg.timeout_s + (5.0 if workers is not None else 0.0)
+                kept, fitting_id = await asyncio.wait_for(asyncio.wrap_future(future), limit)
+            except (asyncio.TimeoutError, ScanTimeoutError):
                 if future.cancel():  # never started: clean up here
                     shutil.rmtree(folder, ignore_errors=True)
                     with pending_lock:
                         state["pending"] -= 1
                 return error(504, "timeout",
                              f"{name}: processing took longer than {cfg.timeout_s:g} s")
+        except ScanMemoryError as exc:
+            return error(413, "too_much_memory", _named(exc, path, name))
+        except ScanCrashedError as exc:
+            return error(422, "crashed", _named(exc, path, name))
         except RecordsUnavailableError as exc:
             return error(503, "records_unavailable", _one_line(exc))
         except Exception as exc:  # the service boundary: answer one line (footfit/_errors.py)
             status, code = http_status_for(exc)
-            message = _one_line(exc)
             if status == 500:  # not a deliberate error: log it
                 _log.exception("processing %s failed", name)
-                message = f"{name}: internal error: {message}"
-            return error(status, code, message.replace(str(path), name))
+                return error(500, code, f"{name}: internal error: {_one_line(exc)}"
+                             .replace(str(path), name))
+            return error(status, code, _named(exc, path, name))
         finally:
             if not started:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -606,10 +694,61 @@ def run_server(host: str = "127.0.0.1", port: int = 8000, *, config: ServiceConf
             probe.bind((host, port))
         except OSError as exc:
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    app = create_app(config=config)
+    cfg = config or ServiceConfig()
+    app = create_app(config=cfg)
     if not _log.handlers:  # request lines (method, path, status, ms) on stderr
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s footfit %(message)s"))
         _log.addHandler(handler)
         _log.setLevel(logging.INFO)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
+                http=_h11_with_header_timeout(cfg.header_timeout_s), timeout_keep_alive=5)
+
+
+def _h11_with_header_timeout(seconds: float) -> Any:
+    """uvicorn's h11 protocol, closing a connection whose request headers take too long.
+
+    uvicorn times out idle keep-alive connections between requests, but not a connection
+    that opens and sends nothing, or its headers byte by byte: 300 such half-open
+    connections were held forever (issue #16). Here every connection must have sent a
+    complete request line and headers within ``seconds`` of opening (or of its previous
+    response), or it is closed.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class _Protocol(H11Protocol):
+        _header_timer: Any = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._header_timer = self.loop.call_later(seconds, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            before = self.cycle
+            super().handle_events()
+            if self.cycle is not None and self.cycle is not before:  # headers complete
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+    return _Protocol

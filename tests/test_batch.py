@@ -69,7 +69,10 @@ def test_parallel_batch_equals_single_worker(scan_dir, tmp_path, workers):
     for name in a:
         assert _essence(a[name]) == _essence(b[name]), name
     assert b["corrupt.ply"]["exit_code"] == 3
-    assert {r["worker"] for r in a.values()} == {os.getpid()}
+    # one worker process did all scans, never this process (issue #16: a crash there would
+    # end the batch)
+    assert len({r["worker"] for r in a.values() if r["worker"]}) == 1
+    assert os.getpid() not in {r["worker"] for r in a.values()}
     # the worker processes shared the scans (at most `workers` of them)
     assert 1 <= len({r["worker"] for r in b.values()}) <= workers
     summary = (tmp_path / "many" / "summary.csv").read_text().splitlines()
@@ -216,30 +219,149 @@ def test_workers_import_the_footfit_the_parent_imported(tmp_path):
     assert {r["report"]["footfit_version"][:6] for r in recs.values()} == {"clone-"}
 
 
-def test_a_worker_process_that_dies_leaves_the_work_to_this_process(
-        scan_dir, tmp_path, monkeypatch):
-    # a worker process that dies (killed, a native crash) must not sink the batch: the
-    # scan it held is an internal error (retried on a re-run), this process does the rest
-    import footfit.batch as batch
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_scan_that_kills_its_worker_is_its_own_error_and_the_batch_goes_on(
+        scan_dir, tmp_path, workers):
+    """Issue #16: a crash in a worker (open3d's PCD reader on a bad file did it) killed a
+    one-worker batch on every re-run. Now it costs that scan, recorded once (exit code 3,
+    not retried); the other scans are done; a re-run adds nothing."""
+    import signal
+    import threading
+    import time
 
-    parent = os.getpid()
-    real = batch._process_one
+    from footfit.sandbox import LIVE_POOLS
 
-    def dying(path, key):
-        if os.getpid() != parent:  # in a worker (forked: it has this patch too)
-            os._exit(9)
-        return real(path, key)
-
-    monkeypatch.setattr(batch, "_process_one", dying)
     out = tmp_path / "out"
-    r = run_batch(scan_dir, out, workers=2)
-    assert r.total == 7 and r.processed == 7
+    killed: list[int] = []
+
+    def killer() -> None:  # kill the first busy worker seen, as a segfault would
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline:
+            for pool in list(LIVE_POOLS):
+                for pid in pool.busy_pids():
+                    os.kill(pid, signal.SIGSEGV)
+                    killed.append(pid)
+                    return
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    r = run_batch(scan_dir, out, workers=workers)
+    thread.join(5)
+    assert killed and r.total == 7 and r.processed == 7
     recs = _records(out)
-    crashed = {n for n, x in recs.items() if x["exit_code"] == 1}
-    assert crashed and all("worker process failed" in recs[n]["error"] for n in crashed)
-    ok = {n for n, x in recs.items() if x["status"] == "ok"}
-    assert ok | crashed | {"corrupt.ply"} == set(recs) and ok
-    monkeypatch.setattr(batch, "_process_one", real)
-    again = run_batch(scan_dir, out, workers=1)  # the crashed ones are tried again
-    assert again.processed == len(crashed)
-    assert again.failed_total == 1  # only the corrupt file
+    crashed = {n for n, x in recs.items() if "worker process died" in x.get("error", "")}
+    assert len(crashed) == 1
+    rec = recs[next(iter(crashed))]
+    assert rec["exit_code"] == 3 and "SIGSEGV" in rec["error"]
+    assert rec["error"].startswith(rec["scan"])
+    again = run_batch(scan_dir, out, workers=1)
+    assert again.processed == 0  # a verdict: not tried again
+    assert again.failed_total == len(crashed | {"corrupt.ply"})
+
+
+def test_a_second_batch_on_the_same_output_folder_is_refused(scan_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from footfit.batch import LOCK_NAME, _locked
+    from footfit.exceptions import FootfitError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with _locked(out):
+        with pytest.raises(FootfitError, match="another footfit batch is writing to this "
+                                                rf"folder \(process {os.getpid()}\)"):
+            run_batch(scan_dir, out)
+        cli = subprocess.run([sys.executable, "-m", "footfit", "batch", str(scan_dir),
+                              "--out", str(out), "--quiet"], capture_output=True, text=True,
+                             timeout=120)
+        assert cli.returncode == 2 and "another footfit batch" in cli.stderr
+        assert len(cli.stderr.strip().splitlines()) == 1
+        assert not (out / "results.jsonl").exists()
+    assert (out / LOCK_NAME).exists()
+    assert run_batch(scan_dir, out).processed == 7  # free again
+
+
+def test_a_full_disk_names_the_results_file(tmp_path):
+    """ENOSPC while appending a record says which file (it said only '[Errno 28]')."""
+    from footfit.batch import _naming
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    results = tmp_path / "out" / "results.jsonl"
+    with pytest.raises(OSError, match="No space left") as info:
+        with _naming(results), open("/dev/full", "a") as fh:
+            fh.write("{}\n")
+            fh.flush()
+    assert info.value.filename == str(results)
+
+
+def _descendants(pid: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_workers_die_with_a_killed_batch(scan_dir, tmp_path):
+    """Issue #16: kill -9 of a 2-worker batch left its forked worker alive."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "footfit", "batch", str(scan_dir), "--out",
+                             str(tmp_path / "out"), "--workers", "2", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    kids: set[int] = set()
+    while len(kids) < 2 and time.monotonic() < deadline:  # 2 workers (+ a forkserver)
+        kids = _descendants(proc.pid)
+        time.sleep(0.01)
+    assert len(kids) >= 2, "the batch did not start its workers"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 20
+    while (alive := {k for k in kids if Path(f"/proc/{k}").exists()
+                     and "Z" not in Path(f"/proc/{k}/stat").read_text().rsplit(")", 1)[1][:3]}):
+        assert time.monotonic() < deadline, f"orphaned workers: {sorted(alive)}"
+        time.sleep(0.1)
+
+
+def test_one_worker_batch_with_the_pcd_that_crashed_open3d_finishes(tmp_path):
+    """Issue #16 acceptance: the compressed PCD with `normal_x` renamed `foo_x` killed a
+    one-worker batch on every re-run; now the batch finishes (exit 5 for a corrupt file
+    beside it), records every scan once, and a re-run adds nothing."""
+    import subprocess
+    import sys
+
+    from test_robustness import compressed_pcd
+
+    from footfit.io import load_scan
+
+    scan = load_scan(SAMPLES / "right_f_normal_nofloor.pcd")
+    cols = {"x": scan.points[:, 0], "y": scan.points[:, 1], "z": scan.points[:, 2],
+            "normal_x": scan.normals[:, 0], "normal_y": scan.normals[:, 1],
+            "normal_z": scan.normals[:, 2]}
+    folder = _folder(tmp_path, "a.ply", corrupt=True)
+    (folder / "foo.pcd").write_bytes(compressed_pcd(cols, rename={"normal_x": "foo_x"}))
+    cmd = [sys.executable, "-m", "footfit", "batch", str(folder), "--out", str(tmp_path / "o"),
+           "--quiet"]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 5, first.stderr
+    recs = _records(tmp_path / "o")
+    assert set(recs) == {"a.ply", "foo.pcd", "corrupt.ply"}
+    assert recs["foo.pcd"]["status"] == "ok"
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 5 and "nothing left to do" in again.stdout
+    assert len((tmp_path / "o" / "results.jsonl").read_text().splitlines()) == 3

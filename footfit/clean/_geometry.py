@@ -44,6 +44,11 @@ class _Grid:
         cells = np.prod(np.ceil(ext / voxel) + 3)
         if cells > _MAX_GRID_CELLS:
             voxel = float(voxel * (cells / _MAX_GRID_CELLS) ** (1 / 3) * 1.01)
+        # A flat or thin box (one long axis, garbage values) is not brought within budget by
+        # the cube root above (the +3 layers of the short axes stay): coarsen until it is,
+        # so no input makes a grid of billions of cells (issue #16).
+        while np.prod(np.ceil(ext / voxel) + 3) > _MAX_GRID_CELLS:
+            voxel *= 1.5
         self.voxel = float(voxel)
         self.lo = lo - voxel  # one empty layer around the points
         self.shape = tuple(int(s) for s in np.ceil((hi - self.lo) / voxel) + 2)

@@ -20,7 +20,7 @@ from .._typing import ArrayLike, FloatArray, PathType
 from .._validation import as_points, check_choice
 from ..exceptions import InvalidScanError
 from ._common import RawScan, ScanFileError
-from ._units import UNIT_SCALES, detect_units
+from ._units import UNIT_SCALES, detect_units, find_far_points
 
 __all__ = ["FORMATS", "Scan", "check_foot_scan_extent", "describe_scan", "detect_units",
            "load_scan", "save_scan"]
@@ -229,23 +229,43 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
         all_finite = bool(np.isfinite(points.sum()))
     finite = np.ones(n_in, dtype=bool) if all_finite else np.isfinite(points).all(axis=1)
     n_bad = n_in - int(finite.sum())
+    # Absurd strays (a 1e30 row, a vertex at 2.8e10) are dropped before they can decide the
+    # units, the size or where a mesh's surface samples go (issue #16).
+    far = find_far_points(points if all_finite else points[finite])
+    n_far = int(far.sum())
+    if n_far:
+        if all_finite:
+            finite = ~far
+        else:
+            finite[np.flatnonzero(finite)[far]] = False
     organized = raw.meta.get("organized")
-    if n_bad * 2 > n_in and not organized:
+    if (n_bad + n_far) * 2 > n_in and not organized:
+        what = "NaN, infinite or absurd" if n_far else "NaN or infinite"
         raise ScanFileError(
-            f"{n_bad} of {n_in} points have NaN or infinite coordinates (most of the scan)"
+            f"{n_bad + n_far} of {n_in} points have {what} coordinates (most of the scan)"
         )
     if n_bad and organized:  # empty depth pixels, not damage: say it, do not refuse
         warnings.append(f"dropped {n_bad} of {n_in} empty (NaN) pixels of an organized "
                         f"{organized} cloud")
     elif n_bad:
         warnings.append(f"dropped {n_bad} of {n_in} points with NaN or infinite coordinates")
+    if n_far:
+        warnings.append(f"dropped {n_far} of {n_in} points absurdly far from the rest of the "
+                        "scan (stray values)")
+    n_bad += n_far
     if n_bad:
         points = points[finite]
         normals = None if normals is None else normals[finite]
         if faces is not None:
+            n_faces = faces.shape[0]
             remap = np.cumsum(finite) - 1
             faces = faces[finite[faces].all(axis=1)] if faces.size else faces
             faces = remap[faces]
+            if faces.shape[0] * 2 <= n_faces:
+                raise ScanFileError(
+                    f"{n_faces - faces.shape[0]} of {n_faces} faces have a corner with NaN, "
+                    "infinite or absurd coordinates (most of the mesh)"
+                )
     if normals is not None and not np.isfinite(normals).all():
         warnings.append("normals with NaN or infinite values ignored")
         normals = None
@@ -263,7 +283,12 @@ def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh)
     else:
         unit, scale = units, UNIT_SCALES[units]
     if scale != 1.0:
-        points = points * scale
+        with np.errstate(over="ignore"):
+            points = points * scale
+        if not np.isfinite(points).all():  # 1e306 m is no longer a float in mm
+            raise ScanFileError(
+                f"coordinates too large to convert from {unit} to mm (absurd values)"
+            )
     meta: dict[str, Any] = {"faces": 0, "vertices": points.shape[0], "samples": 0,
                             "dropped": n_bad, **raw.meta}
     if is_mesh:

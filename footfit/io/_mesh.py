@@ -18,7 +18,7 @@ from .._typing import FloatArray, IntArray
 from ._common import RawScan, ScanFileError, loading_params, read_all_bytes
 from ._text import parse_numbers
 
-__all__ = ["prepare_mesh", "read_obj", "read_off", "read_stl"]
+__all__ = ["face_indices", "prepare_mesh", "read_obj", "read_off", "read_stl"]
 
 _STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
 _STL_VERTEX = re.compile(rb"vertex\s+(\S+)\s+(\S+)\s+(\S+)")
@@ -88,6 +88,21 @@ def merge_vertices(points: FloatArray, faces: IntArray) -> tuple[FloatArray, Int
     return points[np.sort(first)], inverse[faces]
 
 
+def face_indices(values: np.ndarray) -> IntArray:
+    """Face indices parsed as floats, as integers: NaN, inf, 1e300 or 1.5 is a corrupt face.
+
+    A plain ``astype(np.intp)`` turns NaN and 1e300 into arbitrary integers (or raises
+    OverflowError on Python floats), which then read as valid or out-of-range indices.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = np.isfinite(values) & (np.abs(values) < 2.0**53) & (values == np.trunc(values))
+    if not ok.all():
+        bad = float(values[~ok].flat[0])
+        raise ScanFileError(f"corrupt face (index {bad:g} is not an integer)")
+    return values.astype(np.intp)
+
+
 def _off_lines(data: bytes) -> list[bytes]:
     data = re.sub(rb"#[^\n]*", b"", data.replace(b"\r", b""))
     return [line for line in data.split(b"\n") if line.strip()]
@@ -132,19 +147,48 @@ def _polygons(lines: list[bytes], *, counted: bool) -> IntArray:
     if values is not None and values.size == width * len(lines):
         rec = values.reshape(len(lines), width)
         if not counted or (rec[:, 0] == 3).all():
-            return rec[:, width - 3 :].astype(np.intp)
-    # Mixed polygon sizes or extra values per line: one short loop over faces (rare).
-    tris: list[list[int]] = []
+            return face_indices(rec[:, width - 3 :])
+    if values is not None:
+        return _mixed_polygons(b"\n".join(lines), values, len(lines), counted=counted)
+    # A value that is not a number: find and name its line (a loop, but it stops there).
     for line in lines:
         try:
-            nums = [int(float(t)) for t in line.split()]
+            [float(t) for t in line.split()]
         except ValueError:
             raise ScanFileError(f"corrupt face line {line[:60]!r}") from None
-        poly = nums[1 : 1 + nums[0]] if counted and nums else nums
-        if len(poly) < 3:
-            raise ScanFileError(f"corrupt face line {line[:60]!r} (fewer than 3 corners)")
-        tris.extend([poly[0], poly[i], poly[i + 1]] for i in range(1, len(poly) - 1))
-    return np.array(tris, dtype=np.intp)
+    raise ScanFileError("corrupt face lines (values that are not numbers)")
+
+
+def _mixed_polygons(block: bytes, values: np.ndarray, n_lines: int, *,
+                    counted: bool) -> IntArray:
+    """Fan polygons of mixed sizes, without a loop over lines.
+
+    The values of every line are found from where tokens start in the bytes (a token starts
+    at a non-blank byte after a blank one), so a 1 GB OFF of quads and triangles is not a
+    Python loop over 40 M lines (issue #16: at most 30 s for any file).
+    """
+    from ._ply import _ramp, fan_polygons
+
+    raw = np.frombuffer(block, dtype=np.uint8)
+    blank = (raw == 32) | (raw == 9) | (raw == 10) | (raw == 13)
+    starts = ~blank
+    starts[1:] &= blank[:-1]
+    line_of = np.cumsum(raw == 10)[starts]
+    per_line = np.bincount(line_of, minlength=n_lines)[:n_lines]
+    if per_line.sum() != values.size:
+        raise ScanFileError("corrupt face lines (a value is not a number)")
+    first = np.cumsum(per_line) - per_line
+    if counted:
+        k = face_indices(values[first[per_line > 0]]) if (per_line > 0).all() else None
+        if k is None or (k + 1 > per_line).any():
+            raise ScanFileError("corrupt face line (fewer corners than its count says)")
+        first = first + 1
+    else:
+        k = per_line
+    if (k < 3).any():
+        raise ScanFileError(f"corrupt face (a face with {int(k.min())} corners)")
+    corners = face_indices(values[np.repeat(first, k) + _ramp(k)])
+    return fan_polygons(corners, k.astype(np.intp))
 
 
 _OBJ_V = re.compile(rb"^[ \t]*v[ \t]+([^\n]*)", re.MULTILINE)

@@ -36,7 +36,13 @@ def _load_checked(fh, available: int, what: str) -> np.ndarray:
         raise ScanFileError(f"corrupt {what} header (not written by numpy.save?)") from None
     if dtype.hasobject:
         raise ScanFileError(f"{what} holds Python objects; only numeric arrays are read")
-    need = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    if dtype.kind not in "fiu" or dtype.itemsize not in (1, 2, 4, 8) or dtype.names:
+        raise ScanFileError(f"{what} holds {dtype.str} values; only numbers are read")
+    if (not isinstance(shape, tuple) or len(shape) > 2
+            or not all(isinstance(s, int) and 0 <= s < 1 << 62 for s in shape)):
+        shown = str(shape) if len(str(shape)) < 60 else str(shape)[:57] + "..."
+        raise ScanFileError(f"corrupt {what} header (shape {shown}; expected (n, 3))")
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize  # Python ints: no overflow
     body = available - fh.tell()
     if need > body:
         raise ScanFileError(
@@ -91,7 +97,7 @@ def read_npz(path: Path, *, max_points: int) -> RawScan:
                 with zf.open(info) as fh:
                     raw = io.BytesIO(fh.read(info.file_size))
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError,
-                    EOFError) as exc:
+                    EOFError, RuntimeError) as exc:  # RuntimeError: encrypted member
                 raise ScanFileError(f"corrupt NPZ member {key!r} ({exc})") from None
             return _load_checked(raw, info.file_size, f"NPZ member {key!r}")
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._typing import FloatArray
 from ._common import RawScan, ScanFileError
+from ._mesh import face_indices
 from ._text import parse_numbers, write_table
 
 __all__ = ["read_ply", "write_ply"]
@@ -81,11 +82,18 @@ def _parse_header(fh) -> tuple[str, list[_Element], int]:
             elif words[0] == "property":
                 if words[1] == "list":
                     prop = (words[4], _TYPES[words[3]], _TYPES[words[2]])
+                    if prop[2][0] == "f" or (elements[-1].name == "face" and prop[1][0] == "f"):
+                        raise ScanFileError(  # a count or a corner index is an integer
+                            f"corrupt PLY header line {raw.strip()[:60]!r} (list of "
+                            f"{words[3]} counted by {words[2]}: both must be integer types)"
+                        )
                 else:
                     prop = (words[2], _TYPES[words[1]], None)
                 elements[-1].props.append(prop)
             else:
                 raise ValueError
+        except ScanFileError:
+            raise
         except (IndexError, KeyError, ValueError):
             raise ScanFileError(f"corrupt PLY header line {raw.strip()[:60]!r}") from None
     if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
@@ -111,6 +119,14 @@ def read_ply(path: Path, *, max_points: int) -> RawScan:
             raise ScanFileError(
                 f"header declares {vertex.count} vertices, more than the ceiling "
                 f"max_points={max_points}"
+            )
+        faces_el = next((e for e in elements if e.name == "face"), None)
+        if faces_el is not None and faces_el.count > 4 * max(vertex.count, 1):
+            # a mesh has about 2 faces per vertex; a header claiming far more would make
+            # the readers allocate and walk per declared face (issue #16)
+            raise ScanFileError(
+                f"header declares {faces_el.count} faces for {vertex.count} vertices "
+                "(a mesh has about 2 per vertex)"
             )
         if fmt == "ascii":
             fh.seek(offset)
@@ -183,6 +199,8 @@ def _read_binary_faces(fh, el, order, offset, remaining):
     k = int(first[name + "__n"][0])
     if k < 3:
         raise ScanFileError(f"corrupt PLY face (a face with {k} vertices)")
+    if k * np.dtype(lists[0][1]).itemsize > remaining:  # before a dtype of k corners is made
+        raise ScanFileError(f"corrupt PLY face (a face with {k} vertices; the file ends first)")
     dt = el.dtype(order, k)
     fh.seek(offset)
     if el.count * dt.itemsize <= remaining:
@@ -310,11 +328,11 @@ def _ascii_faces(text: bytes, count: int):
         raise ScanFileError("corrupt PLY body (face lines are not numbers)")
     if count == 0:
         return np.zeros((0, 3), dtype=np.intp)
-    k = int(values[0])
+    k = int(face_indices(values[:1])[0]) if values.size else 0
     if k >= 3 and values.size == count * (k + 1):
         rec = values.reshape(count, k + 1)
         if (rec[:, 0] == k).all():
-            return _fan(rec[:, 1:].astype(np.intp))
+            return _fan(face_indices(rec[:, 1:]))
     # Mixed polygon sizes: one face per line, its first number the corner count.
     lines = [line.split() for line in text.split(b"\n") if line.strip()]
     if len(lines) != count:
@@ -325,9 +343,11 @@ def _ascii_faces(text: bytes, count: int):
         raise ScanFileError("corrupt PLY body (a face count is not an integer)") from None
     if (counts < 3).any():
         raise ScanFileError(f"corrupt PLY face (a face with {int(counts.min())} vertices)")
+    if int(counts.sum()) > len(text):  # every corner takes at least two characters
+        raise ScanFileError("corrupt PLY body (face counts larger than the file)")
     try:
-        corners = np.array([int(v) for t, c in zip(lines, counts.tolist(), strict=True)
-                            for v in t[1 : 1 + c]], dtype=np.intp)
+        corners = face_indices([float(v) for t, c in zip(lines, counts.tolist(), strict=True)
+                                for v in t[1 : 1 + c]])
     except ValueError:
         raise ScanFileError("corrupt PLY body (a face index is not an integer)") from None
     if corners.size != counts.sum():

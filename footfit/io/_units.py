@@ -8,7 +8,8 @@ from .._typing import ArrayLike
 from ..exceptions import InvalidScanError
 from ._common import loading_params
 
-__all__ = ["UNIT_SCALES", "UNITS_BY_PREFERENCE", "detect_units", "robust_extent"]
+__all__ = ["UNIT_SCALES", "UNITS_BY_PREFERENCE", "detect_units", "find_far_points",
+           "robust_extent"]
 
 #: Millimetres per unit of the file's coordinates.
 UNIT_SCALES = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "in": 25.4}
@@ -17,6 +18,68 @@ UNITS_BY_PREFERENCE = ("mm", "m", "cm", "in")
 
 # The size windows, trimming and sample size are design choices kept in
 # footfit/data/scan_loading.json ("units"), with their sources.
+
+
+def _sample(pts: np.ndarray, size: int) -> np.ndarray:
+    """At most ``size`` rows of ``pts``, by a deterministic stride."""
+    return pts[:: pts.shape[0] // size + 1] if pts.shape[0] > size else pts
+
+
+def _bulk_bound(sample: np.ndarray) -> tuple[np.ndarray, float]:
+    """Median centre and the distance beyond which a point is an absurd stray (inf: none)."""
+    cfg = loading_params()["outliers"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        centre = np.median(sample, axis=0)
+        spread = float(np.median(np.abs(sample - centre).max(axis=1)))
+    if not (np.isfinite(spread) and spread > 0):  # half the points identical: no scale
+        return centre, np.inf
+    return centre, float(cfg["far_factor"]) * spread
+
+
+def find_far_points(points: ArrayLike) -> np.ndarray:
+    """Flag points absurdly far from the bulk of a cloud (a 1e30 stray, a vertex at 2.8e10).
+
+    Parameters
+    ----------
+    points : (n, 3) array_like of float
+        Finite coordinates in any unit.
+
+    Returns
+    -------
+    (n,) ndarray of bool
+        True where a point lies farther from the median centre (along any axis) than
+        ``far_factor`` (``models/scan_loading.json``, ``outliers``) times the median such
+        distance. Robust to strays being up to half the cloud, and unit-free.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pts = np.random.default_rng(0).uniform(0, 250, (1000, 3))
+    >>> pts[7] = 1e30
+    >>> np.flatnonzero(find_far_points(pts)).tolist()
+    [7]
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.shape[0] < 3:
+        return np.zeros(pts.shape[0], dtype=bool)
+    cfg = loading_params()["units"]
+    far = np.zeros(pts.shape[0], dtype=bool)
+    # Again on what is left while that drops something (at most 4 rounds): garbage values
+    # spread over hundreds of orders of magnitude widen the first bound; a real scan's is
+    # stable after one round.
+    for _ in range(4):
+        near = np.flatnonzero(~far)
+        if near.size < 3:
+            break
+        centre, bound = _bulk_bound(_sample(pts[near], int(cfg["sample_points"])))
+        if not np.isfinite(bound):
+            break
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = ~(np.abs(pts[near] - centre) <= bound).all(axis=1)
+        if not out.any():
+            break
+        far[near[out]] = True
+    return far
 
 
 def robust_extent(points: ArrayLike) -> np.ndarray:
@@ -33,15 +96,21 @@ def robust_extent(points: ArrayLike) -> np.ndarray:
         Ranges between the 0.1th and 99.9th percentiles (``trim_percent`` of
         ``footfit/data/scan_loading.json``) along the principal axes, so that a scan in an oblique
         pose is not oversized by its bounding box diagonal and a few stray points do not
-        count.
+        count. Points absurdly far from the bulk (:func:`find_far_points`) are left out
+        first: one point at 1e30 would otherwise swamp the centre and the principal axes
+        and cancel the foot's extent numerically (issue #16).
     """
     cfg = loading_params()["units"]
-    pts = np.asarray(points, dtype=np.float64)
-    sample, trim = int(cfg["sample_points"]), float(cfg["trim_percent"])
-    if pts.shape[0] > sample:  # deterministic stride
-        pts = pts[:: pts.shape[0] // sample + 1]
+    pts = _sample(np.asarray(points, dtype=np.float64), int(cfg["sample_points"]))
+    trim = float(cfg["trim_percent"])
+    centre, bound = _bulk_bound(pts)
+    if np.isfinite(bound):
+        with np.errstate(over="ignore", invalid="ignore"):
+            near = (np.abs(pts - centre) <= bound).all(axis=1)
+        if near.sum() >= 3:
+            pts = pts[near]
     with np.errstate(over="ignore", invalid="ignore"):
-        centred = pts - pts.mean(axis=0)
+        centred = pts - np.median(pts, axis=0)
         cov = centred.T @ centred
     if np.isfinite(cov).all():
         proj = centred @ np.linalg.eigh(cov)[1]
