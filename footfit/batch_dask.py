@@ -39,6 +39,7 @@ from .batch import (
     SUMMARY_NAME,
     BatchResult,
     _default_options,
+    _locked,
     _no_scans_message,
     _process_one,
     _scan_key,
@@ -284,6 +285,15 @@ def run_batch_dask(
         raise FileNotFoundError(_no_scans_message(target))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):  # one batch per output folder, whichever engine (issue #16)
+        return _run_dask(target, out, total, scheduler=scheduler, workers=workers,
+                         options=options, progress=progress, max_in_flight=max_in_flight)
+
+
+def _run_dask(target: str | os.PathLike[str], out: Path, total: int, *, scheduler: str | None,
+              workers: int, options: Mapping[str, Any] | None,
+              progress: Callable[[int, int, int, str], None] | None,
+              max_in_flight: int | None) -> BatchResult:
     results = out / RESULTS_NAME
     verdicts = _read_verdicts(results)
     t0 = time.perf_counter()
