@@ -107,6 +107,8 @@ class FootFitter:
         leg_cut_height_mm: float = 100.0,
         heel_height_mm: float | None = None,
         simulate_fit: bool = True,
+        foot_posture_index: Any = None,
+        forefoot_overload: Any = None,
     ) -> None:
         from .insoles import InsoleMatcher
         from .last import load_stock_lasts
@@ -115,6 +117,7 @@ class FootFitter:
             style=style, fit=fit, units=units, sex=sex, profile=profile,
             n_insoles=n_insoles, leg_cut_height_mm=leg_cut_height_mm,
             heel_height_mm=heel_height_mm, simulate_fit=simulate_fit,
+            foot_posture_index=foot_posture_index, forefoot_overload=forefoot_overload,
         )
         self.matcher_ = InsoleMatcher(n_neighbors=n_insoles).fit()
         self.stock_lasts_ = load_stock_lasts()

@@ -451,8 +451,10 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         lang: Annotated[str | None, Form(description="Language of the HTML/PNG: en or zh "
                                          "(default: the server's locale)")] = None,
         customer: Annotated[str | None, Form(description="Customer id: store the scan and "
-                                             "the fitting (footfit.records); also shown on "
-                                             "the HTML report")] = None,
+                                             "the fitting (footfit.records)")] = None,
+        customer_name: Annotated[str | None, Form(description="Customer's name, shown on "
+                                                  "the HTML report (default: the customer "
+                                                  "id)", max_length=80)] = None,
     ) -> Any:
         # FastAPI takes an empty form value for its default: `style=` would be read as
         # sport; an option sent empty is a mistake to report (issue #16)
@@ -544,7 +546,8 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                 with pending_lock:
                     state["pending"] -= 1
             await scan.close()
-        kept = dataclasses.replace(kept, lang=lang, customer=(customer or "").strip() or None)
+        shown = (customer_name or customer or "").strip() or None
+        kept = dataclasses.replace(kept, lang=lang, customer=shown)
         rid = reports.put(kept, fitting_id)
         return Response(kept.json, media_type="application/json",
                         headers={"X-Report-Id": rid, "Location": f"/v1/fit/{rid}/report.html"})
@@ -583,7 +586,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     async def get_summary(report_id: str, lang: str | None = None) -> Any:
         from .advice import customer_summary
 
-        rep = lookup(report_id)
+        rep = await lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
         try:

@@ -84,7 +84,7 @@ def _post(url, path, fields):
 def test_lang_and_customer_travel_with_the_report(server):
     base, log = server
     status, headers, body = _post(base + "/v1/fit", SAMPLES / "demo_two_feet.ply",
-                                  {"style": "casual", "lang": "zh", "customer": "李伟"})
+                                  {"style": "casual", "lang": "zh", "customer_name": "李伟"})
     assert status == 200, body[:300]
     rid = headers["X-Report-Id"]
     report = json.loads(body)

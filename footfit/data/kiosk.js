@@ -16,7 +16,7 @@ drop.addEventListener('drop',function(e){if(e.dataTransfer.files.length)pick(e.d
 function esc(s){var d=document.createElement('div');d.textContent=s==null?'':String(s);return d.innerHTML;}
 document.getElementById('form').addEventListener('submit',function(e){e.preventDefault();if(!file)return;
 var st=document.getElementById('status'),go=document.getElementById('go');st.className='';st.textContent=t('kiosk_busy');go.disabled=true;
-var fd=new FormData();fd.append('scan',file,file.name);['style','fit','lang','customer'].forEach(function(k){fd.append(k,document.getElementById(k).value);});
+var fd=new FormData();fd.append('scan',file,file.name);['style','fit','lang'].forEach(function(k){fd.append(k,document.getElementById(k).value);});fd.append('customer_name',document.getElementById('customer').value);
 var t0=performance.now();
 fetch('/v1/fit',{method:'POST',body:fd}).then(function(r){if(!r.ok)return r.json().then(function(j){throw new Error(j.detail||r.statusText);});
 var id=r.headers.get('X-Report-Id');var q='?lang='+lang+'&customer='+encodeURIComponent(document.getElementById('customer').value);

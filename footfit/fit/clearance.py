@@ -40,6 +40,7 @@ def signed_clearance(
 
     Examples
     --------
+    >>> from footfit.fit import prepare_last
     >>> from footfit.last import generate_last
     >>> p = generate_last({"side": "right", "foot_length_mm": 265.0, "ball_girth_mm": 250.0},
     ...                   style="sport", sex="male")

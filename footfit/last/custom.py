@@ -111,6 +111,30 @@ def _bottom_halfwidths(p: LastParameters, y: FloatArray, y0: float, y_tip: float
     return np.where(outside, 0.0, bm), np.where(outside, 0.0, bl)
 
 
+def _spread(v: FloatArray) -> FloatArray:
+    """Spread the points of each ring along its outline so no two coincide.
+
+    At a sharp corner (the feather edge, the cone's top) many support directions meet in one
+    point; a mesh with coincident vertices is no longer closed once a reader merges them
+    (STL). Each point slides 0.01 mm per index along the outline: distinct, still on it,
+    corners kept within a few tenths of a mm.
+    """
+    k, m, _ = v.shape
+    seg = np.linalg.norm(np.diff(np.concatenate([v, v[:, :1]], axis=1), axis=1), axis=2)
+    cum = np.concatenate([np.zeros((k, 1)), np.cumsum(seg, axis=1)], axis=1)  # (k, m+1)
+    total = cum[:, -1:]
+    t = np.mod(cum[:, :-1] + 0.01 * np.arange(m)[None, :], np.maximum(total, 1e-9))
+    out = np.zeros_like(v)
+    closed = np.concatenate([v, v[:, :1]], axis=1)
+    for i in range(k):
+        if total[i, 0] <= 0:
+            out[i] = v[i]
+            continue
+        for d in range(2):
+            out[i, :, d] = np.interp(t[i], cum[i], closed[i, :, d])
+    return out
+
+
 def _slab_support(pts: FloatArray, ys: FloatArray, n: FloatArray, half: float,
                   min_pts: int) -> tuple[FloatArray, FloatArray]:
     """Support values (k, m) of the (x, z) points within ``half`` of each station (widened
@@ -259,6 +283,7 @@ def _rings(sec: dict[str, Any], p: LastParameters, eases: dict[str, float],
     h = np.where(np.isfinite(h), h, 0.2)  # no foot and no bottom: a sliver (none expected)
     v = _vertices(h, phi)
     v[..., 1] = np.clip(v[..., 1], 0.0, z_cut)
+    v = _spread(v)
     rings = np.stack([v[..., 0], np.broadcast_to(ys[:, None], v.shape[:2]), v[..., 1]], -1)
     c_back = rings[0].mean(axis=0)
     geo = {"y_back": sec["y_min"] - eases["heel"] - 0.5, "z_back": float(c_back[2]),

@@ -264,7 +264,8 @@ def add_records(sub: argparse._SubParsersAction) -> None:
         description="Fittings stored by `footfit process SCAN --customer ID` (and the "
         "service's POST /v1/fit with a customer). " + _DB_HELP[0].upper() + _DB_HELP[1:] + ".",
     )
-    rs = p.add_subparsers(dest="records_command", metavar="ACTION")
+    rs = p.add_subparsers(dest="records_command", metavar="ACTION",
+                          help="what to do with the stored records (see each action's --help)")
     rs.required = True
 
     q = rs.add_parser("list", help="a customer's fittings and orders (oldest first)")
