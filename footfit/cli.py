@@ -319,7 +319,8 @@ def _run_bench(args: argparse.Namespace) -> int:
     results = run_benchmarks(
         sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeat=args.repeat,
         batch_scans=args.batch_scans, cache=args.cache, quick=args.quick,
-        realshaped=args.realshaped, progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True),
+        realshaped=args.realshaped,
+        progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True),
     )
     path = write_results(results, args.out)
     print(format_table(results))

@@ -177,7 +177,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     from . import __version__
     from .align import align_foot
     from .classify import classify_foot
-    from .clean import isolate_feet
+    from .clean import build_working_set, isolate_feet
     from .io import Scan, check_foot_scan_extent, load_scan
     from .last import foot_ball_height, generate_last, nearest_stock_last
     from .measure import measure_foot
@@ -198,8 +198,11 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     warnings.extend(scan.warnings)
 
     with timer.stage("isolate"):
+        # one working set (1 mm voxel means with counts) for isolate, align and measure:
+        # see footfit/clean/working.py for why, and where the full cloud is not needed
+        ws = build_working_set(scan.points, scan.normals)
         iso = isolate_feet(
-            scan.points, normals=scan.normals, leg_cut_height_mm=opts["leg_cut_height_mm"], rng=0
+            ws.points, normals=ws.normals, leg_cut_height_mm=opts["leg_cut_height_mm"], rng=0
         )
     warnings.extend(iso.notes)
 
@@ -211,7 +214,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
                 leg_cut_height_mm=opts["leg_cut_height_mm"],
             )
         with timer.stage("measure"):
-            measured = measure_foot(aligned)
+            measured = measure_foot(aligned, weights=ws.counts[aligned.indices])
         with timer.stage("classify"):
             classification = classify_foot(measured.measurements, sex=opts["sex"])
         per_foot.append((aligned, measured, classification))
@@ -309,7 +312,8 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             source=scan.source,
             format=scan.format,
             points_in=scan.points_in,
-            points_used=int(sum(len(a.points) for a, _, _ in per_foot)),
+            # input points behind the working-set cells the feet kept
+            points_used=int(sum(ws.counts[a.indices].sum() for a, _, _ in per_foot)),
             units_detected=scan.units_detected,
             feet_found=len(feet),
             floor_found=bool(iso.floor_found),

@@ -1,10 +1,10 @@
 """Smoke test: the benchmark command runs on a tiny size and writes JSON (no timings)."""
 
 import json
-
-import numpy as np
 import subprocess
 import sys
+
+import numpy as np
 
 
 def test_bench_quick_runs_and_writes_json(tmp_path):

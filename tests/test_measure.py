@@ -369,3 +369,24 @@ def test_sparse_voxel_grid_cloud_is_measured(rng):
     res = measure_foot(vox)
     assert res.measurements.foot_length_mm == pytest.approx(2 * B, abs=3.0)
     assert res.measurements.ball_girth_mm is not None
+
+
+def test_doubling_every_point_moves_no_girth():
+    """The working set and the outline fits count distinct samples: a scan with every point
+    repeated is measured the same (issue 21: within 0.3 mm), at a sparse and a dense size."""
+    from footfit.pipeline import FootFitter
+    from footfit.synth import sample_population, simulate_scan
+
+    fitter = FootFitter()
+    girths = ("ball_girth_mm", "instep_girth_mm", "short_heel_girth_mm", "long_heel_girth_mm",
+              "ankle_girth_mm")
+    params = sample_population(1, rng=5)[0]
+    for n_points in (20_000, 120_000):
+        sim = simulate_scan(params, n_points=n_points, rng=3, resolution_mm=2.0)
+        a = fitter.process(sim.points, units="mm").feet[0].measurements
+        b = fitter.process(np.vstack([sim.points, sim.points]), units="mm").feet[0].measurements
+        for k in girths:
+            va, vb = getattr(a, k), getattr(b, k)
+            assert (va is None) == (vb is None), k
+            if va is not None:
+                assert abs(va - vb) <= 0.3, (n_points, k, va, vb)
