@@ -124,6 +124,8 @@ class FootFitter:
         import scipy.ndimage  # noqa: F401
         import scipy.spatial  # noqa: F401
 
+        _prepare_stages()
+
     @staticmethod
     def _check_options(**opts: Any) -> dict[str, Any]:
         from .last import available_styles
@@ -171,6 +173,26 @@ class FootFitter:
         if overrides:
             opts = self._check_options(**opts)
         return _run_line(self, source, opts)
+
+
+def _prepare_stages() -> None:
+    """Import the stages and build their tables now, not during the first scan.
+
+    What a fresh process's first scan paid beyond a warm one (``python -X importtime`` and
+    the modules new in ``sys.modules`` after it): the stage modules themselves (io, clean,
+    align, measure, report; ``uuid``), the JSON rule tables, the up-estimation sphere of
+    directions (a KD-tree and its neighbour pairs) and the outline fit's Fourier basis.
+    """
+    from . import align, classify, io, measure, report, sizes  # noqa: F401
+    from ._data import load_table
+    from .clean import up, working  # noqa: F401
+    from .measure import sections
+
+    for table in ("up_estimation.json", "foot_detection.json", "scan_loading.json"):
+        load_table(table)
+    io._readers()  # the format readers (imported on first use otherwise)
+    up._sphere(1000, float(up._rules()["group_angle_deg"]))
+    sections._fourier_tables(sections.OUTLINE_HARMONICS, sections.OUTLINE_SAMPLES)
 
 
 def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
