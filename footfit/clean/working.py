@@ -92,14 +92,27 @@ def build_working_set(
     cell = check_positive(cell_mm, name="cell_mm")
     nrm = None if normals is None else np.asarray(normals, dtype=np.float64)
     n = len(pts)
-    lo = pts.min(axis=0)
-    ijk = ((pts - lo) * (1.0 / cell)).astype(np.int64)
-    dims = ijk.max(axis=0) + 1
-    key = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
+    # column by column: 1-D gathers and reductions are several times faster than the same
+    # on (n, 3) rows (a row gather of 200k points took 68 ms on the busy machine, 9 ms
+    # for the whole sort)
+    cols = [np.ascontiguousarray(pts[:, k]) for k in range(3)]
+    inv = 1.0 / cell
+    ijk = []
+    for c in cols:
+        v = c - c.min()
+        v *= inv
+        ijk.append(v.astype(np.int64))
+    dims = [int(a.max()) + 1 for a in ijk]
+    key = ijk[0] * dims[1]
+    key += ijk[1]
+    key *= dims[2]
+    key += ijk[2]
     idx_bits = max(1, int(n - 1).bit_length())
-    key_bits = max(1, int(np.prod(dims.astype(np.float64)) - 1).bit_length())
+    key_bits = max(1, int(float(dims[0]) * dims[1] * dims[2] - 1).bit_length())
     if idx_bits + key_bits <= 62:
-        packed = np.sort((key << idx_bits) | np.arange(n, dtype=np.int64))
+        key <<= idx_bits
+        key |= np.arange(n, dtype=np.int64)
+        packed = np.sort(key)
         order = packed & ((1 << idx_bits) - 1)
         skey = packed >> idx_bits
     else:  # an absurd extent at a fine voxel: a plain (slower) argsort
@@ -107,14 +120,17 @@ def build_working_set(
         skey = key[order]
     starts = np.concatenate([[0], np.flatnonzero(skey[1:] != skey[:-1]) + 1])
     counts = np.diff(np.append(starts, n))
-    sorted_pts = pts[order]
-    means = np.add.reduceat(sorted_pts, starts, axis=0) / counts[:, None]
+    means = np.column_stack([np.add.reduceat(c.take(order), starts) for c in cols])
+    means /= counts[:, None]
     mean_n = None
     if nrm is not None:
-        s = np.add.reduceat(nrm[order], starts, axis=0)
-        norm = np.linalg.norm(s, axis=1, keepdims=True)
-        # opposite normals cancel (a thin wall seen from both sides): keep one of them
+        sums = [np.add.reduceat(np.ascontiguousarray(nrm[:, k]).take(order), starts)
+                for k in range(3)]
+        norm = np.sqrt(sums[0] ** 2 + sums[1] ** 2 + sums[2] ** 2)
+        # opposite normals cancel (a thin wall seen from both sides): keep the first one
+        ok = norm > 1e-9
         first = nrm[order[starts]]
-        mean_n = np.where(norm > 1e-9, s / np.maximum(norm, 1e-300), first)
+        mean_n = np.column_stack([np.where(ok, s_ / np.where(ok, norm, 1.0), first[:, k])
+                                  for k, s_ in enumerate(sums)])
     return WorkingSet(points=means, normals=mean_n, counts=counts.astype(np.intp),
                       cell_mm=cell, n_input=n)
