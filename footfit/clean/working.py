@@ -5,7 +5,7 @@ same surface two or three times, and a dense scan (1M points) holds 10-20 points
 square millimetre, far more than any measure here resolves (landmarks and girths are
 read on fits over millimetres). So, after loading, the cloud is reduced once on a grid of
 ``cell_mm`` voxels (1 mm by default): each occupied voxel becomes the mean of its points
-(the noise averages down inside it), with its point count and mean normal. Isolation,
+(the noise averages down inside it), with its point count and one normal. Isolation,
 alignment and measurement all run on this set; its size tracks the foot's surface area,
 not the scanner's density, so a 1M-point scan costs little more than a 200k one, and a
 point repeated (or a scan with every point doubled) gives the very same set with doubled
@@ -43,7 +43,7 @@ class WorkingSet:
     points : (m, 3) float, mm
         Mean of the points in each occupied voxel.
     normals : (m, 3) float or None
-        Their mean normal, renormalised (``None`` when the input had none).
+        The normal of one point of each voxel (``None`` when the input had none).
     counts : (m,) int
         Input points in each voxel.
     cell_mm : float
@@ -122,15 +122,11 @@ def build_working_set(
     counts = np.diff(np.append(starts, n))
     means = np.column_stack([np.add.reduceat(c.take(order), starts) for c in cols])
     means /= counts[:, None]
-    mean_n = None
+    first_n = None
     if nrm is not None:
-        sums = [np.add.reduceat(np.ascontiguousarray(nrm[:, k]).take(order), starts)
-                for k in range(3)]
-        norm = np.sqrt(sums[0] ** 2 + sums[1] ** 2 + sums[2] ** 2)
-        # opposite normals cancel (a thin wall seen from both sides): keep the first one
-        ok = norm > 1e-9
-        first = nrm[order[starts]]
-        mean_n = np.column_stack([np.where(ok, s_ / np.where(ok, norm, 1.0), first[:, k])
-                                  for k, s_ in enumerate(sums)])
-    return WorkingSet(points=means, normals=mean_n, counts=counts.astype(np.intp),
+        # the normal of the cell's first point: normals only steer decisions downstream
+        # (floor or sole, which way a surface faces), and averaging them cost as much as
+        # the means of the points
+        first_n = np.take(nrm, order[starts], axis=0)
+    return WorkingSet(points=means, normals=first_n, counts=counts.astype(np.intp),
                       cell_mm=cell, n_input=n)
