@@ -96,12 +96,28 @@ def build_working_set(
     # on (n, 3) rows (a row gather of 200k points took 68 ms on the busy machine, 9 ms
     # for the whole sort)
     cols = [np.ascontiguousarray(pts[:, k]) for k in range(3)]
+    # the grid is laid in the cloud's own frame (principal axes through its centroid), so
+    # that the voxels, and every measure read on their means, do not depend on the scan's
+    # pose: an axis-aligned grid in the input frame moved girths by up to 0.64 mm over 10
+    # poses of one scan and its mirror image by 0.60 mm (now 0.23 and 0.23). A sign flip of
+    # an axis (or a mirror image) maps the boundaries k * cell onto themselves. Moments of
+    # every point, column by column (a strided subset would differ for a doubled scan).
+    centre = np.array([c.mean() for c in cols])
+    dev = [c - m for c, m in zip(cols, centre, strict=True)]
+    cov = np.array([[(dev[i] * dev[j]).mean() for j in range(3)] for i in range(3)])
+    del dev
+    _, axes = np.linalg.eigh(cov)
     inv = 1.0 / cell
     ijk = []
-    for c in cols:
-        v = c - c.min()
-        v *= inv
-        ijk.append(v.astype(np.int64))
+    for k in range(3):
+        a = axes[:, k]
+        v = (cols[0] - centre[0]) * a[0]
+        v += (cols[1] - centre[1]) * a[1]
+        v += (cols[2] - centre[2]) * a[2]
+        q = np.floor(v * inv)
+        ijk.append(q.astype(np.int64))
+    for k in range(3):
+        ijk[k] -= ijk[k].min()
     dims = [int(a.max()) + 1 for a in ijk]
     key = ijk[0] * dims[1]
     key += ijk[1]
