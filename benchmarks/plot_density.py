@@ -69,7 +69,8 @@ def main(argv=None) -> int:
     ax2.set_ylim(bottom=0)
     ax2.set_xlabel("points in the scan (synthetic, 0.5 mm noise)")
     ax2.set_ylabel("MAE vs reference, mm")
-    ax2.set_title(f"girth error ({rows[0][3]} scans per density)")
+    counts = [r[3] for r in rows]
+    ax2.set_title(f"girth error ({min(counts)}-{max(counts)} scans per density)")
     ax2.legend(fontsize=8)
     fig.tight_layout()
     a.out.parent.mkdir(parents=True, exist_ok=True)
