@@ -75,30 +75,42 @@ def _mesh_and_truth(seed: int, i: int, resolution: float, cache: Path | None):
 def _chain(points, normals):
     """isolate -> align -> measure every foot; returns [(AlignedFoot, MeasuredFoot)], seconds."""
     from footfit.align import align_foot
-    from footfit.clean import isolate_feet
+    from footfit.clean import build_working_set, isolate_feet
     from footfit.measure import measure_foot
 
     t0 = time.perf_counter()
-    iso = isolate_feet(points, normals=normals, rng=0)
+    ws = build_working_set(points, normals)  # as footfit.pipeline does
+    iso = isolate_feet(ws.points, normals=ws.normals, rng=0)
     out = []
     for foot in iso.feet:
         al = align_foot(foot, up=iso.up, floor_plane=iso.floor_plane)
-        out.append((al, measure_foot(al)))
+        out.append((al, measure_foot(al, weights=ws.counts[al.indices])))
     return out, time.perf_counter() - t0
+
+
+def _parse_points(text: str) -> tuple[int, int]:
+    """``--points``: ``N`` (every scan N points) or ``LO-HI`` (uniform in the range)."""
+    lo, _, hi = text.partition("-")
+    a, b = int(float(lo)), int(float(hi or lo))
+    if not 1000 <= a <= b:
+        raise argparse.ArgumentTypeError(f"--points must be N or LO-HI with 1000 <= LO <= HI; "
+                                         f"got {text!r}")
+    return a, b
 
 
 def _sample(args):
     """Measure one synthetic scan: dict of errors and flags (runs in a worker)."""
-    seed, i, resolution, cache = args
+    seed, i, resolution, cache, (p_lo, p_hi) = args
     from footfit.classify import classify_arch_index
     from footfit.synth.scanner import simulate_scan
 
     params, mesh, truth = _mesh_and_truth(seed, i, resolution, cache)
     rng = np.random.default_rng([seed, i, 1])
-    n_points = int(rng.integers(60_000, 300_001))
+    n_points = int(rng.integers(p_lo, p_hi + 1))
     scan = simulate_scan(mesh, side=params.side, n_points=n_points, noise_mm=0.5,
                          outliers=0.02, holes=3, pose="random", rng=rng)
-    row: dict = {"i": i, "side": params.side, "n_points": n_points}
+    row: dict = {"i": i, "side": params.side, "n_points": n_points,
+                 "foot_points": int(np.sum(scan.labels == 0)) if hasattr(scan, "labels") else None}
     try:
         feet, secs = _chain(scan.points, scan.normals)
     except Exception as exc:  # a failure is a result here: count it, say which
@@ -190,6 +202,10 @@ def _table(rows, inv) -> str:
                  f"toe shape agreement: {np.mean(toe) * 100:.1f}%")
     secs = np.array([r["seconds"] for r in ok])
     npts = np.array([r["n_points"] for r in ok])
+    fp = [r["foot_points"] for r in ok if r.get("foot_points")]
+    if fp:
+        lines.append(f"foot points per scan: median {np.median(fp) / 1000:.0f}k "
+                     f"(range {min(fp) / 1000:.0f}k-{max(fp) / 1000:.0f}k)")
     lines.append(f"isolate+align+measure: median {np.median(secs) * 1000:.0f} ms "
                  f"(median {np.median(npts) / 1000:.0f}k points, under the evaluation's load)")
     if inv:
@@ -214,6 +230,9 @@ def main(argv=None) -> int:
                     help="mesh resolution of the synthetic feet (mm)")
     ap.add_argument("--cache", type=Path, default=None, help="folder for meshes and truth")
     ap.add_argument("--json", type=Path, default=None, help="write the rows as JSON")
+    ap.add_argument("--points", type=_parse_points, default=(60_000, 300_000),
+                    help="points per scan: N, or LO-HI drawn uniformly (default 60000-300000; "
+                    "100000 is the default density of `footfit synth`, about 30-36k on the foot)")
     ap.add_argument("--poses", type=int, default=50, help="poses of the invariance check "
                     "(0 skips it)")
     ap.add_argument("--cache-only", action="store_true",
@@ -227,7 +246,7 @@ def main(argv=None) -> int:
         for i in range(a.start, a.n):
             _mesh_and_truth(a.seed, i, a.resolution, a.cache)
         return 0
-    tasks = [(a.seed, i, a.resolution, a.cache) for i in range(a.n)]
+    tasks = [(a.seed, i, a.resolution, a.cache, a.points) for i in range(a.n)]
     if a.cached_only:
         tasks = [t for t in tasks if (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz").is_file()]
     if a.jobs > 1:

@@ -480,6 +480,8 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", default=None, help="folder to keep the generated scans in")
     p.add_argument("--quick", action="store_true",
                    help="pipeline cases only (no process, batch, memory or ratio cases)")
+    p.add_argument("--no-realshaped", dest="realshaped", action="store_false",
+                   help="skip the real-shaped cases (real scans resampled to 50k-1M points)")
     p.add_argument("--out", default="bench_results/latest.json", help="JSON results file")
     p.set_defaults(func=_run_bench)
 
@@ -492,6 +494,7 @@ def _run_bench(args: argparse.Namespace) -> int:
     results = run_benchmarks(
         sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeat=args.repeat,
         batch_scans=args.batch_scans, cache=args.cache, quick=args.quick,
+        realshaped=args.realshaped,
         progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True),
     )
     path = write_results(results, args.out)

@@ -128,6 +128,8 @@ class FootFitter:
         import scipy.ndimage  # noqa: F401
         import scipy.spatial  # noqa: F401
 
+        _prepare_stages()
+
     @staticmethod
     def _check_options(**opts: Any) -> dict[str, Any]:
         from .last import available_styles
@@ -236,13 +238,31 @@ def _drop_short_feet(per_foot: list, warnings: list[str], *, source: str) -> lis
         else:
             kept.append(item)
     return kept
+def _prepare_stages() -> None:
+    """Import the stages and build their tables now, not during the first scan.
+
+    What a fresh process's first scan paid beyond a warm one (``python -X importtime`` and
+    the modules new in ``sys.modules`` after it): the stage modules themselves (io, clean,
+    align, measure, report; ``uuid``), the JSON rule tables, the up-estimation sphere of
+    directions (a KD-tree and its neighbour pairs) and the outline fit's Fourier basis.
+    """
+    from . import align, classify, io, measure, report, sizes  # noqa: F401
+    from ._data import load_table
+    from .clean import up, working  # noqa: F401
+    from .measure import sections
+
+    for table in ("up_estimation.json", "foot_detection.json", "scan_loading.json"):
+        load_table(table)
+    io._readers()  # the format readers (imported on first use otherwise)
+    up._sphere(1000, float(up._rules()["group_angle_deg"]))
+    sections._fourier_tables(sections.OUTLINE_HARMONICS, sections.OUTLINE_SAMPLES)
 
 
 def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     from . import __version__
     from .align import align_foot
     from .classify import classify_foot
-    from .clean import isolate_feet
+    from .clean import build_working_set, isolate_feet
     from .io import Scan, check_foot_scan_extent, load_scan
     from .measure import measure_foot
     from .report import FitReport, FootReport, ScanSummary
@@ -262,8 +282,11 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     warnings.extend(scan.warnings)
 
     with timer.stage("isolate"):
+        # one working set (1 mm voxel means with counts) for isolate, align and measure:
+        # see footfit/clean/working.py for why, and where the full cloud is not needed
+        ws = build_working_set(scan.points, scan.normals)
         iso = isolate_feet(
-            scan.points, normals=scan.normals, leg_cut_height_mm=opts["leg_cut_height_mm"], rng=0
+            ws.points, normals=ws.normals, leg_cut_height_mm=opts["leg_cut_height_mm"], rng=0
         )
     warnings.extend(iso.notes)
 
@@ -275,7 +298,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
                 leg_cut_height_mm=opts["leg_cut_height_mm"],
             )
         with timer.stage("measure"):
-            measured = measure_foot(aligned)
+            measured = measure_foot(aligned, weights=ws.counts[aligned.indices])
         with timer.stage("classify"):
             classification = classify_foot(measured.measurements, sex=opts["sex"])
         per_foot.append((aligned, measured, classification))
@@ -361,7 +384,8 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
             source=scan.source,
             format=scan.format,
             points_in=scan.points_in,
-            points_used=int(sum(len(a.points) for a, _, _ in per_foot)),
+            # input points behind the working-set cells the feet kept
+            points_used=int(sum(ws.counts[a.indices].sum() for a, _, _ in per_foot)),
             units_detected=scan.units_detected,
             feet_found=len(feet),
             floor_found=bool(iso.floor_found),

@@ -298,6 +298,7 @@ def run_benchmarks(
     cache: str | os.PathLike[str] | None = None,
     quick: bool = False,
     progress: Callable[[str], None] | None = None,
+    realshaped: bool = True,
 ) -> dict[str, Any]:
     """Run every benchmark case and return the results as a JSON-ready dict.
 
@@ -315,6 +316,9 @@ def run_benchmarks(
         Smoke mode: the given sizes only, no process, batch, memory or ratio cases.
     progress : callable, optional
         Called with a short message before each case.
+    realshaped : bool, default=True
+        Also time the real scans of ``../shared/realscans`` resampled to 50k-1M points
+        (:mod:`footfit.bench.realshaped`; skipped with a message when the folder is absent).
     """
     say = progress or (lambda msg: None)
     unknown = [s for s in sizes if s not in _SIZES]
@@ -331,6 +335,16 @@ def run_benchmarks(
         results: dict[str, Any] = {"machine": _machine(), "repeat": repeat}
         say("pipeline (in process, per stage)")
         results["time_pipeline"] = bench_pipeline(folder, sizes, repeat)
+        if realshaped:
+            from .realshaped import REAL_CASES, bench_process_realscan, bench_realshaped
+
+            say("real-shaped scans (warm stage tables, fresh first calls)")
+            cases = tuple((name, n) for name, n in REAL_CASES if n in {_SIZES[s] for s in sizes})
+            results["time_realshaped"] = bench_realshaped(
+                folder, repeat, cases=cases, fresh_repeat=1 if quick else 3, say=say)
+            if not quick:
+                say("footfit process of the real left.asc (whole process)")
+                results["time_cli_process_realscan"] = bench_process_realscan(repeat)
         if not quick:
             from .._data import demo_scan_path
 
@@ -395,6 +409,15 @@ def format_table(results: dict[str, Any]) -> str:
         if case.startswith("ply-200k"):
             rows.append(("time_core[200k]", f"{stages['core']['median']:.1f} ms", "",
                          target("time_core[200k]", stages["core"]["median"])))
+    if "time_realshaped" in results:
+        from .realshaped import format_realshaped
+
+        rows.extend(format_realshaped(results["time_realshaped"]))
+    for label, s in results.get("time_cli_process_realscan", {}).items():
+        if isinstance(s, dict):
+            rows.append((f"time_cli_process_realscan[{label}]", f"{s['median']:.0f} ms",
+                         f"+-{s['iqr'] / 2:.0f}",
+                         "<= 600 ms " + ("ok" if s["median"] <= 600 else "MISSED")))
     for key in ("time_import", "time_import_all_names", "time_python_startup", "time_cli_help",
                 "time_cli_process"):
         if key in results:

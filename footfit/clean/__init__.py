@@ -17,10 +17,13 @@ the number of points and no Python loop runs over points.
 from ._geometry import fill_holes, fit_plane_ransac
 from .isolate import FootCloud, Isolation, isolate_feet
 from .up import estimate_up
+from .working import WorkingSet, build_working_set
 
 __all__ = [
     "FootCloud",
     "Isolation",
+    "WorkingSet",
+    "build_working_set",
     "estimate_up",
     "fill_holes",
     "fit_plane_ransac",

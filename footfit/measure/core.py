@@ -80,6 +80,7 @@ def measure_foot(
     side: str = "right",
     plantar_visible: bool | None = None,
     leg_cut_height_mm: float = 100.0,
+    weights: ArrayLike | None = None,
 ) -> MeasuredFoot:
     """Measure a foot in the canonical frame (docs/measurement_conventions.md).
 
@@ -95,6 +96,9 @@ def measure_foot(
         AlignedFoot's own flag is used when it has one).
     leg_cut_height_mm : float, default=100.0
         Points above this height are ignored.
+    weights : (n,) array_like of float, optional
+        Input points each point stands for (the counts of a working set,
+        :func:`footfit.clean.build_working_set`); the section outline fits use them.
 
     Returns
     -------
@@ -139,7 +143,16 @@ def measure_foot(
         pts = as_points(aligned, name="aligned", min_points=MIN_POINTS)
         check_choice(side, ("right", "left"), name="side")
         transform = np.eye(4)
-    pts = pts[pts[:, 2] <= cut]
+    w = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if w.shape != (len(pts),) or not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise ValueError(f"`weights` must be {len(pts)} positive finite values; "
+                             f"got shape {w.shape}")
+    below = pts[:, 2] <= cut
+    pts = pts[below]
+    if w is not None:
+        w = w[below]
     if len(pts) < MIN_POINTS:
         raise DegenerateScanError(
             f"only {len(pts)} points below the {cut:g} mm leg cut; at least {MIN_POINTS} "
@@ -147,11 +160,12 @@ def measure_foot(
         )
     if plantar_visible is None:
         plantar_visible = has_plantar_surface(pts)
-    return _measure(pts, side, bool(plantar_visible), cut, transform)
+    return _measure(pts, side, bool(plantar_visible), cut, transform, w)
 
 
 def _measure(
-    pts: FloatArray, side: str, plantar: bool, cut: float, transform: FloatArray
+    pts: FloatArray, side: str, plantar: bool, cut: float, transform: FloatArray,
+    w: FloatArray | None = None,
 ) -> MeasuredFoot:
     x, y, z = (np.ascontiguousarray(pts[:, k]) for k in range(3))
     heights: dict[tuple[int, int], FloatArray] = {}
@@ -253,7 +267,8 @@ def _measure(
     # girths
     def girth(name: str, origin: FloatArray, normal: FloatArray, contact: bool = False) -> None:
         s = _section(pts, origin, normal,
-                     floor_contact_mm=FLOOR_CONTACT_MM if contact and not plantar else None)
+                     floor_contact_mm=FLOOR_CONTACT_MM if contact and not plantar else None,
+                     weights=w)
         if s is None:
             missing[name] = "too few points in the section (hole in the scan)"
             return
@@ -282,12 +297,14 @@ def _measure(
     else:
         missing["long_heel_girth_mm"] = f"the scan stops at {top:.0f} mm, below 85 mm"
     if top >= 95.0:
-        ankle = pts[(z >= 79.0) & (z <= 96.0)]
+        in_ankle = (z >= 79.0) & (z <= 96.0)
+        ankle = pts[in_ankle]
+        w_ankle = None if w is None else w[in_ankle]
         per: dict[float, tuple[float, FloatArray]] = {}
 
         def ring(h: float) -> None:
             if h not in per and 80.0 <= h <= 95.0:
-                s = _section(ankle, np.array([0.0, 0.0, h]), _Z)
+                s = _section(ankle, np.array([0.0, 0.0, h]), _Z, weights=w_ankle)
                 if s is not None:
                     per[h] = (s.perimeter_mm, s.polygon)
 
@@ -374,8 +391,16 @@ def _ankle_crease(pts: FloatArray, z: FloatArray) -> FloatArray | None:
     mask = (np.abs(sub[:, 2] - 80.0) <= 0.75) & (np.abs(sub[:, 0] - mid) <= 10.0)
     if not mask.any():
         return None
-    # the front of the leg at 80 mm: the extreme along +y in the band, de-noised
-    return _extreme(sub, np.ascontiguousarray(sub[:, 1]), _Y, mask, 5.0, 3.0)
+    # the front of the leg at 80 mm: the extreme along +y in the band, de-noised. The fit
+    # disc holds about 30 points at any density: on a sparse scan (20k points) a 5 mm disc
+    # held fewer than the 12 the extreme needs, the front was taken for strays and the
+    # back of the leg came out as the "front" (long heel girth 160 mm short)
+    from .sections import hull_perimeter
+
+    per = hull_perimeter(pts[band, :2])
+    density = len(sub) / max(16.0 * per, 1.0)  # points per mm^2 of the 16 mm band
+    radius = float(np.clip(np.sqrt(30.0 / (np.pi * max(density, 1e-9))), 5.0, 15.0))
+    return _extreme(sub, np.ascontiguousarray(sub[:, 1]), _Y, mask, radius, 0.6 * radius)
 
 
 def _column_extreme(flat: np.ndarray, z: FloatArray, size: int, top: bool) -> FloatArray:
