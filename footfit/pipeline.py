@@ -285,9 +285,16 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
         # one working set (1 mm voxel means with counts) for isolate, align and measure:
         # see footfit/clean/working.py for why, and where the full cloud is not needed
         ws = build_working_set(scan.points, scan.normals)
-        iso = isolate_feet(
-            ws.points, normals=ws.normals, leg_cut_height_mm=opts["leg_cut_height_mm"], rng=0
-        )
+        try:
+            iso = isolate_feet(
+                ws.points, normals=ws.normals, leg_cut_height_mm=opts["leg_cut_height_mm"],
+                rng=0,
+            )
+        except DegenerateScanError as exc:  # name the scan, as every scan error does
+            source = str(scan.source or "scan")
+            if source in str(exc):
+                raise
+            raise DegenerateScanError(f"{source}: {exc}") from exc
     warnings.extend(iso.notes)
 
     per_foot = []
@@ -378,7 +385,9 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     with timer.stage("report"):  # trust signals: ~35 ms a foot (loaded 2-core machine)
         from .quality import assess_report_feet
 
-        quality = assess_report_feet(feet, floor_found=bool(iso.floor_found))
+        quality = assess_report_feet(
+            feet, floor_found=bool(iso.floor_found),
+            points_count={a.side: int(ws.counts[a.indices].sum()) for a, _, _ in per_foot})
     with timer.stage("report"):
         summary = ScanSummary(
             source=scan.source,

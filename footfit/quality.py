@@ -374,6 +374,8 @@ def assess_scan_quality(feet: Sequence[Mapping[str, Any]], *, floor_found: bool 
         if fl is None or not np.isfinite(fl):
             continue
         metrics = foot_scan_metrics(foot["points"], foot_length_mm=float(fl))
+        if foot.get("points_count"):  # the scan's points behind a thinned working set
+            metrics["points"] = int(foot["points_count"])
         plantar = bool(foot.get("plantar_visible", True))
         errors = expected_errors(metrics["points"], plantar_visible=plantar,
                                  noise_mm=metrics["noise_mm"])
@@ -458,8 +460,13 @@ def assess_scan_quality(feet: Sequence[Mapping[str, Any]], *, floor_found: bool 
                        cautions=tuple(cautions), feet=per_side)
 
 
-def assess_report_feet(feet: Sequence[Any], *, floor_found: bool = True) -> ScanQuality:
-    """:func:`assess_scan_quality` on the pipeline's :class:`~footfit.report.FootReport`\\ s."""
+def assess_report_feet(feet: Sequence[Any], *, floor_found: bool = True,
+                       points_count: Mapping[str, int] | None = None) -> ScanQuality:
+    """:func:`assess_scan_quality` on the pipeline's :class:`~footfit.report.FootReport`\\ s.
+
+    ``points_count`` gives each side's number of scan points when the feet's ``aligned``
+    points are a thinned working set (density is judged on the scan, not the voxels).
+    """
     items = []
     for f in feet:
         if getattr(f, "aligned", None) is None:
@@ -468,6 +475,7 @@ def assess_report_feet(feet: Sequence[Any], *, floor_found: bool = True) -> Scan
         md = m.to_dict() if hasattr(m, "to_dict") else dict(m)
         c = f.classification
         items.append({"side": f.side, "points": f.aligned.points, "measurements": md,
+                      "points_count": (points_count or {}).get(f.side),
                       "plantar_visible": bool(f.plantar_visible),
                       "width_z": getattr(c, "width_value", None),
                       "arch_type": getattr(c, "arch_type", None)})

@@ -61,8 +61,9 @@ def test_chinese_report_has_the_chinese_terms_and_the_same_size_line(fitter, sam
         assert term in zh
     s = report.to_dict()["sizes"]
     # the size line carries the width letters, in both languages
-    assert f"US men 9 {s['us_width']}" in en and f"UK 8 {s['uk_width']}" in en
-    assert f"{s['cn_width_type']}型" in zh and f"英码 8 {s['uk_width']}" in zh
+    assert f"US men {s['us_men']:g} {s['us_width']}" in en
+    assert f"UK {s['uk']:g} {s['uk_width']}" in en
+    assert f"{s['cn_width_type']}型" in zh and f"英码 {s['uk']:g} {s['uk_width']}" in zh
     nums = re.compile(r"\d+\.\d")
     summary_en = en.split("Details for the fitter")[0]
     summary_zh = zh.split("验配师与工厂详细数据")[0]
