@@ -8,7 +8,7 @@ import numpy as np
 
 from .._typing import FloatArray
 from .._validation import as_points
-from .prepare import PreparedLast
+from .prepare import PreparedLast, cell_groups, cell_means
 
 
 # ----------------------------------------------------------------------------- clearance
@@ -57,13 +57,8 @@ def signed_clearance(
     if cell_mm < 0 or not np.isfinite(cell_mm):
         raise ValueError(f"`cell_mm` must be None or a finite number >= 0; got {cell_mm!r}")
     if cell_mm > 0:
-        key = np.floor(pts / cell_mm).astype(np.int64)
-        key -= key.min(axis=0)
-        span = key.max(axis=0) + 1
-        flat = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
-        _, inv, counts = np.unique(flat, return_inverse=True, return_counts=True)
-        reps = np.stack([np.bincount(inv, weights=pts[:, k], minlength=len(counts))
-                         for k in range(3)], axis=1) / counts[:, None]
+        _, inv, counts = cell_groups(pts, float(cell_mm))
+        reps = cell_means(pts, inv, counts)
     else:
         inv = np.arange(n)
         reps = pts

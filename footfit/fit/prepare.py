@@ -75,13 +75,27 @@ def _zones(points: FloatArray, length: float) -> IntArray:
     return zone
 
 
-def _reduce_foot(foot: PreparedFoot, cell_mm: float) -> PreparedFoot:
-    """One scan point per cubic cell (areas summed): a coarse foot for screening lasts."""
-    key = np.floor(foot.points / cell_mm).astype(np.int64)
+def cell_groups(points: FloatArray, cell_mm: float) -> tuple[IntArray, IntArray, IntArray]:
+    """Group points by cubic cell: ``(first, inverse, counts)`` as ``np.unique`` gives them
+    (the first point of each cell, each point's cell, the points per cell)."""
+    key = np.floor(points / cell_mm).astype(np.int64)
     key -= key.min(axis=0)
     span = key.max(axis=0) + 1
     flat = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
-    _, first, inv = np.unique(flat, return_index=True, return_inverse=True)
+    _, first, inv, counts = np.unique(flat, return_index=True, return_inverse=True,
+                                      return_counts=True)
+    return first, inv.reshape(-1), counts
+
+
+def cell_means(points: FloatArray, inv: IntArray, counts: IntArray) -> FloatArray:
+    """The centroid of each cell's points (``inv``, ``counts`` from :func:`cell_groups`)."""
+    return np.stack([np.bincount(inv, weights=points[:, k], minlength=len(counts))
+                     for k in range(3)], axis=1) / counts[:, None]
+
+
+def _reduce_foot(foot: PreparedFoot, cell_mm: float) -> PreparedFoot:
+    """One scan point per cubic cell (areas summed): a coarse foot for screening lasts."""
+    first, inv, _ = cell_groups(foot.points, cell_mm)
     area = np.bincount(inv, weights=foot.area_mm2)
     return PreparedFoot(points=foot.points[first], side=foot.side, length_mm=foot.length_mm,
                         area_mm2=area, zone=foot.zone[first], cell_mm=float(cell_mm))
@@ -130,13 +144,8 @@ def prepare_foot(foot: Any, *, point_area_mm2: Any = None,
     if cell_mm is not None:
         if not (np.isfinite(cell_mm) and cell_mm > 0):
             raise ValueError(f"`cell_mm` must be a positive number; got {cell_mm!r}")
-        key = np.floor(pts / cell_mm).astype(np.int64)
-        key -= key.min(axis=0)
-        span = key.max(axis=0) + 1
-        flat = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
-        _, inv, counts = np.unique(flat, return_inverse=True, return_counts=True)
-        pts = np.stack([np.bincount(inv, weights=pts[:, k], minlength=len(counts))
-                        for k in range(3)], axis=1) / counts[:, None]
+        _, inv, counts = cell_groups(pts, float(cell_mm))
+        pts = cell_means(pts, inv, counts)
         area = np.full(len(pts), float(cell_mm) ** 2)
     elif point_area_mm2 is None:
         area = _point_areas(pts)
