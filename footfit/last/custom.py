@@ -368,9 +368,7 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float], fl: 
     meta["rear_y_mm"] = float(bent[:, 1].min())
     meta["toe_tip_y_mm"] = float(bent[:, 1].max())
     meta["foot_length_mm"] = fl
-    from .rings import ring_table
-
-    meta["rings"] = ring_table(rings, back=back, tip=tip, frame="flat")
+    meta["_flat_rings"] = (rings, back, tip)  # the ring table is made once, for the final
     planes = _girth_planes(bent, meta)
     g = {
         "ball_girth_mm": _plane_hull_perimeter(bent, faces, *planes["ball"]),
@@ -538,6 +536,10 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
         eases["toe"] = max(eases["toe"], eases["ball"])
         verts, faces, meta, g = _build(sec, params, eases, fl, base, final=False)
     g.update(_heel_girths(verts, faces, meta))
+    from .rings import ring_table
+
+    flat_rings, back, tip = meta.pop("_flat_rings")
+    meta["rings"] = ring_table(flat_rings, back=back, tip=tip, frame="flat")
     mesh = LastSurface(verts, faces)
     if mesh.volume < 0:  # wound inward: turn the faces round
         mesh.invert()
