@@ -58,18 +58,15 @@ def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
 def _real_shaped_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str] | None:
     """The orbbec 6-view left foot (../shared/realscans, $FOOTFIT_REALSCANS) resampled to
     ``n_points`` with 0.3 mm noise; None when the real scans are absent."""
-    import os
-    from pathlib import Path
-
     from ..align import align_foot
     from ..clean import isolate_feet
     from ..io import load_scan
     from ..measure import measure_foot
+    from .realshaped import realscans_dir
 
-    default = Path(__file__).resolve().parents[2].parent / "shared" / "realscans"
-    root = Path(os.environ.get("FOOTFIT_REALSCANS", default))
-    path = root / "orbbec-6view" / "left.asc"
-    if not path.is_file():
+    root = realscans_dir()
+    path = None if root is None else root / "orbbec-6view" / "left.asc"
+    if path is None or not path.is_file():
         return None
     scan = load_scan(path)
     iso = isolate_feet(scan.points, normals=scan.normals, rng=0)

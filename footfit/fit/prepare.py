@@ -278,15 +278,8 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
 
 
 def _raised(points: FloatArray, last: PreparedLast, length: float) -> FloatArray:
-    """The foot standing on the last's insole (heel thickness to 30 % of the foot length,
-    forefoot thickness from 60 %, as the custom last is built)."""
-    if last.insole_forefoot_mm == 0.0 and last.insole_heel_mm == 0.0:
-        return points
-    from .._data import load_table
+    """The foot standing on the last's insole, as the custom last is built."""
+    from ..last.custom import stand_on_insole
 
-    cfg = load_table("last_shape.json")["custom_last"]
-    a0, a1 = float(cfg["insole_heel_until_fraction"]), float(cfg["insole_forefoot_from_fraction"])
-    f = np.clip((points[:, 1] / length - a0) / (a1 - a0), 0.0, 1.0)
-    out = points.copy()
-    out[:, 2] += last.insole_heel_mm + (last.insole_forefoot_mm - last.insole_heel_mm) * f
-    return out
+    return stand_on_insole(points, length, heel_mm=last.insole_heel_mm,
+                           forefoot_mm=last.insole_forefoot_mm)

@@ -92,16 +92,6 @@ def band_of(value: float | None, band: Mapping[str, Any], *, tight_is_low: bool 
     return "ok"
 
 
-def _top(points: FloatArray, y: float, half: float = 2.0,
-         x_half: float | None = None) -> float | None:
-    near = np.abs(points[:, 1] - y) <= half
-    if x_half is not None:
-        near &= np.abs(points[:, 0]) <= x_half
-    if near.sum() < 3:
-        return None
-    return float(points[near, 2].max())
-
-
 def section_table(foot: Any, last: Any, placed: FloatArray, room: Mapping[str, Any],
                   measurements: Any = None, *, clearance: FloatArray | None = None,
                   normals: FloatArray | None = None,

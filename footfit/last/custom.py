@@ -28,10 +28,10 @@ from .._typing import FloatArray
 from .._validation import as_points
 from ..exceptions import DegenerateScanError
 from .bend import bend_points
-from .mesh import _assemble_rings, _pchip, _plane_hull_perimeter, last_bottom_profile
+from .mesh import _assemble_rings, _pchip, _plane_hull_perimeter, _taper, last_bottom_profile
 from .params import LastParameters
 
-__all__ = ["CustomLast", "build_custom_last"]
+__all__ = ["CustomLast", "build_custom_last", "stand_on_insole"]
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,20 @@ def _cfg() -> dict[str, Any]:
     return load_table("last_shape.json")["custom_last"]
 
 
-def _taper(t: FloatArray, p: float) -> FloatArray:
-    t = np.clip(t, 0.0, 1.0)
-    return np.clip(1.0 - t**p, 0.0, 1.0) ** (1.0 / p)
+def stand_on_insole(points: FloatArray, foot_length_mm: float, *, heel_mm: float,
+                    forefoot_mm: float) -> FloatArray:
+    """The foot standing on an insole: raised by its heel thickness up to 30 % of the foot
+    length and by its forefoot thickness from 60 %, linear between (``custom_last`` of
+    ``footfit/data/last_shape.json``). The custom last is built on the foot raised this way,
+    and the fit simulation raises the foot the same way before it tries a last."""
+    if heel_mm == 0.0 and forefoot_mm == 0.0:
+        return points
+    cfg = _cfg()
+    a0, a1 = float(cfg["insole_heel_until_fraction"]), float(cfg["insole_forefoot_from_fraction"])
+    f = np.clip((points[:, 1] / foot_length_mm - a0) / (a1 - a0), 0.0, 1.0)
+    out = points.copy()
+    out[:, 2] += heel_mm + (forefoot_mm - heel_mm) * f
+    return out
 
 
 def _vertices(h: FloatArray, phi: FloatArray) -> FloatArray:
@@ -177,12 +188,7 @@ def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, 
     off = p.heel_allowance_mm
     y_tip = p.bottom_length_mm + off
     z_cut, collar = p.top_cut_height_mm, p.back_height_mm
-    # the foot raised by the insole under it
-    t_heel, t_fore = p.insole_heel_mm, p.insole_forefoot_mm
-    a0, a1 = float(cfg["insole_heel_until_fraction"]), float(cfg["insole_forefoot_from_fraction"])
-    f = foot[:, 1] / fl
-    pts = foot.copy()
-    pts[:, 2] += t_heel + (t_fore - t_heel) * np.clip((f - a0) / (a1 - a0), 0.0, 1.0)
+    pts = stand_on_insole(foot, fl, heel_mm=p.insole_heel_mm, forefoot_mm=p.insole_forefoot_mm)
     rear_y = float(cfg["rear_until_fraction_of_foot_length"]) * fl
     keep = (pts[:, 2] <= z_cut) & ~((pts[:, 1] < rear_y) & (pts[:, 2] > collar))
     pts = pts[keep]
@@ -361,7 +367,6 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float], fl: 
     verts, faces = _assemble_rings(rings, back, tip)
     meta = dict(base)
     bent, _ = bend_points(verts, meta, fl)
-    meta["top_cut_z_mm"] = float(p.heel_height_mm + p.top_cut_height_mm)
     # the top cut of the flat last follows the bend: the cut is judged on the bent heights
     meta["top_cut_z_mm"] = float(bent[:, 2].max())
     meta["collar_z_mm"] = float(p.heel_height_mm + p.back_height_mm)
@@ -407,11 +412,8 @@ def _foot_in_planes(pts: FloatArray, p: LastParameters, meta: dict[str, Any],
                     fl: float) -> dict[str, float]:
     """The foot's convex-hull girths in the last's ball and instep planes, the foot standing
     on the insole and bent as in the shoe."""
-    cfg = _cfg()
-    a0, a1 = float(cfg["insole_heel_until_fraction"]), float(cfg["insole_forefoot_from_fraction"])
-    f = np.clip((pts[:, 1] / fl - a0) / (a1 - a0), 0.0, 1.0)
-    raised = pts.copy()
-    raised[:, 2] += p.insole_heel_mm + (p.insole_forefoot_mm - p.insole_heel_mm) * f
+    raised = stand_on_insole(pts, fl, heel_mm=p.insole_heel_mm,
+                             forefoot_mm=p.insole_forefoot_mm)
     bent, _ = bend_points(raised, meta, fl)
     out = {}
     for name in ("ball", "instep"):
