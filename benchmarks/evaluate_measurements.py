@@ -73,7 +73,7 @@ def _mesh_and_truth(seed: int, i: int, resolution: float, cache: Path | None):
 
 
 def _chain(points, normals):
-    """isolate -> align -> measure every foot; returns [(AlignedFoot, MeasuredFoot)], seconds."""
+    """Isolate -> align -> measure every foot; returns [(AlignedFoot, MeasuredFoot)], seconds."""
     from footfit.align import align_foot
     from footfit.clean import build_working_set, isolate_feet
     from footfit.measure import measure_foot

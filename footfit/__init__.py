@@ -15,7 +15,7 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import (
+from footfit.exceptions import (
     DegenerateScanError,
     FootfitError,
     InvalidMeasurementError,
@@ -62,29 +62,29 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # the eager imports, for type checkers and IDEs
-    from .align import AlignedFoot, align_foot
-    from .classify import FootClassification, classify_arch_index, classify_foot
-    from .clean import FootCloud, Isolation, isolate_feet
-    from .insoles import (
+    from footfit.align import AlignedFoot, align_foot
+    from footfit.classify import FootClassification, classify_arch_index, classify_foot
+    from footfit.clean import FootCloud, Isolation, isolate_feet
+    from footfit.insoles import (
         BatchMatch,
         InsoleCatalog,
         InsoleMatch,
         InsoleMatcher,
         load_insole_catalog,
     )
-    from .io import Scan, load_scan, save_scan
-    from .last import (
+    from footfit.io import Scan, load_scan, save_scan
+    from footfit.last import (
         LastParameters,
         StockLastMatch,
         generate_last,
         load_stock_lasts,
         nearest_stock_last,
     )
-    from .measure import Landmarks, MeasuredFoot, measure_foot
-    from .measure.results import FootMeasurements
-    from .pipeline import FootFitter, process
-    from .report import FitReport
-    from .sizes import ShoeSizes, compute_sizes, foot_length_from_size, sizes_for_feet
+    from footfit.measure import Landmarks, MeasuredFoot, measure_foot
+    from footfit.measure.results import FootMeasurements
+    from footfit.pipeline import FootFitter, process
+    from footfit.report import FitReport
+    from footfit.sizes import ShoeSizes, compute_sizes, foot_length_from_size, sizes_for_feet
 
 
 def __getattr__(name: str) -> Any:

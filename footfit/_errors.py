@@ -26,7 +26,7 @@ usage error), 1 otherwise (a batch worker: a bug or the machine, retried on a re
 
 from __future__ import annotations
 
-from .exceptions import (
+from footfit.exceptions import (
     DegenerateScanError,
     FootfitError,
     InvalidMeasurementError,

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ._typing import FloatArray, IntArray
-from ._validation import check_choice
-from .exceptions import NotFittedError
+from footfit._typing import FloatArray, IntArray
+from footfit._validation import check_choice
+from footfit.exceptions import NotFittedError
 
 __all__ = ["BruteNeighbors"]
 
@@ -145,8 +145,8 @@ class BruteNeighbors:
             raise ValueError(f"`n_neighbors` ({k}) must be <= the {self.n_samples_fit_} "
                              "reference rows")
         m = q.shape[0]
-        ind = np.empty((m, k), dtype=np.intp)
-        dist = np.empty((m, k), dtype=np.float64)
+        ind = np.zeros((m, k), dtype=np.intp)
+        dist = np.zeros((m, k), dtype=np.float64)
         for start in range(0, m, _BLOCK_ROWS):
             stop = min(m, start + _BLOCK_ROWS)
             d = self._distances(q[start:stop])

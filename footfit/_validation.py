@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._typing import ArrayLike, FloatArray
-from .exceptions import DegenerateScanError
+from footfit._typing import ArrayLike, FloatArray
+from footfit.exceptions import DegenerateScanError
 
 __all__ = ["as_finite", "as_normals", "as_points", "check_choice", "check_positive"]
 
@@ -104,7 +104,8 @@ def as_finite(
 
 def shown(value: object) -> str:
     """``repr`` of a value for a message, numpy scalars as plain numbers (``5.0``, not
-    ``np.float64(5.0)``)."""
+    ``np.float64(5.0)``).
+    """
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 

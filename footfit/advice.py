@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .words import (
+from footfit.words import (
     class_label,
     foot_name,
     format_value,
@@ -253,7 +253,7 @@ def _join(items: Sequence[str], lang: str) -> str:
 
 def quality_lines(data: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
     """The scan-quality block in words: score, rescan advice, reasons and cautions."""
-    from .words import load_vocabulary
+    from footfit.words import load_vocabulary
 
     q = (data.get("scan") or {}).get("quality")
     if not q:

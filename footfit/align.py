@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._typing import ArrayLike, FloatArray, IntArray
-from ._validation import as_normals, as_points, check_choice, check_positive
-from .clean import FootCloud, estimate_up, fill_holes
-from .clean._geometry import _plane_basis, _unit
-from .clean.up import _floor_level
-from .exceptions import DegenerateScanError
+from footfit._typing import ArrayLike, FloatArray, IntArray
+from footfit._validation import as_normals, as_points, check_choice, check_positive
+from footfit.clean import FootCloud, estimate_up, fill_holes
+from footfit.clean._geometry import _plane_basis, _unit
+from footfit.clean.up import _floor_level
+from footfit.exceptions import DegenerateScanError
 
 __all__ = ["AlignedFoot", "align_foot"]
 
@@ -93,7 +93,7 @@ def _refine_floor(pts: FloatArray, upv: FloatArray) -> tuple[FloatArray, float, 
 
     Returns ``(up, level, note)``.
     """
-    from .clean._geometry import fit_plane_ransac
+    from footfit.clean._geometry import fit_plane_ransac
 
     h0 = pts @ upv
     level, how, sheet = _floor_level(h0)
@@ -171,7 +171,7 @@ def _side_votes(x: FloatArray, y: FloatArray, z: FloatArray, length: float):
 
 
 def _vertex(xs: FloatArray, prof: FloatArray, k: int, half: float) -> float:
-    """x of the top of a bump of ``prof`` at index ``k``: vertex of a parabola fitted within
+    """X of the top of a bump of ``prof`` at index ``k``: vertex of a parabola fitted within
     ``half`` mm (sub-bin precision on a profile made of sparse surface points).
     """
     win = np.abs(xs - xs[k]) <= half
@@ -468,7 +468,7 @@ def align_foot(
     # canonical = in-plane rotation of (uv, h): one small matmul over the points
     ydir = a_cur
     xdir = mirror * np.array([a_cur[1], -a_cur[0]])
-    cpts = np.empty_like(pts)
+    cpts = np.zeros_like(pts)
     np.matmul(uv, np.stack([xdir, ydir], axis=1), out=cpts[:, :2])  # no (n, 2) temporary
     cpts[:, 0] -= mirror * px
     cpts[:, 1] -= py

@@ -205,7 +205,7 @@ _WORKER_FITTER: Any = None
 
 def _init_worker(options: Mapping[str, Any], *, limit_threads: bool = True) -> None:
     global _WORKER_FITTER
-    from .pipeline import FootFitter
+    from footfit.pipeline import FootFitter
 
     if limit_threads:
         _single_threaded()
@@ -226,7 +226,7 @@ def _single_threaded() -> Any:
 
 
 def _process_one(path: str, key: str, fitter: Any = None) -> dict[str, Any]:
-    from ._errors import EXIT_INTERNAL, exit_code_for
+    from footfit._errors import EXIT_INTERNAL, exit_code_for
 
     rec: dict[str, Any] = {"scan": path, "key": key}
     t0 = time.perf_counter()
@@ -297,7 +297,7 @@ def _locked(out: Path) -> Any:
         except ImportError:  # pragma: no cover - not POSIX
             yield
             return
-        from .exceptions import FootfitError
+        from footfit.exceptions import FootfitError
 
         path = out / LOCK_NAME
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
@@ -333,7 +333,7 @@ def _run_locked(scans: list[Path], out: Path, workers: int, options: dict[str, A
     processed = failed = 0
 
     # Validate the options here (one clear error) before any worker starts.
-    from .pipeline import FootFitter
+    from footfit.pipeline import FootFitter
 
     FootFitter._check_options(**{**_default_options(), **options})
 
@@ -399,8 +399,8 @@ def _run_isolated(
     import threading
     from collections import deque
 
-    from ._errors import EXIT_INVALID_SCAN
-    from .sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
+    from footfit._errors import EXIT_INVALID_SCAN
+    from footfit.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
 
     pending = deque(todo)
     lock = threading.Lock()
@@ -435,7 +435,7 @@ def _run_isolated(
             with lock:
                 failure.append(exc)
 
-    from .pipeline import FootFitter
+    from footfit.pipeline import FootFitter
 
     limiter = _single_threaded()  # the forked workers inherit one BLAS thread
     try:
@@ -578,7 +578,8 @@ def write_csv_atomic(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` so that readers see the old or the new file, never
-    half (:func:`footfit.io._common.write_atomic`)."""
-    from .io._common import write_atomic
+    half (:func:`footfit.io._common.write_atomic`).
+    """
+    from footfit.io._common import write_atomic
 
     write_atomic(Path(path), [text.encode("utf-8")])

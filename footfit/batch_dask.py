@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .batch import (
+from footfit.batch import (
     RESULTS_NAME,
     SUMMARY_NAME,
     BatchResult,
@@ -49,7 +49,7 @@ from .batch import (
     iter_scans,
     write_summary,
 )
-from .exceptions import FootfitError
+from footfit.exceptions import FootfitError
 
 __all__ = ["run_batch_dask"]
 
@@ -85,7 +85,7 @@ _LIMITER: list[Any] = []
 
 def _worker_fitter(options: Mapping[str, Any]) -> Any:
     """This worker thread's :class:`~footfit.pipeline.FootFitter` for ``options`` (cached)."""
-    from .pipeline import FootFitter
+    from footfit.pipeline import FootFitter
 
     tag = json.dumps(options, sort_keys=True, default=str)
     cache = getattr(_LOCAL, "fitters", None)
@@ -122,7 +122,7 @@ def _restore_adaptive_malloc() -> None:
 
 def prepare_worker(options: Mapping[str, Any]) -> str:
     """Build the fitter on a worker before its first scan; return its footfit version."""
-    from . import __version__
+    from footfit import __version__
 
     _worker_fitter(options)
     return __version__
@@ -159,7 +159,8 @@ def process_scan(path: str, scan: str, key: str, options: Mapping[str, Any]) -> 
 # ------------------------------------------------------------------------ on the client
 def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     """Return ``(client, cluster)``: a LocalCluster of ``workers`` processes, or a client of
-    the cluster at ``scheduler`` (cluster ``None``)."""
+    the cluster at ``scheduler`` (cluster ``None``).
+    """
     try:
         import dask
         from distributed import Client, LocalCluster
@@ -207,7 +208,7 @@ def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
 
 def _check_workers(client: Any, options: Mapping[str, Any]) -> None:
     """Warm every worker (imports, fitter) and check it runs this footfit version."""
-    from . import __version__
+    from footfit import __version__
 
     try:
         versions = client.run(prepare_worker, dict(options))
@@ -275,7 +276,7 @@ def run_batch_dask(
                          f"{scheduler!r}")
     if max_in_flight is not None and (not isinstance(max_in_flight, int) or max_in_flight < 1):
         raise ValueError(f"`max_in_flight` must be an int >= 1; got {max_in_flight!r}")
-    from .pipeline import FootFitter
+    from footfit.pipeline import FootFitter
 
     options = dict(options or {})
     FootFitter._check_options(**{**_default_options(), **options})
@@ -347,7 +348,8 @@ def _submit_all(
     progress: Callable[[int, int, int, str], None] | None,
 ) -> None:
     """Stream the listing into the cluster (``connect()`` gives the client and how many scans
-    may be in flight), and record each result as it arrives (in completion order)."""
+    may be in flight), and record each result as it arrives (in completion order).
+    """
     from distributed import TimeoutError as DaskTimeoutError
     from distributed import wait
 

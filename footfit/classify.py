@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ._data import model_path
-from ._validation import as_finite, check_choice
-from .measure.results import FootMeasurements
+from footfit._data import model_path
+from footfit._validation import as_finite, check_choice
+from footfit.measure.results import FootMeasurements
 
 __all__ = [
     "ARCH_RULES",

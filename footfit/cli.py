@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 __all__ = ["main"]
 
 # exit codes and which error earns which: footfit/_errors.py (shared with batch and service)
-from ._errors import (  # noqa: E402
+from footfit._errors import (  # noqa: E402
     EXIT_BATCH_FAILURES,
     EXIT_INTERNAL,
     EXIT_INVALID_SCAN,
@@ -51,7 +51,7 @@ def _add_info(sub: argparse._SubParsersAction) -> None:
 def _run_info(args: argparse.Namespace) -> int:
     import json
 
-    from .io import describe_scan
+    from footfit.io import describe_scan
 
     info = describe_scan(args.scan, units=args.units)
     if args.json:
@@ -102,9 +102,9 @@ def _lang_kw(args: argparse.Namespace) -> dict:
 
 def _check_options_early(args: argparse.Namespace) -> None:
     """Refuse a bad --style or --profile before any scan is read."""
-    from ._validation import check_choice
-    from .last import available_styles
-    from .sizes._tables import available_profiles
+    from footfit._validation import check_choice
+    from footfit.last import available_styles
+    from footfit.sizes._tables import available_profiles
 
     check_choice(args.style, available_styles(), name="style")
     check_choice(args.profile, available_profiles(), name="profile")
@@ -143,7 +143,7 @@ def _add_process(sub: argparse._SubParsersAction) -> None:
                    help="also write the custom last as a mesh to mill (STL, PLY or OBJ by "
                    "extension; mm, the foot's canonical frame); with two feet one file per "
                    "foot, FILE_left.stl and FILE_right.stl")
-    from .records.cli import add_process_options
+    from footfit.records.cli import add_process_options
 
     add_process_options(p)  # --customer, --db
     p.set_defaults(func=_run_process)
@@ -161,21 +161,21 @@ def _check_writable(path: str) -> None:
 
 
 def _run_process(args: argparse.Namespace) -> int:
-    from .batch import write_text_atomic
-    from .pipeline import process
-    from .report import format_summary
+    from footfit.batch import write_text_atomic
+    from footfit.pipeline import process
+    from footfit.report import format_summary
 
     _check_options_early(args)
     _check_visual_outputs(args)
     if args.output:
         _check_writable(args.output)
     if getattr(args, "last_out", None):
-        from .last import last_mesh_path
+        from footfit.last import last_mesh_path
 
         last_mesh_path(args.last_out, "right")  # bad extension or folder: fail before the work
     recording = None
     if getattr(args, "customer", None):  # store scan + fitting (footfit.records)
-        from .records.cli import Recording
+        from footfit.records.cli import Recording
 
         recording = Recording(args.scan, args.customer, args.db)
     try:
@@ -209,7 +209,8 @@ def _run_process(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _naming(path) -> Iterator[None]:
     """Make an ``OSError`` raised while writing ``path`` name it, not the temporary file
-    the writer went through (``.x.html.1f3a....tmp``)."""
+    the writer went through (``.x.html.1f3a....tmp``).
+    """
     try:
         yield
     except OSError as exc:
@@ -218,7 +219,7 @@ def _naming(path) -> Iterator[None]:
 
 
 def _write_last_meshes(path: str, report) -> list[tuple[str, str]]:
-    from .last import last_mesh_path, write_last_mesh
+    from footfit.last import last_mesh_path, write_last_mesh
 
     feet = [f for f in report.feet if f.last is not None]
     out = []
@@ -226,7 +227,7 @@ def _write_last_meshes(path: str, report) -> list[tuple[str, str]]:
         target = last_mesh_path(path, foot.side, n_feet=len(feet))
         with _naming(target):
             if getattr(foot, "custom_last", None) is not None:  # the last built from the scan
-                from .io._common import write_atomic
+                from footfit.io._common import write_atomic
 
                 mesh = foot.custom_last.mesh
                 ext = target.suffix.lower().lstrip(".")
@@ -244,7 +245,7 @@ def _check_visual_outputs(args: argparse.Namespace) -> None:
     import importlib.util
     from pathlib import Path
 
-    from .exceptions import FootfitError
+    from footfit.exceptions import FootfitError
 
     for opt in ("report", "png"):
         path = getattr(args, opt, None)
@@ -257,13 +258,13 @@ def _check_visual_outputs(args: argparse.Namespace) -> None:
 def _write_visual_outputs(args: argparse.Namespace, report) -> list[tuple[str, str]]:
     written = []
     if getattr(args, "report", None):
-        from .visual import write_html
+        from footfit.visual import write_html
 
         with _naming(args.report):
             written.append(("visual report", str(write_html(report, args.report,
                                                             **_lang_kw(args)))))
     if getattr(args, "png", None):
-        from .visual import write_png
+        from footfit.visual import write_png
 
         with _naming(args.png):
             written.append(("summary image", str(write_png(report, args.png,
@@ -319,7 +320,7 @@ def _progress_printer(quiet: bool):
 
 
 def _run_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from footfit.batch import run_batch
 
     _check_options_early(args)
     options = _fit_options(args)
@@ -343,7 +344,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 def _run_batch_dask(args: argparse.Namespace, options: dict):
-    from .batch_dask import run_batch_dask
+    from footfit.batch_dask import run_batch_dask
 
     if args.engine == "local":
         raise ValueError("--scheduler runs the batch on Dask: drop --engine local")
@@ -355,7 +356,7 @@ def _run_batch_dask(args: argparse.Namespace, options: dict):
                               workers=args.workers or 1, options=options,
                               progress=_progress_printer(args.quiet))
     except ImportError as exc:  # the dask extra is not installed
-        from .exceptions import FootfitError
+        from footfit.exceptions import FootfitError
 
         raise FootfitError(str(exc)) from exc
 
@@ -381,7 +382,7 @@ def _add_stats(sub: argparse._SubParsersAction) -> None:  # issue #19
 def _run_stats(args: argparse.Namespace) -> int:
     import json
 
-    from .stats import (
+    from footfit.stats import (
         compute_population_stats,
         read_population,
         write_feet_parquet,
@@ -403,7 +404,7 @@ def _run_stats(args: argparse.Namespace) -> int:
         try:
             written.append(("parquet", write_feet_parquet(pop, args.parquet)))
         except ImportError as exc:  # pyarrow is not installed
-            from .exceptions import FootfitError
+            from footfit.exceptions import FootfitError
 
             raise FootfitError(str(exc)) from exc
     if args.json:
@@ -453,8 +454,8 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from .pipeline import process
-    from .report import format_summary
+    from footfit.pipeline import process
+    from footfit.report import format_summary
 
     scan = demo_scan_path()
     report = process(scan)
@@ -464,7 +465,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 # The bundled sample lives in footfit/data/samples (package data, so an installed wheel has it).
-from ._data import DEMO_SCAN, demo_scan_path  # noqa: E402, F401
+from footfit._data import DEMO_SCAN, demo_scan_path  # noqa: E402, F401
 
 
 # --------------------------------------------------------------------------- bench
@@ -487,7 +488,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    from .bench import format_table, run_benchmarks, write_results
+    from footfit.bench import format_table, run_benchmarks, write_results
 
     if args.repeat < 1:
         raise ValueError(f"--repeat must be >= 1; got {args.repeat}")
@@ -529,7 +530,7 @@ def _add_size(sub: argparse._SubParsersAction) -> None:
 def _run_size(args: argparse.Namespace) -> int:
     import json
 
-    from .sizes import compute_sizes, foot_length_from_size
+    from footfit.sizes import compute_sizes, foot_length_from_size
 
     if (args.foot_length_mm is None) == (args.from_size is None):
         raise ValueError("give either FOOT_LENGTH_MM or --from SYSTEM SIZE")
@@ -544,7 +545,7 @@ def _run_size(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
-    from .advice import size_line
+    from footfit.advice import size_line
 
     print(f"foot length {s.foot_length_mm:.1f} mm ({'children' if s.child else 'adult'}, "
           f"profile {s.profile})")
@@ -599,7 +600,7 @@ _INSOLE_FLAGS = {"foot_length_mm": "FOOT_LENGTH_MM", "ball_width_mm": "--ball-wi
 def _run_insoles(args: argparse.Namespace) -> int:
     import json
 
-    from .insoles import InsoleMatcher, load_insole_catalog
+    from footfit.insoles import InsoleMatcher, load_insole_catalog
 
     catalog = load_insole_catalog(args.catalog)
     if args.check:
@@ -675,7 +676,7 @@ def _add_last_params(sub: argparse._SubParsersAction) -> None:
 def _run_last_params(args: argparse.Namespace) -> int:
     import json
 
-    from .last import generate_last, nearest_stock_last
+    from footfit.last import generate_last, nearest_stock_last
 
     foot = {"side": args.side, "foot_length_mm": args.foot_length_mm,
             "ball_girth_mm": args.ball_girth, "ball_width_mm": args.ball_width,
@@ -731,7 +732,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
 def _run_serve(args: argparse.Namespace) -> int:
     import ipaddress
 
-    from .service import ServiceConfig, run_server
+    from footfit.service import ServiceConfig, run_server
 
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be 0-65535; got {args.port}")
@@ -750,7 +751,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     try:
         run_server(args.host, args.port, config=config)
     except (ImportError, OSError) as exc:
-        from .exceptions import FootfitError
+        from footfit.exceptions import FootfitError
 
         raise FootfitError(str(exc)) from exc
     return EXIT_OK
@@ -796,7 +797,7 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
 def _run_synth(args: argparse.Namespace) -> int:
     import shlex
 
-    from .synth.dataset import generate_dataset
+    from footfit.synth.dataset import generate_dataset
 
     if args.n < 1:
         raise ValueError(f"--n must be >= 1; got {args.n}")
@@ -819,7 +820,7 @@ def _run_synth(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``footfit`` command."""
-    from . import __version__
+    from footfit import __version__
 
     parser = argparse.ArgumentParser(
         prog="footfit",
@@ -842,7 +843,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_records(sub: argparse._SubParsersAction) -> None:
-    from .records.cli import add_order, add_records
+    from footfit.records.cli import add_order, add_records
 
     add_records(sub)
     add_order(sub)
@@ -893,7 +894,7 @@ def _fail(args: argparse.Namespace, exc: BaseException, code: int) -> int:
     else:
         message = " ".join(str(exc).split())  # always one line
     scan = getattr(args, "scan", None)
-    from .exceptions import InvalidMeasurementError
+    from footfit.exceptions import InvalidMeasurementError
 
     about_scan = code in (EXIT_INVALID_SCAN, EXIT_NO_FOOT) \
         or isinstance(exc, InvalidMeasurementError)  # a value measured on the scan

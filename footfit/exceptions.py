@@ -12,6 +12,7 @@ __all__ = [
     "DegenerateScanError",
     "FootfitError",
     "InvalidMeasurementError",
+    "InvalidParameterError",
     "InvalidScanError",
     "NotFittedError",
 ]
@@ -41,6 +42,14 @@ class InvalidMeasurementError(FootfitError, ValueError):
 
     The message names the field and echoes the value, e.g.
     ``"foot_length_mm must be within 80-360 mm; got 400.0"``.
+    """
+
+
+class InvalidParameterError(FootfitError, ValueError):
+    """An argument or option is outside its domain (an unknown style, a negative count...).
+
+    The message names the parameter and echoes the value, e.g.
+    ``"style must be one of casual, dress, sport; got 'sandal'"``.
     """
 
 

@@ -13,7 +13,7 @@ import json
 from html import escape
 from typing import Any
 
-from .words import LANGUAGES, check_language, load_vocabulary, term, ui
+from footfit.words import LANGUAGES, check_language, load_vocabulary, term, ui
 
 __all__ = ["kiosk_page"]
 
@@ -66,7 +66,7 @@ def kiosk_page(*, lang: str | None = None, styles: tuple[str, ...] | None = None
     """
     lang = check_language(lang)
     if styles is None:
-        from .last import available_styles
+        from footfit.last import available_styles
 
         styles = tuple(available_styles())
     fits = tuple(load_vocabulary()["fits"])

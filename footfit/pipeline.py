@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._validation import check_choice
-from .exceptions import DegenerateScanError, InvalidMeasurementError
+from footfit._validation import check_choice
+from footfit.exceptions import DegenerateScanError, InvalidMeasurementError
 
 __all__ = ["STAGES", "FootFitter", "process"]
 
@@ -110,8 +110,8 @@ class FootFitter:
         foot_posture_index: Any = None,
         forefoot_overload: Any = None,
     ) -> None:
-        from .insoles import InsoleMatcher
-        from .last import load_stock_lasts
+        from footfit.insoles import InsoleMatcher
+        from footfit.last import load_stock_lasts
 
         self.options = self._check_options(
             style=style, fit=fit, units=units, sex=sex, profile=profile,
@@ -132,7 +132,7 @@ class FootFitter:
 
     @staticmethod
     def _check_options(**opts: Any) -> dict[str, Any]:
-        from .last import available_styles
+        from footfit.last import available_styles
 
         check_choice(opts["style"], available_styles(), name="style")
         check_choice(opts["fit"], _FITS, name="fit")
@@ -214,8 +214,9 @@ def _not_whole(m: Any) -> str | None:
 
 def _drop_short_feet(per_foot: list, warnings: list[str], *, source: str) -> list:
     """Refuse a scan whose longest foot is not a whole foot (too short, or proportioned like
-    a cut-off part); drop such second parts with a warning."""
-    from .exceptions import DegenerateScanError
+    a cut-off part); drop such second parts with a warning.
+    """
+    from footfit.exceptions import DegenerateScanError
 
     if not per_foot:
         return per_foot
@@ -246,10 +247,10 @@ def _prepare_stages() -> None:
     align, measure, report; ``uuid``), the JSON rule tables, the up-estimation sphere of
     directions (a KD-tree and its neighbour pairs) and the outline fit's Fourier basis.
     """
-    from . import align, classify, io, measure, report, sizes  # noqa: F401
-    from ._data import load_table
-    from .clean import up, working  # noqa: F401
-    from .measure import sections
+    from footfit import align, classify, io, measure, report, sizes  # noqa: F401
+    from footfit._data import load_table
+    from footfit.clean import up, working  # noqa: F401
+    from footfit.measure import sections
 
     for table in ("up_estimation.json", "foot_detection.json", "scan_loading.json"):
         load_table(table)
@@ -259,14 +260,14 @@ def _prepare_stages() -> None:
 
 
 def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
-    from . import __version__
-    from .align import align_foot
-    from .classify import classify_foot
-    from .clean import build_working_set, isolate_feet
-    from .io import Scan, check_foot_scan_extent, load_scan
-    from .measure import measure_foot
-    from .report import FitReport, FootReport, ScanSummary
-    from .sizes import sizes_for_feet
+    from footfit import __version__
+    from footfit.align import align_foot
+    from footfit.classify import classify_foot
+    from footfit.clean import build_working_set, isolate_feet
+    from footfit.io import Scan, check_foot_scan_extent, load_scan
+    from footfit.measure import measure_foot
+    from footfit.report import FitReport, FootReport, ScanSummary
+    from footfit.sizes import sizes_for_feet
 
     timer = _Timer()
     t_start = time.perf_counter()
@@ -383,7 +384,7 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
     ]
 
     with timer.stage("report"):  # trust signals: ~35 ms a foot (loaded 2-core machine)
-        from .quality import assess_report_feet
+        from footfit.quality import assess_report_feet
 
         quality = assess_report_feet(
             feet, floor_found=bool(iso.floor_found),
@@ -421,10 +422,11 @@ def _run_line(fitter: FootFitter, source: Any, opts: Mapping[str, Any]) -> Any:
 def _insole_room(pair: Any) -> dict[str, Any] | None:
     """The insole the pair's lasts leave room for (LASTS.md section 7): the pair insole when a
     pre-made one fits, the custom insole when none does, ``None`` (the style's sock liner)
-    when no insole was matched at all."""
+    when no insole was matched at all.
+    """
     if not pair:
         return None
-    from .insoles import insole_room
+    from footfit.insoles import insole_room
 
     d = pair.to_dict() if hasattr(pair, "to_dict") else dict(pair)
     which = d.get("sku") if d.get("recommendation", "pre-made") == "pre-made" else "CUSTOM"
@@ -449,7 +451,7 @@ def _pair_lasts(fitter: FootFitter, feet: list[dict[str, Any]], pair: Any,
     the larger foot); its heel height becomes both feet's (a last is made for one heel
     height, LASTS.md section 4), so no foot lists a heel-height change.
     """
-    from .last import (
+    from footfit.last import (
         build_custom_last,
         foot_ball_height,
         generate_last,
@@ -513,7 +515,7 @@ def _pair_lasts(fitter: FootFitter, feet: list[dict[str, Any]], pair: Any,
             stock = None if family is None else match_stock_last(p, family.stock_last)
         fit_section = None
         if opts.get("simulate_fit"):
-            from .fit import fit_foot
+            from footfit.fit import fit_foot
 
             with timer.stage("fit"):
                 fit_section = fit_foot(aligned, custom if custom is not None else p,
@@ -556,7 +558,7 @@ def pair_insole(
         foot has a match), and a note when no device suits both feet or none fits well.
     """
     if no_fit_score is None:
-        from .insoles import load_insole_design
+        from footfit.insoles import load_insole_design
 
         no_fit_score = float(load_insole_design()["weights"]["no_fit"]["score"])
     pools = {side: pool for side, pool in pools.items() if pool}

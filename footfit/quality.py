@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_points
+from footfit._validation import as_points
 
 __all__ = [
     "ScanQuality",
@@ -322,7 +322,7 @@ def expected_errors(points_on_foot: int, *, plantar_visible: bool = True,
 
 # ----------------------------------------------------------------------------- assessment
 def _reason(code: str, severity: str, side: str | None, **values: Any) -> dict[str, Any]:
-    from .words import load_vocabulary
+    from footfit.words import load_vocabulary
 
     r = {"code": code, "severity": severity, "side": side, "values": values}
     r["text"] = _english(load_vocabulary()["quality"][code]["en"], side, values)
@@ -330,13 +330,13 @@ def _reason(code: str, severity: str, side: str | None, **values: Any) -> dict[s
 
 
 def _english(template: str, side: str | None, values: Mapping[str, Any]) -> str:
-    from .words import measure_name
+    from footfit.words import measure_name
 
     v = dict(values)
     if "measure" in v:
         v["measure"] = measure_name(str(v["measure"]), "en")
     if "arch" in v:
-        from .words import class_label
+        from footfit.words import class_label
 
         v["arch"] = class_label("arch_type", v["arch"], "en")
     return template.format(side=side or "", **{k: x for k, x in v.items() if k != "side"})
@@ -359,7 +359,7 @@ def assess_scan_quality(feet: Sequence[Mapping[str, Any]], *, floor_found: bool 
     -------
     ScanQuality
     """
-    from .words import load_vocabulary
+    from footfit.words import load_vocabulary
 
     t = load_quality_table()
     cov = t["coverage"]

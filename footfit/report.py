@@ -300,7 +300,7 @@ def format_summary(report: FitReport | Mapping[str, Any], *, lang: str | None = 
     lang : {'en', 'zh'} or None, default='en'
         Language of the words (``None``: the locale's); numbers are the same in both.
     """
-    from .report_text import format_summary_text
+    from footfit.report_text import format_summary_text
 
     data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
     return format_summary_text(data, lang=lang)

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .advice import customer_summary
-from .words import (
+from footfit.advice import customer_summary
+from footfit.words import (
     check_language,
     class_label,
     foot_name,

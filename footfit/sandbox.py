@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .exceptions import FootfitError
+from footfit.exceptions import FootfitError
 
 __all__ = ["LIVE_POOLS", "ScanCrashedError", "ScanMemoryError", "ScanTimeoutError", "WorkerPool",
            "die_with_parent", "limit_memory"]
@@ -104,7 +104,7 @@ def limit_memory(extra_bytes: int) -> None:
 
 # Error classes a worker reports by name and the caller raises again.
 def _error_class(name: str) -> type[Exception]:
-    from . import exceptions
+    from footfit import exceptions
 
     cls = getattr(exceptions, name, None)
     if isinstance(cls, type) and issubclass(cls, Exception):
@@ -117,8 +117,8 @@ def _worker_main(conn: Any, options: Mapping[str, Any], memory_bytes: int,
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
-        from .batch import _single_threaded
-        from .pipeline import FootFitter
+        from footfit.batch import _single_threaded
+        from footfit.pipeline import FootFitter
 
         _single_threaded()  # one BLAS thread: a pool's parallelism is its workers
         if fitter is None:  # (a forked worker inherits its parent's)
@@ -240,7 +240,7 @@ class WorkerPool:
         if self._ctx is None:
             import multiprocessing as mp
 
-            from .batch import _worker_context
+            from footfit.batch import _worker_context
 
             self._ctx = _worker_context(mp)
         return self._ctx

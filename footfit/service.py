@@ -230,7 +230,7 @@ async def _drain(message: Any, receive: Any, cap: int) -> None:
 def _known_extensions() -> tuple[str, ...]:
     """The loader's list (``footfit.io.FORMATS``), as ``.ext``; ours if it is unavailable."""
     try:
-        from .io import FORMATS
+        from footfit.io import FORMATS
     except ImportError:  # pragma: no cover - io is part of footfit
         return KNOWN_EXTENSIONS
     return tuple("." + str(e).lower().lstrip(".") for e in FORMATS)
@@ -331,10 +331,10 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     except ImportError as exc:
         raise ImportError("footfit serve requires fastapi, uvicorn and python-multipart: "
                           "pip install 'footfit[serve]'") from exc
-    from . import __version__
-    from ._errors import http_status_for
-    from .pipeline import FootFitter
-    from .sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
+    from footfit import __version__
+    from footfit._errors import http_status_for
+    from footfit.pipeline import FootFitter
+    from footfit.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
 
     cfg = config or ServiceConfig()
     workers = None
@@ -347,7 +347,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     elif fitter is None:
         fitter = FootFitter()
     reports = _Reports(cfg.cache_size)  # a cache in front of the records store
-    from .records.routes import RecordsUnavailableError, ServiceRecords
+    from footfit.records.routes import RecordsUnavailableError, ServiceRecords
 
     records = ServiceRecords(cfg.db)
     # isolated: these threads only wait on the workers' pipes, one per pending scan
@@ -397,7 +397,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
                       (time.perf_counter() - t0) * 1e3)
 
     def check_lang(lang: str | None) -> str | None:
-        from .words import check_language
+        from footfit.words import check_language
 
         return check_language(lang) if lang else None
 
@@ -414,7 +414,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     @app.get("/", summary="The kiosk page (pick or drop a scan, see the report)",
              response_class=HTMLResponse)
     async def kiosk(lang: str | None = None) -> Any:
-        from .kiosk import kiosk_page
+        from footfit.kiosk import kiosk_page
 
         try:
             return HTMLResponse(kiosk_page(lang=check_lang(lang)))
@@ -469,7 +469,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         except ValueError as exc:
             return error(400, "bad_option", _one_line(exc))
         if customer:
-            from .records.config import check_customer_id
+            from footfit.records.config import check_customer_id
 
             try:
                 check_customer_id(customer)
@@ -568,7 +568,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
              response_class=HTMLResponse)
     async def get_html(report_id: str, lang: str | None = None,
                        customer: str | None = None) -> Any:
-        from .visual import render_html
+        from footfit.visual import render_html
 
         rep = await lookup(report_id)
         if rep is None:
@@ -584,14 +584,14 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     @app.get("/v1/fit/{report_id}/summary",
              summary="The customer summary in words (size line, insole pair, lasts, quality)")
     async def get_summary(report_id: str, lang: str | None = None) -> Any:
-        from .advice import customer_summary
+        from footfit.advice import customer_summary
 
         rep = await lookup(report_id)
         if rep is None:
             return error(404, "not_found", f"no recent report {report_id!r}")
         try:
             lang = check_lang(lang) or rep.lang
-            from .words import check_language
+            from footfit.words import check_language
 
             return customer_summary(rep.data, check_language(lang))
         except ValueError as exc:
@@ -600,7 +600,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     @app.get("/v1/fit/{report_id}/summary.png", summary="The summary image (PNG)",
              responses={200: {"content": {"image/png": {}}}})
     async def get_png(report_id: str, lang: str | None = None) -> Any:
-        from .visual import render_png
+        from footfit.visual import render_png
 
         rep = await lookup(report_id)
         if rep is None:
@@ -616,7 +616,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             return error(501, "not_installed", _one_line(exc))
         return Response(data, media_type="image/png")
 
-    from .records.routes import add_record_routes
+    from footfit.records.routes import add_record_routes
 
     add_record_routes(app, records, error)
     return app
@@ -647,7 +647,7 @@ def _keep(report: Any, *, text: str | None = None) -> _Kept:
     text = report.to_json() if text is None else text
     drawings: tuple[Any, ...] = ()
     try:
-        from .visual import foot_drawings
+        from footfit.visual import foot_drawings
 
         drawings = tuple(foot_drawings(report)[0])
     except Exception:  # pictures are extra: never fail a fit because of them
@@ -709,7 +709,7 @@ def run_server(host: str = "127.0.0.1", port: int = 8000, *, config: ServiceConf
 
 
 def _h11_with_header_timeout(seconds: float) -> Any:
-    """uvicorn's h11 protocol, closing a connection whose request headers take too long.
+    """Uvicorn's h11 protocol, closing a connection whose request headers take too long.
 
     uvicorn times out idle keep-alive connections between requests, but not a connection
     that opens and sends nothing, or its headers byte by byte: 300 such half-open

@@ -34,7 +34,8 @@ def _strict_tolerances():
 @pytest.fixture(autouse=True, scope="session")
 def _english_words():
     """Tests read English text whatever the developer's locale (LANG=zh_CN gives zh words);
-    the tests of the Chinese words ask for lang="zh". Subprocesses inherit it."""
+    the tests of the Chinese words ask for lang="zh". Subprocesses inherit it.
+    """
     old = os.environ.get("FOOTFIT_LANG")
     os.environ["FOOTFIT_LANG"] = "en"
     yield

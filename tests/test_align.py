@@ -283,7 +283,8 @@ def test_bumps_match_scipy_find_peaks(rng):
 @pytest.mark.parametrize(("plantar", "second_foot"), [(True, False), (False, True)])
 def test_simulated_scans_recover_the_frame(plantar, second_foot):
     """footfit.synth's scanner (floor, leg, 2 % outliers, holes, random pose): the recovered
-    transform undoes the simulator's, every foot gets its side, no floor or leg is kept."""
+    transform undoes the simulator's, every foot gets its side, no floor or leg is kept.
+    """
     synth = pytest.importorskip("footfit.synth.scanner")
     from footfit.clean import isolate_feet
     from footfit.synth.population import sample_population

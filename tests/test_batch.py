@@ -1,5 +1,6 @@
 """Batch runs with several workers: every scan once, the same results as one worker,
-nothing lost when the run is interrupted."""
+nothing lost when the run is interrupted.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def scan_dir(tmp_path_factory):
 
 def _folder(root: Path, *names: str, corrupt: bool = False) -> Path:
     """``root/scans`` holding a copy of the demo right-foot sample under each name (and a
-    corrupt PLY)."""
+    corrupt PLY).
+    """
     folder = root / "scans"
     folder.mkdir()
     data = (SAMPLES / "demo_right_m.ply").read_bytes()
@@ -224,7 +226,8 @@ def test_a_scan_that_kills_its_worker_is_its_own_error_and_the_batch_goes_on(
         scan_dir, tmp_path, workers):
     """Issue #16: a crash in a worker (open3d's PCD reader on a bad file did it) killed a
     one-worker batch on every re-run. Now it costs that scan, recorded once (exit code 3,
-    not retried); the other scans are done; a re-run adds nothing."""
+    not retried); the other scans are done; a re-run adds nothing.
+    """
     import signal
     import threading
     import time
@@ -341,7 +344,8 @@ def test_workers_die_with_a_killed_batch(scan_dir, tmp_path):
 def test_one_worker_batch_with_the_pcd_that_crashed_open3d_finishes(tmp_path):
     """Issue #16 acceptance: the compressed PCD with `normal_x` renamed `foo_x` killed a
     one-worker batch on every re-run; now the batch finishes (exit 5 for a corrupt file
-    beside it), records every scan once, and a re-run adds nothing."""
+    beside it), records every scan once, and a re-run adds nothing.
+    """
     import subprocess
     import sys
 

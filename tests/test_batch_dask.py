@@ -1,6 +1,7 @@
 """Batch on Dask (issue #19): the same records as the local engine, every scan once against a
 real scheduler and workers (``dask scheduler`` / ``dask worker`` on 127.0.0.1), after the
-client is killed and re-run, and when a worker dies mid-run."""
+client is killed and re-run, and when a worker dies mid-run.
+"""
 
 from __future__ import annotations
 
@@ -150,7 +151,8 @@ def _dask_cmd() -> list[str]:
 
 class Cluster:
     """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1 (each in its own
-    process group, so a worker and its nanny can be killed together)."""
+    process group, so a worker and its nanny can be killed together).
+    """
 
     def __init__(self, root: Path, n_workers: int = 2):
         self.root = root

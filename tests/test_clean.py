@@ -335,7 +335,8 @@ def test_outliers_hugging_the_foot_are_dropped(rng):
 @pytest.mark.parametrize("flipped", [False, True])
 def test_normals_tell_floor_under_the_arch_unless_flipped(rng, flipped):
     """Floor seen under the arch (inside the outline) has up normals: dropped. Normals that
-    point inward everywhere are not trusted, so the sole survives them."""
+    point inward everywhere are not trusted, so the sole survives them.
+    """
     pts, lab = scene(rng, outliers=0.0, background=False)
     normals = np.zeros_like(pts)
     normals[:, 2] = np.where(lab == "sole", -1.0, 1.0)  # sole down, floor up, dorsum up
@@ -353,7 +354,8 @@ def test_normals_tell_floor_under_the_arch_unless_flipped(rng, flipped):
 def test_grid_keys_and_rasters_match_the_broadcast_formulas(rng):
     """Oracle: the column-by-column voxel keys, raster cells and 3x3 box sums equal the
     plain (n, 3)-broadcast / clip / shifted-sum formulas they replace, points beyond the
-    box included (they land on its edge cells)."""
+    box included (they land on its edge cells).
+    """
     from footfit.clean._geometry import _col_max, _col_min, _Grid, _raster
     from footfit.clean.floor import _box3
 

@@ -285,7 +285,8 @@ def test_fit_foot_section_is_json(foot):
 
 def test_real_scan_in_lasts_one_size_apart(realscans):
     """A real foot (Aetrex scan, read in place): the smaller last presses more and leaves less
-    toe room, the larger one less pressure and more room."""
+    toe room, the larger one less pressure and more room.
+    """
     path = realscans / "aetrex" / "left_foot.stl"
     if not path.is_file():
         pytest.skip(f"{path} not available")
@@ -319,7 +320,8 @@ def test_real_scan_in_lasts_one_size_apart(realscans):
 
 def test_synthetic_foot_in_lasts_one_size_apart(seed):
     """A synthetic foot (footfit.synth, exact measurements): the last one size smaller scores
-    worse and leaves less toe room; one size larger leaves more toe and girth room."""
+    worse and leaves less toe room; one size larger leaves more toe and girth room.
+    """
     synth = pytest.importorskip("footfit.synth")
     model = pytest.importorskip("footfit.synth.model")
     fp = synth.sample_population(1, rng=seed)[0]
@@ -375,7 +377,8 @@ def test_pipeline_fit_section_is_optional_and_valid(samples):
 @functools.lru_cache(maxsize=4)
 def _measured_synthetic_foot(foot_seed):
     """A synthetic foot (footfit.synth) as the pipeline sees it: sampled, measured by
-    footfit.measure (a left foot mirrored into the right-foot frame)."""
+    footfit.measure (a left foot mirrored into the right-foot frame).
+    """
     synth = pytest.importorskip("footfit.synth")
     model = pytest.importorskip("footfit.synth.model")
     from footfit.measure import measure_foot
@@ -397,7 +400,8 @@ def _measured_synthetic_foot(foot_seed):
 def test_own_custom_last_holds_the_ball(seed, k, style):
     """Issue 9's acceptance: a foot in its own custom last (made by generate_last from its
     measurements) scores best of three sizes, with no real pressure over the ball; one size
-    smaller presses the toe box and is short, one size larger leaves slack."""
+    smaller presses the toe box and is short, one size larger leaves slack.
+    """
     sex, pf, meas = _measured_synthetic_foot(seed + k)
     small, own, large = (simulate_fit(pf, generate_last(_shifted(meas, d * 6.67, d * 6.0),
                                                          style=style, sex=sex))

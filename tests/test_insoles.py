@@ -193,7 +193,8 @@ def _eligible(cat, ok, ai):
     """The insole rules, written out for the oracle (no FPI given, no overload evidence):
     the FPI-like proxy is 6 x the arch item, so it reaches the +6 post cut-off exactly when
     the arch item is +1 or more (AI >= 0.26, footfit/data/insole_rules.json); cavus is
-    AI <= 0.21."""
+    AI <= 0.21.
+    """
     post = np.asarray(cat.column("rearfoot_post"))
     pad = np.asarray(cat.column("metatarsal_pad")) != "none"
     cushion = np.asarray(cat.column("cushion")) == "full_length"
@@ -236,7 +237,8 @@ def _brute(m: InsoleMatcher, raw_row, style, k):
 
 def _check_oracle(batch_idx, batch_dist, brute):
     """The k distances equal brute force's k smallest, and each chosen row is admissible and
-    at its reported distance (rows may differ only between exact ties)."""
+    at its reported distance (rows may differ only between exact ties).
+    """
     rows, dist, all_dist, ok = brute
     np.testing.assert_allclose(batch_dist[: len(dist)], dist, atol=1e-9)
     got = batch_idx[: len(rows)]

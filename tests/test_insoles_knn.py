@@ -92,7 +92,7 @@ class _SklearnIndex:
 
     def distances(self, q):
         d, pos = self.nn.kneighbors(q, n_neighbors=self.n)
-        out = np.empty_like(d)
+        out = np.zeros_like(d)
         np.put_along_axis(out, pos, d, axis=1)
         return out
 

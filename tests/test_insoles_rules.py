@@ -1,6 +1,7 @@
 """Insole rules (LASTS.md section 7): posting from posture, pads from overload evidence,
 cushioned devices for cavus, toe-box advice for the hallux, the no-fit verdict and the room an
-insole takes in the last."""
+insole takes in the last.
+"""
 
 from __future__ import annotations
 
@@ -342,7 +343,8 @@ def test_fitter_takes_posture_and_overload_evidence_per_side():
 def test_real_two_foot_scan_without_soles_is_offered_the_custom_insole(realscans):
     """The RealSense foot-and-leg scan (read in place) has no sole: no arch index, and the
     nearest pre-made devices scored 9 and 2 out of 100 (issue 15: 'a pair insole scoring
-    1/100 is sold without a word'). Now the report says no pre-made insole fits well."""
+    1/100 is sold without a word'). Now the report says no pre-made insole fits well.
+    """
     import footfit
     from footfit.report import format_summary
 

@@ -373,7 +373,8 @@ def test_sparse_voxel_grid_cloud_is_measured(rng):
 
 def test_doubling_every_point_moves_no_girth():
     """The working set and the outline fits count distinct samples: a scan with every point
-    repeated is measured the same (issue 21: within 0.3 mm), at a sparse and a dense size."""
+    repeated is measured the same (issue 21: within 0.3 mm), at a sparse and a dense size.
+    """
     from footfit.pipeline import FootFitter
     from footfit.synth import sample_population, simulate_scan
 
@@ -395,7 +396,8 @@ def test_doubling_every_point_moves_no_girth():
 def test_working_set_keeps_pose_and_mirror_invariance():
     """The working set's voxel grid lies in the cloud's principal frame: a rigid motion or
     a mirror image of the scan is measured the same (an input-axis grid moved girths by up
-    to 0.6 mm)."""
+    to 0.6 mm).
+    """
     from footfit.pipeline import FootFitter
     from footfit.synth import sample_population, simulate_scan
 

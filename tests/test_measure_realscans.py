@@ -26,7 +26,7 @@ SCANS = (
 
 @pytest.fixture(scope="module")
 def measured(realscans):
-    """name -> [(AlignedFoot, MeasuredFoot), ...], computed on first use of each scan."""
+    """Name -> [(AlignedFoot, MeasuredFoot), ...], computed on first use of each scan."""
 
     class _Lazy(dict):
         def __missing__(self, name):

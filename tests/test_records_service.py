@@ -1,5 +1,6 @@
 """The service with records, over real HTTP, on SQLite and PostgreSQL: POST /v1/fit with a
-customer, the customers/fittings/orders endpoints, the LRU in front of the store."""
+customer, the customers/fittings/orders endpoints, the LRU in front of the store.
+"""
 
 import json
 import socket

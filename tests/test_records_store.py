@@ -1,5 +1,6 @@
 """The records store on SQLite and on a real PostgreSQL server: storage, dedup, deletion,
-orders, concurrent writers, writers killed mid-transaction."""
+orders, concurrent writers, writers killed mid-transaction.
+"""
 
 import json
 import os

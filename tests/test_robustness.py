@@ -276,7 +276,8 @@ def test_npz_member_with_the_encrypted_flag(tmp_path):
 
 def test_garbage_doubles_over_hundreds_of_magnitudes_do_not_fool_the_measurement(rng):
     """Random bit patterns as coordinates (a damaged binary body): mostly absurd -> refused;
-    otherwise the strays are dropped or isolated away and the foot measures as without them."""
+    otherwise the strays are dropped or isolated away and the foot measures as without them.
+    """
     from footfit.pipeline import FootFitter
 
     pts = load_scan(SAMPLES / "demo_right_m.ply").points[::3].copy()
@@ -343,7 +344,8 @@ def test_front_of_a_real_foot_is_refused_not_measured(tmp_path, realscans, front
 
 def test_front_of_a_foot_measured_along_its_diagonal_is_refused(tmp_path):
     """Found by the fuzz corpus: the front 70 mm of the demo foot measured as a 104.9 mm foot
-    (its diagonal) with a 159 mm ball girth: 1.5x its length, no whole foot has that."""
+    (its diagonal) with a 159 mm ball girth: 1.5x its length, no whole foot has that.
+    """
     from footfit.exceptions import DegenerateScanError
     from footfit.pipeline import FootFitter
 
@@ -359,7 +361,8 @@ def test_front_of_a_foot_measured_along_its_diagonal_is_refused(tmp_path):
 
 def test_mixed_polygon_faces_are_read_without_a_loop_over_lines(tmp_path, rng):
     """OFF/OBJ faces of mixed sizes (and OFF colours after the indices) are fanned by numpy
-    (the loop over lines it replaces took ~4 s per 35k faces; time is not asserted here)."""
+    (the loop over lines it replaces took ~4 s per 35k faces; time is not asserted here).
+    """
     n = 100_000
     pts = rng.uniform(0, 250, (n, 3))
     quads = rng.integers(0, n, (n // 2, 4))

@@ -1,5 +1,6 @@
 """The service's words for people: lang and customer, the summary endpoint, the kiosk page,
-request logging. Over real HTTP against a real `footfit serve` process."""
+request logging. Over real HTTP against a real `footfit serve` process.
+"""
 
 import json
 import os

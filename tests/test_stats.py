@@ -1,7 +1,8 @@
 """``footfit stats`` (issue #19): population tables over a batch results folder.
 
 The population is a 1,000-foot synthetic batch (ANSUR II feet classified and sized, written as
-batch records), and one real batch of the sample scans for the record shape."""
+batch records), and one real batch of the sample scans for the record shape.
+"""
 
 from __future__ import annotations
 

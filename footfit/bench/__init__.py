@@ -85,8 +85,8 @@ def _time_process(
 
 def make_bench_scan(n_points: int, folder: Path, *, seed: int = 0) -> dict[str, Path]:
     """Write one synthetic two-view scan of ``n_points`` as binary PLY and ASCII XYZ."""
-    from ..io import save_scan
-    from ..synth import sample_population, simulate_scan
+    from footfit.io import save_scan
+    from footfit.synth import sample_population, simulate_scan
 
     paths = {"ply": folder / f"bench_{n_points}.ply", "xyz": folder / f"bench_{n_points}.xyz"}
     if all(p.exists() for p in paths.values()):
@@ -102,7 +102,7 @@ def make_bench_scan(n_points: int, folder: Path, *, seed: int = 0) -> dict[str, 
 
 def bench_pipeline(folder: Path, sizes: Sequence[str], repeat: int) -> dict[str, Any]:
     """Time the whole line in process, per stage, for each size and input format."""
-    from ..pipeline import STAGES, FootFitter
+    from footfit.pipeline import STAGES, FootFitter
 
     fitter = FootFitter()
     results: dict[str, Any] = {}
@@ -171,8 +171,8 @@ def bench_batch(folder: Path, n_scans: int, repeat: int = 3) -> dict[str, Any]:
     """
     import shutil
 
-    from ..io import save_scan
-    from ..synth import sample_population, simulate_scan
+    from footfit.io import save_scan
+    from footfit.synth import sample_population, simulate_scan
 
     scans = folder / "batch_scans"
     scans.mkdir(exist_ok=True)
@@ -241,7 +241,8 @@ def _ceiling_work(n: int) -> float:
 def machine_ceiling(n: int = 3000, repeat: int = 3) -> float:
     """Throughput of 2 processes over 1 on this machine: ``2 * T1 / T2`` for a fixed pure-CPU
     numpy loop run alone (T1) and in two processes at once (T2, until both finish); median
-    of ``repeat``. What the batch ratio can reach at best here (others' load included)."""
+    of ``repeat``. What the batch ratio can reach at best here (others' load included).
+    """
     exe = [sys.executable, "-c",
            f"from footfit.bench import _ceiling_work; print(_ceiling_work({n}))"]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
@@ -284,8 +285,8 @@ def bench_peak_memory(folder: Path) -> dict[str, Any]:
 
 
 def bench_library_ratios(folder: Path, repeat: int) -> dict[str, Any]:
-    """footfit's stages next to the library equivalents, in the same run."""
-    from . import ratios
+    """Footfit's stages next to the library equivalents, in the same run."""
+    from footfit.bench import ratios
 
     return ratios.run_all(make_bench_scan(200_000, folder)["ply"], repeat=repeat)
 
@@ -336,7 +337,11 @@ def run_benchmarks(
         say("pipeline (in process, per stage)")
         results["time_pipeline"] = bench_pipeline(folder, sizes, repeat)
         if realshaped:
-            from .realshaped import REAL_CASES, bench_process_realscan, bench_realshaped
+            from footfit.bench.realshaped import (
+                REAL_CASES,
+                bench_process_realscan,
+                bench_realshaped,
+            )
 
             say("real-shaped scans (warm stage tables, fresh first calls)")
             cases = tuple((name, n) for name, n in REAL_CASES if n in {_SIZES[s] for s in sizes})
@@ -346,7 +351,7 @@ def run_benchmarks(
                 say("footfit process of the real left.asc (whole process)")
                 results["time_cli_process_realscan"] = bench_process_realscan(repeat)
         if not quick:
-            from .._data import demo_scan_path
+            from footfit._data import demo_scan_path
 
             say("whole processes (import, --help, process)")
             results.update(bench_processes(demo_scan_path(), repeat))
@@ -357,7 +362,7 @@ def run_benchmarks(
             say("library equivalents")
             results["ratios"] = bench_library_ratios(folder, repeat)
             say("fit simulation (50k-point foot)")
-            from .fit import bench_fit
+            from footfit.bench.fit import bench_fit
 
             results["time_fit"] = bench_fit(repeats=repeat, rng=0)
         return results
@@ -410,7 +415,7 @@ def format_table(results: dict[str, Any]) -> str:
             rows.append(("time_core[200k]", f"{stages['core']['median']:.1f} ms", "",
                          target("time_core[200k]", stages["core"]["median"])))
     if "time_realshaped" in results:
-        from .realshaped import format_realshaped
+        from footfit.bench.realshaped import format_realshaped
 
         rows.extend(format_realshaped(results["time_realshaped"]))
     for label, s in results.get("time_cli_process_realscan", {}).items():

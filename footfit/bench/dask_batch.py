@@ -39,9 +39,10 @@ _PAYLOAD = "x" * 14_000  # a batch record is ~14 kB of JSON
 
 def make_batch_scans(folder: Path, n_scans: int = 16, copies: int = 3) -> Path:
     """``n_scans`` synthetic 100k-point scans, ``copies`` files each (distinct to the batch):
-    the recipe of :func:`footfit.bench.bench_batch`. Returns the folder of the copies."""
-    from ..io import save_scan
-    from ..synth import sample_population, simulate_scan
+    the recipe of :func:`footfit.bench.bench_batch`. Returns the folder of the copies.
+    """
+    from footfit.io import save_scan
+    from footfit.synth import sample_population, simulate_scan
 
     scans = folder / "batch_scans"
     scans.mkdir(parents=True, exist_ok=True)
@@ -94,7 +95,7 @@ def _overhead(n_tasks: int, workers: int) -> dict[str, Any]:
 
     from distributed import Client, LocalCluster, as_completed
 
-    from ..batch_dask import prepare_worker
+    from footfit.batch_dask import prepare_worker
 
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

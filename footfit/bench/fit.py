@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _median_ms
+from footfit.bench import _median_ms
 
 __all__ = ["bench_fit"]
 
@@ -24,9 +24,9 @@ def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, 
     """A synthetic foot sampled with ``n_points`` surface points, right-foot frame."""
     import trimesh
 
-    from ..measure import measure_foot
-    from ..synth import sample_population
-    from ..synth.model import make_foot_mesh
+    from footfit.measure import measure_foot
+    from footfit.synth import sample_population
+    from footfit.synth.model import make_foot_mesh
 
     fp = sample_population(1, rng=rng)[0]
     mesh = make_foot_mesh(fp, resolution_mm=2.0)
@@ -42,9 +42,10 @@ def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
                repeats: int) -> dict[str, float]:
     """Median ms of the fit stage of one foot as ``FootFitter.process`` runs it: the custom
     last built from the scan, then :func:`footfit.fit.fit_foot` (the foot in it, and sized
-    by simulation on the stock lasts, whose meshes are cached after the first call)."""
-    from ..fit import fit_foot
-    from ..last import build_custom_last, generate_last
+    by simulation on the stock lasts, whose meshes are cached after the first call).
+    """
+    from footfit.fit import fit_foot
+    from footfit.last import build_custom_last, generate_last
 
     params = generate_last(meas, style=style, sex=sex)
     custom = build_custom_last(pts, params)
@@ -57,12 +58,13 @@ def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
 
 def _real_shaped_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str] | None:
     """The orbbec 6-view left foot (../shared/realscans, $FOOTFIT_REALSCANS) resampled to
-    ``n_points`` with 0.3 mm noise; None when the real scans are absent."""
-    from ..align import align_foot
-    from ..clean import isolate_feet
-    from ..io import load_scan
-    from ..measure import measure_foot
-    from .realshaped import realscans_dir
+    ``n_points`` with 0.3 mm noise; None when the real scans are absent.
+    """
+    from footfit.align import align_foot
+    from footfit.bench.realshaped import realscans_dir
+    from footfit.clean import isolate_feet
+    from footfit.io import load_scan
+    from footfit.measure import measure_foot
 
     root = realscans_dir()
     path = None if root is None else root / "orbbec-6view" / "left.asc"
@@ -104,8 +106,8 @@ def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
         ``real_custom_last_ms`` / ``real_fit_stage_ms`` on the orbbec left foot resampled to
         60k points (when the real scans are present), ``targets_ms`` and ``meets_targets``.
     """
-    from ..fit import prepare_foot, prepare_last, simulate_fit, size_by_simulation
-    from ..last import generate_last
+    from footfit.fit import prepare_foot, prepare_last, simulate_fit, size_by_simulation
+    from footfit.last import generate_last
 
     if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
         raise ValueError(f"`repeats` must be an int >= 1; got {repeats!r}")

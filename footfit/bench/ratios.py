@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _median_ms
+from footfit.bench import _median_ms
 
 __all__ = ["run_all"]
 
@@ -27,7 +27,7 @@ def ratio_floor(points: np.ndarray, repeat: int) -> dict[str, Any]:
     """Floor plane: footfit's vectorized RANSAC vs open3d ``segment_plane``, same points."""
     import open3d as o3d
 
-    from ..clean import fit_plane_ransac
+    from footfit.clean import fit_plane_ransac
 
     rng = np.random.default_rng(0)
     sub = points[rng.choice(len(points), size=min(len(points), 20_000), replace=False)]
@@ -52,7 +52,7 @@ def ratio_isolation(points: np.ndarray, repeat: int) -> dict[str, Any]:
     """
     import open3d as o3d
 
-    from ..clean import isolate_feet
+    from footfit.clean import isolate_feet
 
     def recipe() -> None:
         pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points))
@@ -67,10 +67,11 @@ def ratio_isolation(points: np.ndarray, repeat: int) -> dict[str, Any]:
 
 def ratio_outliers(points: np.ndarray, repeat: int) -> dict[str, Any]:
     """Outlier filtering: footfit's isolation (voxel-density outliers included) vs open3d
-    ``remove_statistical_outlier`` alone on the same cloud."""
+    ``remove_statistical_outlier`` alone on the same cloud.
+    """
     import open3d as o3d
 
-    from ..clean import isolate_feet
+    from footfit.clean import isolate_feet
 
     pcd = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points))
     ours = _median_ms(lambda: isolate_feet(points, rng=0), repeat)
@@ -84,8 +85,8 @@ def ratio_girth(repeat: int) -> dict[str, Any]:
     import trimesh
     from scipy.spatial import ConvexHull
 
-    from ..measure.sections import plane_section
-    from ..synth import make_foot_mesh, sample_population
+    from footfit.measure.sections import plane_section
+    from footfit.synth import make_foot_mesh, sample_population
 
     mesh = make_foot_mesh(sample_population(1, rng=0)[0])
     pts, _ = trimesh.sample.sample_surface_even(mesh, 200_000, seed=0) \
@@ -135,13 +136,13 @@ class _DistanceIndex:
         else:
             d, pos = self.index.query(q, k=self.n, p=self.p)
             d, pos = d.reshape(len(q), -1), pos.reshape(len(q), -1)
-        out = np.empty_like(d)
+        out = np.zeros_like(d)
         np.put_along_axis(out, pos, d, axis=1)
         return out
 
 
 def _library_matcher(kind: str) -> Any:
-    from ..insoles import InsoleMatcher
+    from footfit.insoles import InsoleMatcher
 
     class LibraryMatcher(InsoleMatcher):
         def _make_index(self, x: np.ndarray) -> Any:
@@ -152,9 +153,10 @@ def _library_matcher(kind: str) -> Any:
 
 def ratio_knn_batch(repeat: int) -> dict[str, Any]:
     """Insole k-NN, 10,000 feet: match_many with footfit's numpy search vs the same matcher
-    on scikit-learn ``NearestNeighbors`` (kd-tree) and on scipy ``cKDTree`` indexes."""
-    from ..insoles import InsoleMatcher
-    from ..synth import sample_population_arrays
+    on scikit-learn ``NearestNeighbors`` (kd-tree) and on scipy ``cKDTree`` indexes.
+    """
+    from footfit.insoles import InsoleMatcher
+    from footfit.synth import sample_population_arrays
 
     feet = sample_population_arrays(10_000, rng=0)
     ours_m = InsoleMatcher().fit()
@@ -172,10 +174,11 @@ def ratio_knn_batch(repeat: int) -> dict[str, Any]:
 
 def ratio_knn_single(repeat: int) -> dict[str, Any]:
     """One query against one group of the insole matcher (what ``footfit process`` does per
-    foot): footfit's numpy search vs scikit-learn kd-tree and scipy cKDTree."""
+    foot): footfit's numpy search vs scikit-learn kd-tree and scipy cKDTree.
+    """
     from sklearn.neighbors import NearestNeighbors
 
-    from ..insoles import InsoleMatcher
+    from footfit.insoles import InsoleMatcher
 
     matcher = InsoleMatcher().fit()
     nn, rows = max(matcher.nn_.values(), key=lambda v: v[1].size)
@@ -195,12 +198,13 @@ def ratio_knn_single(repeat: int) -> dict[str, Any]:
 
 def ratio_knn_stock(repeat: int) -> dict[str, Any]:
     """Nearest stock last: footfit's numpy search over a style's lasts (index built once)
-    vs scikit-learn brute-force ``NearestNeighbors`` and scipy cKDTree, one query."""
+    vs scikit-learn brute-force ``NearestNeighbors`` and scipy cKDTree, one query.
+    """
     from scipy.spatial import cKDTree
     from sklearn.neighbors import NearestNeighbors
 
-    from .._knn import BruteNeighbors
-    from ..last.stock import _matching, load_stock_lasts
+    from footfit._knn import BruteNeighbors
+    from footfit.last.stock import _matching, load_stock_lasts
 
     lib_rows = load_stock_lasts().select("sport")
     cfg = _matching()
@@ -220,7 +224,7 @@ def ratio_knn_stock(repeat: int) -> dict[str, Any]:
 
 def run_all(scan_path: str | Path, *, repeat: int = 7) -> dict[str, Any]:
     """Run every ratio case on the 200k-point bench scan; a case that fails says why."""
-    from ..io import load_scan
+    from footfit.io import load_scan
 
     points = load_scan(scan_path).points
     cases: dict[str, Callable[[], dict[str, Any]]] = {

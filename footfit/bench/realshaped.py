@@ -34,7 +34,8 @@ NOISE_MM = 0.3
 
 def realscans_dir() -> Path | None:
     """The real-scan folder (``$FOOTFIT_REALSCANS`` or ``../shared/realscans`` beside the
-    project), or ``None`` when it is absent."""
+    project), or ``None`` when it is absent.
+    """
     env = os.environ.get("FOOTFIT_REALSCANS")
     root = Path(__file__).resolve().parents[2]
     path = Path(env) if env else root.parent / "shared" / "realscans"
@@ -98,18 +99,19 @@ def resample_points(
 
 def make_realshaped_scan(name: str, n_points: int, folder: Path, *, seed: int = 0) -> Path | None:
     """Write the real scan ``name`` (:data:`REAL_SOURCES`) resampled to ``n_points`` as a
-    binary PLY in ``folder``; ``None`` when the real-scan folder is absent."""
+    binary PLY in ``folder``; ``None`` when the real-scan folder is absent.
+    """
     base = realscans_dir()
     if base is None:
         return None
     path = folder / f"real_{name}_{n_points}.ply"
     if path.exists():
         return path
-    from ..io import load_scan, save_scan
+    from footfit.io import load_scan, save_scan
 
     src = base / REAL_SOURCES[name]
     if src.suffix == ".stl":
-        from ..io._mesh import read_stl
+        from footfit.io._mesh import read_stl
 
         raw = read_stl(src, max_points=10_000_000)
         pts = resample_points(np.asarray(raw.points, dtype=np.float64), None, n_points,
@@ -144,8 +146,8 @@ print(json.dumps({"fitter_ms": (t1 - t0) * 1e3, "first_ms": (t2 - t1) * 1e3,
 
 
 def _stage_table(fitter, path, reps: int) -> dict:
-    from ..pipeline import STAGES
-    from . import _median_spread
+    from footfit.bench import _median_spread
+    from footfit.pipeline import STAGES
 
     fitter.process(path)  # warm-up: caches, file cache
     per_stage: dict[str, list[float]] = {s: [] for s in (*STAGES, "total")}
@@ -170,7 +172,7 @@ def fresh_first_call(path: Path, repeat: int) -> dict:
     import subprocess
     import sys
 
-    from . import _median_spread
+    from footfit.bench import _median_spread
 
     runs = []
     for _ in range(repeat):
@@ -191,9 +193,10 @@ def bench_realshaped(
     say=lambda msg: None,
 ) -> dict:
     """Warm stage tables and fresh first calls on real-shaped scans (and the synthetic
-    scans of the same sizes, for the comparison), or ``{"skipped": why}``."""
-    from ..pipeline import FootFitter
-    from . import make_bench_scan
+    scans of the same sizes, for the comparison), or ``{"skipped": why}``.
+    """
+    from footfit.bench import make_bench_scan
+    from footfit.pipeline import FootFitter
 
     base = realscans_dir()
     if base is None:
@@ -230,7 +233,7 @@ def bench_process_realscan(repeat: int) -> dict:
     import sys
     import time
 
-    from . import _median_spread
+    from footfit.bench import _median_spread
 
     base = realscans_dir()
     if base is None:
@@ -254,7 +257,7 @@ def _label(n: int) -> str:
 
 def format_realshaped(res: dict) -> list[tuple[str, str, str, str]]:
     """Rows for :func:`footfit.bench.format_table`."""
-    from ..pipeline import STAGES
+    from footfit.pipeline import STAGES
 
     rows: list[tuple[str, str, str, str]] = []
     if "skipped" in res:

@@ -14,10 +14,10 @@ the number of points and no Python loop runs over points.
 """
 
 
-from ._geometry import fill_holes, fit_plane_ransac
-from .isolate import FootCloud, Isolation, isolate_feet
-from .up import estimate_up
-from .working import WorkingSet, build_working_set
+from footfit.clean._geometry import fill_holes, fit_plane_ransac
+from footfit.clean.isolate import FootCloud, Isolation, isolate_feet
+from footfit.clean.up import estimate_up
+from footfit.clean.working import WorkingSet, build_working_set
 
 __all__ = [
     "FootCloud",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._typing import BoolArray, FloatArray, IntArray
-from ..exceptions import DegenerateScanError
+from footfit._typing import BoolArray, FloatArray, IntArray
+from footfit.exceptions import DegenerateScanError
 
 __all__ = ["fill_holes", "fit_plane_ransac"]
 
@@ -60,7 +60,7 @@ class _Grid:
         Column by column: numpy broadcasts an (n, 3) array against a (3,) one in inner loops
         of length 3, several times slower than three passes over (n,) columns.
         """
-        buf = np.empty(len(points))
+        buf = np.zeros(len(points))
         out = None
         for k in range(3):  # over the 3 axes, not over points
             np.subtract(points[:, k], self.lo[k], out=buf)
@@ -76,7 +76,8 @@ class _Grid:
 
     def clear_border(self, counts: IntArray) -> None:
         """Zero ``counts`` (flat, one per cell) on the grid's outer layer, in place (six
-        slab writes instead of a grid-sized mask)."""
+        slab writes instead of a grid-sized mask).
+        """
         c = counts.reshape(self.shape)
         c[0], c[-1] = 0, 0
         c[:, 0], c[:, -1] = 0, 0

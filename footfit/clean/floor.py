@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._typing import FloatArray
-from ._geometry import _plane_basis, _raster, fill_holes, fit_plane_ransac
+from footfit._typing import FloatArray
+from footfit.clean._geometry import _plane_basis, _raster, fill_holes, fit_plane_ransac
 
 __all__: list[str] = []
 

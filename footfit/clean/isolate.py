@@ -6,13 +6,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._data import load_table
-from .._typing import ArrayLike, FloatArray, IntArray
-from .._validation import as_normals, as_points, check_positive
-from ..exceptions import DegenerateScanError
-from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _col_max, _col_min, _Grid, _plane_basis
-from .floor import _find_floor, _floor_band, _floor_points
-from .up import _floor_level, estimate_up
+from footfit._data import load_table
+from footfit._typing import ArrayLike, FloatArray, IntArray
+from footfit._validation import as_normals, as_points, check_positive
+from footfit.clean._geometry import (
+    _DECISION_MAX,
+    _DECISION_VOXEL_MM,
+    _col_max,
+    _col_min,
+    _Grid,
+    _plane_basis,
+)
+from footfit.clean.floor import _find_floor, _floor_band, _floor_points
+from footfit.clean.up import _floor_level, estimate_up
+from footfit.exceptions import DegenerateScanError
 
 __all__ = ["FootCloud", "Isolation", "isolate_feet"]
 

@@ -6,11 +6,11 @@ import functools
 
 import numpy as np
 
-from .._data import load_table
-from .._typing import ArrayLike, FloatArray, IntArray
-from .._validation import as_points
-from ..exceptions import DegenerateScanError
-from ._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _plane_basis, _thin, _unit
+from footfit._data import load_table
+from footfit._typing import ArrayLike, FloatArray, IntArray
+from footfit._validation import as_points
+from footfit.clean._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _plane_basis, _thin, _unit
+from footfit.exceptions import DegenerateScanError
 
 __all__ = ["estimate_up"]
 

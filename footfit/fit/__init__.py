@@ -12,12 +12,12 @@ one outside it would push the upper out (pressure).
 
 from __future__ import annotations
 
-from ._common import ZONE_NAMES
-from .clearance import signed_clearance
-from .prepare import PreparedFoot, PreparedLast, prepare_foot, prepare_last
-from .simulate import FitResult, simulate_fit
-from .sizing import FootFit, SizeBySimulation, StockFit, fit_foot, size_by_simulation
-from .zones import ZoneFit
+from footfit.fit._common import ZONE_NAMES
+from footfit.fit.clearance import signed_clearance
+from footfit.fit.prepare import PreparedFoot, PreparedLast, prepare_foot, prepare_last
+from footfit.fit.simulate import FitResult, simulate_fit
+from footfit.fit.sizing import FootFit, SizeBySimulation, StockFit, fit_foot, size_by_simulation
+from footfit.fit.zones import ZoneFit
 
 __all__ = [
     "FitResult",

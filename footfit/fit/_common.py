@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from .._data import model_path
+from footfit._data import model_path
 
 #: Zone labels of ``FitResult.zone`` (indices into this tuple); ``open`` = outside the shoe.
 ZONE_NAMES: tuple[str, ...] = ("toe_box", "ball", "instep", "waist", "heel", "open")

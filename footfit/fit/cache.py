@@ -38,8 +38,8 @@ def cache_dir() -> Path | None:
 
 @lru_cache(maxsize=4)
 def _key_cached(stamp: tuple[tuple[str, float, int], ...]) -> str:
-    from .. import __version__
-    from .._data import model_path
+    from footfit import __version__
+    from footfit._data import model_path
 
     h = hashlib.sha256(__version__.encode())
     for name, _, _ in stamp:
@@ -48,7 +48,7 @@ def _key_cached(stamp: tuple[tuple[str, float, int], ...]) -> str:
 
 
 def _key() -> str:
-    from .._data import model_path
+    from footfit._data import model_path
 
     stamp = []
     for name in _TABLES:
@@ -80,7 +80,7 @@ def save_stock_mesh(stock_id: str, mesh: Any) -> None:
     if folder is None:
         return
     try:
-        from ..io._common import write_atomic
+        from footfit.io._common import write_atomic
 
         folder.mkdir(parents=True, exist_ok=True)
         meta, arrays = _jsonable(dict(mesh.metadata["last"]))
@@ -103,7 +103,7 @@ def load_stock_mesh(stock_id: str) -> Any | None:
     if not path.is_file():
         return None
     try:
-        from ..last.surface import LastSurface
+        from footfit.last.surface import LastSurface
 
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode())

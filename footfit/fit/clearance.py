@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray
-from .._validation import as_points
-from .prepare import PreparedLast, cell_groups, cell_means
+from footfit._typing import FloatArray
+from footfit._validation import as_points
+from footfit.fit.prepare import PreparedLast, cell_groups, cell_means
 
 
 # ----------------------------------------------------------------------------- clearance

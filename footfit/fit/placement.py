@@ -1,5 +1,6 @@
 """Placing the foot in a last: the sole on the bottom (bent to the heel and toe spring),
-the heel against the back."""
+the heel against the back.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import BoolArray, FloatArray
-from ._common import _config
-from .prepare import PreparedFoot, PreparedLast, _raised
+from footfit._typing import BoolArray, FloatArray
+from footfit.fit._common import _config
+from footfit.fit.prepare import PreparedFoot, PreparedLast, _raised
 
 
 # ----------------------------------------------------------------------------- placement
 def _drape(points: FloatArray, last: PreparedLast, foot_length: float,
            shift_y: float) -> tuple[FloatArray, float]:
     """Put the sole on the last bottom: bend, plus a rigid rearfoot rotation for high heels."""
-    from ..last.bend import bend_points
+    from footfit.last.bend import bend_points
 
     return bend_points(points, last.meta, foot_length, shift_y)
 
@@ -58,8 +59,9 @@ def _heel_gap(last: PreparedLast, placed: FloatArray, heel: BoolArray) -> float:
 def _heel_gap_rings(rings: Mapping[str, Any], sub: FloatArray, placed: FloatArray,
                     shift: float, last: PreparedLast) -> float:
     """:func:`_heel_gap` from the last's section rings (no ray casting): the room behind the
-    heel along -y, in the frame of the ring table."""
-    from ..last.rings import ring_back_wall
+    heel along -y, in the frame of the ring table.
+    """
+    from footfit.last.rings import ring_back_wall
 
     if len(sub) == 0:
         return 0.0

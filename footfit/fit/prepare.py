@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray, IntArray
-from .._validation import as_points
-from ._common import ZONE_NAMES, _config
+from footfit._typing import FloatArray, IntArray
+from footfit._validation import as_points
+from footfit.fit._common import ZONE_NAMES, _config
 
 
 # ----------------------------------------------------------------------------- prepared inputs
@@ -45,7 +45,8 @@ class PreparedFoot:
 
 def _point_areas(points: FloatArray, k: int = 8) -> FloatArray:
     """Area per point from the local density: pi r_k^2 / k (r_k: distance to the k-th
-    neighbour), which is exact for a uniform sample of a plane."""
+    neighbour), which is exact for a uniform sample of a plane.
+    """
     from scipy.spatial import cKDTree
 
     k = min(k, len(points) - 1)
@@ -77,7 +78,8 @@ def _zones(points: FloatArray, length: float) -> IntArray:
 
 def cell_groups(points: FloatArray, cell_mm: float) -> tuple[IntArray, IntArray, IntArray]:
     """Group points by cubic cell: ``(first, inverse, counts)`` as ``np.unique`` gives them
-    (the first point of each cell, each point's cell, the points per cell)."""
+    (the first point of each cell, each point's cell, the points per cell).
+    """
     key = np.floor(points / cell_mm).astype(np.int64)
     key -= key.min(axis=0)
     span = key.max(axis=0) + 1
@@ -191,7 +193,8 @@ class PreparedLast:
 
     def ray_scene(self) -> Any:
         """The open3d ray-casting scene of the mesh, built on first use (the ring method
-        of :mod:`footfit.last.rings` needs none, so a simulation imports no open3d)."""
+        of :mod:`footfit.last.rings` needs none, so a simulation imports no open3d).
+        """
         if self.scene is None:
             object.__setattr__(self, "scene", _scene(self.mesh))
         return self.scene
@@ -239,7 +242,7 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
     """
     if isinstance(last, PreparedLast):
         return last
-    from ..last.custom import CustomLast
+    from footfit.last.custom import CustomLast
 
     if isinstance(last, CustomLast):
         p = last.params
@@ -262,8 +265,8 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
                       for k in ("ball_plane", "instep_plane")}
             mesh.metadata["last"] = dict(meta, side="right", **planes)
         return PreparedLast(mesh=mesh, label=label or "last", params=None)
-    from ..last.mesh import _ParamView, build_last_surface
-    from ..last.styles import style_spec
+    from footfit.last.mesh import _ParamView, build_last_surface
+    from footfit.last.styles import style_spec
 
     mesh = build_last_surface(last, side="right")
     view = _ParamView(last)
@@ -279,7 +282,7 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
 
 def _raised(points: FloatArray, last: PreparedLast, length: float) -> FloatArray:
     """The foot standing on the last's insole, as the custom last is built."""
-    from ..last.custom import stand_on_insole
+    from footfit.last.custom import stand_on_insole
 
     return stand_on_insole(points, length, heel_mm=last.insole_heel_mm,
                            forefoot_mm=last.insole_forefoot_mm)

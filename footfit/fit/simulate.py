@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import BoolArray, FloatArray, IntArray
-from ._common import _OPEN, ZONE_NAMES, _config
-from .clearance import signed_clearance
-from .placement import _place
-from .prepare import prepare_foot, prepare_last
-from .zones import ZoneFit, _intended_squeeze, _room, _room_penalty, _zone_fit
+from footfit._typing import BoolArray, FloatArray, IntArray
+from footfit.fit._common import _OPEN, ZONE_NAMES, _config
+from footfit.fit.clearance import signed_clearance
+from footfit.fit.placement import _place
+from footfit.fit.prepare import prepare_foot, prepare_last
+from footfit.fit.zones import ZoneFit, _intended_squeeze, _room, _room_penalty, _zone_fit
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     flat = placement.pop("_flat")
     rings = pl.meta.get("rings")
     if rings is not None and cell_mm is None:
-        from ..last.rings import ring_clearance
+        from footfit.last.rings import ring_clearance
 
         clearance, normals = ring_clearance(rings, flat if rings["frame"] == "flat" else placed)
         cell_mm = -1.0  # said in placement: the ring method
@@ -207,7 +207,7 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     room = _room(pf, pl, placed, clearance, ~open_, fit)
     room_penalty, room_words = _room_penalty(room)
     score = float(100.0 * np.exp(-(penalty + room_penalty) / 100.0))
-    from .sections import section_table
+    from footfit.fit.sections import section_table
 
     room["_shift_y_mm"] = float(placement["shift_y_mm"])
     sections = section_table(pf, pl, placed, room, measurements, clearance=clearance,

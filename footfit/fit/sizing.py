@@ -9,9 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from ._common import _config
-from .prepare import PreparedFoot, PreparedLast, _reduce_foot, prepare_foot, prepare_last
-from .simulate import FitResult, simulate_fit
+from footfit.fit._common import _config
+from footfit.fit.prepare import (
+    PreparedFoot,
+    PreparedLast,
+    _reduce_foot,
+    prepare_foot,
+    prepare_last,
+)
+from footfit.fit.simulate import FitResult, simulate_fit
 
 
 # ----------------------------------------------------------------------------- sizing
@@ -78,8 +84,8 @@ def _prepared_stock(row: Mapping[str, Any], library_path: str) -> PreparedLast:
     key = (library_path, str(row["id"]))
     pl = _PREPARED.get(key)
     if pl is None:
-        from ..last.styles import style_spec
-        from .cache import load_stock_mesh, save_stock_mesh
+        from footfit.fit.cache import load_stock_mesh, save_stock_mesh
+        from footfit.last.styles import style_spec
 
         sid = str(row["id"])
         mesh = load_stock_mesh(sid)
@@ -147,7 +153,7 @@ def size_by_simulation(
     Stock meshes are built once per process and cached (about 50 ms each); the foot's zones
     and point areas are computed once.
     """
-    from ..last import load_stock_lasts, nearest_stock_last
+    from footfit.last import load_stock_lasts, nearest_stock_last
 
     for name, v in (("sizes_around", sizes_around), ("widths_around", widths_around)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
@@ -261,7 +267,7 @@ def fit_foot(foot: Any, params: Any, *, library: Any = None, stock: bool = True,
     -------
     FootFit
     """
-    from ..last.custom import CustomLast
+    from footfit.last.custom import CustomLast
 
     pf = foot if isinstance(foot, PreparedFoot) else prepare_foot(
         foot, cell_mm=float(_config()["simulation"]["working_cell_mm"]))

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import BoolArray, FloatArray
-from ._common import _config
-from .prepare import PreparedFoot, PreparedLast
+from footfit._typing import BoolArray, FloatArray
+from footfit.fit._common import _config
+from footfit.fit.prepare import PreparedFoot, PreparedLast
 
 
 def _section_perimeter(points: FloatArray, origin: Any, normal: Any, band: float) -> float | None:
@@ -58,8 +58,8 @@ def _room(foot: PreparedFoot, last: PreparedLast, placed: FloatArray, clearance:
                                          else float(meta[f"{name}_girth_mm"]) - foot_p)
         room[f"{name}_girth_ideal_mm"] = None
     if last.style is not None:
-        from .._data import load_table
-        from ..last.styles import fit_preference, style_spec
+        from footfit._data import load_table
+        from footfit.last.styles import fit_preference, style_spec
 
         glob = load_table("styles.json")["global"]
         extra = (float(glob["insole_room"]["girth_per_mm_thickness"]) * last.insole_forefoot_mm
@@ -74,10 +74,11 @@ def _room(foot: PreparedFoot, last: PreparedLast, placed: FloatArray, clearance:
 
 def _intended_squeeze(last: PreparedLast, fit: str) -> dict[str, float]:
     """How far the style means its last to sit under the foot, per zone (mm of radius): a
-    negative net girth ease over 2 pi (a dress last made under the foot's girth)."""
+    negative net girth ease over 2 pi (a dress last made under the foot's girth).
+    """
     if last.style is None:
         return {}
-    from ..last.styles import fit_preference, style_spec
+    from footfit.last.styles import fit_preference, style_spec
 
     spec, pref = style_spec(last.style), fit_preference(fit)
     ball = float(spec["ball_girth_ease_mm"]) + float(pref["ball_girth_shift_mm"])

@@ -11,17 +11,22 @@ References
 .. [1] DOMAIN.md section 6 (insoles; kiosks pick the nearest pre-made device).
 """
 
-from .catalog import (
+from footfit.insoles.catalog import (
     CATALOG_COLUMNS,
     USES,
     InsoleCatalog,
     InvalidCatalogError,
     load_insole_catalog,
 )
-from .features import FEATURES, STYLES, load_insole_design
-from .matcher import BatchMatch, InsoleMatch, InsoleMatcher
-from .room import CUSTOM_SKU, InsoleRoom, insole_room
-from .rules import FootPosture, InsolePrescription, estimate_foot_posture, prescribe_insole
+from footfit.insoles.features import FEATURES, STYLES, load_insole_design
+from footfit.insoles.matcher import BatchMatch, InsoleMatch, InsoleMatcher
+from footfit.insoles.room import CUSTOM_SKU, InsoleRoom, insole_room
+from footfit.insoles.rules import (
+    FootPosture,
+    InsolePrescription,
+    estimate_foot_posture,
+    prescribe_insole,
+)
 
 __all__ = [
     "BatchMatch",

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .._data import model_path
-from .._typing import PathType
-from ..exceptions import FootfitError
+from footfit._data import model_path
+from footfit._typing import PathType
+from footfit.exceptions import FootfitError
 
 __all__ = [
     "ARCH_SUPPORTS",

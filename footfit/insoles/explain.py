@@ -7,13 +7,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from .._typing import FloatArray
-from ..classify import (
-    classify_arch_index,
-    classify_width,
-    load_foot_classes,
-)
-from .features import FEATURES
+from footfit._typing import FloatArray
+from footfit.classify import classify_arch_index, classify_width, load_foot_classes
+from footfit.insoles.features import FEATURES
 
 __all__ = ["describe_foot", "explain_match"]
 
@@ -73,7 +69,8 @@ def describe_foot(
 @lru_cache(maxsize=16)
 def _rule_label(name: str) -> str:
     """The readable label of an arch rule (``footfit/data/foot_classes.json``), e.g.
-    'Cavanagh & Rodgers 1987 cut-offs' for 'cavanagh_rodgers_1987'."""
+    'Cavanagh & Rodgers 1987 cut-offs' for 'cavanagh_rodgers_1987'.
+    """
     for spec in load_foot_classes()["arch_rules"].values():
         if name in (spec.get("name"), spec.get("label")):
             return str(spec.get("label", name))

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from .._data import model_path
-from .._typing import FloatArray
-from ..exceptions import InvalidMeasurementError
-from ..measure.results import FootMeasurements
-from .catalog import ARCH_SUPPORTS, USES, InsoleCatalog
+from footfit._data import model_path
+from footfit._typing import FloatArray
+from footfit.exceptions import InvalidMeasurementError
+from footfit.insoles.catalog import ARCH_SUPPORTS, USES, InsoleCatalog
+from footfit.measure.results import FootMeasurements
 
 __all__ = [
     "EXTRAS", "FEATURES", "STYLES", "device_targets", "foot_feature_rows", "load_insole_design",

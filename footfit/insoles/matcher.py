@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from .._knn import BruteNeighbors
-from .._typing import FloatArray, IntArray, PathType
-from .._validation import check_choice
-from ..exceptions import InvalidMeasurementError, NotFittedError
-from .catalog import USES, InsoleCatalog, load_insole_catalog
-from .explain import describe_foot, explain_match
-from .features import (
+from footfit._knn import BruteNeighbors
+from footfit._typing import FloatArray, IntArray, PathType
+from footfit._validation import check_choice
+from footfit.exceptions import InvalidMeasurementError, NotFittedError
+from footfit.insoles.catalog import USES, InsoleCatalog, load_insole_catalog
+from footfit.insoles.explain import describe_foot, explain_match
+from footfit.insoles.features import (
     FEATURES,
     STYLES,
     _check_raw,
@@ -29,7 +29,7 @@ from .features import (
     raw_features_one,
     raw_features_table,
 )
-from .rules import eligible_rows, foot_gates, prescribe_insole
+from footfit.insoles.rules import eligible_rows, foot_gates, prescribe_insole
 
 __all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
 
@@ -150,7 +150,8 @@ class BatchMatch:
     @property
     def fits_well(self) -> np.ndarray:
         """``(n,)`` bool: the best device scores at least ``no_fit_score`` (False where no
-        device matched)."""
+        device matched).
+        """
         best = np.where(self.matched, self.fit_scores[:, 0], -np.inf)
         return best >= self.no_fit_score
 
@@ -371,7 +372,8 @@ class InsoleMatcher:
 
     def _score_distance(self, d: FloatArray, miss: FloatArray, share: float) -> FloatArray:
         """Distance the score rests on: the measured part (``d`` renormalized over the
-        present features, scaled back to all weights) plus the expected missing part."""
+        present features, scaled back to all weights) plus the expected missing part.
+        """
         if self.metric == "euclidean":
             return np.sqrt(d**2 * share + miss)
         return d * share + miss
@@ -389,7 +391,8 @@ class InsoleMatcher:
 
     def _coef(self, present: np.ndarray) -> FloatArray:
         """Per-feature multipliers of standardized values: renormalized weights (sqrt for
-        the euclidean metric), 0 for a missing feature."""
+        the euclidean metric), 0 for a missing feature.
+        """
         w = np.where(present, self.weights_, 0.0)
         total = w.sum()
         if total <= 0:
@@ -425,8 +428,9 @@ class InsoleMatcher:
         self, zq: FloatArray, uses: tuple[str, ...], j: int, present: tuple[bool, ...],
         gate: int, k: int,
     ) -> tuple[IntArray, FloatArray, FloatArray, int]:
-        """k best rows for a block of standardized queries sharing one group, with their
-        distances and fit scores."""
+        """K best rows for a block of standardized queries sharing one group, with their
+        distances and fit scores.
+        """
         n = zq.shape[0]
         idx = np.full((n, k), -1, dtype=np.intp)
         dist = np.full((n, k), np.inf)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .._data import model_path
+from footfit._data import model_path
 
 __all__ = ["CUSTOM_SKU", "InsoleRoom", "insole_room", "load_custom_insole"]
 
@@ -165,6 +165,6 @@ def insole_room(sku_or_row: Any, *, body_mass_kg: float | None = None) -> Insole
 
 @lru_cache(maxsize=1)
 def _catalog() -> Any:
-    from .catalog import load_insole_catalog
+    from footfit.insoles.catalog import load_insole_catalog
 
     return load_insole_catalog()

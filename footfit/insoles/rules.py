@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from .._data import model_path
-from .._typing import FloatArray, IntArray
-from ..classify import classify_hallux_valgus, load_foot_classes
-from ..exceptions import InvalidMeasurementError
+from footfit._data import model_path
+from footfit._typing import FloatArray, IntArray
+from footfit.classify import classify_hallux_valgus, load_foot_classes
+from footfit.exceptions import InvalidMeasurementError
 
 __all__ = [
     "GATE_CAVUS",

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import ArrayLike, FloatArray, PathType
-from .._validation import as_points, check_choice
-from ..exceptions import InvalidScanError
-from ._common import RawScan, ScanFileError
-from ._units import UNIT_SCALES, detect_units, find_far_points
+from footfit._typing import ArrayLike, FloatArray, PathType
+from footfit._validation import as_points, check_choice
+from footfit.exceptions import InvalidScanError
+from footfit.io._common import RawScan, ScanFileError
+from footfit.io._units import UNIT_SCALES, detect_units, find_far_points
 
 __all__ = ["FORMATS", "Scan", "check_foot_scan_extent", "describe_scan", "detect_units",
            "load_scan", "save_scan"]
@@ -83,11 +83,11 @@ class Scan:
 
 
 def _readers() -> dict[str, Any]:
-    from ._mesh import read_obj, read_off, read_stl
-    from ._npy import read_npy, read_npz
-    from ._pcd import read_pcd
-    from ._ply import read_ply
-    from ._text import read_points_text
+    from footfit.io._mesh import read_obj, read_off, read_stl
+    from footfit.io._npy import read_npy, read_npz
+    from footfit.io._pcd import read_pcd
+    from footfit.io._ply import read_ply
+    from footfit.io._text import read_points_text
 
     text = read_points_text
     return {
@@ -212,7 +212,7 @@ def _read_file(path: Path, name: str, max_points: int) -> tuple[str, RawScan]:
 
 
 def _finish(raw: RawScan, name, fmt, units, max_points, min_points, sample_mesh) -> tuple:
-    from ._mesh import prepare_mesh
+    from footfit.io._mesh import prepare_mesh
 
     points, normals, faces = raw.points, raw.normals, raw.faces
     warnings = list(raw.warnings)
@@ -329,7 +329,7 @@ def check_foot_scan_extent(scan: Scan) -> None:
     InvalidScanError
         Naming the file, the extent and, when the size points to one, the likely units.
     """
-    from ._units import robust_extent
+    from footfit.io._units import robust_extent
 
     if scan.points.shape[0] < 10:
         return
@@ -419,19 +419,19 @@ def save_scan(
     fmt = format if format is not None else path.suffix.lower().lstrip(".")
     check_choice(fmt, WRITABLE, name="format")
     if fmt == "ply":
-        from ._ply import write_ply
+        from footfit.io._ply import write_ply
 
         write_ply(path, points, normals, ascii=ascii)
     elif fmt == "pcd":
-        from ._pcd import write_pcd
+        from footfit.io._pcd import write_pcd
 
         write_pcd(path, points, normals, ascii=ascii)
     elif fmt in ("npy", "npz"):
-        from ._npy import write_npy, write_npz
+        from footfit.io._npy import write_npy, write_npz
 
         (write_npy if fmt == "npy" else write_npz)(path, points, normals)
     else:
-        from ._text import write_points_text
+        from footfit.io._text import write_points_text
 
         write_points_text(path, points, normals, csv=fmt == "csv")
     return path

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._typing import FloatArray, IntArray
-from ..exceptions import InvalidScanError
+from footfit._typing import FloatArray, IntArray
+from footfit.exceptions import InvalidScanError
 
 __all__ = [
     "RawScan",
@@ -24,7 +24,7 @@ __all__ = [
 
 def loading_params() -> dict:
     """The design choices of scan loading, from ``footfit/data/scan_loading.json``."""
-    from .._data import load_table
+    from footfit._data import load_table
 
     return load_table("scan_loading.json")
 

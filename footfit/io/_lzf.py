@@ -20,7 +20,7 @@ References
 
 from __future__ import annotations
 
-from ._common import ScanFileError
+from footfit.io._common import ScanFileError
 
 __all__ = ["lzf_decompress", "lzf_max_ratio"]
 

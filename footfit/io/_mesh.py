@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._typing import FloatArray, IntArray
-from ._common import RawScan, ScanFileError, loading_params, read_all_bytes
-from ._text import parse_numbers
+from footfit._typing import FloatArray, IntArray
+from footfit.io._common import RawScan, ScanFileError, loading_params, read_all_bytes
+from footfit.io._text import parse_numbers
 
 __all__ = ["face_indices", "prepare_mesh", "read_obj", "read_off", "read_stl"]
 
@@ -167,7 +167,7 @@ def _mixed_polygons(block: bytes, values: np.ndarray, n_lines: int, *,
     at a non-blank byte after a blank one), so a 1 GB OFF of quads and triangles is not a
     Python loop over 40 M lines (issue #16: at most 30 s for any file).
     """
-    from ._ply import _ramp, fan_polygons
+    from footfit.io._ply import _ramp, fan_polygons
 
     raw = np.frombuffer(block, dtype=np.uint8)
     blank = (raw == 32) | (raw == 9) | (raw == 10) | (raw == 13)

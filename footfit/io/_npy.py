@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._typing import FloatArray
-from ._common import RawScan, ScanFileError, unit_normal_columns, write_atomic
+from footfit._typing import FloatArray
+from footfit.io._common import RawScan, ScanFileError, unit_normal_columns, write_atomic
 
 __all__ = ["read_npy", "read_npz", "write_npy", "write_npz"]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._typing import FloatArray
-from ._common import RawScan, ScanFileError
-from ._text import parse_numbers, write_table
+from footfit._typing import FloatArray
+from footfit.io._common import RawScan, ScanFileError
+from footfit.io._text import parse_numbers, write_table
 
 __all__ = ["read_pcd", "write_pcd"]
 
@@ -124,7 +124,7 @@ def _organized(hdr) -> dict:
 
 
 def _read_compressed(path, head, offset, remaining, n, dtype, names) -> RawScan:
-    from ._lzf import lzf_decompress, lzf_max_ratio
+    from footfit.io._lzf import lzf_decompress, lzf_max_ratio
 
     if remaining < 8:
         raise ScanFileError("truncated PCD body (no compressed block)")

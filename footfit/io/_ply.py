@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .._typing import FloatArray
-from ._common import RawScan, ScanFileError
-from ._mesh import face_indices
-from ._text import parse_numbers, write_table
+from footfit._typing import FloatArray
+from footfit.io._common import RawScan, ScanFileError
+from footfit.io._mesh import face_indices
+from footfit.io._text import parse_numbers, write_table
 
 __all__ = ["read_ply", "write_ply"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._typing import ArrayLike
-from ..exceptions import InvalidScanError
-from ._common import loading_params
+from footfit._typing import ArrayLike
+from footfit.exceptions import InvalidScanError
+from footfit.io._common import loading_params
 
 __all__ = ["UNIT_SCALES", "UNITS_BY_PREFERENCE", "detect_units", "find_far_points",
            "robust_extent"]

@@ -5,9 +5,9 @@ preference; ``nearest_stock_last`` finds the closest last of the graded library
 (``footfit/data/lasts.csv``) and lists the modifications the factory makes to it.
 """
 
-from .bend import bend_points
-from .custom import CustomLast, build_custom_last
-from .mesh import (
+from footfit.last.bend import bend_points
+from footfit.last.custom import CustomLast, build_custom_last
+from footfit.last.mesh import (
     build_last_mesh,
     build_last_surface,
     last_bottom_profile,
@@ -15,7 +15,7 @@ from .mesh import (
     section_girth,
     write_last_mesh,
 )
-from .params import (
+from footfit.last.params import (
     LAST_DIMENSIONS,
     LastParameters,
     foot_ball_height,
@@ -23,7 +23,7 @@ from .params import (
     heel_height_class,
     toe_spring_for_heel,
 )
-from .stock import (
+from footfit.last.stock import (
     StockLastLibrary,
     StockLastMatch,
     build_up_map,
@@ -32,7 +32,7 @@ from .stock import (
     nearest_stock_last,
     stock_last_parameters,
 )
-from .styles import FITS, STYLE_NAMES, available_styles
+from footfit.last.styles import FITS, STYLE_NAMES, available_styles
 
 __all__ = [
     "FITS",

@@ -23,13 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from .._data import load_table
-from .._typing import FloatArray
-from .._validation import as_points
-from ..exceptions import DegenerateScanError
-from .bend import bend_points
-from .mesh import _assemble_rings, _pchip, _plane_hull_perimeter, _taper, last_bottom_profile
-from .params import LastParameters
+from footfit._data import load_table
+from footfit._typing import FloatArray
+from footfit._validation import as_points
+from footfit.exceptions import DegenerateScanError
+from footfit.last.bend import bend_points
+from footfit.last.mesh import (
+    _assemble_rings,
+    _pchip,
+    _plane_hull_perimeter,
+    _taper,
+    last_bottom_profile,
+)
+from footfit.last.params import LastParameters
 
 __all__ = ["CustomLast", "build_custom_last", "stand_on_insole"]
 
@@ -65,7 +71,8 @@ def stand_on_insole(points: FloatArray, foot_length_mm: float, *, heel_mm: float
     """The foot standing on an insole: raised by its heel thickness up to 30 % of the foot
     length and by its forefoot thickness from 60 %, linear between (``custom_last`` of
     ``footfit/data/last_shape.json``). The custom last is built on the foot raised this way,
-    and the fit simulation raises the foot the same way before it tries a last."""
+    and the fit simulation raises the foot the same way before it tries a last.
+    """
     if heel_mm == 0.0 and forefoot_mm == 0.0:
         return points
     cfg = _cfg()
@@ -78,7 +85,8 @@ def stand_on_insole(points: FloatArray, foot_length_mm: float, *, heel_mm: float
 
 def _vertices(h: FloatArray, phi: FloatArray) -> FloatArray:
     """Vertices of the convex polygons with support values ``h`` (k, m) at the outward
-    directions ``phi`` (m,): the intersections of consecutive support lines, (k, m, 2)."""
+    directions ``phi`` (m,): the intersections of consecutive support lines, (k, m, 2).
+    """
     p0, p1 = phi, np.roll(phi, -1)
     h0, h1 = h, np.roll(h, -1, axis=1)
     det = np.sin((p1 - p0) % (2.0 * np.pi))
@@ -149,7 +157,8 @@ def _spread(v: FloatArray) -> FloatArray:
 def _slab_support(pts: FloatArray, ys: FloatArray, n: FloatArray, half: float,
                   min_pts: int) -> tuple[FloatArray, FloatArray]:
     """Support values (k, m) of the (x, z) points within ``half`` of each station (widened
-    where fewer than ``min_pts`` lie there), and whether a station has a section."""
+    where fewer than ``min_pts`` lie there), and whether a station has a section.
+    """
     order = np.argsort(pts[:, 1], kind="stable")
     sy = pts[order, 1]
     h = np.full(len(ys), half)
@@ -322,7 +331,8 @@ def _heel_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[Flo
                                                                            FloatArray]]:
     """Short heel girth: back of the heel (bottom of the heel curve) to the instep top;
     long heel girth: the same heel point to the front of the last at the ankle crease (the
-    top of the last at the waist station, where the dorsum meets the leg)."""
+    top of the last at the waist station, where the dorsum meets the leg).
+    """
     st = meta["stations_y_mm"]
     back = verts[np.argmin(verts[:, 1])]
     heel = np.array([0.0, back[1], float(meta["heel_seat_z_mm"])])
@@ -411,7 +421,8 @@ def _foot_girth(p: LastParameters, name: str) -> float:
 def _foot_in_planes(pts: FloatArray, p: LastParameters, meta: dict[str, Any],
                     fl: float) -> dict[str, float]:
     """The foot's convex-hull girths in the last's ball and instep planes, the foot standing
-    on the insole and bent as in the shoe."""
+    on the insole and bent as in the shoe.
+    """
     raised = stand_on_insole(pts, fl, heel_mm=p.insole_heel_mm,
                              forefoot_mm=p.insole_forefoot_mm)
     bent, _ = bend_points(raised, meta, fl)
@@ -495,7 +506,7 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
     ----------
     .. [1] LASTS.md section 5 ("Recommended here") and section 6 (fit judged per section).
     """
-    from .surface import LastSurface
+    from footfit.last.surface import LastSurface
 
     pts = foot.points if hasattr(foot, "points") else foot
     pts = as_points(pts, name="foot")
@@ -538,7 +549,7 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
         eases["toe"] = max(eases["toe"], eases["ball"])
         verts, faces, meta, g = _build(sec, params, eases, fl, base, final=False)
     g.update(_heel_girths(verts, faces, meta))
-    from .rings import ring_table
+    from footfit.last.rings import ring_table
 
     flat_rings, back, tip = meta.pop("_flat_rings")
     meta["rings"] = ring_table(flat_rings, back=back, tip=tip, frame="flat")

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .._data import load_table, model_path
-from .._typing import FloatArray
+from footfit._data import load_table, model_path
+from footfit._typing import FloatArray
 
 __all__ = [
     "build_last_mesh",
@@ -62,7 +62,7 @@ class _ParamView:
             return (float(_field(self, "bottom_length_mm")) - _field(self, "toe_allowance_mm")
                     + _field(self, "heel_allowance_mm"))
         if name == "toe_box_shape":
-            from .styles import style_spec
+            from footfit.last.styles import style_spec
 
             return str(style_spec(str(self.style)).get("toe_box_shape", "round"))
         if name == "side":
@@ -200,7 +200,8 @@ def _taper(t: Any, p: float) -> Any:
 def _pchip(xk: list[float], yk: list[float], x: FloatArray) -> FloatArray:
     """Monotone piecewise-cubic Hermite interpolation (Fritsch-Carlson, as scipy's
     ``PchipInterpolator``), clamped to the knots' range; numpy only, so building a last
-    imports no scipy.interpolate."""
+    imports no scipy.interpolate.
+    """
     xk_a = np.asarray(xk, dtype=np.float64)
     order = np.argsort(xk_a)
     xk_a = xk_a[order]
@@ -638,10 +639,11 @@ def _girths(d: _Design, s_ball: float, s_instep: float) -> tuple[FloatArray, Flo
 def _bracket_solve(d: _Design, target: FloatArray) -> tuple[FloatArray, tuple[Any, ...]]:
     """Section scales by bisection on the rising branch of girth(scale), for when the secant
     steps fail: a low section tilts the instep plane, so the instep girth grows again as the
-    scale falls toward 0 and the secant can run down the wrong branch."""
+    scale falls toward 0 and the secant can run down the wrong branch.
+    """
     grid = np.linspace(0.2, 3.0, 15)
     gs = np.array([_girths(d, v, v)[0] for v in grid])  # the two girths barely interact
-    lo, hi = np.empty(2), np.empty(2)
+    lo, hi = np.zeros(2), np.zeros(2)
     for i in range(2):
         k0 = int(np.argmin(gs[:, i]))
         above = np.flatnonzero(gs[k0:, i] >= target[i])
@@ -779,12 +781,12 @@ def build_last_surface(params: Any, *, side: str | None = None, max_iter: int = 
         raise ValueError(
             "last girths cannot be met with these bottom widths and heights: " + ", ".join(bad)
         )
-    from .rings import ring_table
+    from footfit.last.rings import ring_table
 
     n_r = len(d.ring_y)
     rings = ring_table(verts[: n_r * (len(verts) - 2) // n_r].reshape(n_r, -1, 3),
                        back=verts[-2], tip=verts[-1], frame="final")
-    from .surface import LastSurface
+    from footfit.last.surface import LastSurface
 
     mesh = LastSurface(verts, faces)
     if mesh.volume < 0:

@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_points, check_choice
-from ..exceptions import InvalidMeasurementError
-from ..measure.results import FootMeasurements
-from ..sizes import compute_sizes, standard_foot
-from ..sizes._tables import _check_range, _is_child
-from .styles import FITS, available_styles, fit_preference, style_spec, styles_global
+from footfit._validation import as_points, check_choice
+from footfit.exceptions import InvalidMeasurementError
+from footfit.last.styles import FITS, available_styles, fit_preference, style_spec, styles_global
+from footfit.measure.results import FootMeasurements
+from footfit.sizes import compute_sizes, standard_foot
+from footfit.sizes._tables import _check_range, _is_child
 
 __all__ = ["LAST_DIMENSIONS", "LastParameters", "foot_ball_height", "generate_last",
            "heel_height_class", "toe_spring_for_heel"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray
+from footfit._typing import FloatArray
 
 __all__ = ["ring_clearance", "ring_table"]
 

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from .._data import model_path
-from ..sizes import compute_sizes
-from .params import LAST_DIMENSIONS, LastParameters, heel_height_class
-from .styles import available_styles, style_spec
+from footfit._data import model_path
+from footfit.last.params import LAST_DIMENSIONS, LastParameters, heel_height_class
+from footfit.last.styles import available_styles, style_spec
+from footfit.sizes import compute_sizes
 
 __all__ = [
     "STOCK_ID_COLUMNS",
@@ -151,7 +151,8 @@ class StockLastMatch:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict: ``id``, ``stock_last``, ``distance``, ``modifications``,
-        ``deltas``."""
+        ``deltas``.
+        """
         return {
             "id": self.id,
             "stock_last": dict(self.stock_last),
@@ -513,7 +514,7 @@ def nearest_stock_last(
         if not rows:
             where = f" in groups {', '.join(groups)}" if groups else ""
             raise ValueError(f"{lib.path}: no stock last of style {style!r}{where}")
-        from .._knn import BruteNeighbors
+        from footfit._knn import BruteNeighbors
 
         x = np.array([[r[f] for f in feats] for r in rows], dtype=np.float64) * weights
         nn = BruteNeighbors(metric="euclidean").fit(x)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._data import model_path
+from footfit._data import model_path
 
 __all__ = ["FITS", "STYLE_NAMES", "available_styles", "fit_preference", "style_spec",
            "styles_global"]

@@ -1,10 +1,10 @@
 """Measurement stage: landmarks and ISO/GB-defined measurements of an aligned foot."""
 
-from .core import MeasuredFoot, measure_foot
-from .footprint import FootprintResult, compute_footprint, has_plantar_surface
-from .landmarks import LANDMARK_NAMES, Landmarks, surface_extreme
-from .results import MEASUREMENT_FIELDS, FootMeasurements
-from .sections import Section, hull_perimeter, plane_section
+from footfit.measure.core import MeasuredFoot, measure_foot
+from footfit.measure.footprint import FootprintResult, compute_footprint, has_plantar_surface
+from footfit.measure.landmarks import LANDMARK_NAMES, Landmarks, surface_extreme
+from footfit.measure.results import MEASUREMENT_FIELDS, FootMeasurements
+from footfit.measure.sections import Section, hull_perimeter, plane_section
 
 __all__ = [
     "LANDMARK_NAMES",

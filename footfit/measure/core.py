@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._typing import ArrayLike, FloatArray
-from .._validation import as_points, check_choice, check_positive
-from ..exceptions import DegenerateScanError
-from .footprint import FootprintResult, compute_footprint, has_plantar_surface
-from .landmarks import Landmarks, _extreme, outline_peak_y
-from .results import MEASUREMENT_FIELDS, FootMeasurements
-from .sections import _cross3, _section
+from footfit._typing import ArrayLike, FloatArray
+from footfit._validation import as_points, check_choice, check_positive
+from footfit.exceptions import DegenerateScanError
+from footfit.measure.footprint import FootprintResult, compute_footprint, has_plantar_surface
+from footfit.measure.landmarks import Landmarks, _extreme, outline_peak_y
+from footfit.measure.results import MEASUREMENT_FIELDS, FootMeasurements
+from footfit.measure.sections import _cross3, _section
 
 if TYPE_CHECKING:
-    from ..align import AlignedFoot
+    from footfit.align import AlignedFoot
 
 __all__ = ["MeasuredFoot", "measure_foot"]
 
@@ -129,7 +129,7 @@ def measure_foot(
     .. [3] US 9,038,482 (heel width over 5-20 % FL).
     .. [4] Cavanagh PR, Rodgers MM (1987). J Biomech 20(5):547-551 (arch index).
     """
-    from ..align import AlignedFoot  # noqa: F811 (runtime import; align imports scipy)
+    from footfit.align import AlignedFoot  # noqa: F811 (runtime import; align imports scipy)
 
     cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
     if isinstance(aligned, AlignedFoot):
@@ -395,7 +395,7 @@ def _ankle_crease(pts: FloatArray, z: FloatArray) -> FloatArray | None:
     # disc holds about 30 points at any density: on a sparse scan (20k points) a 5 mm disc
     # held fewer than the 12 the extreme needs, the front was taken for strays and the
     # back of the leg came out as the "front" (long heel girth 160 mm short)
-    from .sections import hull_perimeter
+    from footfit.measure.sections import hull_perimeter
 
     per = hull_perimeter(pts[band, :2])
     density = len(sub) / max(16.0 * per, 1.0)  # points per mm^2 of the 16 mm band

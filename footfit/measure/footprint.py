@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._typing import BoolArray, FloatArray
+from footfit._typing import BoolArray, FloatArray
 
 __all__ = ["CONTACT_HEIGHT_MM", "FootprintResult", "compute_footprint", "has_plantar_surface"]
 
@@ -170,7 +170,8 @@ def _area_between(cum: FloatArray, y0: float, y_lo: float, y_hi: float, cell: fl
 
 def _interp_along(z: FloatArray, src: BoolArray, axis: int) -> FloatArray:
     """Linear interpolation of ``z`` between the nearest ``src`` cells before and after each
-    cell along ``axis`` (inf where one side has none or they are too far apart)."""
+    cell along ``axis`` (inf where one side has none or they are too far apart).
+    """
     if axis == 1:
         return _interp_along(z.T, src.T, 0).T
     n, m = z.shape

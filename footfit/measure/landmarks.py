@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import ArrayLike, BoolArray, FloatArray
-from .._validation import as_points
+from footfit._typing import ArrayLike, BoolArray, FloatArray
+from footfit._validation import as_points
 
 __all__ = ["LANDMARK_NAMES", "Landmarks", "surface_extreme"]
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._typing import ArrayLike, FloatArray
-from .._validation import as_points, check_positive
+from footfit._typing import ArrayLike, FloatArray
+from footfit._validation import as_points, check_positive
 
 __all__ = ["Section", "fit_outline", "hull_perimeter", "plane_section"]
 
@@ -132,7 +132,8 @@ def _plane_basis(normal: FloatArray) -> tuple[FloatArray, FloatArray]:
 @functools.lru_cache(maxsize=4)
 def _fourier_tables(n_harm: int, n_samples: int) -> tuple[FloatArray, FloatArray]:
     """Harmonic numbers of the columns ``[1, cos t, sin t, cos 2t, ...]`` and the basis
-    evaluated at ``n_samples`` even angles (the fitted curve's samples)."""
+    evaluated at ``n_samples`` even angles (the fitted curve's samples).
+    """
     k = np.concatenate([[0], np.repeat(np.arange(1, n_harm + 1), 2)]).astype(np.float64)
     t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
     return k, _fourier_design(t, n_harm)

@@ -8,7 +8,12 @@ SQLAlchemy is imported only when the store is used: ``footfit.records.config`` (
 where the database is) and ``footfit.records.cli`` (argument parsing) load without it.
 """
 
-from .config import CUSTOMER_ID_PATTERN, check_customer_id, default_db_path, resolve_db_url
+from footfit.records.config import (
+    CUSTOMER_ID_PATTERN,
+    check_customer_id,
+    default_db_path,
+    resolve_db_url,
+)
 
 __all__ = [
     "CUSTOMER_ID_PATTERN",
@@ -33,14 +38,14 @@ def open_store(db=None, **kwargs):  # noqa: ANN001, ANN201 - see RecordStore
     if not (importlib.util.find_spec("sqlalchemy") and importlib.util.find_spec("alembic")):
         raise ImportError("footfit records need SQLAlchemy and Alembic: "
                           "pip install 'footfit[records]'")
-    from .store import RecordStore
+    from footfit.records.store import RecordStore
 
     return RecordStore(db, **kwargs)
 
 
 def __getattr__(name: str):  # noqa: ANN202 - lazy: keep SQLAlchemy out of `import footfit`
     if name == "RecordStore":
-        from .store import RecordStore
+        from footfit.records.store import RecordStore
 
         return RecordStore
     raise AttributeError(f"module 'footfit.records' has no attribute {name!r}")

@@ -1,5 +1,6 @@
 """Adding the ``record`` block to a report's JSON text (no SQLAlchemy: the CLI's parent
-process uses it while the helper stores)."""
+process uses it while the helper stores).
+"""
 
 from __future__ import annotations
 

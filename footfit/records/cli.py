@@ -26,7 +26,7 @@ def _add_db(p: argparse.ArgumentParser) -> None:
 
 
 def _customer(text: str) -> str:
-    from .config import check_customer_id
+    from footfit.records.config import check_customer_id
 
     try:
         return check_customer_id(text)
@@ -35,7 +35,7 @@ def _customer(text: str) -> str:
 
 
 def _record_id(text: str) -> str:
-    from .config import check_record_id
+    from footfit.records.config import check_record_id
 
     try:
         return check_record_id(text.lower())
@@ -50,7 +50,7 @@ def _print_json(obj: Any) -> None:
 def _records_installed() -> None:
     import importlib.util
 
-    from ..exceptions import FootfitError
+    from footfit.exceptions import FootfitError
 
     missing = [n for n in ("sqlalchemy", "alembic") if importlib.util.find_spec(n) is None]
     if missing:
@@ -63,14 +63,14 @@ def _open(args: argparse.Namespace) -> Any:
     _records_installed()
     from pathlib import Path
 
-    from ..exceptions import FootfitError
-    from .config import resolve_db_url
+    from footfit.exceptions import FootfitError
+    from footfit.records.config import resolve_db_url
 
     url = resolve_db_url(args.db)
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
         raise FootfitError(f"no records database at {url[len('sqlite:///'):]}: nothing has "
                            "been stored there yet (footfit process SCAN --customer ID)")
-    from .store import RecordStore
+    from footfit.records.store import RecordStore
 
     return RecordStore(url)
 
@@ -84,7 +84,7 @@ def _db_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
             return func(args)
         except Exception as exc:
             if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3", "alembic")):
-                from ..exceptions import FootfitError
+                from footfit.exceptions import FootfitError
 
                 orig = getattr(exc, "orig", None) or exc
                 raise FootfitError(f"records database: {' '.join(str(orig).split())}") from exc
@@ -117,7 +117,7 @@ class Recording:
         _records_installed()
         import os
 
-        from .config import resolve_db_url
+        from footfit.records.config import resolve_db_url
 
         self.scan, self.customer_id = scan, customer_id
         self.url = resolve_db_url(db)  # a bad URL fails before the work
@@ -151,7 +151,7 @@ class Recording:
             return _store_here(self.url, self.scan, text, self.customer_id)
         import os
 
-        from ..exceptions import FootfitError
+        from footfit.exceptions import FootfitError
 
         try:
             with os.fdopen(self._send, "wb", closefd=True) as out:
@@ -167,7 +167,7 @@ class Recording:
         reply = json.loads(answer)
         if "error" in reply:
             raise FootfitError(reply["error"])
-        from ._text import splice_record  # not from .store: that imports SQLAlchemy
+        from footfit.records._text import splice_record  # not from .store: that imports SQLAlchemy
 
         return _Stored(id=reply["record"]["fitting_id"], customer_id=self.customer_id,
                        report_json=splice_record(text, reply["record"]))
@@ -199,7 +199,7 @@ def _helper(url: str, scan: str, customer_id: str, read_fd: int, write_fd: int) 
     store = sha = error = None
     created = False
     try:
-        from .store import RecordStore
+        from footfit.records.store import RecordStore
 
         store = RecordStore(url)
         sha, created = store.keep_scan_file(scan)  # hash and copy while the line runs
@@ -243,8 +243,8 @@ def _one_line(exc: BaseException) -> str:
 def _store_here(url: str, scan: str, report_json: str, customer_id: str) -> Any:
     from pathlib import Path
 
-    from ..exceptions import FootfitError
-    from .store import RecordStore
+    from footfit.exceptions import FootfitError
+    from footfit.records.store import RecordStore
 
     try:
         with RecordStore(url) as store:
@@ -311,7 +311,7 @@ def add_records(sub: argparse._SubParsersAction) -> None:
 
 @_db_errors
 def _run_list(args: argparse.Namespace) -> int:
-    from .store import RecordNotFoundError
+    from footfit.records.store import RecordNotFoundError
 
     with _open(args) as store:
         fittings = store.list_fittings(args.customer)
@@ -376,7 +376,7 @@ def _run_show(args: argparse.Namespace) -> int:
 
 @_db_errors
 def _run_compare(args: argparse.Namespace) -> int:
-    from .compare import compare_reports
+    from footfit.records.compare import compare_reports
 
     with _open(args) as store:
         a, b = store.get_fitting(args.a), store.get_fitting(args.b)
@@ -415,7 +415,7 @@ def _v(value: Any) -> str:
 
 @_db_errors
 def _run_reprocess(args: argparse.Namespace) -> int:
-    from ..pipeline import process
+    from footfit.pipeline import process
 
     with _open(args) as store:
         old = store.get_fitting(args.fitting)
@@ -438,7 +438,7 @@ def _run_reprocess(args: argparse.Namespace) -> int:
 
 @_db_errors
 def _run_export(args: argparse.Namespace) -> int:
-    from .export import fitting_rows, write_export
+    from footfit.records.export import fitting_rows, write_export
 
     with _open(args) as store:
         rows = fitting_rows(store.list_fittings(args.customer))
@@ -498,9 +498,10 @@ def add_order(sub: argparse._SubParsersAction) -> None:
 def _scan_lasts(store: Any, fitting: Any, style: str | None,
                 heel_height_mm: float | None) -> dict[str, Any]:
     """The custom lasts built from the fitting's stored scan (side -> mesh), for the order's
-    meshes to mill; empty when the scan cannot be read back or has no foot to build from."""
-    from ..exceptions import FootfitError
-    from ..pipeline import process
+    meshes to mill; empty when the scan cannot be read back or has no foot to build from.
+    """
+    from footfit.exceptions import FootfitError
+    from footfit.pipeline import process
 
     options = {k: v for k, v in fitting.options.items()
                if k in ("style", "fit", "units", "sex", "profile", "heel_height_mm")}
@@ -520,7 +521,7 @@ def _scan_lasts(store: Any, fitting: Any, style: str | None,
 def _run_order(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .order import build_order, write_order
+    from footfit.records.order import build_order, write_order
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ValueError(f"--out {args.out}: not a folder")

@@ -13,7 +13,7 @@ _SIZE_KEYS = ("eu", "uk", "us_men", "us_women", "mondopoint", "cn_label")
 def implied_sizes(measurements: Mapping[str, Any], *, profile: str = "iso",
                   sex: str | None = None) -> dict[str, Any] | None:
     """The sizes one foot's measurements imply on their own (None without a length)."""
-    from ..sizes import compute_sizes
+    from footfit.sizes import compute_sizes
 
     length = measurements.get("foot_length_mm")
     if not isinstance(length, (int, float)):

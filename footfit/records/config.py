@@ -61,7 +61,8 @@ def check_customer_id(customer_id: object, *, name: str = "customer") -> str:
 
 def check_record_id(record_id: object, *, name: str = "fitting") -> str:
     """Return ``record_id`` (a fitting or order id: 32 lowercase hex digits) or raise
-    ValueError naming ``name``."""
+    ValueError naming ``name``.
+    """
     if not isinstance(record_id, str) or not _RECORD_RE.fullmatch(record_id):
         shown = record_id if not isinstance(record_id, str) or len(record_id) <= 70 \
             else record_id[:67] + "..."

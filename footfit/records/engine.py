@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .migrations import HEAD
+from footfit.records.migrations import HEAD
 
 __all__ = ["configure_sqlite", "current_revision", "insert_ignoring_duplicates",
            "upgrade_database"]

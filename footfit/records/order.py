@@ -121,7 +121,7 @@ def relast_foot(foot: Mapping[str, Any], *, style: str, heel_height_mm: float | 
     The custom last comes from the foot's stored measurements (as the line made it); the
     stock last is searched again.
     """
-    from ..last import LastParameters, generate_last, nearest_stock_last
+    from footfit.last import LastParameters, generate_last, nearest_stock_last
 
     last = foot.get("last") or {}
     params = generate_last(dict(foot.get("measurements") or {}, side=foot.get("side")),
@@ -132,7 +132,7 @@ def relast_foot(foot: Mapping[str, Any], *, style: str, heel_height_mm: float | 
     block = params.to_dict()
     matches = nearest_stock_last(params, k=1)
     if matches:
-        from ..report import _stock_to_dict
+        from footfit.report import _stock_to_dict
 
         block["stock_last"] = _stock_to_dict(matches[0])
         block["modifications"] = list(matches[0].modifications)
@@ -162,8 +162,8 @@ def build_order(fitting: Mapping[str, Any], *, order_id: str, code: str, style: 
     style = style or options.get("style") or "sport"
     if style != options.get("style") or (heel_height_mm is not None
                                          and heel_height_mm != options.get("heel_height_mm")):
-        from .._validation import check_choice
-        from ..last import available_styles
+        from footfit._validation import check_choice
+        from footfit.last import available_styles
 
         check_choice(style, available_styles(), name="style")
         report = dict(report)
@@ -206,9 +206,9 @@ def write_order(document: dict[str, Any], out_dir: str | Path, *,
     (dict, list of Path)
         The document as written (with each foot's mesh file name) and the files.
     """
-    from ..batch import write_text_atomic
-    from ..last import write_last_mesh
-    from .ticket import render_ticket
+    from footfit.batch import write_text_atomic
+    from footfit.last import write_last_mesh
+    from footfit.records.ticket import render_ticket
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -223,7 +223,7 @@ def write_order(document: dict[str, Any], out_dir: str | Path, *,
                 path = out / f"last_{foot['side']}.stl"
                 mesh = (meshes or {}).get(foot["side"])
                 if mesh is not None:  # the last built from the scan itself
-                    from ..io._common import write_atomic
+                    from footfit.io._common import write_atomic
 
                     write_atomic(path, [mesh.export(file_type="stl")])
                     written.append(path)

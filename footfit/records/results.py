@@ -8,7 +8,7 @@ import json
 import secrets
 from typing import Any
 
-from ..exceptions import FootfitError
+from footfit.exceptions import FootfitError
 
 __all__ = ["CustomerDeleted", "FittingRecord", "OrderRecord", "RecordNotFoundError",
            "new_order_code"]

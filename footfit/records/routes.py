@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import FootfitError
+from footfit.exceptions import FootfitError
 
 __all__ = ["RecordsUnavailableError", "ServiceRecords", "add_record_routes"]
 
@@ -43,11 +43,11 @@ class ServiceRecords:
         """The :class:`~footfit.records.store.RecordStore` (opened on first use)."""
         with self._lock:
             if self._store is None:
-                from .cli import _records_installed
+                from footfit.records.cli import _records_installed
 
                 try:
                     _records_installed()
-                    from .store import RecordStore
+                    from footfit.records.store import RecordStore
 
                     self._store = RecordStore(self.db)
                 except (FootfitError, OSError) as exc:
@@ -69,7 +69,7 @@ class ServiceRecords:
             raise
 
     def _db_exists(self) -> bool:
-        from .config import resolve_db_url
+        from footfit.records.config import resolve_db_url
 
         url = resolve_db_url(self.db)
         if url.startswith("sqlite:///"):
@@ -78,8 +78,9 @@ class ServiceRecords:
 
     def cached(self, fitting_id: str, make: Any) -> Any:
         """``make(report_json)`` of a stored fitting, or None (unknown id, no database yet,
-        database unavailable: the caller answers 404 as for any unknown report)."""
-        from .store import RecordNotFoundError
+        database unavailable: the caller answers 404 as for any unknown report).
+        """
+        from footfit.records.store import RecordNotFoundError
 
         if self._store is None and not self._db_exists():
             return None  # never create a database to look an id up
@@ -90,8 +91,9 @@ class ServiceRecords:
 
     def orders_dir(self) -> Path:
         """Where the service writes order folders (beside a SQLite database, else in the
-        user's data folder)."""
-        from .config import default_db_path
+        user's data folder).
+        """
+        from footfit.records.config import default_db_path
 
         store = self.store
         base = store.files_dir.parent if store.files_dir is not None \
@@ -114,8 +116,8 @@ def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
     from fastapi import Request
     from fastapi.responses import FileResponse, Response
 
-    from .config import check_customer_id, check_record_id
-    from .store import RecordNotFoundError
+    from footfit.records.config import check_customer_id, check_record_id
+    from footfit.records.store import RecordNotFoundError
 
     async def guarded(func: Any, *args: Any) -> Any:
         try:
@@ -187,7 +189,7 @@ def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
             return error(400, "bad_request", f"`heel_height_mm` must be 0-150; got {heel:g}")
 
         def run() -> Any:
-            from .order import build_order, write_order
+            from footfit.records.order import build_order, write_order
 
             check_record_id(fitting_id)
             store = records.store

@@ -33,19 +33,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..exceptions import FootfitError
-from . import models as m
-from ._text import splice_record
-from .config import check_customer_id, check_record_id, resolve_db_url
-from .engine import (
+from footfit.exceptions import FootfitError
+from footfit.records import models as m
+from footfit.records._text import splice_record
+from footfit.records.config import check_customer_id, check_record_id, resolve_db_url
+from footfit.records.engine import (
     _SQLITE_BUSY_MS,
     configure_sqlite,
     current_revision,
     insert_ignoring_duplicates,
     upgrade_database,
 )
-from .migrations import HEAD, REVISIONS
-from .results import (
+from footfit.records.migrations import HEAD, REVISIONS
+from footfit.records.results import (
     _CODE_ALPHABET,
     CustomerDeleted,
     FittingRecord,
@@ -198,7 +198,8 @@ class RecordStore:
     def warm_up(self) -> None:
         """Prepare the statements :meth:`add_fitting` runs (SQLAlchemy compiles each on first
         use) by running them once in a transaction that is rolled back: the first real store
-        then only executes."""
+        then only executes.
+        """
         now = _now()
         row = {"scan": {"customer_id": "warm-up", "sha256": "0" * 64, "filename": "-",
                         "format": "-", "units": None, "points": None, "size_bytes": 0,
@@ -216,7 +217,8 @@ class RecordStore:
 
     def forget_scan_file(self, sha256: str, created: bool) -> None:
         """Undo :meth:`keep_scan_file` when no fitting was stored: remove the file if that
-        call made it and no row refers to it."""
+        call made it and no row refers to it.
+        """
         if not created or self.files_dir is None:
             return
         with self.engine.connect() as conn:
@@ -228,7 +230,8 @@ class RecordStore:
 
     def _keep_file(self, source: Path, sha256: str) -> bool:
         """Copy ``source`` to its content address (atomic; a racing copy is the same bytes).
-        Return whether the file was written (False: it was there already)."""
+        Return whether the file was written (False: it was there already).
+        """
         target = self._blob_path(sha256)
         if target.is_file():
             return False
@@ -363,7 +366,8 @@ class RecordStore:
 
     def list_fittings(self, customer_id: str | None = None) -> list[FittingRecord]:
         """Return the fittings of ``customer_id`` (every customer's when None), oldest
-        first."""
+        first.
+        """
         q = self._fitting_query().order_by(m.fittings.c.created_at, m.fittings.c.id)
         if customer_id is not None:
             q = q.where(m.fittings.c.customer_id == check_customer_id(customer_id))
@@ -551,7 +555,8 @@ class RecordStore:
 
     def _remove_unreferenced(self, shas: list[str]) -> int:
         """Remove the scan files of ``shas`` no row refers to, and any orphan left by a
-        crashed writer or delete. Return how many of ``shas``' files went."""
+        crashed writer or delete. Return how many of ``shas``' files went.
+        """
         if self.files_dir is None or not self.files_dir.is_dir():
             return 0
         with self.engine.connect() as conn:

@@ -20,15 +20,15 @@ Modules: ``convert`` (sizes and their inverse), ``widths`` (width classes and th
 standard foot), ``_tables`` (loading and checking the tables).
 """
 
-from ._tables import available_profiles, round_half_up
-from .convert import (
+from footfit.sizes._tables import available_profiles, round_half_up
+from footfit.sizes.convert import (
     SIZE_SYSTEMS,
     ShoeSizes,
     compute_sizes,
     foot_length_from_size,
     sizes_for_feet,
 )
-from .widths import base_ball_girth, standard_foot, width_labels
+from footfit.sizes.widths import base_ball_girth, standard_foot, width_labels
 
 __all__ = [
     "SIZE_SYSTEMS",

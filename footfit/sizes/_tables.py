@@ -9,9 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._data import model_path
-from .._validation import as_finite
-from ..exceptions import InvalidMeasurementError
+from footfit._data import model_path
+from footfit._validation import as_finite
+from footfit.exceptions import InvalidMeasurementError
 
 _LINEAR_SYSTEMS = ("eu", "uk", "us_men", "us_women")
 _SEXES = (None, "male", "female")

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from .._validation import as_finite, check_choice
-from ..exceptions import InvalidMeasurementError
-from ..measure.results import FootMeasurements
-from ._tables import (
+from footfit._validation import as_finite, check_choice
+from footfit.exceptions import InvalidMeasurementError
+from footfit.measure.results import FootMeasurements
+from footfit.sizes._tables import (
     _SEXES,
     _check_length,
     _check_range,
@@ -18,7 +18,7 @@ from ._tables import (
     _systems,
     round_half_up,
 )
-from .widths import _width_classes
+from footfit.sizes.widths import _width_classes
 
 #: Scales returned by :func:`compute_sizes` and accepted by :func:`foot_length_from_size`.
 SIZE_SYSTEMS: tuple[str, ...] = ("eu", "uk", "us_men", "us_women", "mondopoint", "jp_cm", "cn")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._validation import check_choice
-from ._tables import _SEXES, _calibration, _group, _line, round_half_up
+from footfit._validation import check_choice
+from footfit.sizes._tables import _SEXES, _calibration, _group, _line, round_half_up
 
 
 def base_ball_girth(

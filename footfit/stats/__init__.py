@@ -17,10 +17,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .collect import FOOT_COLUMNS, MEASURES, Population, read_population
-from .html import write_stats_html
-from .synthetic import write_synthetic_results
-from .tables import (
+from footfit.stats.collect import FOOT_COLUMNS, MEASURES, Population, read_population
+from footfit.stats.html import write_stats_html
+from footfit.stats.synthetic import write_synthetic_results
+from footfit.stats.tables import (
     SYSTEMS,
     compare_sides,
     count_sizes,
@@ -100,7 +100,7 @@ def write_feet_parquet(pop: Population, path: str | os.PathLike[str]) -> Path:
     except ImportError as exc:
         raise ImportError("footfit stats --parquet requires pyarrow: "
                           "pip install 'footfit[dask]'") from exc
-    from ..io._common import write_atomic
+    from footfit.io._common import write_atomic
 
     types = {c: pa.float64() for c in MEASURES}
     types.update({"eu": pa.float64(), "uk": pa.float64(), "us": pa.float64(),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..batch import RESULTS_NAME, iter_records
+from footfit.batch import RESULTS_NAME, iter_records
 
 __all__ = ["FOOT_COLUMNS", "MEASURES", "Population", "read_population"]
 
@@ -75,8 +75,8 @@ def _us(sizes: Any, sex: str) -> float | None:
 
 
 def _foot_sizes(m: dict[str, Any], *, profile: str, sex: str) -> tuple[dict[str, Any], str]:
-    from ..exceptions import FootfitError
-    from ..sizes import compute_sizes
+    from footfit.exceptions import FootfitError
+    from footfit.sizes import compute_sizes
 
     empty = {k: None for k in ("child", "mondopoint", "eu", "uk", "us", "cn", "cn_width_type",
                                "us_width", "jp_cm", "jp_width")}

@@ -1,5 +1,6 @@
 """The ``footfit stats --html`` page: one self-contained file, pictures as inline SVG (no
-script, no network, no plotting package)."""
+script, no network, no plotting package).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .collect import MEASURES, Population
-from .tables import SYSTEMS, size_order, width_order
+from footfit.stats.collect import MEASURES, Population
+from footfit.stats.tables import SYSTEMS, size_order, width_order
 
 __all__ = ["render_stats_html", "write_stats_html"]
 
@@ -264,7 +265,7 @@ def render_stats_html(stats: dict[str, Any], pop: Population) -> str:
 def write_stats_html(stats: dict[str, Any], pop: Population,
                      path: str | os.PathLike[str]) -> Path:
     """Write the page to ``path`` (atomically); return the path."""
-    from ..io._common import write_atomic
+    from footfit.io._common import write_atomic
 
     out = Path(path)
     write_atomic(out, [render_stats_html(stats, pop).encode("utf-8")])

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..batch import RESULTS_NAME
+from footfit.batch import RESULTS_NAME
 
 __all__ = ["write_synthetic_results"]
 
@@ -36,8 +36,8 @@ _SIDE_SD = {"foot_length_mm": 2.0, "ball_width_mm": 1.0, "ball_girth_mm": 2.0,
 
 
 def _foot(values: dict[str, float], side: str, sex: str) -> dict[str, Any]:
-    from ..classify import classify_foot
-    from ..measure.results import FootMeasurements
+    from footfit.classify import classify_foot
+    from footfit.measure.results import FootMeasurements
 
     m = {k: round(float(v), 4) for k, v in values.items()}
     fm = FootMeasurements.from_dict({"side": side, **m})
@@ -73,9 +73,9 @@ def write_synthetic_results(
     -------
     Path
     """
-    from .. import __version__
-    from ..sizes import sizes_for_feet
-    from ..synth import sample_population_arrays
+    from footfit import __version__
+    from footfit.sizes import sizes_for_feet
+    from footfit.synth import sample_population_arrays
 
     if not isinstance(n_feet, int) or n_feet < 1:
         raise ValueError(f"`n_feet` must be an int >= 1; got {n_feet!r}")

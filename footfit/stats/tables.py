@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..sizes import width_labels
-from .collect import MEASURES, SEX_UNKNOWN, Population
+from footfit.sizes import width_labels
+from footfit.stats.collect import MEASURES, SEX_UNKNOWN, Population
 
 __all__ = [
     "SYSTEMS", "compare_sides", "count_sizes", "describe_measures", "plan_stock",

@@ -12,12 +12,12 @@
 trimesh and scipy are imported by the functions that need them.
 """
 
-from .dataset import SCAN_FORMATS, arch_class, generate_dataset, write_synthetic_scan
-from .model import STUMP_TOP_MM, FootShape, make_foot_mesh, solve_foot_shape
-from .params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
-from .population import load_population, sample_population, sample_population_arrays
-from .reference import LEG_CUT_MM, reference_measurements
-from .scanner import UNIT_SCALE, SimulatedFoot, SimulatedScan, simulate_scan
+from footfit.synth.dataset import SCAN_FORMATS, arch_class, generate_dataset, write_synthetic_scan
+from footfit.synth.model import STUMP_TOP_MM, FootShape, make_foot_mesh, solve_foot_shape
+from footfit.synth.params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
+from footfit.synth.population import load_population, sample_population, sample_population_arrays
+from footfit.synth.reference import LEG_CUT_MM, reference_measurements
+from footfit.synth.scanner import UNIT_SCALE, SimulatedFoot, SimulatedScan, simulate_scan
 
 __all__ = [
     "ARCH_TYPES",

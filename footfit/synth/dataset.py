@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice
-from .params import FootParams
-from .population import sample_population
-from .reference import reference_measurements
-from .scanner import UNIT_SCALE, _random_rotation, simulate_scan
+from footfit._validation import check_choice
+from footfit.synth.params import FootParams
+from footfit.synth.population import sample_population
+from footfit.synth.reference import reference_measurements
+from footfit.synth.scanner import UNIT_SCALE, _random_rotation, simulate_scan
 
 __all__ = ["SCAN_FORMATS", "arch_class", "generate_dataset", "truth_record",
            "write_synthetic_scan"]
@@ -52,7 +52,7 @@ def truth_record(mesh, *, side: str, params: FootParams | None, transform) -> di
 
 
 def _version() -> str:
-    from .. import __version__
+    from footfit import __version__
 
     return __version__
 
@@ -110,7 +110,7 @@ def write_synthetic_scan(
         scan, feet = _write_stl(params, path, rng, scan_options)
     else:
         sim = simulate_scan(params, rng=rng, **scan_options)
-        from ..io import save_scan
+        from footfit.io import save_scan
 
         # about 0.001 mm in the file's units keeps text files short; far below the noise
         pts = np.round(sim.points, _DECIMALS[sim.units])
@@ -136,7 +136,7 @@ def _write_stl(params: FootParams, path: Path, rng: np.random.Generator,
                options: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     import trimesh
 
-    from .model import make_foot_mesh
+    from footfit.synth.model import make_foot_mesh
 
     units = options.get("units", "mm")
     check_choice(units, tuple(UNIT_SCALE), name="units")

@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._validation import check_positive
-from ._mtets import marching_tetrahedra
-from .params import FootParams
+from footfit._validation import check_positive
+from footfit.synth._mtets import marching_tetrahedra
+from footfit.synth.params import FootParams
 
 __all__ = ["STUMP_TOP_MM", "FootShape", "foot_field", "make_foot_mesh", "solve_foot_shape"]
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .._data import model_path
-from .._validation import check_choice
-from .params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
+from footfit._data import model_path
+from footfit._validation import check_choice
+from footfit.synth.params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
 
 __all__ = ["load_population", "sample_population", "sample_population_arrays"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice
+from footfit._validation import check_choice
 
 __all__ = ["LEG_CUT_MM", "clip_triangles", "convex_perimeter", "plane_section",
            "reference_measurements", "section_segments"]
@@ -389,7 +389,7 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
     nx = np.cross(below[:, 1] - below[:, 0], below[:, 2] - below[:, 0])[:, 0]
     m["foot_volume_cm3"] = float((below[:, :, 0].mean(axis=1) * nx).sum() / 2.0 / 1000.0)
 
-    from ..measure.results import MEASUREMENT_FIELDS
+    from footfit.measure.results import MEASUREMENT_FIELDS
 
     measurements = {k: (None if m.get(k) is None else
                         (m[k] if isinstance(m[k], str) else round(float(m[k]), 6)))

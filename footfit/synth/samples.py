@@ -12,8 +12,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .dataset import write_synthetic_scan
-from .population import sample_population
+from footfit.synth.dataset import write_synthetic_scan
+from footfit.synth.population import sample_population
 
 __all__ = ["SAMPLES", "make_sample_scans"]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice
-from .model import make_foot_mesh
-from .params import FootParams
+from footfit._validation import check_choice
+from footfit.synth.model import make_foot_mesh
+from footfit.synth.params import FootParams
 
 __all__ = ["LABELS", "UNIT_SCALE", "SimulatedFoot", "SimulatedScan", "simulate_scan"]
 
@@ -127,7 +127,7 @@ def _visible(normals: np.ndarray, points: np.ndarray, plantar: bool, top: float)
 
 def _leg_points(mesh, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A leg continuing the stump's top section upward to ``_LEG_TOP_MM``, widening."""
-    from .reference import plane_section
+    from footfit.synth.reference import plane_section
 
     top = float(mesh.bounds[1, 2])
     ring = plane_section(mesh.triangles, [0, 0, top - 3.0], [0, 0, 1.0])

@@ -15,10 +15,17 @@ Everything here draws a :class:`~footfit.report.FitReport` the pipeline produced
 Heavy or optional packages (matplotlib, scipy) are imported by the functions that draw.
 """
 
-from .html import foot_drawings, render_html, write_html
-from .png import render_png, write_png
-from .scene import FootDrawing
-from .svg import FIGURES, clearance_svg, foot_figures, girths_svg, side_view_svg, top_view_svg
+from footfit.visual.html import foot_drawings, render_html, write_html
+from footfit.visual.png import render_png, write_png
+from footfit.visual.scene import FootDrawing
+from footfit.visual.svg import (
+    FIGURES,
+    clearance_svg,
+    foot_figures,
+    girths_svg,
+    side_view_svg,
+    top_view_svg,
+)
 
 __all__ = [
     "FIGURES",

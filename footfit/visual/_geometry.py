@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import ArrayLike, FloatArray
+from footfit._typing import ArrayLike, FloatArray
 
 __all__ = ["front_cells", "loop_perimeter"]
 

@@ -18,9 +18,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .._typing import PathType
-from ..advice import customer_summary, size_line
-from ..words import (
+from footfit._typing import PathType
+from footfit.advice import customer_summary, size_line
+from footfit.visual.scene import FootDrawing
+from footfit.visual.svg import foot_figures
+from footfit.words import (
     check_language,
     class_label,
     foot_name,
@@ -32,8 +34,6 @@ from ..words import (
     term,
     ui,
 )
-from .scene import FootDrawing
-from .svg import foot_figures
 
 __all__ = ["foot_drawings", "render_html", "write_html"]
 
@@ -258,7 +258,7 @@ def write_html(report: Any, path: PathType, **kwargs: Any) -> Path:
     -------
     pathlib.Path
     """
-    from ._io import write_atomic
+    from footfit.visual._io import write_atomic
 
     return write_atomic(path, render_html(report, **kwargs).encode("utf-8"))
 
@@ -476,7 +476,7 @@ def _lasts(feet: Sequence[Mapping[str, Any]], lang: str) -> str:
 
 def _fit(feet: Sequence[Mapping[str, Any]], drawings: Sequence[FootDrawing | None],
          lang: str) -> str:
-    from .svg import clearance_svg
+    from footfit.visual.svg import clearance_svg
 
     cols, any_fit = [], False
     for f, d in zip(feet, list(drawings) + [None] * len(feet), strict=False):
@@ -552,7 +552,7 @@ def _stock_size(st: Mapping[str, Any], lang: str) -> str:
 def _view3d(drawings: Sequence[FootDrawing], max_points: int, lang: str) -> str:
     if not drawings:
         return ""
-    from .viewer import viewer_html
+    from footfit.visual.viewer import viewer_html
 
     titles = [foot_name(d.side, lang) for d in drawings]
     body = viewer_html(drawings, max_points=max_points, titles=titles,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._typing import ArrayLike
+from footfit._typing import ArrayLike
 
 __all__ = [
     "CLEARANCE_LIMIT_MM",

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import PathType
-from ..advice import customer_summary
-from ..words import check_language, format_value, measure_name, ui
-from . import palette as pal
-from .scene import FootDrawing
+from footfit._typing import PathType
+from footfit.advice import customer_summary
+from footfit.visual import palette as pal
+from footfit.visual.scene import FootDrawing
+from footfit.words import check_language, format_value, measure_name, ui
 
 __all__ = ["render_png", "write_png"]
 
@@ -287,7 +287,7 @@ def _per_foot(drawings: Sequence[FootDrawing], caption: Any) -> list[str]:
 
 def write_png(report: Any, path: PathType, **kwargs: Any) -> Any:
     """Write :func:`render_png` to ``path`` atomically and return the path."""
-    from ._io import write_atomic
+    from footfit.visual._io import write_atomic
 
     return write_atomic(path, render_png(report, **kwargs))
 
@@ -306,7 +306,7 @@ def _mm(d: FootDrawing, key: str, lang: str) -> str:
 
 
 def _top_caption(d: FootDrawing, lang: str) -> str:
-    from ..words import foot_name
+    from footfit.words import foot_name
 
     parts = [f"{measure_name(k, lang)} {_mm(d, k, lang)}"
              for k in ("foot_length_mm", "ball_width_mm", "heel_width_mm")]
@@ -319,7 +319,7 @@ def _top_caption(d: FootDrawing, lang: str) -> str:
 
 
 def _side_caption(d: FootDrawing, lang: str) -> str:
-    from ..words import foot_name
+    from footfit.words import foot_name
 
     keys = ["instep_height_mm", "arch_height_mm"] + list(d.sections)
     return f"{foot_name(d.side, lang)}: " + " · ".join(
@@ -329,7 +329,7 @@ def _side_caption(d: FootDrawing, lang: str) -> str:
 def _top(ax: Any, d: FootDrawing, lang: str) -> None:
     from matplotlib.collections import PolyCollection
 
-    from ..words import side_name
+    from footfit.words import side_name
 
     _clean_axes(ax, ui("from_above", lang, side=side_name(d.side, lang)).capitalize())
     ax.fill(d.outline[:, 0], d.outline[:, 1], color=pal.SKIN, ec=pal.SKIN_EDGE, lw=1.0)
@@ -357,7 +357,7 @@ def _top(ax: Any, d: FootDrawing, lang: str) -> None:
 
 
 def _side(ax: Any, d: FootDrawing, lang: str) -> None:
-    from ..words import side_name
+    from footfit.words import side_name
 
     _clean_axes(ax, ui("inner_side", lang, side=side_name(d.side, lang)).capitalize())
     ax.fill(d.profile[:, 0], d.profile[:, 1], color=pal.SKIN, ec=pal.SKIN_EDGE, lw=1.0)
@@ -376,7 +376,7 @@ def _side(ax: Any, d: FootDrawing, lang: str) -> None:
 
 
 def _clearance(ax: Any, d: FootDrawing, lang: str) -> None:
-    from ..words import side_name
+    from footfit.words import side_name
 
     if d.clearance is None:
         ax.set_axis_off()
@@ -389,7 +389,7 @@ def _clearance(ax: Any, d: FootDrawing, lang: str) -> None:
     _clean_axes(ax, title)
     from matplotlib.collections import PolyCollection
 
-    from .scene import front_cells
+    from footfit.visual.scene import front_cells
 
     cell = 3.0
     # seen from above, turned a quarter clockwise (toes right): screen (y, -x)

@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import ArrayLike, FloatArray
-from .._validation import as_points
-from ._geometry import (
+from footfit._typing import ArrayLike, FloatArray
+from footfit._validation import as_points
+from footfit.visual._geometry import (
     _CELL_MM,
     _CONTACT_MM,
     _TOE_LIMIT,
@@ -423,7 +423,7 @@ def find_fit_result(fit: Any) -> Any:
 
 def _open_zone_index() -> int | None:
     try:
-        from ..fit import ZONE_NAMES
+        from footfit.fit import ZONE_NAMES
     except ImportError:  # pragma: no cover - fit needs open3d/trimesh, both core deps
         return None
     return ZONE_NAMES.index("open") if "open" in ZONE_NAMES else None

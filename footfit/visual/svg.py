@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import FloatArray
-from . import palette as pal
-from .scene import (
+from footfit._typing import FloatArray
+from footfit.visual import palette as pal
+from footfit.visual.scene import (
     GIRTH_LABELS,
     LANDMARK_SHORT,
     FootDrawing,

@@ -17,8 +17,8 @@ from html import escape
 
 import numpy as np
 
-from . import palette as pal
-from .scene import FootDrawing
+from footfit.visual import palette as pal
+from footfit.visual.scene import FootDrawing
 
 __all__ = ["viewer_html"]
 
