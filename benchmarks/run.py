@@ -10,7 +10,7 @@ performance section shows.
 
 import sys
 
-from footfit.cli import main
+from footfit.app.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["bench", *sys.argv[1:]]))

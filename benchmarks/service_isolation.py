@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 def main() -> int:
     from test_service import _demo_scan, _post, _serve
 
+    from footfit.app.service import ServiceConfig, create_app
     from footfit.pipeline import FootFitter
-    from footfit.service import ServiceConfig, create_app
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=15)

@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "MeasuredFoot": ".measure",
     "measure_foot": ".measure",
     "FootMeasurements": ".measure.results",
+    "FitOptions": ".options",
     "FootFitter": ".pipeline",
     "process": ".pipeline",
     "FitReport": ".report",
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # the eager imports, for type checkers and IDEs
     )
     from footfit.measure import Landmarks, MeasuredFoot, measure_foot
     from footfit.measure.results import FootMeasurements
+    from footfit.options import FitOptions
     from footfit.pipeline import FootFitter, process
     from footfit.report import FitReport
     from footfit.sizes import ShoeSizes, compute_sizes, foot_length_from_size, sizes_for_feet
@@ -109,6 +111,7 @@ __all__ = [
     "AlignedFoot",
     "BatchMatch",
     "DegenerateScanError",
+    "FitOptions",
     "FitReport",
     "FootClassification",
     "FootCloud",

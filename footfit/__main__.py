@@ -2,6 +2,6 @@
 
 import sys
 
-from footfit.cli import main
+from footfit.app.cli import main
 
 sys.exit(main())

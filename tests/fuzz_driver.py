@@ -26,7 +26,7 @@ AS_LIMIT = 6 << 30
 
 def main(paths: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))
-    from footfit.cli import main as cli_main
+    from footfit.app.cli import main as cli_main
 
     out = sys.stdout
     for path in paths:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from footfit.batch import run_batch
+from footfit.app.batch import run_batch
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_scans"
 CORRUPT = b"ply\nformat ascii 1.0\nelement vertex 5\nend_header\n1 2"
@@ -109,7 +109,7 @@ def _footfit_cli(*args, cwd=None):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-c", "from footfit.cli import main; "
+    return subprocess.run([sys.executable, "-c", "from footfit.app.cli import main; "
                            "raise SystemExit(main())", *args],
                           capture_output=True, text=True, cwd=cwd, timeout=300)
 
@@ -122,7 +122,7 @@ def test_workers_ignore_a_footfit_folder_in_the_current_directory(tmp_path):
     (tmp_path / "footfit").mkdir()
     (tmp_path / "footfit" / "README.md").write_text("a clone, not the package\n")
     script = ("import sys; sys.path.remove('') if '' in sys.path else None; "
-              "from footfit.batch import run_batch; "
+              "from footfit.app.batch import run_batch; "
               "r = run_batch('scans', 'out', workers=2); print(r.failed)")
     import subprocess
     import sys
@@ -136,7 +136,7 @@ def test_workers_ignore_a_footfit_folder_in_the_current_directory(tmp_path):
 
 
 def test_internal_errors_are_retried_verdicts_are_not(tmp_path):
-    from footfit.batch import _scan_key
+    from footfit.app.batch import _scan_key
 
     folder = _folder(tmp_path, "foot.ply", corrupt=True)
     good = folder / "foot.ply"
@@ -177,7 +177,7 @@ def test_cli_batch_exit_code_names_the_failures(scan_dir, tmp_path):
 def test_summary_follows_the_file_order_of_records_not_of_first_keys(tmp_path):
     # a scan that crashed (retried under the same key), then changed, then restored: the
     # retry's record is the latest, though its key was first seen before the changed one
-    from footfit.batch import write_summary
+    from footfit.app.batch import write_summary
 
     results = tmp_path / "results.jsonl"
     recs = [
@@ -210,7 +210,7 @@ def test_workers_import_the_footfit_the_parent_imported(tmp_path):
     init.write_text(init.read_text().replace('__version__ = "', '__version__ = "clone-'))
     _folder(clone, *(f"foot_{i}.ply" for i in range(4)))
     script = ("import footfit; assert footfit.__version__.startswith('clone-'); "
-              "from footfit.batch import run_batch; "
+              "from footfit.app.batch import run_batch; "
               "r = run_batch('scans', 'out', workers=2); print(r.failed)")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
                           text=True, cwd=clone, timeout=300)
@@ -232,7 +232,7 @@ def test_a_scan_that_kills_its_worker_is_its_own_error_and_the_batch_goes_on(
     import threading
     import time
 
-    from footfit.sandbox import LIVE_POOLS
+    from footfit.app.sandbox import LIVE_POOLS
 
     out = tmp_path / "out"
     killed: list[int] = []
@@ -267,7 +267,7 @@ def test_a_second_batch_on_the_same_output_folder_is_refused(scan_dir, tmp_path)
     import subprocess
     import sys
 
-    from footfit.batch import LOCK_NAME, _locked
+    from footfit.app.batch import LOCK_NAME, _locked
     from footfit.exceptions import FootfitError
 
     out = tmp_path / "out"
@@ -288,7 +288,7 @@ def test_a_second_batch_on_the_same_output_folder_is_refused(scan_dir, tmp_path)
 
 def test_a_full_disk_names_the_results_file(tmp_path):
     """ENOSPC while appending a record says which file (it said only '[Errno 28]')."""
-    from footfit.batch import _naming
+    from footfit.app.batch import _naming
 
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full")

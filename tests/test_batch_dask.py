@@ -18,8 +18,8 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from footfit.batch import iter_records, iter_scans, run_batch  # noqa: E402
-from footfit.batch_dask import run_batch_dask  # noqa: E402
+from footfit.app.batch import iter_records, iter_scans, run_batch  # noqa: E402
+from footfit.app.batch_dask import run_batch_dask  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_scans"
 CORRUPT = b"ply\nformat ascii 1.0\nelement vertex 5\nend_header\n1 2"
@@ -105,7 +105,7 @@ def test_localcluster_records_equal_the_local_engine(tmp_path):
 
 
 def test_dask_batch_bad_arguments(tmp_path, monkeypatch):
-    import footfit.batch_dask as bd
+    import footfit.app.batch_dask as bd
 
     with pytest.raises(FileNotFoundError, match="no scan files found"):
         run_batch_dask(tmp_path / "none*", tmp_path / "out")
@@ -118,7 +118,7 @@ def test_dask_batch_bad_arguments(tmp_path, monkeypatch):
 
 
 def test_cli_engine_options(tmp_path, capsys):
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     code = main(["batch", str(SAMPLES), "--out", str(tmp_path / "o"), "--engine", "local",
                  "--scheduler", "tcp://127.0.0.1:1"])
@@ -290,7 +290,7 @@ def test_worker_killed_mid_run_loses_nothing(cluster, tmp_path):
 
 @pytest.mark.slow
 def test_all_workers_gone_stops_with_an_error_and_resumes(cluster, tmp_path, monkeypatch):
-    import footfit.batch_dask as bd
+    import footfit.app.batch_dask as bd
 
     monkeypatch.setattr(bd, "CONNECT_TIMEOUT_S", 4.0)
     monkeypatch.setattr(bd, "POLL_S", 0.5)
@@ -316,8 +316,8 @@ def test_all_workers_gone_stops_with_an_error_and_resumes(cluster, tmp_path, mon
 
 def test_dask_and_pyarrow_are_imported_only_when_used():
     code = ("import sys\n"
-            "import footfit.batch_dask, footfit.stats\n"
-            "from footfit.cli import main\n"
+            "import footfit.app.batch_dask, footfit.stats\n"
+            "from footfit.app.cli import main\n"
             "main(['--help'])\n"
             "print('LOADED:' + ','.join(m for m in ('dask', 'distributed', 'pyarrow') "
             "if m in sys.modules))\n")
@@ -327,7 +327,7 @@ def test_dask_and_pyarrow_are_imported_only_when_used():
 
 
 def test_a_scan_a_worker_cannot_see_is_retried_not_judged(tmp_path):
-    from footfit.batch_dask import process_scan
+    from footfit.app.batch_dask import process_scan
 
     rec = process_scan(str(tmp_path / "gone.ply"), "gone.ply", "k", {})
     assert (rec["status"], rec["exit_code"]) == ("error", 1)  # tried again on a re-run

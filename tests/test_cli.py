@@ -240,7 +240,7 @@ def test_debug_is_accepted_after_the_command(tmp_path):
 def test_a_write_that_fails_late_names_the_given_path(monkeypatch, capsys, tmp_path):
     # the writers go through temporary files; the error must name the user's path
     import footfit.visual
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     def fail(report, path):
         raise FileNotFoundError(2, "No such file or directory", f"{tmp_path}/.r.html.1f3a.tmp")
@@ -259,7 +259,7 @@ def test_a_write_that_fails_late_names_the_given_path(monkeypatch, capsys, tmp_p
     (["5000"], "FOOT_LENGTH_MM must be within 80-380; got 5000.0"),
 ])
 def test_insoles_out_of_range_names_the_option_in_plain_numbers(capsys, args, message):
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     assert main(["insoles", *args]) == 2
     assert capsys.readouterr().err.strip() == f"footfit: error: {message}"
@@ -283,7 +283,7 @@ def test_a_closed_stdout_pipe_stops_quietly():
 
 def test_a_measurement_no_insole_takes_names_the_scan(monkeypatch, capsys):
     import footfit.pipeline
-    from footfit.cli import main
+    from footfit.app.cli import main
     from footfit.exceptions import InvalidMeasurementError
 
     def fail(*args, **kwargs):

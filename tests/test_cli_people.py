@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from footfit.cli import build_parser, main
+from footfit.app.cli import build_parser, main
 
 
 def _subparsers():

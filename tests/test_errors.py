@@ -1,10 +1,10 @@
-"""footfit/_errors.py: one table from exceptions to exit codes and HTTP statuses."""
+"""footfit/app/_errors.py: one table from exceptions to exit codes and HTTP statuses."""
 
 from __future__ import annotations
 
 import pytest
 
-from footfit._errors import (
+from footfit.app._errors import (
     EXIT_INTERNAL,
     EXIT_INVALID_SCAN,
     EXIT_NO_FOOT,

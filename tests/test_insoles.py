@@ -439,7 +439,7 @@ def test_match_many_takes_a_sequence_of_feet(matcher):
 
 
 def test_cli_insoles(capsys, tmp_path):
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     assert main(["insoles", "265", "--ball-width", "100", "--arch-index", "0.29", "-k", "2",
                  "--json"]) == 0

@@ -207,7 +207,7 @@ def test_a_foot_no_device_serves_is_told_so_and_offered_the_custom_insole(matche
     assert got[0].fit_score < matcher.no_fit_score_ and not got[0].fits_well
     assert got[0].reasons[0].startswith("no pre-made insole fits this foot well")
     assert "custom insole" in got[0].reasons[0]
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     assert main(["insoles", "265", "--ball-width", "128", "--heel-width", "71",
                  "--arch-index", "0.36"]) == 0

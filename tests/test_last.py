@@ -361,7 +361,7 @@ def test_load_stock_lasts_missing_column_and_file(tmp_path):
 
 
 def test_cli_last_params_command(capsys):
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     assert main(["last-params", "265", "--ball-girth", "250", "--style", "boot",
                  "--sex", "male", "-k", "2", "--json"]) == 0

@@ -15,7 +15,7 @@ def test_import_footfit_is_light():
 def test_cli_help_does_not_import_heavy_packages():
     code = (
         "import sys\n"
-        "from footfit.cli import main\n"
+        "from footfit.app.cli import main\n"
         "rc = main(['--help'])\n"
         f"print('HEAVY:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
         "sys.exit(rc)\n"
@@ -78,7 +78,7 @@ def test_process_path_does_not_import_sklearn_or_heavy_packages(tmp_path):
     args = ["process", str(scan), "--json", "--output", str(tmp_path / "r.json")]
     code = (
         "import sys\n"
-        "from footfit.cli import main\n"
+        "from footfit.app.cli import main\n"
         f"rc = main({args!r})\n"
         f"print('HEAVY:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
         "sys.exit(rc)\n"

@@ -14,7 +14,7 @@ pytest.importorskip("sqlalchemy")
 pytest.importorskip("alembic")
 
 
-from footfit.cli import main  # noqa: E402
+from footfit.app.cli import main  # noqa: E402
 
 SCANS = Path(__file__).resolve().parent.parent / "sample_scans"
 SCAN_A = SCANS / "demo_two_feet.ply"
@@ -183,7 +183,7 @@ def test_errors_are_one_line(capsys, tmp_path):
 
 
 def test_import_footfit_and_help_do_not_load_sqlalchemy():
-    code = ("import sys, footfit, footfit.cli; footfit.cli.build_parser(); "
+    code = ("import sys, footfit, footfit.app.cli; footfit.app.cli.build_parser(); "
             "print(sorted(m for m in ('sqlalchemy', 'alembic', 'psycopg', 'segno') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -18,8 +18,8 @@ pytest.importorskip("fastapi")
 pytest.importorskip("sqlalchemy")
 uvicorn = pytest.importorskip("uvicorn")
 
+from footfit.app.service import ServiceConfig, create_app  # noqa: E402
 from footfit.pipeline import FootFitter  # noqa: E402
-from footfit.service import ServiceConfig, create_app  # noqa: E402
 
 SCANS = Path(__file__).resolve().parent.parent / "sample_scans"
 

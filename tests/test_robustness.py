@@ -92,7 +92,7 @@ def test_compressed_pcd_with_renamed_normal_field_is_measured_without_normals(tm
     assert got.normals is None and got.points_kept == scan.points_kept
     np.testing.assert_allclose(got.points, scan.points, atol=1e-4)
     # the whole line runs on it, in a child process: no signal, exit 0
-    out = subprocess.run([sys.executable, "-m", "footfit.cli", "process", str(path)],
+    out = subprocess.run([sys.executable, "-m", "footfit.app.cli", "process", str(path)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
 

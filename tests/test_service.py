@@ -23,8 +23,8 @@ import pytest
 pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 
+from footfit.app.service import ServiceConfig, create_app  # noqa: E402
 from footfit.pipeline import FootFitter  # noqa: E402
-from footfit.service import ServiceConfig, create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
@@ -40,7 +40,7 @@ def _samples() -> list[Path]:
 
 
 def _demo_scan() -> Path:
-    from footfit.cli import demo_scan_path
+    from footfit.app.cli import demo_scan_path
 
     return demo_scan_path()
 

@@ -22,7 +22,7 @@ pytest.importorskip("uvicorn")
 
 from test_service import _demo_scan, _idle, _post, _request, _serve  # noqa: E402
 
-from footfit.service import ServiceConfig, _h11_with_header_timeout, create_app  # noqa: E402
+from footfit.app.service import ServiceConfig, _h11_with_header_timeout, create_app  # noqa: E402
 
 
 def _busy_workers(app) -> list[int]:

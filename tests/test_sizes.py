@@ -265,7 +265,7 @@ def test_calibration_reproduces_from_ansur(realscans):
 
 
 def test_cli_size_command(capsys):
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     assert main(["size", "230"]) == 0
     out = capsys.readouterr().out

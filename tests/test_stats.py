@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from footfit.cli import main
+from footfit.app.cli import main
 from footfit.sizes import compute_sizes
 from footfit.stats import (
     compute_population_stats,
@@ -158,7 +158,7 @@ def test_stats_cli_json_html_parquet(batch, tmp_path, capsys):
 
 
 def test_stats_of_a_real_batch(tmp_path, capsys):
-    from footfit.batch import run_batch
+    from footfit.app.batch import run_batch
 
     scans = tmp_path / "scans"
     scans.mkdir()

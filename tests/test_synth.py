@@ -345,7 +345,7 @@ def test_truth_file_written_beside_the_scan(tmp_path):
 
 
 def test_cli_synth_writes_scans_and_truth(tmp_path, capsys):
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     code = main(["synth", "--n", "1", "--seed", "4", "--out", str(tmp_path), "--format",
                  "pcd", "--points", "2000", "--units", "m", "--no-plantar", "--pose", "none"])

@@ -305,7 +305,7 @@ def test_cli_process_writes_report_and_png(tmp_path):
 
 
 def test_cli_refuses_unwritable_outputs_before_processing(tmp_path, capsys):
-    from footfit.cli import main
+    from footfit.app.cli import main
 
     missing = tmp_path / "no" / "r.html"
     assert main(["process", str(tmp_path / "whatever.ply"), "--report", str(missing)]) == 2

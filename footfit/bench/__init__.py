@@ -193,7 +193,7 @@ def bench_batch(folder: Path, n_scans: int, repeat: int = 3) -> dict[str, Any]:
     out: dict[str, Any] = {"scans": 3 * n_scans, "points_per_scan": 100_000,
                            "repeat": repeat}
     runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
-    cmd = [sys.executable, "-c", "from footfit.cli import main; raise SystemExit(main())",
+    cmd = [sys.executable, "-c", "from footfit.app.cli import main; raise SystemExit(main())",
            "batch", str(work), "--quiet", "--out"]
     for _ in range(max(1, repeat)):
         for workers in (1, 2):

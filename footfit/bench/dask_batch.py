@@ -62,7 +62,7 @@ def make_batch_scans(folder: Path, n_scans: int = 16, copies: int = 3) -> Path:
 
 
 def _run_batch_process(work: Path, engine: str, workers: int) -> dict[str, Any]:
-    cmd = [sys.executable, "-c", "from footfit.cli import main; raise SystemExit(main())",
+    cmd = [sys.executable, "-c", "from footfit.app.cli import main; raise SystemExit(main())",
            "batch", str(work), "--quiet", "--workers", str(workers), "--engine", engine,
            "--out"]
     import resource
@@ -95,7 +95,7 @@ def _overhead(n_tasks: int, workers: int) -> dict[str, Any]:
 
     from distributed import Client, LocalCluster, as_completed
 
-    from footfit.batch_dask import prepare_worker
+    from footfit.app.batch_dask import prepare_worker
 
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -1,4 +1,4 @@
-// footfit kiosk page (footfit.kiosk): drop a scan, POST /v1/fit, show the summary and the report.
+// footfit kiosk page (footfit.app.kiosk): drop a scan, POST /v1/fit, show the summary and the report.
 var W=WORDS,lang=document.getElementById('lang').value,file=null;
 function t(k){return (W[lang]||W.en)[k];}
 function words(){document.querySelectorAll('[data-w]').forEach(function(e){e.textContent=t(e.dataset.w);});

@@ -1,6 +1,6 @@
 """Command-line parts of the records: ``process --customer``, ``records ...``, ``order``.
 
-``footfit/cli.py`` calls :func:`add_process_options`, :func:`add_records` and
+``footfit/app/cli.py`` calls :func:`add_process_options`, :func:`add_records` and
 :func:`add_order`; this module imports only argparse at load time (SQLAlchemy is loaded by
 the commands that use the store), so ``footfit --help`` stays fast.
 """

@@ -69,7 +69,7 @@ def write_export(rows: list[dict[str, Any]], path: str | os.PathLike[str], *,
         Parquet without pyarrow.
     """
     from footfit._validation import check_choice
-    from footfit.batch import write_text_atomic
+    from footfit.files import write_text_atomic
 
     check_choice(format, EXPORT_FORMATS, name="format")
     out = Path(path)

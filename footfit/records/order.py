@@ -206,7 +206,7 @@ def write_order(document: dict[str, Any], out_dir: str | Path, *,
     (dict, list of Path)
         The document as written (with each foot's mesh file name) and the files.
     """
-    from footfit.batch import write_text_atomic
+    from footfit.files import write_text_atomic
     from footfit.last import write_last_mesh
     from footfit.records.ticket import render_ticket
 

@@ -1,4 +1,4 @@
-"""The records endpoints of the kiosk service (:mod:`footfit.service`).
+"""The records endpoints of the kiosk service (:mod:`footfit.app.service`).
 
 - ``POST /v1/fit`` with a ``customer`` form field stores the scan and the fitting (the report
   gains ``record``; ``X-Report-Id`` is the fitting id).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from footfit.batch import RESULTS_NAME, iter_records
+from footfit.files import RESULTS_NAME, iter_records
 
 __all__ = ["FOOT_COLUMNS", "MEASURES", "Population", "read_population"]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit.batch import RESULTS_NAME
+from footfit.files import RESULTS_NAME
 
 __all__ = ["write_synthetic_results"]
 

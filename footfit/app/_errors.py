@@ -1,9 +1,9 @@
-"""One mapping from footfit's exceptions to exit codes (CLI, batch) and HTTP statuses (service).
+"""Map footfit's exceptions to exit codes (CLI, batch) and HTTP statuses (service), once.
 
-The front ends (``footfit.cli``, ``footfit.batch``, ``footfit.service``) ask this module what an
-error means instead of each keeping its own ``except`` ladder, so a new exception class is
-classified once. Only the standard library and :mod:`footfit.exceptions` are imported: the CLI
-reads this at start-up.
+The front ends (``footfit.app.cli``, ``footfit.app.batch``, ``footfit.app.service``) ask this
+module what an error means instead of each keeping its own ``except`` ladder, so a new exception
+class is classified once. Only the standard library and :mod:`footfit.exceptions` are imported:
+the CLI reads this at start-up.
 
 The rule, most specific class first:
 

@@ -1,17 +1,17 @@
 """Batch processing on a Dask cluster: ``footfit batch --engine dask``.
 
-The same contract as :func:`footfit.batch.run_batch` (the local engine), with the scans run
+The same contract as :func:`footfit.app.batch.run_batch` (the local engine), with the scans run
 by Dask ``distributed`` workers: a :class:`~distributed.LocalCluster` of ``workers``
 processes on this machine, or an existing cluster given by its scheduler address (started
 with ``dask scheduler`` / ``dask worker``, dask-jobqueue, Kubernetes...). This process, the
 client, writes every record: one JSON line per scan in ``OUT/results.jsonl``, appended and
 flushed as each scan finishes, so a killed client loses nothing already written and a re-run
 skips it; ``OUT/summary.csv`` at the end. A record is the local engine's record of the same
-scan (it is made by the same :func:`footfit.batch._process_one`), except ``seconds`` and
+scan (it is made by the same :func:`footfit.app.batch._process_one`), except ``seconds`` and
 ``worker`` (here the Dask worker's address).
 
 For archives beyond one machine's memory, the scan listing is streamed
-(:func:`footfit.batch.iter_scans`) and only a bounded number of scans is in flight, so the
+(:func:`footfit.app.batch.iter_scans`) and only a bounded number of scans is in flight, so the
 client holds neither a million paths nor a million futures. A worker that dies mid-scan
 costs that scan one retry on another worker (the scheduler's ``allowed-failures``; set to 1
 on the LocalCluster): a scan that kills a second worker is recorded as an internal error
@@ -34,22 +34,22 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from footfit.batch import (
+from footfit.app.batch import (
     RESULTS_NAME,
     SUMMARY_NAME,
     BatchResult,
-    _default_options,
     _locked,
     _no_scans_message,
     _process_one,
     _scan_key,
-    _single_threaded,
     append_record,
     iter_records,
     iter_scans,
     write_summary,
 )
+from footfit.app.sandbox import single_threaded
 from footfit.exceptions import FootfitError
+from footfit.options import FitOptions
 
 __all__ = ["run_batch_dask"]
 
@@ -87,15 +87,16 @@ def _worker_fitter(options: Mapping[str, Any]) -> Any:
     """This worker thread's :class:`~footfit.pipeline.FootFitter` for ``options`` (cached)."""
     from footfit.pipeline import FootFitter
 
-    tag = json.dumps(options, sort_keys=True, default=str)
+    opts = FitOptions.coerce(options)
+    tag = json.dumps(opts.to_dict(), sort_keys=True, default=str)
     cache = getattr(_LOCAL, "fitters", None)
     if cache is None:
         cache = _LOCAL.fitters = {}
     if tag not in cache:
         if not _LIMITER:  # one BLAS thread per scan, as in the local engine
-            _LIMITER.append(_single_threaded())
+            _LIMITER.append(single_threaded())
             _restore_adaptive_malloc()
-        cache[tag] = FootFitter(**options)
+        cache[tag] = FootFitter(opts)
     return cache[tag]
 
 
@@ -206,12 +207,12 @@ def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     return client, None
 
 
-def _check_workers(client: Any, options: Mapping[str, Any]) -> None:
+def _check_workers(client: Any, options: FitOptions) -> None:
     """Warm every worker (imports, fitter) and check it runs this footfit version."""
     from footfit import __version__
 
     try:
-        versions = client.run(prepare_worker, dict(options))
+        versions = client.run(prepare_worker, options.to_dict())
     except Exception as exc:  # noqa: BLE001 - whatever a worker raised, said in one line
         raise FootfitError(
             "a Dask worker cannot run footfit (is footfit installed there, with the "
@@ -230,7 +231,7 @@ def run_batch_dask(
     *,
     scheduler: str | None = None,
     workers: int = 2,
-    options: Mapping[str, Any] | None = None,
+    options: FitOptions | Mapping[str, Any] | None = None,
     progress: Callable[[int, int, int, str], None] | None = None,
     max_in_flight: int | None = None,
 ) -> BatchResult:
@@ -247,8 +248,9 @@ def run_batch_dask(
         LocalCluster of ``workers`` single-threaded worker processes on 127.0.0.1.
     workers : int, default=2
         Worker processes of the LocalCluster (ignored with ``scheduler``).
-    options : mapping, optional
-        :class:`~footfit.pipeline.FootFitter` options (style, fit, units, sex, ...).
+    options : FitOptions or mapping, optional
+        The line's options (:class:`~footfit.options.FitOptions`), validated here once;
+        the workers get them as a plain mapping.
     progress : callable, optional
         Called as ``progress(done, total, failed, scan)`` after each scan.
     max_in_flight : int, optional
@@ -258,7 +260,7 @@ def run_batch_dask(
     Returns
     -------
     BatchResult
-        As :func:`footfit.batch.run_batch`.
+        As :func:`footfit.app.batch.run_batch`.
 
     Raises
     ------
@@ -276,10 +278,7 @@ def run_batch_dask(
                          f"{scheduler!r}")
     if max_in_flight is not None and (not isinstance(max_in_flight, int) or max_in_flight < 1):
         raise ValueError(f"`max_in_flight` must be an int >= 1; got {max_in_flight!r}")
-    from footfit.pipeline import FootFitter
-
-    options = dict(options or {})
-    FootFitter._check_options(**{**_default_options(), **options})
+    opts = FitOptions.coerce(options)
     # first pass: count (streaming; nothing kept), so progress can show a total
     total = sum(1 for _ in iter_scans(target))
     if not total:
@@ -288,11 +287,11 @@ def run_batch_dask(
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):  # one batch per output folder, whichever engine (issue #16)
         return _run_dask(target, out, total, scheduler=scheduler, workers=workers,
-                         options=options, progress=progress, max_in_flight=max_in_flight)
+                         options=opts, progress=progress, max_in_flight=max_in_flight)
 
 
 def _run_dask(target: str | os.PathLike[str], out: Path, total: int, *, scheduler: str | None,
-              workers: int, options: Mapping[str, Any] | None,
+              workers: int, options: FitOptions,
               progress: Callable[[int, int, int, str], None] | None,
               max_in_flight: int | None) -> BatchResult:
     results = out / RESULTS_NAME
@@ -316,7 +315,7 @@ def _run_dask(target: str | os.PathLike[str], out: Path, total: int, *, schedule
 
     try:
         with open(results, "a", encoding="utf-8") as fh:
-            _submit_all(connect, target, options, verdicts, counts, total, fh, progress)
+            _submit_all(connect, target, options.to_dict(), verdicts, counts, total, fh, progress)
     finally:
         if conn.get("client") is not None:
             conn["client"].close()

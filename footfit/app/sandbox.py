@@ -1,7 +1,7 @@
 """Run scans in worker processes, so that no file can crash, bloat or hang the caller.
 
-The kiosk service (:mod:`footfit.service`) and batches (:mod:`footfit.batch`) hand every scan
-to a :class:`WorkerPool`: long-lived worker processes, each with a
+The kiosk service (:mod:`footfit.app.service`) and batches (:mod:`footfit.app.batch`) hand
+every scan to a :class:`WorkerPool`: long-lived worker processes, each with a
 :class:`~footfit.pipeline.FootFitter` built once, a cap on its address space
 (``RLIMIT_AS``) and a parent-death signal. A scan that crashes its worker (a signal in a
 native library), exhausts its memory or runs past its time costs that scan only: the caller
@@ -28,12 +28,15 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from footfit.exceptions import FootfitError
 
+if TYPE_CHECKING:
+    from footfit.options import FitOptions
+
 __all__ = ["LIVE_POOLS", "ScanCrashedError", "ScanMemoryError", "ScanTimeoutError", "WorkerPool",
-           "die_with_parent", "limit_memory"]
+           "die_with_parent", "limit_memory", "single_threaded", "worker_context"]
 
 
 #: The pools alive in this process (weak references), for monitoring and tests.
@@ -102,6 +105,72 @@ def limit_memory(extra_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
+def single_threaded() -> Any:
+    """Limit BLAS/OpenMP pools to one thread; returns the limiter (a context manager).
+
+    A batch's parallelism is its worker processes: each scan runs on one core, so two
+    workers on two cores do not fight over threads that a lone scan would use.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return None
+    return threadpool_limits(limits=1)
+
+
+def worker_context(mp: Any) -> Any:
+    """Return the multiprocessing context of worker processes (:mod:`footfit.app.sandbox`).
+
+    A fork of this process is unsafe (BLAS and other threads may be running), and "spawn"
+    makes every worker import numpy, scipy and footfit again, in its first scans. The
+    "forkserver" server imports them once, before any thread starts, and forks the workers
+    from that clean state. But its interpreter puts the current directory first on its
+    import path and (Python 3.11) ignores this process's: run from a folder holding a
+    ``footfit`` directory that is not the package (a clone's parent folder, say), it
+    imported that directory as ``footfit`` and every worker failed every scan. So the
+    server is started here with the folder of this process's ``footfit`` first, then this
+    process's import path (``PYTHONPATH``), and without the current directory
+    (``PYTHONSAFEPATH``, Python >= 3.11); elsewhere "spawn", whose workers take this
+    process's import path.
+    """
+    if sys.version_info >= (3, 11) and "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        _start_forkserver()
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver (if not running) with this process's import path only."""
+    from multiprocessing import forkserver
+
+    keys = ("PYTHONSAFEPATH", "PYTHONPATH")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ["PYTHONSAFEPATH"] = "1"
+    # the folder holding this footfit first: the workers import the package this process
+    # imported, even when it came through '' (a checkout used from its root) or an
+    # installed copy lies elsewhere on the path
+    home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [home, *(os.path.abspath(p) for p in sys.path if p)])
+    try:
+        forkserver.ensure_running()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+_PRELOAD = [
+    "footfit.pipeline", "footfit.io", "footfit.clean", "footfit.align", "footfit.measure",
+    "footfit.classify", "footfit.sizes", "footfit.insoles", "footfit.last", "footfit.report",
+    "scipy.ndimage", "scipy.spatial",
+]
+
+
 # Error classes a worker reports by name and the caller raises again.
 def _error_class(name: str) -> type[Exception]:
     from footfit import exceptions
@@ -112,17 +181,16 @@ def _error_class(name: str) -> type[Exception]:
     return {"ValueError": ValueError, "TypeError": TypeError}.get(name, RuntimeError)
 
 
-def _worker_main(conn: Any, options: Mapping[str, Any], memory_bytes: int,
+def _worker_main(conn: Any, options: FitOptions | Mapping[str, Any], memory_bytes: int,
                  job: Callable[..., Any], fitter: Any = None) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
-        from footfit.batch import _single_threaded
         from footfit.pipeline import FootFitter
 
-        _single_threaded()  # one BLAS thread: a pool's parallelism is its workers
+        single_threaded()  # one BLAS thread: a pool's parallelism is its workers
         if fitter is None:  # (a forked worker inherits its parent's)
-            fitter = FootFitter(**options)
+            fitter = FootFitter(options)
         if memory_bytes:
             import numpy as np
 
@@ -171,11 +239,11 @@ def _describe_exit(code: int | None) -> str:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, options: Mapping[str, Any], memory_bytes: int,
+    def __init__(self, ctx: Any, options: FitOptions | Mapping[str, Any], memory_bytes: int,
                  job: Callable[..., Any], fitter: Any = None) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, name="footfit-worker",
-                                   args=(child, dict(options), memory_bytes, job, fitter),
+                                   args=(child, options, memory_bytes, job, fitter),
                                    daemon=True)
         self.process.start()
         child.close()
@@ -197,8 +265,8 @@ class WorkerPool:
     job : callable
         A module-level function ``job(fitter, path, overrides) -> result`` (it is run in the
         worker; its result must pickle).
-    options : mapping, optional
-        :class:`~footfit.pipeline.FootFitter` options of every worker.
+    options : FitOptions or mapping, optional
+        The :class:`~footfit.pipeline.FootFitter` options of every worker.
     workers : int, default=1
         Worker processes (scans at once).
     memory_mb : float or None, default=1536
@@ -217,13 +285,14 @@ class WorkerPool:
     the forkserver (or spawn) and build their own fitter.
     """
 
-    def __init__(self, job: Callable[..., Any], *, options: Mapping[str, Any] | None = None,
+    def __init__(self, job: Callable[..., Any], *,
+                 options: FitOptions | Mapping[str, Any] | None = None,
                  workers: int = 1, memory_mb: float | None = 1536, fitter: Any = None) -> None:
         import multiprocessing as mp
 
         if not isinstance(workers, int) or workers < 1:
             raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
-        self.job, self.options = job, dict(options or {})
+        self.job, self.options = job, (options if options is not None else {})
         self.memory_bytes = int(memory_mb * 1024 * 1024) if memory_mb else 0
         self._ctx: Any = None  # forkserver or spawn, started when first needed
         warm = (sys.platform.startswith("linux") and threading.active_count() == 1
@@ -240,9 +309,7 @@ class WorkerPool:
         if self._ctx is None:
             import multiprocessing as mp
 
-            from footfit.batch import _worker_context
-
-            self._ctx = _worker_context(mp)
+            self._ctx = worker_context(mp)
         return self._ctx
 
     def busy_pids(self) -> list[int]:

@@ -7,7 +7,7 @@ A scan already recorded with the same size and modification time is skipped on a
 scan that fails is recorded with its error and the batch goes on. Each worker runs its BLAS
 and OpenMP pools on one thread: a batch's parallelism is its worker processes.
 
-Every scan is processed in a worker process (:class:`footfit.sandbox.WorkerPool`), never in
+Every scan is processed in a worker process (:class:`footfit.app.sandbox.WorkerPool`), never in
 the batch's own process, even with one worker: a scan that crashes its worker (a signal in a
 native library), exceeds the memory limit or runs past ``SCAN_TIMEOUT_S`` is recorded as that
 scan's error (exit code 3, not retried on a re-run) and the batch goes on. Workers die with
@@ -22,12 +22,15 @@ import glob
 import io
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from footfit.app.sandbox import single_threaded
+from footfit.files import RESULTS_NAME, append_record, iter_records, write_text_atomic
+from footfit.options import FitOptions
 
 __all__ = ["SCAN_EXTENSIONS", "BatchResult", "find_scans", "iter_scans", "run_batch"]
 
@@ -36,7 +39,6 @@ SCAN_EXTENSIONS = frozenset(
     {".ply", ".pcd", ".xyz", ".asc", ".txt", ".csv", ".obj", ".stl", ".off", ".npy", ".npz"}
 )
 
-RESULTS_NAME = "results.jsonl"
 SUMMARY_NAME = "summary.csv"
 LOCK_NAME = ".footfit-batch.lock"
 #: Seconds one scan may take in its worker before it is killed and recorded as failed (a
@@ -137,47 +139,6 @@ def _no_scans_message(target: str | os.PathLike[str]) -> str:
             f"{', '.join(sorted(SCAN_EXTENSIONS))})")
 
 
-def iter_records(results: Path) -> Iterator[dict[str, Any]]:
-    """Yield the records of ``results.jsonl`` line by line, repairing a torn last line.
-
-    An interrupted write can leave half a line at the end: it is cut off (the file stays
-    valid JSON lines) before reading. Lines that are not a JSON object with a ``key`` are
-    passed over.
-    """
-    if not results.exists():
-        return
-    with open(results, "r+b") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        if size:
-            fh.seek(size - 1)
-            if fh.read(1) != b"\n":
-                # find the last newline from the end, a block at a time
-                pos, cut = size, 0
-                while pos > 0:
-                    start = max(0, pos - 65536)
-                    fh.seek(start)
-                    block = fh.read(pos - start)
-                    i = block.rfind(b"\n")
-                    if i >= 0:
-                        cut = start + i + 1
-                        break
-                    pos = start
-                fh.truncate(cut)
-    with open(results, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(rec, dict) and "key" in rec:
-                yield rec
-
-
-def append_record(fh: Any, rec: Mapping[str, Any]) -> None:
-    """Append one record to an open ``results.jsonl`` as one line, flushed to disk."""
-    fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
-    fh.flush()
-    os.fsync(fh.fileno())
 # ------------------------------------------------------------- end streaming (issue #19)
 
 
@@ -203,30 +164,17 @@ def _read_done(results: Path) -> dict[str, dict[str, Any]]:
 _WORKER_FITTER: Any = None
 
 
-def _init_worker(options: Mapping[str, Any], *, limit_threads: bool = True) -> None:
+def _init_worker(options: FitOptions, *, limit_threads: bool = True) -> None:
     global _WORKER_FITTER
     from footfit.pipeline import FootFitter
 
     if limit_threads:
-        _single_threaded()
-    _WORKER_FITTER = FootFitter(**options)
-
-
-def _single_threaded() -> Any:
-    """Limit BLAS/OpenMP pools to one thread; returns the limiter (a context manager).
-
-    A batch's parallelism is its worker processes: each scan runs on one core, so two
-    workers on two cores do not fight over threads that a lone scan would use.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return None
-    return threadpool_limits(limits=1)
+        single_threaded()
+    _WORKER_FITTER = FootFitter(options)
 
 
 def _process_one(path: str, key: str, fitter: Any = None) -> dict[str, Any]:
-    from footfit._errors import EXIT_INTERNAL, exit_code_for
+    from footfit.app._errors import EXIT_INTERNAL, exit_code_for
 
     rec: dict[str, Any] = {"scan": path, "key": key}
     t0 = time.perf_counter()
@@ -247,7 +195,7 @@ def run_batch(
     out_dir: str | os.PathLike[str],
     *,
     workers: int = 1,
-    options: Mapping[str, Any] | None = None,
+    options: FitOptions | Mapping[str, Any] | None = None,
     progress: Callable[[int, int, int, str], None] | None = None,
 ) -> BatchResult:
     """Process every scan of a folder or glob, resumably, with ``workers`` processes.
@@ -261,8 +209,9 @@ def run_batch(
     workers : int, default=1
         Processes working on scans, this one included: 1 runs them all here; N starts N - 1
         worker processes that work beside this one.
-    options : mapping, optional
-        :class:`~footfit.pipeline.FootFitter` options (style, fit, units, sex, ...).
+    options : FitOptions or mapping, optional
+        The line's options (:class:`~footfit.options.FitOptions`: style, fit, units, sex,
+        ...), validated before any worker starts.
     progress : callable, optional
         Called as ``progress(done, total, failed, scan)`` after each scan.
 
@@ -272,12 +221,12 @@ def run_batch(
     """
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
-    options = dict(options or {})
+    opts = FitOptions.coerce(options)  # one clear error before any worker starts
     scans = find_scans(target)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
-        return _run_locked(scans, out, workers, options, progress)
+        return _run_locked(scans, out, workers, opts, progress)
 
 
 def _locked(out: Path) -> Any:
@@ -319,7 +268,7 @@ def _locked(out: Path) -> Any:
     return hold()
 
 
-def _run_locked(scans: list[Path], out: Path, workers: int, options: dict[str, Any],
+def _run_locked(scans: list[Path], out: Path, workers: int, options: FitOptions,
                 progress: Callable[[int, int, int, str], None] | None) -> BatchResult:
     results = out / RESULTS_NAME
     done = _read_done(results)
@@ -331,11 +280,6 @@ def _run_locked(scans: list[Path], out: Path, workers: int, options: dict[str, A
     total = len(scans)
     t0 = time.perf_counter()
     processed = failed = 0
-
-    # Validate the options here (one clear error) before any worker starts.
-    from footfit.pipeline import FootFitter
-
-    FootFitter._check_options(**{**_default_options(), **options})
 
     with _naming(results), open(results, "a", encoding="utf-8") as fh:
 
@@ -386,7 +330,7 @@ def _batch_job(fitter: Any, path: str, overrides: Mapping[str, Any]) -> dict[str
 def _run_isolated(
     todo: list[tuple[str, str]],
     workers: int,
-    options: Mapping[str, Any],
+    options: FitOptions,
     record: Callable[[dict[str, Any]], None],
 ) -> None:
     """Process ``todo`` in ``workers`` worker processes, one scan each at a time.
@@ -399,8 +343,8 @@ def _run_isolated(
     import threading
     from collections import deque
 
-    from footfit._errors import EXIT_INVALID_SCAN
-    from footfit.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
+    from footfit.app._errors import EXIT_INVALID_SCAN
+    from footfit.app.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
 
     pending = deque(todo)
     lock = threading.Lock()
@@ -437,9 +381,9 @@ def _run_isolated(
 
     from footfit.pipeline import FootFitter
 
-    limiter = _single_threaded()  # the forked workers inherit one BLAS thread
+    limiter = single_threaded()  # the forked workers inherit one BLAS thread
     try:
-        fitter = FootFitter(**options)  # built once, inherited by the forked workers
+        fitter = FootFitter(options)  # built once, inherited by the forked workers
         pool = WorkerPool(_batch_job, options=options, workers=workers,
                           memory_mb=SCAN_MEMORY_MB, fitter=fitter)
     finally:
@@ -462,66 +406,6 @@ def _run_isolated(
             raise
     if failure:
         raise failure[0]
-
-
-def _worker_context(mp: Any) -> Any:
-    """Return the multiprocessing context of worker processes (:mod:`footfit.sandbox`).
-
-    A fork of this process is unsafe (BLAS and other threads may be running), and "spawn"
-    makes every worker import numpy, scipy and footfit again, in its first scans. The
-    "forkserver" server imports them once, before any thread starts, and forks the workers
-    from that clean state. But its interpreter puts the current directory first on its
-    import path and (Python 3.11) ignores this process's: run from a folder holding a
-    ``footfit`` directory that is not the package (a clone's parent folder, say), it
-    imported that directory as ``footfit`` and every worker failed every scan. So the
-    server is started here with the folder of this process's ``footfit`` first, then this
-    process's import path (``PYTHONPATH``), and without the current directory
-    (``PYTHONSAFEPATH``, Python >= 3.11); elsewhere "spawn", whose workers take this
-    process's import path.
-    """
-    if sys.version_info >= (3, 11) and "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
-        _start_forkserver()
-        return ctx
-    return mp.get_context("spawn")
-
-
-def _start_forkserver() -> None:
-    """Start the forkserver (if not running) with this process's import path only."""
-    from multiprocessing import forkserver
-
-    keys = ("PYTHONSAFEPATH", "PYTHONPATH")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ["PYTHONSAFEPATH"] = "1"
-    # the folder holding this footfit first: the workers import the package this process
-    # imported, even when it came through '' (a checkout used from its root) or an
-    # installed copy lies elsewhere on the path
-    home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        [home, *(os.path.abspath(p) for p in sys.path if p)])
-    try:
-        forkserver.ensure_running()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-_PRELOAD = [
-    "footfit.pipeline", "footfit.io", "footfit.clean", "footfit.align", "footfit.measure",
-    "footfit.classify", "footfit.sizes", "footfit.insoles", "footfit.last", "footfit.report",
-    "scipy.ndimage", "scipy.spatial",
-]
-
-
-def _default_options() -> dict[str, Any]:
-    return {
-        "style": "sport", "fit": "standard", "units": "auto", "sex": None, "profile": "iso",
-        "n_insoles": 3, "leg_cut_height_mm": 100.0, "heel_height_mm": None,
-    }
 
 
 def _summary_row(rec: Mapping[str, Any]) -> dict[str, Any]:
@@ -574,12 +458,3 @@ def write_csv_atomic(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
     for row in rows:
         writer.writerow(row)
     write_text_atomic(path, buf.getvalue())
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` so that readers see the old or the new file, never
-    half (:func:`footfit.io._common.write_atomic`).
-    """
-    from footfit.io._common import write_atomic
-
-    write_atomic(Path(path), [text.encode("utf-8")])

@@ -9,7 +9,7 @@
   header and ``Location`` points at its HTML report.
 - ``GET /v1/fit/{id}``, ``GET /v1/fit/{id}/report.html``, ``GET /v1/fit/{id}/summary.png``:
   a recent report again, drawn (recent reports are kept in a bounded in-memory LRU).
-- ``GET /``: the kiosk page (:mod:`footfit.kiosk`): pick or drop a scan, choose style, fit,
+- ``GET /``: the kiosk page (:mod:`footfit.app.kiosk`): pick or drop a scan, choose style, fit,
   language and customer, see the report. ``GET /v1/fit/{id}/summary``: the customer summary
   (size line, insole pair, each last's verdict, scan quality) in ``lang``. The HTML and PNG
   endpoints take ``lang`` (``en``/``zh``) and ``customer`` query parameters; ``POST /v1/fit``
@@ -89,7 +89,7 @@ class ServiceConfig:
         (:mod:`footfit.records.routes`); default ``$FOOTFIT_DB`` or the user's data folder.
         Opened on first use.
     isolate : bool, default=True
-        Process each upload in a worker process (:class:`footfit.sandbox.WorkerPool`), so a
+        Process each upload in a worker process (:class:`footfit.app.sandbox.WorkerPool`), so a
         crash, a memory bomb or a hang costs that request only (422, 413 or 504 naming the
         file), never the server. Applies when the service builds its fitter or is given a
         :class:`~footfit.pipeline.FootFitter` (the workers build one with its options); any
@@ -332,9 +332,9 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
         raise ImportError("footfit serve requires fastapi, uvicorn and python-multipart: "
                           "pip install 'footfit[serve]'") from exc
     from footfit import __version__
-    from footfit._errors import http_status_for
+    from footfit.app._errors import http_status_for
+    from footfit.app.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
     from footfit.pipeline import FootFitter
-    from footfit.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
 
     cfg = config or ServiceConfig()
     workers = None
@@ -414,7 +414,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     @app.get("/", summary="The kiosk page (pick or drop a scan, see the report)",
              response_class=HTMLResponse)
     async def kiosk(lang: str | None = None) -> Any:
-        from footfit.kiosk import kiosk_page
+        from footfit.app.kiosk import kiosk_page
 
         try:
             return HTMLResponse(kiosk_page(lang=check_lang(lang)))
@@ -533,7 +533,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
             return error(422, "crashed", _named(exc, path, name))
         except RecordsUnavailableError as exc:
             return error(503, "records_unavailable", _one_line(exc))
-        except Exception as exc:  # the service boundary: answer one line (footfit/_errors.py)
+        except Exception as exc:  # the service boundary: answer one line (footfit/app/_errors.py)
             status, code = http_status_for(exc)
             if status == 500:  # not a deliberate error: log it
                 _log.exception("processing %s failed", name)

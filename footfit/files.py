@@ -1,0 +1,86 @@
+"""Files footfit writes and reads back: atomic writes and the batch's results file.
+
+Below every front end and the records store, so that each of them writes a report, a mesh or
+a summary the same way (readers see the old file or the new one, never half) and reads a
+batch's ``results.jsonl`` with the same repair of a torn last line. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["RESULTS_NAME", "append_record", "iter_records", "write_bytes_atomic",
+           "write_text_atomic"]
+
+#: The JSON-lines file of a batch output folder: one record per scan.
+RESULTS_NAME = "results.jsonl"
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half.
+
+    Through a temporary file in the same folder and a rename
+    (:func:`footfit.io._common.write_atomic`); an ``OSError`` names ``path``.
+    """
+    from footfit.io._common import write_atomic
+
+    write_atomic(Path(path), [data])
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`write_bytes_atomic`)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def _cut_torn_line(results: Path) -> None:
+    """Cut a half-written last line (an interrupted append) off ``results``."""
+    with open(results, "r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if not size:
+            return
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return
+        # find the last newline from the end, a block at a time
+        pos, cut = size, 0
+        while pos > 0:
+            start = max(0, pos - 65536)
+            fh.seek(start)
+            block = fh.read(pos - start)
+            i = block.rfind(b"\n")
+            if i >= 0:
+                cut = start + i + 1
+                break
+            pos = start
+        fh.truncate(cut)
+
+
+def iter_records(results: Path) -> Iterator[dict[str, Any]]:
+    """Yield the records of ``results.jsonl`` line by line, repairing a torn last line.
+
+    An interrupted write can leave half a line at the end: it is cut off (the file stays
+    valid JSON lines) before reading. Lines that are not a JSON object with a ``key`` are
+    passed over.
+    """
+    if not results.exists():
+        return
+    _cut_torn_line(results)
+    with open(results, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(rec, dict) and "key" in rec:
+                yield rec
+
+
+def append_record(fh: IO[str], rec: Mapping[str, Any]) -> None:
+    """Append one record to an open ``results.jsonl`` as one line, flushed to disk."""
+    fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
