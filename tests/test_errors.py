@@ -49,7 +49,7 @@ def test_one_table_for_every_front_end(exc, batch, cli, status, code):
 
 
 def test_exit_codes_are_the_documented_ones():
-    from footfit import cli
+    from footfit.app import cli
 
     assert (cli.EXIT_OK, cli.EXIT_USAGE, cli.EXIT_INVALID_SCAN, cli.EXIT_NO_FOOT,
             cli.EXIT_BATCH_FAILURES) == (0, 2, 3, 4, 5)

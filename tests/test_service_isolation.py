@@ -22,7 +22,8 @@ pytest.importorskip("uvicorn")
 
 from test_service import _demo_scan, _idle, _post, _request, _serve  # noqa: E402
 
-from footfit.app.service import ServiceConfig, _h11_with_header_timeout, create_app  # noqa: E402
+from footfit.app.service import ServiceConfig, create_app  # noqa: E402
+from footfit.app.service_http import h11_with_header_timeout  # noqa: E402
 
 
 def _busy_workers(app) -> list[int]:
@@ -116,7 +117,7 @@ def test_half_open_and_slow_clients_are_cut_off(tmp_path):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           http=_h11_with_header_timeout(0.5)))
+                                           http=h11_with_header_timeout(0.5)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
