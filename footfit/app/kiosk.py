@@ -44,9 +44,10 @@ background:#fff;margin-top:12px;display:none}
 """
 
 def _script() -> str:
-    from pathlib import Path
+    """Return the page's script (``footfit/data/kiosk.js``, package data)."""
+    from importlib.resources import files
 
-    return (Path(__file__).resolve().parent / "data" / "kiosk.js").read_text(encoding="utf-8")
+    return (files("footfit") / "data" / "kiosk.js").read_text(encoding="utf-8")
 
 
 
