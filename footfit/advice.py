@@ -96,7 +96,7 @@ def size_line(sizes: Mapping[str, Any] | None, lang: str = "en") -> str:
 
 
 def _pair_threshold(pair: Mapping[str, Any] | None) -> float:
-    """The score below which a pre-made insole 'does not fit well'.
+    """Return the score below which a pre-made insole 'does not fit well'.
 
     The report's own threshold when it carries one (``threshold``, ``min_score`` or
     ``score_threshold`` of ``pair_insole``), else ``footfit/data/advice.json``.
@@ -158,7 +158,7 @@ def _say(key: str, lang: str, **values: Any) -> str:
 
 
 def insole_advice(data: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
-    """The one insole pair to sell, or a plain 'no pre-made insole fits well' and why.
+    """Return the one insole pair to sell, or a plain 'no pre-made insole fits well' and why.
 
     Parameters
     ----------
@@ -252,7 +252,7 @@ def _join(items: Sequence[str], lang: str) -> str:
 
 
 def quality_lines(data: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
-    """The scan-quality block in words: score, rescan advice, reasons and cautions."""
+    """Return the scan-quality block in words: score, rescan advice, reasons and cautions."""
     from footfit.words import load_vocabulary
 
     q = (data.get("scan") or {}).get("quality")

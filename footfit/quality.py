@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from footfit._validation import as_points
+from footfit.exceptions import InvalidParameterError
 
 __all__ = [
     "ScanQuality",
@@ -132,41 +133,64 @@ def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
         ``toes`` (share of directions around the heel's back and the toes' front holding
         points), each 0-1.
     """
-    from scipy.spatial import cKDTree
-
     p = as_points(points, name="points", min_points=20)
     fl = float(foot_length_mm)
     if not np.isfinite(fl) or fl <= 0:
-        raise ValueError(f"`foot_length_mm` must be > 0; got {foot_length_mm!r}")
+        raise InvalidParameterError(f"`foot_length_mm` must be > 0; got {foot_length_mm!r}")
     t = load_quality_table()
+    spacing, noise = _spacing_and_noise(p, t["noise"])
+    c = t["coverage"]
+    cell = float(c["cell_mm"])
+    toes = _toe_coverage(p, fl, c)
+    return {
+        "points": int(len(p)),
+        "spacing_mm": round(spacing, 2),
+        "noise_mm": round(noise, 3),
+        "coverage": {"sole": round(_sole_coverage(p, fl, c, cell), 2),
+                     "dorsum": round(_dorsum_coverage(p, fl, c, cell), 2),
+                     "heel": round(_heel_coverage(p, fl, c, cell), 2),
+                     "toes": round(toes, 2)},
+    }
+
+
+def _spacing_and_noise(p: np.ndarray, cfg: Mapping[str, Any]) -> tuple[float, float]:
+    """Return the median point spacing and the median RMS distance of neighbours to a plane."""
+    from scipy.spatial import cKDTree
+
     rng = np.random.default_rng(0)
     tree = cKDTree(p)
-    k = int(t["noise"]["neighbours"])
-    sample = p[rng.choice(len(p), min(len(p), int(t["noise"]["sample_points"])),
-                          replace=False)]
+    k = int(cfg["neighbours"])
+    sample = p[rng.choice(len(p), min(len(p), int(cfg["sample_points"])), replace=False)]
     dist, idx = tree.query(sample, k=min(k + 1, len(p)))
     spacing = float(np.median(dist[:, 1]))
     nb = p[idx]
     centred = nb - nb.mean(axis=1, keepdims=True)
     cov = np.matmul(centred.transpose(0, 2, 1), centred) / centred.shape[1]
     noise = float(np.median(np.sqrt(np.maximum(np.linalg.eigvalsh(cov)[:, 0], 0.0))))
+    return spacing, noise
 
-    c = t["coverage"]
-    y = p[:, 1]
-    cell = float(c["cell_mm"])
+
+def _dorsum_coverage(p: np.ndarray, fl: float, c: Mapping[str, Any], cell: float) -> float:
+    """Return the share of the midfoot's interior columns whose top is above the sole."""
     # top of the foot: over the midfoot, the columns of the outline (eroded by one cell)
+    y = p[:, 1]
     lo, hi = c["dorsum_band"]
     band = p[(y >= lo * fl) & (y <= hi * fl)]
-    dorsum = 0.0
-    if len(band):
-        keys, inv = _cells(band[:, :2], cell)
-        top = np.full(len(keys), -np.inf)
-        np.maximum.at(top, inv, band[:, 2])
-        # interior cells: not on the outline's edge in x (the sides of the foot are low)
-        interior = _interior(keys, 1)
-        if interior.any():
-            dorsum = float(np.mean(top[interior] >= float(c["dorsum_min_height_mm"])))
-    # the sole: under heel and ball, columns with a point at the floor
+    if not len(band):
+        return 0.0
+    keys, inv = _cells(band[:, :2], cell)
+    top = np.full(len(keys), -np.inf)
+    np.maximum.at(top, inv, band[:, 2])
+    # interior cells: not on the outline's edge in x (the sides of the foot are low)
+    interior = _interior(keys, 1)
+    if not interior.any():
+        return 0.0
+    return float(np.mean(top[interior] >= float(c["dorsum_min_height_mm"])))
+
+
+def _sole_coverage(p: np.ndarray, fl: float, c: Mapping[str, Any], cell: float) -> float:
+    """Return the share of columns under heel and ball with a point at the floor."""
+    y = p[:, 1]
     sole_hits, sole_cells = 0, 0
     for lo, hi in c["sole_bands"]:
         b = p[(y >= lo * fl) & (y <= hi * fl)]
@@ -178,50 +202,55 @@ def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
         interior = _interior(keys, 1)
         sole_cells += int(interior.sum())
         sole_hits += int(np.sum(low[interior] <= float(c["sole_contact_mm"])))
-    sole = sole_hits / sole_cells if sole_cells else 0.0
-    bins = int(c["angle_bins"])
-    # back of the heel, seen from behind: the rear cap's cells against the silhouette of
-    # the section just in front of it (x-z cells, heights 8-40 mm)
+    return sole_hits / sole_cells if sole_cells else 0.0
+
+
+def _heel_coverage(p: np.ndarray, fl: float, c: Mapping[str, Any], cell: float) -> float:
+    """Return the share of the heel's silhouette, seen from behind, that the rear cap covers.
+
+    The rear cap's cells against the silhouette of the section just in front of it (x-z
+    cells, heights 8-40 mm).
+    """
+    y = p[:, 1]
     h_hi, s_hi = c["heel_band"]
     z_lo, z_hi = c["heel_height_mm"]
     in_z = (p[:, 2] >= z_lo) & (p[:, 2] <= z_hi)
     front = p[in_z & (y > h_hi * fl) & (y <= s_hi * fl)]
-    heel = 0.0
-    if len(front):
-        fz = np.floor(front[:, 2] / cell).astype(np.int64)
-        rows, r = np.unique(fz, return_inverse=True)
-        x_lo = np.full(len(rows), np.inf)
-        x_hi = np.full(len(rows), -np.inf)
-        np.minimum.at(x_lo, r, front[:, 0])
-        np.maximum.at(x_hi, r, front[:, 0])
-        c_lo = np.floor(x_lo / cell).astype(np.int64) + 1
-        c_hi = np.floor(x_hi / cell).astype(np.int64)  # exclusive: the edge cells are out
-        n_cols = np.maximum(c_hi - c_lo, 0)
-        if n_cols.sum():
-            # every silhouette cell as one int: (column + offset) * rows + row index
-            row_of = np.repeat(np.arange(len(rows)), n_cols)
-            col_of = np.concatenate([np.arange(a, b) for a, b in zip(c_lo, c_hi, strict=True)
-                                     if b > a])
-            offset = 1 << 20
-            silhouette = (col_of + offset) * len(rows) + row_of
-            rear = p[in_z & (y <= h_hi * fl)]
-            rz = np.floor(rear[:, 2] / cell).astype(np.int64)
-            pos = np.searchsorted(rows, rz)
-            known = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == rz)
-            seen = (np.floor(rear[known, 0] / cell).astype(np.int64) + offset) * len(rows) \
-                + pos[known]
-            heel = float(np.mean(np.isin(silhouette, seen)))
+    if not len(front):
+        return 0.0
+    fz = np.floor(front[:, 2] / cell).astype(np.int64)
+    rows, r = np.unique(fz, return_inverse=True)
+    x_lo = np.full(len(rows), np.inf)
+    x_hi = np.full(len(rows), -np.inf)
+    np.minimum.at(x_lo, r, front[:, 0])
+    np.maximum.at(x_hi, r, front[:, 0])
+    c_lo = np.floor(x_lo / cell).astype(np.int64) + 1
+    c_hi = np.floor(x_hi / cell).astype(np.int64)  # exclusive: the edge cells are out
+    n_cols = np.maximum(c_hi - c_lo, 0)
+    if not n_cols.sum():
+        return 0.0
+    # every silhouette cell as one int: (column + offset) * rows + row index
+    row_of = np.repeat(np.arange(len(rows)), n_cols)
+    col_of = np.concatenate([np.arange(a, b) for a, b in zip(c_lo, c_hi, strict=True)
+                             if b > a])
+    offset = 1 << 20
+    silhouette = (col_of + offset) * len(rows) + row_of
+    rear = p[in_z & (y <= h_hi * fl)]
+    rz = np.floor(rear[:, 2] / cell).astype(np.int64)
+    pos = np.searchsorted(rows, rz)
+    known = (pos < len(rows)) & (rows[np.minimum(pos, len(rows) - 1)] == rz)
+    seen = (np.floor(rear[known, 0] / cell).astype(np.int64) + offset) * len(rows) \
+        + pos[known]
+    return float(np.mean(np.isin(silhouette, seen)))
+
+
+def _toe_coverage(p: np.ndarray, fl: float, c: Mapping[str, Any]) -> float:
+    """Return the share of directions around the toes' front holding points."""
     t_lo, _ = c["toe_band"]
-    toes_p = p[y >= t_lo * fl]
-    toes = _angular_coverage(toes_p[:, 0] - np.median(toes_p[:, 0]) if len(toes_p)
-                             else toes_p[:, 0], toes_p[:, 1] - t_lo * fl, 20.0, 160.0, bins)
-    return {
-        "points": int(len(p)),
-        "spacing_mm": round(spacing, 2),
-        "noise_mm": round(noise, 3),
-        "coverage": {"sole": round(sole, 2), "dorsum": round(dorsum, 2),
-                     "heel": round(heel, 2), "toes": round(toes, 2)},
-    }
+    toes_p = p[p[:, 1] >= t_lo * fl]
+    return _angular_coverage(toes_p[:, 0] - np.median(toes_p[:, 0]) if len(toes_p)
+                             else toes_p[:, 0], toes_p[:, 1] - t_lo * fl, 20.0, 160.0,
+                             int(c["angle_bins"]))
 
 
 def sole_gap_under_arch(points: Any, *, foot_length_mm: float) -> float | None:
@@ -267,7 +296,9 @@ def sole_gap_under_arch(points: Any, *, foot_length_mm: float) -> float | None:
 # ----------------------------------------------------------------------------- errors
 def expected_errors(points_on_foot: int, *, plantar_visible: bool = True,
                     noise_mm: float | None = None) -> dict[str, Any]:
-    """Expected error of each measurement at this density (the accuracy evaluation's figures).
+    """Return the expected error of each measurement at this density.
+
+    The accuracy evaluation's figures.
 
     Parameters
     ----------
@@ -362,92 +393,23 @@ def assess_scan_quality(feet: Sequence[Mapping[str, Any]], *, floor_found: bool 
     from footfit.words import load_vocabulary
 
     t = load_quality_table()
-    cov = t["coverage"]
     reasons: list[dict[str, Any]] = []
     cautions: list[dict[str, Any]] = []
     per_side: dict[str, Any] = {}
-    vocab = load_vocabulary()
     for foot in feet:
-        side = str(foot["side"])
-        m = foot.get("measurements") or {}
-        fl = m.get("foot_length_mm")
+        fl = (foot.get("measurements") or {}).get("foot_length_mm")
         if fl is None or not np.isfinite(fl):
             continue
-        metrics = foot_scan_metrics(foot["points"], foot_length_mm=float(fl))
-        if foot.get("points_count"):  # the scan's points behind a thinned working set
-            metrics["points"] = int(foot["points_count"])
-        plantar = bool(foot.get("plantar_visible", True))
-        errors = expected_errors(metrics["points"], plantar_visible=plantar,
-                                 noise_mm=metrics["noise_mm"])
-        metrics["expected_error"] = errors["measures"]
-        metrics["accuracy_basis"] = errors["basis"]
-        metrics["beyond_evaluation"] = errors["beyond_evaluation"]
-        per_side[side] = metrics
-        c = metrics["coverage"]
-        if c["sole"] < cov["sole_missing_below"] or not plantar:
-            reasons.append(_reason("coverage_sole", "minor", side, pct=round(100 * c["sole"])))
-        elif c["sole"] < cov["minor_below"]:
-            reasons.append(_reason("coverage_sole", "minor", side, pct=round(100 * c["sole"])))
-        for region in ("dorsum", "heel", "toes"):
-            if c[region] < cov["major_below"]:
-                sev = "severe" if c[region] < cov["major_below"] / 2 else "major"
-                reasons.append(_reason(f"coverage_{region}", sev, side,
-                                       pct=round(100 * c[region])))
-            elif c[region] < cov["minor_below"]:
-                reasons.append(_reason(f"coverage_{region}", "minor", side,
-                                       pct=round(100 * c[region])))
-        n = t["noise"]
-        noise = metrics["noise_mm"]
-        if noise > n["evaluated_up_to_mm"]:
-            sev = ("severe" if noise > n["severe_above_mm"] else
-                   "major" if noise > n["major_above_mm"] else "minor")
-            reasons.append(_reason("noise", sev, side, noise=f"{noise:.2f}",
-                                   limit=f"{n['evaluated_up_to_mm']:.1f}"))
-        d = t["density"]
-        if metrics["points"] < d["evaluated_from_points"]:
-            sev = "major" if metrics["points"] < d["major_below_points"] else "minor"
-            reasons.append(_reason("density", sev, side, points=metrics["points"],
-                                   limit=d["evaluated_from_points"]))
-        # cautions: weak evidence behind a value
-        pop = t["population"]
-        z = foot.get("width_z")
-        if z is not None and np.isfinite(z) and z > pop["width_z_caution"]:
-            width = m.get("ball_width_mm")
-            cautions.append({"code": "flared_width", "side": side, "measure": "ball_width_mm",
-                             "values": {"width": f"{width:.1f}" if width else "–",
-                                        "z": f"{z:.1f}"}})
-            if z > pop["width_z_major"]:
-                reasons.append(_reason("population", "major", side, measure="ball_width_mm",
-                                       z=f"{z:.1f}"))
-        if plantar and m.get("arch_index") is not None:
-            gap = sole_gap_under_arch(foot["points"], foot_length_mm=float(fl))
-            fs = t["flat_sole"]
-            if gap is not None and gap < fs["caution_below_mm"]:
-                cautions.append({"code": "flat_sole", "side": side, "measure": "arch_index",
-                                 "values": {"gap": f"{max(gap, 0.0):.1f}", "contact": "3",
-                                            "arch": foot.get("arch_type")}})
-        elif not plantar:
-            cautions.append({"code": "no_sole", "side": side, "measure": "arch_index",
-                             "values": {}})
-    # left and right: beyond what real feet show
+        metrics = _foot_metrics(foot, float(fl))
+        per_side[str(foot["side"])] = metrics
+        reasons += _coverage_reasons(metrics, foot, t)
+        reasons += _noise_density_reasons(metrics, str(foot["side"]), t)
+        cautions += _cautions(foot, float(fl), t, reasons)
     if len(feet) == 2:
-        lr = t["left_right"]
-        a, b = (f.get("measurements") or {} for f in feet)
-        over = []
-        for key, limit in lr["limits_mm"].items():
-            va, vb = a.get(key), b.get(key)
-            if va is None or vb is None:
-                continue
-            diff = abs(float(va) - float(vb))
-            if diff > limit:
-                over.append((diff / limit, key, diff, limit))
-        over.sort(reverse=True)
-        sev = "severe" if len(over) >= lr["severe_measures"] else "major"
-        for _, key, diff, limit in over:
-            reasons.append(_reason("left_right", sev, None, measure=key, diff=f"{diff:.1f}",
-                                   limit=f"{limit:.0f}"))
+        reasons += _left_right_reasons(feet, t["left_right"])
     if not floor_found and not any(f.get("plantar_visible", True) for f in feet):
         reasons.append(_reason("no_floor", "minor", None))
+    vocab = load_vocabulary()
     for c in cautions:
         c["text"] = _english(vocab["cautions"][c["code"]]["en"], c["side"], c["values"])
     sc = t["score"]
@@ -460,9 +422,107 @@ def assess_scan_quality(feet: Sequence[Mapping[str, Any]], *, floor_found: bool 
                        cautions=tuple(cautions), feet=per_side)
 
 
+def _foot_metrics(foot: Mapping[str, Any], fl: float) -> dict[str, Any]:
+    """Return one foot's scan metrics with the accuracy expected at its density."""
+    metrics = foot_scan_metrics(foot["points"], foot_length_mm=fl)
+    if foot.get("points_count"):  # the scan's points behind a thinned working set
+        metrics["points"] = int(foot["points_count"])
+    errors = expected_errors(metrics["points"],
+                             plantar_visible=bool(foot.get("plantar_visible", True)),
+                             noise_mm=metrics["noise_mm"])
+    metrics["expected_error"] = errors["measures"]
+    metrics["accuracy_basis"] = errors["basis"]
+    metrics["beyond_evaluation"] = errors["beyond_evaluation"]
+    return metrics
+
+
+def _coverage_reasons(metrics: Mapping[str, Any], foot: Mapping[str, Any],
+                      t: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the reasons a foot's coverage gives (sole, dorsum, heel, toes)."""
+    side, cov, c = str(foot["side"]), t["coverage"], metrics["coverage"]
+    reasons = []
+    if (c["sole"] < cov["minor_below"] or c["sole"] < cov["sole_missing_below"]
+            or not bool(foot.get("plantar_visible", True))):
+        reasons.append(_reason("coverage_sole", "minor", side, pct=round(100 * c["sole"])))
+    for region in ("dorsum", "heel", "toes"):
+        if c[region] < cov["major_below"]:
+            sev = "severe" if c[region] < cov["major_below"] / 2 else "major"
+            reasons.append(_reason(f"coverage_{region}", sev, side,
+                                   pct=round(100 * c[region])))
+        elif c[region] < cov["minor_below"]:
+            reasons.append(_reason(f"coverage_{region}", "minor", side,
+                                   pct=round(100 * c[region])))
+    return reasons
+
+
+def _noise_density_reasons(metrics: Mapping[str, Any], side: str,
+                           t: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the reasons a foot's noise and point count give."""
+    reasons = []
+    n = t["noise"]
+    noise = metrics["noise_mm"]
+    if noise > n["evaluated_up_to_mm"]:
+        sev = ("severe" if noise > n["severe_above_mm"] else
+               "major" if noise > n["major_above_mm"] else "minor")
+        reasons.append(_reason("noise", sev, side, noise=f"{noise:.2f}",
+                               limit=f"{n['evaluated_up_to_mm']:.1f}"))
+    d = t["density"]
+    if metrics["points"] < d["evaluated_from_points"]:
+        sev = "major" if metrics["points"] < d["major_below_points"] else "minor"
+        reasons.append(_reason("density", sev, side, points=metrics["points"],
+                               limit=d["evaluated_from_points"]))
+    return reasons
+
+
+def _cautions(foot: Mapping[str, Any], fl: float, t: Mapping[str, Any],
+              reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the cautions on a foot (weak evidence behind a value); add a major reason."""
+    side, m = str(foot["side"]), foot.get("measurements") or {}
+    plantar = bool(foot.get("plantar_visible", True))
+    cautions: list[dict[str, Any]] = []
+    pop = t["population"]
+    z = foot.get("width_z")
+    if z is not None and np.isfinite(z) and z > pop["width_z_caution"]:
+        width = m.get("ball_width_mm")
+        cautions.append({"code": "flared_width", "side": side, "measure": "ball_width_mm",
+                         "values": {"width": f"{width:.1f}" if width else "–",
+                                    "z": f"{z:.1f}"}})
+        if z > pop["width_z_major"]:
+            reasons.append(_reason("population", "major", side, measure="ball_width_mm",
+                                   z=f"{z:.1f}"))
+    if plantar and m.get("arch_index") is not None:
+        gap = sole_gap_under_arch(foot["points"], foot_length_mm=fl)
+        if gap is not None and gap < t["flat_sole"]["caution_below_mm"]:
+            cautions.append({"code": "flat_sole", "side": side, "measure": "arch_index",
+                             "values": {"gap": f"{max(gap, 0.0):.1f}", "contact": "3",
+                                        "arch": foot.get("arch_type")}})
+    elif not plantar:
+        cautions.append({"code": "no_sole", "side": side, "measure": "arch_index",
+                         "values": {}})
+    return cautions
+
+
+def _left_right_reasons(feet: Sequence[Mapping[str, Any]],
+                        lr: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the reasons left and right differ beyond what real feet show."""
+    a, b = (f.get("measurements") or {} for f in feet)
+    over = []
+    for key, limit in lr["limits_mm"].items():
+        va, vb = a.get(key), b.get(key)
+        if va is None or vb is None:
+            continue
+        diff = abs(float(va) - float(vb))
+        if diff > limit:
+            over.append((diff / limit, key, diff, limit))
+    over.sort(reverse=True)
+    sev = "severe" if len(over) >= lr["severe_measures"] else "major"
+    return [_reason("left_right", sev, None, measure=key, diff=f"{diff:.1f}",
+                    limit=f"{limit:.0f}") for _, key, diff, limit in over]
+
+
 def assess_report_feet(feet: Sequence[Any], *, floor_found: bool = True,
                        points_count: Mapping[str, int] | None = None) -> ScanQuality:
-    """:func:`assess_scan_quality` on the pipeline's :class:`~footfit.report.FootReport`\\ s.
+    """Run :func:`assess_scan_quality` on the pipeline's foot reports.
 
     ``points_count`` gives each side's number of scan points when the feet's ``aligned``
     points are a thinned working set (density is judged on the scan, not the voxels).

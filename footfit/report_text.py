@@ -134,14 +134,41 @@ def format_summary_text(data: Mapping[str, Any], *, lang: str | None = "en") -> 
     Returns
     -------
     str
+        The summary, one block after the other: the scan, its quality, the customer's
+        size/insole/last lines, the measurement table, classes, sizes, insoles and lasts,
+        the fit simulation, warnings and timings.
     """
     lang = check_language(lang)
     cs = customer_summary(data, lang)
+    feet = list(data.get("feet") or [])
+    lines = _scan_block(data, lang) + _quality_block(cs["quality"], lang)
+    lines += _customer_block(cs, lang)
+    lines += _table_block(feet, (data.get("scan") or {}).get("quality") or {}, lang)
+    lines += _class_block(feet, lang)
+    if data.get("sizes"):
+        lines += ["", f"{_w('sizes_head', lang)}: {cs['size_line']} · "
+                  + _w("mondopoint", lang, m=data["sizes"].get("mondopoint"))]
+    style = term("styles", (data.get("options") or {}).get("style", ""), lang)
+    for f in feet:
+        lines += _insole_block(f, style, lang) + _last_block(f, lang)
+    for f in feet:
+        lines += _fit_block(f, lang)
+    warnings = data.get("warnings") or []
+    if warnings:
+        lines += ["", _w("warnings", lang) + ":"] + [f"  - {readable(w, lang)}"
+                                                     for w in warnings]
+    t = data.get("timings_ms") or {}
+    if t:
+        lines += ["", _w("time", lang) + ": " + ", ".join(
+            f"{k} {float(v):.1f}" for k, v in t.items()) + " ms"]
+    return "\n".join(lines)
+
+
+def _scan_block(data: Mapping[str, Any], lang: str) -> list[str]:
+    """Return the header: version, file, what was read and found."""
     scan = data.get("scan") or {}
-    opts = data.get("options") or {}
-    style = term("styles", opts.get("style", ""), lang)
     n_feet = int(scan.get("feet_found") or 0)
-    lines = [
+    return [
         f"footfit {data.get('footfit_version', '')}  -  {Path(str(scan.get('source', ''))).name}",
         _w("scan", lang, fmt=scan.get("format", "?"), n_in=scan.get("points_in"),
            n_used=scan.get("points_used"), units=scan.get("units_detected"),
@@ -150,38 +177,47 @@ def format_summary_text(data: Mapping[str, Any], *, lang: str | None = "en") -> 
            cut=format_value(scan.get("leg_cut_height_mm"), "count")),
         "",
     ]
-    q = cs["quality"]
-    if q["present"]:
-        head = ui("quality_score", lang, score=q["score"])
-        if q["rescan"]:
-            lines += [f"!! {ui('rescan', lang).upper()} ({head})", f"   {ui('rescan_why', lang)}"]
-            lines += [f"   - {r}" for r in q["reasons"]]
-        else:
-            lines.append(head + (":" if q["reasons"] else ""))
-            lines += [f"   - {r}" for r in q["reasons"]]
-        if q["cautions"]:
-            lines.append(ui("cautions", lang) + ":")
-            lines += [f"   - {c}" for c in q["cautions"]]
-        lines.append("")
+
+
+def _quality_block(q: Mapping[str, Any], lang: str) -> list[str]:
+    """Return the scan-quality block: score, rescan advice, reasons, cautions."""
+    if not q["present"]:
+        return []
+    head = ui("quality_score", lang, score=q["score"])
+    if q["rescan"]:
+        lines = [f"!! {ui('rescan', lang).upper()} ({head})", f"   {ui('rescan_why', lang)}"]
+    else:
+        lines = [head + (":" if q["reasons"] else "")]
+    lines += [f"   - {r}" for r in q["reasons"]]
+    if q["cautions"]:
+        lines.append(ui("cautions", lang) + ":")
+        lines += [f"   - {c}" for c in q["cautions"]]
+    return lines + [""]
+
+
+def _customer_block(cs: Mapping[str, Any], lang: str) -> list[str]:
+    """Return the customer's lines: size, the insole pair, each last's verdict."""
+    lines = []
     if cs["size_line"]:
         lines.append(f"{ui('your_size', lang)}: {cs['size_line']}"
                      + (f"  ({cs['size_from']})" if cs["size_from"] else ""))
     ins = cs["insole"]
     lines.append(f"{ui('insole_to_sell', lang)}: {ins['headline']}  ({ins['detail']})"
                  if ins["sell"] else f"{ins['headline']}: {ins['detail']}")
-    for verdict in cs["lasts"]:
-        lines.append(f"{ui('last_verdict', lang)}: {verdict}")
-    lines.append("")
+    lines += [f"{ui('last_verdict', lang)}: {verdict}" for verdict in cs["lasts"]]
+    return lines + [""]
 
-    feet = list(data.get("feet") or [])
-    quality = scan.get("quality") or {}
+
+def _table_block(feet: list[Mapping[str, Any]], quality: Mapping[str, Any],
+                 lang: str) -> list[str]:
+    """Return the measurement table: one row per measure, one column per foot."""
     label_w = max(_width(measure_name(k, lang)) for k in SUMMARY_MEASURES) + 2
     col = 14
     head = _pad(ui("measurement", lang), label_w) + "".join(
         _pad(foot_name(f.get("side"), lang), col, right=True) for f in feet)
     if quality:
         head += "  " + ui("expected_error", lang)
-    lines += [head, "-" * _width(head)]
+    lines = [head, "-" * _width(head)]
     for key in SUMMARY_MEASURES:
         cells = []
         for f in feet:
@@ -194,7 +230,12 @@ def format_summary_text(data: Mapping[str, Any], *, lang: str | None = "en") -> 
         if quality:
             row += "  " + _error_cell(quality, key, lang)
         lines.append(row.rstrip())
-    lines.append("")
+    return lines + [""]
+
+
+def _class_block(feet: list[Mapping[str, Any]], lang: str) -> list[str]:
+    """Return each foot's classes and the rules they were decided by."""
+    lines = []
     for f in feet:
         c = f.get("classification") or {}
         lines.append(
@@ -205,68 +246,72 @@ def format_summary_text(data: Mapping[str, Any], *, lang: str | None = "en") -> 
         c = feet[0].get("classification") or {}
         lines.append(_w("rules", lang, arch=term("rules", c.get("arch_rule", ""), lang),
                         width=term("rules", c.get("width_rule", ""), lang)))
-    s = data.get("sizes")
-    if s:
-        lines += ["", f"{_w('sizes_head', lang)}: {cs['size_line']} · "
-                  + _w("mondopoint", lang, m=s.get("mondopoint"))]
-    for f in feet:
-        if f.get("insoles"):
-            lines += ["", _w("insoles_for", lang, foot=foot_name(f.get("side"), lang),
-                             style=style) + ":"]
-            for i in f["insoles"]:
-                lines.append(f"  {i['rank']}. {i['sku']}  {i['name']}  "
-                             f"{ui('fit_score', lang)} {format_value(i['fit_score'], 'score')}")
-                if i["rank"] == 1:
-                    lines += [f"       {_w('because', lang)}: {readable(r, lang)}"
-                              for r in i.get("reasons", [])]
-        last = f.get("last")
-        if last:
-            dims = ", ".join(
-                f"{term('last_measures', k, lang)} {format_value(last.get(k), 'mm', lang)}"
-                for k in ("bottom_length_mm", "stick_length_mm", "ball_girth_mm",
-                          "instep_girth_mm", "bottom_width_ball_mm", "heel_seat_width_mm",
-                          "heel_height_mm", "toe_spring_mm") if last.get(k) is not None)
-            lines += ["", _w("last_line", lang, foot=foot_name(f.get("side"), lang),
-                             style=term("styles", last.get("style"), lang),
-                             fit=term("fits", last.get("fit"), lang), dims=dims)
-                      + (_w("built_from_scan", lang) if last.get("built_from_scan") else "")]
-            if last.get("insole_forefoot_mm") is not None:
-                lines.append(_w("last_room", lang, insole=last.get("insole", "sock liner"),
-                                fore=format_value(last.get("insole_forefoot_mm"), "mm", lang),
-                                heel=format_value(last.get("insole_heel_mm"), "mm", lang)))
-            stock = last.get("stock_last")
-            if stock:
-                ident = stock.get("id") if isinstance(stock, Mapping) else stock
-                mods = "; ".join(readable(m, lang) for m in last.get("modifications") or []) \
-                    or ui("none", lang)
-                lines.append("  " + _w("stock", lang, id=ident, mods=mods))
-                build = last.get("build_up_mm") or {}
-                if build:
-                    lines.append(_w("build_up", lang, zones=", ".join(
-                        f"{_lt(k, lang)} {float(v):+.1f} mm" for k, v in build.items())))
-    for f in feet:
-        fs = f.get("fit")
-        if isinstance(fs, Mapping) and isinstance(fs.get("custom"), Mapping):
-            c = fs["custom"]
-            lines += ["", _w("fit_sim", lang, foot=foot_name(f.get("side"), lang),
-                             last=c.get("last", ""),
-                             score=format_value(c.get("score"), "score"))]
-            lines += [f"  - {readable(w, lang)}" for w in c.get("summary") or []]
-            rows = [r for r in c.get("sections") or [] if r.get("ease_mm") is not None]
-            if rows:
-                lines.append(_w("sections", lang, rows="; ".join(
-                    f"{_lt(r['name'], lang)} {float(r['ease_mm']):+.1f} mm "
-                    f"{_lt(r['band'], lang)}" for r in rows)))
-            st = fs.get("stock_size")
-            if isinstance(st, Mapping) and st.get("explanation"):
-                lines.append("  " + _w("stock_size", lang,
-                                       text=readable(st["explanation"], lang)))
-    warnings = data.get("warnings") or []
-    if warnings:
-        lines += ["", _w("warnings", lang) + ":"] + [f"  - {readable(w, lang)}"
-                                                     for w in warnings]
-    t = data.get("timings_ms") or {}
-    if t:
-        lines += ["", _w("time", lang) + ": " + ", ".join(
-            f"{k} {float(v):.1f}" for k, v in t.items()) + " ms"]
-    return "\n".join(lines)
+    return lines
+
+
+def _insole_block(f: Mapping[str, Any], style: str, lang: str) -> list[str]:
+    """Return one foot's insole list (the best one's reasons under it)."""
+    if not f.get("insoles"):
+        return []
+    lines = ["", _w("insoles_for", lang, foot=foot_name(f.get("side"), lang),
+                    style=style) + ":"]
+    for i in f["insoles"]:
+        lines.append(f"  {i['rank']}. {i['sku']}  {i['name']}  "
+                     f"{ui('fit_score', lang)} {format_value(i['fit_score'], 'score')}")
+        if i["rank"] == 1:
+            lines += [f"       {_w('because', lang)}: {readable(r, lang)}"
+                      for r in i.get("reasons", [])]
+    return lines
+
+
+_LAST_DIMS = ("bottom_length_mm", "stick_length_mm", "ball_girth_mm", "instep_girth_mm",
+              "bottom_width_ball_mm", "heel_seat_width_mm", "heel_height_mm", "toe_spring_mm")
+
+
+def _last_block(f: Mapping[str, Any], lang: str) -> list[str]:
+    """Return one foot's last: dimensions, insole room, stock last and its build-up."""
+    last = f.get("last")
+    if not last:
+        return []
+    dims = ", ".join(
+        f"{term('last_measures', k, lang)} {format_value(last.get(k), 'mm', lang)}"
+        for k in _LAST_DIMS if last.get(k) is not None)
+    lines = ["", _w("last_line", lang, foot=foot_name(f.get("side"), lang),
+                    style=term("styles", last.get("style"), lang),
+                    fit=term("fits", last.get("fit"), lang), dims=dims)
+             + (_w("built_from_scan", lang) if last.get("built_from_scan") else "")]
+    if last.get("insole_forefoot_mm") is not None:
+        lines.append(_w("last_room", lang, insole=last.get("insole", "sock liner"),
+                        fore=format_value(last.get("insole_forefoot_mm"), "mm", lang),
+                        heel=format_value(last.get("insole_heel_mm"), "mm", lang)))
+    stock = last.get("stock_last")
+    if stock:
+        ident = stock.get("id") if isinstance(stock, Mapping) else stock
+        mods = "; ".join(readable(m, lang) for m in last.get("modifications") or []) \
+            or ui("none", lang)
+        lines.append("  " + _w("stock", lang, id=ident, mods=mods))
+        build = last.get("build_up_mm") or {}
+        if build:
+            lines.append(_w("build_up", lang, zones=", ".join(
+                f"{_lt(k, lang)} {float(v):+.1f} mm" for k, v in build.items())))
+    return lines
+
+
+def _fit_block(f: Mapping[str, Any], lang: str) -> list[str]:
+    """Return one foot's fit simulation: score, summary, section eases, stock size."""
+    fs = f.get("fit")
+    if not (isinstance(fs, Mapping) and isinstance(fs.get("custom"), Mapping)):
+        return []
+    c = fs["custom"]
+    lines = ["", _w("fit_sim", lang, foot=foot_name(f.get("side"), lang),
+                    last=c.get("last", ""), score=format_value(c.get("score"), "score"))]
+    lines += [f"  - {readable(w, lang)}" for w in c.get("summary") or []]
+    rows = [r for r in c.get("sections") or [] if r.get("ease_mm") is not None]
+    if rows:
+        lines.append(_w("sections", lang, rows="; ".join(
+            f"{_lt(r['name'], lang)} {float(r['ease_mm']):+.1f} mm "
+            f"{_lt(r['band'], lang)}" for r in rows)))
+    st = fs.get("stock_size")
+    if isinstance(st, Mapping) and st.get("explanation"):
+        lines.append("  " + _w("stock_size", lang, text=readable(st["explanation"], lang)))
+    return lines

@@ -55,7 +55,7 @@ def load_vocabulary() -> dict[str, Any]:
 
 
 def default_language(environ: Mapping[str, str] | None = None) -> str:
-    """The language of the user's locale: ``'zh'`` for any Chinese locale, else ``'en'``.
+    """Return the language of the user's locale: ``'zh'`` for any Chinese locale, else ``'en'``.
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def _pick(entry: Mapping[str, Any] | None, lang: str, fallback: str) -> str:
 
 
 def term(block: str, key: Any, lang: str = "en") -> str:
-    """The word for ``key`` in vocabulary block ``block`` (``styles``, ``zones``, ...).
+    """Return the word for ``key`` in vocabulary block ``block`` (``styles``, ``zones``, ...).
 
     Unknown keys come back readable (underscores as spaces), never as identifiers.
 
@@ -128,7 +128,10 @@ def term(block: str, key: Any, lang: str = "en") -> str:
 
 
 def measure_name(key: str, lang: str = "en") -> str:
-    """The one name of measurement ``key`` (``'arch_height_mm'`` -> ``'midfoot top height'``)."""
+    """Return the one name of measurement ``key``.
+
+    ``'arch_height_mm'`` -> ``'midfoot top height'``.
+    """
     entry = load_vocabulary()["measures"].get(key)
     if entry is None:
         return term("last_measures", key, lang)
@@ -146,7 +149,10 @@ def foot_name(side: Any, lang: str = "en") -> str:
 
 
 def class_label(kind: str, value: Any, lang: str = "en") -> str:
-    """A class in words: ``class_label('arch_type', 'flat', 'zh')`` -> ``'低足弓（扁平足）'``."""
+    """Return a class in words.
+
+    ``class_label('arch_type', 'flat', 'zh')`` -> ``'低足弓（扁平足）'``.
+    """
     if value is None:
         return ui("not_measurable", lang)
     entry = (load_vocabulary()["classes"].get(kind) or {}).get(str(value))
@@ -154,7 +160,7 @@ def class_label(kind: str, value: Any, lang: str = "en") -> str:
 
 
 def ui(key: str, lang: str = "en", **values: Any) -> str:
-    """A user-interface string, with ``{placeholders}`` filled from ``values``."""
+    """Return a user-interface string, with ``{placeholders}`` filled from ``values``."""
     block = load_vocabulary()["ui"]
     if key not in block:
         raise KeyError(f"vocabulary has no ui string {key!r}")
@@ -201,7 +207,7 @@ def format_value(value: Any, unit: str | None, lang: str = "en") -> str:
 
 
 def format_measure(key: str, value: Any, lang: str = "en") -> str:
-    """A measurement value in its unit's format (classes such as ``toe_shape`` in words)."""
+    """Return a measurement value in its unit's format (classes such as ``toe_shape`` in words)."""
     entry = load_vocabulary()["measures"].get(key) or {}
     if key == "toe_shape":
         return class_label("toe_shape", value, lang) if value is not None else "–"

@@ -1,4 +1,4 @@
-"""Map footfit's exceptions to exit codes (CLI, batch) and HTTP statuses (service), once.
+r"""Map footfit's exceptions to exit codes (CLI, batch) and HTTP statuses (service), once.
 
 The front ends (``footfit.app.cli``, ``footfit.app.batch``, ``footfit.app.service``) ask this
 module what an error means instead of each keeping its own ``except`` ladder, so a new exception
@@ -20,7 +20,7 @@ other ``FootfitError``,        2          400          ``bad_option``
 anything else                  1          500          ``internal``
 =============================  =========  ===========  ==================
 
-\\* 2 when the caller typed the value or path itself (the CLI: a file that does not exist is a
+\* 2 when the caller typed the value or path itself (the CLI: a file that does not exist is a
 usage error), 1 otherwise (a batch worker: a bug or the machine, retried on a re-run).
 """
 

@@ -321,7 +321,7 @@ def _naming(path: Path) -> Any:
 
 
 def _batch_job(fitter: Any, path: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """What a worker process does with one scan: its record (see :func:`_process_one`)."""
+    """Return what a worker process makes of one scan: its record (see :func:`_process_one`)."""
     global _WORKER_FITTER
     _WORKER_FITTER = fitter
     return _process_one(path, overrides["key"])

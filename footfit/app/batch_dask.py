@@ -84,7 +84,7 @@ _LIMITER: list[Any] = []
 
 
 def _worker_fitter(options: Mapping[str, Any]) -> Any:
-    """This worker thread's :class:`~footfit.pipeline.FootFitter` for ``options`` (cached)."""
+    """Return this worker thread's :class:`~footfit.pipeline.FootFitter` for ``options``."""
     from footfit.pipeline import FootFitter
 
     opts = FitOptions.coerce(options)
@@ -159,8 +159,10 @@ def process_scan(path: str, scan: str, key: str, options: Mapping[str, Any]) -> 
 
 # ------------------------------------------------------------------------ on the client
 def _connect(scheduler: str | None, workers: int) -> tuple[Any, Any]:
-    """Return ``(client, cluster)``: a LocalCluster of ``workers`` processes, or a client of
-    the cluster at ``scheduler`` (cluster ``None``).
+    """Return ``(client, cluster)``: a LocalCluster, or a client of a running cluster.
+
+    A LocalCluster of ``workers`` processes when ``scheduler`` is None; else a client of the
+    cluster at ``scheduler`` (cluster ``None``).
     """
     try:
         import dask
@@ -346,8 +348,10 @@ def _submit_all(
     fh: Any,
     progress: Callable[[int, int, int, str], None] | None,
 ) -> None:
-    """Stream the listing into the cluster (``connect()`` gives the client and how many scans
-    may be in flight), and record each result as it arrives (in completion order).
+    """Stream the listing into the cluster and record each result as it arrives.
+
+    ``connect()`` gives the client and how many scans may be in flight; results are recorded
+    in completion order.
     """
     from distributed import TimeoutError as DaskTimeoutError
     from distributed import wait

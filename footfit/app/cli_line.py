@@ -110,8 +110,9 @@ def _run_process(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _naming(path) -> Iterator[None]:
-    """Make an ``OSError`` raised while writing ``path`` name it, not the temporary file
-    the writer went through (``.x.html.1f3a....tmp``).
+    """Make an ``OSError`` raised while writing ``path`` name it.
+
+    Not the temporary file the writer went through (``.x.html.1f3a....tmp``).
     """
     try:
         yield

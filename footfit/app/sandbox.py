@@ -75,7 +75,7 @@ def die_with_parent() -> None:
 
 
 def _vm_size() -> int:
-    """This process's address space in bytes (0 when unknown)."""
+    """Return this process's address space in bytes (0 when unknown)."""
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
@@ -409,7 +409,9 @@ class WorkerPool:
             worker.kill()
 
     def __enter__(self) -> WorkerPool:
+        """Return the pool (closed when the block ends)."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the pool."""
         self.close()

@@ -1,5 +1,6 @@
-"""The ``footfit stats --html`` page: one self-contained file, pictures as inline SVG (no
-script, no network, no plotting package).
+"""The ``footfit stats --html`` page: one self-contained file, pictures as inline SVG.
+
+No script, no network, no plotting package.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def _fmt(v: Any, nd: int = 1) -> str:
 
 def svg_histogram(series: dict[str, list[float]], *, title: str, bins: int = 30,
                   width: int = 340, height: int = 190) -> str:
-    """An SVG histogram of one or more series over shared bins (overlaid, translucent)."""
+    """Return an SVG histogram of one or more series over shared bins (overlaid, translucent)."""
     allv = np.concatenate([np.asarray(v, float) for v in series.values() if len(v)] or
                           [np.zeros(0)])
     head = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" ' \
@@ -159,7 +160,7 @@ def svg_stock(plan: dict[str, Any], *, width: int = 700, height: int = 230) -> s
 
 def _pivot(rows: list[dict[str, Any]], system: str, sex: str | None, *,
            value: str = "feet", nd: int = 0) -> str:
-    """A size x width table of ``value`` summed over ``rows`` (of ``sex``, or all)."""
+    """Return a size x width table of ``value`` summed over ``rows`` (of ``sex``, or all)."""
     cells: dict[tuple[str, str], float] = defaultdict(float)
     for r in rows:
         if sex is None or r.get("sex") == sex:

@@ -1,5 +1,6 @@
-"""Population tables: size x width counts, width coverage, the stock plan, measure
-distributions and left-right differences.
+"""Population tables: size x width counts, width coverage, the stock plan, measures.
+
+Also the measure distributions and the left-right differences.
 
 References
 ----------
