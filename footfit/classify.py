@@ -21,6 +21,7 @@ from typing import Any
 
 from footfit._data import model_path
 from footfit._validation import as_finite, check_choice
+from footfit.exceptions import InvalidParameterError
 from footfit.measure.results import FootMeasurements
 
 __all__ = [
@@ -103,7 +104,7 @@ def classify_arch_index(arch_index: float | None, *, rule: str = "cavanagh_rodge
     if ai is None:
         return None
     if not 0.0 <= ai <= 1.0:
-        raise ValueError(f"`arch_index` must be within [0, 1]; got {arch_index!r}")
+        raise InvalidParameterError(f"`arch_index` must be within [0, 1]; got {arch_index!r}")
     hi, fl = spec["high"], spec["flat"]
     if ai < hi["max"] or (hi["inclusive"] and ai == hi["max"]):
         return "high"
@@ -225,8 +226,8 @@ def classify_hallux_valgus(angle_deg: float | None) -> str | None:
     for grade in load_foot_classes()["hallux_valgus"]["grades"]:
         if grade["below_deg"] is None or a < grade["below_deg"]:
             return str(grade["name"])
-    raise ValueError("footfit/data/foot_classes.json: hallux_valgus grades lack an open last "
-                     "grade")
+    raise InvalidParameterError("footfit/data/foot_classes.json: hallux_valgus grades lack an "
+                                "open last grade")
 
 
 @dataclass(frozen=True)

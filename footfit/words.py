@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from footfit.exceptions import InvalidParameterError
+
 __all__ = [
     "LANGUAGES",
     "check_language",
@@ -101,7 +103,7 @@ def check_language(lang: str | None) -> str:
     if lang is None:
         return default_language()
     if not isinstance(lang, str) or lang.lower() not in LANGUAGES:
-        raise ValueError(f"`lang` must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+        raise InvalidParameterError(f"`lang` must be one of {', '.join(LANGUAGES)}; got {lang!r}")
     return lang.lower()
 
 
@@ -247,8 +249,25 @@ def _patterns() -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return [(re.compile(p["re"]), p) for p in load_vocabulary().get("patterns", [])]
 
 
-def readable(text: Any, lang: str = "en") -> str:
-    """Free text (a warning, a reason) made readable in ``lang``.
+def _pattern_values(m: re.Match[str], spec: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """Return a matched sentence's values in ``lang`` (sides, measures, reasons, words)."""
+    values = {k: v for k, v in m.groupdict().items() if v is not None}
+    for key in ("side", "other"):
+        if key in values:
+            values[key] = side_name(values[key], lang)
+    if "measure" in values:
+        values["measure"] = measure_name(values["measure"], lang)
+    if "why" in values:
+        values["why"] = readable(values["why"], lang)
+    for key, value in list(values.items()):
+        word = (spec.get("words") or {}).get(value)
+        if word:
+            values[key] = word.get(lang) or word["en"]
+    return values
+
+
+def readable(text: object, lang: str = "en") -> str:
+    """Return free text (a warning, a reason) made readable in ``lang``.
 
     Known sentences are translated; any identifier left (``chippaux_smirak_index``,
     ``cavanagh_rodgers_1987``) becomes its name in the vocabulary, or words.
@@ -271,22 +290,9 @@ def readable(text: Any, lang: str = "en") -> str:
             return f"{change.group(1)} {term(found[0], found[1], lang)}"
     for rx, spec in _patterns():
         m = rx.match(text)
-        if m is None:
-            continue
-        values = {k: v for k, v in m.groupdict().items() if v is not None}
-        for key in ("side", "other"):
-            if key in values:
-                values[key] = side_name(values[key], lang)
-        if "measure" in values:
-            values["measure"] = measure_name(values["measure"], lang)
-        if "why" in values:
-            values["why"] = readable(values["why"], lang)
-        for key, value in list(values.items()):
-            word = (spec.get("words") or {}).get(value)
-            if word:
-                values[key] = word.get(lang) or word["en"]
-        text = _pick(spec, lang, text).format(**values)
-        break
+        if m is not None:
+            text = _pick(spec, lang, text).format(**_pattern_values(m, spec, lang))
+            break
     known = _identifier_words()
 
     def name(m: re.Match[str]) -> str:

@@ -26,11 +26,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from footfit.app.sandbox import single_threaded
+from footfit.exceptions import InvalidParameterError
 from footfit.files import RESULTS_NAME, append_record, iter_records, write_text_atomic
 from footfit.options import FitOptions
+
+if TYPE_CHECKING:
+    from footfit.app.sandbox import WorkerPool
 
 __all__ = ["SCAN_EXTENSIONS", "BatchResult", "find_scans", "iter_scans", "run_batch"]
 
@@ -220,7 +224,7 @@ def run_batch(
     BatchResult
     """
     if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
+        raise InvalidParameterError(f"`workers` must be an int >= 1; got {workers!r}")
     opts = FitOptions.coerce(options)  # one clear error before any worker starts
     scans = find_scans(target)
     out = Path(out_dir)
@@ -340,57 +344,81 @@ def _run_isolated(
     scan that kills its worker, runs out of memory or time is recorded as its own error
     (exit code 3) and the worker replaced; the other workers never notice.
     """
-    import threading
-    from collections import deque
+    pool = _start_pool(options, workers)
+    with pool:
+        _Dispatch(todo, record).run(pool, workers)
 
-    from footfit.app._errors import EXIT_INVALID_SCAN
-    from footfit.app.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError, WorkerPool
 
-    pending = deque(todo)
-    lock = threading.Lock()
-    failure: list[BaseException] = []
-
-    def keep(rec: dict[str, Any]) -> None:
-        with lock:
-            if failure:  # interrupted: nothing more is recorded
-                return
-            try:
-                record(rec)
-            except BaseException as exc:
-                failure.append(exc)
-                raise
-
-    def work(pool: WorkerPool) -> None:
-        try:
-            while not failure:
-                try:
-                    path, key = pending.popleft()
-                except IndexError:
-                    return
-                t0 = time.perf_counter()
-                try:
-                    rec = pool.run(path, {"key": key}, timeout=SCAN_TIMEOUT_S)
-                except (ScanCrashedError, ScanMemoryError, ScanTimeoutError) as exc:
-                    rec = {"scan": path, "key": key, "status": "error",
-                           "exit_code": EXIT_INVALID_SCAN, "error": " ".join(str(exc).split()),
-                           "seconds": round(time.perf_counter() - t0, 4), "worker": None}
-                keep(rec)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-            with lock:
-                failure.append(exc)
-
+def _start_pool(options: FitOptions, workers: int) -> WorkerPool:
+    """Start the worker processes, forked from a fitter built here once (one BLAS thread)."""
+    from footfit.app.sandbox import WorkerPool
     from footfit.pipeline import FootFitter
 
     limiter = single_threaded()  # the forked workers inherit one BLAS thread
     try:
         fitter = FootFitter(options)  # built once, inherited by the forked workers
-        pool = WorkerPool(_batch_job, options=options, workers=workers,
+        return WorkerPool(_batch_job, options=options, workers=workers,
                           memory_mb=SCAN_MEMORY_MB, fitter=fitter)
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
-    with pool:
-        threads = [threading.Thread(target=work, args=(pool,), daemon=True,
+
+
+class _Dispatch:
+    """Hand scans from a shared queue to worker threads; record each result under a lock."""
+
+    def __init__(self, todo: list[tuple[str, str]],
+                 record: Callable[[dict[str, Any]], None]) -> None:
+        import threading
+        from collections import deque
+
+        self.pending = deque(todo)
+        self.record = record
+        self.lock = threading.Lock()
+        self.failure: list[BaseException] = []
+
+    def keep(self, rec: dict[str, Any]) -> None:
+        """Record one result (nothing more once interrupted)."""
+        with self.lock:
+            if self.failure:  # interrupted: nothing more is recorded
+                return
+            try:
+                self.record(rec)
+            except BaseException as exc:
+                self.failure.append(exc)
+                raise
+
+    def one(self, pool: WorkerPool, path: str, key: str) -> dict[str, Any]:
+        """Return one scan's record; a crash, memory or time overrun is the scan's error."""
+        from footfit.app._errors import EXIT_INVALID_SCAN
+        from footfit.app.sandbox import ScanCrashedError, ScanMemoryError, ScanTimeoutError
+
+        t0 = time.perf_counter()
+        try:
+            return pool.run(path, {"key": key}, timeout=SCAN_TIMEOUT_S)
+        except (ScanCrashedError, ScanMemoryError, ScanTimeoutError) as exc:
+            return {"scan": path, "key": key, "status": "error",
+                    "exit_code": EXIT_INVALID_SCAN, "error": " ".join(str(exc).split()),
+                    "seconds": round(time.perf_counter() - t0, 4), "worker": None}
+
+    def work(self, pool: WorkerPool) -> None:
+        """Take scans from the queue until it is empty or the batch failed (a thread)."""
+        try:
+            while not self.failure:
+                try:
+                    path, key = self.pending.popleft()
+                except IndexError:
+                    return
+                self.keep(self.one(pool, path, key))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            with self.lock:
+                self.failure.append(exc)
+
+    def run(self, pool: WorkerPool, workers: int) -> None:
+        """Run ``workers`` threads over the queue; raise the first failure here."""
+        import threading
+
+        threads = [threading.Thread(target=self.work, args=(pool,), daemon=True,
                                     name=f"footfit-batch-{i}") for i in range(workers)]
         for t in threads:
             t.start()
@@ -399,13 +427,13 @@ def _run_isolated(
                 while t.is_alive():
                     t.join(0.2)  # short joins: Ctrl-C reaches this thread
         except BaseException as exc:
-            with lock:
-                if not failure:
-                    failure.append(exc)
-            pending.clear()
+            with self.lock:
+                if not self.failure:
+                    self.failure.append(exc)
+            self.pending.clear()
             raise
-    if failure:
-        raise failure[0]
+        if self.failure:
+            raise self.failure[0]
 
 
 def _summary_row(rec: Mapping[str, Any]) -> dict[str, Any]:

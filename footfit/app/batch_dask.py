@@ -48,7 +48,7 @@ from footfit.app.batch import (
     write_summary,
 )
 from footfit.app.sandbox import single_threaded
-from footfit.exceptions import FootfitError
+from footfit.exceptions import FootfitError, InvalidParameterError
 from footfit.options import FitOptions
 
 __all__ = ["run_batch_dask"]
@@ -274,12 +274,12 @@ def run_batch_dask(
         A worker cannot run footfit, or runs another version.
     """
     if scheduler is None and (not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
+        raise InvalidParameterError(f"`workers` must be an int >= 1; got {workers!r}")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
-        raise ValueError(f"`scheduler` must be an address like tcp://HOST:PORT; got "
+        raise InvalidParameterError(f"`scheduler` must be an address like tcp://HOST:PORT; got "
                          f"{scheduler!r}")
     if max_in_flight is not None and (not isinstance(max_in_flight, int) or max_in_flight < 1):
-        raise ValueError(f"`max_in_flight` must be an int >= 1; got {max_in_flight!r}")
+        raise InvalidParameterError(f"`max_in_flight` must be an int >= 1; got {max_in_flight!r}")
     opts = FitOptions.coerce(options)
     # first pass: count (streaming; nothing kept), so progress can show a total
     total = sum(1 for _ in iter_scans(target))
@@ -353,41 +353,58 @@ def _submit_all(
     ``connect()`` gives the client and how many scans may be in flight; results are recorded
     in completion order.
     """
-    from distributed import TimeoutError as DaskTimeoutError
-    from distributed import wait
+    _Submitter(connect, options, counts, total, fh, progress).run(target, verdicts)
 
-    inflight: dict[Any, tuple[str, str]] = {}
-    no_worker_since: list[float] = []
 
-    def record(rec: dict[str, Any]) -> None:
-        append_record(fh, rec)
+class _Submitter:
+    """The client's side of a Dask batch: scans in flight, results recorded as they come."""
+
+    def __init__(self, connect: Callable[[], tuple[Any, int]], options: Mapping[str, Any],
+                 counts: dict[str, int], total: int, fh: Any,
+                 progress: Callable[[int, int, int, str], None] | None) -> None:
+        self.connect, self.options, self.counts = connect, options, counts
+        self.total, self.fh, self.progress = total, fh, progress
+        self.inflight: dict[Any, tuple[str, str]] = {}
+        self.no_worker_since: list[float] = []
+
+    def record(self, rec: dict[str, Any]) -> None:
+        """Append one record, count it and show the progress."""
+        counts = self.counts
+        append_record(self.fh, rec)
         counts["processed"] += 1
         counts["failed"] += rec["status"] != "ok"
-        if progress is not None:
-            progress(counts["skipped"] + counts["processed"], max(total, counts["skipped"]
-                     + counts["processed"]), counts["failed"], rec["scan"])
+        if self.progress is not None:
+            done = counts["skipped"] + counts["processed"]
+            self.progress(done, max(self.total, done), counts["failed"], rec["scan"])
 
-    def collect() -> None:
-        """Record every scan finished by now (waiting for at least one)."""
-        client = connect()[0]
+    def _finished(self) -> set[Any]:
+        """Wait for at least one scan to finish; give up when the cluster has no worker."""
+        from distributed import TimeoutError as DaskTimeoutError
+        from distributed import wait
+
+        client = self.connect()[0]
         while True:
             try:
-                done, _ = wait(list(inflight), timeout=POLL_S, return_when="FIRST_COMPLETED")
+                done, _ = wait(list(self.inflight), timeout=POLL_S,
+                               return_when="FIRST_COMPLETED")
             except DaskTimeoutError:
                 done = set()
             if done:
-                break
+                return done
             # nothing finished: a cluster left without workers would wait for ever
             if client.scheduler_info().get("workers"):
-                no_worker_since.clear()
-            elif not no_worker_since:
-                no_worker_since.append(time.monotonic())
-            elif time.monotonic() - no_worker_since[0] > CONNECT_TIMEOUT_S:
+                self.no_worker_since.clear()
+            elif not self.no_worker_since:
+                self.no_worker_since.append(time.monotonic())
+            elif time.monotonic() - self.no_worker_since[0] > CONNECT_TIMEOUT_S:
                 raise OSError(f"Dask scheduler {client.scheduler.address}: no worker left for "
-                              f"{CONNECT_TIMEOUT_S:.0f} s; {len(inflight)} scans unfinished "
-                              "(re-run to finish them)")
-        for fut in done:
-            scan, key = inflight.pop(fut)
+                              f"{CONNECT_TIMEOUT_S:.0f} s; {len(self.inflight)} scans "
+                              "unfinished (re-run to finish them)")
+
+    def collect(self) -> None:
+        """Record every scan finished by now (waiting for at least one)."""
+        for fut in self._finished():
+            scan, key = self.inflight.pop(fut)
             try:
                 rec = fut.result()
             except Exception as exc:  # noqa: BLE001 - the worker died (KilledWorker) or failed
@@ -395,28 +412,37 @@ def _submit_all(
                 rec = {"scan": scan, "key": key, "status": "error", "exit_code": 1,
                        "error": " ".join(msg.split()), "seconds": 0.0, "worker": None}
             fut.release()
-            record(rec)
+            self.record(rec)
 
-    try:
-        for path in iter_scans(target):
-            try:
-                key = _scan_key(path)
-            except OSError:  # vanished since the listing: the next run sees it or not
-                continue
-            code = verdicts.get(_digest(key))
-            if code is not None and code != 1:  # a verdict; exit code 1 is tried again
-                counts["skipped"] += 1
-                counts["failed_before"] += code != 0
-                continue
-            client, cap = connect()
-            while len(inflight) >= cap:
-                collect()
-            fut = client.submit(process_scan, str(path.absolute()), str(path), key, options,
-                                key=f"footfit-scan-{uuid.uuid4().hex}", pure=False)
-            inflight[fut] = (str(path), key)
-        while inflight:
-            collect()
-    except BaseException:
-        if inflight:  # interrupted: hand nothing more out; the re-run redoes these
-            connect()[0].cancel(list(inflight))
-        raise
+    def _skip(self, key: str, verdicts: Mapping[bytes, int]) -> bool:
+        """Whether a scan already has a verdict (exit code 1 is tried again)."""
+        code = verdicts.get(_digest(key))
+        if code is None or code == 1:
+            return False
+        self.counts["skipped"] += 1
+        self.counts["failed_before"] += code != 0
+        return True
+
+    def run(self, target: str | os.PathLike[str], verdicts: Mapping[bytes, int]) -> None:
+        """Submit every scan not done yet, at most the cap in flight; record them all."""
+        try:
+            for path in iter_scans(target):
+                try:
+                    key = _scan_key(path)
+                except OSError:  # vanished since the listing: the next run sees it or not
+                    continue
+                if self._skip(key, verdicts):
+                    continue
+                client, cap = self.connect()
+                while len(self.inflight) >= cap:
+                    self.collect()
+                fut = client.submit(process_scan, str(path.absolute()), str(path), key,
+                                    self.options, key=f"footfit-scan-{uuid.uuid4().hex}",
+                                    pure=False)
+                self.inflight[fut] = (str(path), key)
+            while self.inflight:
+                self.collect()
+        except BaseException:
+            if self.inflight:  # interrupted: hand nothing more out; the re-run redoes these
+                self.connect()[0].cancel(list(self.inflight))
+            raise

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from footfit.app._errors import EXIT_BATCH_FAILURES, EXIT_OK
 from footfit.app.cli_common import add_fit_options, add_lang_option, fit_options, lang_kw
+from footfit.exceptions import InvalidParameterError
 
 if TYPE_CHECKING:
     from footfit.app.batch import BatchResult
@@ -58,9 +59,10 @@ def _check_writable(path: str) -> None:
 
     folder = Path(path).parent
     if not folder.is_dir():
-        raise ValueError(f"{path}: cannot write the report: folder {folder} does not exist")
+        raise InvalidParameterError(
+            f"{path}: cannot write the report: folder {folder} does not exist")
     if Path(path).is_dir():
-        raise ValueError(f"{path}: is a folder; give a file name for the report")
+        raise InvalidParameterError(f"{path}: is a folder; give a file name for the report")
 
 
 def _run_process(args: argparse.Namespace) -> int:
@@ -250,10 +252,11 @@ def _run_batch_dask(args: argparse.Namespace, options: FitOptions) -> BatchResul
     from footfit.app.batch_dask import run_batch_dask
 
     if args.engine == "local":
-        raise ValueError("--scheduler runs the batch on Dask: drop --engine local")
+        raise InvalidParameterError("--scheduler runs the batch on Dask: drop --engine local")
     if args.scheduler is not None and args.workers is not None:
-        raise ValueError("--workers sizes the LocalCluster; the cluster at --scheduler has "
-                         "its own workers (start more with `dask worker`)")
+        raise InvalidParameterError("--workers sizes the LocalCluster; the cluster at "
+                                    "--scheduler has its own workers (start more with "
+                                    "`dask worker`)")
     try:
         return run_batch_dask(args.target, args.out, scheduler=args.scheduler,
                               workers=args.workers or 1, options=options,
@@ -299,9 +302,9 @@ def _run_serve(args: argparse.Namespace) -> int:
     from footfit.app.service import ServiceConfig, run_server
 
     if not 0 <= args.port <= 65535:
-        raise ValueError(f"--port must be 0-65535; got {args.port}")
+        raise InvalidParameterError(f"--port must be 0-65535; got {args.port}")
     if args.max_upload_mb <= 0:
-        raise ValueError(f"--max-upload-mb must be > 0; got {args.max_upload_mb}")
+        raise InvalidParameterError(f"--max-upload-mb must be > 0; got {args.max_upload_mb}")
     config = ServiceConfig(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
                            timeout_s=args.timeout, workers=args.workers, cache_size=args.cache,
                            db=args.db)

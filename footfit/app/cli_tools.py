@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from footfit.app._errors import EXIT_OK
+from footfit.exceptions import InvalidParameterError
 
 __all__ = ["add_bench", "add_insoles", "add_last_params", "add_size", "add_stats", "add_synth"]
 
@@ -40,11 +41,11 @@ def _run_stats(args: argparse.Namespace) -> int:
     )
 
     if not 0.0 < args.coverage <= 1.0:
-        raise ValueError(f"--coverage must be a share in (0, 1]; got {args.coverage}")
+        raise InvalidParameterError(f"--coverage must be a share in (0, 1]; got {args.coverage}")
     pop = read_population(args.out)
     if not pop.n_feet:
-        raise ValueError(f"{args.out}: no measured foot in the results ({pop.scans} scans, "
-                         f"{pop.failed} failed)")
+        raise InvalidParameterError(f"{args.out}: no measured foot in the results "
+                                    f"({pop.scans} scans, {pop.failed} failed)")
     stats = compute_population_stats(pop, coverage=args.coverage)
     stats["source"] = args.out
     written = []
@@ -116,7 +117,7 @@ def _run_bench(args: argparse.Namespace) -> int:
     from footfit.bench import format_table, run_benchmarks, write_results
 
     if args.repeat < 1:
-        raise ValueError(f"--repeat must be >= 1; got {args.repeat}")
+        raise InvalidParameterError(f"--repeat must be >= 1; got {args.repeat}")
     results = run_benchmarks(
         sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeat=args.repeat,
         batch_scans=args.batch_scans, cache=args.cache, quick=args.quick,
@@ -159,7 +160,7 @@ def _run_size(args: argparse.Namespace) -> int:
     from footfit.sizes import compute_sizes, foot_length_from_size
 
     if (args.foot_length_mm is None) == (args.from_size is None):
-        raise ValueError("give either FOOT_LENGTH_MM or --from SYSTEM SIZE")
+        raise InvalidParameterError("give either FOOT_LENGTH_MM or --from SYSTEM SIZE")
     fl = args.foot_length_mm
     if args.from_size is not None:
         system, size = args.from_size
@@ -235,7 +236,7 @@ def _run_insoles(args: argparse.Namespace) -> int:
         print(f"{catalog.path}: {len(catalog)} SKUs OK ({', '.join(uses)})")
         return EXIT_OK
     if args.foot_length_mm is None:
-        raise ValueError("give FOOT_LENGTH_MM (or --check)")
+        raise InvalidParameterError("give FOOT_LENGTH_MM (or --check)")
     foot = {"foot_length_mm": args.foot_length_mm, "ball_width_mm": args.ball_width,
             "heel_width_mm": args.heel_width, "arch_index": args.arch_index,
             "hallux_valgus_angle_deg": args.hallux_angle, "foot_posture_index": args.fpi,
@@ -247,7 +248,7 @@ def _run_insoles(args: argparse.Namespace) -> int:
         message = str(exc).replace(" (row 0)", "")
         for key, flag in _INSOLE_FLAGS.items():
             if message.startswith(key):
-                raise ValueError(flag + message[len(key):]) from exc
+                raise InvalidParameterError(flag + message[len(key):]) from exc
         raise
     if args.json:
         print(json.dumps([m.to_dict() for m in matches], ensure_ascii=False, indent=2))
@@ -373,7 +374,7 @@ def _run_synth(args: argparse.Namespace) -> int:
     from footfit.synth.dataset import generate_dataset
 
     if args.n < 1:
-        raise ValueError(f"--n must be >= 1; got {args.n}")
+        raise InvalidParameterError(f"--n must be >= 1; got {args.n}")
     command = "footfit " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
         if sys.argv and sys.argv[0].endswith(("footfit", "__main__.py")) else None
     written = generate_dataset(

@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from footfit.exceptions import FootfitError
+from footfit.exceptions import FootfitError, InvalidParameterError
 
 if TYPE_CHECKING:
     from footfit.options import FitOptions
@@ -173,11 +173,12 @@ _PRELOAD = [
 
 # Error classes a worker reports by name and the caller raises again.
 def _error_class(name: str) -> type[Exception]:
-    from footfit import exceptions
+    from footfit import exceptions, options
 
-    cls = getattr(exceptions, name, None)
-    if isinstance(cls, type) and issubclass(cls, Exception):
-        return cls
+    for module in (exceptions, options):
+        cls = getattr(module, name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            return cls
     return {"ValueError": ValueError, "TypeError": TypeError}.get(name, RuntimeError)
 
 
@@ -291,7 +292,7 @@ class WorkerPool:
         import multiprocessing as mp
 
         if not isinstance(workers, int) or workers < 1:
-            raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
+            raise InvalidParameterError(f"`workers` must be an int >= 1; got {workers!r}")
         self.job, self.options = job, (options if options is not None else {})
         self.memory_bytes = int(memory_mb * 1024 * 1024) if memory_mb else 0
         self._ctx: Any = None  # forkserver or spawn, started when first needed

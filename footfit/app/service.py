@@ -206,6 +206,7 @@ def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> An
     _add_page_routes(app, svc)
     _add_fit_route(app, svc)
     _add_report_routes(app, svc)
+    _add_summary_routes(app, svc)
     from footfit.records.routes import add_record_routes
 
     add_record_routes(app, svc.records, _error)
@@ -349,17 +350,22 @@ def _add_fit_route(app: Any, svc: Any) -> None:
                         headers={"X-Report-Id": rid, "Location": f"/v1/fit/{rid}/report.html"})
 
 
+async def _found(svc: Any, report_id: str) -> tuple[Any, Any]:
+    """Return ``(kept report, None)``, or ``(None, the 404 response)``."""
+    rep = await svc.lookup(report_id)
+    if rep is None:
+        return None, _error(404, "not_found", f"no recent report {report_id!r}")
+    return rep, None
+
+
 def _add_report_routes(app: Any, svc: Any) -> None:
-    """Add the endpoints that show a recent report again: JSON, HTML, summary, PNG."""
+    """Add the endpoints that show a recent report again: JSON and the HTML report."""
     import asyncio
 
     from fastapi.responses import HTMLResponse, Response
 
-    async def found(report_id: str) -> Any:
-        rep = await svc.lookup(report_id)
-        if rep is None:
-            return None, _error(404, "not_found", f"no recent report {report_id!r}")
-        return rep, None
+    async def found(report_id: str) -> tuple[Any, Any]:
+        return await _found(svc, report_id)
 
     @app.get("/v1/fit/{report_id}", summary="A recent report's JSON again")
     async def get_json(report_id: str) -> Any:
@@ -382,6 +388,17 @@ def _add_report_routes(app: Any, svc: Any) -> None:
         return HTMLResponse(await asyncio.to_thread(
             render_html, rep.data, drawings=rep.drawings, lang=lang,
             customer=(customer or "")[:80].strip() or rep.customer))
+
+
+
+def _add_summary_routes(app: Any, svc: Any) -> None:
+    """Add the customer summary (words) and the summary image (PNG) of a recent report."""
+    import asyncio
+
+    from fastapi.responses import Response
+
+    async def found(report_id: str) -> tuple[Any, Any]:
+        return await _found(svc, report_id)
 
     @app.get("/v1/fit/{report_id}/summary",
              summary="The customer summary in words (size line, insole pair, lasts, quality)")

@@ -53,6 +53,7 @@ class LimitUpload:
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Pass the request on, its body bounded in size and time (413 / 408 beyond)."""
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
@@ -60,59 +61,74 @@ class LimitUpload:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await self._send_413(send)
             return
-        seen = 0
-        exceeded = False
-        replaced = False
-        too_slow = False
-        deadline = (None if self.deadline_s is None
-                    else asyncio.get_running_loop().time() + self.deadline_s)
-
-        async def limited_receive() -> Any:
-            nonlocal seen, exceeded, too_slow
-            if exceeded or too_slow:
-                return {"type": "http.disconnect"}
-            if deadline is None:
-                message = await receive()
-            else:  # a body trickled in byte by byte must not hold the request forever
-                try:
-                    left = max(deadline - asyncio.get_running_loop().time(), 0.0)
-                    message = await asyncio.wait_for(receive(), left)
-                except asyncio.TimeoutError:
-                    too_slow = True
-                    return {"type": "http.disconnect"}
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    exceeded = True
-                    await _drain(message, receive, self._drain_cap)
-                    # a disconnect, not a short body: the form parser then drops (and
-                    # closes) what it had spooled instead of handing on a truncated file
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def refuse() -> None:
-            if exceeded:
-                await self._send_413(send)
-            else:
-                await self._send_error(send, 408, "timeout",
-                                       f"request body not received within {self.deadline_s:g} s")
-
-        async def guarded_send(message: Any) -> None:
-            nonlocal replaced
-            if exceeded or too_slow:
-                if not replaced:
-                    replaced = True
-                    await refuse()
-                return
-            await send(message)
-
+        guard = _BodyGuard(self, receive, send)
         try:
-            await self.app(scope, limited_receive, guarded_send)
+            await self.app(scope, guard.receive, guard.send)
         except Exception:
-            if not (exceeded or too_slow):
+            if not guard.stopped:
                 raise
-        if (exceeded or too_slow) and not replaced:
-            await refuse()
+        if guard.stopped and not guard.replaced:
+            await guard.refuse()
+
+
+class _BodyGuard:
+    """One request's body under :class:`LimitUpload`: counted, timed, cut when too much."""
+
+    def __init__(self, limiter: LimitUpload, receive: Any, send: Any) -> None:
+        self.limiter, self._receive, self._send = limiter, receive, send
+        self.seen = 0
+        self.exceeded = self.too_slow = self.replaced = False
+        self.deadline = (None if limiter.deadline_s is None
+                         else asyncio.get_running_loop().time() + limiter.deadline_s)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the body was cut (too large or too slow)."""
+        return self.exceeded or self.too_slow
+
+    async def _next(self) -> Any:
+        if self.deadline is None:
+            return await self._receive()
+        # a body trickled in byte by byte must not hold the request forever
+        left = max(self.deadline - asyncio.get_running_loop().time(), 0.0)
+        return await asyncio.wait_for(self._receive(), left)
+
+    async def receive(self) -> Any:
+        """Return the next message of the body; a disconnect once it is cut."""
+        if self.stopped:
+            return {"type": "http.disconnect"}
+        try:
+            message = await self._next()
+        except asyncio.TimeoutError:
+            self.too_slow = True
+            return {"type": "http.disconnect"}
+        if message["type"] == "http.request":
+            self.seen += len(message.get("body", b""))
+            if self.seen > self.limiter.limit:
+                self.exceeded = True
+                await _drain(message, self._receive, self.limiter._drain_cap)
+                # a disconnect, not a short body: the form parser then drops (and
+                # closes) what it had spooled instead of handing on a truncated file
+                return {"type": "http.disconnect"}
+        return message
+
+    async def refuse(self) -> None:
+        """Answer 413 (too large) or 408 (too slow)."""
+        if self.exceeded:
+            await self.limiter._send_413(self._send)
+        else:
+            await self.limiter._send_error(
+                self._send, 408, "timeout",
+                f"request body not received within {self.limiter.deadline_s:g} s")
+
+    async def send(self, message: Any) -> None:
+        """Send the app's answer, or replace it by the refusal once the body was cut."""
+        if self.stopped:
+            if not self.replaced:
+                self.replaced = True
+                await self.refuse()
+            return
+        await self._send(message)
 
 
 async def _drain(message: Any, receive: Any, cap: int) -> None:

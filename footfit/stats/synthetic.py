@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from footfit.exceptions import InvalidParameterError
 from footfit.files import RESULTS_NAME
 
 __all__ = ["write_synthetic_results"]
@@ -78,9 +79,9 @@ def write_synthetic_results(
     from footfit.synth import sample_population_arrays
 
     if not isinstance(n_feet, int) or n_feet < 1:
-        raise ValueError(f"`n_feet` must be an int >= 1; got {n_feet!r}")
+        raise InvalidParameterError(f"`n_feet` must be an int >= 1; got {n_feet!r}")
     if not 0.0 <= two_feet_share <= 1.0:
-        raise ValueError(f"`two_feet_share` must be in [0, 1]; got {two_feet_share!r}")
+        raise InvalidParameterError(f"`two_feet_share` must be in [0, 1]; got {two_feet_share!r}")
     rng = np.random.default_rng(rng)
     pop = sample_population_arrays(n_feet, rng=rng)  # at most one person per foot
     out = Path(out_dir)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from footfit.exceptions import InvalidParameterError
 from footfit.sizes import width_labels
 from footfit.stats.collect import MEASURES, SEX_UNKNOWN, Population
 
@@ -40,7 +41,8 @@ SEX_ORDER = ("female", "male", SEX_UNKNOWN)
 
 def _check_system(system: str) -> tuple[str, str, str]:
     if system not in SYSTEMS:
-        raise ValueError(f"`system` must be one of {', '.join(SYSTEMS)}; got {system!r}")
+        raise InvalidParameterError(
+            f"`system` must be one of {', '.join(SYSTEMS)}; got {system!r}")
     return SYSTEMS[system]
 
 
@@ -117,7 +119,7 @@ def width_coverage(pop: Population, *, system: str = "cn", k_max: int = 5) -> di
         (those with a size and a width).
     """
     if not isinstance(k_max, int) or k_max < 1:
-        raise ValueError(f"`k_max` must be an int >= 1; got {k_max!r}")
+        raise InvalidParameterError(f"`k_max` must be an int >= 1; got {k_max!r}")
     size_col, width_col, _ = _check_system(system)
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for z, w in zip(pop.feet[size_col], pop.feet[width_col], strict=True):
@@ -176,9 +178,9 @@ def plan_stock(pop: Population, *, coverage: float = 0.9, system: str = "cn",
     .. [1] Jurca et al. (2019), Scientific Reports 9:19155.
     """
     if not isinstance(coverage, (int, float)) or not 0.0 < coverage <= 1.0:
-        raise ValueError(f"`coverage` must be a share in (0, 1]; got {coverage!r}")
+        raise InvalidParameterError(f"`coverage` must be a share in (0, 1]; got {coverage!r}")
     if not isinstance(per, int) or per < 1:
-        raise ValueError(f"`per` must be an int >= 1; got {per!r}")
+        raise InvalidParameterError(f"`per` must be an int >= 1; got {per!r}")
     size_col, width_col, _ = _check_system(system)
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     unplanned = 0
