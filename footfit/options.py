@@ -204,7 +204,7 @@ foot_posture_index=None, forefoot_overload=None)
         """Return every option by name (plain values; per-side options as dicts)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
-    def for_side(self, name: str, side: str) -> Any:
+    def for_side(self, name: str, side: str) -> float | bool | None:
         """Return a per-side option's value for one foot (``name``: an option name)."""
         value = getattr(self, name)
         return value.get(side) if isinstance(value, Mapping) else value

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from footfit.fit import FootFit
     from footfit.insoles import InsoleMatch
     from footfit.last import CustomLast, LastParameters, StockLastMatch
+    from footfit.last.stock import StockLastLibrary
     from footfit.measure import MeasuredFoot
     from footfit.options import FitOptions
 
@@ -97,8 +98,8 @@ def _base_lasts(feet: Sequence[FootResult], opts: FitOptions, room: dict[str, An
     return base
 
 
-def _family(base: Sequence[tuple[LastParameters, float | None] | None], library: Any,
-            warnings: list[str]) -> Any:
+def _family(base: Sequence[tuple[LastParameters, float | None] | None],
+            library: StockLastLibrary, warnings: list[str]) -> StockLastMatch | None:
     """Return the stock last nearest the longer foot's own last (None when there is none)."""
     from footfit.last import nearest_stock_last
 
@@ -111,8 +112,9 @@ def _family(base: Sequence[tuple[LastParameters, float | None] | None], library:
         return None
 
 
-def _build_foot(f: FootResult, p: LastParameters, family: Any, opts: FitOptions,
-                library: Any, stage: StageTimer, warnings: list[str]) -> PairLasts:
+def _build_foot(f: FootResult, p: LastParameters, family: StockLastMatch | None,
+                opts: FitOptions, library: StockLastLibrary, stage: StageTimer,
+                warnings: list[str]) -> PairLasts:
     """Build one foot's custom last, match it to the family's stock last, try it on."""
     from footfit.last import build_custom_last, match_stock_last
 
@@ -138,7 +140,8 @@ def _build_foot(f: FootResult, p: LastParameters, family: Any, opts: FitOptions,
 
 
 def pair_lasts(feet: Sequence[FootResult], pair: Mapping[str, Any] | None, opts: FitOptions,
-               *, library: Any, stage: StageTimer, warnings: list[str]) -> list[PairLasts]:
+               *, library: StockLastLibrary, stage: StageTimer,
+               warnings: list[str]) -> list[PairLasts]:
     """Return one last family for the pair, each foot's last built and tried on.
 
     The same style, stock last, size system and heel height for both feet; each foot's

@@ -25,6 +25,7 @@ from footfit.options import FitOptions
 from footfit.pair import PAIR_POOL, FootResult, PairLasts, pair_insole
 
 if TYPE_CHECKING:
+    from footfit._typing import ArrayLike, PathType
     from footfit.clean import Isolation
     from footfit.clean.working import WorkingSet
     from footfit.io import Scan
@@ -110,7 +111,7 @@ class FootFitter:
 
         _prepare_stages()
 
-    def process(self, source: Any, options: FitOptions | None = None,
+    def process(self, source: PathType | Scan | ArrayLike, options: FitOptions | None = None,
                 **overrides: Any) -> FitReport:
         """Run the fitting line on one scan.
 
@@ -224,7 +225,7 @@ def _prepare_stages() -> None:
     sections._fourier_tables(sections.OUTLINE_HARMONICS, sections.OUTLINE_SAMPLES)
 
 
-def _load(source: Any, opts: FitOptions) -> Scan:
+def _load(source: PathType | Scan | ArrayLike, opts: FitOptions) -> Scan:
     """Read the scan (a ``Scan`` given with ``units='auto'`` is taken as it is)."""
     from footfit.io import Scan, check_foot_scan_extent, load_scan
 
@@ -393,7 +394,8 @@ def _assemble(scan: Scan, ws: WorkingSet, iso: Isolation, per_foot: list[FootRes
         )
 
 
-def _run_line(fitter: FootFitter, source: Any, opts: FitOptions) -> FitReport:
+def _run_line(fitter: FootFitter, source: PathType | Scan | ArrayLike,
+              opts: FitOptions) -> FitReport:
     """Run every stage on one scan, timing each; return the report."""
     from footfit.pair import pair_lasts
 
@@ -422,7 +424,8 @@ _DEFAULT_FITTERS: dict[tuple[Any, ...], FootFitter] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
-def process(source: Any, options: FitOptions | None = None, **overrides: Any) -> FitReport:
+def process(source: PathType | Scan | ArrayLike, options: FitOptions | None = None,
+            **overrides: Any) -> FitReport:
     """Run the whole fitting line on one scan and return a ``FitReport``.
 
     A convenience wrapper over :class:`FootFitter` that keeps one fitter per ``n_insoles``

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from footfit._typing import ArrayLike
 from footfit._validation import as_points
 from footfit.exceptions import InvalidParameterError
 
@@ -113,7 +114,7 @@ def _interior(keys: np.ndarray, margin: int) -> np.ndarray:
     return (keys[:, 0] > lo[r] + margin) & (keys[:, 0] < hi[r] - margin)
 
 
-def foot_scan_metrics(points: Any, *, foot_length_mm: float) -> dict[str, Any]:
+def foot_scan_metrics(points: ArrayLike, *, foot_length_mm: float) -> dict[str, Any]:
     """Density, noise and coverage of one foot in the canonical frame.
 
     Parameters
@@ -253,7 +254,7 @@ def _toe_coverage(p: np.ndarray, fl: float, c: Mapping[str, Any]) -> float:
                              int(c["angle_bins"]))
 
 
-def sole_gap_under_arch(points: Any, *, foot_length_mm: float) -> float | None:
+def sole_gap_under_arch(points: ArrayLike, *, foot_length_mm: float) -> float | None:
     """How high the sole rises under the inner midfoot (mm), or None without enough sole.
 
     Over 35-60 % FL, cut into rows; in each row, the lowest point of every column inside the

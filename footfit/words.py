@@ -113,7 +113,7 @@ def _pick(entry: Mapping[str, Any] | None, lang: str, fallback: str) -> str:
     return str(entry.get(lang) or entry.get("en") or fallback)
 
 
-def term(block: str, key: Any, lang: str = "en") -> str:
+def term(block: str, key: object, lang: str = "en") -> str:
     """Return the word for ``key`` in vocabulary block ``block`` (``styles``, ``zones``, ...).
 
     Unknown keys come back readable (underscores as spaces), never as identifiers.
@@ -140,17 +140,17 @@ def measure_name(key: str, lang: str = "en") -> str:
     return _pick(entry, lang, key)
 
 
-def side_name(side: Any, lang: str = "en") -> str:
+def side_name(side: object, lang: str = "en") -> str:
     """``'left'`` / ``'左'``: the side as it goes into the vocabulary's sentences."""
     return term("sides", side, lang)
 
 
-def foot_name(side: Any, lang: str = "en") -> str:
+def foot_name(side: object, lang: str = "en") -> str:
     """``'left foot'`` / ``'左脚'``."""
     return ui("foot", lang, side=side_name(side, lang))
 
 
-def class_label(kind: str, value: Any, lang: str = "en") -> str:
+def class_label(kind: str, value: object, lang: str = "en") -> str:
     """Return a class in words.
 
     ``class_label('arch_type', 'flat', 'zh')`` -> ``'低足弓（扁平足）'``.
@@ -176,7 +176,7 @@ def _unit(unit: str) -> dict[str, Any]:
     return units[unit]
 
 
-def format_value(value: Any, unit: str | None, lang: str = "en") -> str:
+def format_value(value: object, unit: str | None, lang: str = "en") -> str:
     """Write a number the one way its unit is written (decimals per unit, unit after).
 
     ``None`` and NaN give an en dash.
@@ -208,7 +208,7 @@ def format_value(value: Any, unit: str | None, lang: str = "en") -> str:
     return text + suffix if suffix.startswith(("/", "°", "%")) else f"{text} {suffix}"
 
 
-def format_measure(key: str, value: Any, lang: str = "en") -> str:
+def format_measure(key: str, value: object, lang: str = "en") -> str:
     """Return a measurement value in its unit's format (classes such as ``toe_shape`` in words)."""
     entry = load_vocabulary()["measures"].get(key) or {}
     if key == "toe_shape":

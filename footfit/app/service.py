@@ -41,7 +41,7 @@ unchanged.
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from footfit.app.service_http import (
     KNOWN_EXTENSIONS,
@@ -53,6 +53,11 @@ from footfit.app.service_http import (
     unknown_extension_message,
 )
 from footfit.exceptions import InvalidParameterError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from footfit.app.service_jobs import Fitter
 
 __all__ = ["KNOWN_EXTENSIONS", "ServiceConfig", "create_app", "run_server"]
 
@@ -156,13 +161,15 @@ def _check_lang(lang: str | None) -> str | None:
     return check_language(lang) if lang else None
 
 
-def create_app(fitter: Any = None, *, config: ServiceConfig | None = None) -> Any:
+def create_app(fitter: "Fitter | None" = None, *,
+               config: ServiceConfig | None = None) -> "FastAPI":
     """Build the ASGI application.
 
     Parameters
     ----------
-    fitter : FootFitter, optional
+    fitter : FootFitter or Fitter, optional
         Shared by every request; a default :class:`~footfit.pipeline.FootFitter` is made.
+        Any object with ``process(path, **options)`` serves (in the server's threads).
     config : ServiceConfig, optional
         Limits (defaults as documented there).
 

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from footfit.app.service_http import known_extensions, named, one_line
 
@@ -32,9 +32,16 @@ if TYPE_CHECKING:
     from footfit.options import FitOptions
     from footfit.report import FitReport
 
-__all__ = ["FitService"]
+__all__ = ["FitService", "Fitter"]
 
 _log = logging.getLogger("footfit.service")
+
+class Fitter(Protocol):
+    """What the service needs of a fitter: ``process(path, **options)`` -> a report."""
+
+    def process(self, source: str, /, *args: Any, **options: Any) -> FitReport:
+        """Run the line on the scan at ``source``."""
+
 
 #: ``error(status, code, message)``: the service's JSON error response.
 ErrorResponse = Callable[[int, str, str], Any]
@@ -91,7 +98,8 @@ class FitService:
         ``error(status, code, message)``, the JSON error response.
     """
 
-    def __init__(self, config: ServiceConfig, fitter: Any, error: ErrorResponse) -> None:
+    def __init__(self, config: ServiceConfig, fitter: Fitter | None,
+                 error: ErrorResponse) -> None:
         from footfit.app.sandbox import WorkerPool
         from footfit.options import FitOptions
         from footfit.pipeline import FootFitter

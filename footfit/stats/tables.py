@@ -46,7 +46,7 @@ def _check_system(system: str) -> tuple[str, str, str]:
     return SYSTEMS[system]
 
 
-def size_label(value: Any) -> str:
+def size_label(value: object) -> str:
     """Return a size as a table label (``'250'``, ``'8.5'``, ``'-'`` when missing)."""
     if value is None or value == "":
         return NO_SIZE
