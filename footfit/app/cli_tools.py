@@ -1,4 +1,4 @@
-"""The ``footfit`` commands around the line: stats, bench, size, insoles, last-params, synth."""
+"""The ``footfit`` commands around the line: stats, insoles, last-params, synth."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from footfit.app._errors import EXIT_OK
 from footfit.exceptions import InvalidParameterError
 
-__all__ = ["add_bench", "add_insoles", "add_last_params", "add_size", "add_stats", "add_synth"]
+__all__ = ["add_insoles", "add_last_params", "add_stats", "add_synth"]
 
 
 # --------------------------------------------------------------------------- stats
@@ -91,95 +91,6 @@ def _stats_text(stats: dict) -> str:
                      f"{d['abs_p50']:.1f} mm, p95 {d['abs_p95']:.1f} mm; "
                      f"{lr['length_over_5mm_share']:.1%} differ by more than 5 mm")
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- bench
-def add_bench(sub: argparse._SubParsersAction) -> None:
-    """Add ``footfit bench``: timings of the line."""
-    p = sub.add_parser("bench", help="time the fitting line (medians, per stage) and write JSON",
-                       description="Benchmarks: per-stage medians for 50k/200k/1M-point scans "
-                       "(binary PLY and ASCII XYZ), import/--help/process wall time, batch "
-                       "throughput, peak memory, and footfit's stages beside library "
-                       "equivalents. Same as `python benchmarks/run.py`.")
-    p.add_argument("--sizes", default="50k,200k,1M", help="comma list of 50k, 200k, 1M")
-    p.add_argument("--repeat", type=int, default=7, help="timed repetitions per case")
-    p.add_argument("--batch-scans", type=int, default=16, help="scans in the batch case")
-    p.add_argument("--cache", default=None, help="folder to keep the generated scans in")
-    p.add_argument("--quick", action="store_true",
-                   help="pipeline cases only (no process, batch, memory or ratio cases)")
-    p.add_argument("--no-realshaped", dest="realshaped", action="store_false",
-                   help="skip the real-shaped cases (real scans resampled to 50k-1M points)")
-    p.add_argument("--out", default="bench_results/latest.json", help="JSON results file")
-    p.set_defaults(func=_run_bench)
-
-
-def _run_bench(args: argparse.Namespace) -> int:
-    from footfit.bench import format_table, run_benchmarks, write_results
-
-    if args.repeat < 1:
-        raise InvalidParameterError(f"--repeat must be >= 1; got {args.repeat}")
-    results = run_benchmarks(
-        sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeat=args.repeat,
-        batch_scans=args.batch_scans, cache=args.cache, quick=args.quick,
-        realshaped=args.realshaped,
-        progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True),
-    )
-    path = write_results(results, args.out)
-    print(format_table(results))
-    print(f"\nresults written to {path}")
-    return EXIT_OK
-
-
-# --------------------------------------------------------------------------- size
-def add_size(sub: argparse._SubParsersAction) -> None:
-    """Add ``footfit size``: shoe sizes in every system."""
-    p = sub.add_parser(
-        "size", help="shoe sizes in every system from a foot length, or convert a size",
-        description="Print EU/UK/US/JP/Mondopoint/Chinese sizes and width classes for a "
-        "foot length (mm), or for the foot a given size is meant for (--from).",
-    )
-    p.add_argument("foot_length_mm", nargs="?", type=float, metavar="FOOT_LENGTH_MM",
-                   help="foot length in mm")
-    p.add_argument("--from", dest="from_size", nargs=2, metavar=("SYSTEM", "SIZE"),
-                   help="start from a size instead: e.g. --from eu 42 (eu, uk, us_men, "
-                   "us_women, mondopoint, jp_cm, cn)")
-    p.add_argument("--ball-girth", type=float, metavar="MM", help="ball girth (width classes)")
-    p.add_argument("--ball-width", type=float, metavar="MM", help="ball width (Mondopoint)")
-    p.add_argument("--sex", default=None, choices=["male", "female"],
-                   help="width calibration (default: both sexes pooled)")
-    p.add_argument("--profile", default="iso",
-                   help="size convention: iso, iso_us_standard or cn_retail (default: iso)")
-    p.add_argument("--child", action="store_true", help="use the children's scales")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=_run_size)
-
-
-def _run_size(args: argparse.Namespace) -> int:
-    import json
-
-    from footfit.sizes import compute_sizes, foot_length_from_size
-
-    if (args.foot_length_mm is None) == (args.from_size is None):
-        raise InvalidParameterError("give either FOOT_LENGTH_MM or --from SYSTEM SIZE")
-    fl = args.foot_length_mm
-    if args.from_size is not None:
-        system, size = args.from_size
-        system = system.lower()  # EU, eu, Eu
-        fl = foot_length_from_size(size, system=system, profile=args.profile,
-                                   child=True if args.child else None)
-    s = compute_sizes(fl, ball_girth_mm=args.ball_girth, ball_width_mm=args.ball_width,
-                      profile=args.profile, sex=args.sex, child=True if args.child else None)
-    if args.json:
-        print(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
-        return EXIT_OK
-    from footfit.advice import size_line
-
-    print(f"foot length {s.foot_length_mm:.1f} mm ({'children' if s.child else 'adult'}, "
-          f"profile {s.profile})")
-    print(f"  {size_line(s.to_dict())} · Mondopoint {s.mondopoint}")
-    for note in s.notes:
-        print(f"  note: {note}")
-    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- insoles
