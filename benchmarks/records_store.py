@@ -14,6 +14,9 @@ Cases, each on the bundled two-feet demo scan and a synthetic 200k-point scan:
   ``footfit process SCAN --json`` without and with ``--customer`` (a new SQLite database per
   run for the first fitting, then the same one), runs interleaved so machine load hits both
   alike. The added time is the difference of the medians (the target: at most 20 ms).
+- ``cpu_process_cli`` / ``cpu_process_cli_customer``: the CPU time (user + system, the helper
+  included) of the same runs, medians: what storing costs in CPU, which a machine with a
+  free core runs beside the line and an oversubscribed one adds to its wall time.
 - ``time_add_fitting``: :meth:`RecordStore.add_fitting` alone in a warm process (the insert,
   file hashing and copy), median.
 - ``time_critical_path``: in a fresh ``footfit process``-like run, the time this process
@@ -43,10 +46,21 @@ ROOT = Path(__file__).resolve().parent.parent
 FOOTFIT = [sys.executable, "-m", "footfit"]
 
 
-def _wall(cmd: list[str], env: dict[str, str]) -> float:
+def _wall(cmd: list[str], env: dict[str, str], cpu: list[float] | None = None) -> float:
+    """Return the wall time of ``cmd`` in ms.
+
+    Its CPU time (ms, its children included) is appended to ``cpu``.
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env, cwd=ROOT)
-    return (time.perf_counter() - t0) * 1e3
+    wall = (time.perf_counter() - t0) * 1e3
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1e3)
+    return wall
 
 
 def _synthetic_scan(folder: Path) -> Path:
@@ -64,15 +78,18 @@ def bench_cli(scan: Path, repeat: int, work: Path) -> dict[str, float]:
     env = dict(os.environ)
     env.pop("FOOTFIT_DB", None)
     db = work / f"{scan.stem}.db"
-    plain, stored = [], []
+    plain, stored, cpu_plain, cpu_stored = [], [], [], []
     _wall(FOOTFIT + ["process", str(scan), "--json"], env)  # warm the file cache
     for i in range(repeat):
-        plain.append(_wall(FOOTFIT + ["process", str(scan), "--json"], env))
+        plain.append(_wall(FOOTFIT + ["process", str(scan), "--json"], env, cpu_plain))
         stored.append(_wall(FOOTFIT + ["process", str(scan), "--json", "--customer",
-                                       f"B-{i}", "--db", str(db)], env))
+                                       f"B-{i}", "--db", str(db)], env, cpu_stored))
     p, s = statistics.median(plain), statistics.median(stored)
+    cp, cs = statistics.median(cpu_plain), statistics.median(cpu_stored)
     return {"time_process_cli_ms": round(p, 1), "time_process_cli_customer_ms": round(s, 1),
             "added_ms": round(s - p, 1), "ratio": round(s / p, 3),
+            "cpu_process_cli_ms": round(cp, 1), "cpu_process_cli_customer_ms": round(cs, 1),
+            "cpu_added_ms": round(cs - cp, 1),
             "runs": repeat, "plain_all_ms": [round(v, 1) for v in plain],
             "customer_all_ms": [round(v, 1) for v in stored]}
 
@@ -182,7 +199,9 @@ def main() -> int:
             continue
         print(f"{name}: process {r['time_process_cli_ms']} ms, with --customer "
               f"{r['time_process_cli_customer_ms']} ms: +{r['added_ms']} ms "
-              f"(x{r['ratio']}); add_fitting alone {r['time_add_fitting_ms']} ms; critical "
+              f"(x{r['ratio']}); CPU time {r['cpu_process_cli_ms']} -> "
+              f"{r['cpu_process_cli_customer_ms']} ms (+{r['cpu_added_ms']}); add_fitting "
+              f"alone {r['time_add_fitting_ms']} ms; critical "
               f"path {r['time_critical_path_ms']} ms (helper start "
               f"{r['critical_start_ms']} + after the report {r['critical_after_report_ms']})")
     print(f"import footfit.records.store: {results['time_import_store_ms']} ms")

@@ -126,6 +126,7 @@ class Recording:
             return
         to_child, from_parent = os.pipe()
         to_parent, from_child = os.pipe()
+        _widen_pipe(from_parent)
         import warnings
 
         with warnings.catch_warnings():  # 3.12+ warns about fork with threads around
@@ -186,6 +187,21 @@ class Recording:
         if self._pid:
             os.waitpid(self._pid, 0)
             self._pid = 0
+
+
+def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Let the report (~75 kB) go down the pipe in one write (Linux pipes hold 64 kB).
+
+    The parent then hands it over without waiting for the helper to read the first part, a
+    wait that costs a scheduler wake-up on a busy machine. Best effort: a smaller pipe still
+    works.
+    """
+    import fcntl
+
+    try:
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+    except OSError:
+        pass
 
 
 class _Stored:
