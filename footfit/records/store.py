@@ -2,15 +2,16 @@
 
 :class:`RecordStore` opens (and, when needed, migrates) the database named by a URL or a file
 path (:func:`footfit.records.config.resolve_db_url`). SQLite is the default: one file in the
-user's data folder, WAL journal, writers serialised by ``BEGIN IMMEDIATE`` with a 60 s busy
-timeout, so concurrent processes and threads queue instead of failing. PostgreSQL goes through
-psycopg 3 and keeps scans in a blob column.
+user's data folder, WAL journal with ``synchronous=NORMAL`` (commits survive a killed writer;
+``$FOOTFIT_DB_SYNC=full`` for commits that survive a power loss), writers serialised by
+``BEGIN IMMEDIATE`` with a 60 s busy timeout, so concurrent processes and threads queue instead
+of failing. PostgreSQL goes through psycopg 3 and keeps scans in a blob column.
 
 Scan files are kept content-addressed: SQLite stores them beside the database
 (``footfit-scans/<sha256[:2]>/<sha256>`` for ``footfit.db``), PostgreSQL in
-``scans.content``. A file is written
-(atomically) before the transaction that records it; deleting a customer removes its rows in
-one transaction, then every file no row refers to any more.
+``scans.content``. A file is written (atomically) before the transaction that records it;
+deleting a customer removes its rows in one transaction, then every file no row refers to any
+more.
 
 Every query is built with SQLAlchemy's expression language: values travel as bound
 parameters, never inside SQL text.
@@ -291,8 +292,9 @@ class RecordStore:
         check_customer_id(customer_id)
         path = Path(scan)
         given = report if isinstance(report, str) else None
-        if given is None and not isinstance(report, Mapping):
-            given = report.to_json()  # a FitReport
+        if given is None and not isinstance(report, Mapping):  # a FitReport
+            given = report.to_json()
+            meta = meta if meta is not None else report_meta(report)
         data = None  # the report's JSON object, only when it must be parsed or dumped
         if given is None or meta is None:
             data = dict(json.loads(given) if given is not None else report)
