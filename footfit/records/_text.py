@@ -28,13 +28,21 @@ def splice_record(report_json: str, record: Mapping[str, Any]) -> str:
     >>> text == json.dumps({"a": 1, "record": {"fitting_id": "f"}}, indent=2)
     True
     """
-    body = report_json.rstrip()
-    if not (body.startswith("{") and body.endswith("}")):
+    # indexes, not rstrip(): no copies of a 75 kB text but the one returned
+    end = _before_space(report_json, len(report_json))
+    if not (report_json.startswith("{") and end > 1 and report_json[end - 1] == "}"):
         raise InvalidParameterError("the report JSON must be an object")
-    inner = body[:-1].rstrip()
+    inner = _before_space(report_json, end - 1)
     rec = json.dumps(dict(record), indent=2, ensure_ascii=False).replace("\n", "\n  ")
-    sep = "" if inner == "{" else ","
-    return f'{inner}{sep}\n  "record": {rec}\n}}'
+    sep = "" if inner == 1 else ","
+    return f'{report_json[:inner]}{sep}\n  "record": {rec}\n}}'
+
+
+def _before_space(text: str, end: int) -> int:
+    """Return the index after the last non-whitespace character of ``text[:end]``."""
+    while end and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
 
 
 def report_meta(report: Any) -> dict[str, Any]:
