@@ -236,9 +236,9 @@ def _helper(url: str, scan: str, customer_id: str, read_fd: int, write_fd: int) 
         reply = {"error": error} if error is not None else _helper_store(
             store, scan, customer_id, sha, text, json.loads(head))
         out.write(json.dumps(reply).encode("utf-8"))
-    # no store.close(): the commit is durable, and closing the last SQLite connection would
-    # checkpoint the WAL while `footfit process` waits to reap this helper; a later writer
-    # (or SQLite's automatic checkpoint) does it
+    # no store.close(): the commit is in the WAL (kept through this process' exit), and
+    # closing the last SQLite connection would checkpoint the WAL while `footfit process`
+    # waits to reap this helper; a later writer (or SQLite's automatic checkpoint) does it
 
 
 def _prepare_helper(url: str, scan: str) -> tuple[Any, Any, bool, str | None]:
