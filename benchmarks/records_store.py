@@ -112,7 +112,7 @@ def bench_add_fitting(scan: Path, repeat: int, work: Path) -> dict[str, float]:
 
 _CRITICAL = """
 import json, sys, time
-from footfit.records.cli import Recording
+from footfit.records.recording import Recording
 from footfit.pipeline import process
 scan, db = sys.argv[1:]
 t0 = time.perf_counter()

@@ -43,7 +43,7 @@ class ServiceRecords:
         """The :class:`~footfit.records.store.RecordStore` (opened on first use)."""
         with self._lock:
             if self._store is None:
-                from footfit.records.cli import _records_installed
+                from footfit.records.recording import _records_installed
 
                 try:
                     _records_installed()
