@@ -202,3 +202,27 @@ def test_a_scan_that_fails_stores_nothing(tmp_path, capsys):
     with RecordStore(db) as store:  # the helper may have made the database, nothing else
         assert store.counts() == {"customers": 0, "scans": 0, "fittings": 0, "orders": 0}
         assert store.stored_scan_files() == []
+
+
+def test_process_customer_stores_the_scan_and_fitting_columns_from_the_report(
+        tmp_path, capsys):
+    # the forked helper gets the columns on a line of their own, not by parsing the report
+    import sqlalchemy as sa
+
+    from footfit.records import models as m
+    from footfit.records.store import RecordStore
+
+    db = tmp_path / "cols.db"
+    report, text = run_json(capsys, "process", SCANS / "demo_right_m.ply", "--customer", "K2",
+                            "--db", db)
+    with RecordStore(db) as store:
+        fitting = store.get_fitting(report["record"]["fitting_id"])
+        assert fitting.report_json == text.rstrip("\n")
+        assert fitting.options == report["options"]
+        assert (fitting.footfit_version, fitting.schema_version) == (
+            report["footfit_version"], report["schema_version"])
+        with store.engine.connect() as conn:
+            row = conn.execute(sa.select(m.scans.c.format, m.scans.c.units,
+                                         m.scans.c.points)).one()
+    scan = report["scan"]
+    assert tuple(row) == (scan["format"], scan["units_detected"], scan["points_in"])

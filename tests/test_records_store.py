@@ -121,6 +121,44 @@ def test_customer_ids_are_validated(bad, tmp_path):
         assert store.counts()["customers"] == 0
 
 
+def test_sqlite_durability_is_normal_by_default_and_full_on_request(tmp_path, monkeypatch):
+    from footfit.exceptions import InvalidParameterError
+
+    def synchronous(store):
+        with store.engine.connect() as conn:
+            return (conn.exec_driver_sql("PRAGMA synchronous").scalar(),
+                    conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+
+    monkeypatch.delenv("FOOTFIT_DB_SYNC", raising=False)
+    with RecordStore(tmp_path / "f.db") as store:
+        assert synchronous(store) == (1, "wal")  # NORMAL
+    with RecordStore(tmp_path / "f.db", synchronous="full") as store:
+        assert synchronous(store) == (2, "wal")  # FULL
+    monkeypatch.setenv("FOOTFIT_DB_SYNC", "FULL")
+    with RecordStore(tmp_path / "f.db") as store:
+        assert synchronous(store) == (2, "wal")
+    monkeypatch.setenv("FOOTFIT_DB_SYNC", "off")
+    with pytest.raises(InvalidParameterError, match=r"\$FOOTFIT_DB_SYNC must be one of normal"):
+        RecordStore(tmp_path / "f.db")
+
+
+def test_a_report_given_as_text_with_its_meta_is_stored_as_given(tmp_path):
+    from footfit.records._text import report_meta
+
+    text = json.dumps(REPORT, indent=2)
+    with RecordStore(tmp_path / "f.db") as store:
+        a = store.add_fitting(_scan(tmp_path), text, customer_id="C-1")
+        b = store.add_fitting(_scan(tmp_path), text, customer_id="C-1",
+                              meta=report_meta(REPORT))
+        for rec in (a, b):
+            got = store.get_fitting(rec.id)
+            assert got.report_json == rec.report_json
+            assert json.loads(got.report_json)["record"]["fitting_id"] == rec.id
+            assert got.options == REPORT["options"]
+            assert (got.footfit_version, got.schema_version) == ("0.1.0", "1.0")
+        assert store.counts()["scans"] == 1
+
+
 def test_bad_ids_and_urls_are_refused(tmp_path):
     with RecordStore(tmp_path / "f.db") as store:
         with pytest.raises(ValueError, match="32 hex digits"):

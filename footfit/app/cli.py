@@ -147,7 +147,7 @@ def _run_process(args: argparse.Namespace) -> int:
         last_mesh_path(args.last_out, "right")  # bad extension or folder: fail before the work
     recording = None
     if getattr(args, "customer", None):  # store scan + fitting (footfit.records)
-        from footfit.records.cli import Recording
+        from footfit.records.recording import Recording
 
         recording = Recording(args.scan, args.customer, args.db)
     try:

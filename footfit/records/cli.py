@@ -1,8 +1,9 @@
 """Command-line parts of the records: ``process --customer``, ``records ...``, ``order``.
 
-``footfit/app/cli.py`` calls :func:`add_process_options`, :func:`add_records` and
-:func:`add_order`; this module imports only argparse at load time (SQLAlchemy is loaded by
-the commands that use the store), so ``footfit --help`` stays fast.
+``footfit/app/cli.py`` calls :func:`add_process_options`, :func:`add_records`, :func:`add_order`
+and :class:`~footfit.records.recording.Recording` (re-exported here); this module imports only
+argparse at load time (SQLAlchemy is loaded by the commands that use the store), so
+``footfit --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
+
+from footfit.records.recording import Recording, _records_installed
 
 __all__ = ["Recording", "add_order", "add_process_options", "add_records"]
 
@@ -45,17 +47,6 @@ def _record_id(text: str) -> str:
 
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False))
-
-
-def _records_installed() -> None:
-    import importlib.util
-
-    from footfit.exceptions import FootfitError
-
-    missing = [n for n in ("sqlalchemy", "alembic") if importlib.util.find_spec(n) is None]
-    if missing:
-        raise FootfitError(f"footfit records need {' and '.join(missing)}: "
-                           "pip install 'footfit[records]'")
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -95,165 +86,11 @@ def _db_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
 
 # --------------------------------------------------------------------------- process
 def add_process_options(p: argparse.ArgumentParser) -> None:
-    """``--customer`` and ``--db`` of ``footfit process``."""
+    """Add ``--customer`` and ``--db`` to ``footfit process``."""
     p.add_argument("--customer", metavar="ID", type=_customer, default=None,
                    help="store the scan and the fitting under this customer id (letters, "
                    "digits, '.', '_', '-'; up to 64); the report gains a 'record' block")
     _add_db(p)
-
-
-class Recording:
-    """Store the fitting of ``footfit process --customer`` while the line runs.
-
-    Opening the store (importing SQLAlchemy: 0.1-0.3 s) and hashing the scan are done by a
-    forked helper process started before the fitting line, so they overlap with it; when the
-    report is ready the helper only inserts it. The report travels through a pipe; the
-    helper answers with the record (or a one-line error). If this process fails before the
-    report is ready, the helper reads end-of-file and exits without storing anything. Where
-    ``fork`` is unavailable (Windows, macOS' default) the store is used in this process.
-    """
-
-    def __init__(self, scan: str, customer_id: str, db: str | None) -> None:
-        _records_installed()
-        import os
-
-        from footfit.records.config import resolve_db_url
-
-        self.scan, self.customer_id = scan, customer_id
-        self.url = resolve_db_url(db)  # a bad URL fails before the work
-        self._pid = 0
-        if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
-            return
-        to_child, from_parent = os.pipe()
-        to_parent, from_child = os.pipe()
-        import warnings
-
-        with warnings.catch_warnings():  # 3.12+ warns about fork with threads around
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:  # the helper
-            os.close(from_parent)
-            os.close(to_parent)
-            code = 1
-            try:
-                _helper(self.url, scan, customer_id, to_child, from_child)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(to_child)
-        os.close(from_child)
-        self._pid, self._send, self._receive = pid, from_parent, to_parent
-
-    def store(self, report: Any) -> Any:
-        """Store ``report``; return the record (``id``, ``customer_id``, ``report_json``)."""
-        text = report.to_json()
-        if not self._pid:
-            return _store_here(self.url, self.scan, text, self.customer_id)
-        import os
-
-        from footfit.exceptions import FootfitError
-
-        try:
-            with os.fdopen(self._send, "wb", closefd=True) as out:
-                self._send = -1
-                out.write(text.encode("utf-8"))
-            with os.fdopen(self._receive, "rb", closefd=True) as inp:
-                self._receive = -1
-                answer = inp.read()
-        finally:
-            self.close()
-        if not answer:
-            raise FootfitError("records: the helper storing the fitting died")
-        reply = json.loads(answer)
-        if "error" in reply:
-            raise FootfitError(reply["error"])
-        from footfit.records._text import splice_record  # not from .store: that imports SQLAlchemy
-
-        return _Stored(id=reply["record"]["fitting_id"], customer_id=self.customer_id,
-                       report_json=splice_record(text, reply["record"]))
-
-    def close(self) -> None:
-        """Close the pipes (the helper then stops if it has no report) and reap it."""
-        import os
-
-        for fd in (getattr(self, "_send", -1), getattr(self, "_receive", -1)):
-            if fd >= 0:
-                os.close(fd)
-        self._send = self._receive = -1
-        if self._pid:
-            os.waitpid(self._pid, 0)
-            self._pid = 0
-
-
-class _Stored:
-    """What ``footfit process`` needs of a stored fitting."""
-
-    def __init__(self, *, id: str, customer_id: str, report_json: str) -> None:  # noqa: A002
-        self.id, self.customer_id, self.report_json = id, customer_id, report_json
-
-
-def _helper(url: str, scan: str, customer_id: str, read_fd: int, write_fd: int) -> None:
-    """The forked helper: open the store and hash the scan, then wait for the report."""
-    import os
-
-    store = sha = error = None
-    created = False
-    try:
-        from footfit.records.store import RecordStore
-
-        store = RecordStore(url)
-        sha, created = store.keep_scan_file(scan)  # hash and copy while the line runs
-        store.warm_up()
-    except Exception as exc:  # reported once the report arrives
-        error = _one_line(exc)
-    with os.fdopen(read_fd, "rb") as inp:
-        text = inp.read().decode("utf-8")
-    with os.fdopen(write_fd, "wb") as out:
-        if not text:  # the line failed: store nothing, keep no copy
-            if store is not None and sha is not None:
-                store.forget_scan_file(sha, created)
-                store.close()
-            return
-        if error is None:
-            try:
-                from pathlib import Path
-
-                rec = store.add_fitting(scan, text, customer_id=customer_id,
-                                        scan_name=Path(scan).name, sha256=sha)
-                reply = {"record": {"fitting_id": rec.id, "customer_id": rec.customer_id,
-                                    "stored_at": rec.summary()["created_at"]}}
-            except Exception as exc:
-                reply = {"error": _one_line(exc)}
-        else:
-            reply = {"error": error}
-        out.write(json.dumps(reply).encode("utf-8"))
-    # no store.close(): the commit is durable, and closing the last SQLite connection would
-    # checkpoint the WAL while `footfit process` waits to reap this helper; a later writer
-    # (or SQLite's automatic checkpoint) does it
-
-
-def _one_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = " ".join(str(orig).split())
-    if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3", "alembic")):
-        return f"records database: {text}"
-    return text
-
-
-def _store_here(url: str, scan: str, report_json: str, customer_id: str) -> Any:
-    from pathlib import Path
-
-    from footfit.exceptions import FootfitError
-    from footfit.records.store import RecordStore
-
-    try:
-        with RecordStore(url) as store:
-            return store.add_fitting(scan, report_json, customer_id=customer_id,
-                                     scan_name=Path(scan).name)
-    except FootfitError:
-        raise
-    except Exception as exc:
-        raise FootfitError(_one_line(exc)) from exc
 
 
 # --------------------------------------------------------------------------- records
@@ -497,8 +334,10 @@ def add_order(sub: argparse._SubParsersAction) -> None:
 
 def _scan_lasts(store: Any, fitting: Any, style: str | None,
                 heel_height_mm: float | None) -> dict[str, Any]:
-    """The custom lasts built from the fitting's stored scan (side -> mesh), for the order's
-    meshes to mill; empty when the scan cannot be read back or has no foot to build from.
+    """Return the custom lasts built from the fitting's stored scan (side -> mesh).
+
+    They are the order's meshes to mill; empty when the scan cannot be read back or has no
+    foot to build from.
     """
     from footfit.exceptions import FootfitError
     from footfit.pipeline import process
@@ -521,12 +360,14 @@ def _scan_lasts(store: Any, fitting: Any, style: str | None,
 def _run_order(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from footfit.exceptions import InvalidParameterError
     from footfit.records.order import build_order, write_order
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise ValueError(f"--out {args.out}: not a folder")
+        raise InvalidParameterError(f"--out {args.out}: not a folder")
     if args.heel_height_mm is not None and not 0 <= args.heel_height_mm <= 150:
-        raise ValueError(f"--heel-height must be 0-150 mm; got {args.heel_height_mm:g}")
+        raise InvalidParameterError(f"--heel-height must be 0-150 mm; got "
+                                    f"{args.heel_height_mm:g}")
     with _open(args) as store:
         fitting = store.get_fitting(args.fitting)
         written: list[Any] = []

@@ -12,7 +12,7 @@ _SIZE_KEYS = ("eu", "uk", "us_men", "us_women", "mondopoint", "cn_label")
 
 def implied_sizes(measurements: Mapping[str, Any], *, profile: str = "iso",
                   sex: str | None = None) -> dict[str, Any] | None:
-    """The sizes one foot's measurements imply on their own (None without a length)."""
+    """Return the sizes one foot's measurements imply on their own (None without a length)."""
     from footfit.sizes import compute_sizes
 
     length = measurements.get("foot_length_mm")

@@ -11,17 +11,35 @@ import re
 import sys
 from pathlib import Path
 
+from footfit.exceptions import InvalidParameterError
+
 __all__ = [
     "CUSTOMER_ID_PATTERN",
     "ENV_DB",
+    "ENV_SYNC",
+    "SYNC_MODES",
     "check_customer_id",
     "check_record_id",
     "default_db_path",
     "resolve_db_url",
+    "resolve_synchronous",
 ]
 
 #: Environment variable naming the database (a URL or a file path).
 ENV_DB = "FOOTFIT_DB"
+
+#: Environment variable choosing SQLite's durability: ``normal`` (default) or ``full``.
+ENV_SYNC = "FOOTFIT_DB_SYNC"
+
+#: SQLite ``synchronous`` settings footfit accepts (with the WAL journal).
+#:
+#: ``normal``: a commit writes the WAL file but does not fsync it (the WAL is synced at each
+#: checkpoint). A committed fitting survives the writing process being killed or crashing,
+#: and the database stays consistent through a power loss or OS crash, but the last
+#: fittings committed before such a loss may be rolled back. ``full``: every commit also
+#: fsyncs the WAL (a few ms to tens of ms per fitting, depending on the disk), so committed
+#: fittings survive a power loss too.
+SYNC_MODES = ("normal", "full")
 
 #: A customer id: 1-64 characters, letters, digits, ``.``, ``_``, ``-``, starting with a
 #: letter or a digit. Strict on purpose: ids end up in URLs, file names and CSV cells.
@@ -38,43 +56,80 @@ def check_customer_id(customer_id: object, *, name: str = "customer") -> str:
     ------
     TypeError
         Not a string.
-    ValueError
-        It does not match; the message echoes it (shortened) and gives the rule.
+    InvalidParameterError
+        It does not match (a ``ValueError``); the message echoes it (shortened) and gives
+        the rule.
 
     Examples
     --------
     >>> check_customer_id("C-0042")
     'C-0042'
-    >>> check_customer_id("x; DROP TABLE customers")  # doctest: +ELLIPSIS
+    >>> check_customer_id("x; DROP")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: `customer` must be 1-64 letters, ... got 'x; DROP TABLE customers'
+    footfit.exceptions.InvalidParameterError: `customer` must be ... got 'x; DROP'
     """
     if not isinstance(customer_id, str):
         raise TypeError(f"`{name}` must be a string; got {type(customer_id).__name__}")
     if not _CUSTOMER_RE.fullmatch(customer_id):
         shown = customer_id if len(customer_id) <= 70 else customer_id[:67] + "..."
-        raise ValueError(f"`{name}` must be 1-64 letters, digits, '.', '_' or '-' (starting "
-                         f"with a letter or digit); got {shown!r}")
+        raise InvalidParameterError(f"`{name}` must be 1-64 letters, digits, '.', '_' or '-' "
+                                    f"(starting with a letter or digit); got {shown!r}")
     return customer_id
 
 
 def check_record_id(record_id: object, *, name: str = "fitting") -> str:
-    """Return ``record_id`` (a fitting or order id: 32 lowercase hex digits) or raise
-    ValueError naming ``name``.
+    """Return ``record_id``, a fitting or order id (32 lowercase hex digits).
+
+    Raises
+    ------
+    InvalidParameterError
+        Anything else (a ``ValueError``); the message names ``name``.
     """
     if not isinstance(record_id, str) or not _RECORD_RE.fullmatch(record_id):
         shown = record_id if not isinstance(record_id, str) or len(record_id) <= 70 \
             else record_id[:67] + "..."
-        raise ValueError(f"`{name}` must be an id of 32 hex digits; got {shown!r}")
+        raise InvalidParameterError(f"`{name}` must be an id of 32 hex digits; got {shown!r}")
     return record_id
 
 
+def resolve_synchronous(value: str | None = None) -> str:
+    """Return the SQLite ``synchronous`` setting: ``value``, else ``$FOOTFIT_DB_SYNC``.
+
+    Parameters
+    ----------
+    value : str, optional
+        ``normal`` or ``full`` (any case); see :data:`SYNC_MODES`. Default: the
+        environment variable, else ``normal``.
+
+    Returns
+    -------
+    str
+        ``"NORMAL"`` or ``"FULL"``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Another value.
+
+    Examples
+    --------
+    >>> resolve_synchronous("full")
+    'FULL'
+    """
+    chosen = value if value is not None else os.environ.get(ENV_SYNC) or "normal"
+    if str(chosen).lower() not in SYNC_MODES:
+        origin = "`synchronous`" if value is not None else f"${ENV_SYNC}"
+        raise InvalidParameterError(f"{origin} must be one of {', '.join(SYNC_MODES)}; "
+                                    f"got {str(chosen)[:40]!r}")
+    return str(chosen).upper()
+
+
 def default_db_path() -> Path:
-    """Return the default SQLite file: ``footfit.db`` in the user's data folder.
+    r"""Return the default SQLite file: ``footfit.db`` in the user's data folder.
 
     Linux and other Unix: ``$XDG_DATA_HOME/footfit`` (``~/.local/share/footfit``); macOS:
-    ``~/Library/Application Support/footfit``; Windows: ``%LOCALAPPDATA%\\footfit``. The
+    ``~/Library/Application Support/footfit``; Windows: ``%LOCALAPPDATA%\footfit``. The
     folder is not created here.
     """
     if sys.platform == "win32":
@@ -104,8 +159,8 @@ def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
 
     Raises
     ------
-    ValueError
-        A URL of a database footfit does not support.
+    InvalidParameterError
+        A URL of a database footfit does not support (a ``ValueError``).
     """
     if db is None or str(db) == "":
         db = os.environ.get(ENV_DB) or default_db_path()
@@ -118,9 +173,9 @@ def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
         return "postgresql+psycopg://" + rest
     if scheme in ("sqlite", "sqlite+pysqlite"):
         return "sqlite://" + rest
-    raise ValueError(f"database URL {_hide_password(text)!r}: footfit stores records in "
-                     "SQLite (a file path or sqlite:///path) or PostgreSQL "
-                     "(postgresql://user@host/db)")
+    raise InvalidParameterError(f"database URL {_hide_password(text)!r}: footfit stores "
+                                "records in SQLite (a file path or sqlite:///path) or "
+                                "PostgreSQL (postgresql://user@host/db)")
 
 
 def _hide_password(url: str) -> str:

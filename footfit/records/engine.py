@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from footfit.exceptions import InvalidParameterError
 from footfit.records.migrations import HEAD
 
 __all__ = ["configure_sqlite", "current_revision", "insert_ignoring_duplicates",
@@ -41,6 +42,7 @@ def upgrade_database(engine: sa.Engine, revision: str = "head", *,
 
 
 def current_revision(conn: sa.Connection) -> str | None:
+    """Return the Alembic revision of the database ``conn`` is on (None when unversioned)."""
     if not sa.inspect(conn).has_table("alembic_version"):
         return None
     version = sa.table("alembic_version", sa.column("version_num"))
@@ -61,14 +63,23 @@ def insert_ignoring_duplicates(dialect: str) -> Callable[[sa.Table], Any]:
     return make
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction.
+def configure_sqlite(engine: sa.Engine, synchronous: str = "NORMAL") -> None:
+    """Set WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for write transactions.
+
+    ``synchronous`` is ``NORMAL`` or ``FULL`` (:data:`footfit.records.config.SYNC_MODES`):
+    with WAL, ``NORMAL`` keeps every commit through a crash or kill of the writing process
+    and the database consistent through a power loss (which may roll back the last
+    commits); ``FULL`` fsyncs the WAL at each commit, so commits survive a power loss too.
 
     pysqlite's own transaction handling is switched off (``isolation_level = None``) so
     SQLAlchemy's BEGIN is the one that runs: a writer then takes the write lock up front and
     waits its turn, instead of failing with "database is locked" when its read lock cannot be
     upgraded.
     """
+    if synchronous not in ("NORMAL", "FULL"):
+        raise InvalidParameterError(f"`synchronous` must be NORMAL or FULL; got "
+                                    f"{synchronous!r}")
+    pragma = f"PRAGMA synchronous = {synchronous}"  # one of two constants, checked above
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -76,7 +87,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
         cur = dbapi_connection.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(_SQLITE_BUSY_MS)}")  # a constant
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute(pragma)
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 

@@ -116,7 +116,7 @@ def order_feet(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def relast_foot(foot: Mapping[str, Any], *, style: str, heel_height_mm: float | None,
                 fit: str, sex: str | None) -> dict[str, Any]:
-    """A report foot with its ``last`` block redone for another style or heel height.
+    """Return a report foot with its ``last`` block redone for another style or heel height.
 
     The custom last comes from the foot's stored measurements (as the line made it); the
     stock last is searched again.

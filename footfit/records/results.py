@@ -57,7 +57,7 @@ class FittingRecord:
         return json.loads(self.report_json)
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready line for listings (no report)."""
+        """Return a JSON-ready line for listings (no report)."""
         return {"fitting_id": self.id, "customer_id": self.customer_id,
                 "created_at": _iso(self.created_at), "scan": self.scan_filename,
                 "scan_id": self.scan_id, "footfit_version": self.footfit_version,
@@ -88,7 +88,7 @@ class OrderRecord:
         return doc
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready description (no document)."""
+        """Return a JSON-ready description (no document)."""
         return {"order_id": self.id, "code": self.code, "fitting_id": self.fitting_id,
                 "customer_id": self.customer_id, "status": self.status, "style": self.style,
                 "heel_height_mm": self.heel_height_mm, "files": list(self.files),
@@ -114,8 +114,10 @@ class CustomerDeleted:
 
 
 def new_order_code() -> str:
-    """Return a random 8-character order code (Crockford base 32: digits and capitals
-    without I, L, O, U; fits a QR code's alphanumeric mode).
+    """Return a random 8-character order code.
+
+    Crockford base 32: digits and capitals without I, L, O, U; fits a QR code's
+    alphanumeric mode.
 
     Examples
     --------

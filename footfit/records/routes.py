@@ -43,7 +43,7 @@ class ServiceRecords:
         """The :class:`~footfit.records.store.RecordStore` (opened on first use)."""
         with self._lock:
             if self._store is None:
-                from footfit.records.cli import _records_installed
+                from footfit.records.recording import _records_installed
 
                 try:
                     _records_installed()
@@ -77,8 +77,10 @@ class ServiceRecords:
         return True
 
     def cached(self, fitting_id: str, make: Any) -> Any:
-        """``make(report_json)`` of a stored fitting, or None (unknown id, no database yet,
-        database unavailable: the caller answers 404 as for any unknown report).
+        """Return ``make(report_json)`` of a stored fitting, or None.
+
+        None for an unknown id, no database yet or a database unavailable: the caller
+        answers 404 as for any unknown report.
         """
         from footfit.records.store import RecordNotFoundError
 
@@ -90,8 +92,9 @@ class ServiceRecords:
             return None
 
     def orders_dir(self) -> Path:
-        """Where the service writes order folders (beside a SQLite database, else in the
-        user's data folder).
+        """Return where the service writes order folders.
+
+        Beside a SQLite database, else in the user's data folder.
         """
         from footfit.records.config import default_db_path
 
@@ -113,10 +116,17 @@ def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
 
     ``error(status, code, message)`` builds the service's one-line JSON errors.
     """
-    from fastapi import Request
-    from fastapi.responses import FileResponse, Response
+    guarded = _guard(error)
+    _add_customer_route(app, records, guarded)
+    _add_fitting_route(app, records, guarded)
+    _add_order_routes(app, records, guarded, error)
 
-    from footfit.records.config import check_customer_id, check_record_id
+
+def _guard(error: Any) -> Any:
+    """Return ``guarded(func, *args)``: run ``func`` in a thread, map errors to answers.
+
+    Unknown ids answer 404, an unavailable database 503, bad ids or values 400.
+    """
     from footfit.records.store import RecordNotFoundError
 
     async def guarded(func: Any, *args: Any) -> Any:
@@ -135,6 +145,14 @@ def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
                              f"records database: {' '.join(str(orig).split())}")
             raise
 
+    return guarded
+
+
+def _add_customer_route(app: Any, records: ServiceRecords, guarded: Any) -> None:
+    """Add ``GET /v1/customers/{id}/fittings``."""
+    from footfit.records.config import check_customer_id
+    from footfit.records.store import RecordNotFoundError
+
     @app.get("/v1/customers/{customer_id}/fittings",
              summary="A customer's stored fittings and orders")
     async def customer_fittings(customer_id: str) -> Any:
@@ -150,6 +168,13 @@ def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
 
         return await guarded(run)
 
+
+def _add_fitting_route(app: Any, records: ServiceRecords, guarded: Any) -> None:
+    """Add ``GET /v1/fittings/{id}`` (the service's LRU first, then the store)."""
+    from fastapi.responses import Response
+
+    from footfit.records.config import check_record_id
+
     @app.get("/v1/fittings/{fitting_id}", summary="A stored fitting's report")
     async def get_fitting(fitting_id: str) -> Any:
         cached = app.state.reports.get(fitting_id)
@@ -163,52 +188,85 @@ def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
 
         return await guarded(run)
 
+
+async def _order_options(request: Any, error: Any) -> tuple[Any, Any, Any]:
+    """Read ``style`` and ``heel_height_mm`` from a JSON or form body.
+
+    Returns ``(style, heel, None)``, or ``(None, None, answer)`` with a 400 answer for a
+    bad body.
+    """
+    ctype = request.headers.get("content-type", "")
+    try:
+        if ctype.startswith("application/json"):
+            body = await request.json()
+            body = body if isinstance(body, dict) else {}
+        else:
+            body = dict(await request.form())
+    except ValueError:
+        return None, None, error(400, "bad_request", "the body is neither JSON nor a form")
+    style = body.get("style") or None
+    heel = body.get("heel_height_mm")
+    if style is not None and not isinstance(style, str):
+        return None, None, error(400, "bad_request", "`style` must be a string")
+    try:
+        heel = None if heel in (None, "") else float(heel)
+    except (TypeError, ValueError):
+        return None, None, error(400, "bad_request",
+                                 f"`heel_height_mm` must be a number; got {heel!r}")
+    if heel is not None and not 0 <= heel <= 150:
+        return None, None, error(400, "bad_request",
+                                 f"`heel_height_mm` must be 0-150; got {heel:g}")
+    return style, heel, None
+
+
+def _make_order(records: ServiceRecords, fitting_id: str, style: Any, heel: Any) -> Any:
+    """Build, write and store an order of ``fitting_id``; answer ``order.json`` (201)."""
+    from fastapi.responses import Response
+
+    from footfit.records.config import check_record_id
+    from footfit.records.order import build_order, write_order
+
+    check_record_id(fitting_id)
+    store = records.store
+    fitting = store.get_fitting(fitting_id)
+
+    def make(order_id: str, code: str) -> Any:
+        doc = build_order({"fitting_id": fitting.id, "customer_id": fitting.customer_id,
+                           "report": fitting.report}, order_id=order_id, code=code,
+                          style=style, heel_height_mm=heel)
+        return write_order(doc, records.orders_dir() / order_id)
+
+    order = store.add_order(fitting.id, make)
+    return Response(order.document_json, status_code=201, media_type="application/json",
+                    headers={"Location": f"/v1/orders/{order.id}", "X-Order-Code": order.code})
+
+
+def _order_file(records: ServiceRecords, order: str, name: str) -> Any:
+    """Answer one of an order's files by its base name."""
+    from fastapi.responses import FileResponse
+
+    from footfit.records.store import RecordNotFoundError
+
+    rec = records.store.get_order(order)
+    for f in rec.files:
+        if Path(f).name == name and Path(f).is_file():
+            kind = {"html": "text/html; charset=utf-8", "json": "application/json",
+                    "stl": "model/stl"}.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+            return FileResponse(f, media_type=kind)
+    raise RecordNotFoundError(f"order {rec.code} has no file {name[:80]!r}")
+
+
+def _add_order_routes(app: Any, records: ServiceRecords, guarded: Any, error: Any) -> None:
+    """Add ``POST /v1/fittings/{id}/orders``, ``GET /v1/orders/{id}`` and its files."""
+    from fastapi import Request
+
     @app.post("/v1/fittings/{fitting_id}/orders", status_code=201,
               summary="Make and store a production order from a fitting")
     async def post_order(fitting_id: str, request: Request) -> Any:
-        style: Any = None
-        heel: Any = None
-        ctype = request.headers.get("content-type", "")
-        try:
-            if ctype.startswith("application/json"):
-                body = await request.json()
-                body = body if isinstance(body, dict) else {}
-            else:
-                body = dict(await request.form())
-        except ValueError:
-            return error(400, "bad_request", "the body is neither JSON nor a form")
-        style = body.get("style") or None
-        heel = body.get("heel_height_mm")
-        if style is not None and not isinstance(style, str):
-            return error(400, "bad_request", "`style` must be a string")
-        try:
-            heel = None if heel in (None, "") else float(heel)
-        except (TypeError, ValueError):
-            return error(400, "bad_request", f"`heel_height_mm` must be a number; got {heel!r}")
-        if heel is not None and not 0 <= heel <= 150:
-            return error(400, "bad_request", f"`heel_height_mm` must be 0-150; got {heel:g}")
-
-        def run() -> Any:
-            from footfit.records.order import build_order, write_order
-
-            check_record_id(fitting_id)
-            store = records.store
-            fitting = store.get_fitting(fitting_id)
-
-            def make(order_id: str, code: str) -> Any:
-                doc = build_order({"fitting_id": fitting.id,
-                                   "customer_id": fitting.customer_id,
-                                   "report": fitting.report}, order_id=order_id, code=code,
-                                  style=style, heel_height_mm=heel)
-                return write_order(doc, records.orders_dir() / order_id)
-
-            order = store.add_order(fitting.id, make)
-            return Response(order.document_json, status_code=201,
-                            media_type="application/json",
-                            headers={"Location": f"/v1/orders/{order.id}",
-                                     "X-Order-Code": order.code})
-
-        return await guarded(run)
+        style, heel, bad = await _order_options(request, error)
+        if bad is not None:
+            return bad
+        return await guarded(_make_order, records, fitting_id, style, heel)
 
     @app.get("/v1/orders/{order}", summary="An order (by id or code) with its status")
     async def get_order(order: str) -> Any:
@@ -220,14 +278,4 @@ def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
     @app.get("/v1/orders/{order}/files/{name}",
              summary="A file of an order: ticket.html, order.json, last_left.stl...")
     async def get_order_file(order: str, name: str) -> Any:
-        def run() -> Any:
-            rec = records.store.get_order(order)
-            for f in rec.files:
-                if Path(f).name == name and Path(f).is_file():
-                    kind = {"html": "text/html; charset=utf-8", "json": "application/json",
-                            "stl": "model/stl"}.get(name.rsplit(".", 1)[-1],
-                                                    "application/octet-stream")
-                    return FileResponse(f, media_type=kind)
-            raise RecordNotFoundError(f"order {rec.code} has no file {name[:80]!r}")
-
-        return await guarded(run)
+        return await guarded(_order_file, records, order, name)

@@ -2,15 +2,16 @@
 
 :class:`RecordStore` opens (and, when needed, migrates) the database named by a URL or a file
 path (:func:`footfit.records.config.resolve_db_url`). SQLite is the default: one file in the
-user's data folder, WAL journal, writers serialised by ``BEGIN IMMEDIATE`` with a 60 s busy
-timeout, so concurrent processes and threads queue instead of failing. PostgreSQL goes through
-psycopg 3 and keeps scans in a blob column.
+user's data folder, WAL journal with ``synchronous=NORMAL`` (commits survive a killed writer;
+``$FOOTFIT_DB_SYNC=full`` for commits that survive a power loss), writers serialised by
+``BEGIN IMMEDIATE`` with a 60 s busy timeout, so concurrent processes and threads queue instead
+of failing. PostgreSQL goes through psycopg 3 and keeps scans in a blob column.
 
 Scan files are kept content-addressed: SQLite stores them beside the database
 (``footfit-scans/<sha256[:2]>/<sha256>`` for ``footfit.db``), PostgreSQL in
-``scans.content``. A file is written
-(atomically) before the transaction that records it; deleting a customer removes its rows in
-one transaction, then every file no row refers to any more.
+``scans.content``. A file is written (atomically) before the transaction that records it;
+deleting a customer removes its rows in one transaction, then every file no row refers to any
+more.
 
 Every query is built with SQLAlchemy's expression language: values travel as bound
 parameters, never inside SQL text.
@@ -33,10 +34,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from footfit.exceptions import FootfitError
+from footfit.exceptions import FootfitError, InvalidParameterError
 from footfit.records import models as m
-from footfit.records._text import splice_record
-from footfit.records.config import check_customer_id, check_record_id, resolve_db_url
+from footfit.records._text import report_meta, splice_record
+from footfit.records.blobs import (
+    blob_path,
+    file_sha256,
+    keep_file,
+    stored_files,
+    sweep_files,
+)
+from footfit.records.blobs import suppress_missing as _suppress_missing
+from footfit.records.config import (
+    check_customer_id,
+    check_record_id,
+    resolve_db_url,
+    resolve_synchronous,
+)
 from footfit.records.engine import (
     _SQLITE_BUSY_MS,
     configure_sqlite,
@@ -65,6 +79,7 @@ __all__ = [
     "RecordStore",
     "file_sha256",
     "new_order_code",
+    "report_meta",
     "splice_record",
     "upgrade_database",
 ]
@@ -87,6 +102,11 @@ class RecordStore:
     migrate : bool, default=True
         Bring an older database up to date (Alembic) on open. With False an out-of-date
         database raises :class:`~footfit.exceptions.FootfitError`.
+    synchronous : {"normal", "full"}, optional
+        SQLite's durability (:data:`footfit.records.config.SYNC_MODES`); default
+        ``$FOOTFIT_DB_SYNC``, else ``normal``: commits survive the process being killed,
+        and a power loss leaves the database consistent but may roll back the last
+        fittings; ``full`` fsyncs every commit. Ignored for PostgreSQL.
 
     Notes
     -----
@@ -101,7 +121,8 @@ class RecordStore:
     """
 
     def __init__(self, db: str | os.PathLike[str] | None = None, *,
-                 files_dir: str | os.PathLike[str] | None = None, migrate: bool = True) -> None:
+                 files_dir: str | os.PathLike[str] | None = None, migrate: bool = True,
+                 synchronous: str | None = None) -> None:
         self.url = resolve_db_url(db)
         url = sa.engine.make_url(self.url)
         self.dialect = url.get_backend_name()
@@ -111,7 +132,7 @@ class RecordStore:
                 self._sqlite_path = Path(url.database)
                 self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             self.engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1e3})
-            configure_sqlite(self.engine)
+            configure_sqlite(self.engine, resolve_synchronous(synchronous))
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         if files_dir is None and self._sqlite_path is not None:
@@ -137,21 +158,23 @@ class RecordStore:
         self.engine.dispose()
 
     def __enter__(self) -> RecordStore:
+        """Return the store (closed on leaving the block)."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the store."""
         self.close()
 
     @contextmanager
     def _begin(self) -> Iterator[sa.Connection]:
-        """A write transaction (SQLite: ``BEGIN IMMEDIATE``, so writers queue up front)."""
+        """Open a write transaction (SQLite: ``BEGIN IMMEDIATE``, so writers queue up front)."""
         with self.engine.connect() as conn:
             conn.execution_options(footfit_write=True)
             with conn.begin():
                 yield conn
 
     def revision(self) -> str | None:
-        """The database's Alembic revision (None for an empty database)."""
+        """Return the database's Alembic revision (None for an empty database)."""
         with self.engine.connect() as conn:
             return current_revision(conn)
 
@@ -177,11 +200,12 @@ class RecordStore:
     def _blob_path(self, sha256: str) -> Path:
         if self.files_dir is None:  # pragma: no cover - callers check
             raise FootfitError("this store keeps scans in the database, not in files")
-        return self.files_dir / sha256[:2] / sha256
+        return blob_path(self.files_dir, sha256)
 
     def keep_scan_file(self, scan: str | os.PathLike[str]) -> tuple[str, bool]:
-        """Hash ``scan`` and, for a store keeping files, copy it to its content address
-        ahead of :meth:`add_fitting` (which then skips the copy).
+        """Hash ``scan`` and, for a store keeping files, copy it to its content address.
+
+        Done ahead of :meth:`add_fitting`, which then skips the copy.
 
         Returns
         -------
@@ -196,9 +220,10 @@ class RecordStore:
         return sha, created
 
     def warm_up(self) -> None:
-        """Prepare the statements :meth:`add_fitting` runs (SQLAlchemy compiles each on first
-        use) by running them once in a transaction that is rolled back: the first real store
-        then only executes.
+        """Prepare the statements :meth:`add_fitting` runs.
+
+        SQLAlchemy compiles each on first use: running them once in a transaction that is
+        rolled back leaves the first real store only executing them.
         """
         now = _now()
         row = {"scan": {"customer_id": "warm-up", "sha256": "0" * 64, "filename": "-",
@@ -216,8 +241,9 @@ class RecordStore:
                 trans.rollback()
 
     def forget_scan_file(self, sha256: str, created: bool) -> None:
-        """Undo :meth:`keep_scan_file` when no fitting was stored: remove the file if that
-        call made it and no row refers to it.
+        """Undo :meth:`keep_scan_file` when no fitting was stored.
+
+        The file goes if that call made it and no row refers to it.
         """
         if not created or self.files_dir is None:
             return
@@ -229,31 +255,14 @@ class RecordStore:
                 self._blob_path(sha256).unlink()
 
     def _keep_file(self, source: Path, sha256: str) -> bool:
-        """Copy ``source`` to its content address (atomic; a racing copy is the same bytes).
-        Return whether the file was written (False: it was there already).
-        """
-        target = self._blob_path(sha256)
-        if target.is_file():
-            return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".in-", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o600)  # personal data: owner only
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        return True
+        """Copy ``source`` to its content address; return whether it was written."""
+        return keep_file(source, self._blob_path(sha256))
 
     # ------------------------------------------------------------------ fittings
     def add_fitting(self, scan: str | os.PathLike[str], report: Any, *, customer_id: str,
                     scan_name: str | None = None, parent_id: str | None = None,
-                    sha256: str | None = None) -> FittingRecord:
+                    sha256: str | None = None,
+                    meta: Mapping[str, Any] | None = None) -> FittingRecord:
         """Store a scan file (once per customer and content) and a fitting made from it.
 
         Parameters
@@ -271,6 +280,9 @@ class RecordStore:
             For a reprocessed fitting, the fitting it came from.
         sha256 : str, optional
             The file's SHA-256 if already computed.
+        meta : mapping, optional
+            With ``report`` given as JSON text: :func:`report_meta` of the report, so the
+            text is stored as it is without being parsed again.
 
         Returns
         -------
@@ -280,18 +292,22 @@ class RecordStore:
         check_customer_id(customer_id)
         path = Path(scan)
         given = report if isinstance(report, str) else None
-        if given is None and not isinstance(report, Mapping):
-            given = report.to_json()  # a FitReport
-        data = dict(json.loads(given) if given is not None else report)
+        if given is None and not isinstance(report, Mapping):  # a FitReport
+            given = report.to_json()
+            meta = meta if meta is not None else report_meta(report)
+        data = None  # the report's JSON object, only when it must be parsed or dumped
+        if given is None or meta is None:
+            data = dict(json.loads(given) if given is not None else report)
+            meta = report_meta(data)
         digest = sha256 or file_sha256(path)
-        scan_info = data.get("scan") or {}
-        fmt = str(scan_info.get("format") or path.suffix.lstrip(".").lower() or "unknown")
+        fmt = str(meta["format"] or path.suffix.lstrip(".").lower() or "unknown")
         name = (scan_name or path.name)[:255]
         fitting_id, now = uuid.uuid4().hex, _now()
-        data["record"] = {"fitting_id": fitting_id, "customer_id": customer_id,
-                          "stored_at": _iso(now)}
-        text = (splice_record(given, data["record"]) if given is not None
-                else json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+        record = {"fitting_id": fitting_id, "customer_id": customer_id,
+                  "stored_at": _iso(now)}
+        text = (splice_record(given, record) if given is not None
+                else json.dumps({**data, "record": record}, indent=2, ensure_ascii=False,
+                                allow_nan=False))
         content = None
         if self.files_dir is not None:
             self._keep_file(path, digest)
@@ -299,14 +315,12 @@ class RecordStore:
             content = path.read_bytes()
         row = {
             "scan": {"customer_id": customer_id, "sha256": digest, "filename": name,
-                     "format": fmt[:16], "units": scan_info.get("units_detected"),
-                     "points": scan_info.get("points_in"), "size_bytes": path.stat().st_size,
-                     "content": content},
+                     "format": fmt[:16], "units": meta["units"], "points": meta["points"],
+                     "size_bytes": path.stat().st_size, "content": content},
             "fitting": {"id": fitting_id, "customer_id": customer_id, "created_at": now,
-                        "footfit_version": str(data.get("footfit_version") or ""),
-                        "schema_version": str(data.get("schema_version") or ""),
-                        "options": dict(data.get("options") or {}), "report": text,
-                        "parent_id": parent_id},
+                        "footfit_version": meta["footfit_version"],
+                        "schema_version": meta["schema_version"],
+                        "options": meta["options"], "report": text, "parent_id": parent_id},
         }
         with self._begin() as conn:
             scan_id = self._write_fitting(conn, row, now)
@@ -351,8 +365,8 @@ class RecordStore:
 
         Raises
         ------
-        ValueError
-            Not a fitting id.
+        InvalidParameterError
+            Not a fitting id (a ``ValueError``).
         RecordNotFoundError
             No such fitting.
         """
@@ -365,9 +379,7 @@ class RecordStore:
         return self._fitting(row)
 
     def list_fittings(self, customer_id: str | None = None) -> list[FittingRecord]:
-        """Return the fittings of ``customer_id`` (every customer's when None), oldest
-        first.
-        """
+        """Return the fittings of ``customer_id`` (every customer's when None), oldest first."""
         q = self._fitting_query().order_by(m.fittings.c.created_at, m.fittings.c.id)
         if customer_id is not None:
             q = q.where(m.fittings.c.customer_id == check_customer_id(customer_id))
@@ -473,8 +485,8 @@ class RecordStore:
         elif len(order) == 8 and all(c in _CODE_ALPHABET for c in order.upper()):
             where = m.orders.c.code == order.upper()
         else:
-            raise ValueError(f"`order` must be an order id (32 hex digits) or code (8 "
-                             f"characters); got {order[:70]!r}")
+            raise InvalidParameterError(f"`order` must be an order id (32 hex digits) or code "
+                                        f"(8 characters); got {order[:70]!r}")
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(m.orders).where(where)).mappings().first()
         if row is None:
@@ -482,7 +494,7 @@ class RecordStore:
         return self._order_from_values(row)
 
     def list_orders(self, customer_id: str) -> list[OrderRecord]:
-        """The orders of a customer, oldest first."""
+        """Return the orders of a customer, oldest first."""
         check_customer_id(customer_id)
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(m.orders).where(m.orders.c.customer_id == customer_id)
@@ -494,16 +506,17 @@ class RecordStore:
 
         Raises
         ------
-        ValueError
-            ``status`` is not the order's next one.
+        InvalidParameterError
+            ``status`` is not the order's next one (a ``ValueError``).
         """
         if status not in m.ORDER_STATUSES:
-            raise ValueError(f"`status` must be one of {', '.join(m.ORDER_STATUSES)}; "
-                             f"got {status!r}")
+            raise InvalidParameterError(f"`status` must be one of "
+                                        f"{', '.join(m.ORDER_STATUSES)}; got {status!r}")
         current = self.get_order(order)
         if _NEXT_STATUS.get(current.status) != status:
-            raise ValueError(f"order {current.code} is {current.status}: it can only move to "
-                             f"{_NEXT_STATUS.get(current.status, 'nothing (done)')}")
+            raise InvalidParameterError(
+                f"order {current.code} is {current.status}: it can only move to "
+                f"{_NEXT_STATUS.get(current.status, 'nothing (done)')}")
         now = _now()
         with self._begin() as conn:
             done = conn.execute(
@@ -511,13 +524,16 @@ class RecordStore:
                                         m.orders.c.status == current.status)
                 .values(status=status, updated_at=now)).rowcount
         if done != 1:
-            raise ValueError(f"order {current.code} changed status meanwhile; try again")
+            raise InvalidParameterError(f"order {current.code} changed status meanwhile; "
+                                        "try again")
         return dataclasses.replace(current, status=status, updated_at=now)
 
     # ------------------------------------------------------------------ deletion
     def delete_customer(self, customer_id: str) -> CustomerDeleted:
-        """Erase a customer: orders, fittings, scans (rows and files), the customer row, and
-        the files written for the customer's orders.
+        """Erase a customer and everything stored for it.
+
+        Orders, fittings, scans (rows and files), the customer row, and the files written
+        for the customer's orders.
 
         Raises
         ------
@@ -554,69 +570,26 @@ class RecordStore:
                                order_files=tuple(gone))
 
     def _remove_unreferenced(self, shas: list[str]) -> int:
-        """Remove the scan files of ``shas`` no row refers to, and any orphan left by a
-        crashed writer or delete. Return how many of ``shas``' files went.
+        """Remove the scan files of ``shas`` no row refers to, and orphans.
+
+        Orphans are files a crashed writer or delete left. Returns how many of ``shas``'
+        files went.
         """
         if self.files_dir is None or not self.files_dir.is_dir():
             return 0
         with self.engine.connect() as conn:
             kept = set(conn.execute(sa.select(m.scans.c.sha256).distinct()).scalars())
-        removed = 0
-        wanted = set(shas)
-        for sub in self.files_dir.iterdir():
-            if not sub.is_dir():
-                continue
-            for f in sub.iterdir():
-                if f.name.startswith(".in-"):
-                    if _age_s(f) > 3600:  # a copy a killed writer left behind
-                        with _suppress_missing():
-                            f.unlink()
-                    continue
-                if f.name not in kept:
-                    with _suppress_missing():
-                        f.unlink()
-                        removed += f.name in wanted
-            with _suppress_missing(OSError):
-                sub.rmdir()
-        return removed
+        return sweep_files(self.files_dir, kept, set(shas))
 
     def stored_scan_files(self) -> list[Path]:
-        """Every scan file beside the database (for checks and audits)."""
-        if self.files_dir is None or not self.files_dir.is_dir():
-            return []
-        return sorted(p for p in self.files_dir.glob("*/*") if not p.name.startswith(".in-"))
+        """Return every scan file beside the database (for checks and audits)."""
+        return stored_files(self.files_dir)
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         with self.engine.connect() as conn:
             return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
                     for t in (m.customers, m.scans, m.fittings, m.orders)}
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 hex digest of a file, read in 1 MB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _age_s(path: Path) -> float:
-    import time
-
-    try:
-        return time.time() - path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-@contextmanager
-def _suppress_missing(*extra: type[BaseException]) -> Iterator[None]:
-    try:
-        yield
-    except (FileNotFoundError, *extra):
-        pass
 
 
 def _one_line(exc: object) -> str:

@@ -15,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Apply this revision."""
     time = sa.DateTime(timezone=True)
     op.create_table(
         "customers",
@@ -54,6 +55,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Revert this revision."""
     op.drop_table("fittings")
     op.drop_table("scans")
     op.drop_table("customers")

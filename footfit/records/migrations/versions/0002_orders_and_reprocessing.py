@@ -15,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Apply this revision."""
     time = sa.DateTime(timezone=True)
     # a plain nullable column: SQLite adds it in place (no table copy), old rows read NULL
     op.add_column("fittings", sa.Column("parent_id", sa.String(32), nullable=True))
@@ -41,6 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Revert this revision."""
     op.drop_index("ix_orders_customer", table_name="orders")
     op.drop_table("orders")
     with op.batch_alter_table("fittings") as batch:
