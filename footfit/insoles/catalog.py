@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import PathType
 from footfit._data import model_path
-from footfit._typing import PathType
 from footfit.exceptions import FootfitError
 
 __all__ = [

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.classify import classify_arch_index, classify_width, load_foot_classes
 from footfit.insoles.features import FEATURES
 

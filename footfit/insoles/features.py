@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import FloatArray
 from footfit._data import model_path
-from footfit._typing import FloatArray
 from footfit.exceptions import InvalidMeasurementError
 from footfit.insoles.catalog import ARCH_SUPPORTS, USES, InsoleCatalog
 from footfit.measure.results import FootMeasurements

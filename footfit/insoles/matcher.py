@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from footfit._knn import BruteNeighbors
-from footfit._typing import FloatArray, IntArray, PathType
-from footfit._validation import check_choice
+from footfit._core.knn import BruteNeighbors
+from footfit._core.typing import FloatArray, IntArray, PathType
+from footfit._core.validation import check_choice
 from footfit.exceptions import InvalidMeasurementError, NotFittedError
 from footfit.insoles.catalog import USES, InsoleCatalog, load_insole_catalog
 from footfit.insoles.explain import describe_foot, explain_match
@@ -172,7 +172,7 @@ class InsoleMatcher:
     Hard constraints come first: the device's length range ``[length_min_mm,
     length_max_mm)`` must hold the foot length and the device's use must suit the shoe style
     (``footfit/data/style_uses.json``). Among the devices left, the nearest neighbours
-    (an exact search, :class:`~footfit._knn.BruteNeighbors`) in a standardized
+    (an exact search, :class:`~footfit._core.knn.BruteNeighbors`) in a standardized
     feature space win: foot length,
     ball width and heel width (both relative to the width expected at the foot's length,
     ANSUR II) and arch index, with the per-feature weights of

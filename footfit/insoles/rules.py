@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import FloatArray, IntArray
 from footfit._data import model_path
-from footfit._typing import FloatArray, IntArray
 from footfit.classify import classify_hallux_valgus, load_foot_classes
 from footfit.exceptions import InvalidMeasurementError
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray, PathType
-from footfit._validation import as_points, check_choice
+from footfit._core.typing import ArrayLike, FloatArray, PathType
+from footfit._core.validation import as_points, check_choice
 from footfit.exceptions import InvalidScanError
 from footfit.io._common import RawScan, ScanFileError
 from footfit.io._units import UNIT_SCALES, detect_units, find_far_points

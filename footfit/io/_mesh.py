@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray, IntArray
+from footfit._core.typing import FloatArray, IntArray
 from footfit.io._common import RawScan, ScanFileError, loading_params, read_all_bytes
 from footfit.io._text import parse_numbers
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.io._common import RawScan, ScanFileError
 from footfit.io._text import parse_numbers, write_table
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.io._common import RawScan, ScanFileError, read_all_bytes, unit_normal_columns
 
 __all__ = ["format_rows", "parse_numbers", "read_points_text", "write_points_text"]
@@ -161,7 +161,7 @@ def write_table(
     The one writer behind PLY, PCD and point lists: rows go out in chunks (no full-size copy
     of the text or the bytes) through an atomic rename.
     """
-    from footfit.io._common import write_atomic
+    from footfit._core.atomic import write_atomic
 
     table = points if normals is None else np.hstack([points, normals])
     table = np.ascontiguousarray(table, dtype="<f8")

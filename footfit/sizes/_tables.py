@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from footfit._core.validation import as_finite, check_foot_length_range, is_child_length
 from footfit._data import model_path
-from footfit._validation import as_finite
 from footfit.exceptions import InvalidMeasurementError
 
 _LINEAR_SYSTEMS = ("eu", "uk", "us_men", "us_women")
@@ -161,25 +161,23 @@ def _line(group: str, name: str) -> tuple[float, float]:
     return float(src[name]["intercept"]), float(src[name]["slope"])
 
 
-def _is_child(foot_length_mm: float, child: bool | None) -> bool:
-    if child is not None:
-        return bool(child)
-    return foot_length_mm < float(_systems()["doc"]["child_below_foot_length_mm"]["value"])
+def is_child(foot_length_mm: float, child: bool | None) -> bool:
+    """Whether the children's scales apply: ``child`` if given, else a short foot.
+
+    The threshold is ``child_below_foot_length_mm`` of ``size_systems.json``.
+    """
+    below = float(_systems()["doc"]["child_below_foot_length_mm"]["value"])
+    return is_child_length(foot_length_mm, child, child_below_mm=below)
 
 
-def _check_range(foot_length_mm: float, child: bool) -> None:
+def check_foot_length(foot_length_mm: float, child: bool) -> None:
+    """Raise InvalidMeasurementError unless the foot length can be sized on its scales.
+
+    The ranges are ``foot_length_range_mm`` of ``size_systems.json``.
+    """
     ranges = _systems()["doc"]["foot_length_range_mm"]
-    lo, hi = (float(v) for v in ranges["child" if child else "adult"])
-    if not lo <= foot_length_mm <= hi:
-        scale = "children's" if child else "adult"
-        all_lo = min(float(ranges["child"][0]), float(ranges["adult"][0]))
-        all_hi = max(float(ranges["child"][1]), float(ranges["adult"][1]))
-        if all_lo <= foot_length_mm <= all_hi:
-            raise InvalidMeasurementError(
-                f"foot_length_mm must be within {lo:g}-{hi:g} mm for the {scale} scales; "
-                f"got {foot_length_mm:g}"
-            )
-        raise InvalidMeasurementError(
-            f"foot_length_mm must be within {all_lo:g}-{all_hi:g} mm to be sized; "
-            f"got {foot_length_mm:g}"
-        )
+    check_foot_length_range(foot_length_mm, child=child, ranges=ranges)
+
+
+_is_child = is_child  # the names the size conversions use
+_check_range = check_foot_length

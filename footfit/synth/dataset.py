@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
 from footfit.synth.params import FootParams
 from footfit.synth.population import sample_population
 from footfit.synth.reference import reference_measurements

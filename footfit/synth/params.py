@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from footfit._validation import check_choice, check_positive
+from footfit._core.validation import check_choice, check_positive
 
 __all__ = ["ARCH_TYPES", "SEXES", "SIDES", "TOE_SHAPES", "FootParams"]
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.validation import check_choice
 from footfit._data import model_path
-from footfit._validation import check_choice
 from footfit.synth.params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
 
 __all__ = ["load_population", "sample_population", "sample_population_arrays"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
 from footfit.synth.model import make_foot_mesh
 from footfit.synth.params import FootParams
 

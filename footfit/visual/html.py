@@ -18,7 +18,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from footfit._typing import PathType
+from footfit._core.typing import PathType
 from footfit.advice import customer_summary, size_line
 from footfit.visual.scene import FootDrawing
 from footfit.visual.svg import foot_figures

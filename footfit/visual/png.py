@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import PathType
+from footfit._core.typing import PathType
 from footfit.advice import customer_summary
 from footfit.visual import palette as pal
 from footfit.visual.scene import FootDrawing

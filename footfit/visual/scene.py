@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray
-from footfit._validation import as_points
+from footfit._core.typing import ArrayLike, FloatArray
+from footfit._core.validation import as_points
 from footfit.visual._geometry import (
     _CELL_MM,
     _CONTACT_MM,

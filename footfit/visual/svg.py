@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.visual import palette as pal
 from footfit.visual.scene import (
     GIRTH_LABELS,

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import FloatArray, IntArray
-from footfit._validation import check_choice
+from footfit._core.typing import FloatArray, IntArray
+from footfit._core.validation import check_choice
 from footfit.exceptions import NotFittedError
 
 __all__ = ["BruteNeighbors"]
