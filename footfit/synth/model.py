@@ -28,7 +28,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from footfit._validation import check_positive
+from footfit._core.validation import check_positive
+from footfit.conventions import TOE_CUT_FRACTION
 from footfit.synth._mtets import marching_tetrahedra
 from footfit.synth.params import FootParams
 
@@ -308,7 +309,7 @@ def _probe(field: _Field, p: FootParams, h: float = 0.5) -> dict[str, float]:
 def _probe_arch_index(field: _Field, h: float = 0.75) -> float:
     L = field.L
     xs = np.arange(-80.0, 80.0, h)
-    ys = np.arange(0.0, 0.80 * L, h) + h / 2
+    ys = np.arange(0.0, TOE_CUT_FRACTION * L, h) + h / 2
     X, Y = np.meshgrid(xs, ys, indexing="ij")
     contact = np.zeros(X.shape, bool)
     for z in (0.2, 1.0, 2.0, 2.9):
@@ -317,7 +318,7 @@ def _probe_arch_index(field: _Field, h: float = 0.75) -> float:
     if not cols.any():
         return 0.0
     y0 = ys[cols].min() - h / 2
-    edges = np.linspace(y0, 0.80 * L, 4)
+    edges = np.linspace(y0, TOE_CUT_FRACTION * L, 4)
     per_row = contact.sum(axis=0)
     areas = [per_row[(ys >= a) & (ys < b)].sum() for a, b in zip(edges[:-1], edges[1:],
                                                                   strict=True)]

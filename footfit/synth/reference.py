@@ -22,14 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
+from footfit.conventions import CONVENTIONS
 
 __all__ = ["LEG_CUT_MM", "clip_triangles", "convex_perimeter", "plane_section",
            "reference_measurements", "section_segments"]
 
 #: Everything above this height is ignored (docs/measurement_conventions.md, "Leg cut").
-LEG_CUT_MM = 100.0
-_CONTACT_MM = 3.0
+LEG_CUT_MM = CONVENTIONS.leg_cut_mm
+_CONTACT_MM = CONVENTIONS.contact_height_mm
+_TOE_CUT = CONVENTIONS.toe_cut_fraction
 
 
 def clip_triangles(tris: np.ndarray, normal, offset: float) -> np.ndarray:
@@ -203,13 +205,13 @@ def _outline_extreme(surf: _Surface, y_lo: float, y_hi: float, prior: float, zc:
 def _footprint(tris: np.ndarray, L: float) -> dict[str, Any]:
     """Arch, Chippaux-Smirak and Staheli indices from the contact (z <= 3 mm) triangles."""
     t = clip_triangles(tris, [0.0, 0.0, 1.0], _CONTACT_MM)
-    t = clip_triangles(t, [0.0, 1.0, 0.0], 0.80 * L)
+    t = clip_triangles(t, [0.0, 1.0, 0.0], _TOE_CUT * L)
     nz = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])[:, 2]
     t = t[nz < 0]  # plantar (down-facing): each floor point projected once
     if len(t) == 0:
         return {}
     y0 = float(t[:, :, 1].min())
-    edges = np.linspace(y0, 0.80 * L, 4)
+    edges = np.linspace(y0, _TOE_CUT * L, 4)
 
     def area(lo: float, hi: float) -> float:
         piece = clip_triangles(t, [0.0, 1.0, 0.0], hi)

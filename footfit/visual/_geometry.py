@@ -18,12 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray
+from footfit._core.raster import footprint_raster
+from footfit._core.typing import ArrayLike, FloatArray
+from footfit.conventions import CONVENTIONS
 
 __all__ = ["front_cells", "loop_perimeter"]
 
-_CONTACT_MM = 3.0  # footprint: surface within 3 mm of the floor (conventions)
-_TOE_LIMIT = 0.80  # footprint ends at 80 % of the foot length (toes excluded)
+_CONTACT_MM = CONVENTIONS.contact_height_mm  # footprint: surface near the floor
+_TOE_LIMIT = CONVENTIONS.toe_cut_fraction  # footprint ends there (toes excluded)
 _CELL_MM = 2.0  # footprint raster for drawing
 _SLICE_MM = 1.0  # outline and profile slices along the foot axis
 _SLAB_MM = 1.5  # half thickness of the slab taken for a fallback section
@@ -100,10 +102,11 @@ def _looks_plantar(p: FloatArray, contact: FloatArray, length: float) -> bool:
 
 
 def _raster(xy: FloatArray, *, cell: float) -> FloatArray:
-    """Unique occupied cells (integer indices, as float) of points ``xy``."""
+    """Return the occupied cells (absolute integer indices, as float) of points ``xy``."""
     if not len(xy):
         return np.zeros((0, 2))
-    return np.unique(np.floor(xy / cell), axis=0)
+    r = footprint_raster(xy[:, 0], xy[:, 1], cell=cell, snap=True)
+    return (r.cells() + r.offset).astype(np.float64)
 
 
 def _close_cells(cells: FloatArray) -> FloatArray:
@@ -112,12 +115,10 @@ def _close_cells(cells: FloatArray) -> FloatArray:
 
     if len(cells) < 4:
         return cells
-    lo = cells.min(axis=0).astype(np.int64) - 2
-    idx = cells.astype(np.int64) - lo
-    grid = np.zeros(idx.max(axis=0) + 3, dtype=bool)
-    grid[idx[:, 0], idx[:, 1]] = True
+    r = footprint_raster(cells[:, 0], cells[:, 1], cell=1.0, pad=2)
+    grid = r.mask()
     grid = ndimage.binary_closing(grid, structure=np.ones((3, 3), dtype=bool)) | grid
-    return (np.argwhere(grid) + lo).astype(np.float64)
+    return np.argwhere(grid) + r.origin
 
 
 def _measured_footprint(fp: Any) -> tuple[FloatArray, float, FloatArray, FloatArray,
