@@ -20,7 +20,7 @@ __all__ = [
 
 
 def loading_params() -> dict:
-    """The design choices of scan loading, from ``footfit/data/scan_loading.json``."""
+    """Return the design choices of scan loading, from ``footfit/data/scan_loading.json``."""
     from footfit._data import load_table
 
     return load_table("scan_loading.json")
