@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from footfit._core.typing import ArrayLike, FloatArray
-from footfit.exceptions import DegenerateScanError, InvalidMeasurementError
+from footfit.exceptions import DegenerateScanError, InvalidMeasurementError, InvalidParameterError
 
 __all__ = [
     "as_finite",
@@ -56,10 +56,10 @@ def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -
         kind = type(points).__name__
         raise TypeError(f"`{name}` must be an (n, 3) array of numbers; got {kind}") from exc
     if arr.ndim != 2 or arr.shape[1] != 3:
-        raise ValueError(f"`{name}` must have shape (n, 3); got {arr.shape}")
+        raise InvalidParameterError(f"`{name}` must have shape (n, 3); got {arr.shape}")
     if not np.isfinite(arr).all():
         bad = int((~np.isfinite(arr).all(axis=1)).sum())
-        raise ValueError(f"`{name}` has {bad} rows with NaN or infinite values")
+        raise InvalidParameterError(f"`{name}` has {bad} rows with NaN or infinite values")
     if arr.shape[0] < min_points:
         raise DegenerateScanError(
             f"`{name}` has {arr.shape[0]} points; at least {min_points} are needed"
@@ -77,7 +77,7 @@ def as_normals(normals: ArrayLike, points: FloatArray, *, name: str = "normals")
     """
     nrm = as_points(normals, name=name)
     if nrm.shape != points.shape:
-        raise ValueError(f"`{name}` must have shape {points.shape}; got {nrm.shape}")
+        raise InvalidParameterError(f"`{name}` must have shape {points.shape}; got {nrm.shape}")
     return nrm
 
 
@@ -123,7 +123,7 @@ def check_choice(value: object, choices: Iterable[object], *, name: str) -> obje
     options = tuple(choices)
     if value not in options:
         listed = ", ".join(repr(c) for c in options)
-        raise ValueError(f"`{name}` must be one of {listed}; got {shown(value)}")
+        raise InvalidParameterError(f"`{name}` must be one of {listed}; got {shown(value)}")
     return value
 
 
@@ -135,7 +135,9 @@ def check_positive(value: float, *, name: str, allow_zero: bool = False) -> floa
         raise TypeError(f"`{name}` must be a number; got {value!r}") from exc
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"`{name}` must be a finite number {bound}; got {shown(value)}")
+        raise InvalidParameterError(
+            f"`{name}` must be a finite number {bound}; got {shown(value)}"
+        )
     return v
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from footfit._core.knn import BruteNeighbors
 from footfit._core.typing import FloatArray, IntArray, PathType
 from footfit._core.validation import check_choice
-from footfit.exceptions import InvalidMeasurementError, NotFittedError
+from footfit.exceptions import InvalidMeasurementError, InvalidParameterError, NotFittedError
 from footfit.insoles.catalog import USES, InsoleCatalog, load_insole_catalog
 from footfit.insoles.explain import describe_foot, explain_match
 from footfit.insoles.features import (
@@ -162,7 +162,7 @@ class BatchMatch:
 def _check_k(k: Any, *, name: str = "k") -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         shown = k.item() if isinstance(k, np.generic) else k  # 5.0, not np.float64(5.0)
-        raise ValueError(f"`{name}` must be an int >= 1; got {shown!r}")
+        raise InvalidParameterError(f"`{name}` must be an int >= 1; got {shown!r}")
     return int(k)
 
 
@@ -277,11 +277,13 @@ class InsoleMatcher:
                 check_choice(name, FEATURES, name="weights key")
                 v = float(value)
                 if not np.isfinite(v) or v < 0:
-                    raise ValueError(f"`weights[{name!r}]` must be a finite number >= 0; "
-                                     f"got {value!r}")
+                    raise InvalidParameterError(
+                        f"`weights[{name!r}]` must be a finite number >= 0; "
+                        f"got {value!r}"
+                    )
                 w[FEATURES.index(name)] = v
         if w.sum() <= 0:
-            raise ValueError(f"`weights` must not all be 0; got {self.weights!r}")
+            raise InvalidParameterError(f"`weights` must not all be 0; got {self.weights!r}")
         if catalog is None or not isinstance(catalog, InsoleCatalog):
             catalog = load_insole_catalog(catalog)
         targets = device_targets(catalog, design)
@@ -410,7 +412,7 @@ class InsoleMatcher:
         for u in wanted:
             check_choice(u, USES, name="use")
             if u not in allowed:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"`use` {u!r} does not suit style {style!r} (allowed: {', '.join(allowed)}; "
                     "footfit/data/style_uses.json)"
                 )
@@ -612,7 +614,9 @@ class InsoleMatcher:
         else:
             styles = np.asarray(list(style), dtype=object)
             if styles.shape != (n,):
-                raise ValueError(f"`style` must be a str or have {n} entries; got {styles.shape}")
+                raise InvalidParameterError(
+                    f"`style` must be a str or have {n} entries; got {styles.shape}"
+                )
             style_names, style_code = np.unique(styles, return_inverse=True)
             for s in style_names:
                 check_choice(s, STYLES, name="style")

@@ -55,9 +55,9 @@ def _layout(hdr: dict) -> tuple:
             n = int(hdr["WIDTH"][0]) * int(hdr["HEIGHT"][0])
         data = hdr["DATA"][0].lower()
         if not len(names) == len(sizes) == len(kinds) == len(counts) or n < 0:
-            raise ValueError
+            raise ScanFileError("corrupt PCD header (FIELDS/SIZE/TYPE/COUNT/POINTS)")
         if min(counts) < 1 or min(sizes) < 1:
-            raise ValueError
+            raise ScanFileError("corrupt PCD header (FIELDS/SIZE/TYPE/COUNT/POINTS)")
         dtype = np.dtype([
             (f"{name}__{i}" if name == "_" else name, f"<{k}{s}", (c,) if c > 1 else ())
             for i, (name, s, k, c) in enumerate(zip(names, sizes, kinds, counts, strict=True))

@@ -62,7 +62,7 @@ def _header_line(words: list[str], raw: str, elements: list[_Element]) -> str | 
     if words[0] == "element":
         count = int(words[2])
         if count < 0:
-            raise ValueError
+            raise ScanFileError(f"corrupt PLY header line {raw.strip()[:60]!r}")
         elements.append(_Element(words[1], count, []))
     elif words[0] == "property":
         if words[1] == "list":
@@ -76,7 +76,7 @@ def _header_line(words: list[str], raw: str, elements: list[_Element]) -> str | 
             prop = (words[2], _TYPES[words[1]], None)
         elements[-1].props.append(prop)
     else:
-        raise ValueError
+        raise ScanFileError(f"corrupt PLY header line {raw.strip()[:60]!r}")
     return None
 
 

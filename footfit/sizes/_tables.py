@@ -11,7 +11,7 @@ from typing import Any
 
 from footfit._core.validation import as_finite, check_foot_length_range, is_child_length
 from footfit._data import model_path
-from footfit.exceptions import InvalidMeasurementError
+from footfit.exceptions import InvalidMeasurementError, InvalidParameterError
 
 _LINEAR_SYSTEMS = ("eu", "uk", "us_men", "us_women")
 _SEXES = (None, "male", "female")
@@ -54,7 +54,7 @@ def _load_json(name: str) -> tuple[Path, dict[str, Any]]:
     try:
         return path, json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+        raise InvalidParameterError(f"{path}: not valid JSON ({exc})") from exc
 
 
 @lru_cache(maxsize=8)
@@ -62,7 +62,7 @@ def _systems_cached(path_key: str, mtime: float) -> dict[str, Any]:
     path, doc = _load_json("size_systems.json")
     for key in ("profiles", "rounding", "foot_length_range_mm", "child_below_foot_length_mm"):
         if key not in doc:
-            raise ValueError(f"{path}: key {key!r} missing")
+            raise InvalidParameterError(f"{path}: key {key!r} missing")
     rules: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
     for name in doc["profiles"]:
         rules[name] = _resolve_profile(path, doc["profiles"], name)
@@ -77,7 +77,9 @@ def _resolve_profile(
     while "inherits" in profiles[chain[-1]]:
         parent = profiles[chain[-1]]["inherits"]
         if parent not in profiles or parent in chain:
-            raise ValueError(f"{path}: profiles.{chain[-1]}.inherits: bad parent {parent!r}")
+            raise InvalidParameterError(
+                f"{path}: profiles.{chain[-1]}.inherits: bad parent {parent!r}"
+            )
         chain.append(parent)
     out: dict[str, dict[str, tuple[float, float]]] = {}
     for group in ("adult", "child"):
@@ -99,7 +101,7 @@ def _rule(
         return done[system]
     spec = specs.get(system)
     if spec is None:
-        raise ValueError(f"{path}: {where}.{system} missing")
+        raise InvalidParameterError(f"{path}: {where}.{system} missing")
     kind = spec.get("kind")
     try:
         if kind == "linear":
@@ -115,8 +117,10 @@ def _rule(
             slope, intercept = _rule(path, specs, spec["of"], where, done)
             return slope, intercept + float(spec["offset"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: {where}.{system}: bad or missing field ({exc})") from exc
-    raise ValueError(f"{path}: {where}.{system}: unknown kind {kind!r}")
+        raise InvalidParameterError(
+            f"{path}: {where}.{system}: bad or missing field ({exc})"
+        ) from exc
+    raise InvalidParameterError(f"{path}: {where}.{system}: unknown kind {kind!r}")
 
 
 def _systems() -> dict[str, Any]:
@@ -129,7 +133,7 @@ def _calibration_cached(path_key: str, mtime: float) -> dict[str, Any]:
     path, doc = _load_json("width_calibration.json")
     for key in ("groups", "child", "cn_width_types", "us_width", "uk_width", "jp_width"):
         if key not in doc:
-            raise ValueError(f"{path}: key {key!r} missing")
+            raise InvalidParameterError(f"{path}: key {key!r} missing")
     return doc
 
 

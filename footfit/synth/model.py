@@ -30,6 +30,7 @@ import numpy as np
 
 from footfit._core.validation import check_positive
 from footfit.conventions import TOE_CUT_FRACTION
+from footfit.exceptions import InvalidParameterError
 from footfit.synth._mtets import marching_tetrahedra
 from footfit.synth.params import FootParams
 
@@ -435,10 +436,10 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.5,
         raise TypeError(f"`params` must be a FootParams; got {type(params).__name__}")
     h = check_positive(resolution_mm, name="resolution_mm")
     if h > 6.0:
-        raise ValueError(f"`resolution_mm` must be <= 6 mm; got {resolution_mm!r}")
+        raise InvalidParameterError(f"`resolution_mm` must be <= 6 mm; got {resolution_mm!r}")
     top = check_positive(top_mm, name="top_mm")
     if not 100.0 <= top <= 200.0:
-        raise ValueError(f"`top_mm` must be within 100-200 mm; got {top_mm!r}")
+        raise InvalidParameterError(f"`top_mm` must be within 100-200 mm; got {top_mm!r}")
     shape = shape or solve_foot_shape(params)
     field = _Field(params, shape, top)
     L = params.foot_length_mm

@@ -24,6 +24,7 @@ import numpy as np
 
 from footfit._core.validation import check_choice
 from footfit._data import model_path
+from footfit.exceptions import InvalidParameterError
 from footfit.synth.params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
 
 __all__ = ["load_population", "sample_population", "sample_population_arrays"]
@@ -45,7 +46,7 @@ def load_population() -> dict[str, Any]:
 
 def _check_n(n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"`n` must be an int >= 0; got {n!r}")
+        raise InvalidParameterError(f"`n` must be an int >= 0; got {n!r}")
     return int(n)
 
 

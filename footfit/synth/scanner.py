@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from footfit._core.validation import check_choice
+from footfit.exceptions import InvalidParameterError
 from footfit.synth.model import make_foot_mesh
 from footfit.synth.params import FootParams
 
@@ -242,13 +243,13 @@ def simulate_scan(
     check_choice(side, (None, "left", "right"), name="side")
     if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) \
             or n_points < 100:
-        raise ValueError(f"`n_points` must be an int >= 100; got {n_points!r}")
+        raise InvalidParameterError(f"`n_points` must be an int >= 100; got {n_points!r}")
     if not 0.0 <= float(outliers) < 0.5:
-        raise ValueError(f"`outliers` must be within [0, 0.5); got {outliers!r}")
+        raise InvalidParameterError(f"`outliers` must be within [0, 0.5); got {outliers!r}")
     if not 0.0 <= float(noise_mm) <= 20.0:
-        raise ValueError(f"`noise_mm` must be within [0, 20] mm; got {noise_mm!r}")
+        raise InvalidParameterError(f"`noise_mm` must be within [0, 20] mm; got {noise_mm!r}")
     if isinstance(holes, bool) or not isinstance(holes, (int, np.integer)) or holes < 0:
-        raise ValueError(f"`holes` must be an int >= 0; got {holes!r}")
+        raise InvalidParameterError(f"`holes` must be an int >= 0; got {holes!r}")
 
     def as_foot(obj, side_default):
         if isinstance(obj, FootParams):
@@ -263,8 +264,8 @@ def simulate_scan(
     if second_foot is not False and second_foot is not None:
         if second_foot is True:
             if p1 is None:
-                raise ValueError("`second_foot=True` needs FootParams; pass the second "
-                                 "foot's FootParams or mesh instead")
+                raise InvalidParameterError("`second_foot=True` needs FootParams; pass the second "
+                                            "foot's FootParams or mesh instead")
             p2, mesh2, side2 = as_foot(_other_foot(p1, rng), None)
         else:
             p2, mesh2, side2 = as_foot(second_foot, "left" if side1 == "right" else "right")
@@ -374,7 +375,7 @@ def simulate_scan(
         rigid = np.asarray(pose, float)
         if rigid.shape != (4, 4) or not np.allclose(rigid[:3, :3] @ rigid[:3, :3].T, np.eye(3),
                                                    atol=1e-6):
-            raise ValueError("`pose` must be 'random', None or a rigid (4, 4) matrix")
+            raise InvalidParameterError("`pose` must be 'random', None or a rigid (4, 4) matrix")
     scale = np.diag([UNIT_SCALE[units]] * 3 + [1.0])
     to_file = scale @ rigid
     points = points @ to_file[:3, :3].T + to_file[:3, 3]

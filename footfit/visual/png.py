@@ -26,6 +26,7 @@ import numpy as np
 
 from footfit._core.typing import PathType
 from footfit.advice import customer_summary
+from footfit.exceptions import InvalidParameterError
 from footfit.visual import palette as pal
 from footfit.visual.scene import FootDrawing
 from footfit.words import check_language, format_value, measure_name, ui
@@ -185,7 +186,7 @@ def render_png(report: Any, *, dpi: int = 100, lang: str | None = None,
         drawings = [FootDrawing.from_foot_report(f) for f in getattr(report, "feet", ())]
     drawings = [d for d in drawings if d is not None]
     if not drawings:
-        raise ValueError("the report holds no foot with scan data to draw")
+        raise InvalidParameterError("the report holds no foot with scan data to draw")
     import logging
 
     import matplotlib

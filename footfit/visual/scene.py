@@ -33,6 +33,7 @@ import numpy as np
 
 from footfit._core.typing import ArrayLike, FloatArray
 from footfit._core.validation import as_points
+from footfit.exceptions import InvalidParameterError
 from footfit.visual._geometry import (
     _CELL_MM,
     _CONTACT_MM,
@@ -198,7 +199,7 @@ class FootDrawing:
         """
         p = as_points(points, name="points", min_points=50)
         if side not in ("left", "right"):
-            raise ValueError(f"`side` must be 'left' or 'right'; got {side!r}")
+            raise InvalidParameterError(f"`side` must be 'left' or 'right'; got {side!r}")
         meas = dict(measurements or {})
         drawn_all = not meas  # no report: draw everything the geometry allows
         lm = _canonical_landmarks(landmarks)
@@ -345,7 +346,7 @@ class FootDrawing:
         """
         aligned = getattr(foot, "aligned", None)
         if aligned is None or getattr(aligned, "points", None) is None:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"the {getattr(foot, 'side', '?')} foot carries no aligned cloud to draw "
                 "(reports read back from JSON cannot be drawn)"
             )
