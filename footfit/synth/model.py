@@ -96,7 +96,18 @@ class _Field:
         hb_top = s.ball_height_mm
         self.t1, self.t5 = t1, t5
 
-        # --- profiles along t = y / L, tabulated on a fine grid
+        self._tabulate_profiles(hw, xm1, xl5, ih, hb_top)
+        self.toes = self._make_toes(p, span, xm1, bl, hw)
+        self._make_stump(p)
+
+        # --- medial arch lift: contact boundary between the medial and lateral borders
+        self.arch_contact = s.arch_contact
+        self.arch_height = {"high": 20.0, "normal": 15.0, "flat": 9.0}[p.arch_type]
+
+    def _tabulate_profiles(self, hw: float, xm1: float, xl5: float, ih: float,
+                           hb_top: float) -> None:
+        """Tabulate the medial/lateral half-widths and top/bottom heights along t = y / L."""
+        L, t1, t5 = self.L, self.t1, self.t5
         tt = np.linspace(-0.02, 1.02, 1041)
         wm = _pchip([0.0, 0.12, 0.18, 0.30, 0.41, 0.55, t1 - 0.06, t1, t1 + 0.05, 0.86, 1.0],
                     [0.9 * hw, 0.98 * hw, hw, 0.95 * hw, 0.5 * (0.93 * hw + xm1) - 2.0,
@@ -130,7 +141,11 @@ class _Field:
         self.hb = np.maximum((z0 - bottom) * eb * front, 0.05)
         self.y_end = tf1 * L
 
-        # --- toes: (base xyz, tip xyz, base radius, tip radius); tips are surface points
+
+    def _make_toes(self, p: FootParams, span: float, xm1: float, bl: float,
+                   hw: float) -> list:
+        """Return the toes: (base xyz, tip xyz, base radius, tip radius); tips on the surface."""
+        L = self.L
         off = p.target_toe_offset_mm
         y2 = L - max(off, 0.0)
         yh = L + min(off, 0.0)
@@ -160,9 +175,12 @@ class _Field:
             base_y = bl - (k + 1) * 0.022 * L - 4.0
             base = np.array([(xt - 0.01 * (k + 1)) * span, base_y, 1.05 * r + 6.0])
             toes.append((base, tip, 1.2 * r, r))
-        self.toes = toes
+        return toes
 
-        # --- ankle stump with malleoli
+
+    def _make_stump(self, p: FootParams) -> None:
+        """Set the ankle stump (an elliptic leg) and the two malleoli bumps."""
+        L = self.L
         ag = float(p.ankle_girth_mm) if p.ankle_girth_mm else 0.845 * L
         r = ag / (2 * np.pi)
         self.leg_c = np.array([0.0, 0.205 * L])
@@ -175,10 +193,6 @@ class _Field:
             (np.array([-(0.5 * bmb - 9.0), self.leg_c[1] + 4.0, lmh + 9.0]),
              np.array([9.0, 16.0, 19.0])),
         ]
-
-        # --- medial arch lift: contact boundary between the medial and lateral borders
-        self.arch_contact = s.arch_contact
-        self.arch_height = {"high": 20.0, "normal": 15.0, "flat": 9.0}[p.arch_type]
 
     def _prof(self, arr: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.interp(y / self.L, self.tt, arr)
@@ -328,8 +342,9 @@ def _probe_arch_index(field: _Field, h: float = 0.75) -> float:
 
 
 def solve_foot_shape(params: FootParams, *, iterations: int = 8) -> FootShape:
-    """Tune the shape knobs so the model meets ``params`` (ball width and girth, heel width,
-    instep height, arch index) on quick 2-D probes of the field.
+    """Tune the shape knobs so the model meets ``params`` on quick 2-D probes of the field.
+
+    The probes read ball width and girth, heel width, instep height and arch index.
 
     Damped fixed-point updates; the best iterate (smallest weighted error) is returned.
     """

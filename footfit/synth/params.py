@@ -74,6 +74,7 @@ class FootParams:
     bimalleolar_breadth_mm: float | None = None
 
     def __post_init__(self) -> None:
+        """Check every dimension (positive, within the modelled range) and the arch type."""
         for name in ("foot_length_mm", "ball_width_mm", "ball_girth_mm", "heel_width_mm",
                      "instep_height_mm"):
             check_positive(getattr(self, name), name=name)

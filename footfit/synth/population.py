@@ -52,7 +52,7 @@ def _check_n(n: object) -> int:
 
 def _truncnorm(rng: np.random.Generator, mean: np.ndarray, sd: np.ndarray, low: np.ndarray,
                high: np.ndarray) -> np.ndarray:
-    """Normal draws truncated to [low, high] by vectorized rejection (then clipping)."""
+    """Draw normals truncated to [low, high] by vectorized rejection (then clipping)."""
     mean, sd = np.broadcast_arrays(np.asarray(mean, float), np.asarray(sd, float))
     out = rng.normal(mean, sd)
     for _ in range(20):
