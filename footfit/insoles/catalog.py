@@ -98,9 +98,11 @@ class InsoleCatalog:
     columns: Mapping[str, np.ndarray]
 
     def __len__(self) -> int:
+        """Return the number of devices."""
         return len(self.columns["sku"])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Yield every device as a row dict."""
         for i in range(len(self)):
             yield self.row(i)
 

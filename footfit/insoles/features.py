@@ -195,7 +195,7 @@ def foot_feature_rows(raw: FloatArray, design: Mapping[str, Any]) -> FloatArray:
 
 
 def _flag(v: Any, name: str) -> float:
-    """A caller's yes/no evidence: True/False/None (and 1/0, NaN) -> 1.0/0.0/NaN."""
+    """Read a caller's yes/no evidence: True/False/None (and 1/0, NaN) -> 1.0/0.0/NaN."""
     if v is None:
         return math.nan
     if isinstance(v, (bool, np.bool_)):
@@ -222,8 +222,10 @@ def _extras_one(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
 def raw_features_one(
     features: Any,
 ) -> tuple[FloatArray, dict[str, str], dict[str, np.ndarray]]:
-    """Return the ``(4,)`` raw features of one foot (NaN = missing), the missing reasons and
-    the rule inputs (:data:`EXTRAS`, each a ``(1,)`` float array, NaN = not given).
+    """Return the ``(4,)`` raw features of one foot, the missing reasons and the rule inputs.
+
+    Raw features: NaN = missing; the rule inputs are :data:`EXTRAS`, each a ``(1,)`` float
+    array, NaN = not given.
 
     ``features`` is a :class:`FootMeasurements` or a mapping with the field names (plus,
     optionally, ``foot_posture_index`` and ``forefoot_overload``).

@@ -73,8 +73,9 @@ class InsoleRoom:
     sku: str = ""
 
     def girth_allowance_mm(self) -> float:
-        """Girth the last needs over the forefoot and instep for this insole: ``2 x
-        forefoot_mm`` (LASTS.md section 7 [U]).
+        """Return the girth the last needs over the forefoot and instep for this insole.
+
+        ``2 x forefoot_mm`` (LASTS.md section 7 [U]).
 
         Examples
         --------

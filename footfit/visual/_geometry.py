@@ -188,7 +188,7 @@ def _slices(p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 
 def _smooth(v: FloatArray, w: int = 5) -> FloatArray:
-    """Running median (kills single-slice spikes from stray points)."""
+    """Return the running median (it kills single-slice spikes from stray points)."""
     if len(v) < w:
         return v
     pad = np.pad(v, w // 2, mode="edge")
@@ -196,7 +196,7 @@ def _smooth(v: FloatArray, w: int = 5) -> FloatArray:
 
 
 def _outline(p: FloatArray) -> FloatArray:
-    """Closed top-view outline: the x extent of each 1 mm slice, up one side, down the other."""
+    """Return the closed top-view outline: the x extent of each 1 mm slice, both sides."""
     order, start, y = _slices(p)
     x = p[order, 0]
     lo = _smooth(np.minimum.reduceat(x, start))

@@ -145,7 +145,7 @@ def _up(xy: FloatArray) -> FloatArray:
 
 def _dimension(s: _Svg, a: FloatArray, b: FloatArray, label: str, *, color: str,
                label_at: FloatArray, anchor: str = "start") -> None:
-    """A measured distance: line with end ticks and a label (SVG coordinates)."""
+    """Draw a measured distance: a line with end ticks and a label (SVG coordinates)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     s.line(a, b, stroke=color, stroke_width=0.8)
     d = b - a
@@ -345,7 +345,7 @@ def _camera(side: str) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 
 def girths_svg(d: FootDrawing, *, max_points: int = 2500) -> str:
-    """The girths drawn as the tape lies on the foot (oblique view; hidden parts dashed).
+    """Draw the girths as the tape lies on the foot (oblique view; hidden parts dashed).
 
     Parameters
     ----------
