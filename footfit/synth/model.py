@@ -29,12 +29,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from footfit._core.validation import check_positive
-from footfit.conventions import TOE_CUT_FRACTION
+from footfit.conventions import CONVENTIONS, TOE_CUT_FRACTION
 from footfit.exceptions import InvalidParameterError
 from footfit.synth._mtets import marching_tetrahedra
 from footfit.synth.params import FootParams
 
 __all__ = ["STUMP_TOP_MM", "FootShape", "foot_field", "make_foot_mesh", "solve_foot_shape"]
+
+_TOL = CONVENTIONS.tol  # numerical tolerances (footfit/data/conventions.json)
 
 #: Height of the flat top of the ankle stump (mm); the measurement leg cut is 100 mm.
 STUMP_TOP_MM = 125.0
@@ -294,7 +296,7 @@ def _probe(field: _Field, p: FootParams, h: float = 0.5) -> dict[str, float]:
         ends.append(np.array([xx.flat[i], yy.flat[i]]))
     m1, m5 = ends
     out["ball_width_mm"] = float(np.hypot(*(m5 - m1)))
-    ys = np.arange(0.05 * L, 0.20 * L + 1e-9, 0.05 * L)
+    ys = np.arange(0.05 * L, 0.20 * L + _TOL.zero, 0.05 * L)
     widths = []
     for xs_b in (xs_m, xs_l):
         X, Y, Z = np.meshgrid(xs_b, ys, zs, indexing="ij")
@@ -463,11 +465,11 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.5,
     zs = np.arange(-0.5 * h, top + 3.0 * h, h)
     values = _grid_values(field, xs, ys, zs)
     verts, faces = marching_tetrahedra(values, np.array([xs[0], ys[0], zs[0]]), h)
-    verts[np.abs(verts[:, 2]) < 1e-6, 2] = 0.0
+    verts[np.abs(verts[:, 2]) < _TOL.small, 2] = 0.0
     # exact foot length and pternion at the origin
     ymin, ymax = verts[:, 1].min(), verts[:, 1].max()
     verts[:, 1] = (verts[:, 1] - ymin) * (L / (ymax - ymin))
-    back = verts[:, 1] <= 1e-9
+    back = verts[:, 1] <= _TOL.zero
     verts[:, 0] -= verts[back, 0].mean()
     if params.side == "left":
         verts[:, 0] *= -1.0

@@ -32,6 +32,7 @@ __all__ = ["LEG_CUT_MM", "clip_triangles", "convex_perimeter", "plane_section",
 LEG_CUT_MM = CONVENTIONS.leg_cut_mm
 _CONTACT_MM = CONVENTIONS.contact_height_mm
 _TOE_CUT = CONVENTIONS.toe_cut_fraction
+_TOL = CONVENTIONS.tol
 
 
 def clip_triangles(tris: np.ndarray, normal, offset: float) -> np.ndarray:
@@ -81,7 +82,7 @@ def section_segments(tris: np.ndarray, origin, normal) -> np.ndarray:
     origin = np.asarray(origin, float)
     normal = np.asarray(normal, float) / np.linalg.norm(normal)
     d = (tris - origin) @ normal  # (n, 3)
-    d = np.where(d == 0.0, 1e-12, d)
+    d = np.where(d == 0.0, _TOL.tiny, d)
     pos = d > 0
     cross = pos.any(axis=1) & ~pos.all(axis=1)
     t, dd = tris[cross], d[cross]
@@ -120,7 +121,7 @@ def _girth(tris: np.ndarray, origin, normal) -> float | None:
         return None
     n = np.asarray(normal, float) / np.linalg.norm(normal)
     u = np.cross(n, [0.0, 0.0, 1.0])
-    if np.linalg.norm(u) < 1e-9:
+    if np.linalg.norm(u) < _TOL.zero:
         u = np.array([1.0, 0.0, 0.0])
     u /= np.linalg.norm(u)
     v = np.cross(n, u)
@@ -144,7 +145,7 @@ class _Surface:
         """Surface points that can be extreme inside the box ``lo <= p <= hi``."""
         lo = np.asarray(lo, float)
         hi = np.asarray(hi, float)
-        tol = 1e-9
+        tol = _TOL.zero
         inside_v = ((self.v >= lo - tol) & (self.v <= hi + tol)).all(axis=1)
         cand = [self.v[inside_v]]
         # only edges whose bounding box meets the window can cross its faces inside it
@@ -225,7 +226,7 @@ def _footprint(tris: np.ndarray, L: float) -> dict[str, Any]:
     def widths(lo: float, hi: float) -> np.ndarray:
         out = []
         ymin, ymax = t[:, :, 1].min(axis=1), t[:, :, 1].max(axis=1)
-        for a in np.arange(lo, hi - 1.0 + 1e-9, 1.0):
+        for a in np.arange(lo, hi - 1.0 + _TOL.zero, 1.0):
             sel = (ymax >= a) & (ymin <= a + 1.0)
             piece = clip_triangles(t[sel], [0.0, 1.0, 0.0], a + 1.0)
             piece = clip_triangles(piece, [0.0, -1.0, 0.0], -a)
@@ -397,7 +398,7 @@ def _girths(tris: np.ndarray, L: float, lm: dict, m: dict, missing: dict, *,
         z0, z1 = wa.z_mm
         per = []
         band = tris[(tris[:, :, 2].max(axis=1) >= z0) & (tris[:, :, 2].min(axis=1) <= z1)]
-        for z in np.arange(z0, z1 + 1e-9, 1.0):
+        for z in np.arange(z0, z1 + _TOL.zero, 1.0):
             ring = plane_section(band, [0, 0, z], [0, 0, 1.0])
             per.append(convex_perimeter(ring[:, :2]))
         m["ankle_girth_mm"] = float(min(per))
@@ -417,7 +418,7 @@ def _ankle_crease(tris: np.ndarray, z: float, half_strip: float) -> np.ndarray:
         w = (xb - a[s, 0]) / (b[s, 0] - a[s, 0])
         cand.append(a[s] + w[:, None] * (b[s] - a[s]))
     cand = np.concatenate(cand)
-    front = cand[np.abs(cand[:, 0] - mid) <= half_strip + 1e-9]
+    front = cand[np.abs(cand[:, 0] - mid) <= half_strip + _TOL.zero]
     return front[np.argmax(front[:, 1])]
 
 
