@@ -162,62 +162,6 @@ def _read_file(path: Path, name: str, max_points: int) -> tuple[str, RawScan]:
     return fmt, raw
 
 
-def _load(source, *, units, max_points, min_points, sample_mesh) -> tuple[Scan, dict]:
-    check_choice(units, _UNITS, name="units")
-    if isinstance(source, Scan):
-        return _reunit(source, units), {}
-    if isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
-        fmt, raw = _read_file(Path(name), name, max_points)
-    elif isinstance(source, (bytes, bytearray)):
-        raise TypeError("`source` must be a path, an (n, 3) array or a Scan; got bytes")
-    else:
-        name, fmt = "<array>", "array"
-        try:
-            arr = np.asarray(source, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            kind = type(source).__name__
-            raise TypeError(
-                f"`source` must be a path, an (n, 3) array or a Scan; got {kind}"
-            ) from exc
-        if arr.ndim != 2 or arr.shape[1] != 3:
-            raise InvalidScanError(f"<array>: shape {arr.shape}; expected (n, 3)")
-        if arr.shape[0] > max_points:
-            raise InvalidScanError(
-                f"<array>: {arr.shape[0]} points, more than the ceiling max_points={max_points}"
-            )
-        raw = RawScan(arr.copy())
-    try:
-        return _finish(raw, name, fmt, units, max_points, min_points, sample_mesh)
-    except ScanFileError as exc:
-        raise InvalidScanError(f"{name}: {exc}") from None
-
-
-def _read_file(path: Path, name: str, max_points: int) -> tuple[str, RawScan]:
-    if not path.exists():
-        raise InvalidScanError(f"{name}: no such file")
-    if path.is_dir():
-        raise InvalidScanError(f"{name}: is a folder, not a scan file")
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        shown = path.suffix or "(none)"
-        raise InvalidScanError(
-            f"{name}: unknown extension {shown}; footfit reads {', '.join(FORMATS)}"
-        )
-    try:
-        if path.stat().st_size == 0:
-            raise InvalidScanError(f"{name}: empty file (0 bytes)")
-        # Garbage bytes may decode as signalling NaNs or huge values: casting them must not
-        # warn; they are counted and dropped (or refused) with the other non-finite values.
-        with np.errstate(invalid="ignore", over="ignore"):
-            raw = _readers()[fmt](path, max_points=max_points)
-    except ScanFileError as exc:
-        raise InvalidScanError(f"{name}: {exc}") from None
-    except OSError as exc:
-        raise InvalidScanError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    return fmt, raw
-
-
 def _check_counts(raw: RawScan, max_points: int) -> None:
     """Refuse a source without points, with faces naming absent vertices, or too large."""
     points, faces = raw.points, raw.faces
