@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from footfit._core.typing import ArrayLike, BoolArray, FloatArray, PathType
+from footfit._core.typing import ArrayLike, BoolArray, FloatArray, IntArray, PathType
 from footfit._core.validation import check_choice
 from footfit.exceptions import InvalidScanError
 from footfit.io._common import RawScan, ScanFileError
 from footfit.io._units import UNIT_SCALES, detect_units, find_far_points
 from footfit.io.scan import Scan
 
-__all__ = ["FORMATS", "load_scan", "preload_readers"]
+__all__ = ["FORMATS", "load_scan", "preload_readers", "read_mesh"]
 
 #: File extensions read by :func:`load_scan` (the format name is the extension).
 FORMATS = ("ply", "pcd", "xyz", "asc", "txt", "csv", "obj", "stl", "off", "npy", "npz")
@@ -45,6 +45,36 @@ def _readers() -> dict[str, Any]:
 def preload_readers() -> None:
     """Import every format reader now (a server warms up with it; else on first use)."""
     _readers()
+
+
+def read_mesh(path: PathType, *, max_points: int = 10_000_000) -> tuple[FloatArray, IntArray]:
+    """Return the vertices and triangles of a mesh file as stored (no units, no cleaning).
+
+    For tools that resample a surface themselves (the real-shaped benchmark scans); an STL
+    gives its unmerged triangle corners. Scans for measuring go through :func:`load_scan`.
+
+    Parameters
+    ----------
+    path : path
+        An OBJ, STL, OFF or PLY mesh.
+    max_points : int, default=10_000_000
+        Ceiling on the vertices.
+
+    Returns
+    -------
+    vertices : (n, 3) float
+    faces : (m, 3) int
+
+    Raises
+    ------
+    InvalidScanError
+        Missing, unreadable or corrupt file, an unknown extension, or no faces.
+    """
+    name = os.fspath(path)
+    fmt, raw = _read_file(Path(name), name, max_points)
+    if raw.faces is None or not len(raw.faces):
+        raise InvalidScanError(f"{name}: no faces (not a mesh)")
+    return np.asarray(raw.points, dtype=np.float64), np.asarray(raw.faces, dtype=np.intp)
 
 
 def load_scan(
