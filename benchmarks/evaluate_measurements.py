@@ -211,7 +211,7 @@ def _table(rows, inv) -> str:
     if inv:
         sp = ", ".join(f"{k} {v:.2f}" for k, v in inv["spread"].items())
         md = ", ".join(f"{k} {v:+.2f}" for k, v in inv["mirror_diff"].items())
-        lines.append(f"invariance (50 poses + m/cm/in), max - min: {sp}")
+        lines.append(f"invariance ({inv.get('poses', 50)} poses + m/cm/in), max - min: {sp}")
         lines.append(f"  side the same in every pose: {inv['sides_consistent']}; "
                      f"mirrored scan -> {inv['mirror_side']} (original {inv['side']}); "
                      f"mirror - original: {md}")

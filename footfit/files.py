@@ -1,4 +1,4 @@
-"""Files footfit writes and reads back: atomic writes and the batch's results file.
+"""The batch's results file, ``results.jsonl``: appended record by record, read back repaired.
 
 Below every front end and the records store, so that each of them writes a report, a mesh or
 a summary the same way (readers see the old file or the new one, never half) and reads a
@@ -13,27 +13,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["RESULTS_NAME", "append_record", "iter_records", "write_bytes_atomic",
-           "write_text_atomic"]
+__all__ = ["RESULTS_NAME", "append_record", "iter_records"]
 
 #: The JSON-lines file of a batch output folder: one record per scan.
 RESULTS_NAME = "results.jsonl"
-
-
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half.
-
-    Through a temporary file in the same folder and a rename
-    (:func:`footfit.io._common.write_atomic`); an ``OSError`` names ``path``.
-    """
-    from footfit.io._common import write_atomic
-
-    write_atomic(Path(path), [data])
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`write_bytes_atomic`)."""
-    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def _cut_torn_line(results: Path) -> None:

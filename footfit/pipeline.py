@@ -25,7 +25,7 @@ from footfit.options import FitOptions
 from footfit.pair import PAIR_POOL, FootResult, PairLasts, pair_insole
 
 if TYPE_CHECKING:
-    from footfit._typing import ArrayLike, PathType
+    from footfit._core.typing import ArrayLike, PathType
     from footfit.clean import Isolation
     from footfit.clean.working import WorkingSet
     from footfit.io import Scan

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import ArrayLike
-from footfit._validation import as_points
+from footfit._core.typing import ArrayLike
+from footfit._core.validation import as_points
 from footfit.exceptions import InvalidParameterError
 
 __all__ = [

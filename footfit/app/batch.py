@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from footfit._core.atomic import write_text_atomic
 from footfit.app.sandbox import single_threaded
 from footfit.exceptions import InvalidParameterError
-from footfit.files import RESULTS_NAME, append_record, iter_records, write_text_atomic
+from footfit.files import RESULTS_NAME, append_record, iter_records
 from footfit.options import FitOptions
 
 if TYPE_CHECKING:
@@ -486,3 +487,4 @@ def write_csv_atomic(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
     for row in rows:
         writer.writerow(row)
     write_text_atomic(path, buf.getvalue())
+

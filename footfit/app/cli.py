@@ -133,7 +133,7 @@ def _check_writable(path: str) -> None:
 
 
 def _run_process(args: argparse.Namespace) -> int:
-    from footfit.files import write_text_atomic
+    from footfit._core.atomic import write_text_atomic
     from footfit.pipeline import process
     from footfit.report import format_summary
 
@@ -199,12 +199,12 @@ def _write_last_meshes(path: str, report: FitReport) -> list[tuple[str, str]]:
         target = last_mesh_path(path, foot.side, n_feet=len(feet))
         with _naming(target):
             if getattr(foot, "custom_last", None) is not None:  # the last built from the scan
-                from footfit.files import write_bytes_atomic
+                from footfit._core.atomic import write_atomic
 
                 mesh = foot.custom_last.mesh
                 ext = target.suffix.lower().lstrip(".")
                 data = mesh.export(file_type=ext)
-                write_bytes_atomic(target, data if isinstance(data, bytes) else data.encode())
+                write_atomic(target, [data if isinstance(data, bytes) else data.encode()])
                 done = target
             else:
                 done = write_last_mesh(foot.last, target, side=foot.side)

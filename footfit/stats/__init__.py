@@ -100,7 +100,7 @@ def write_feet_parquet(pop: Population, path: str | os.PathLike[str]) -> Path:
     except ImportError as exc:
         raise ImportError("footfit stats --parquet requires pyarrow: "
                           "pip install 'footfit[dask]'") from exc
-    from footfit.files import write_bytes_atomic
+    from footfit._core.atomic import write_atomic
 
     types = {c: pa.float64() for c in MEASURES}
     types.update({"eu": pa.float64(), "uk": pa.float64(), "us": pa.float64(),
@@ -110,5 +110,5 @@ def write_feet_parquet(pop: Population, path: str | os.PathLike[str]) -> Path:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     out = Path(path)
-    write_bytes_atomic(out, sink.getvalue().to_pybytes())
+    write_atomic(out, [sink.getvalue().to_pybytes()])
     return out
