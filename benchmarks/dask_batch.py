@@ -1,5 +1,7 @@
-"""Dask batch benchmark: LocalCluster (2 workers) vs the local engine (2 workers) on 48 scans,
-and the scheduler's overhead per scan (see footfit/bench/dask_batch.py).
+"""Dask batch benchmark: LocalCluster against the local engine, and the scheduler's overhead.
+
+LocalCluster (2 workers) vs the local engine (2 workers) on 48 scans, and the scheduler's
+overhead per scan (see footfit/bench/dask_batch.py).
 
 Usage::
 
@@ -19,6 +21,7 @@ from footfit.bench.dask_batch import bench_dask_batch, format_dask_table
 
 
 def main() -> int:
+    """Run the benchmark with the command-line options; print the table."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--scans", type=int, default=16)

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 
 def main() -> int:
+    """Time uploads to the service with each scan isolated in a worker; print the medians."""
     from test_service import _demo_scan, _post, _serve
 
     from footfit.app.service import ServiceConfig, create_app

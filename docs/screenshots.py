@@ -82,6 +82,7 @@ def _kiosk(png: Path) -> None:
 
 
 def main() -> None:
+    """Render the report pages and save their screenshots under docs/."""
     from footfit.pipeline import FootFitter
     from footfit.visual import write_html, write_png
 

@@ -125,6 +125,7 @@ def derive(folder: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    """Write population_ansur2.json from the ANSUR II tables in argv[1] (or the default)."""
     folder = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "realscans" / "ansur2"
     table = derive(folder)
     OUT.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")

@@ -196,6 +196,7 @@ def _row(fam, lo, hi, mid, s_lo, s_hi, code, arch, posted, width, met, bw_line, 
 
 
 def main() -> int:
+    """Write footfit/data/insoles.csv from the ANSUR II width lines (width_calibration.json)."""
     calib = json.loads((DATA / "width_calibration.json").read_text(encoding="utf-8"))
     pooled = calib["groups"]["pooled"]
     child = calib["child"]
