@@ -143,14 +143,14 @@ def _spread(v: FloatArray) -> FloatArray:
     cum = np.concatenate([np.zeros((k, 1)), np.cumsum(seg, axis=1)], axis=1)  # (k, m+1)
     total = cum[:, -1:]
     t = np.mod(cum[:, :-1] + 0.01 * np.arange(m)[None, :], np.maximum(total, 1e-9))
-    out = np.zeros_like(v)
     closed = np.concatenate([v, v[:, :1]], axis=1)
-    for i in range(k):
-        if total[i, 0] <= 0:
-            out[i] = v[i]
-            continue
-        for d in range(2):
-            out[i, :, d] = np.interp(t[i], cum[i], closed[i, :, d])
+    # one interpolation for every ring: ring i's arc lengths shifted past ring i - 1's
+    off = (np.cumsum(total[:, 0] + 1.0) - (total[:, 0] + 1.0))[:, None]
+    xp, x = (cum + off).reshape(-1), (t + off).reshape(-1)
+    out = np.stack([np.interp(x, xp, closed[..., d].reshape(-1)).reshape(k, m)
+                    for d in range(2)], axis=-1)
+    flat = total[:, 0] <= 0
+    out[flat] = v[flat]
     return out
 
 
@@ -181,6 +181,28 @@ def _slab_support(pts: FloatArray, ys: FloatArray, n: FloatArray, half: float,
     return out, valid
 
 
+def _gauss1d(a: FloatArray, sigma: float, *, axis: int, mode: str) -> FloatArray:
+    """Gaussian smoothing along one axis, as ``scipy.ndimage.gaussian_filter1d`` does it.
+
+    The kernel is cut at 4 sigma; ``mode`` is ``'nearest'`` (the edge values repeated) or
+    ``'wrap'`` (periodic). A few shifted sums: the last build imports no scipy.ndimage.
+    """
+    radius = int(4.0 * float(sigma) + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * (x / float(sigma)) ** 2)
+    kernel /= kernel.sum()
+    moved = np.moveaxis(a, axis, 0)
+    if mode == "wrap":
+        idx = np.arange(-radius, len(moved) + radius) % len(moved)
+    else:
+        idx = np.clip(np.arange(-radius, len(moved) + radius), 0, len(moved) - 1)
+    padded = moved[idx]
+    out = np.zeros_like(moved, dtype=np.float64)
+    for i, w in enumerate(kernel):
+        out += w * padded[i:i + len(moved)]
+    return np.moveaxis(out, 0, axis)
+
+
 def _ease_profile(y: FloatArray, knots: list[tuple[float, float]]) -> FloatArray:
     ky, kv = zip(*sorted(knots), strict=True)
     return np.interp(y, ky, kv)
@@ -188,8 +210,6 @@ def _ease_profile(y: FloatArray, knots: list[tuple[float, float]]) -> FloatArray
 
 def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, Any]:
     """What does not depend on the eases: stations and the foot's smoothed section supports."""
-    from scipy.ndimage import gaussian_filter1d
-
     cfg = _cfg()
     m = int(cfg["ring_points"])
     phi = np.linspace(-0.5 * np.pi, 1.5 * np.pi, m, endpoint=False)  # from straight down
@@ -220,11 +240,11 @@ def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, 
     sig = float(cfg["smoothing_sigma_mm"]) / step
     iv = np.flatnonzero(valid)
     filled = np.stack([np.interp(ys, ys[iv], h_raw[iv, j]) for j in range(m)], axis=1)
-    h_s = gaussian_filter1d(filled, sig, axis=0, mode="nearest")
-    h_s = gaussian_filter1d(h_s, 1.0, axis=1, mode="wrap")
+    h_s = _gauss1d(filled, sig, axis=0, mode="nearest")
+    h_s = _gauss1d(h_s, 1.0, axis=1, mode="wrap")
     deficit = np.where(valid[:, None], np.maximum(h_raw - h_s, 0.0), 0.0)
-    spread = gaussian_filter1d(deficit, 1.5, axis=1, mode="wrap")
-    spread = gaussian_filter1d(spread, 1.0, axis=0, mode="nearest")
+    spread = _gauss1d(deficit, 1.5, axis=1, mode="wrap")
+    spread = _gauss1d(spread, 1.0, axis=0, mode="nearest")
     scale = np.where(deficit > 1e-9, deficit / np.maximum(spread, 1e-9), 0.0).max(
         axis=1, keepdims=True)
     h_s = h_s + np.minimum(scale, 4.0) * spread
@@ -418,14 +438,23 @@ def _foot_girth(p: LastParameters, name: str) -> float:
     return float(getattr(p, f"{name}_girth_mm")) - ease - room
 
 
-def _foot_in_planes(pts: FloatArray, p: LastParameters, meta: dict[str, Any],
-                    fl: float) -> dict[str, float]:
-    """The foot's convex-hull girths in the last's ball and instep planes, the foot standing
-    on the insole and bent as in the shoe.
+def _foot_in_shoe(pts: FloatArray, p: LastParameters, base: dict[str, Any],
+                  fl: float) -> FloatArray:
+    """Return the foot standing on the insole and bent as in the shoe.
+
+    The bend reads only the bottom profile of ``base``, which the girth correction does
+    not change: the foot is bent once per last.
     """
     raised = stand_on_insole(pts, fl, heel_mm=p.insole_heel_mm,
                              forefoot_mm=p.insole_forefoot_mm)
-    bent, _ = bend_points(raised, meta, fl)
+    return bend_points(raised, base, fl)[0]
+
+
+def _foot_in_planes(bent: FloatArray, meta: dict[str, Any]) -> dict[str, float]:
+    """Return the foot's convex-hull girths in the last's ball and instep planes.
+
+    ``bent`` is the foot as :func:`_foot_in_shoe` stands it in the shoe.
+    """
     out = {}
     for name in ("ball", "instep"):
         origin, normal = (np.asarray(v, dtype=np.float64) for v in meta[f"{name}_plane"])
@@ -537,8 +566,9 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
     # foot's (raised and bent as in the shoe) should be what the trade rules ask over the
     # foot's measured girth (style ease + insole and sock room)
     want = {k: targets[f"{k}_girth_mm"] - _foot_girth(params, k) for k in ("ball", "instep")}
+    in_shoe = _foot_in_shoe(pts, params, base, fl) if int(iterations) > 0 else pts
     for _ in range(int(iterations)):
-        in_plane = _foot_in_planes(pts, params, meta, fl)
+        in_plane = _foot_in_planes(in_shoe, meta)
         err = {k: want[k] - (g[f"{k}_girth_mm"] - in_plane[k]) for k in ("ball", "instep")}
         if max(abs(v) for v in err.values()) < 0.5:
             break
