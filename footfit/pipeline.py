@@ -110,6 +110,7 @@ class FootFitter:
         foot_posture_index: Any = None,
         forefoot_overload: Any = None,
     ) -> None:
+        from footfit.fit.warmup import prepare_last_and_fit
         from footfit.insoles import InsoleMatcher
         from footfit.last import load_stock_lasts
 
@@ -129,6 +130,7 @@ class FootFitter:
         import scipy.spatial  # noqa: F401
 
         _prepare_stages()
+        prepare_last_and_fit()  # the last and fit stages' modules and tables (lastfit)
 
     @staticmethod
     def _check_options(**opts: Any) -> dict[str, Any]:

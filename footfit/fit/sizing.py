@@ -88,7 +88,7 @@ def _prepared_stock(row: Mapping[str, Any], library_path: str) -> PreparedLast:
         from footfit.last.styles import style_spec
 
         sid = str(row["id"])
-        mesh = load_stock_mesh(sid)
+        mesh = load_stock_mesh(sid, rebuild=lambda: prepare_last(dict(row), label=sid).mesh)
         if mesh is None:
             pl = prepare_last(dict(row), label=sid)
             save_stock_mesh(sid, pl.mesh)
