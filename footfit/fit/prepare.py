@@ -265,17 +265,25 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
                       for k in ("ball_plane", "instep_plane")}
             mesh.metadata["last"] = dict(meta, side="right", **planes)
         return PreparedLast(mesh=mesh, label=label or "last", params=None)
-    from footfit.last.mesh import _ParamView, build_last_surface
+    from footfit.last.mesh import build_last_surface
+    from footfit.last.params import LastParameters
     from footfit.last.styles import style_spec
 
-    mesh = build_last_surface(last, side="right")
-    view = _ParamView(last)
-    style = str(view.style)
-    liner = float(style_spec(style)["sock_liner_mm"])
-    fore = getattr(last, "insole_forefoot_mm", None)
-    heel = getattr(last, "insole_heel_mm", None)
-    return PreparedLast(mesh=mesh, label=label or _label(last), params=last,
-                        style=style, toe_allowance_mm=float(view.toe_allowance_mm),
+    if isinstance(last, Mapping):  # a stock-library row: typed once, here
+        from footfit.last.stock import stock_last_parameters
+
+        params = stock_last_parameters(last)
+        fore = heel = None  # a stock last holds the style's sock liner
+    elif isinstance(last, LastParameters):
+        params = last
+        fore, heel = last.insole_forefoot_mm, last.insole_heel_mm
+    else:
+        raise TypeError("`last` must be LastParameters, a stock-library row, a last mesh or "
+                        f"a PreparedLast; got {type(last).__name__}")
+    mesh = build_last_surface(params, side="right")
+    liner = float(style_spec(params.style)["sock_liner_mm"])
+    return PreparedLast(mesh=mesh, label=label or _label(last), params=params,
+                        style=params.style, toe_allowance_mm=float(params.toe_allowance_mm),
                         insole_forefoot_mm=liner if fore is None else float(fore),
                         insole_heel_mm=liner if heel is None else float(heel))
 

@@ -28,14 +28,9 @@ from footfit._typing import FloatArray
 from footfit._validation import as_points
 from footfit.exceptions import DegenerateScanError
 from footfit.last.bend import bend_points
-from footfit.last.mesh import (
-    _assemble_rings,
-    _pchip,
-    _plane_hull_perimeter,
-    _taper,
-    last_bottom_profile,
-)
+from footfit.last.mesh import _assemble_rings, _plane_hull_perimeter
 from footfit.last.params import LastParameters
+from footfit.last.profile import _pchip, _taper, last_bottom_profile
 
 __all__ = ["CustomLast", "build_custom_last", "stand_on_insole"]
 

@@ -67,6 +67,17 @@ class StockLastLibrary:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def parameters(self, row: Mapping[str, Any]) -> LastParameters:
+        """Return a row of this library as :class:`LastParameters`, made once per last.
+
+        See :func:`stock_last_parameters` (right side, ``fit='standard'``).
+        """
+        key = ("parameters", str(row["id"]))
+        p = self._index.get(key)
+        if p is None:
+            p = self._index[key] = stock_last_parameters(row)
+        return p
+
     def styles(self) -> tuple[str, ...]:
         """Return the styles present, in file order."""
         return tuple(dict.fromkeys(r["style"] for r in self.rows))
