@@ -182,10 +182,13 @@ def _overhangs(d: _Design) -> tuple[list[float], list[float]]:
     return med, lat
 
 
-def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict[str, FloatArray]:
-    """Section descriptors at the stations ``y`` for the two section scales."""
+def _bottom_edges(d: _Design, y: FloatArray) -> dict[str, FloatArray]:
+    """Return the bottom half-widths (medial ``bm``, lateral ``bl``) at the stations ``y``.
+
+    Also the toe-box plan tapers ``fm`` / ``fl`` (1 behind the bulges), which narrow the
+    overhangs too.
+    """
     p, st, sh = d.params, d.st, d.shape
-    # --- bottom half-widths (medial, lateral)
     seat = 0.5 * _positive(p, "heel_seat_width_mm")
     waist = _positive(p, "waist_width_mm")
     wm_share = float(sh["waist_medial_share"]["value"])
@@ -201,88 +204,119 @@ def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict
                 [seat, (1.0 - wm_share) * waist, m5, t5], y)
     tm = _taper((y - st["hallux_bulge"]) / (d.y_tip - st["hallux_bulge"]), pe)
     tl = _taper((y - st["toe5_bulge"]) / (d.y_tip - st["toe5_bulge"]), pe)
-    fm = np.where(y > st["hallux_bulge"], tm, 1.0)
-    flat = np.where(y > st["toe5_bulge"], tl, 1.0)
     bm = np.where(y > st["hallux_bulge"], hx * tm, bm)
     bl = np.where(y > st["toe5_bulge"], t5 * tl, bl)
     rear = y < y_hc
-    hp = float(sh["heel_plan_exponent"]["value"])
-    round_b = _taper((y_hc - y) / (y_hc - d.y0), hp)
-    bm = np.where(rear, seat * round_b, bm)
-    bl = np.where(rear, seat * round_b, bl)
-    # --- body half-widths: bottom + overhang (the foot's width; the girths are met by the
-    # section heights, not by widening the last)
+    round_b = _taper((y_hc - y) / (y_hc - d.y0), float(sh["heel_plan_exponent"]["value"]))
+    return {"bm": np.where(rear, seat * round_b, bm), "bl": np.where(rear, seat * round_b, bl),
+            "fm": np.where(y > st["hallux_bulge"], tm, 1.0),
+            "fl": np.where(y > st["toe5_bulge"], tl, 1.0), "seat": seat}
+
+
+def _body_widths(d: _Design, y: FloatArray, edge: dict[str, Any]) -> tuple[FloatArray,
+                                                                            FloatArray]:
+    """Return the body half-widths (medial, lateral): bottom + overhang.
+
+    The body is the foot's width; the girths are met by the section heights, not by
+    widening the last.
+    """
+    st, sh = d.st, d.shape
     ov = sh["overhang_mm"]
     ys = [st[k] if k != "toe" else st["hallux_bulge"] for k in ov["stations"]]
     o_med, o_lat = _overhangs(d)
-    om = _pchip(ys, o_med, y) * fm
-    ol = _pchip(ys, o_lat, y) * flat
-    am, al = bm + om, bl + ol
-    round_a = _taper((y_hc - y) / (y_hc - d.y_back), hp)
-    am = np.where(rear, (seat + o_med[0]) * round_a, am)
-    al = np.where(rear, (seat + o_lat[0]) * round_a, al)
-    # --- bottom (lowest) line: heel curve behind the bottom, the bottom curve on it
+    am = edge["bm"] + _pchip(ys, o_med, y) * edge["fm"]
+    al = edge["bl"] + _pchip(ys, o_lat, y) * edge["fl"]
+    y_hc = st["heel_centre"]
+    rear = y < y_hc
+    round_a = _taper((y_hc - y) / (y_hc - d.y_back), float(sh["heel_plan_exponent"]["value"]))
+    am = np.where(rear, (edge["seat"] + o_med[0]) * round_a, am)
+    al = np.where(rear, (edge["seat"] + o_lat[0]) * round_a, al)
+    return am, al
+
+
+def _low_line(d: _Design, y: FloatArray) -> FloatArray:
+    """Return the bottom (lowest) line: the heel curve behind the bottom, the bottom on it."""
     zb = d.bottom.z_at_y(y)
     yc = d.y_back + d.heel_r
-    behind = y < d.y0
     arg = np.clip(1.0 - ((yc - y) / d.heel_r) ** 2, 0.0, 1.0)
-    z_lo = np.where(behind, d.z_bulge - d.heel_hb_e * np.sqrt(arg), zb)
-    # --- top line: instep / ball heights scaled, toe thickness fixed, rear above the cut
+    return np.where(y < d.y0, d.z_bulge - d.heel_hb_e * np.sqrt(arg), zb)
+
+
+def _top_line(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> FloatArray:
+    """Return the top line: instep and ball heights scaled, toe thickness fixed.
+
+    Behind the heel centre the section rises above the top cut (cut later); above the
+    rearmost point the heel curve leans forward.
+    """
+    p, st, sh = d.params, d.st, d.shape
     inst = _positive(p, "instep_height_mm")
     toe_t = _positive(p, "toe_thickness_mm")
     bh = sh["ball_height_fraction_of_instep_height"]
     rear_top = d.z_cut + float(sh["rear_height_above_top_cut_mm"]["value"])
     zb_at = d.bottom.z_at_y
-    y_r2 = st["heel_centre"] + 0.5 * (st["waist"] - st["heel_centre"])
-    knots_y = [y_hc, y_r2, st["waist"], st["instep"], st["mth5"], st["mth1"]]
-    knots_z = [
-        rear_top, rear_top,
-        float(zb_at(st["waist"])) + s_instep * (
-            inst + float(sh["waist_height_above_instep_mm"]["fraction_of_foot_length"]) * d.fl),
-        float(zb_at(st["instep"])) + s_instep * inst,
-        float(zb_at(st["mth5"])) + s_ball * d.ball_fractions[0] * inst,
-        float(zb_at(st["mth1"])) + s_ball * d.ball_fractions[1] * inst,
-    ]
+    y_hc = st["heel_centre"]
+    y_r2 = y_hc + 0.5 * (st["waist"] - y_hc)
     y_tb = st["mth1"] + float(bh["toe_box_position"]) * (st["hallux_bulge"] - st["mth1"])
-    knots_y += [y_tb, st["hallux_bulge"]]
-    knots_z += [float(zb_at(y_tb)) + max(s_ball * d.ball_fractions[2] * inst, 1.2 * toe_t),
-                float(zb_at(st["hallux_bulge"])) + toe_t]
-    top = _pchip(knots_y, knots_z, y)
+    waist_h = inst + float(sh["waist_height_above_instep_mm"]["fraction_of_foot_length"]) * d.fl
+    f5, f1, ftb = d.ball_fractions
+    knots = [
+        (y_hc, rear_top), (y_r2, rear_top),
+        (st["waist"], float(zb_at(st["waist"])) + s_instep * waist_h),
+        (st["instep"], float(zb_at(st["instep"])) + s_instep * inst),
+        (st["mth5"], float(zb_at(st["mth5"])) + s_ball * f5 * inst),
+        (st["mth1"], float(zb_at(st["mth1"])) + s_ball * f1 * inst),
+        (y_tb, float(zb_at(y_tb)) + max(s_ball * ftb * inst, 1.2 * toe_t)),
+        (st["hallux_bulge"], float(zb_at(st["hallux_bulge"])) + toe_t),
+    ]
+    top = _pchip([k[0] for k in knots], [k[1] for k in knots], y)
     top = np.where(y < y_hc, rear_top, top)
     ytb = st["hallux_bulge"]
     side = _taper((y - ytb) / (d.y_tip - ytb), float(d.toe["side_exponent"]))
-    top = np.where(y > ytb, zb + toe_t * side, top)
-    # heel curve above the rearmost point, leaning forward
+    top = np.where(y > ytb, d.bottom.z_at_y(y) + toe_t * side, top)
     ly = np.clip(1.0 - ((d.y_back + d.lean_r - y) / d.lean_r) ** 2, 0.0, 1.0)
     back_top = np.where(y < d.y_back + d.lean_r, d.z_bulge + d.lean_h * np.sqrt(ly), np.inf)
-    z_hi = np.minimum(top, back_top)
-    height = np.maximum(z_hi - z_lo, 1e-3)
-    # --- widest height and section exponent
+    return np.minimum(top, back_top)
+
+
+def _widest_and_exponents(d: _Design, y: FloatArray, z_lo: FloatArray,
+                          height: FloatArray) -> dict[str, FloatArray]:
+    """Return the height of the widest point and the superellipse exponents of the upper
+    medial and lateral quarters.
+    """
+    st, sh = d.st, d.shape
+    y_hc, behind = st["heel_centre"], y < d.y0
     wh = sh["widest_height_mm"]
     ysw = [st[k] if k != "toe" else st["hallux_bulge"] for k in wh["stations"]]
     hb = d.z_bulge - d.z_seat
-    hw_vals = [hb] + list(wh["value"][1:])
-    hw = _pchip(ysw, hw_vals, y)
+    hw = _pchip(ysw, [hb] + list(wh["value"][1:]), y)
     hw = np.where(y < y_hc, hb, hw)
     hw = np.where(behind, d.z_bulge - z_lo, hw)
     hw = np.minimum(hw, np.where(behind, height, 0.6 * height))
     se = sh["section_exponent"]
     # the medial upper quarter of the toe box is squarer: the hallux is the highest toe
     tm = float(d.toe.get("medial_section_factor", 1.0))
-    q = _pchip([st[k] for k in se["stations"]] + [st["hallux_bulge"]],
-               list(se["value"]) + [tm * float(d.toe["section_exponent"])], y)
+    knots = [st[k] for k in se["stations"]] + [st["hallux_bulge"]]
+    q = _pchip(knots, list(se["value"]) + [tm * float(d.toe["section_exponent"])], y)
     q = np.where(y < y_hc, se["value"][0], q)
     # the lateral upper quarter: the dorsum falls toward the little toes
-    q_lat = q * _pchip([st[k] for k in se["stations"]] + [st["hallux_bulge"]],
-                       list(se["lateral_factor"]) + [1.0 / tm], y)
-    q_lat = np.where(y < y_hc, q, q_lat)
-    am = np.maximum(am, bm + 0.05)
-    al = np.maximum(al, bl + 0.05)
+    q_lat = q * _pchip(knots, list(se["lateral_factor"]) + [1.0 / tm], y)
+    return {"hw": hw, "q": q, "q_lat": np.where(y < y_hc, q, q_lat)}
+
+
+def _sections(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> dict[str, FloatArray]:
+    """Return the section descriptors at the stations ``y`` for the two section scales."""
+    edge = _bottom_edges(d, y)
+    am, al = _body_widths(d, y, edge)
+    z_lo = _low_line(d, y)
+    z_hi = _top_line(d, s_ball, s_instep, y)
+    shape = _widest_and_exponents(d, y, z_lo, np.maximum(z_hi - z_lo, 1e-3))
+    am = np.maximum(am, edge["bm"] + 0.05)
+    al = np.maximum(al, edge["bl"] + 0.05)
     # keep a sliver of bottom where it vanishes (heel curve, tip) so no triangle is degenerate
-    bm = np.maximum(bm, 0.04 * am)
-    bl = np.maximum(bl, 0.04 * al)
+    bm = np.maximum(edge["bm"], 0.04 * am)
+    bl = np.maximum(edge["bl"], 0.04 * al)
     return {"y": y, "bm": bm, "bl": bl, "am": am, "al": al, "z_lo": z_lo, "z_hi": z_hi,
-            "hw": hw, "q": q, "q_lat": q_lat}
+            **shape}
 
 
 def _ring_points(sec: dict[str, FloatArray], d: _Design) -> FloatArray:
