@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from footfit.bench import _median_ms
+from footfit.exceptions import InvalidParameterError
 
 __all__ = ["bench_fit"]
 
@@ -21,7 +22,7 @@ TARGETS_MS = {"simulate_fit": 50.0, "size_by_simulation": 300.0, "fit_stage": 15
 
 
 def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str]:
-    """A synthetic foot sampled with ``n_points`` surface points, right-foot frame."""
+    """Return a synthetic foot sampled with ``n_points`` surface points, right-foot frame."""
     import trimesh
 
     from footfit.measure import measure_foot
@@ -40,9 +41,11 @@ def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, 
 
 def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
                repeats: int) -> dict[str, float]:
-    """Median ms of the fit stage of one foot as ``FootFitter.process`` runs it: the custom
-    last built from the scan, then :func:`footfit.fit.fit_foot` (the foot in it, and sized
-    by simulation on the stock lasts, whose meshes are cached after the first call).
+    """Return the median ms of the fit stage of one foot as ``FootFitter.process`` runs it.
+
+    The custom last built from the scan, then :func:`footfit.fit.fit_foot` (the foot in
+    it, and sized by simulation on the stock lasts, whose meshes are cached after the first
+    call).
     """
     from footfit.fit import fit_foot
     from footfit.last import build_custom_last, generate_last
@@ -57,8 +60,9 @@ def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
 
 
 def _real_shaped_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str] | None:
-    """The orbbec 6-view left foot (../shared/realscans, $FOOTFIT_REALSCANS) resampled to
-    ``n_points`` with 0.3 mm noise; None when the real scans are absent.
+    """Return the orbbec 6-view left foot resampled to ``n_points`` with 0.3 mm noise.
+
+    From ../shared/realscans or $FOOTFIT_REALSCANS; None when the real scans are absent.
     """
     from footfit.align import align_foot
     from footfit.bench.realshaped import realscans_dir
@@ -110,7 +114,7 @@ def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
     from footfit.last import generate_last
 
     if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"`repeats` must be an int >= 1; got {repeats!r}")
+        raise InvalidParameterError(f"`repeats` must be an int >= 1; got {repeats!r}")
     gen = np.random.default_rng(rng)
     pts, meas, sex = _synthetic_foot(n_points, gen)
     params = generate_last(meas, style=style, sex=sex)

@@ -26,7 +26,7 @@ _TABLES = ("lasts.csv", "last_shape.json", "styles.json", "fit_preferences.json"
 
 
 def cache_dir() -> Path | None:
-    """The cache folder of this footfit version and tables, or None when turned off."""
+    """Return the cache folder of this footfit version and tables, or None when off."""
     root = os.environ.get("FOOTFIT_CACHE", "")
     if root.lower() in ("off", "0", "none", "no"):
         return None

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from footfit.exceptions import InvalidParameterError
 from footfit.fit._common import _config
 from footfit.fit.prepare import (
     PreparedFoot,
@@ -81,8 +82,10 @@ _PREPARED: dict[tuple[str, str], PreparedLast] = {}
 
 
 def _prepared_stock(row: Mapping[str, Any], library: Any) -> PreparedLast:
-    """Return a stock last ready for the simulation: built once per process, and read from
-    the disk cache (:mod:`footfit.fit.cache`) rather than built in a fresh one.
+    """Return a stock last ready for the simulation.
+
+    Built once per process, and read from the disk cache (:mod:`footfit.fit.cache`) rather
+    than built in a fresh one.
     """
     key = (str(library.path), str(row["id"]))
     pl = _PREPARED.get(key)
@@ -161,7 +164,7 @@ def size_by_simulation(
 
     for name, v in (("sizes_around", sizes_around), ("widths_around", widths_around)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-            raise ValueError(f"`{name}` must be an int >= 0; got {v!r}")
+            raise InvalidParameterError(f"`{name}` must be an int >= 0; got {v!r}")
     lib = load_stock_lasts() if library is None else library
     pf = prepare_foot(foot)
     if screen_cell_mm is None:

@@ -30,7 +30,7 @@ from footfit.exceptions import DegenerateScanError
 from footfit.last.bend import bend_points
 from footfit.last.mesh import _assemble_rings, _plane_hull_perimeter
 from footfit.last.params import LastParameters
-from footfit.last.profile import _pchip, _taper, last_bottom_profile
+from footfit.last.profile import _gauss1d, _pchip, _taper, last_bottom_profile
 
 __all__ = ["CustomLast", "build_custom_last", "stand_on_insole"]
 
@@ -63,8 +63,10 @@ def _cfg() -> dict[str, Any]:
 
 def stand_on_insole(points: FloatArray, foot_length_mm: float, *, heel_mm: float,
                     forefoot_mm: float) -> FloatArray:
-    """The foot standing on an insole: raised by its heel thickness up to 30 % of the foot
-    length and by its forefoot thickness from 60 %, linear between (``custom_last`` of
+    """Return the foot standing on an insole.
+
+    Raised by its heel thickness up to 30 % of the foot length and by its forefoot
+    thickness from 60 %, linear between (``custom_last`` of
     ``footfit/data/last_shape.json``). The custom last is built on the foot raised this way,
     and the fit simulation raises the foot the same way before it tries a last.
     """
@@ -79,8 +81,10 @@ def stand_on_insole(points: FloatArray, foot_length_mm: float, *, heel_mm: float
 
 
 def _vertices(h: FloatArray, phi: FloatArray) -> FloatArray:
-    """Vertices of the convex polygons with support values ``h`` (k, m) at the outward
-    directions ``phi`` (m,): the intersections of consecutive support lines, (k, m, 2).
+    """Return the vertices of the convex polygons of support values ``h`` (k, m).
+
+    At the outward directions ``phi`` (m,): the intersections of consecutive support
+    lines, (k, m, 2).
     """
     p0, p1 = phi, np.roll(phi, -1)
     h0, h1 = h, np.roll(h, -1, axis=1)
@@ -151,8 +155,10 @@ def _spread(v: FloatArray) -> FloatArray:
 
 def _slab_support(pts: FloatArray, ys: FloatArray, n: FloatArray, half: float,
                   min_pts: int) -> tuple[FloatArray, FloatArray]:
-    """Support values (k, m) of the (x, z) points within ``half`` of each station (widened
-    where fewer than ``min_pts`` lie there), and whether a station has a section.
+    """Return the support values (k, m) of the (x, z) points near each station.
+
+    Near: within ``half`` of the station (widened where fewer than ``min_pts`` lie there).
+    Also whether a station has a section.
     """
     order = np.argsort(pts[:, 1], kind="stable")
     sy = pts[order, 1]
@@ -176,35 +182,13 @@ def _slab_support(pts: FloatArray, ys: FloatArray, n: FloatArray, half: float,
     return out, valid
 
 
-def _gauss1d(a: FloatArray, sigma: float, *, axis: int, mode: str) -> FloatArray:
-    """Gaussian smoothing along one axis, as ``scipy.ndimage.gaussian_filter1d`` does it.
-
-    The kernel is cut at 4 sigma; ``mode`` is ``'nearest'`` (the edge values repeated) or
-    ``'wrap'`` (periodic). A few shifted sums: the last build imports no scipy.ndimage.
-    """
-    radius = int(4.0 * float(sigma) + 0.5)
-    x = np.arange(-radius, radius + 1, dtype=np.float64)
-    kernel = np.exp(-0.5 * (x / float(sigma)) ** 2)
-    kernel /= kernel.sum()
-    moved = np.moveaxis(a, axis, 0)
-    if mode == "wrap":
-        idx = np.arange(-radius, len(moved) + radius) % len(moved)
-    else:
-        idx = np.clip(np.arange(-radius, len(moved) + radius), 0, len(moved) - 1)
-    padded = moved[idx]
-    out = np.zeros_like(moved, dtype=np.float64)
-    for i, w in enumerate(kernel):
-        out += w * padded[i:i + len(moved)]
-    return np.moveaxis(out, 0, axis)
-
-
 def _ease_profile(y: FloatArray, knots: list[tuple[float, float]]) -> FloatArray:
     ky, kv = zip(*sorted(knots), strict=True)
     return np.interp(y, ky, kv)
 
 
 def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, Any]:
-    """What does not depend on the eases: stations and the foot's smoothed section supports."""
+    """Return what does not depend on the eases: stations, smoothed foot section supports."""
     cfg = _cfg()
     m = int(cfg["ring_points"])
     phi = np.linspace(-0.5 * np.pi, 1.5 * np.pi, m, endpoint=False)  # from straight down
@@ -344,7 +328,9 @@ def _girth_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[Fl
 
 def _heel_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[FloatArray,
                                                                            FloatArray]]:
-    """Short heel girth: back of the heel (bottom of the heel curve) to the instep top;
+    """Return the planes of the short and long heel girths.
+
+    Short heel girth: back of the heel (bottom of the heel curve) to the instep top;
     long heel girth: the same heel point to the front of the last at the ankle crease (the
     top of the last at the waist station, where the dorsum meets the leg).
     """
@@ -362,7 +348,7 @@ def _heel_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[Flo
 
 
 def _profile_meta(p: LastParameters) -> dict[str, Any]:
-    """The bottom profile the flat last is bent onto (heel height, shank, toe spring)."""
+    """Return the bottom profile the flat last is bent onto (heel height, shank, toe spring)."""
     s, by, bz = last_bottom_profile(p)
     pos = {"heel_centre": p.heel_centre_position_mm, "waist": p.waist_position_mm,
            "instep": p.instep_position_mm, "mth5": p.mth5_position_mm,
@@ -420,7 +406,7 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float], fl: 
 
 
 def _foot_girth(p: LastParameters, name: str) -> float:
-    """The foot girth a last girth target was made from (target - ease - room)."""
+    """Return the foot girth a last girth target was made from (target - ease - room)."""
     glob = load_table("styles.json")["global"]
     spec = load_table("styles.json")["styles"][p.style]
     fits = load_table("fit_preferences.json")["preferences"][p.fit]

@@ -280,8 +280,10 @@ def _top_line(d: _Design, s_ball: float, s_instep: float, y: FloatArray) -> Floa
 
 def _widest_and_exponents(d: _Design, y: FloatArray, z_lo: FloatArray,
                           height: FloatArray) -> dict[str, FloatArray]:
-    """Return the height of the widest point and the superellipse exponents of the upper
-    medial and lateral quarters.
+    """Return the height of the widest point and the upper quarters' exponents.
+
+    The superellipse exponents of the upper medial (``q``) and lateral (``q_lat``)
+    quarters.
     """
     st, sh = d.st, d.shape
     y_hc, behind = st["heel_centre"], y < d.y0

@@ -150,9 +150,11 @@ def _girths(d: _Design, s_ball: float, s_instep: float) -> tuple[FloatArray, Flo
 
 
 def _bracket_solve(d: _Design, target: FloatArray) -> tuple[FloatArray, tuple[Any, ...]]:
-    """Section scales by bisection on the rising branch of girth(scale), for when the secant
-    steps fail: a low section tilts the instep plane, so the instep girth grows again as the
-    scale falls toward 0 and the secant can run down the wrong branch.
+    """Return the section scales by bisection on the rising branch of girth(scale).
+
+    For when the secant steps fail: a low section tilts the instep plane, so the instep
+    girth grows again as the scale falls toward 0 and the secant can run down the wrong
+    branch.
     """
     grid = np.linspace(0.2, 3.0, 15)
     gs = np.array([_girths(d, v, v)[0] for v in grid])  # the two girths barely interact

@@ -424,16 +424,12 @@ def generate_last(
     params = LastParameters(
         style=style, fit=fit, side=str(m.side), sex=sex, child=is_child,
         group="child" if is_child else (sex or "unisex"),
-        foot_length_mm=fl,
-        bottom_length_mm=length.bottom_length,
+        foot_length_mm=fl, bottom_length_mm=length.bottom_length,
         stick_length_mm=length.bottom_length + length.heel_allowance,
-        toe_allowance_mm=length.toe_allowance,
-        heel_allowance_mm=length.heel_allowance,
-        ball_girth_mm=girth["ball"],
-        instep_girth_mm=girth["instep"],
+        toe_allowance_mm=length.toe_allowance, heel_allowance_mm=length.heel_allowance,
+        ball_girth_mm=girth["ball"], instep_girth_mm=girth["instep"],
         waist_girth_mm=girth["waist"],
-        short_heel_girth_mm=girth["short_heel"],
-        long_heel_girth_mm=girth["long_heel"],
+        short_heel_girth_mm=girth["short_heel"], long_heel_girth_mm=girth["long_heel"],
         bottom_width_ball_mm=widths["basic"],
         width_mth1_medial_mm=widths["medial"],
         width_mth5_lateral_mm=widths["lateral"],
@@ -454,11 +450,8 @@ def generate_last(
         top_cut_height_mm=high["top_cut"],
         toe_box_shape=str(spec.get("toe_box_shape", "round")),
         sole_stiffness=str(spec.get("sole_stiffness", "medium")),
-        size_label=sizes.cn_label,
-        cn_size=sizes.cn,
-        cn_width_type=sizes.cn_width_type,
-        width_index=_width_index(sizes.cn_width_type),
-        eu_size=sizes.eu,
+        size_label=sizes.cn_label, cn_size=sizes.cn, cn_width_type=sizes.cn_width_type,
+        width_index=_width_index(sizes.cn_width_type), eu_size=sizes.eu,
         mondopoint=sizes.mondopoint,
         notes=tuple(notes),
         ball_height_mm=None if ball_height is None else ball_height + ease[
@@ -510,8 +503,10 @@ def _check_shape(p: LastParameters) -> None:
 
 
 def foot_ball_height(points: Any, *, ball_length_mm: float, band_mm: float = 1.0) -> float | None:
-    """Dorsal height of the foot over MTH1: max z of the points within ``band_mm`` of
-    ``y = ball_length_mm`` (as ``arch_height_mm`` is at 50 % FL).
+    """Return the dorsal height of the foot over MTH1.
+
+    The max z of the points within ``band_mm`` of ``y = ball_length_mm`` (as
+    ``arch_height_mm`` is at 50 % FL).
 
     Parameters
     ----------

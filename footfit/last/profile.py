@@ -167,9 +167,10 @@ def _taper(t: Any, p: float) -> Any:
 
 
 def _pchip(xk: list[float], yk: list[float], x: FloatArray) -> FloatArray:
-    """Monotone piecewise-cubic Hermite interpolation (Fritsch-Carlson, as scipy's
-    ``PchipInterpolator``), clamped to the knots' range; numpy only, so building a last
-    imports no scipy.interpolate.
+    """Interpolate by monotone piecewise-cubic Hermite curves.
+
+    Fritsch-Carlson, as scipy's ``PchipInterpolator``, clamped to the knots' range; numpy
+    only, so building a last imports no scipy.interpolate.
     """
     xk_a = np.asarray(xk, dtype=np.float64)
     order = np.argsort(xk_a)
@@ -208,3 +209,25 @@ def _pchip(xk: list[float], yk: list[float], x: FloatArray) -> FloatArray:
     t2, t3 = t * t, t * t * t
     return ((2 * t3 - 3 * t2 + 1) * yk_a[i] + (t3 - 2 * t2 + t) * h[i] * d[i]
             + (-2 * t3 + 3 * t2) * yk_a[i + 1] + (t3 - t2) * h[i] * d[i + 1])
+
+
+def _gauss1d(a: FloatArray, sigma: float, *, axis: int, mode: str) -> FloatArray:
+    """Gaussian smoothing along one axis, as ``scipy.ndimage.gaussian_filter1d`` does it.
+
+    The kernel is cut at 4 sigma; ``mode`` is ``'nearest'`` (the edge values repeated) or
+    ``'wrap'`` (periodic). A few shifted sums: the last build imports no scipy.ndimage.
+    """
+    radius = int(4.0 * float(sigma) + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * (x / float(sigma)) ** 2)
+    kernel /= kernel.sum()
+    moved = np.moveaxis(a, axis, 0)
+    if mode == "wrap":
+        idx = np.arange(-radius, len(moved) + radius) % len(moved)
+    else:
+        idx = np.clip(np.arange(-radius, len(moved) + radius), 0, len(moved) - 1)
+    padded = moved[idx]
+    out = np.zeros_like(moved, dtype=np.float64)
+    for i, w in enumerate(kernel):
+        out += w * padded[i:i + len(moved)]
+    return np.moveaxis(out, 0, axis)

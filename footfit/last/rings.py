@@ -195,7 +195,7 @@ def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArra
 
 
 def ring_back_wall(table: dict[str, Any], points: FloatArray, *, n_rings: int = 60) -> FloatArray:
-    """The y of the last's back wall behind each point, along -y (nan where none is met).
+    """Return the y of the last's back wall behind each point, along -y (nan if none).
 
     For each point (x, z), the first station from the back at which (x, z) lies inside the
     section (the back apex's cone, then the rings), interpolated linearly between the two
