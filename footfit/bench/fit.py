@@ -180,7 +180,7 @@ def bench_last_fit_realscan(*, repeats: int = 9) -> dict[str, Any]:
     from footfit.bench.realshaped import realscans_dir
     from footfit.clean import isolate_feet
     from footfit.fit import fit_foot, prepare_foot, simulate_fit, size_by_simulation
-    from footfit.fit._common import _config
+    from footfit._data import load_table
     from footfit.io import load_scan
     from footfit.last import build_custom_last, generate_last
     from footfit.measure import measure_foot
@@ -197,7 +197,8 @@ def bench_last_fit_realscan(*, repeats: int = 9) -> dict[str, Any]:
     meas = measure_foot(foot).measurements
     params = generate_last(meas, style="sport", sex="male")
     custom = build_custom_last(foot, params)
-    pf = prepare_foot(foot, cell_mm=float(_config()["simulation"]["working_cell_mm"]))
+    cell = float(load_table("fit_zones.json")["simulation"]["working_cell_mm"])
+    pf = prepare_foot(foot, cell_mm=cell)
     return {
         "n_points": len(foot.points), "n_working_points": len(pf.points),
         "custom_last": _times(lambda: build_custom_last(foot, params), repeats),
