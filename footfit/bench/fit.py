@@ -176,11 +176,11 @@ def bench_last_fit_realscan(*, repeats: int = 9) -> dict[str, Any]:
         ``wall_min``, ``wall_median``, ``cpu_min``, ``cpu_median`` (ms); ``n_points``;
         or ``{"skipped": why}`` without the real scans.
     """
+    from footfit._data import load_table
     from footfit.align import align_foot
     from footfit.bench.realshaped import realscans_dir
     from footfit.clean import isolate_feet
     from footfit.fit import fit_foot, prepare_foot, simulate_fit, size_by_simulation
-    from footfit._data import load_table
     from footfit.io import load_scan
     from footfit.last import build_custom_last, generate_last
     from footfit.measure import measure_foot
