@@ -96,6 +96,7 @@ class FootFitter:
 
     def __init__(self, options: FitOptions | Mapping[str, Any] | None = None,
                  **overrides: Any) -> None:
+        from footfit.fit.warmup import prepare_last_and_fit
         from footfit.insoles import InsoleMatcher
         from footfit.last import load_stock_lasts
 
@@ -110,6 +111,7 @@ class FootFitter:
         import scipy.spatial  # noqa: F401
 
         _prepare_stages()
+        prepare_last_and_fit()  # the last and fit stages' modules and tables (lastfit)
 
     def process(self, source: PathType | Scan | ArrayLike, options: FitOptions | None = None,
                 **overrides: Any) -> FitReport:

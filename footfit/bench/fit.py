@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from footfit.bench import _median_ms
+from footfit.exceptions import InvalidParameterError
 
-__all__ = ["bench_fit"]
+__all__ = ["bench_fit", "bench_last_fit_realscan"]
 
 #: Targets of issue 9 (ms), and issue 15's for the whole fit stage of one foot (custom last
 #: built from the scan, the foot tried in it, sized by simulation on the stock lasts).
@@ -21,7 +22,7 @@ TARGETS_MS = {"simulate_fit": 50.0, "size_by_simulation": 300.0, "fit_stage": 15
 
 
 def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str]:
-    """A synthetic foot sampled with ``n_points`` surface points, right-foot frame."""
+    """Return a synthetic foot sampled with ``n_points`` surface points, right-foot frame."""
     import trimesh
 
     from footfit.measure import measure_foot
@@ -40,9 +41,11 @@ def _synthetic_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, 
 
 def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
                repeats: int) -> dict[str, float]:
-    """Median ms of the fit stage of one foot as ``FootFitter.process`` runs it: the custom
-    last built from the scan, then :func:`footfit.fit.fit_foot` (the foot in it, and sized
-    by simulation on the stock lasts, whose meshes are cached after the first call).
+    """Return the median ms of the fit stage of one foot as ``FootFitter.process`` runs it.
+
+    The custom last built from the scan, then :func:`footfit.fit.fit_foot` (the foot in
+    it, and sized by simulation on the stock lasts, whose meshes are cached after the first
+    call).
     """
     from footfit.fit import fit_foot
     from footfit.last import build_custom_last, generate_last
@@ -57,8 +60,9 @@ def _fit_stage(pts: Any, meas: Any, sex: str | None, style: str,
 
 
 def _real_shaped_foot(n_points: int, rng: np.random.Generator) -> tuple[Any, Any, str] | None:
-    """The orbbec 6-view left foot (../shared/realscans, $FOOTFIT_REALSCANS) resampled to
-    ``n_points`` with 0.3 mm noise; None when the real scans are absent.
+    """Return the orbbec 6-view left foot resampled to ``n_points`` with 0.3 mm noise.
+
+    From ../shared/realscans or $FOOTFIT_REALSCANS; None when the real scans are absent.
     """
     from footfit.align import align_foot
     from footfit.bench.realshaped import realscans_dir
@@ -110,7 +114,7 @@ def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
     from footfit.last import generate_last
 
     if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"`repeats` must be an int >= 1; got {repeats!r}")
+        raise InvalidParameterError(f"`repeats` must be an int >= 1; got {repeats!r}")
     gen = np.random.default_rng(rng)
     pts, meas, sex = _synthetic_foot(n_points, gen)
     params = generate_last(meas, style=style, sex=sex)
@@ -135,3 +139,71 @@ def bench_fit(*, repeats: int = 7, rng: np.random.Generator | int | None = None,
     out["meets_targets"] = {name: bool(out[f"{name}_ms"] < limit)
                             for name, limit in TARGETS_MS.items()}
     return out
+
+
+def _times(fn: Any, repeats: int) -> dict[str, float]:
+    """Return the min and median wall and CPU ms of ``repeats`` calls (after one warm-up)."""
+    import time
+
+    fn()
+    wall, cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+    return {"wall_min": min(wall), "wall_median": float(np.median(wall)),
+            "cpu_min": min(cpu), "cpu_median": float(np.median(cpu))}
+
+
+def bench_last_fit_realscan(*, repeats: int = 9) -> dict[str, Any]:
+    """Time the last and fit stages on the orbbec left foot as ``footfit process`` runs them.
+
+    CPU time beside wall time: on the shared 2-core machine the wall time of a stage grows
+    with the other processes' load, its CPU time much less (process time counts every
+    thread: run with one BLAS thread to compare versions).
+
+    Parameters
+    ----------
+    repeats : int, default=9
+        Timed calls per case.
+
+    Returns
+    -------
+    dict
+        ``custom_last``, ``fit_foot``, ``simulate_fit_custom`` (the foot's 1.5 mm working
+        set in its own custom last) and ``size_by_simulation`` (9 stock lasts), each with
+        ``wall_min``, ``wall_median``, ``cpu_min``, ``cpu_median`` (ms); ``n_points``;
+        or ``{"skipped": why}`` without the real scans.
+    """
+    from footfit._data import load_table
+    from footfit.align import align_foot
+    from footfit.bench.realshaped import realscans_dir
+    from footfit.clean import isolate_feet
+    from footfit.fit import fit_foot, prepare_foot, simulate_fit, size_by_simulation
+    from footfit.io import load_scan
+    from footfit.last import build_custom_last, generate_last
+    from footfit.measure import measure_foot
+
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise InvalidParameterError(f"`repeats` must be an int >= 1; got {repeats!r}")
+    root = realscans_dir()
+    path = None if root is None else root / "orbbec-6view" / "left.asc"
+    if path is None or not path.is_file():
+        return {"skipped": "real scans not found (set FOOTFIT_REALSCANS)"}
+    scan = load_scan(path)
+    iso = isolate_feet(scan.points, normals=scan.normals, rng=0)
+    foot = align_foot(iso.feet[0], up=iso.up, floor_plane=iso.floor_plane)
+    meas = measure_foot(foot).measurements
+    params = generate_last(meas, style="sport", sex="male")
+    custom = build_custom_last(foot, params)
+    cell = float(load_table("fit_zones.json")["simulation"]["working_cell_mm"])
+    pf = prepare_foot(foot, cell_mm=cell)
+    return {
+        "n_points": len(foot.points), "n_working_points": len(pf.points),
+        "custom_last": _times(lambda: build_custom_last(foot, params), repeats),
+        "fit_foot": _times(lambda: fit_foot(foot, custom, measurements=meas), repeats),
+        "simulate_fit_custom": _times(lambda: simulate_fit(pf, custom, measurements=meas),
+                                      repeats),
+        "size_by_simulation": _times(lambda: size_by_simulation(pf, custom.params), repeats),
+    }

@@ -26,7 +26,7 @@ _TABLES = ("lasts.csv", "last_shape.json", "styles.json", "fit_preferences.json"
 
 
 def cache_dir() -> Path | None:
-    """The cache folder of this footfit version and tables, or None when turned off."""
+    """Return the cache folder of this footfit version and tables, or None when off."""
     root = os.environ.get("FOOTFIT_CACHE", "")
     if root.lower() in ("off", "0", "none", "no"):
         return None
@@ -94,8 +94,49 @@ def save_stock_mesh(stock_id: str, mesh: Any) -> None:
         return
 
 
-def load_stock_mesh(stock_id: str) -> Any | None:
-    """Read a stock last's mesh from the cache; None when absent or unreadable."""
+class _CachedSurface:
+    """A cached stock last whose vertices and faces are read from the file on first use.
+
+    The fit simulation judges a stock last from its ring table and metadata alone (read
+    at once, a few kB); the mesh itself (about 1 MB) is read only when something draws or
+    exports it. ``rebuild`` makes the mesh again should the file have gone meanwhile.
+    """
+
+    def __init__(self, path: Path, metadata: dict[str, Any], rebuild: Any = None) -> None:
+        self._path = path
+        self._rebuild = rebuild
+        self._surface: Any = None
+        self.metadata = metadata
+
+    def _mesh(self) -> Any:
+        if self._surface is None:
+            from footfit.last.surface import LastSurface
+
+            try:
+                with np.load(self._path, allow_pickle=False) as z:
+                    surface = LastSurface(z["vertices"], z["faces"])
+            except (OSError, ValueError, KeyError):
+                if self._rebuild is None:
+                    raise
+                surface = self._rebuild()
+            surface.metadata = self.metadata
+            self._surface = surface
+        return self._surface
+
+    def __getattr__(self, name: str) -> Any:
+        # vertices, faces, volume, export... from the mesh, read now
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._mesh(), name)
+
+
+def load_stock_mesh(stock_id: str, *, rebuild: Any = None) -> Any | None:
+    """Read a stock last from the cache; None when absent or unreadable.
+
+    The metadata (with the ring table the simulation uses) is read now; the vertices and
+    faces when first asked for (``rebuild()``, if given, makes the mesh should the file
+    have gone by then).
+    """
     folder = cache_dir()
     if folder is None:
         return None
@@ -103,8 +144,6 @@ def load_stock_mesh(stock_id: str) -> Any | None:
     if not path.is_file():
         return None
     try:
-        from footfit.last.surface import LastSurface
-
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(bytes(z["meta"]).decode())
             rings = dict(meta.pop("rings", {}))
@@ -113,11 +152,11 @@ def load_stock_mesh(stock_id: str) -> Any | None:
                     rings[name[7:]] = z[name]
                 elif name.startswith("meta__"):
                     meta[name[6:]] = z[name]
+            if "vertices" not in z.files or "faces" not in z.files:
+                return None
             meta["rings"] = rings
             for k in ("ball_plane", "instep_plane"):
                 meta[k] = tuple(tuple(v) for v in meta[k])
-            mesh = LastSurface(z["vertices"], z["faces"])
-        mesh.metadata["last"] = meta
-        return mesh
+        return _CachedSurface(path, {"last": meta}, rebuild)
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -8,6 +8,7 @@ import numpy as np
 
 from footfit._core.typing import FloatArray
 from footfit._core.validation import as_points
+from footfit.exceptions import InvalidParameterError
 from footfit.fit.prepare import PreparedLast, cell_groups, cell_means
 
 
@@ -55,7 +56,8 @@ def signed_clearance(
     if cell_mm is None:
         cell_mm = 0.0 if n <= 20_000 else 2.0
     if cell_mm < 0 or not np.isfinite(cell_mm):
-        raise ValueError(f"`cell_mm` must be None or a finite number >= 0; got {cell_mm!r}")
+        raise InvalidParameterError(
+            f"`cell_mm` must be None or a finite number >= 0; got {cell_mm!r}")
     if cell_mm > 0:
         _, inv, counts = cell_groups(pts, float(cell_mm))
         reps = cell_means(pts, inv, counts)

@@ -1,5 +1,6 @@
-"""Placing the foot in a last: the sole on the bottom (bent to the heel and toe spring),
-the heel against the back.
+"""Placing the foot in a last.
+
+The sole goes on the bottom (bent to the heel and toe spring), the heel against the back.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def _heel_gap(last: PreparedLast, placed: FloatArray, heel: BoolArray) -> float:
 
 def _heel_gap_rings(rings: Mapping[str, Any], sub: FloatArray, placed: FloatArray,
                     shift: float, last: PreparedLast) -> float:
-    """:func:`_heel_gap` from the last's section rings (no ray casting): the room behind the
-    heel along -y, in the frame of the ring table.
+    """Return :func:`_heel_gap` from the last's section rings (no ray casting).
+
+    The room behind the heel along -y, in the frame of the ring table.
     """
     from footfit.last.rings import ring_back_wall
 

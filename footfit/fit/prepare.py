@@ -11,6 +11,7 @@ import numpy as np
 
 from footfit._core.typing import FloatArray, IntArray
 from footfit._core.validation import as_points
+from footfit.exceptions import InvalidParameterError
 from footfit.fit._common import ZONE_NAMES, _config
 
 
@@ -44,8 +45,10 @@ class PreparedFoot:
 
 
 def _point_areas(points: FloatArray, k: int = 8) -> FloatArray:
-    """Area per point from the local density: pi r_k^2 / k (r_k: distance to the k-th
-    neighbour), which is exact for a uniform sample of a plane.
+    """Return the area per point from the local density.
+
+    pi r_k^2 / k (r_k: distance to the k-th neighbour), exact for a uniform sample of a
+    plane.
     """
     from scipy.spatial import cKDTree
 
@@ -77,8 +80,10 @@ def _zones(points: FloatArray, length: float) -> IntArray:
 
 
 def cell_groups(points: FloatArray, cell_mm: float) -> tuple[IntArray, IntArray, IntArray]:
-    """Group points by cubic cell: ``(first, inverse, counts)`` as ``np.unique`` gives them
-    (the first point of each cell, each point's cell, the points per cell).
+    """Group points by cubic cell.
+
+    Returns ``(first, inverse, counts)`` as ``np.unique`` gives them (the first point of
+    each cell, each point's cell, the points per cell).
     """
     key = np.floor(points / cell_mm).astype(np.int64)
     key -= key.min(axis=0)
@@ -90,7 +95,7 @@ def cell_groups(points: FloatArray, cell_mm: float) -> tuple[IntArray, IntArray,
 
 
 def cell_means(points: FloatArray, inv: IntArray, counts: IntArray) -> FloatArray:
-    """The centroid of each cell's points (``inv``, ``counts`` from :func:`cell_groups`)."""
+    """Return the centroid of each cell's points (``inv``, ``counts`` of :func:`cell_groups`)."""
     return np.stack([np.bincount(inv, weights=points[:, k], minlength=len(counts))
                      for k in range(3)], axis=1) / counts[:, None]
 
@@ -139,13 +144,13 @@ def prepare_foot(foot: Any, *, point_area_mm2: Any = None,
     pts = as_points(getattr(foot, "points", foot), name="foot", min_points=100)
     length = float(pts[:, 1].max())
     if not 80.0 <= length <= 400.0:
-        raise ValueError(
+        raise InvalidParameterError(
             f"`foot` must be in the canonical frame (pternion at y = 0, toes along +y); its "
             f"max y is {length:.1f} mm, not a foot length of 80-400 mm"
         )
     if cell_mm is not None:
         if not (np.isfinite(cell_mm) and cell_mm > 0):
-            raise ValueError(f"`cell_mm` must be a positive number; got {cell_mm!r}")
+            raise InvalidParameterError(f"`cell_mm` must be a positive number; got {cell_mm!r}")
         _, inv, counts = cell_groups(pts, float(cell_mm))
         pts = cell_means(pts, inv, counts)
         area = np.full(len(pts), float(cell_mm) ** 2)
@@ -154,7 +159,7 @@ def prepare_foot(foot: Any, *, point_area_mm2: Any = None,
     else:
         area = np.asarray(point_area_mm2, dtype=np.float64).reshape(-1)
         if area.shape != (len(pts),) or not np.isfinite(area).all() or (area < 0).any():
-            raise ValueError(
+            raise InvalidParameterError(
                 f"`point_area_mm2` must be {len(pts)} finite values >= 0; got shape "
                 f"{area.shape}"
             )
@@ -192,8 +197,10 @@ class PreparedLast:
     insole_heel_mm: float = 0.0
 
     def ray_scene(self) -> Any:
-        """The open3d ray-casting scene of the mesh, built on first use (the ring method
-        of :mod:`footfit.last.rings` needs none, so a simulation imports no open3d).
+        """Return the open3d ray-casting scene of the mesh, built on first use.
+
+        The ring method of :mod:`footfit.last.rings` needs none, so a simulation imports
+        no open3d.
         """
         if self.scene is None:
             object.__setattr__(self, "scene", _scene(self.mesh))
@@ -254,7 +261,8 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
     if hasattr(last, "vertices") and hasattr(last, "faces"):
         meta = getattr(last, "metadata", {}).get("last")
         if meta is None:
-            raise ValueError("`last` mesh lacks metadata['last']: build it with build_last_mesh")
+            raise InvalidParameterError(
+                "`last` mesh lacks metadata['last']: build it with build_last_mesh")
         mesh = last
         if meta.get("side") == "left":
             mesh = last.copy()
@@ -265,23 +273,31 @@ def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
                       for k in ("ball_plane", "instep_plane")}
             mesh.metadata["last"] = dict(meta, side="right", **planes)
         return PreparedLast(mesh=mesh, label=label or "last", params=None)
-    from footfit.last.mesh import _ParamView, build_last_surface
+    from footfit.last.mesh import build_last_surface
+    from footfit.last.params import LastParameters
     from footfit.last.styles import style_spec
 
-    mesh = build_last_surface(last, side="right")
-    view = _ParamView(last)
-    style = str(view.style)
-    liner = float(style_spec(style)["sock_liner_mm"])
-    fore = getattr(last, "insole_forefoot_mm", None)
-    heel = getattr(last, "insole_heel_mm", None)
-    return PreparedLast(mesh=mesh, label=label or _label(last), params=last,
-                        style=style, toe_allowance_mm=float(view.toe_allowance_mm),
+    if isinstance(last, Mapping):  # a stock-library row: typed once, here
+        from footfit.last.stock import stock_last_parameters
+
+        params = stock_last_parameters(last)
+        fore = heel = None  # a stock last holds the style's sock liner
+    elif isinstance(last, LastParameters):
+        params = last
+        fore, heel = last.insole_forefoot_mm, last.insole_heel_mm
+    else:
+        raise TypeError("`last` must be LastParameters, a stock-library row, a last mesh or "
+                        f"a PreparedLast; got {type(last).__name__}")
+    mesh = build_last_surface(params, side="right")
+    liner = float(style_spec(params.style)["sock_liner_mm"])
+    return PreparedLast(mesh=mesh, label=label or _label(last), params=params,
+                        style=params.style, toe_allowance_mm=float(params.toe_allowance_mm),
                         insole_forefoot_mm=liner if fore is None else float(fore),
                         insole_heel_mm=liner if heel is None else float(heel))
 
 
 def _raised(points: FloatArray, last: PreparedLast, length: float) -> FloatArray:
-    """The foot standing on the last's insole, as the custom last is built."""
+    """Return the foot standing on the last's insole, as the custom last is built."""
     from footfit.last.custom import stand_on_insole
 
     return stand_on_insole(points, length, heel_mm=last.insole_heel_mm,

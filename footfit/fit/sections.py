@@ -92,6 +92,27 @@ def band_of(value: float | None, band: Mapping[str, Any], *, tight_is_low: bool 
     return "ok"
 
 
+def _dorsal_room(y: float, placed: FloatArray, clearance: FloatArray | None,
+                 normals: FloatArray | None, in_shoe: FloatArray | None,
+                 ) -> tuple[float | None, float | None, float | None]:
+    """Return the foot's top, the last's top and the room between them at station ``y``.
+
+    The worst (smallest) clearance under the top of the last (normal pointing up) within
+    3 mm of the station; ``(None, None, None)`` without clearances or points there.
+    """
+    if clearance is None or normals is None:
+        return None, None, None
+    sel = (np.abs(placed[:, 1] - y) <= 3.0) & (normals[:, 2] > 0.7)
+    if in_shoe is not None:
+        sel &= in_shoe
+    if sel.sum() < 3:
+        return None, None, None
+    i = int(np.argmin(np.where(sel, clearance, np.inf)))
+    ease = float(clearance[i])
+    f_top = float(placed[sel, 2].max())
+    return f_top, f_top + ease, ease
+
+
 def section_table(foot: Any, last: Any, placed: FloatArray, room: Mapping[str, Any],
                   measurements: Any = None, *, clearance: FloatArray | None = None,
                   normals: FloatArray | None = None,
@@ -183,17 +204,7 @@ def section_table(foot: Any, last: Any, placed: FloatArray, room: Mapping[str, A
     st = meta["stations_y_mm"]
     for name, key in (("dorsal_toe_box", "hallux_bulge"), ("dorsal_instep", "instep"),
                       ("dorsal_waist", "waist")):
-        y = float(st[key])
-        f_top = l_top = ease = None
-        if clearance is not None and normals is not None:
-            sel = (np.abs(placed[:, 1] - y) <= 3.0) & (normals[:, 2] > 0.7)
-            if in_shoe is not None:
-                sel &= in_shoe
-            if sel.sum() >= 3:
-                i = int(np.argmin(np.where(sel, clearance, np.inf)))
-                ease = float(clearance[i])
-                f_top = float(placed[sel, 2].max())
-                l_top = f_top + ease
+        f_top, l_top, ease = _dorsal_room(float(st[key]), placed, clearance, normals, in_shoe)
         add(name, f_top, l_top, ease, cfg["dorsal_height_ease_mm"])
     # the foot's MTH1 against the last's ball line (both along the bottom)
     bl = m is not None and getattr(m, "ball_length_mm", None) is not None

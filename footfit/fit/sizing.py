@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from footfit.exceptions import InvalidParameterError
 from footfit.fit._common import _config
 from footfit.fit.prepare import (
     PreparedFoot,
@@ -80,22 +81,28 @@ class SizeBySimulation:
 _PREPARED: dict[tuple[str, str], PreparedLast] = {}
 
 
-def _prepared_stock(row: Mapping[str, Any], library_path: str) -> PreparedLast:
-    key = (library_path, str(row["id"]))
+def _prepared_stock(row: Mapping[str, Any], library: Any) -> PreparedLast:
+    """Return a stock last ready for the simulation.
+
+    Built once per process, and read from the disk cache (:mod:`footfit.fit.cache`) rather
+    than built in a fresh one.
+    """
+    key = (str(library.path), str(row["id"]))
     pl = _PREPARED.get(key)
     if pl is None:
         from footfit.fit.cache import load_stock_mesh, save_stock_mesh
         from footfit.last.styles import style_spec
 
         sid = str(row["id"])
-        mesh = load_stock_mesh(sid)
+        params = library.parameters(row)
+        mesh = load_stock_mesh(sid, rebuild=lambda: prepare_last(row, label=sid).mesh)
         if mesh is None:
-            pl = prepare_last(dict(row), label=sid)
+            pl = prepare_last(row, label=sid)
             save_stock_mesh(sid, pl.mesh)
         else:
-            liner = float(style_spec(str(row["style"]))["sock_liner_mm"])
-            pl = PreparedLast(mesh=mesh, label=sid, params=dict(row), style=str(row["style"]),
-                              toe_allowance_mm=float(row["toe_allowance_mm"]),
+            liner = float(style_spec(params.style)["sock_liner_mm"])
+            pl = PreparedLast(mesh=mesh, label=sid, params=params, style=params.style,
+                              toe_allowance_mm=params.toe_allowance_mm,
                               insole_forefoot_mm=liner, insole_heel_mm=liner)
         if len(_PREPARED) > 256:
             _PREPARED.clear()
@@ -157,7 +164,7 @@ def size_by_simulation(
 
     for name, v in (("sizes_around", sizes_around), ("widths_around", widths_around)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-            raise ValueError(f"`{name}` must be an int >= 0; got {v!r}")
+            raise InvalidParameterError(f"`{name}` must be an int >= 0; got {v!r}")
     lib = load_stock_lasts() if library is None else library
     pf = prepare_foot(foot)
     if screen_cell_mm is None:
@@ -173,7 +180,7 @@ def size_by_simulation(
     coarse = _reduce_foot(pf, float(screen_cell_mm)) if screen_cell_mm else pf
     results = []
     for r in cands:
-        fit = simulate_fit(coarse, _prepared_stock(r, str(lib.path)), fit=params.fit,
+        fit = simulate_fit(coarse, _prepared_stock(r, lib), fit=params.fit,
                            cell_mm=cell_mm)
         results.append(StockFit(id=str(r["id"]), size_mm=int(r["size_mm"]),
                                 cn_width_type=str(r["cn_width_type"]),
@@ -192,7 +199,7 @@ def size_by_simulation(
             if s_fit.id not in full:
                 row = next(r for r in cands if str(r["id"]) == s_fit.id)
                 full[s_fit.id] = dataclasses.replace(s_fit, fit=simulate_fit(
-                    pf, _prepared_stock(row, str(lib.path)), fit=params.fit, cell_mm=cell_mm))
+                    pf, _prepared_stock(row, lib), fit=params.fit, cell_mm=cell_mm))
 
         refine(next(s for s in results if s.id == str(formula_row["id"])))
         while results[0].id not in full:  # until the best is scored on every point

@@ -73,8 +73,9 @@ def _room(foot: PreparedFoot, last: PreparedLast, placed: FloatArray, clearance:
 
 
 def _intended_squeeze(last: PreparedLast, fit: str) -> dict[str, float]:
-    """How far the style means its last to sit under the foot, per zone (mm of radius): a
-    negative net girth ease over 2 pi (a dress last made under the foot's girth).
+    """Return how far the style means its last to sit under the foot, per zone (mm of radius).
+
+    A negative net girth ease over 2 pi (a dress last made under the foot's girth).
     """
     if last.style is None:
         return {}

@@ -28,14 +28,9 @@ from footfit._core.validation import as_points
 from footfit._data import load_table
 from footfit.exceptions import DegenerateScanError
 from footfit.last.bend import bend_points
-from footfit.last.mesh import (
-    _assemble_rings,
-    _pchip,
-    _plane_hull_perimeter,
-    _taper,
-    last_bottom_profile,
-)
+from footfit.last.mesh import _assemble_rings, _plane_hull_perimeter
 from footfit.last.params import LastParameters
+from footfit.last.profile import _gauss1d, _pchip, _taper, last_bottom_profile
 
 __all__ = ["CustomLast", "build_custom_last", "stand_on_insole"]
 
@@ -68,8 +63,10 @@ def _cfg() -> dict[str, Any]:
 
 def stand_on_insole(points: FloatArray, foot_length_mm: float, *, heel_mm: float,
                     forefoot_mm: float) -> FloatArray:
-    """The foot standing on an insole: raised by its heel thickness up to 30 % of the foot
-    length and by its forefoot thickness from 60 %, linear between (``custom_last`` of
+    """Return the foot standing on an insole.
+
+    Raised by its heel thickness up to 30 % of the foot length and by its forefoot
+    thickness from 60 %, linear between (``custom_last`` of
     ``footfit/data/last_shape.json``). The custom last is built on the foot raised this way,
     and the fit simulation raises the foot the same way before it tries a last.
     """
@@ -84,8 +81,10 @@ def stand_on_insole(points: FloatArray, foot_length_mm: float, *, heel_mm: float
 
 
 def _vertices(h: FloatArray, phi: FloatArray) -> FloatArray:
-    """Vertices of the convex polygons with support values ``h`` (k, m) at the outward
-    directions ``phi`` (m,): the intersections of consecutive support lines, (k, m, 2).
+    """Return the vertices of the convex polygons of support values ``h`` (k, m).
+
+    At the outward directions ``phi`` (m,): the intersections of consecutive support
+    lines, (k, m, 2).
     """
     p0, p1 = phi, np.roll(phi, -1)
     h0, h1 = h, np.roll(h, -1, axis=1)
@@ -143,21 +142,23 @@ def _spread(v: FloatArray) -> FloatArray:
     cum = np.concatenate([np.zeros((k, 1)), np.cumsum(seg, axis=1)], axis=1)  # (k, m+1)
     total = cum[:, -1:]
     t = np.mod(cum[:, :-1] + 0.01 * np.arange(m)[None, :], np.maximum(total, 1e-9))
-    out = np.zeros_like(v)
     closed = np.concatenate([v, v[:, :1]], axis=1)
-    for i in range(k):
-        if total[i, 0] <= 0:
-            out[i] = v[i]
-            continue
-        for d in range(2):
-            out[i, :, d] = np.interp(t[i], cum[i], closed[i, :, d])
+    # one interpolation for every ring: ring i's arc lengths shifted past ring i - 1's
+    off = (np.cumsum(total[:, 0] + 1.0) - (total[:, 0] + 1.0))[:, None]
+    xp, x = (cum + off).reshape(-1), (t + off).reshape(-1)
+    out = np.stack([np.interp(x, xp, closed[..., d].reshape(-1)).reshape(k, m)
+                    for d in range(2)], axis=-1)
+    flat = total[:, 0] <= 0
+    out[flat] = v[flat]
     return out
 
 
 def _slab_support(pts: FloatArray, ys: FloatArray, n: FloatArray, half: float,
                   min_pts: int) -> tuple[FloatArray, FloatArray]:
-    """Support values (k, m) of the (x, z) points within ``half`` of each station (widened
-    where fewer than ``min_pts`` lie there), and whether a station has a section.
+    """Return the support values (k, m) of the (x, z) points near each station.
+
+    Near: within ``half`` of the station (widened where fewer than ``min_pts`` lie there).
+    Also whether a station has a section.
     """
     order = np.argsort(pts[:, 1], kind="stable")
     sy = pts[order, 1]
@@ -187,9 +188,7 @@ def _ease_profile(y: FloatArray, knots: list[tuple[float, float]]) -> FloatArray
 
 
 def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, Any]:
-    """What does not depend on the eases: stations and the foot's smoothed section supports."""
-    from scipy.ndimage import gaussian_filter1d
-
+    """Return what does not depend on the eases: stations, smoothed foot section supports."""
     cfg = _cfg()
     m = int(cfg["ring_points"])
     phi = np.linspace(-0.5 * np.pi, 1.5 * np.pi, m, endpoint=False)  # from straight down
@@ -220,11 +219,11 @@ def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, 
     sig = float(cfg["smoothing_sigma_mm"]) / step
     iv = np.flatnonzero(valid)
     filled = np.stack([np.interp(ys, ys[iv], h_raw[iv, j]) for j in range(m)], axis=1)
-    h_s = gaussian_filter1d(filled, sig, axis=0, mode="nearest")
-    h_s = gaussian_filter1d(h_s, 1.0, axis=1, mode="wrap")
+    h_s = _gauss1d(filled, sig, axis=0, mode="nearest")
+    h_s = _gauss1d(h_s, 1.0, axis=1, mode="wrap")
     deficit = np.where(valid[:, None], np.maximum(h_raw - h_s, 0.0), 0.0)
-    spread = gaussian_filter1d(deficit, 1.5, axis=1, mode="wrap")
-    spread = gaussian_filter1d(spread, 1.0, axis=0, mode="nearest")
+    spread = _gauss1d(deficit, 1.5, axis=1, mode="wrap")
+    spread = _gauss1d(spread, 1.0, axis=0, mode="nearest")
     scale = np.where(deficit > 1e-9, deficit / np.maximum(spread, 1e-9), 0.0).max(
         axis=1, keepdims=True)
     h_s = h_s + np.minimum(scale, 4.0) * spread
@@ -329,7 +328,9 @@ def _girth_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[Fl
 
 def _heel_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[FloatArray,
                                                                            FloatArray]]:
-    """Short heel girth: back of the heel (bottom of the heel curve) to the instep top;
+    """Return the planes of the short and long heel girths.
+
+    Short heel girth: back of the heel (bottom of the heel curve) to the instep top;
     long heel girth: the same heel point to the front of the last at the ankle crease (the
     top of the last at the waist station, where the dorsum meets the leg).
     """
@@ -347,7 +348,7 @@ def _heel_planes(verts: FloatArray, meta: dict[str, Any]) -> dict[str, tuple[Flo
 
 
 def _profile_meta(p: LastParameters) -> dict[str, Any]:
-    """The bottom profile the flat last is bent onto (heel height, shank, toe spring)."""
+    """Return the bottom profile the flat last is bent onto (heel height, shank, toe spring)."""
     s, by, bz = last_bottom_profile(p)
     pos = {"heel_centre": p.heel_centre_position_mm, "waist": p.waist_position_mm,
            "instep": p.instep_position_mm, "mth5": p.mth5_position_mm,
@@ -405,7 +406,7 @@ def _build(sec: dict[str, Any], p: LastParameters, eases: dict[str, float], fl: 
 
 
 def _foot_girth(p: LastParameters, name: str) -> float:
-    """The foot girth a last girth target was made from (target - ease - room)."""
+    """Return the foot girth a last girth target was made from (target - ease - room)."""
     glob = load_table("styles.json")["global"]
     spec = load_table("styles.json")["styles"][p.style]
     fits = load_table("fit_preferences.json")["preferences"][p.fit]
@@ -418,14 +419,23 @@ def _foot_girth(p: LastParameters, name: str) -> float:
     return float(getattr(p, f"{name}_girth_mm")) - ease - room
 
 
-def _foot_in_planes(pts: FloatArray, p: LastParameters, meta: dict[str, Any],
-                    fl: float) -> dict[str, float]:
-    """The foot's convex-hull girths in the last's ball and instep planes, the foot standing
-    on the insole and bent as in the shoe.
+def _foot_in_shoe(pts: FloatArray, p: LastParameters, base: dict[str, Any],
+                  fl: float) -> FloatArray:
+    """Return the foot standing on the insole and bent as in the shoe.
+
+    The bend reads only the bottom profile of ``base``, which the girth correction does
+    not change: the foot is bent once per last.
     """
     raised = stand_on_insole(pts, fl, heel_mm=p.insole_heel_mm,
                              forefoot_mm=p.insole_forefoot_mm)
-    bent, _ = bend_points(raised, meta, fl)
+    return bend_points(raised, base, fl)[0]
+
+
+def _foot_in_planes(bent: FloatArray, meta: dict[str, Any]) -> dict[str, float]:
+    """Return the foot's convex-hull girths in the last's ball and instep planes.
+
+    ``bent`` is the foot as :func:`_foot_in_shoe` stands it in the shoe.
+    """
     out = {}
     for name in ("ball", "instep"):
         origin, normal = (np.asarray(v, dtype=np.float64) for v in meta[f"{name}_plane"])
@@ -537,8 +547,9 @@ def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2)
     # foot's (raised and bent as in the shoe) should be what the trade rules ask over the
     # foot's measured girth (style ease + insole and sock room)
     want = {k: targets[f"{k}_girth_mm"] - _foot_girth(params, k) for k in ("ball", "instep")}
+    in_shoe = _foot_in_shoe(pts, params, base, fl) if int(iterations) > 0 else pts
     for _ in range(int(iterations)):
-        in_plane = _foot_in_planes(pts, params, meta, fl)
+        in_plane = _foot_in_planes(in_shoe, meta)
         err = {k: want[k] - (g[f"{k}_girth_mm"] - in_plane[k]) for k in ("ball", "instep")}
         if max(abs(v) for v in err.values()) < 0.5:
             break

@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 
 from footfit._core.validation import as_points, check_choice
-from footfit.exceptions import InvalidMeasurementError
+from footfit.exceptions import InvalidMeasurementError, InvalidParameterError
+from footfit.last import rules
 from footfit.last.styles import FITS, available_styles, fit_preference, style_spec, styles_global
 from footfit.measure.results import FootMeasurements
 from footfit.sizes import check_foot_length as _check_range
-from footfit.sizes import compute_sizes, standard_foot
 from footfit.sizes import is_child as _is_child
 
 __all__ = ["LAST_DIMENSIONS", "LastParameters", "foot_ball_height", "generate_last",
@@ -233,7 +233,7 @@ toe_tip_position_mm : float
         known = [f.name for f in fields(cls)]
         missing = [k for k in known if k not in data and k not in _OPTIONAL_FIELDS]
         if missing:
-            raise ValueError(f"last parameters lack {', '.join(missing)}")
+            raise InvalidParameterError(f"last parameters lack {', '.join(missing)}")
         kwargs = {k: data[k] for k in known if k in data}
         for name in LAST_DIMENSIONS:
             # a report written before these dimensions existed lacks the last three
@@ -267,7 +267,7 @@ def heel_height_class(heel_height_mm: float) -> str:
         lo, hi = bounds
         if lo <= heel_height_mm < hi:
             return name
-    raise ValueError(f"`heel_height_mm` {heel_height_mm!r} is in no heel-height class")
+    raise InvalidParameterError(f"`heel_height_mm` {heel_height_mm!r} is in no heel-height class")
 
 
 def toe_spring_for_heel(style_toe_spring_mm: float, heel_height_mm: float) -> float:
@@ -286,31 +286,6 @@ def toe_spring_for_heel(style_toe_spring_mm: float, heel_height_mm: float) -> fl
     cap = float(np.interp(float(heel_height_mm), env["heel_height_mm"],
                           env["max_toe_spring_mm"]))
     return float(min(float(style_toe_spring_mm), cap))
-
-
-def _value(m: FootMeasurements, name: str) -> float | None:
-    v = getattr(m, name)
-    if v is None:
-        return None
-    try:
-        out = float(v)
-    except (TypeError, ValueError) as exc:
-        raise InvalidMeasurementError(f"{name} must be a number; got {v!r}") from exc
-    if out != out or out in (float("inf"), float("-inf")):
-        raise InvalidMeasurementError(f"{name} must be finite; got {v!r}")
-    return out
-
-
-def _check_human(name: str, value: float | None, fl: float) -> None:
-    if value is None:
-        return
-    lo_f, hi_f = styles_global()["human_range_fraction_of_foot_length"][name]
-    lo, hi = lo_f * fl, hi_f * fl
-    if not lo <= value <= hi:
-        raise InvalidMeasurementError(
-            f"{name} must be within {lo:.0f}-{hi:.0f} mm (human range for a {fl:.0f} mm "
-            f"foot); got {value:g}"
-        )
 
 
 def _as_measurements(measurements: Any) -> FootMeasurements:
@@ -419,234 +394,94 @@ def generate_last(
     check_choice(style, available_styles(), name="style")
     check_choice(fit, FITS, name="fit")
     check_choice(sex, _SEXES, name="sex")
-    fl = _value(m, "foot_length_mm")
-    if fl is None:
-        reason = dict(m.missing).get("foot_length_mm", "not measured")
-        raise InvalidMeasurementError(f"foot_length_mm is missing ({reason}): no last without it")
+    fl = rules.required(m, "foot_length_mm", "no last without it")
     is_child = _is_child(fl, child)
     _check_range(fl, is_child)
-    girth = _value(m, "ball_girth_mm")
-    if girth is None:
-        reason = dict(m.missing).get("ball_girth_mm", "not measured")
-        raise InvalidMeasurementError(
-            f"ball_girth_mm is missing ({reason}): the last's girth cannot be set without it"
-        )
-    measured = {name: _value(m, name) for name in (
-        "ball_girth_mm", "ball_width_mm", "heel_width_mm", "ball_length_mm",
-        "instep_girth_mm", "instep_height_mm")}
-    for name, value in measured.items():
-        _check_human(name, value, fl)
-    ball_height = None
-    if ball_height_mm is not None:
-        try:
-            ball_height = float(ball_height_mm)
-        except (TypeError, ValueError) as exc:
-            raise InvalidMeasurementError(
-                f"ball_height_mm must be a number; got {ball_height_mm!r}") from exc
-        if not np.isfinite(ball_height):
-            raise InvalidMeasurementError(f"ball_height_mm must be finite; got {ball_height_mm!r}")
-        _check_human("ball_height_mm", ball_height, fl)
-    toe_shape = m.toe_shape
-    if toe_shape is not None:
-        check_choice(toe_shape, _TOE_SHAPES, name="toe_shape")
+    rules.required(m, "ball_girth_mm", "the last's girth cannot be set without it")
+    measured = rules.measured_values(m, fl)
+    ball_height = rules.ball_height_of(ball_height_mm, fl)
+    if m.toe_shape is not None:
+        check_choice(m.toe_shape, _TOE_SHAPES, name="toe_shape")
 
-    spec = style_spec(style)
-    glob = styles_global()
-    prefs = fit_preference(fit)
+    spec, prefs = style_spec(style), fit_preference(fit)
     notes: list[str] = []
-    group = "child" if is_child else (sex or "unisex")
     sex_key = sex or "unknown"
     if sex is None and not is_child:
         notes.append("sex not given: mean heel allowance and the unisex default heel height")
-
-    sizes = compute_sizes(fl, ball_girth_mm=girth, ball_width_mm=measured["ball_width_mm"],
-                          sex=sex, child=is_child)
-    notes.extend(n for n in sizes.notes if "outside the" in n)
-    std = standard_foot(fl, width_type=sizes.cn_width_type, sex=sex, child=is_child)
-    std["instep_girth_mm"] = girth + float(glob["standard_instep_minus_ball_girth_mm"]["value"])
-    line = glob["standard_instep_height_mm"]
-    std["instep_height_mm"] = float(line["intercept"]) + float(line["slope"]) * fl
-    foot: dict[str, float] = {}
-    for name, value in measured.items():
-        if value is None:
-            foot[name] = std[name]
-            reason = dict(m.missing).get(name, "not measured")
-            notes.append(
-                f"{name} {reason}: standard foot value {std[name]:.1f} mm used "
-                f"(size {sizes.cn_label})"
-            )
-        else:
-            foot[name] = value
-
-    # --- style eases (children: in proportion to foot length, see styles.json)
-    scale = 1.0
-    if is_child:
-        scale = fl / float(glob["child_ease_scale"]["reference_foot_length_mm"])
-    ease = {key: float(spec[key]) * scale for key in (
-        "ball_girth_ease_mm", "instep_girth_ease_mm", "waist_girth_offset_mm",
-        "hallux_taper_mm", "toe5_taper_mm", "instep_height_ease_mm", "toe_spring_mm",
-        "heel_girth_ease_mm")}
-
-    # --- lengths: bottom length (along the bottom) = FL + toe allowance - heel allowance
-    extra = float(spec["toe_shape_extra_mm"][toe_shape or "egyptian"])
-    if is_child:
-        heel_allowance = float(glob["heel_allowance_child_fraction"]["value"]) * fl
-        toe_allowance = (float(spec["child_inner_length_extra_fraction"]) * fl + heel_allowance
-                         + extra)
-        notes.append("children's last: allowances and style eases in proportion to foot "
-                     "length")
-    else:
-        toe_allowance = float(spec["toe_allowance_mm"][sex_key]) + extra
-        heel_allowance = float(spec["heel_allowance_mm"][sex_key])
-    if extra:
-        notes.append(f"{toe_shape} toes: +{extra:g} mm toe allowance in a {style} toe")
-    bottom_length = fl + toe_allowance - heel_allowance
-
-    # --- room for the insole and the sock (LASTS.md section 7)
-    ins = dict(insole or {})
-    liner = float(spec["sock_liner_mm"])
-    t_fore = float(ins.get("forefoot_mm", liner))
-    t_heel = float(ins.get("heel_mm", t_fore))
-    for name, v in (("insole forefoot_mm", t_fore), ("insole heel_mm", t_heel)):
-        if not (np.isfinite(v) and 0.0 <= v <= 25.0):
-            raise ValueError(f"`{name}` must be within 0-25 mm; got {v!r}")
-    insole_label = str(ins.get("label") or ("sock liner" if insole is None else "insole"))
-    per_mm = float(glob["insole_room"]["girth_per_mm_thickness"])
-    sock = float(glob["sock_allowance_girth_mm"]["value"]) * scale
-    room_fore = per_mm * t_fore + sock
-    room_heel = per_mm * t_heel + sock
-
-    # --- girths: the style's (net) ease, the fit shift, then the insole and sock room
-    style_ball = girth + ease["ball_girth_ease_mm"] + prefs["ball_girth_shift_mm"]
-    ball_girth = style_ball + room_fore
-    instep_girth = (foot["instep_girth_mm"] + ease["instep_girth_ease_mm"]
-                    + prefs["instep_girth_shift_mm"] + room_fore)
-    waist_girth = 0.5 * (ball_girth + instep_girth) + ease["waist_girth_offset_mm"]
-    heel_frac = glob["heel_girth_standard_fraction_of_ball_girth"]
-    heel_girths = {}
-    for key in ("short", "long"):
-        name = f"{key}_heel_girth_mm"
-        value = _value(m, name)
-        if value is None:
-            value = float(heel_frac[key]) * girth
-            notes.append(f"{name} not measured: {value:.0f} mm from the ball girth "
-                         f"(x{float(heel_frac[key]):g}, footfit/data/styles.json)")
-        heel_girths[key] = value + ease["heel_girth_ease_mm"] + room_heel
-
-    # --- bottom widths (LASTS.md section 3): the basic width is a little over 1/3 of the
-    # last's ball girth, kept 4-12 mm under the foot's ball width; the heel seat 4.5 mm
-    # under the foot's heel (3-6 for grip); the waist about 0.425 of it laterally
-    lo_w, hi_w = glob["foot_ball_width_minus_basic_width_mm"]["value"]
-    bottom_width = float(spec["bottom_width_fraction_of_ball_girth"]) * style_ball
-    if width_band:
-        bottom_width = float(np.clip(bottom_width, foot["ball_width_mm"] - float(hi_w),
-                                     foot["ball_width_mm"] - float(lo_w)))
-    bottom_width += prefs["bottom_width_shift_mm"]
-    share = float(glob["medial_share_of_bottom_width"]["value"])
-    medial, lateral = share * bottom_width, (1.0 - share) * bottom_width
-    seat_rule = glob["heel_seat_fraction_of_basic_width"]
-    heel_seat = (foot["heel_width_mm"] - float(seat_rule["foot_heel_width_minus_seat_mm"])
-                 + prefs["heel_seat_shift_mm"])
-    waist_rule = glob["waist_width_fraction_of_basic_width"]
-    waist_width = (float(waist_rule["lateral"]) + float(waist_rule["medial"])) * bottom_width
-
-    # --- positions along the bottom (from its heel end)
-    frac = glob["landmark_fraction_of_foot_length"]
-    pos = {k: float(v) * fl - heel_allowance for k, v in frac.items() if k != "source"}
-    if measured["ball_length_mm"] is not None:
-        pos["mth1"] = measured["ball_length_mm"] - heel_allowance
-        pos["mth5"] = pos["mth1"] - (float(frac["mth1"]) - float(frac["mth5"])) * fl
-
-    # --- profile: heel height, and a toe spring that never rises with the heel
-    default_key = "child" if is_child else sex_key
-    default_heel = float(spec["default_heel_height_mm"][default_key])
-    if heel_height_mm is None:
-        heel = default_heel
-    else:
-        try:
-            heel = float(heel_height_mm)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"`heel_height_mm` must be a number; got {heel_height_mm!r}") from exc
-        lo, hi = glob["heel_height_range_mm"]["value"]
-        if not lo <= heel <= hi:
-            raise ValueError(f"`heel_height_mm` must be within {lo:g}-{hi:g} mm; got {heel:g}")
+    sizes, foot = rules.foot_values(m, fl, measured, sex=sex, child=is_child, notes=notes)
+    ease, scale = rules.style_eases(spec, fl, is_child)
+    length = rules.lengths(spec, fl, style=style, child=is_child, sex_key=sex_key,
+                           toe_shape=m.toe_shape, notes=notes)
+    room = rules.insole_room(insole, spec, scale)
+    girth = rules.girths(m, foot, ease, prefs, room, notes)
+    widths = rules.bottom_widths(spec, prefs, foot, girth["style_ball"], width_band=width_band)
+    pos = rules.positions(fl, length.heel_allowance, measured["ball_length_mm"])
+    heel = rules.heel_height(spec, heel_height_mm, "child" if is_child else sex_key)
     toe_spring = toe_spring_for_heel(ease["toe_spring_mm"], heel)
+    _profile_notes(notes, heel, toe_spring, ease["toe_spring_mm"])
+    high = rules.heights(spec, fl, child=is_child, t_fore=room.forefoot_mm,
+                         instep_height=foot["instep_height_mm"],
+                         instep_ease=ease["instep_height_ease_mm"])
+    params = LastParameters(
+        style=style, fit=fit, side=str(m.side), sex=sex, child=is_child,
+        group="child" if is_child else (sex or "unisex"),
+        foot_length_mm=fl, bottom_length_mm=length.bottom_length,
+        stick_length_mm=length.bottom_length + length.heel_allowance,
+        toe_allowance_mm=length.toe_allowance, heel_allowance_mm=length.heel_allowance,
+        ball_girth_mm=girth["ball"], instep_girth_mm=girth["instep"],
+        waist_girth_mm=girth["waist"],
+        short_heel_girth_mm=girth["short_heel"], long_heel_girth_mm=girth["long_heel"],
+        bottom_width_ball_mm=widths["basic"],
+        width_mth1_medial_mm=widths["medial"],
+        width_mth5_lateral_mm=widths["lateral"],
+        width_hallux_medial_mm=widths["medial"] - ease["hallux_taper_mm"],
+        width_toe5_lateral_mm=widths["lateral"] - ease["toe5_taper_mm"],
+        waist_width_mm=widths["waist"],
+        heel_seat_width_mm=widths["heel_seat"],
+        **{f"{k}_position_mm": pos[k] for k in (
+            "heel_centre", "waist", "instep", "mth5", "mth1", "toe5_bulge", "toe5_tip",
+            "hallux_bulge")},
+        toe_tip_position_mm=length.bottom_length,
+        toe_spring_mm=toe_spring,
+        heel_height_mm=heel,
+        heel_height_class=heel_height_class(heel),
+        toe_thickness_mm=high["toe_thickness"],
+        instep_height_mm=high["instep"],
+        back_height_mm=high["back"],
+        top_cut_height_mm=high["top_cut"],
+        toe_box_shape=str(spec.get("toe_box_shape", "round")),
+        sole_stiffness=str(spec.get("sole_stiffness", "medium")),
+        size_label=sizes.cn_label, cn_size=sizes.cn, cn_width_type=sizes.cn_width_type,
+        width_index=_width_index(sizes.cn_width_type), eu_size=sizes.eu,
+        mondopoint=sizes.mondopoint,
+        notes=tuple(notes),
+        ball_height_mm=None if ball_height is None else ball_height + ease[
+            "instep_height_ease_mm"] + room.forefoot_mm,
+        insole_forefoot_mm=room.forefoot_mm,
+        insole_heel_mm=room.heel_mm,
+        insole=room.label,
+    )
+    _check_shape(params)
+    return params
+
+
+def _width_index(width_type: str | None) -> int | None:
+    """Return the 1-based index of a Chinese width type (一 = 1), or None."""
+    names = ("一", "二", "三", "四", "五")
+    return names.index(width_type) + 1 if width_type else None
+
+
+def _profile_notes(notes: list[str], heel: float, toe_spring: float,
+                   style_toe_spring: float) -> None:
+    """Say how a high heel re-poses the foot and how far the toe spring fell with it."""
     if heel > 25.0:
         notes.append(
             f"{heel:g} mm heel: the shank curve follows the bottom profile; the foot is "
             "re-posed by turning the rearfoot about the ball line (no change of arch shape)"
         )
-    if toe_spring < ease["toe_spring_mm"]:
+    if toe_spring < style_toe_spring:
         notes.append(f"toe spring {toe_spring:.1f} mm for a {heel:g} mm heel (the style's "
-                     f"{ease['toe_spring_mm']:.1f} mm at a flat heel)")
-    thick = glob["toe_thickness_per_mm_foot_length"]
-    toe_thickness = float(spec["toe_thickness_mm"]) + float(
-        thick["child_value"] if is_child else thick["value"]) * (
-        fl - float(thick["reference_foot_length_mm"])) + t_fore
-    back = glob["back_height_mm"]
-    back_height = float(back["intercept"]) + float(back["slope"]) * fl
-    top_cut = back_height + float(glob["top_cut_above_back_height_mm"]["value"])
-    instep_height = foot["instep_height_mm"] + ease["instep_height_ease_mm"] + t_fore
-
-    names = ("一", "二", "三", "四", "五")
-    width_index = names.index(sizes.cn_width_type) + 1 if sizes.cn_width_type else None
-    params = LastParameters(
-        style=style,
-        fit=fit,
-        side=str(m.side),
-        group=group,
-        sex=sex,
-        child=is_child,
-        foot_length_mm=fl,
-        bottom_length_mm=bottom_length,
-        stick_length_mm=bottom_length + heel_allowance,
-        toe_allowance_mm=toe_allowance,
-        heel_allowance_mm=heel_allowance,
-        ball_girth_mm=ball_girth,
-        instep_girth_mm=instep_girth,
-        waist_girth_mm=waist_girth,
-        short_heel_girth_mm=heel_girths["short"],
-        long_heel_girth_mm=heel_girths["long"],
-        bottom_width_ball_mm=bottom_width,
-        width_mth1_medial_mm=medial,
-        width_mth5_lateral_mm=lateral,
-        width_hallux_medial_mm=medial - ease["hallux_taper_mm"],
-        width_toe5_lateral_mm=lateral - ease["toe5_taper_mm"],
-        waist_width_mm=waist_width,
-        heel_seat_width_mm=heel_seat,
-        heel_centre_position_mm=pos["heel_centre"],
-        waist_position_mm=pos["waist"],
-        instep_position_mm=pos["instep"],
-        mth5_position_mm=pos["mth5"],
-        mth1_position_mm=pos["mth1"],
-        toe5_bulge_position_mm=pos["toe5_bulge"],
-        toe5_tip_position_mm=pos["toe5_tip"],
-        hallux_bulge_position_mm=pos["hallux_bulge"],
-        toe_tip_position_mm=bottom_length,
-        toe_spring_mm=toe_spring,
-        heel_height_mm=heel,
-        heel_height_class=heel_height_class(heel),
-        toe_thickness_mm=toe_thickness,
-        instep_height_mm=instep_height,
-        back_height_mm=back_height,
-        top_cut_height_mm=top_cut,
-        toe_box_shape=str(spec.get("toe_box_shape", "round")),
-        sole_stiffness=str(spec.get("sole_stiffness", "medium")),
-        size_label=sizes.cn_label,
-        cn_size=sizes.cn,
-        cn_width_type=sizes.cn_width_type,
-        width_index=width_index,
-        eu_size=sizes.eu,
-        mondopoint=sizes.mondopoint,
-        notes=tuple(notes),
-        ball_height_mm=None if ball_height is None else ball_height + ease[
-            "instep_height_ease_mm"] + t_fore,
-        insole_forefoot_mm=t_fore,
-        insole_heel_mm=t_heel,
-        insole=insole_label,
-    )
-    _check_shape(params)
-    return params
+                     f"{style_toe_spring:.1f} mm at a flat heel)")
 
 
 def _check_shape(p: LastParameters) -> None:
@@ -669,8 +504,10 @@ def _check_shape(p: LastParameters) -> None:
 
 
 def foot_ball_height(points: Any, *, ball_length_mm: float, band_mm: float = 1.0) -> float | None:
-    """Dorsal height of the foot over MTH1: max z of the points within ``band_mm`` of
-    ``y = ball_length_mm`` (as ``arch_height_mm`` is at 50 % FL).
+    """Return the dorsal height of the foot over MTH1.
+
+    The max z of the points within ``band_mm`` of ``y = ball_length_mm`` (as
+    ``arch_height_mm`` is at 50 % FL).
 
     Parameters
     ----------
@@ -696,7 +533,7 @@ def foot_ball_height(points: Any, *, ball_length_mm: float, band_mm: float = 1.0
     pts = as_points(points, name="points")
     y = float(ball_length_mm)
     if not np.isfinite(y):
-        raise ValueError(f"`ball_length_mm` must be finite; got {ball_length_mm!r}")
+        raise InvalidParameterError(f"`ball_length_mm` must be finite; got {ball_length_mm!r}")
     near = np.abs(pts[:, 1] - y) <= float(band_mm)
     if int(near.sum()) < 5:
         return None

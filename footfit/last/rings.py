@@ -31,30 +31,30 @@ def _radii(rings2: FloatArray, centres: FloatArray, angles: FloatArray) -> Float
     sorted search per ring. A ring that is clearly not star-shaped about its centre (its
     angle order far from its own order) falls back to intersecting every ray with every edge.
     """
-    out = np.zeros((len(rings2), len(angles)))
-    rest = []
-    for i in range(len(rings2)):
-        a = rings2[i] - centres[i]
-        th = np.arctan2(a[:, 1], a[:, 0])
-        order = np.argsort(th, kind="stable")
-        # star-shaped about its centre: the angle order is the ring order (up to points a
-        # hundredth of a mm apart at a corner, whose order does not matter)
-        steps = np.diff(np.concatenate([order, order[:1]])) % len(order)
-        if np.mean((steps == 1) | (steps == len(order) - 1)) < 0.9:
-            rest.append(i)
-            continue
-        v = a[order]
-        t_sorted = th[order]
-        j = np.searchsorted(t_sorted, angles, side="right") - 1  # -1 wraps to the last
-        p0, p1 = v[j % len(v)], v[(j + 1) % len(v)]
-        d = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-        e = p1 - p0
-        den = d[:, 0] * e[:, 1] - d[:, 1] * e[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (p0[:, 0] * e[:, 1] - p0[:, 1] * e[:, 0]) / den
-        t = np.where(np.isfinite(t) & (t > 0), t, np.hypot(p0[:, 0], p0[:, 1]))
-        out[i] = t
-    if rest:
+    k, m, _ = rings2.shape
+    a = rings2 - centres[:, None, :]
+    th = np.arctan2(a[..., 1], a[..., 0])  # (k, m)
+    order = np.argsort(th, axis=1, kind="stable")
+    # star-shaped about its centre: the angle order is the ring order (up to points a
+    # hundredth of a mm apart at a corner, whose order does not matter)
+    steps = np.diff(np.concatenate([order, order[:, :1]], axis=1), axis=1) % m
+    star = np.mean((steps == 1) | (steps == m - 1), axis=1) >= 0.9
+    rows = np.arange(k)[:, None]
+    v = a[rows, order]  # (k, m, 2) in angle order
+    t_sorted = th[rows, order]
+    # one sorted search for every ring: ring i's angles shifted by 8 pi i stay apart
+    shift = 8.0 * np.pi * np.arange(k)[:, None]
+    j = np.searchsorted((t_sorted + shift).reshape(-1), (angles[None, :] + shift).reshape(-1),
+                        side="right").reshape(k, -1) - rows * m - 1  # -1 wraps to the last
+    p0, p1 = v[rows, j % m], v[rows, (j + 1) % m]  # (k, a, 2)
+    d = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    e = p1 - p0
+    den = d[None, :, 0] * e[..., 1] - d[None, :, 1] * e[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (p0[..., 0] * e[..., 1] - p0[..., 1] * e[..., 0]) / den
+    out = np.where(np.isfinite(t) & (t > 0), t, np.hypot(p0[..., 0], p0[..., 1]))
+    rest = np.flatnonzero(~star)
+    if len(rest):
         out[rest] = _radii_all(rings2[rest], centres[rest], angles)
     return out
 
@@ -143,45 +143,59 @@ def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArra
     dy = np.maximum(y_r[j + 1] - y_r[j], 1e-9)
     t = np.clip((py - y_r[j]) / dy, 0.0, 1.0)
     c = cen[j] + t[:, None] * (cen[j + 1] - cen[j])
-    rel = points[:, [0, 2]] - c
-    rp = np.hypot(rel[:, 0], rel[:, 1])
-    alpha = np.arctan2(rel[:, 1], rel[:, 0])
-    f = (alpha + np.pi) / (2.0 * np.pi) * a
-    i0 = np.floor(f).astype(np.intp) % a
-    i1 = (i0 + 1) % a
-    w = f - np.floor(f)
-    r0 = rad[j, i0] * (1 - w) + rad[j, i1] * w
-    r1 = rad[j + 1, i0] * (1 - w) + rad[j + 1, i1] * w
+    rx, rz = points[:, 0] - c[:, 0], points[:, 2] - c[:, 1]
+    rp = np.hypot(rx, rz)
+    f = (np.arctan2(rz, rx) + np.pi) * (a / (2.0 * np.pi))
+    fl = np.floor(f)
+    w = f - fl
+    i0 = fl.astype(np.intp) % a
+    i1 = i0 + 1
+    i1[i1 == a] = 0
+    # the four table entries around each point, gathered from the flat table
+    flat = rad.reshape(-1)
+    row0, row1 = j * a, (j + 1) * a
+    r00, r01 = flat.take(row0 + i0), flat.take(row0 + i1)
+    r10, r11 = flat.take(row1 + i0), flat.take(row1 + i1)
+    r0 = r00 + w * (r01 - r00)
+    r1 = r10 + w * (r11 - r10)
     r = r0 + t * (r1 - r0)
-    # slopes: across the section (d r / d alpha) and along the length (d r / d y)
-    da = 2.0 * np.pi / a
-    drda = ((rad[j, i1] - rad[j, i0]) * (1 - t) + (rad[j + 1, i1] - rad[j + 1, i0]) * t) / da
+    # slopes: across the section (d r / d alpha) and along the length (d r / d y); the
+    # cosines of beta = atan(r' / r) and gamma = atan(dr / dy) without the trigonometry
+    drda = ((r01 - r00) * (1 - t) + (r11 - r10) * t) * (a / (2.0 * np.pi))
     drdy = (r1 - r0) / dy
-    beta = np.arctan2(drda, np.maximum(r, 1e-6))
-    gamma = np.arctan(drdy)
-    clear = (r - rp) * np.cos(beta) * np.cos(gamma)
-    phi = alpha - beta
-    cg = np.cos(gamma)
-    normal = np.stack([cg * np.cos(phi), -np.sin(gamma), cg * np.sin(phi)], axis=1)
+    rr = np.maximum(r, 1e-6)
+    inv_b = 1.0 / np.hypot(rr, drda)
+    cos_b, sin_b = rr * inv_b, drda * inv_b
+    cos_g = 1.0 / np.sqrt(1.0 + drdy * drdy)
+    sin_g = drdy * cos_g
+    clear = (r - rp) * cos_b * cos_g
+    # the normal at angle alpha - beta in the section plane, tilted by gamma along y
+    safe = np.where(rp > 0.0, rp, 1.0)
+    cos_a = np.where(rp > 0.0, rx / safe, 1.0)
+    sin_a = np.where(rp > 0.0, rz / safe, 0.0)
+    cos_p = cos_a * cos_b + sin_a * sin_b
+    sin_p = sin_a * cos_b - cos_a * sin_b
+    normal = np.stack([cos_g * cos_p, -sin_g, cos_g * sin_p], axis=1)
     # the apexes close the loft: behind the first ring and in front of the last the section
     # shrinks linearly to the apex (a cone), and no point is further in than the apex
     back_y, tip_y = float(table["back_y"]), float(table["tip_y"])
     behind, ahead = py < y_r[0], py > y_r[-1]
-    s_b = np.clip((py - back_y) / max(y_r[0] - back_y, 1e-6), 0.0, 1.0)
-    s_f = np.clip((tip_y - py) / max(tip_y - y_r[-1], 1e-6), 0.0, 1.0)
-    scale = np.where(behind, s_b, np.where(ahead, s_f, 1.0))
-    cone = (r * scale - rp) * np.cos(beta)
-    axial = np.where(behind, py - back_y, np.where(ahead, tip_y - py, np.inf))
     cap = behind | ahead
-    clear = np.where(cap, np.minimum(cone, axial), clear)
-    by_axis = cap & (axial < cone)
-    normal[by_axis & behind] = (0.0, -1.0, 0.0)
-    normal[by_axis & ahead] = (0.0, 1.0, 0.0)
+    if cap.any():
+        s_b = np.clip((py - back_y) / max(y_r[0] - back_y, 1e-6), 0.0, 1.0)
+        s_f = np.clip((tip_y - py) / max(tip_y - y_r[-1], 1e-6), 0.0, 1.0)
+        scale = np.where(behind, s_b, np.where(ahead, s_f, 1.0))
+        cone = (r * scale - rp) * cos_b
+        axial = np.where(behind, py - back_y, np.where(ahead, tip_y - py, np.inf))
+        clear = np.where(cap, np.minimum(cone, axial), clear)
+        by_axis = cap & (axial < cone)
+        normal[by_axis & behind] = (0.0, -1.0, 0.0)
+        normal[by_axis & ahead] = (0.0, 1.0, 0.0)
     return clear, normal
 
 
 def ring_back_wall(table: dict[str, Any], points: FloatArray, *, n_rings: int = 60) -> FloatArray:
-    """The y of the last's back wall behind each point, along -y (nan where none is met).
+    """Return the y of the last's back wall behind each point, along -y (nan if none).
 
     For each point (x, z), the first station from the back at which (x, z) lies inside the
     section (the back apex's cone, then the rings), interpolated linearly between the two

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from footfit._data import model_path
+from footfit.exceptions import InvalidParameterError
 from footfit.last.params import LAST_DIMENSIONS, LastParameters, heel_height_class
 from footfit.last.styles import available_styles, style_spec
 from footfit.sizes import compute_sizes
@@ -65,7 +66,19 @@ class StockLastLibrary:
     _index: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
+        """Return the number of lasts."""
         return len(self.rows)
+
+    def parameters(self, row: Mapping[str, Any]) -> LastParameters:
+        """Return a row of this library as :class:`LastParameters`, made once per last.
+
+        See :func:`stock_last_parameters` (right side, ``fit='standard'``).
+        """
+        key = ("parameters", str(row["id"]))
+        p = self._index.get(key)
+        if p is None:
+            p = self._index[key] = stock_last_parameters(row)
+        return p
 
     def styles(self) -> tuple[str, ...]:
         """Return the styles present, in file order."""
@@ -150,8 +163,9 @@ class StockLastMatch:
         return str(self.stock_last["id"])
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict: ``id``, ``stock_last``, ``distance``, ``modifications``,
-        ``deltas``.
+        """Return a JSON-ready dict.
+
+        Keys ``id``, ``stock_last``, ``distance``, ``modifications``, ``deltas``.
         """
         return {
             "id": self.id,
@@ -234,7 +248,7 @@ def stock_last_parameters(row: Mapping[str, Any], *, side: str = "right") -> Las
     """
     missing = [c for c in (*STOCK_ID_COLUMNS, *LAST_DIMENSIONS) if c not in row]
     if missing:
-        raise ValueError(f"`row` lacks {', '.join(missing)}")
+        raise InvalidParameterError(f"`row` lacks {', '.join(missing)}")
     style = str(row["style"])
     spec = style_spec(style)
     group = str(row["group"])
@@ -258,8 +272,48 @@ def stock_last_parameters(row: Mapping[str, Any], *, side: str = "right") -> Las
     )
 
 
-def _fail(path: Path, line: int, column: str, problem: str) -> ValueError:
-    return ValueError(f"{path}: row {line}, column {column!r}: {problem}")
+def _fail(path: Path, line: int, column: str, problem: str) -> InvalidParameterError:
+    return InvalidParameterError(f"{path}: row {line}, column {column!r}: {problem}")
+
+
+def _parse_ids(raw: dict[str, str], path: Path, line: int, styles: set[str],
+               seen: dict[str, int]) -> dict[str, Any]:
+    """Return the identifying columns of one CSV row, checked (id, style, group, width)."""
+    ident = raw["id"].strip()
+    if not ident:
+        raise _fail(path, line, "id", "empty")
+    if ident in seen:
+        raise _fail(path, line, "id", f"duplicate of row {seen[ident]} ({ident!r})")
+    seen[ident] = line
+    if raw["style"] not in styles:
+        raise _fail(path, line, "style", f"unknown style {raw['style']!r}")
+    if raw["group"] not in _GROUPS:
+        raise _fail(path, line, "group", f"must be one of {_GROUPS}; got {raw['group']!r}")
+    if raw["cn_width_type"] not in _WIDTH_NAMES:
+        raise _fail(path, line, "cn_width_type",
+                    f"must be one of {''.join(_WIDTH_NAMES)}; got {raw['cn_width_type']!r}")
+    return {"id": ident, "style": raw["style"], "group": raw["group"],
+            "cn_width_type": raw["cn_width_type"]}
+
+
+def _parse_numbers(raw: dict[str, str], row: dict[str, Any], path: Path, line: int) -> None:
+    """Add the numeric columns of one CSV row to ``row``, checked."""
+    for col in ("size_mm", "width_index", "eu_size", *LAST_DIMENSIONS):
+        text = raw[col]
+        try:
+            value = float(text)
+        except ValueError:
+            raise _fail(path, line, col, f"not a number ({text!r})") from None
+        if not math.isfinite(value) or value < 0:
+            raise _fail(path, line, col, f"must be a finite number >= 0; got {text!r}")
+        row[col] = value
+    row["size_mm"] = int(row["size_mm"])
+    row["width_index"] = int(row["width_index"])
+    if _WIDTH_NAMES[row["width_index"] - 1] != row["cn_width_type"]:
+        raise _fail(path, line, "width_index",
+                    f"{row['width_index']} does not match {row['cn_width_type']!r}")
+    if row["bottom_length_mm"] <= 0:
+        raise _fail(path, line, "bottom_length_mm", "must be > 0")
 
 
 def _parse_rows(path: Path) -> tuple[dict[str, Any], ...]:
@@ -269,52 +323,18 @@ def _parse_rows(path: Path) -> tuple[dict[str, Any], ...]:
         header = reader.fieldnames or []
         for col in (*STOCK_ID_COLUMNS, *LAST_DIMENSIONS):
             if col not in header:
-                raise ValueError(f"{path}: column {col!r} missing from the header")
+                raise InvalidParameterError(f"{path}: column {col!r} missing from the header")
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         for raw in reader:
             line = reader.line_num
             if None in raw or any(v is None for v in raw.values()):
-                raise ValueError(f"{path}: row {line}: wrong number of fields")
-            row: dict[str, Any] = {}
-            ident = raw["id"].strip()
-            if not ident:
-                raise _fail(path, line, "id", "empty")
-            if ident in seen:
-                raise _fail(path, line, "id", f"duplicate of row {seen[ident]} ({ident!r})")
-            seen[ident] = line
-            row["id"] = ident
-            if raw["style"] not in styles:
-                raise _fail(path, line, "style", f"unknown style {raw['style']!r}")
-            row["style"] = raw["style"]
-            if raw["group"] not in _GROUPS:
-                raise _fail(path, line, "group", f"must be one of {_GROUPS}; got "
-                                                 f"{raw['group']!r}")
-            row["group"] = raw["group"]
-            if raw["cn_width_type"] not in _WIDTH_NAMES:
-                raise _fail(path, line, "cn_width_type",
-                            f"must be one of {''.join(_WIDTH_NAMES)}; got "
-                            f"{raw['cn_width_type']!r}")
-            row["cn_width_type"] = raw["cn_width_type"]
-            for col in ("size_mm", "width_index", "eu_size", *LAST_DIMENSIONS):
-                text = raw[col]
-                try:
-                    value = float(text)
-                except ValueError:
-                    raise _fail(path, line, col, f"not a number ({text!r})") from None
-                if not math.isfinite(value) or value < 0:
-                    raise _fail(path, line, col, f"must be a finite number >= 0; got {text!r}")
-                row[col] = value
-            row["size_mm"] = int(row["size_mm"])
-            row["width_index"] = int(row["width_index"])
-            if _WIDTH_NAMES[row["width_index"] - 1] != row["cn_width_type"]:
-                raise _fail(path, line, "width_index",
-                            f"{row['width_index']} does not match {row['cn_width_type']!r}")
-            if row["bottom_length_mm"] <= 0:
-                raise _fail(path, line, "bottom_length_mm", "must be > 0")
+                raise InvalidParameterError(f"{path}: row {line}: wrong number of fields")
+            row = _parse_ids(raw, path, line, styles, seen)
+            _parse_numbers(raw, row, path, line)
             rows.append(row)
     if not rows:
-        raise ValueError(f"{path}: no stock lasts in the file")
+        raise InvalidParameterError(f"{path}: no stock lasts in the file")
     return tuple(rows)
 
 
@@ -363,10 +383,10 @@ def _matching_cached(path_key: str, mtime: float) -> dict[str, Any]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     for key in ("features", "modifications", "modification_threshold_mm"):
         if key not in doc:
-            raise ValueError(f"{path}: key {key!r} missing")
+            raise InvalidParameterError(f"{path}: key {key!r} missing")
     for name in (*doc["features"], *doc["modifications"]):
         if name not in LAST_DIMENSIONS:
-            raise ValueError(f"{path}: {name!r} is not a last dimension")
+            raise InvalidParameterError(f"{path}: {name!r} is not a last dimension")
     return doc
 
 
@@ -386,7 +406,7 @@ def _params_dims(params: Any) -> tuple[str, dict[str, float]]:
     if isinstance(params, Mapping):
         missing = [d for d in ("style", *LAST_DIMENSIONS) if d not in params]
         if missing:
-            raise ValueError(f"`params` lacks {', '.join(missing)}")
+            raise InvalidParameterError(f"`params` lacks {', '.join(missing)}")
         return str(params["style"]), {d: float(params[d]) for d in LAST_DIMENSIONS}
     raise TypeError(f"`params` must be LastParameters; got {type(params).__name__}")
 
@@ -496,10 +516,11 @@ def nearest_stock_last(
     (265, 'sport')
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"`k` must be an int >= 1; got {k!r}")
+        raise InvalidParameterError(f"`k` must be an int >= 1; got {k!r}")
     style, dims = _params_dims(params)
     if group not in ("auto", "any", *_GROUPS):
-        raise ValueError(f"`group` must be one of {('auto', 'any', *_GROUPS)}; got {group!r}")
+        raise InvalidParameterError(
+            f"`group` must be one of {('auto', 'any', *_GROUPS)}; got {group!r}")
     groups = _search_groups(params, group)
     lib = load_stock_lasts() if library is None else library
     if not isinstance(lib, StockLastLibrary):
@@ -513,7 +534,7 @@ def nearest_stock_last(
         rows = lib.select(style, groups)
         if not rows:
             where = f" in groups {', '.join(groups)}" if groups else ""
-            raise ValueError(f"{lib.path}: no stock last of style {style!r}{where}")
+            raise InvalidParameterError(f"{lib.path}: no stock last of style {style!r}{where}")
         from footfit._core.knn import BruteNeighbors
 
         x = np.array([[r[f] for f in feats] for r in rows], dtype=np.float64) * weights

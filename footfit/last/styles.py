@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from footfit._data import model_path
+from footfit.exceptions import InvalidParameterError
 
 __all__ = ["FITS", "STYLE_NAMES", "available_styles", "fit_preference", "style_spec",
            "styles_global"]
@@ -40,8 +41,25 @@ def _number(path: Path, where: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
         value
     ):
-        raise ValueError(f"{path}: {where} must be a finite number; got {value!r}")
+        raise InvalidParameterError(f"{path}: {where} must be a finite number; got {value!r}")
     return float(value)
+
+
+def _check_style(path: Path, name: str, spec: dict[str, Any]) -> None:
+    """Refuse a style of the table without its numbers or their source notes."""
+    sources = spec.get("sources") or {}
+    for key in (*_STYLE_NUMBERS, *_STYLE_MAPS):
+        if key not in spec:
+            raise InvalidParameterError(f"{path}: styles.{name}.{key} missing")
+        if not str(sources.get(key, "")).strip():
+            raise InvalidParameterError(f"{path}: styles.{name}.sources.{key}: no source note")
+    for key in _STYLE_NUMBERS:
+        _number(path, f"styles.{name}.{key}", spec[key])
+    for key, subkeys in _STYLE_MAPS.items():
+        for sub in subkeys:
+            if sub not in spec[key]:
+                raise InvalidParameterError(f"{path}: styles.{name}.{key}.{sub} missing")
+            _number(path, f"styles.{name}.{key}.{sub}", spec[key][sub])
 
 
 @lru_cache(maxsize=8)
@@ -50,29 +68,17 @@ def _styles_cached(path_key: str, mtime: float) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+        raise InvalidParameterError(f"{path}: not valid JSON ({exc})") from exc
     if "styles" not in doc or "global" not in doc:
-        raise ValueError(f"{path}: keys 'styles' and 'global' are required")
+        raise InvalidParameterError(f"{path}: keys 'styles' and 'global' are required")
     missing = [s for s in STYLE_NAMES if s not in doc["styles"]]
     if missing:
-        raise ValueError(f"{path}: styles {', '.join(missing)} missing")
+        raise InvalidParameterError(f"{path}: styles {', '.join(missing)} missing")
     for name, spec in doc["styles"].items():
-        sources = spec.get("sources") or {}
-        for key in (*_STYLE_NUMBERS, *_STYLE_MAPS):
-            if key not in spec:
-                raise ValueError(f"{path}: styles.{name}.{key} missing")
-            if not str(sources.get(key, "")).strip():
-                raise ValueError(f"{path}: styles.{name}.sources.{key}: no source note")
-        for key in _STYLE_NUMBERS:
-            _number(path, f"styles.{name}.{key}", spec[key])
-        for key, subkeys in _STYLE_MAPS.items():
-            for sub in subkeys:
-                if sub not in spec[key]:
-                    raise ValueError(f"{path}: styles.{name}.{key}.{sub} missing")
-                _number(path, f"styles.{name}.{key}.{sub}", spec[key][sub])
+        _check_style(path, name, spec)
     for key, block in doc["global"].items():
         if isinstance(block, dict) and not str(block.get("source", "")).strip():
-            raise ValueError(f"{path}: global.{key}: no source note")
+            raise InvalidParameterError(f"{path}: global.{key}: no source note")
     return doc
 
 
@@ -86,11 +92,11 @@ def _fits_cached(path_key: str, mtime: float) -> dict[str, Any]:
     path = Path(path_key)
     doc = json.loads(path.read_text(encoding="utf-8"))
     if not str(doc.get("source", "")).strip():
-        raise ValueError(f"{path}: no source note")
+        raise InvalidParameterError(f"{path}: no source note")
     prefs = doc.get("preferences", {})
     for fit in FITS:
         if fit not in prefs:
-            raise ValueError(f"{path}: preferences.{fit} missing")
+            raise InvalidParameterError(f"{path}: preferences.{fit} missing")
         for key in _FIT_NUMBERS:
             _number(path, f"preferences.{fit}.{key}", prefs[fit].get(key))
     return doc
