@@ -17,7 +17,7 @@ from footfit._validation import as_normals, as_points, check_choice, check_posit
 from footfit.clean import FootCloud, estimate_up, fill_holes
 from footfit.clean._geometry import _plane_basis, _unit
 from footfit.clean.up import _floor_level
-from footfit.exceptions import DegenerateScanError
+from footfit.exceptions import DegenerateScanError, InvalidParameterError
 
 __all__ = ["AlignedFoot", "align_foot"]
 
@@ -110,8 +110,10 @@ def _refine_floor(pts: FloatArray, upv: FloatArray) -> tuple[FloatArray, float, 
 
 
 def _median_below_zero(h: FloatArray) -> bool:
-    """``np.median(h) < 0`` by counting (no sort): more than half the values are negative;
-    on an exact tie of an even count, the mean of the middle two decides as in the median.
+    """Tell whether ``np.median(h) < 0``, by counting (no sort).
+
+    More than half the values are negative; on an exact tie of an even count, the mean of the
+    middle two decides as in the median.
     """
     neg = int(np.count_nonzero(h < 0))
     if 2 * neg != len(h):
@@ -171,8 +173,10 @@ def _side_votes(x: FloatArray, y: FloatArray, z: FloatArray, length: float):
 
 
 def _vertex(xs: FloatArray, prof: FloatArray, k: int, half: float) -> float:
-    """X of the top of a bump of ``prof`` at index ``k``: vertex of a parabola fitted within
-    ``half`` mm (sub-bin precision on a profile made of sparse surface points).
+    """Return the x of the top of a bump of ``prof`` at index ``k``.
+
+    The vertex of a parabola fitted within ``half`` mm (sub-bin precision on a profile made of
+    sparse surface points).
     """
     win = np.abs(xs - xs[k]) <= half
     if win.sum() < 5:
@@ -184,8 +188,10 @@ def _vertex(xs: FloatArray, prof: FloatArray, k: int, half: float) -> float:
 
 
 def _pternion_xy(x: FloatArray, y: FloatArray) -> tuple[float, float]:
-    """Pternion in floor coordinates: y of the rearmost point; x at the middle of the heel's
-    chords 4-10 mm ahead of it (the single rearmost point wanders sideways on a round heel
+    """Return the pternion in floor coordinates.
+
+    The y of the rearmost point; x at the middle of the heel's chords 4-10 mm ahead of it (the
+    single rearmost point wanders sideways on a round heel
     with noise; the chord middle does not).
     """
     y0 = float(y.min())
@@ -197,8 +203,10 @@ def _pternion_xy(x: FloatArray, y: FloatArray) -> tuple[float, float]:
 
 
 def _bumps(p: FloatArray, *, prominence: float, distance: int) -> IntArray:
-    """Indices of the peaks of a short 1-D profile, as ``scipy.signal.find_peaks`` with
-    ``prominence`` and ``distance`` gives them (without importing scipy.signal, which costs
+    """Return the indices of the peaks of a short 1-D profile.
+
+    As ``scipy.signal.find_peaks`` with ``prominence`` and ``distance`` gives them (without
+    importing scipy.signal, which costs
     a second on first use). Loops over the profile's few bins, never over points.
     """
     inner = np.flatnonzero((p[1:-1] > p[:-2]) & (p[1:-1] >= p[2:])) + 1
@@ -332,22 +340,23 @@ def align_foot(
     if floor_plane is not None:
         plane = np.asarray(floor_plane, dtype=np.float64).reshape(-1)
         if plane.shape != (4,) or not np.isfinite(plane).all():
-            raise ValueError(f"`floor_plane` must be 4 finite numbers; got {floor_plane!r}")
+            raise InvalidParameterError(
+                f"`floor_plane` must be 4 finite numbers; got {floor_plane!r}")
         scale = np.linalg.norm(plane[:3])
         if scale == 0:
-            raise ValueError("`floor_plane` has a zero normal")
+            raise InvalidParameterError("`floor_plane` has a zero normal")
         plane = plane / scale
         upv = plane[:3]
         h = pts @ upv + plane[3]
         if _median_below_zero(h):
-            raise ValueError("`floor_plane` normal must point up, toward the foot")
+            raise InvalidParameterError("`floor_plane` normal must point up, toward the foot")
         floor_found = True
     else:
         upv = _unit(estimate_up(pts, rng=0))
         if up is not None:
             hint = np.asarray(up, dtype=np.float64).reshape(-1)
             if hint.shape != (3,) or not np.isfinite(hint).all() or not hint.any():
-                raise ValueError(f"`up` must be a finite non-zero 3-vector; got {up!r}")
+                raise InvalidParameterError(f"`up` must be a finite non-zero 3-vector; got {up!r}")
             hint = _unit(hint)
             if upv @ hint < np.cos(np.radians(25.0)):
                 upv = hint
@@ -492,7 +501,7 @@ def align_foot(
 
 
 def _plantar_visible(cpts: FloatArray) -> bool:
-    """True when points at z <= 3 mm cover a good share of the footprint's interior."""
+    """Tell whether points at z <= 3 mm cover a good share of the footprint's interior."""
     from scipy import ndimage
 
     cell = _FOOTPRINT_CELL_MM

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit.exceptions import InvalidParameterError
+
 __all__ = ["TARGETS", "format_table", "run_benchmarks"]
 
 #: The targets of the benchmark issue, for the table (value, unit, direction).
@@ -230,7 +232,7 @@ def bench_batch(folder: Path, n_scans: int, repeat: int = 3) -> dict[str, Any]:
 
 
 def _ceiling_work(n: int) -> float:
-    """A fixed pure-CPU numpy loop (in-cache arrays, one BLAS thread); returns its seconds."""
+    """Run a fixed pure-CPU numpy loop (in-cache arrays, one BLAS thread); return seconds."""
     t0 = time.perf_counter()
     a = np.random.default_rng(0).random(8192)
     for _ in range(n):
@@ -239,8 +241,10 @@ def _ceiling_work(n: int) -> float:
 
 
 def machine_ceiling(n: int = 3000, repeat: int = 3) -> float:
-    """Throughput of 2 processes over 1 on this machine: ``2 * T1 / T2`` for a fixed pure-CPU
-    numpy loop run alone (T1) and in two processes at once (T2, until both finish); median
+    """Measure the throughput of 2 processes over 1 on this machine.
+
+    ``2 * T1 / T2`` for a fixed pure-CPU numpy loop run alone (T1) and in two processes at once
+    (T2, until both finish); median
     of ``repeat``. What the batch ratio can reach at best here (others' load included).
     """
     exe = [sys.executable, "-c",
@@ -324,7 +328,7 @@ def run_benchmarks(
     say = progress or (lambda msg: None)
     unknown = [s for s in sizes if s not in _SIZES]
     if unknown:
-        raise ValueError(f"`sizes` must be among {', '.join(_SIZES)}; got {unknown}")
+        raise InvalidParameterError(f"`sizes` must be among {', '.join(_SIZES)}; got {unknown}")
     tmp = None
     if cache is None:
         tmp = tempfile.TemporaryDirectory()

@@ -75,8 +75,9 @@ class _Grid:
         return out
 
     def clear_border(self, counts: IntArray) -> None:
-        """Zero ``counts`` (flat, one per cell) on the grid's outer layer, in place (six
-        slab writes instead of a grid-sized mask).
+        """Zero ``counts`` (flat, one per cell) on the grid's outer layer, in place.
+
+        Six slab writes instead of a grid-sized mask).
         """
         c = counts.reshape(self.shape)
         c[0], c[-1] = 0, 0
@@ -118,7 +119,7 @@ class _Grid:
 
 
 def _thin(points: FloatArray, voxel: float, max_points: int, rng) -> IntArray:
-    """Indices of one point per occupied voxel of ``points`` (at most ``max_points``)."""
+    """Return the indices of one point per occupied voxel (at most ``max_points``)."""
     grid = _Grid(_col_min(points), _col_max(points), voxel)
     return grid.thin(grid.flat(points), np.arange(len(points)), max_points, rng)
 
@@ -227,8 +228,10 @@ def fill_holes(img: BoolArray) -> BoolArray:
 
 
 def _raster(u: FloatArray, v: FloatArray, lo, cell: float, shape) -> IntArray:
-    """Flat index into a 2-D raster of ``shape`` (cells ``cell`` wide from ``lo``) of the
-    points ``(u, v)``; points beyond the raster land on its edge cells. Column by column
+    """Return the flat raster index of the points ``(u, v)``.
+
+    A 2-D raster of ``shape`` (cells ``cell`` wide from ``lo``) of the points ``(u, v)``;
+    points beyond the raster land on its edge cells. Column by column
     (see :meth:`_Grid.flat`).
     """
     buf = u - lo[0]  # one float temporary, divided and clipped in place

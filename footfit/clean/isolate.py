@@ -19,7 +19,7 @@ from footfit.clean._geometry import (
 )
 from footfit.clean.floor import _find_floor, _floor_band, _floor_points
 from footfit.clean.up import _floor_level, estimate_up
-from footfit.exceptions import DegenerateScanError
+from footfit.exceptions import DegenerateScanError, InvalidParameterError
 
 __all__ = ["FootCloud", "Isolation", "isolate_feet"]
 
@@ -28,7 +28,7 @@ _STRAY_VOXEL_MM = 2.0  # fine voxels for outliers hugging the foot
 
 # --- foot plausibility: footfit/data/foot_detection.json (with the source of every figure) ---
 def _limits() -> dict:
-    """The foot plausibility table."""
+    """Load the foot plausibility table."""
     return load_table("foot_detection.json")
 
 
@@ -261,7 +261,7 @@ def isolate_feet(
         nrm = as_normals(normals, pts)
     cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
     if int(max_feet) != max_feet or max_feet < 1:
-        raise ValueError(f"`max_feet` must be an int >= 1; got {max_feet!r}")
+        raise InvalidParameterError(f"`max_feet` must be an int >= 1; got {max_feet!r}")
     rng = np.random.default_rng(rng)
     n = len(pts)
     notes: list[str] = []
@@ -386,7 +386,7 @@ def isolate_feet(
 
 
 def _components(grid: _Grid, flat, keep, ndimage):
-    """Connected components (26-connectivity) of the voxels holding kept points.
+    """Label the connected components (26-connectivity) of the voxels holding kept points.
 
     Returns ``(big, labels, n_background)``: ``big`` lists ``(label, indices)`` of the
     components holding at least 15 % of the points of the largest (largest first, at most

@@ -13,7 +13,7 @@ import numpy as np
 
 from footfit._typing import ArrayLike, FloatArray
 from footfit._validation import as_points, check_choice, check_positive
-from footfit.exceptions import DegenerateScanError
+from footfit.exceptions import DegenerateScanError, InvalidParameterError
 from footfit.measure.footprint import FootprintResult, compute_footprint, has_plantar_surface
 from footfit.measure.landmarks import Landmarks, _extreme, outline_peak_y
 from footfit.measure.results import MEASUREMENT_FIELDS, FootMeasurements
@@ -147,7 +147,7 @@ def measure_foot(
     if weights is not None:
         w = np.asarray(weights, dtype=np.float64).reshape(-1)
         if w.shape != (len(pts),) or not np.all(np.isfinite(w)) or np.any(w <= 0):
-            raise ValueError(f"`weights` must be {len(pts)} positive finite values; "
+            raise InvalidParameterError(f"`weights` must be {len(pts)} positive finite values; "
                              f"got shape {w.shape}")
     below = pts[:, 2] <= cut
     pts = pts[below]

@@ -169,8 +169,10 @@ def _area_between(cum: FloatArray, y0: float, y_lo: float, y_hi: float, cell: fl
 
 
 def _interp_along(z: FloatArray, src: BoolArray, axis: int) -> FloatArray:
-    """Linear interpolation of ``z`` between the nearest ``src`` cells before and after each
-    cell along ``axis`` (inf where one side has none or they are too far apart).
+    """Interpolate ``z`` linearly between the nearest ``src`` cells along ``axis``.
+
+    Between the nearest ``src`` cells before and after each cell along ``axis`` (inf where one
+    side has none or they are too far apart).
     """
     if axis == 1:
         return _interp_along(z.T, src.T, 0).T

@@ -25,6 +25,7 @@ import numpy as np
 
 from footfit._typing import ArrayLike, FloatArray
 from footfit._validation import as_points, check_positive
+from footfit.exceptions import InvalidParameterError
 
 __all__ = ["Section", "fit_outline", "hull_perimeter", "plane_section"]
 
@@ -115,7 +116,7 @@ def hull_perimeter(xy: ArrayLike) -> float:
     """
     a = np.asarray(xy, dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != 2:
-        raise ValueError(f"`xy` must have shape (n, 2); got {a.shape}")
+        raise InvalidParameterError(f"`xy` must have shape (n, 2); got {a.shape}")
     hull = _hull2d(a)
     if len(hull) < 3:
         return 0.0
@@ -131,7 +132,9 @@ def _plane_basis(normal: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 @functools.lru_cache(maxsize=4)
 def _fourier_tables(n_harm: int, n_samples: int) -> tuple[FloatArray, FloatArray]:
-    """Harmonic numbers of the columns ``[1, cos t, sin t, cos 2t, ...]`` and the basis
+    """Return harmonic numbers and the Fourier basis at ``n_samples`` even angles.
+
+    The harmonic numbers of the columns ``[1, cos t, sin t, cos 2t, ...]`` and the basis
     evaluated at ``n_samples`` even angles (the fitted curve's samples).
     """
     k = np.concatenate([[0], np.repeat(np.arange(1, n_harm + 1), 2)]).astype(np.float64)
@@ -157,7 +160,7 @@ def fit_outline(
     penalty: float = OUTLINE_PENALTY,
     n_samples: int = OUTLINE_SAMPLES,
 ) -> FloatArray:
-    """A smooth closed curve fitted to the outer boundary of noisy 2-D section points.
+    """Fit a smooth closed curve to the outer boundary of noisy 2-D section points.
 
     The points are put in polar form about the centre of their bounding box, binned by
     angle, and each bin is reduced to the mean angle and radius of its radially central
@@ -198,10 +201,10 @@ def fit_outline(
     """
     a = np.asarray(xy, dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != 2 or len(a) < 3:
-        raise ValueError(f"`xy` must have shape (n, 2) with n >= 3; got {a.shape}")
+        raise InvalidParameterError(f"`xy` must have shape (n, 2) with n >= 3; got {a.shape}")
     w = np.ones(len(a)) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (len(a),):
-        raise ValueError(f"`weights` must have shape ({len(a)},); got {w.shape}")
+        raise InvalidParameterError(f"`weights` must have shape ({len(a)},); got {w.shape}")
     return _fit_outline(a, w, n_bins, n_harmonics, penalty, n_samples)
 
 
@@ -341,7 +344,7 @@ def plane_section(
     n = np.asarray(normal, dtype=np.float64).reshape(3)
     norm = np.linalg.norm(n)
     if not np.isfinite(norm) or norm == 0:
-        raise ValueError(f"`normal` must be a finite non-zero vector; got {normal!r}")
+        raise InvalidParameterError(f"`normal` must be a finite non-zero vector; got {normal!r}")
     return _section(pts, o, n / norm, half_thickness_mm, denoise)
 
 
