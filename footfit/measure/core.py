@@ -163,78 +163,83 @@ def measure_foot(
     return _measure(pts, side, bool(plantar_visible), cut, transform, w)
 
 
+class _Work:
+    """What one measurement reads and builds up: the points, their columns, the results.
+
+    Each quantity has its own small step function below (as ``skimage.measure.regionprops``
+    gives each property its own); the steps share this state: the canonical-frame columns,
+    the cached signed heights of the extremes, and the values, "why missing" reasons and
+    section polygons they produce.
+    """
+
+    def __init__(self, pts: FloatArray, w: FloatArray | None, plantar: bool) -> None:
+        self.pts = pts
+        self.w = w
+        self.plantar = plantar
+        self.x, self.y, self.z = (np.ascontiguousarray(pts[:, k]) for k in range(3))
+        self.top = float(self.z.max())
+        self.vals: dict[str, object] = {}
+        self.missing: dict[str, str] = {}
+        self.sections: dict[str, FloatArray] = {}
+        self._heights: dict[tuple[int, int], FloatArray] = {}
+        self.y0 = 0.0
+        self.L = 1.0
+        self.f = self.y
+
+    def ext(self, axis: int, sign: int, mask: np.ndarray | None = None,
+            **kw: float) -> FloatArray | None:
+        """De-noised extreme along ``sign`` times axis ``axis`` within ``mask``."""
+        key = (axis, sign)
+        if key not in self._heights:
+            col = (self.x, self.y, self.z)[axis]
+            self._heights[key] = col if sign > 0 else -col
+        d = np.zeros(3)
+        d[axis] = sign
+        return _extreme(self.pts, self._heights[key], d, mask, **kw)
+
+    def set_length(self, y0: float, length: float) -> None:
+        """Fix the heel's y and the foot length; ``f`` is then the fraction of it."""
+        self.y0, self.L = y0, length
+        self.f = (self.y - y0) / length
+
+    def win(self, lo: float, hi: float) -> np.ndarray:
+        """Points between fractions ``lo`` and ``hi`` of the foot length."""
+        return (self.f >= lo) & (self.f <= hi)
+
+    def slab_y(self, fraction: float, half_mm: float = 1.0) -> np.ndarray:
+        """Points within ``half_mm`` of the plane at ``fraction`` of the foot length."""
+        return np.abs(self.y - (self.y0 + fraction * self.L)) <= half_mm
+
+    def girth(self, name: str, origin: FloatArray, normal: FloatArray,
+              contact: bool = False) -> None:
+        """Measure the girth ``name`` on the section by a plane, or say why it is missing."""
+        s = _section(self.pts, origin, normal,
+                     floor_contact_mm=FLOOR_CONTACT_MM if contact and not self.plantar
+                     else None, weights=self.w)
+        if s is None:
+            self.missing[name] = "too few points in the section (hole in the scan)"
+            return
+        self.vals[name] = s.perimeter_mm
+        self.sections[name] = s.polygon
+
+    def miss(self, keys: tuple[str, ...], why: str) -> None:
+        """Record the same reason for several missing measures."""
+        for k in keys:
+            self.missing[k] = why
+
+
 def _measure(
     pts: FloatArray, side: str, plantar: bool, cut: float, transform: FloatArray,
     w: FloatArray | None = None,
 ) -> MeasuredFoot:
-    x, y, z = (np.ascontiguousarray(pts[:, k]) for k in range(3))
-    heights: dict[tuple[int, int], FloatArray] = {}
-
-    def ext(axis: int, sign: int, mask=None, **kw) -> FloatArray | None:
-        key = (axis, sign)
-        if key not in heights:
-            col = (x, y, z)[axis]
-            heights[key] = col if sign > 0 else -col
-        d = np.zeros(3)
-        d[axis] = sign
-        return _extreme(pts, heights[key], d, mask, **kw)
-
-    vals: dict[str, object] = {}
-    missing: dict[str, str] = {}
-    sections: dict[str, FloatArray] = {}
-    top = float(z.max())
-
-    # a 4 mm fit disc for the two ends: the heel and toe caps are tighter than a quadric
-    # over 6 mm (a 6 mm disc reads the pternion of the synthetic feet 0.4 mm short)
-    ptern = ext(1, -1, radius_mm=4.0, depth_mm=3.0)
-    akro = ext(1, 1, radius_mm=4.0, depth_mm=3.0)
-    if ptern is None or akro is None:
-        raise DegenerateScanError(
-            "no heel or toe surface found: the points are scattered, not a foot's surface"
-        )
-    y0 = float(ptern[1])
-    L = float(akro[1]) - y0
-    if not 80.0 <= L <= 400.0:
-        raise DegenerateScanError(
-            f"the points are {L:.0f} mm long along the foot axis; a foot is 80-400 mm"
-        )
-    vals["foot_length_mm"] = L
-    f = (y - y0) / L  # fraction of foot length
-
-    def win(lo: float, hi: float) -> np.ndarray:
-        return (f >= lo) & (f <= hi)
-
-    toe = f >= 0.8
-    second = ext(1, 1, toe & (np.abs(x) <= 5.0))
-    hallux = ext(1, 1, toe & (x <= -10.0))
-    # the most medial / lateral outline points; on a flat outline the one nearest the
-    # prior position (72.5 / 63.5 % FL), read within 2 mm of it
-    mth1 = mth5 = None
-    for sign, lo_f, hi_f, prior_f in ((-1, 0.60, 0.80, 0.725), (1, 0.55, 0.75, 0.635)):
-        yb = outline_peak_y(y, sign * x, y0 + lo_f * L, y0 + hi_f * L, y0 + prior_f * L)
-        if yb is not None:
-            p_ = ext(0, sign, win(lo_f, hi_f) & (np.abs(y - yb) <= 2.0))
-            if sign < 0:
-                mth1 = p_
-            else:
-                mth5 = p_
-    slab55 = np.abs(y - (y0 + 0.55 * L)) <= 1.0
-    instep = ext(2, 1, slab55)
-    heel_win = win(0.05, 0.20) & (z <= 40.0)
-    heel_med = ext(0, -1, heel_win)
-    heel_lat = ext(0, 1, heel_win)
-    heel_c = None
-    if heel_med is not None and heel_lat is not None:
-        heel_c = np.array([(heel_med[0] + heel_lat[0]) / 2, (heel_med[1] + heel_lat[1]) / 2, 0.0])
-        vals["heel_width_mm"] = float(heel_lat[0] - heel_med[0])
-    else:
-        missing["heel_width_mm"] = "no points at 5-20 % of the foot length below 40 mm"
-    lat_mall = med_mall = None
-    if top >= 60.0:
-        mwin = win(0.10, 0.35) & (z >= 40.0) & (z <= 100.0)
-        lat_mall = ext(0, 1, mwin)
-        med_mall = ext(0, -1, mwin)
-
+    """Measure validated canonical-frame points below the leg cut, step by step."""
+    m = _Work(pts, w, plantar)
+    ptern, akro = _foot_length(m)
+    second, hallux = _toe_tips(m)
+    mth1, mth5 = _ball_points(m)
+    instep = m.ext(2, 1, m.slab_y(0.55))
+    heel_c = _heel_width(m)
+    lat_mall, med_mall = _malleoli(m)
     lm = Landmarks(
         pternion=ptern,
         akropodion=akro,
@@ -247,121 +252,18 @@ def _measure(
         lateral_malleolus=lat_mall,
         medial_malleolus=med_mall,
     )
+    _ball_length_width(m, mth1, mth5)
+    _heights(m)
+    _ball_girth(m, mth1, mth5)
+    _instep_girths(m, instep)
+    _long_heel_girth(m)
+    _ankle_girth(m)
+    fp = _footprint_indices(m)
+    _hallux_angle(m, mth1)
+    _toe_shape(m, hallux, second)
+    _foot_volume(m)
 
-    # lengths, widths, heights
-    if mth1 is not None and mth5 is not None:
-        vals["ball_length_mm"] = float(mth1[1] - y0)
-        vals["ball_width_mm"] = float(np.hypot(*(mth5[:2] - mth1[:2])))
-    else:
-        for k in ("ball_length_mm", "ball_width_mm", "ball_girth_mm"):
-            missing[k] = "MTH1 or MTH5 not found (no points in the 55-80 % FL window)"
-    ih = ext(2, 1, f >= 0.55)
-    if ih is not None:
-        vals["instep_height_mm"] = float(ih[2])
-    ah = ext(2, 1, np.abs(y - (y0 + 0.50 * L)) <= 1.0)
-    if ah is not None:
-        vals["arch_height_mm"] = float(ah[2])
-    else:
-        missing["arch_height_mm"] = "no points at 50 % of the foot length"
-
-    # girths
-    def girth(name: str, origin: FloatArray, normal: FloatArray, contact: bool = False) -> None:
-        s = _section(pts, origin, normal,
-                     floor_contact_mm=FLOOR_CONTACT_MM if contact and not plantar else None,
-                     weights=w)
-        if s is None:
-            missing[name] = "too few points in the section (hole in the scan)"
-            return
-        vals[name] = s.perimeter_mm
-        sections[name] = s.polygon
-
-    if mth1 is not None and mth5 is not None:
-        d = mth5[:2] - mth1[:2]
-        girth("ball_girth_mm", mth1, np.array([-d[1], d[0], 0.0]) / np.hypot(*d))
-    floor0 = np.array([0.0, y0, 0.0])
-    if instep is not None:
-        # the plane passes through (y = 0.55 L, z = instep height), not the point's own y
-        top55 = np.array([0.0, y0 + 0.55 * L, instep[2]])
-        waist = np.array([0.0, y0 + 0.41 * L, 0.0])
-        girth("instep_girth_mm", *_girth_plane_x(waist, top55), True)
-        girth("short_heel_girth_mm", *_girth_plane_x(floor0, top55))
-    else:
-        for k in ("instep_girth_mm", "short_heel_girth_mm"):
-            missing[k] = "no instep point (no points at 55 % of the foot length)"
-    if top >= 85.0:
-        crease = _ankle_crease(pts, z)
-        if crease is None:
-            missing["long_heel_girth_mm"] = "no points at 80 mm height"
-        else:
-            girth("long_heel_girth_mm", *_girth_plane_x(floor0, crease))
-    else:
-        missing["long_heel_girth_mm"] = f"the scan stops at {top:.0f} mm, below 85 mm"
-    if top >= 95.0:
-        in_ankle = (z >= 79.0) & (z <= 96.0)
-        ankle = pts[in_ankle]
-        w_ankle = None if w is None else w[in_ankle]
-        per: dict[float, tuple[float, FloatArray]] = {}
-
-        def ring(h: float) -> None:
-            if h not in per and 80.0 <= h <= 95.0:
-                s = _section(ankle, np.array([0.0, 0.0, h]), _Z, weights=w_ankle)
-                if s is not None:
-                    per[h] = (s.perimeter_mm, s.polygon)
-
-        # every 3 mm, then every 1 mm around the smallest (the girth varies slowly)
-        for h in np.arange(80.0, 95.5, 3.0):
-            ring(float(h))
-        if per:
-            h0 = min(per, key=lambda k: per[k][0])
-            for h in (h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0):
-                ring(h)
-        if per:
-            best = min(per.values(), key=lambda t: t[0])
-            vals["ankle_girth_mm"] = best[0]
-            sections["ankle_girth_mm"] = best[1]
-        else:
-            missing["ankle_girth_mm"] = "no sections between 80 and 95 mm"
-    else:
-        missing["ankle_girth_mm"] = f"the scan stops at {top:.0f} mm, below 95 mm"
-
-    # footprint
-    fp: FootprintResult | None = None
-    if plantar:
-        fp = compute_footprint(pts, pternion_y=y0, foot_length_mm=L)
-    if fp is None:
-        why = NO_SOLE if not plantar else "too few floor-contact points for a footprint"
-        for k in ("arch_index", "chippaux_smirak_index", "staheli_index"):
-            missing[k] = why
-    else:
-        vals["arch_index"] = fp.arch_index
-        vals["chippaux_smirak_index"] = fp.chippaux_smirak_index
-        vals["staheli_index"] = fp.staheli_index
-
-    # hallux angle (surface proxy) and toe shape
-    hv_heel = ext(0, -1, win(0.05, 0.25))
-    hv_toe = ext(0, -1, win(0.85, 0.97))
-    if mth1 is not None and hv_heel is not None and hv_toe is not None:
-        a = mth1[:2] - hv_heel[:2]
-        b = hv_toe[:2] - mth1[:2]
-        ang = np.degrees(np.arctan2(a[0] * b[1] - a[1] * b[0], a @ b))
-        vals["hallux_valgus_angle_deg"] = float(-ang)
-    else:
-        missing["hallux_valgus_angle_deg"] = "medial heel, MTH1 or hallux point not found"
-    if hallux is not None and second is not None:
-        dd = float(hallux[1] - second[1])
-        vals["toe_shape"] = "egyptian" if dd > 2.0 else ("greek" if dd < -2.0 else "roman")
-    else:
-        missing["toe_shape"] = "hallux or 2nd-toe tip not found"
-
-    # columns of about the same number of points at any density: at most 60k points (a
-    # regular stride) in 1 mm columns, coarser for sparser scans
-    sub = pts[:: max(1, len(pts) // 60000)]
-    vol = _volume(sub, plantar, cell=float(np.clip(np.sqrt(60000.0 / len(sub)), 1.0, 2.0)))
-    if vol is not None:
-        vals["foot_volume_cm3"] = vol
-    else:
-        missing["foot_volume_cm3"] = "too few points to bound the volume"
-
+    vals, missing = m.vals, m.missing
     for k in MEASUREMENT_FIELDS:
         if vals.get(k) is None:
             vals.pop(k, None)
@@ -372,10 +274,207 @@ def _measure(
         landmarks=lm,
         landmarks_input=lm.transformed(np.linalg.inv(transform)),
         footprint=fp,
-        sections=sections,
+        sections=m.sections,
         leg_cut_height_mm=cut,
         plantar_visible=plantar,
     )
+
+
+def _foot_length(m: _Work) -> tuple[FloatArray, FloatArray]:
+    """Pternion and akropodion; sets the foot length (raises when it is not a foot's)."""
+    # a 4 mm fit disc for the two ends: the heel and toe caps are tighter than a quadric
+    # over 6 mm (a 6 mm disc reads the pternion of the synthetic feet 0.4 mm short)
+    ptern = m.ext(1, -1, radius_mm=4.0, depth_mm=3.0)
+    akro = m.ext(1, 1, radius_mm=4.0, depth_mm=3.0)
+    if ptern is None or akro is None:
+        raise DegenerateScanError(
+            "no heel or toe surface found: the points are scattered, not a foot's surface"
+        )
+    y0 = float(ptern[1])
+    length = float(akro[1]) - y0
+    if not 80.0 <= length <= 400.0:
+        raise DegenerateScanError(
+            f"the points are {length:.0f} mm long along the foot axis; a foot is 80-400 mm"
+        )
+    m.vals["foot_length_mm"] = length
+    m.set_length(y0, length)
+    return ptern, akro
+
+
+def _toe_tips(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
+    """Foremost points of the 2nd toe (abs(x) <= 5 mm) and the hallux (x <= -10 mm)."""
+    toe = m.f >= 0.8
+    second = m.ext(1, 1, toe & (np.abs(m.x) <= 5.0))
+    hallux = m.ext(1, 1, toe & (m.x <= -10.0))
+    return second, hallux
+
+
+def _ball_points(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
+    """MTH1 and MTH5: the most medial / lateral outline points of their windows.
+
+    On a flat outline the one nearest the prior position (72.5 / 63.5 % FL), read within
+    2 mm of it.
+    """
+    found: list[FloatArray | None] = []
+    for sign, lo_f, hi_f, prior_f in ((-1, 0.60, 0.80, 0.725), (1, 0.55, 0.75, 0.635)):
+        y0, L = m.y0, m.L
+        yb = outline_peak_y(m.y, sign * m.x, y0 + lo_f * L, y0 + hi_f * L, y0 + prior_f * L)
+        found.append(None if yb is None
+                     else m.ext(0, sign, m.win(lo_f, hi_f) & (np.abs(m.y - yb) <= 2.0)))
+    return found[0], found[1]
+
+
+def _heel_width(m: _Work) -> FloatArray | None:
+    """Heel width over 5-20 % FL below 40 mm; returns the heel centre on the floor."""
+    heel_win = m.win(0.05, 0.20) & (m.z <= 40.0)
+    med = m.ext(0, -1, heel_win)
+    lat = m.ext(0, 1, heel_win)
+    if med is None or lat is None:
+        m.missing["heel_width_mm"] = "no points at 5-20 % of the foot length below 40 mm"
+        return None
+    m.vals["heel_width_mm"] = float(lat[0] - med[0])
+    return np.array([(med[0] + lat[0]) / 2, (med[1] + lat[1]) / 2, 0.0])
+
+
+def _malleoli(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
+    """Most lateral / medial points at 10-35 % FL between 40 and 100 mm (scans >= 60 mm)."""
+    if m.top < 60.0:
+        return None, None
+    mwin = m.win(0.10, 0.35) & (m.z >= 40.0) & (m.z <= 100.0)
+    return m.ext(0, 1, mwin), m.ext(0, -1, mwin)
+
+
+def _ball_length_width(m: _Work, mth1: FloatArray | None, mth5: FloatArray | None) -> None:
+    """Ball length (heel to MTH1) and ball width (MTH1 to MTH5 in the floor plane)."""
+    if mth1 is None or mth5 is None:
+        m.miss(("ball_length_mm", "ball_width_mm", "ball_girth_mm"),
+               "MTH1 or MTH5 not found (no points in the 55-80 % FL window)")
+        return
+    m.vals["ball_length_mm"] = float(mth1[1] - m.y0)
+    m.vals["ball_width_mm"] = float(np.hypot(*(mth5[:2] - mth1[:2])))
+
+
+def _heights(m: _Work) -> None:
+    """Instep height (highest beyond 55 % FL) and arch height (highest at 50 % FL)."""
+    ih = m.ext(2, 1, m.f >= 0.55)
+    if ih is not None:
+        m.vals["instep_height_mm"] = float(ih[2])
+    ah = m.ext(2, 1, m.slab_y(0.50))
+    if ah is not None:
+        m.vals["arch_height_mm"] = float(ah[2])
+    else:
+        m.missing["arch_height_mm"] = "no points at 50 % of the foot length"
+
+
+def _ball_girth(m: _Work, mth1: FloatArray | None, mth5: FloatArray | None) -> None:
+    """Ball girth: the vertical plane through MTH1 and MTH5."""
+    if mth1 is not None and mth5 is not None:
+        d = mth5[:2] - mth1[:2]
+        m.girth("ball_girth_mm", mth1, np.array([-d[1], d[0], 0.0]) / np.hypot(*d))
+
+
+def _instep_girths(m: _Work, instep: FloatArray | None) -> None:
+    """Instep girth (waist at 41 % FL to the instep top) and short heel girth (heel floor)."""
+    if instep is None:
+        m.miss(("instep_girth_mm", "short_heel_girth_mm"),
+               "no instep point (no points at 55 % of the foot length)")
+        return
+    # the plane passes through (y = 0.55 L, z = instep height), not the point's own y
+    top55 = np.array([0.0, m.y0 + 0.55 * m.L, instep[2]])
+    waist = np.array([0.0, m.y0 + 0.41 * m.L, 0.0])
+    m.girth("instep_girth_mm", *_girth_plane_x(waist, top55), True)
+    m.girth("short_heel_girth_mm", *_girth_plane_x(np.array([0.0, m.y0, 0.0]), top55))
+
+
+def _long_heel_girth(m: _Work) -> None:
+    """Long heel girth: the heel's floor point to the ankle crease at 80 mm."""
+    if m.top < 85.0:
+        m.missing["long_heel_girth_mm"] = f"the scan stops at {m.top:.0f} mm, below 85 mm"
+        return
+    crease = _ankle_crease(m.pts, m.z)
+    if crease is None:
+        m.missing["long_heel_girth_mm"] = "no points at 80 mm height"
+        return
+    m.girth("long_heel_girth_mm", *_girth_plane_x(np.array([0.0, m.y0, 0.0]), crease))
+
+
+def _ankle_girth(m: _Work) -> None:
+    """Ankle girth: the smallest horizontal section between 80 and 95 mm."""
+    if m.top < 95.0:
+        m.missing["ankle_girth_mm"] = f"the scan stops at {m.top:.0f} mm, below 95 mm"
+        return
+    in_ankle = (m.z >= 79.0) & (m.z <= 96.0)
+    ankle = m.pts[in_ankle]
+    w_ankle = None if m.w is None else m.w[in_ankle]
+    per: dict[float, tuple[float, FloatArray]] = {}
+
+    def ring(h: float) -> None:
+        if h not in per and 80.0 <= h <= 95.0:
+            s = _section(ankle, np.array([0.0, 0.0, h]), _Z, weights=w_ankle)
+            if s is not None:
+                per[h] = (s.perimeter_mm, s.polygon)
+
+    # every 3 mm, then every 1 mm around the smallest (the girth varies slowly)
+    for h in np.arange(80.0, 95.5, 3.0):
+        ring(float(h))
+    if per:
+        h0 = min(per, key=lambda k: per[k][0])
+        for h in (h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0):
+            ring(h)
+    if not per:
+        m.missing["ankle_girth_mm"] = "no sections between 80 and 95 mm"
+        return
+    best = min(per.values(), key=lambda t: t[0])
+    m.vals["ankle_girth_mm"] = best[0]
+    m.sections["ankle_girth_mm"] = best[1]
+
+
+def _footprint_indices(m: _Work) -> FootprintResult | None:
+    """Arch, Chippaux-Smirak and Staheli indices from the footprint (needs the sole)."""
+    fp = compute_footprint(m.pts, pternion_y=m.y0, foot_length_mm=m.L) if m.plantar else None
+    if fp is None:
+        why = NO_SOLE if not m.plantar else "too few floor-contact points for a footprint"
+        m.miss(("arch_index", "chippaux_smirak_index", "staheli_index"), why)
+        return None
+    m.vals["arch_index"] = fp.arch_index
+    m.vals["chippaux_smirak_index"] = fp.chippaux_smirak_index
+    m.vals["staheli_index"] = fp.staheli_index
+    return fp
+
+
+def _hallux_angle(m: _Work, mth1: FloatArray | None) -> None:
+    """Hallux valgus angle (surface proxy): medial heel -> MTH1 -> medial hallux."""
+    hv_heel = m.ext(0, -1, m.win(0.05, 0.25))
+    hv_toe = m.ext(0, -1, m.win(0.85, 0.97))
+    if mth1 is None or hv_heel is None or hv_toe is None:
+        m.missing["hallux_valgus_angle_deg"] = "medial heel, MTH1 or hallux point not found"
+        return
+    a = mth1[:2] - hv_heel[:2]
+    b = hv_toe[:2] - mth1[:2]
+    ang = np.degrees(np.arctan2(a[0] * b[1] - a[1] * b[0], a @ b))
+    m.vals["hallux_valgus_angle_deg"] = float(-ang)
+
+
+def _toe_shape(m: _Work, hallux: FloatArray | None, second: FloatArray | None) -> None:
+    """Egyptian / Greek / Roman from the hallux and 2nd-toe tips (2 mm apart or level)."""
+    if hallux is None or second is None:
+        m.missing["toe_shape"] = "hallux or 2nd-toe tip not found"
+        return
+    dd = float(hallux[1] - second[1])
+    m.vals["toe_shape"] = "egyptian" if dd > 2.0 else ("greek" if dd < -2.0 else "roman")
+
+
+def _foot_volume(m: _Work) -> None:
+    """Volume between the top and bottom surfaces, per column."""
+    pts = m.pts
+    # columns of about the same number of points at any density: at most 60k points (a
+    # regular stride) in 1 mm columns, coarser for sparser scans
+    sub = pts[:: max(1, len(pts) // 60000)]
+    vol = _volume(sub, m.plantar, cell=float(np.clip(np.sqrt(60000.0 / len(sub)), 1.0, 2.0)))
+    if vol is not None:
+        m.vals["foot_volume_cm3"] = vol
+    else:
+        m.missing["foot_volume_cm3"] = "too few points to bound the volume"
 
 
 def _ankle_crease(pts: FloatArray, z: FloatArray) -> FloatArray | None:
