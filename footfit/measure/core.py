@@ -391,7 +391,7 @@ def _long_heel_girth(m: _Work) -> None:
     if m.top < 85.0:
         m.missing["long_heel_girth_mm"] = f"the scan stops at {m.top:.0f} mm, below 85 mm"
         return
-    crease = _ankle_crease(m.pts, m.z)
+    crease = _ankle_crease(m.pts, m.z, m.w)
     if crease is None:
         m.missing["long_heel_girth_mm"] = "no points at 80 mm height"
         return
@@ -477,29 +477,37 @@ def _foot_volume(m: _Work) -> None:
         m.missing["foot_volume_cm3"] = "too few points to bound the volume"
 
 
-def _ankle_crease(pts: FloatArray, z: FloatArray) -> FloatArray | None:
-    """Foremost point within 10 mm of the mid-line of the section at z = 80 mm."""
-    band = np.abs(z - 80.0) <= 0.75
-    if band.sum() < 24:
-        return None
-    xb = pts[band, 0]
-    lo, hi = np.percentile(xb, [1, 99])
-    mid = 0.5 * (lo + hi)
-    near = np.abs(z - 80.0) <= 8.0
-    sub = pts[near]
-    mask = (np.abs(sub[:, 2] - 80.0) <= 0.75) & (np.abs(sub[:, 0] - mid) <= 10.0)
-    if not mask.any():
-        return None
-    # the front of the leg at 80 mm: the extreme along +y in the band, de-noised. The fit
-    # disc holds about 30 points at any density: on a sparse scan (20k points) a 5 mm disc
-    # held fewer than the 12 the extreme needs, the front was taken for strays and the
-    # back of the leg came out as the "front" (long heel girth 160 mm short)
-    from footfit.measure.sections import hull_perimeter
+def _ankle_crease(pts: FloatArray, z: FloatArray,
+                  w: FloatArray | None = None) -> FloatArray | None:
+    """Foremost point within 10 mm of the mid-line of the section at z = 80 mm.
 
-    per = hull_perimeter(pts[band, :2])
-    density = len(sub) / max(16.0 * per, 1.0)  # points per mm^2 of the 16 mm band
-    radius = float(np.clip(np.sqrt(30.0 / (np.pi * max(density, 1e-9))), 5.0, 15.0))
-    return _extreme(sub, np.ascontiguousarray(sub[:, 1]), _Y, mask, radius, 0.6 * radius)
+    Read on the section's fitted outline (:func:`footfit.measure.sections.fit_outline`, as
+    the girths are), the way the reference reads it on the exact mesh: the front of the
+    curve, where no curve is drawn across a dropout hole, the hull's chord. The raw
+    extreme it replaced took the back of the leg for the front when a hole left too few
+    points at the crease (long heel girth 177-198 mm short on 1 of 20 synthetic scans).
+    """
+    near = np.abs(z - 80.0) <= 8.0
+    if np.count_nonzero(np.abs(z - 80.0) <= 0.75) < 24:
+        return None
+    sub = pts[near]
+    s = _section(sub, np.array([0.0, 0.0, 80.0]), _Z,
+                 weights=None if w is None else w[near])
+    if s is None:
+        return None
+    poly = s.polygon
+    closed = np.vstack([poly, poly[:1]])
+    # the hull's outline every 0.25 mm, so that a long chord is read along its length
+    seg = np.diff(closed, axis=0)
+    steps = np.maximum(1, np.ceil(np.linalg.norm(seg[:, :2], axis=1) / 0.25)).astype(np.intp)
+    t = np.concatenate([np.arange(k) / k for k in steps])
+    start = np.repeat(np.arange(len(poly)), steps)
+    dense = closed[start] + t[:, None] * seg[start]
+    mid = 0.5 * (float(dense[:, 0].min()) + float(dense[:, 0].max()))
+    front = dense[np.abs(dense[:, 0] - mid) <= 10.0]
+    if len(front) == 0:
+        return None
+    return front[np.argmax(front[:, 1])]
 
 
 def _column_extreme(flat: np.ndarray, z: FloatArray, size: int, top: bool) -> FloatArray:
