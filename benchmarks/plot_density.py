@@ -7,9 +7,9 @@ Usage::
 
 ``BENCH.json``: results of ``footfit bench`` (or of ``bench_realshaped``) holding
 ``time_realshaped``; ``ACC_*.json``: ``benchmarks/evaluate_measurements.py --points N
---json FILE`` runs (``--points 100000,50000,20000`` puts several densities in one file). Left: isolate + align + measure time per input point
-(real-shaped and synthetic scans, warm medians). Right: ball and instep girth MAE against
-the points per scan.
+--json FILE`` runs (``--points 100000,50000,20000`` puts several densities in one
+file). Left: isolate + align + measure time per input point (real-shaped and synthetic
+scans, warm medians). Right: ball and instep girth MAE against the points per scan.
 """
 
 from __future__ import annotations
