@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray, IntArray
-from footfit._validation import as_normals, as_points, check_choice, check_positive
+from footfit._core.geometry import plane_basis as _plane_basis
+from footfit._core.geometry import unit as _unit
+from footfit._core.typing import ArrayLike, FloatArray, IntArray
+from footfit._core.validation import as_normals, as_points, check_choice, check_positive
 from footfit.clean import FootCloud, estimate_up, fill_holes
-from footfit.clean._geometry import _plane_basis, _unit
 from footfit.clean.up import _floor_level
 from footfit.exceptions import DegenerateScanError, InvalidParameterError
 
@@ -93,7 +94,7 @@ def _refine_floor(pts: FloatArray, upv: FloatArray) -> tuple[FloatArray, float, 
 
     Returns ``(up, level, note)``.
     """
-    from footfit.clean._geometry import fit_plane_ransac
+    from footfit._core.geometry import fit_plane_ransac
 
     h0 = pts @ upv
     level, how, sheet = _floor_level(h0)

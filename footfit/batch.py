@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from footfit._core.atomic import write_text_atomic
+
 __all__ = ["SCAN_EXTENSIONS", "BatchResult", "find_scans", "iter_scans", "run_batch"]
 
 #: File endings treated as scans when a folder is given.
@@ -575,11 +577,3 @@ def write_csv_atomic(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
         writer.writerow(row)
     write_text_atomic(path, buf.getvalue())
 
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` so that readers see the old or the new file, never
-    half (:func:`footfit.io._common.write_atomic`).
-    """
-    from footfit.io._common import write_atomic
-
-    write_atomic(Path(path), [text.encode("utf-8")])

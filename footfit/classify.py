@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from footfit._core.validation import as_finite, check_choice
 from footfit._data import model_path
-from footfit._validation import as_finite, check_choice
 from footfit.measure.results import FootMeasurements
 
 __all__ = [

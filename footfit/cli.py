@@ -102,9 +102,9 @@ def _lang_kw(args: argparse.Namespace) -> dict:
 
 def _check_options_early(args: argparse.Namespace) -> None:
     """Refuse a bad --style or --profile before any scan is read."""
-    from footfit._validation import check_choice
+    from footfit._core.validation import check_choice
     from footfit.last import available_styles
-    from footfit.sizes._tables import available_profiles
+    from footfit.sizes import available_profiles
 
     check_choice(args.style, available_styles(), name="style")
     check_choice(args.profile, available_profiles(), name="profile")
@@ -161,7 +161,7 @@ def _check_writable(path: str) -> None:
 
 
 def _run_process(args: argparse.Namespace) -> int:
-    from footfit.batch import write_text_atomic
+    from footfit._core.atomic import write_text_atomic
     from footfit.pipeline import process
     from footfit.report import format_summary
 
@@ -227,7 +227,7 @@ def _write_last_meshes(path: str, report) -> list[tuple[str, str]]:
         target = last_mesh_path(path, foot.side, n_feet=len(feet))
         with _naming(target):
             if getattr(foot, "custom_last", None) is not None:  # the last built from the scan
-                from footfit.io._common import write_atomic
+                from footfit._core.atomic import write_atomic
 
                 mesh = foot.custom_last.mesh
                 ext = target.suffix.lower().lstrip(".")

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
 from footfit.exceptions import DegenerateScanError, InvalidMeasurementError
 
 __all__ = ["STAGES", "FootFitter", "process"]

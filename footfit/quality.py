@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import as_points
+from footfit._core.validation import as_points
 
 __all__ = [
     "ScanQuality",

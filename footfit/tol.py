@@ -1,12 +1,15 @@
 """Numerical tolerances, kept in one place (after trimesh's ``constants.tol``).
 
-Set ``footfit.tol.tol.strict = True`` (the test-suite does) to turn on internal self-checks
-that are too slow for production.
+The values come from ``footfit/data/conventions.json`` (:attr:`footfit.conventions.CONVENTIONS`
+``.tol``, each with its reason). Set ``footfit.tol.tol.strict = True`` (the test-suite does)
+to turn on internal self-checks that are too slow for production.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from footfit.conventions import CONVENTIONS
 
 __all__ = ["Tolerance", "tol"]
 
@@ -25,8 +28,8 @@ class Tolerance:
         Run self-checks (slow) inside the algorithms.
     """
 
-    zero: float = 1e-9
-    planar: float = 1e-5
+    zero: float = CONVENTIONS.tol.zero
+    planar: float = CONVENTIONS.tol.planar
     strict: bool = False
 
 

@@ -356,7 +356,10 @@ def test_grid_keys_and_rasters_match_the_broadcast_formulas(rng):
     plain (n, 3)-broadcast / clip / shifted-sum formulas they replace, points beyond the
     box included (they land on its edge cells).
     """
-    from footfit.clean._geometry import _col_max, _col_min, _Grid, _raster
+    from footfit._core.geometry import col_max as _col_max
+    from footfit._core.geometry import col_min as _col_min
+    from footfit._core.raster import cell_index as _raster
+    from footfit.clean._geometry import _Grid
     from footfit.clean.floor import _box3
 
     pts = rng.normal(scale=60.0, size=(5000, 3))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from footfit import InsoleMatcher, NotFittedError, generate_last, load_stock_lasts
-from footfit._knn import BruteNeighbors
+from footfit._core.knn import BruteNeighbors
 from footfit.insoles import STYLES
 from footfit.last import STYLE_NAMES, nearest_stock_last
 from footfit.last.stock import _matching

@@ -356,3 +356,37 @@ def test_fit_section_with_stock_size_by_simulation(two_feet):
         "side", "measurements", "landmarks", "plantar_visible", "aligned", "measured")},
         fit=rep.feet[0].fit.custom)
     assert FootDrawing.from_foot_report(bare).fit.last_label == "custom 260"
+
+
+# ---------------------------------------------------------------------------- typed results
+@pytest.fixture(scope="module")
+def measured_demo():
+    from pathlib import Path
+
+    from footfit.pipeline import FootFitter
+
+    scan = Path(__file__).resolve().parent.parent / "sample_scans" / "demo_right_m.ply"
+    return FootFitter().process(str(scan), simulate_fit=False).feet[0]
+
+
+def test_a_measured_foot_is_drawn_as_measured_not_measured_again(measured_demo):
+    """The typed MeasuredFoot decides every landmark, tape, line and the footprint."""
+    import dataclasses
+
+    foot = measured_demo
+    measured = foot.measured
+    d = FootDrawing.from_foot_report(foot)
+    flip = np.array([-1.0, 1.0, 1.0]) if d.side == "left" else np.ones(3)
+    for name, value in measured.landmarks.to_dict().items():
+        if value is not None:
+            np.testing.assert_allclose(d.landmarks[name], np.asarray(value) * flip)
+    assert set(d.sections) == {k for k, v in measured.sections.items() if v is not None}
+    m = measured.measurements
+    if m.heel_width_mm is not None:
+        assert np.ptp(d.heel_line[:, 0]) == pytest.approx(m.heel_width_mm)
+    assert d.instep[1] == pytest.approx(m.instep_height_mm)
+    # without sections and footprint the drawing has no tapes and no footprint: nothing is
+    # cut again from the points
+    bare = dataclasses.replace(measured, sections={}, footprint=None)
+    d2 = FootDrawing.from_measured(foot.aligned, bare)
+    assert d2.sections == {} and len(d2.footprint) == 0 and d2.zones is None

@@ -211,7 +211,7 @@ def ratio_knn_stock(repeat: int) -> dict[str, Any]:
     from scipy.spatial import cKDTree
     from sklearn.neighbors import NearestNeighbors
 
-    from footfit._knn import BruteNeighbors
+    from footfit._core.knn import BruteNeighbors
     from footfit.last.stock import _matching, load_stock_lasts
 
     lib_rows = load_stock_lasts().select("sport")

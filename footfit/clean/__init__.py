@@ -14,7 +14,8 @@ the number of points and no Python loop runs over points.
 """
 
 
-from footfit.clean._geometry import fill_holes, fit_plane_ransac
+from footfit._core.geometry import fit_plane_ransac
+from footfit._core.raster import fill_holes
 from footfit.clean.isolate import FootCloud, Isolation, isolate_feet
 from footfit.clean.up import estimate_up
 from footfit.clean.working import WorkingSet, build_working_set

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from footfit._typing import FloatArray
-from footfit.clean._geometry import _plane_basis, _raster, fill_holes, fit_plane_ransac
+from footfit._core.geometry import fit_plane_ransac
+from footfit._core.geometry import plane_basis as _plane_basis
+from footfit._core.raster import cell_index as _raster
+from footfit._core.raster import fill_holes
+from footfit._core.typing import FloatArray
 
 __all__: list[str] = []
 

@@ -6,17 +6,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from footfit._core.geometry import col_max as _col_max
+from footfit._core.geometry import col_min as _col_min
+from footfit._core.geometry import plane_basis as _plane_basis
+from footfit._core.typing import ArrayLike, BoolArray, FloatArray, IntArray
+from footfit._core.validation import as_normals, as_points, check_positive
 from footfit._data import load_table
-from footfit._typing import ArrayLike, BoolArray, FloatArray, IntArray
-from footfit._validation import as_normals, as_points, check_positive
-from footfit.clean._geometry import (
-    _DECISION_MAX,
-    _DECISION_VOXEL_MM,
-    _col_max,
-    _col_min,
-    _Grid,
-    _plane_basis,
-)
+from footfit.clean._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _Grid
 from footfit.clean.floor import _find_floor, _floor_band, _floor_points
 from footfit.clean.up import _floor_level, estimate_up
 from footfit.exceptions import DegenerateScanError, InvalidParameterError

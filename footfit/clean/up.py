@@ -6,10 +6,12 @@ import functools
 
 import numpy as np
 
+from footfit._core.geometry import plane_basis as _plane_basis
+from footfit._core.geometry import unit as _unit
+from footfit._core.typing import ArrayLike, FloatArray, IntArray
+from footfit._core.validation import as_points
 from footfit._data import load_table
-from footfit._typing import ArrayLike, FloatArray, IntArray
-from footfit._validation import as_points
-from footfit.clean._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _plane_basis, _thin, _unit
+from footfit.clean._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _thin
 from footfit.exceptions import DegenerateScanError
 
 __all__ = ["estimate_up"]

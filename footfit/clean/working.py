@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray, IntArray
-from footfit._validation import as_points, check_positive
+from footfit._core.typing import ArrayLike, FloatArray, IntArray
+from footfit._core.validation import as_points, check_positive
 
 __all__ = ["WORKING_CELL_MM", "WorkingSet", "build_working_set"]
 

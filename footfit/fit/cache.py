@@ -80,7 +80,7 @@ def save_stock_mesh(stock_id: str, mesh: Any) -> None:
     if folder is None:
         return
     try:
-        from footfit.io._common import write_atomic
+        from footfit._core.atomic import write_atomic
 
         folder.mkdir(parents=True, exist_ok=True)
         meta, arrays = _jsonable(dict(mesh.metadata["last"]))

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import FloatArray
-from footfit._validation import as_points
+from footfit._core.typing import FloatArray
+from footfit._core.validation import as_points
 from footfit.fit.prepare import PreparedLast, cell_groups, cell_means
 
 

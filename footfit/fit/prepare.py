@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import FloatArray, IntArray
-from footfit._validation import as_points
+from footfit._core.typing import FloatArray, IntArray
+from footfit._core.validation import as_points
 from footfit.fit._common import ZONE_NAMES, _config
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import FloatArray
 from footfit._data import load_table
-from footfit._typing import FloatArray
 
 __all__ = ["SectionRow", "band_of", "section_table"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import BoolArray, FloatArray, IntArray
+from footfit._core.typing import BoolArray, FloatArray, IntArray
 from footfit.fit._common import _OPEN, ZONE_NAMES, _config
 from footfit.fit.clearance import signed_clearance
 from footfit.fit.placement import _place

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import BoolArray, FloatArray
+from footfit._core.typing import BoolArray, FloatArray
 from footfit.fit._common import _config
 from footfit.fit.prepare import PreparedFoot, PreparedLast
 

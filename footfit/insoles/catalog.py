@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import PathType
 from footfit._data import model_path
-from footfit._typing import PathType
 from footfit.exceptions import FootfitError
 
 __all__ = [
@@ -98,9 +98,11 @@ class InsoleCatalog:
     columns: Mapping[str, np.ndarray]
 
     def __len__(self) -> int:
+        """Return the number of devices."""
         return len(self.columns["sku"])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Yield every device as a row dict."""
         for i in range(len(self)):
             yield self.row(i)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.classify import classify_arch_index, classify_width, load_foot_classes
 from footfit.insoles.features import FEATURES
 
@@ -68,8 +68,9 @@ def describe_foot(
 
 @lru_cache(maxsize=16)
 def _rule_label(name: str) -> str:
-    """The readable label of an arch rule (``footfit/data/foot_classes.json``), e.g.
-    'Cavanagh & Rodgers 1987 cut-offs' for 'cavanagh_rodgers_1987'.
+    """Return the readable label of an arch rule (``footfit/data/foot_classes.json``).
+
+    E.g. 'Cavanagh & Rodgers 1987 cut-offs' for 'cavanagh_rodgers_1987'.
     """
     for spec in load_foot_classes()["arch_rules"].values():
         if name in (spec.get("name"), spec.get("label")):
@@ -89,8 +90,10 @@ def explain_match(
     best_score: float | None = None,
     no_fit_score: float | None = None,
 ) -> tuple[str, ...]:
-    """Return the reasons of one match (length, arch, width, heel, the insole rules applied,
-    what was dropped, and whether any pre-made device fits well).
+    """Return the reasons of one match.
+
+    Length, arch, width, heel, the insole rules applied, what was dropped, and whether any
+    pre-made device fits well.
 
     Parameters
     ----------

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import FloatArray
 from footfit._data import model_path
-from footfit._typing import FloatArray
-from footfit.exceptions import InvalidMeasurementError
+from footfit.exceptions import InvalidMeasurementError, InvalidParameterError
 from footfit.insoles.catalog import ARCH_SUPPORTS, USES, InsoleCatalog
 from footfit.measure.results import FootMeasurements
 
@@ -85,16 +85,16 @@ def load_insole_design() -> dict[str, Any]:
     styles = _read(spath)["styles"]
     missing = [f for f in FEATURES if f not in weights["features"]]
     if missing:
-        raise ValueError(f"{wpath}: features block lacks {missing}")
+        raise InvalidParameterError(f"{wpath}: features block lacks {missing}")
     for s in STYLES:
         if s not in styles:
-            raise ValueError(f"{spath}: no entry for style {s!r}")
+            raise InvalidParameterError(f"{spath}: no entry for style {s!r}")
         bad = [u for u in styles[s] if u not in USES]
         if bad:
-            raise ValueError(f"{spath}: style {s!r} lists unknown use(s) {bad}")
+            raise InvalidParameterError(f"{spath}: style {s!r} lists unknown use(s) {bad}")
     for a in ARCH_SUPPORTS:
         if a not in weights["arch_support_targets"]:
-            raise ValueError(f"{wpath}: arch_support_targets lacks {a!r}")
+            raise InvalidParameterError(f"{wpath}: arch_support_targets lacks {a!r}")
     calib_name = "width_calibration.json"
     pooled = _read(str(model_path(calib_name)))["groups"]["pooled"]
     lines = {k: (float(pooled[k]["intercept"]), float(pooled[k]["slope"]))
@@ -195,7 +195,7 @@ def foot_feature_rows(raw: FloatArray, design: Mapping[str, Any]) -> FloatArray:
 
 
 def _flag(v: Any, name: str) -> float:
-    """A caller's yes/no evidence: True/False/None (and 1/0, NaN) -> 1.0/0.0/NaN."""
+    """Read a caller's yes/no evidence: True/False/None (and 1/0, NaN) -> 1.0/0.0/NaN."""
     if v is None:
         return math.nan
     if isinstance(v, (bool, np.bool_)):
@@ -222,8 +222,10 @@ def _extras_one(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
 def raw_features_one(
     features: Any,
 ) -> tuple[FloatArray, dict[str, str], dict[str, np.ndarray]]:
-    """Return the ``(4,)`` raw features of one foot (NaN = missing), the missing reasons and
-    the rule inputs (:data:`EXTRAS`, each a ``(1,)`` float array, NaN = not given).
+    """Return the ``(4,)`` raw features of one foot, the missing reasons and the rule inputs.
+
+    Raw features: NaN = missing; the rule inputs are :data:`EXTRAS`, each a ``(1,)`` float
+    array, NaN = not given.
 
     ``features`` is a :class:`FootMeasurements` or a mapping with the field names (plus,
     optionally, ``foot_posture_index`` and ``forefoot_overload``).
@@ -269,7 +271,9 @@ def raw_features_table(table: Any) -> tuple[FloatArray, dict[str, np.ndarray]]:
                 "`features_table` has no 'foot_length_mm' column (the hard constraint)"
             )
         if len(lens) != 1:
-            raise ValueError(f"`features_table` columns differ in length: {sorted(lens)}")
+            raise InvalidParameterError(
+                f"`features_table` columns differ in length: {sorted(lens)}"
+            )
         n = lens.pop()
         raw = np.column_stack([_column(table, name, n) for name in FEATURES])
         extras = {name: _column(table, name, n) for name in EXTRAS if name != "forefoot_overload"}

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from footfit._knn import BruteNeighbors
-from footfit._typing import FloatArray, IntArray, PathType
-from footfit._validation import check_choice
-from footfit.exceptions import InvalidMeasurementError, NotFittedError
+from footfit._core.knn import BruteNeighbors
+from footfit._core.typing import FloatArray, IntArray, PathType
+from footfit._core.validation import check_choice
+from footfit.exceptions import InvalidMeasurementError, InvalidParameterError, NotFittedError
 from footfit.insoles.catalog import USES, InsoleCatalog, load_insole_catalog
 from footfit.insoles.explain import describe_foot, explain_match
 from footfit.insoles.features import (
@@ -29,6 +28,7 @@ from footfit.insoles.features import (
     raw_features_one,
     raw_features_table,
 )
+from footfit.insoles.results import BatchMatch, InsoleMatch
 from footfit.insoles.rules import eligible_rows, foot_gates, prescribe_insole
 
 __all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
@@ -36,133 +36,10 @@ __all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
 _METRICS = ("euclidean", "manhattan")
 
 
-@dataclass(frozen=True)
-class InsoleMatch:
-    """One recommended pre-made insole, with the reasons for it.
-
-    Attributes
-    ----------
-    sku, name : str
-        Catalogue SKU and product name.
-    rank : int
-        1 for the best match.
-    distance : float
-        Weighted standardized distance between the foot and the device's target foot
-        (weights sum to 1 over the features used).
-    fit_score : float
-        0-100; ``100 * exp(-0.5 * (d / scale)^2)`` (``footfit/data/insole_weights.json``), where
-        ``d`` is ``distance`` when every feature was measured; a missing feature adds its
-        expected deviation for a foot of the population (``missing_features.score_rule``),
-        so a foot known only by its length never scores a device as a perfect fit.
-    reasons : tuple of str
-        Why, in words and numbers, e.g. ``"arch index 0.29 -> flat (...); low arch support,
-        apex 12 mm at 41 % of length; medial post 4 deg"``.
-    dropped_features : tuple of str
-        Foot measurements that were missing and left out of the distance (the other weights
-        renormalized).
-    kind : str, default='pre-made'
-        ``'pre-made'`` (a catalogue device) as opposed to ``'custom'`` (DOMAIN.md section 6).
-    confidence : float, default=1.0
-        Share (0-1) of the distance's weight that was measured: 1 with every feature, about
-        0.23 when the score rests on foot length only.
-    fits_well : bool, default=True
-        ``fit_score`` is at least the data-set threshold ``no_fit.score`` of
-        ``footfit/data/insole_weights.json``; when the best device is below it, no pre-made insole
-        fits well and the custom insole is the recommendation.
-    device : mapping
-        The device's catalogue row (every column of ``insoles.csv``).
-    """
-
-    sku: str
-    name: str
-    rank: int
-    distance: float
-    fit_score: float
-    reasons: tuple[str, ...]
-    dropped_features: tuple[str, ...]
-    kind: str = "pre-made"
-    confidence: float = 1.0
-    fits_well: bool = True
-    device: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict (the catalogue row under ``device``)."""
-        return {
-            "sku": self.sku,
-            "name": self.name,
-            "rank": self.rank,
-            "kind": self.kind,
-            "distance": float(self.distance),
-            "fit_score": float(self.fit_score),
-            "reasons": list(self.reasons),
-            "dropped_features": list(self.dropped_features),
-            "confidence": round(float(self.confidence), 3),
-            "fits_well": bool(self.fits_well),
-            "device": dict(self.device),
-        }
-
-
-@dataclass(frozen=True)
-class BatchMatch:
-    """Result of :meth:`InsoleMatcher.match_many` for ``n`` feet and ``k`` neighbours.
-
-    Attributes
-    ----------
-    indices : (n, k) int
-        Catalogue row of each match, best first; -1 where fewer than ``k`` devices pass the
-        hard constraints.
-    skus : (n, k) object
-        SKUs (``''`` where there is no match).
-    distances : (n, k) float
-        Weighted standardized distances (``inf`` where no match).
-    fit_scores : (n, k) float
-        0-100 (``nan`` where no match).
-    n_candidates : (n,) int
-        Devices that passed the hard constraints for each foot.
-    dropped : (n, 4) bool
-        Features missing for each foot (left out of its distance), columns ``feature_names``.
-    gates : (n,) int
-        Each foot's rule gate (``footfit.insoles.rules.GATE_*`` bits: pronated, highly
-        supinated, forefoot overload, cavus).
-    confidence : (n,) float
-        Share of the distance's weight measured for each foot.
-    no_fit_score : float
-        The threshold below which a foot's best device does not fit well.
-    feature_names : tuple of str
-    """
-
-    indices: IntArray
-    skus: np.ndarray
-    distances: FloatArray
-    fit_scores: FloatArray
-    n_candidates: IntArray
-    dropped: np.ndarray
-    gates: IntArray
-    confidence: FloatArray
-    no_fit_score: float
-    feature_names: tuple[str, ...] = FEATURES
-
-    @property
-    def matched(self) -> np.ndarray:
-        """``(n,)`` bool: at least one device passed the hard constraints."""
-        return self.indices[:, 0] >= 0
-
-    @property
-    def fits_well(self) -> np.ndarray:
-        """``(n,)`` bool: the best device scores at least ``no_fit_score`` (False where no
-        device matched).
-        """
-        best = np.where(self.matched, self.fit_scores[:, 0], -np.inf)
-        return best >= self.no_fit_score
-
-    def __len__(self) -> int:
-        return int(self.indices.shape[0])
-
-
 def _check_k(k: Any, *, name: str = "k") -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         shown = k.item() if isinstance(k, np.generic) else k  # 5.0, not np.float64(5.0)
-        raise ValueError(f"`{name}` must be an int >= 1; got {shown!r}")
+        raise InvalidParameterError(f"`{name}` must be an int >= 1; got {shown!r}")
     return int(k)
 
 
@@ -172,7 +49,7 @@ class InsoleMatcher:
     Hard constraints come first: the device's length range ``[length_min_mm,
     length_max_mm)`` must hold the foot length and the device's use must suit the shoe style
     (``footfit/data/style_uses.json``). Among the devices left, the nearest neighbours
-    (an exact search, :class:`~footfit._knn.BruteNeighbors`) in a standardized
+    (an exact search, :class:`~footfit._core.knn.BruteNeighbors`) in a standardized
     feature space win: foot length,
     ball width and heel width (both relative to the width expected at the foot's length,
     ANSUR II) and arch index, with the per-feature weights of
@@ -277,11 +154,13 @@ class InsoleMatcher:
                 check_choice(name, FEATURES, name="weights key")
                 v = float(value)
                 if not np.isfinite(v) or v < 0:
-                    raise ValueError(f"`weights[{name!r}]` must be a finite number >= 0; "
-                                     f"got {value!r}")
+                    raise InvalidParameterError(
+                        f"`weights[{name!r}]` must be a finite number >= 0; "
+                        f"got {value!r}"
+                    )
                 w[FEATURES.index(name)] = v
         if w.sum() <= 0:
-            raise ValueError(f"`weights` must not all be 0; got {self.weights!r}")
+            raise InvalidParameterError(f"`weights` must not all be 0; got {self.weights!r}")
         if catalog is None or not isinstance(catalog, InsoleCatalog):
             catalog = load_insole_catalog(catalog)
         targets = device_targets(catalog, design)
@@ -353,7 +232,7 @@ class InsoleMatcher:
         return index, rows, self._missing_term(rows, np.array(present))
 
     def _missing_term(self, rows: IntArray, present: np.ndarray) -> FloatArray:
-        """Expected contribution of the missing features to each row's score distance.
+        """Return the expected contribution of the missing features to each row's score distance.
 
         Per missing feature, ``w (prior - target)^2 + w`` in standardized units (the
         population SD is 1), weights normalized over all features; for the manhattan metric
@@ -371,8 +250,10 @@ class InsoleMatcher:
         return (present @ self.weights_) / self.weights_.sum()
 
     def _score_distance(self, d: FloatArray, miss: FloatArray, share: float) -> FloatArray:
-        """Distance the score rests on: the measured part (``d`` renormalized over the
-        present features, scaled back to all weights) plus the expected missing part.
+        """Return the distance the score rests on.
+
+        The measured part (``d`` renormalized over the present features, scaled back to all
+        weights) plus the expected missing part.
         """
         if self.metric == "euclidean":
             return np.sqrt(d**2 * share + miss)
@@ -390,8 +271,9 @@ class InsoleMatcher:
         return BruteNeighbors(n_neighbors=x.shape[0], metric=self.metric).fit(x)
 
     def _coef(self, present: np.ndarray) -> FloatArray:
-        """Per-feature multipliers of standardized values: renormalized weights (sqrt for
-        the euclidean metric), 0 for a missing feature.
+        """Return the per-feature multipliers of standardized values.
+
+        Renormalized weights (sqrt for the euclidean metric), 0 for a missing feature.
         """
         w = np.where(present, self.weights_, 0.0)
         total = w.sum()
@@ -410,7 +292,7 @@ class InsoleMatcher:
         for u in wanted:
             check_choice(u, USES, name="use")
             if u not in allowed:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"`use` {u!r} does not suit style {style!r} (allowed: {', '.join(allowed)}; "
                     "footfit/data/style_uses.json)"
                 )
@@ -428,8 +310,9 @@ class InsoleMatcher:
         self, zq: FloatArray, uses: tuple[str, ...], j: int, present: tuple[bool, ...],
         gate: int, k: int,
     ) -> tuple[IntArray, FloatArray, FloatArray, int]:
-        """K best rows for a block of standardized queries sharing one group, with their
-        distances and fit scores.
+        """Return the k best rows of standardized queries sharing one group.
+
+        With their distances and fit scores.
         """
         n = zq.shape[0]
         idx = np.full((n, k), -1, dtype=np.intp)
@@ -612,7 +495,9 @@ class InsoleMatcher:
         else:
             styles = np.asarray(list(style), dtype=object)
             if styles.shape != (n,):
-                raise ValueError(f"`style` must be a str or have {n} entries; got {styles.shape}")
+                raise InvalidParameterError(
+                    f"`style` must be a str or have {n} entries; got {styles.shape}"
+                )
             style_names, style_code = np.unique(styles, return_inverse=True)
             for s in style_names:
                 check_choice(s, STYLES, name="style")

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from footfit._data import model_path
+from footfit.exceptions import InvalidParameterError
 
 __all__ = ["CUSTOM_SKU", "InsoleRoom", "insole_room", "load_custom_insole"]
 
@@ -72,8 +73,9 @@ class InsoleRoom:
     sku: str = ""
 
     def girth_allowance_mm(self) -> float:
-        """Girth the last needs over the forefoot and instep for this insole: ``2 x
-        forefoot_mm`` (LASTS.md section 7 [U]).
+        """Return the girth the last needs over the forefoot and instep for this insole.
+
+        ``2 x forefoot_mm`` (LASTS.md section 7 [U]).
 
         Examples
         --------
@@ -88,7 +90,9 @@ def _custom(body_mass_kg: float | None) -> InsoleRoom:
     shell = float(c["shell_mm"]["value"])
     if body_mass_kg is not None:
         if not math.isfinite(body_mass_kg) or body_mass_kg <= 0:
-            raise ValueError(f"`body_mass_kg` must be a positive number; got {body_mass_kg!r}")
+            raise InvalidParameterError(
+                f"`body_mass_kg` must be a positive number; got {body_mass_kg!r}"
+            )
         if body_mass_kg >= float(c["shell_mm"]["heavy_from_body_mass_kg"]):
             shell = float(c["shell_mm"]["heavy_value"])
     cover = float(c["top_cover_mm"]["value"])
@@ -152,7 +156,9 @@ def insole_room(sku_or_row: Any, *, body_mass_kg: float | None = None) -> Insole
             "arch_apex_height_mm", "top_cover_mm")
     lacking = [c for c in need if c not in row]
     if lacking:
-        raise ValueError(f"insole row {row.get('sku', '?')!r} lacks {', '.join(lacking)}")
+        raise InvalidParameterError(
+            f"insole row {row.get('sku', '?')!r} lacks {', '.join(lacking)}"
+        )
     return InsoleRoom(
         forefoot_mm=float(row["forefoot_thickness_mm"]),
         arch_apex_mm=float(row["arch_apex_height_mm"]),

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import FloatArray, IntArray
 from footfit._data import model_path
-from footfit._typing import FloatArray, IntArray
 from footfit.classify import classify_hallux_valgus, load_foot_classes
-from footfit.exceptions import InvalidMeasurementError
+from footfit.exceptions import InvalidMeasurementError, InvalidParameterError
 
 __all__ = [
     "GATE_CAVUS",
@@ -75,7 +75,7 @@ def load_insole_rules() -> dict[str, Any]:
             "metatarsal_pad", "cavus", "hallux_valgus")
     missing = [k for k in need if k not in rules]
     if missing:
-        raise ValueError(f"{path}: lacks block(s) {missing}")
+        raise InvalidParameterError(f"{path}: lacks block(s) {missing}")
     return rules
 
 
@@ -109,7 +109,9 @@ def _band(fpi: float) -> str:
     for name, (lo, hi) in load_insole_rules()["foot_posture_index"]["bands"].items():
         if lo <= fpi <= hi:
             return str(name)
-    raise ValueError(f"footfit/data/insole_rules.json: no foot_posture_index band holds {fpi:g}")
+    raise InvalidParameterError(
+        f"footfit/data/insole_rules.json: no foot_posture_index band holds {fpi:g}"
+    )
 
 
 def _item_score(value: FloatArray, bands: list[Mapping[str, Any]]) -> FloatArray:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray, IntArray
+from footfit._core.typing import FloatArray, IntArray
 from footfit.exceptions import InvalidScanError
 
 __all__ = [
@@ -18,12 +16,11 @@ __all__ = [
     "loading_params",
     "read_all_bytes",
     "unit_normal_columns",
-    "write_atomic",
 ]
 
 
 def loading_params() -> dict:
-    """The design choices of scan loading, from ``footfit/data/scan_loading.json``."""
+    """Return the design choices of scan loading, from ``footfit/data/scan_loading.json``."""
     from footfit._data import load_table
 
     return load_table("scan_loading.json")
@@ -70,30 +67,3 @@ def unit_normal_columns(block: FloatArray) -> bool:
         norms = np.linalg.norm(block[finite][:: max(1, int(finite.sum()) // 20_000)], axis=1)
         unit = np.abs(norms - 1.0)
     return bool(np.median(unit) < 0.05 and np.mean(unit < 0.1) > 0.9)
-
-
-def write_atomic(path: Path, chunks) -> None:
-    """Write an iterable of bytes chunks to ``path`` through a temporary file in its folder.
-
-    A reader never sees a half-written file, and a failed write leaves no partial file. The
-    temporary file is created with mode 0666, so the umask decides the final mode as for any
-    file ``open()`` makes (``mkstemp`` would make it owner-only), and an ``OSError`` names
-    ``path``, not the temporary file. The one writer behind scans, reports and summaries.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp = folder / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    done = False
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        done = True
-    except OSError as exc:
-        raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from exc
-    finally:
-        if not done and tmp.exists():
-            tmp.unlink()

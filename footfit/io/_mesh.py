@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray, IntArray
+from footfit._core.typing import FloatArray, IntArray
 from footfit.io._common import RawScan, ScanFileError, loading_params, read_all_bytes
 from footfit.io._text import parse_numbers
 
@@ -118,7 +118,7 @@ def read_off(path: Path, *, max_points: int) -> RawScan:
     try:
         nv, nf = int(counts_line[0]), int(counts_line[1])
         if nv < 0 or nf < 0:
-            raise ValueError
+            raise ScanFileError("corrupt OFF header (no vertex and face counts)")
     except (IndexError, ValueError):
         raise ScanFileError("corrupt OFF header (no vertex and face counts)") from None
     if nv > max_points:

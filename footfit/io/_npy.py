@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray
-from footfit.io._common import RawScan, ScanFileError, unit_normal_columns, write_atomic
+from footfit._core.atomic import write_atomic
+from footfit._core.typing import FloatArray
+from footfit.io._common import RawScan, ScanFileError, unit_normal_columns
 
 __all__ = ["read_npy", "read_npz", "write_npy", "write_npz"]
 

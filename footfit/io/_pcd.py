@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.io._common import RawScan, ScanFileError
 from footfit.io._text import parse_numbers, write_table
 
@@ -42,12 +42,8 @@ def _parse_header(head: bytes) -> tuple[dict[str, list[str]], int]:
             return fields, pos
 
 
-def read_pcd(path: Path, *, max_points: int) -> RawScan:
-    """Read x, y, z (and normal_x/y/z when present) from a PCD file."""
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        head = fh.read(_HEADER_LIMIT)
-    hdr, offset = _parse_header(head)
+def _layout(hdr: dict) -> tuple:
+    """Return the fields, counts, point count, DATA kind and record dtype of a PCD header."""
     try:
         names = hdr["FIELDS"]
         sizes = [int(s) for s in hdr["SIZE"]]
@@ -59,15 +55,49 @@ def read_pcd(path: Path, *, max_points: int) -> RawScan:
             n = int(hdr["WIDTH"][0]) * int(hdr["HEIGHT"][0])
         data = hdr["DATA"][0].lower()
         if not len(names) == len(sizes) == len(kinds) == len(counts) or n < 0:
-            raise ValueError
+            raise ScanFileError("corrupt PCD header (FIELDS/SIZE/TYPE/COUNT/POINTS)")
         if min(counts) < 1 or min(sizes) < 1:
-            raise ValueError
+            raise ScanFileError("corrupt PCD header (FIELDS/SIZE/TYPE/COUNT/POINTS)")
         dtype = np.dtype([
             (f"{name}__{i}" if name == "_" else name, f"<{k}{s}", (c,) if c > 1 else ())
             for i, (name, s, k, c) in enumerate(zip(names, sizes, kinds, counts, strict=True))
         ])
     except (KeyError, IndexError, ValueError, TypeError):
         raise ScanFileError("corrupt PCD header (FIELDS/SIZE/TYPE/COUNT/POINTS)") from None
+    return names, counts, n, data, dtype
+
+
+def _read_ascii(path: Path, offset: int, size: int, n: int, names, counts,
+                max_points: int) -> dict:
+    """Read the columns of an ASCII PCD body (refused unread when too large)."""
+    # as for the point lists: a body too large to hold max_points rows is refused unread
+    if size - offset > max(64 * max_points * max(sum(counts), 3), 1 << 20):
+        raise ScanFileError(
+            f"file is {size / 1e6:.0f} MB, more than `max_points`={max_points} ASCII "
+            "points can take"
+        )
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        values = parse_numbers(fh.read().replace(b"\r", b""))
+    width = sum(counts)
+    if values is None:
+        raise ScanFileError("corrupt PCD body (non-numeric values)")
+    if values.size < n * width:
+        raise ScanFileError(
+            f"truncated PCD body (expected {n} points, found {values.size // width})"
+        )
+    flat = values[: n * width].reshape(n, width)
+    starts = np.cumsum([0] + counts[:-1])
+    return {name: flat[:, s] for name, s in zip(names, starts, strict=True)}
+
+
+def read_pcd(path: Path, *, max_points: int) -> RawScan:
+    """Read x, y, z (and normal_x/y/z when present) from a PCD file."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(_HEADER_LIMIT)
+    hdr, offset = _parse_header(head)
+    names, counts, n, data, dtype = _layout(hdr)
     if not {"x", "y", "z"} <= set(names):
         raise ScanFileError("PCD file has no x, y, z fields")
     if n > max_points:
@@ -76,25 +106,7 @@ def read_pcd(path: Path, *, max_points: int) -> RawScan:
         )
     remaining = size - offset
     if data == "ascii":
-        # as for the point lists: a body too large to hold max_points rows is refused unread
-        if remaining > max(64 * max_points * max(sum(counts), 3), 1 << 20):
-            raise ScanFileError(
-                f"file is {size / 1e6:.0f} MB, more than `max_points`={max_points} ASCII "
-                "points can take"
-            )
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            values = parse_numbers(fh.read().replace(b"\r", b""))
-        width = sum(counts)
-        if values is None:
-            raise ScanFileError("corrupt PCD body (non-numeric values)")
-        if values.size < n * width:
-            raise ScanFileError(
-                f"truncated PCD body (expected {n} points, found {values.size // width})"
-            )
-        flat = values[: n * width].reshape(n, width)
-        starts = np.cumsum([0] + counts[:-1])
-        cols = {name: flat[:, s] for name, s in zip(names, starts, strict=True)}
+        cols = _read_ascii(path, offset, size, n, names, counts, max_points)
     elif data == "binary":
         if n * dtype.itemsize > remaining:
             raise ScanFileError(
@@ -115,7 +127,10 @@ def read_pcd(path: Path, *, max_points: int) -> RawScan:
 
 
 def _organized(hdr) -> dict:
-    """An organized cloud (HEIGHT > 1, one point per depth pixel) marks empty pixels NaN."""
+    """Return the ``organized`` meta of a cloud with HEIGHT > 1 (one point per depth pixel).
+
+    An organized cloud marks empty pixels NaN: the loader then drops them with a note.
+    """
     try:
         width, height = int(hdr["WIDTH"][0]), int(hdr["HEIGHT"][0])
     except (KeyError, IndexError, ValueError):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.io._common import RawScan, ScanFileError
 from footfit.io._mesh import face_indices
 from footfit.io._text import parse_numbers, write_table
@@ -55,7 +55,33 @@ class _Element:
         return np.dtype(fields)
 
 
+def _header_line(words: list[str], raw: str, elements: list[_Element]) -> str | None:
+    """Apply one header line (an element or a property) to ``elements``; return a format."""
+    if words[0] == "format":
+        return words[1]
+    if words[0] == "element":
+        count = int(words[2])
+        if count < 0:
+            raise ScanFileError(f"corrupt PLY header line {raw.strip()[:60]!r}")
+        elements.append(_Element(words[1], count, []))
+    elif words[0] == "property":
+        if words[1] == "list":
+            prop = (words[4], _TYPES[words[3]], _TYPES[words[2]])
+            if prop[2][0] == "f" or (elements[-1].name == "face" and prop[1][0] == "f"):
+                raise ScanFileError(  # a count or a corner index is an integer
+                    f"corrupt PLY header line {raw.strip()[:60]!r} (list of "
+                    f"{words[3]} counted by {words[2]}: both must be integer types)"
+                )
+        else:
+            prop = (words[2], _TYPES[words[1]], None)
+        elements[-1].props.append(prop)
+    else:
+        raise ScanFileError(f"corrupt PLY header line {raw.strip()[:60]!r}")
+    return None
+
+
 def _parse_header(fh) -> tuple[str, list[_Element], int]:
+    """Read a PLY header: its format, elements (with properties) and the body's offset."""
     head = fh.read(_HEADER_LIMIT)
     if not head.startswith(b"ply"):
         raise ScanFileError("not a PLY file (does not start with 'ply')")
@@ -72,26 +98,7 @@ def _parse_header(fh) -> tuple[str, list[_Element], int]:
         if not words or words[0] in ("comment", "obj_info"):
             continue
         try:
-            if words[0] == "format":
-                fmt = words[1]
-            elif words[0] == "element":
-                count = int(words[2])
-                if count < 0:
-                    raise ValueError
-                elements.append(_Element(words[1], count, []))
-            elif words[0] == "property":
-                if words[1] == "list":
-                    prop = (words[4], _TYPES[words[3]], _TYPES[words[2]])
-                    if prop[2][0] == "f" or (elements[-1].name == "face" and prop[1][0] == "f"):
-                        raise ScanFileError(  # a count or a corner index is an integer
-                            f"corrupt PLY header line {raw.strip()[:60]!r} (list of "
-                            f"{words[3]} counted by {words[2]}: both must be integer types)"
-                        )
-                else:
-                    prop = (words[2], _TYPES[words[1]], None)
-                elements[-1].props.append(prop)
-            else:
-                raise ValueError
+            fmt = _header_line(words, raw, elements) or fmt
         except ScanFileError:
             raise
         except (IndexError, KeyError, ValueError):

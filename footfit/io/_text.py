@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.io._common import RawScan, ScanFileError, read_all_bytes, unit_normal_columns
 
 __all__ = ["format_rows", "parse_numbers", "read_points_text", "write_points_text"]
@@ -61,28 +61,7 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
         data = _COMMENT.sub(b"", data)
     if any(c in data for c in (b",", b";", b"\t", b"\r")):
         data = data.translate(_SEPARATORS, b"\r")
-    # Header: lines before the first all-numeric line.
-    head_end = 0
-    names: list[str] | None = None
-    ncols = 0
-    for _ in range(_HEADER_SCAN_LINES):
-        nl = data.find(b"\n", head_end)
-        line = data[head_end : nl if nl >= 0 else len(data)]
-        tokens = line.split()
-        if _is_numeric_line(tokens):
-            ncols = len(tokens)
-            break
-        if tokens:
-            names = [t.decode("latin-1").strip("\"'").lower() for t in tokens]
-        if nl < 0:
-            break
-        head_end = nl + 1
-    if ncols == 0:
-        if not data[head_end:].strip():
-            raise ScanFileError("no numeric rows found (empty point list)")
-        raise ScanFileError(
-            f"no numeric rows in the first {_HEADER_SCAN_LINES} lines (not a point list?)"
-        )
+    head_end, names, ncols = _find_header(data)
     if ncols < 3:
         raise ScanFileError(f"rows have {ncols} columns; a point list needs x y z")
     body = data[head_end:] if head_end else data
@@ -108,6 +87,36 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     elif ncols >= 6 and unit_normal_columns(table[:, 3:6]):
         normals = np.ascontiguousarray(table[:, 3:6])
     return RawScan(points, normals)
+
+
+def _find_header(data: bytes) -> tuple[int, list[str] | None, int]:
+    """Return where the rows start, the header's column names and the columns per row.
+
+    The header is the lines before the first all-numeric line (at most
+    ``_HEADER_SCAN_LINES`` are looked at).
+    """
+    head_end = 0
+    names: list[str] | None = None
+    ncols = 0
+    for _ in range(_HEADER_SCAN_LINES):
+        nl = data.find(b"\n", head_end)
+        line = data[head_end : nl if nl >= 0 else len(data)]
+        tokens = line.split()
+        if _is_numeric_line(tokens):
+            ncols = len(tokens)
+            break
+        if tokens:
+            names = [t.decode("latin-1").strip("\"'").lower() for t in tokens]
+        if nl < 0:
+            break
+        head_end = nl + 1
+    if ncols == 0:
+        if not data[head_end:].strip():
+            raise ScanFileError("no numeric rows found (empty point list)")
+        raise ScanFileError(
+            f"no numeric rows in the first {_HEADER_SCAN_LINES} lines (not a point list?)"
+        )
+    return head_end, names, ncols
 
 
 def _columns(names: list[str] | None, ncols: int) -> tuple[list[int], list[int] | None]:
@@ -161,7 +170,7 @@ def write_table(
     The one writer behind PLY, PCD and point lists: rows go out in chunks (no full-size copy
     of the text or the bytes) through an atomic rename.
     """
-    from footfit.io._common import write_atomic
+    from footfit._core.atomic import write_atomic
 
     table = points if normals is None else np.hstack([points, normals])
     table = np.ascontiguousarray(table, dtype="<f8")

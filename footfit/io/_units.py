@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from footfit._typing import ArrayLike
+from footfit._core.typing import ArrayLike
 from footfit.exceptions import InvalidScanError
 from footfit.io._common import loading_params
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import FloatArray
+from footfit._core.validation import as_points
 from footfit._data import load_table
-from footfit._typing import FloatArray
-from footfit._validation import as_points
 from footfit.exceptions import DegenerateScanError
 from footfit.last.bend import bend_points
 from footfit.last.mesh import (

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.typing import FloatArray
 from footfit._data import load_table, model_path
-from footfit._typing import FloatArray
 
 __all__ = [
     "build_last_mesh",

@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import as_points, check_choice
+from footfit._core.validation import as_points, check_choice
 from footfit.exceptions import InvalidMeasurementError
 from footfit.last.styles import FITS, available_styles, fit_preference, style_spec, styles_global
 from footfit.measure.results import FootMeasurements
+from footfit.sizes import check_foot_length as _check_range
 from footfit.sizes import compute_sizes, standard_foot
-from footfit.sizes._tables import _check_range, _is_child
+from footfit.sizes import is_child as _is_child
 
 __all__ = ["LAST_DIMENSIONS", "LastParameters", "foot_ball_height", "generate_last",
            "heel_height_class", "toe_spring_for_heel"]

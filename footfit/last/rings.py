@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 
 __all__ = ["ring_clearance", "ring_table"]
 

@@ -480,7 +480,7 @@ def nearest_stock_last(
 
     Notes
     -----
-    Exact k-nearest neighbours (:class:`footfit._knn.BruteNeighbors`, a vectorized
+    Exact k-nearest neighbours (:class:`footfit._core.knn.BruteNeighbors`, a vectorized
     scan of the style's lasts: the same neighbours as scikit-learn ``NearestNeighbors``,
     faster at a few hundred lasts and without its import) on the features of
     ``footfit/data/stock_matching.json``, each multiplied by its weight, so the distance is a
@@ -514,7 +514,7 @@ def nearest_stock_last(
         if not rows:
             where = f" in groups {', '.join(groups)}" if groups else ""
             raise ValueError(f"{lib.path}: no stock last of style {style!r}{where}")
-        from footfit._knn import BruteNeighbors
+        from footfit._core.knn import BruteNeighbors
 
         x = np.array([[r[f] for f in feats] for r in rows], dtype=np.float64) * weights
         nn = BruteNeighbors(metric="euclidean").fit(x)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray
-from footfit._validation import as_points, check_choice, check_positive
+from footfit._core.typing import ArrayLike, FloatArray
+from footfit._core.validation import as_points, check_choice, check_positive
 from footfit.exceptions import DegenerateScanError, InvalidParameterError
 from footfit.measure.footprint import FootprintResult, compute_footprint, has_plantar_surface
 from footfit.measure.landmarks import Landmarks, _extreme, outline_peak_y

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from footfit._typing import BoolArray, FloatArray
+from footfit._core.typing import BoolArray, FloatArray
 
 __all__ = ["CONTACT_HEIGHT_MM", "FootprintResult", "compute_footprint", "has_plantar_surface"]
 

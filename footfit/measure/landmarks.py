@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import ArrayLike, BoolArray, FloatArray
-from footfit._validation import as_points
+from footfit._core.typing import ArrayLike, BoolArray, FloatArray
+from footfit._core.validation import as_points
 from footfit.exceptions import InvalidParameterError
 
 __all__ = ["LANDMARK_NAMES", "Landmarks", "surface_extreme"]

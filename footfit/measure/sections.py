@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray
-from footfit._validation import as_points, check_positive
+from footfit._core.typing import ArrayLike, FloatArray
+from footfit._core.validation import as_points, check_positive
 from footfit.exceptions import InvalidParameterError
 
 __all__ = ["Section", "fit_outline", "hull_perimeter", "plane_section"]

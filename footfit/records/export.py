@@ -68,8 +68,8 @@ def write_export(rows: list[dict[str, Any]], path: str | os.PathLike[str], *,
     ImportError
         Parquet without pyarrow.
     """
-    from footfit._validation import check_choice
-    from footfit.batch import write_text_atomic
+    from footfit._core.atomic import write_text_atomic
+    from footfit._core.validation import check_choice
 
     check_choice(format, EXPORT_FORMATS, name="format")
     out = Path(path)

@@ -162,7 +162,7 @@ def build_order(fitting: Mapping[str, Any], *, order_id: str, code: str, style: 
     style = style or options.get("style") or "sport"
     if style != options.get("style") or (heel_height_mm is not None
                                          and heel_height_mm != options.get("heel_height_mm")):
-        from footfit._validation import check_choice
+        from footfit._core.validation import check_choice
         from footfit.last import available_styles
 
         check_choice(style, available_styles(), name="style")
@@ -206,7 +206,7 @@ def write_order(document: dict[str, Any], out_dir: str | Path, *,
     (dict, list of Path)
         The document as written (with each foot's mesh file name) and the files.
     """
-    from footfit.batch import write_text_atomic
+    from footfit._core.atomic import write_text_atomic
     from footfit.last import write_last_mesh
     from footfit.records.ticket import render_ticket
 
@@ -223,7 +223,7 @@ def write_order(document: dict[str, Any], out_dir: str | Path, *,
                 path = out / f"last_{foot['side']}.stl"
                 mesh = (meshes or {}).get(foot["side"])
                 if mesh is not None:  # the last built from the scan itself
-                    from footfit.io._common import write_atomic
+                    from footfit._core.atomic import write_atomic
 
                     write_atomic(path, [mesh.export(file_type="stl")])
                     written.append(path)

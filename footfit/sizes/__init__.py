@@ -20,7 +20,7 @@ Modules: ``convert`` (sizes and their inverse), ``widths`` (width classes and th
 standard foot), ``_tables`` (loading and checking the tables).
 """
 
-from footfit.sizes._tables import available_profiles, round_half_up
+from footfit.sizes._tables import available_profiles, check_foot_length, is_child, round_half_up
 from footfit.sizes.convert import (
     SIZE_SYSTEMS,
     ShoeSizes,
@@ -35,8 +35,10 @@ __all__ = [
     "ShoeSizes",
     "available_profiles",
     "base_ball_girth",
+    "check_foot_length",
     "compute_sizes",
     "foot_length_from_size",
+    "is_child",
     "round_half_up",
     "sizes_for_feet",
     "standard_foot",

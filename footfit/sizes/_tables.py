@@ -9,9 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from footfit._core.validation import as_finite, check_foot_length_range, is_child_length
 from footfit._data import model_path
-from footfit._validation import as_finite
-from footfit.exceptions import InvalidMeasurementError
+from footfit.exceptions import InvalidMeasurementError, InvalidParameterError
 
 _LINEAR_SYSTEMS = ("eu", "uk", "us_men", "us_women")
 _SEXES = (None, "male", "female")
@@ -54,7 +54,7 @@ def _load_json(name: str) -> tuple[Path, dict[str, Any]]:
     try:
         return path, json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+        raise InvalidParameterError(f"{path}: not valid JSON ({exc})") from exc
 
 
 @lru_cache(maxsize=8)
@@ -62,7 +62,7 @@ def _systems_cached(path_key: str, mtime: float) -> dict[str, Any]:
     path, doc = _load_json("size_systems.json")
     for key in ("profiles", "rounding", "foot_length_range_mm", "child_below_foot_length_mm"):
         if key not in doc:
-            raise ValueError(f"{path}: key {key!r} missing")
+            raise InvalidParameterError(f"{path}: key {key!r} missing")
     rules: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
     for name in doc["profiles"]:
         rules[name] = _resolve_profile(path, doc["profiles"], name)
@@ -77,7 +77,9 @@ def _resolve_profile(
     while "inherits" in profiles[chain[-1]]:
         parent = profiles[chain[-1]]["inherits"]
         if parent not in profiles or parent in chain:
-            raise ValueError(f"{path}: profiles.{chain[-1]}.inherits: bad parent {parent!r}")
+            raise InvalidParameterError(
+                f"{path}: profiles.{chain[-1]}.inherits: bad parent {parent!r}"
+            )
         chain.append(parent)
     out: dict[str, dict[str, tuple[float, float]]] = {}
     for group in ("adult", "child"):
@@ -99,7 +101,7 @@ def _rule(
         return done[system]
     spec = specs.get(system)
     if spec is None:
-        raise ValueError(f"{path}: {where}.{system} missing")
+        raise InvalidParameterError(f"{path}: {where}.{system} missing")
     kind = spec.get("kind")
     try:
         if kind == "linear":
@@ -115,8 +117,10 @@ def _rule(
             slope, intercept = _rule(path, specs, spec["of"], where, done)
             return slope, intercept + float(spec["offset"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: {where}.{system}: bad or missing field ({exc})") from exc
-    raise ValueError(f"{path}: {where}.{system}: unknown kind {kind!r}")
+        raise InvalidParameterError(
+            f"{path}: {where}.{system}: bad or missing field ({exc})"
+        ) from exc
+    raise InvalidParameterError(f"{path}: {where}.{system}: unknown kind {kind!r}")
 
 
 def _systems() -> dict[str, Any]:
@@ -129,7 +133,7 @@ def _calibration_cached(path_key: str, mtime: float) -> dict[str, Any]:
     path, doc = _load_json("width_calibration.json")
     for key in ("groups", "child", "cn_width_types", "us_width", "uk_width", "jp_width"):
         if key not in doc:
-            raise ValueError(f"{path}: key {key!r} missing")
+            raise InvalidParameterError(f"{path}: key {key!r} missing")
     return doc
 
 
@@ -161,25 +165,23 @@ def _line(group: str, name: str) -> tuple[float, float]:
     return float(src[name]["intercept"]), float(src[name]["slope"])
 
 
-def _is_child(foot_length_mm: float, child: bool | None) -> bool:
-    if child is not None:
-        return bool(child)
-    return foot_length_mm < float(_systems()["doc"]["child_below_foot_length_mm"]["value"])
+def is_child(foot_length_mm: float, child: bool | None) -> bool:
+    """Whether the children's scales apply: ``child`` if given, else a short foot.
+
+    The threshold is ``child_below_foot_length_mm`` of ``size_systems.json``.
+    """
+    below = float(_systems()["doc"]["child_below_foot_length_mm"]["value"])
+    return is_child_length(foot_length_mm, child, child_below_mm=below)
 
 
-def _check_range(foot_length_mm: float, child: bool) -> None:
+def check_foot_length(foot_length_mm: float, child: bool) -> None:
+    """Raise InvalidMeasurementError unless the foot length can be sized on its scales.
+
+    The ranges are ``foot_length_range_mm`` of ``size_systems.json``.
+    """
     ranges = _systems()["doc"]["foot_length_range_mm"]
-    lo, hi = (float(v) for v in ranges["child" if child else "adult"])
-    if not lo <= foot_length_mm <= hi:
-        scale = "children's" if child else "adult"
-        all_lo = min(float(ranges["child"][0]), float(ranges["adult"][0]))
-        all_hi = max(float(ranges["child"][1]), float(ranges["adult"][1]))
-        if all_lo <= foot_length_mm <= all_hi:
-            raise InvalidMeasurementError(
-                f"foot_length_mm must be within {lo:g}-{hi:g} mm for the {scale} scales; "
-                f"got {foot_length_mm:g}"
-            )
-        raise InvalidMeasurementError(
-            f"foot_length_mm must be within {all_lo:g}-{all_hi:g} mm to be sized; "
-            f"got {foot_length_mm:g}"
-        )
+    check_foot_length_range(foot_length_mm, child=child, ranges=ranges)
+
+
+_is_child = is_child  # the names the size conversions use
+_check_range = check_foot_length

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from footfit._validation import as_finite, check_choice
+from footfit._core.validation import as_finite, check_choice
 from footfit.exceptions import InvalidMeasurementError
 from footfit.measure.results import FootMeasurements
 from footfit.sizes._tables import (

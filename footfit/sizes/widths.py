@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
 from footfit.sizes._tables import _SEXES, _calibration, _group, _line, round_half_up
 
 

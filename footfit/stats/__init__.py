@@ -100,7 +100,7 @@ def write_feet_parquet(pop: Population, path: str | os.PathLike[str]) -> Path:
     except ImportError as exc:
         raise ImportError("footfit stats --parquet requires pyarrow: "
                           "pip install 'footfit[dask]'") from exc
-    from footfit.io._common import write_atomic
+    from footfit._core.atomic import write_atomic
 
     types = {c: pa.float64() for c in MEASURES}
     types.update({"eu": pa.float64(), "uk": pa.float64(), "us": pa.float64(),

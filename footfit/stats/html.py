@@ -265,7 +265,7 @@ def render_stats_html(stats: dict[str, Any], pop: Population) -> str:
 def write_stats_html(stats: dict[str, Any], pop: Population,
                      path: str | os.PathLike[str]) -> Path:
     """Write the page to ``path`` (atomically); return the path."""
-    from footfit.io._common import write_atomic
+    from footfit._core.atomic import write_atomic
 
     out = Path(path)
     write_atomic(out, [render_stats_html(stats, pop).encode("utf-8")])

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
+from footfit.exceptions import InvalidParameterError
 from footfit.synth.params import FootParams
 from footfit.synth.population import sample_population
 from footfit.synth.reference import reference_measurements
@@ -210,7 +211,7 @@ def generate_dataset(
     """
     check_choice(format, SCAN_FORMATS, name="format")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"`workers` must be an int >= 1; got {workers!r}")
+        raise InvalidParameterError(f"`workers` must be an int >= 1; got {workers!r}")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     feet = sample_population(n, sex=sex, rng=seed)

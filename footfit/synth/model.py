@@ -28,11 +28,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from footfit._validation import check_positive
+from footfit._core.validation import check_positive
+from footfit.conventions import CONVENTIONS, TOE_CUT_FRACTION
+from footfit.exceptions import InvalidParameterError
 from footfit.synth._mtets import marching_tetrahedra
 from footfit.synth.params import FootParams
 
 __all__ = ["STUMP_TOP_MM", "FootShape", "foot_field", "make_foot_mesh", "solve_foot_shape"]
+
+_TOL = CONVENTIONS.tol  # numerical tolerances (footfit/data/conventions.json)
 
 #: Height of the flat top of the ankle stump (mm); the measurement leg cut is 100 mm.
 STUMP_TOP_MM = 125.0
@@ -94,7 +98,18 @@ class _Field:
         hb_top = s.ball_height_mm
         self.t1, self.t5 = t1, t5
 
-        # --- profiles along t = y / L, tabulated on a fine grid
+        self._tabulate_profiles(hw, xm1, xl5, ih, hb_top)
+        self.toes = self._make_toes(p, span, xm1, bl, hw)
+        self._make_stump(p)
+
+        # --- medial arch lift: contact boundary between the medial and lateral borders
+        self.arch_contact = s.arch_contact
+        self.arch_height = {"high": 20.0, "normal": 15.0, "flat": 9.0}[p.arch_type]
+
+    def _tabulate_profiles(self, hw: float, xm1: float, xl5: float, ih: float,
+                           hb_top: float) -> None:
+        """Tabulate the medial/lateral half-widths and top/bottom heights along t = y / L."""
+        L, t1, t5 = self.L, self.t1, self.t5
         tt = np.linspace(-0.02, 1.02, 1041)
         wm = _pchip([0.0, 0.12, 0.18, 0.30, 0.41, 0.55, t1 - 0.06, t1, t1 + 0.05, 0.86, 1.0],
                     [0.9 * hw, 0.98 * hw, hw, 0.95 * hw, 0.5 * (0.93 * hw + xm1) - 2.0,
@@ -128,7 +143,11 @@ class _Field:
         self.hb = np.maximum((z0 - bottom) * eb * front, 0.05)
         self.y_end = tf1 * L
 
-        # --- toes: (base xyz, tip xyz, base radius, tip radius); tips are surface points
+
+    def _make_toes(self, p: FootParams, span: float, xm1: float, bl: float,
+                   hw: float) -> list:
+        """Return the toes: (base xyz, tip xyz, base radius, tip radius); tips on the surface."""
+        L = self.L
         off = p.target_toe_offset_mm
         y2 = L - max(off, 0.0)
         yh = L + min(off, 0.0)
@@ -158,9 +177,12 @@ class _Field:
             base_y = bl - (k + 1) * 0.022 * L - 4.0
             base = np.array([(xt - 0.01 * (k + 1)) * span, base_y, 1.05 * r + 6.0])
             toes.append((base, tip, 1.2 * r, r))
-        self.toes = toes
+        return toes
 
-        # --- ankle stump with malleoli
+
+    def _make_stump(self, p: FootParams) -> None:
+        """Set the ankle stump (an elliptic leg) and the two malleoli bumps."""
+        L = self.L
         ag = float(p.ankle_girth_mm) if p.ankle_girth_mm else 0.845 * L
         r = ag / (2 * np.pi)
         self.leg_c = np.array([0.0, 0.205 * L])
@@ -173,10 +195,6 @@ class _Field:
             (np.array([-(0.5 * bmb - 9.0), self.leg_c[1] + 4.0, lmh + 9.0]),
              np.array([9.0, 16.0, 19.0])),
         ]
-
-        # --- medial arch lift: contact boundary between the medial and lateral borders
-        self.arch_contact = s.arch_contact
-        self.arch_height = {"high": 20.0, "normal": 15.0, "flat": 9.0}[p.arch_type]
 
     def _prof(self, arr: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.interp(y / self.L, self.tt, arr)
@@ -278,7 +296,7 @@ def _probe(field: _Field, p: FootParams, h: float = 0.5) -> dict[str, float]:
         ends.append(np.array([xx.flat[i], yy.flat[i]]))
     m1, m5 = ends
     out["ball_width_mm"] = float(np.hypot(*(m5 - m1)))
-    ys = np.arange(0.05 * L, 0.20 * L + 1e-9, 0.05 * L)
+    ys = np.arange(0.05 * L, 0.20 * L + _TOL.zero, 0.05 * L)
     widths = []
     for xs_b in (xs_m, xs_l):
         X, Y, Z = np.meshgrid(xs_b, ys, zs, indexing="ij")
@@ -308,7 +326,7 @@ def _probe(field: _Field, p: FootParams, h: float = 0.5) -> dict[str, float]:
 def _probe_arch_index(field: _Field, h: float = 0.75) -> float:
     L = field.L
     xs = np.arange(-80.0, 80.0, h)
-    ys = np.arange(0.0, 0.80 * L, h) + h / 2
+    ys = np.arange(0.0, TOE_CUT_FRACTION * L, h) + h / 2
     X, Y = np.meshgrid(xs, ys, indexing="ij")
     contact = np.zeros(X.shape, bool)
     for z in (0.2, 1.0, 2.0, 2.9):
@@ -317,7 +335,7 @@ def _probe_arch_index(field: _Field, h: float = 0.75) -> float:
     if not cols.any():
         return 0.0
     y0 = ys[cols].min() - h / 2
-    edges = np.linspace(y0, 0.80 * L, 4)
+    edges = np.linspace(y0, TOE_CUT_FRACTION * L, 4)
     per_row = contact.sum(axis=0)
     areas = [per_row[(ys >= a) & (ys < b)].sum() for a, b in zip(edges[:-1], edges[1:],
                                                                   strict=True)]
@@ -326,8 +344,9 @@ def _probe_arch_index(field: _Field, h: float = 0.75) -> float:
 
 
 def solve_foot_shape(params: FootParams, *, iterations: int = 8) -> FootShape:
-    """Tune the shape knobs so the model meets ``params`` (ball width and girth, heel width,
-    instep height, arch index) on quick 2-D probes of the field.
+    """Tune the shape knobs so the model meets ``params`` on quick 2-D probes of the field.
+
+    The probes read ball width and girth, heel width, instep height and arch index.
 
     Damped fixed-point updates; the best iterate (smallest weighted error) is returned.
     """
@@ -434,10 +453,10 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.5,
         raise TypeError(f"`params` must be a FootParams; got {type(params).__name__}")
     h = check_positive(resolution_mm, name="resolution_mm")
     if h > 6.0:
-        raise ValueError(f"`resolution_mm` must be <= 6 mm; got {resolution_mm!r}")
+        raise InvalidParameterError(f"`resolution_mm` must be <= 6 mm; got {resolution_mm!r}")
     top = check_positive(top_mm, name="top_mm")
     if not 100.0 <= top <= 200.0:
-        raise ValueError(f"`top_mm` must be within 100-200 mm; got {top_mm!r}")
+        raise InvalidParameterError(f"`top_mm` must be within 100-200 mm; got {top_mm!r}")
     shape = shape or solve_foot_shape(params)
     field = _Field(params, shape, top)
     L = params.foot_length_mm
@@ -446,11 +465,11 @@ def make_foot_mesh(params: FootParams, *, resolution_mm: float = 1.5,
     zs = np.arange(-0.5 * h, top + 3.0 * h, h)
     values = _grid_values(field, xs, ys, zs)
     verts, faces = marching_tetrahedra(values, np.array([xs[0], ys[0], zs[0]]), h)
-    verts[np.abs(verts[:, 2]) < 1e-6, 2] = 0.0
+    verts[np.abs(verts[:, 2]) < _TOL.small, 2] = 0.0
     # exact foot length and pternion at the origin
     ymin, ymax = verts[:, 1].min(), verts[:, 1].max()
     verts[:, 1] = (verts[:, 1] - ymin) * (L / (ymax - ymin))
-    back = verts[:, 1] <= 1e-9
+    back = verts[:, 1] <= _TOL.zero
     verts[:, 0] -= verts[back, 0].mean()
     if params.side == "left":
         verts[:, 0] *= -1.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from footfit._validation import check_choice, check_positive
+from footfit._core.validation import check_choice, check_positive
+from footfit.exceptions import InvalidParameterError
 
 __all__ = ["ARCH_TYPES", "SEXES", "SIDES", "TOE_SHAPES", "FootParams"]
 
@@ -73,6 +74,7 @@ class FootParams:
     bimalleolar_breadth_mm: float | None = None
 
     def __post_init__(self) -> None:
+        """Check every dimension (positive, within the modelled range) and the arch type."""
         for name in ("foot_length_mm", "ball_width_mm", "ball_girth_mm", "heel_width_mm",
                      "instep_height_mm"):
             check_positive(getattr(self, name), name=name)
@@ -82,22 +84,24 @@ class FootParams:
         check_choice(self.sex, SEXES, name="sex")
         fl = float(self.foot_length_mm)
         if not 150.0 <= fl <= 350.0:
-            raise ValueError(f"`foot_length_mm` must be within 150-350 mm; got {fl!r}")
+            raise InvalidParameterError(f"`foot_length_mm` must be within 150-350 mm; got {fl!r}")
         ratios = {"ball_width_mm": (0.27, 0.50), "heel_width_mm": (0.17, 0.38),
                   "ball_girth_mm": (0.72, 1.20), "instep_height_mm": (0.17, 0.31)}
         for name, (lo, hi) in ratios.items():
             r = float(getattr(self, name)) / fl
             if not lo <= r <= hi:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"`{name}` / foot length must be within {lo}-{hi}; got {r:.3f} "
                     f"({getattr(self, name)!r} mm for a {fl:g} mm foot)"
                 )
         if not -5.0 <= float(self.hallux_angle_deg) <= 40.0:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"`hallux_angle_deg` must be within -5-40 deg; got {self.hallux_angle_deg!r}"
             )
         if self.arch_index is not None and not 0.0 <= float(self.arch_index) <= 0.4:
-            raise ValueError(f"`arch_index` must be within 0-0.4; got {self.arch_index!r}")
+            raise InvalidParameterError(
+                f"`arch_index` must be within 0-0.4; got {self.arch_index!r}"
+            )
 
     @property
     def target_arch_index(self) -> float:

@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from footfit._core.validation import check_choice
 from footfit._data import model_path
-from footfit._validation import check_choice
+from footfit.exceptions import InvalidParameterError
 from footfit.synth.params import ARCH_TYPES, SEXES, SIDES, TOE_SHAPES, FootParams
 
 __all__ = ["load_population", "sample_population", "sample_population_arrays"]
@@ -45,13 +46,13 @@ def load_population() -> dict[str, Any]:
 
 def _check_n(n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"`n` must be an int >= 0; got {n!r}")
+        raise InvalidParameterError(f"`n` must be an int >= 0; got {n!r}")
     return int(n)
 
 
 def _truncnorm(rng: np.random.Generator, mean: np.ndarray, sd: np.ndarray, low: np.ndarray,
                high: np.ndarray) -> np.ndarray:
-    """Normal draws truncated to [low, high] by vectorized rejection (then clipping)."""
+    """Draw normals truncated to [low, high] by vectorized rejection (then clipping)."""
     mean, sd = np.broadcast_arrays(np.asarray(mean, float), np.asarray(sd, float))
     out = rng.normal(mean, sd)
     for _ in range(20):

@@ -22,14 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
+from footfit.conventions import CONVENTIONS
 
 __all__ = ["LEG_CUT_MM", "clip_triangles", "convex_perimeter", "plane_section",
            "reference_measurements", "section_segments"]
 
 #: Everything above this height is ignored (docs/measurement_conventions.md, "Leg cut").
-LEG_CUT_MM = 100.0
-_CONTACT_MM = 3.0
+LEG_CUT_MM = CONVENTIONS.leg_cut_mm
+_CONTACT_MM = CONVENTIONS.contact_height_mm
+_TOE_CUT = CONVENTIONS.toe_cut_fraction
+_TOL = CONVENTIONS.tol
 
 
 def clip_triangles(tris: np.ndarray, normal, offset: float) -> np.ndarray:
@@ -79,7 +82,7 @@ def section_segments(tris: np.ndarray, origin, normal) -> np.ndarray:
     origin = np.asarray(origin, float)
     normal = np.asarray(normal, float) / np.linalg.norm(normal)
     d = (tris - origin) @ normal  # (n, 3)
-    d = np.where(d == 0.0, 1e-12, d)
+    d = np.where(d == 0.0, _TOL.tiny, d)
     pos = d > 0
     cross = pos.any(axis=1) & ~pos.all(axis=1)
     t, dd = tris[cross], d[cross]
@@ -118,7 +121,7 @@ def _girth(tris: np.ndarray, origin, normal) -> float | None:
         return None
     n = np.asarray(normal, float) / np.linalg.norm(normal)
     u = np.cross(n, [0.0, 0.0, 1.0])
-    if np.linalg.norm(u) < 1e-9:
+    if np.linalg.norm(u) < _TOL.zero:
         u = np.array([1.0, 0.0, 0.0])
     u /= np.linalg.norm(u)
     v = np.cross(n, u)
@@ -142,7 +145,7 @@ class _Surface:
         """Surface points that can be extreme inside the box ``lo <= p <= hi``."""
         lo = np.asarray(lo, float)
         hi = np.asarray(hi, float)
-        tol = 1e-9
+        tol = _TOL.zero
         inside_v = ((self.v >= lo - tol) & (self.v <= hi + tol)).all(axis=1)
         cand = [self.v[inside_v]]
         # only edges whose bounding box meets the window can cross its faces inside it
@@ -203,13 +206,13 @@ def _outline_extreme(surf: _Surface, y_lo: float, y_hi: float, prior: float, zc:
 def _footprint(tris: np.ndarray, L: float) -> dict[str, Any]:
     """Arch, Chippaux-Smirak and Staheli indices from the contact (z <= 3 mm) triangles."""
     t = clip_triangles(tris, [0.0, 0.0, 1.0], _CONTACT_MM)
-    t = clip_triangles(t, [0.0, 1.0, 0.0], 0.80 * L)
+    t = clip_triangles(t, [0.0, 1.0, 0.0], _TOE_CUT * L)
     nz = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])[:, 2]
     t = t[nz < 0]  # plantar (down-facing): each floor point projected once
     if len(t) == 0:
         return {}
     y0 = float(t[:, :, 1].min())
-    edges = np.linspace(y0, 0.80 * L, 4)
+    edges = np.linspace(y0, _TOE_CUT * L, 4)
 
     def area(lo: float, hi: float) -> float:
         piece = clip_triangles(t, [0.0, 1.0, 0.0], hi)
@@ -223,7 +226,7 @@ def _footprint(tris: np.ndarray, L: float) -> dict[str, Any]:
     def widths(lo: float, hi: float) -> np.ndarray:
         out = []
         ymin, ymax = t[:, :, 1].min(axis=1), t[:, :, 1].max(axis=1)
-        for a in np.arange(lo, hi - 1.0 + 1e-9, 1.0):
+        for a in np.arange(lo, hi - 1.0 + _TOL.zero, 1.0):
             sel = (ymax >= a) & (ymin <= a + 1.0)
             piece = clip_triangles(t[sel], [0.0, 1.0, 0.0], a + 1.0)
             piece = clip_triangles(piece, [0.0, -1.0, 0.0], -a)
@@ -288,104 +291,18 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
         f = f[:, ::-1]
         tris = v[f]
     surf = _Surface(v, f)
-    inf = np.inf
-    zc = LEG_CUT_MM
     m: dict[str, Any] = {}
     missing: dict[str, str] = {}
     lm: dict[str, np.ndarray] = {}
-
-    y_min, y_max = float(v[:, 1].min()), float(v[:, 1].max())
-    L = y_max - y_min
-    m["foot_length_mm"] = L
-    lm["pternion"] = v[np.argmin(v[:, 1])]
-    lm["akropodion"] = v[np.argmax(v[:, 1])]
-    second = _extreme(surf, [-5, 0.8 * L, -inf], [5, inf, zc], 1, True)
-    hallux = _extreme(surf, [-inf, 0.8 * L, -inf], [-10, inf, zc], 1, True)
-    mth1 = _outline_extreme(surf, 0.60 * L, 0.80 * L, 0.725 * L, zc, -1)
-    mth5 = _outline_extreme(surf, 0.55 * L, 0.75 * L, 0.635 * L, zc, 1)
-    instep = _extreme(surf, [-inf, 0.55 * L - 1, -inf], [inf, 0.55 * L + 1, zc], 2, True)
-    for name, p in (("second_toe_tip", second), ("hallux_tip", hallux), ("mth1", mth1),
-                    ("mth5", mth5), ("instep_point", instep)):
-        if p is not None:
-            lm[name] = p
-    m["ball_length_mm"] = float(mth1[1])
-    m["ball_width_mm"] = float(np.hypot(*(mth5[:2] - mth1[:2])))
-    heel = surf.window([-inf, 0.05 * L, -inf], [inf, 0.20 * L, 40.0])
-    hx0, hx1 = heel[np.argmin(heel[:, 0])], heel[np.argmax(heel[:, 0])]
-    m["heel_width_mm"] = float(hx1[0] - hx0[0])
-    lm["heel_centre"] = np.array([0.5 * (hx0[0] + hx1[0]), 0.5 * (hx0[1] + hx1[1]), 0.0])
-    m["instep_height_mm"] = float(
-        _extreme(surf, [-inf, 0.55 * L, -inf], [inf, inf, zc], 2, True)[2])
-    m["arch_height_mm"] = float(
-        _extreme(surf, [-inf, 0.50 * L - 1, -inf], [inf, 0.50 * L + 1, zc], 2, True)[2])
-    if v[:, 2].max() >= 60.0:
-        lat = _extreme(surf, [-inf, 0.10 * L, 40.0], [inf, 0.35 * L, zc], 0, True)
-        med = _extreme(surf, [-inf, 0.10 * L, 40.0], [inf, 0.35 * L, zc], 0, False)
-        lm["lateral_malleolus"], lm["medial_malleolus"] = lat, med
-
-    # girths
-    d = mth5[:2] - mth1[:2]
-    m["ball_girth_mm"] = _girth(tris, mth1, [-d[1], d[0], 0.0])
-    ex = np.array([1.0, 0.0, 0.0])
-    p_instep = np.array([0.0, 0.55 * L, instep[2]])
-
-    def girth_through(p0, p1):
-        n = np.cross(ex, np.asarray(p1) - np.asarray(p0))
-        return _girth(tris, p0, n)
-
-    m["instep_girth_mm"] = girth_through(np.array([0.0, 0.41 * L, 0.0]), p_instep)
-    m["short_heel_girth_mm"] = girth_through(np.array([0.0, 0.0, 0.0]), p_instep)
-    top = float(v[:, 2].max())
-    if top >= 85.0:
-        seg = section_segments(tris, [0, 0, 80.0], [0, 0, 1.0])
-        mid = 0.5 * (seg[:, :, 0].min() + seg[:, :, 0].max())
-        cand = [seg.reshape(-1, 3)]
-        a, b = seg[:, 0], seg[:, 1]
-        for xb in (mid - 10.0, mid + 10.0):  # where the section crosses the strip's sides
-            s = (a[:, 0] - xb) * (b[:, 0] - xb) < 0
-            w = (xb - a[s, 0]) / (b[s, 0] - a[s, 0])
-            cand.append(a[s] + w[:, None] * (b[s] - a[s]))
-        cand = np.concatenate(cand)
-        front = cand[np.abs(cand[:, 0] - mid) <= 10.0 + 1e-9]
-        crease = front[np.argmax(front[:, 1])]
-        lm["ankle_crease"] = crease
-        m["long_heel_girth_mm"] = girth_through(np.array([0.0, 0.0, 0.0]),
-                                                np.array([0.0, crease[1], 80.0]))
-    else:
-        m["long_heel_girth_mm"] = None
-        missing["long_heel_girth_mm"] = "the surface does not reach 85 mm"
-    if top >= 95.0:
-        per = []
-        band = tris[(tris[:, :, 2].max(axis=1) >= 80.0) & (tris[:, :, 2].min(axis=1) <= 95.0)]
-        for z in np.arange(80.0, 95.0 + 1e-9, 1.0):
-            ring = plane_section(band, [0, 0, z], [0, 0, 1.0])
-            per.append(convex_perimeter(ring[:, :2]))
-        m["ankle_girth_mm"] = float(min(per))
-    else:
-        m["ankle_girth_mm"] = None
-        missing["ankle_girth_mm"] = "the surface does not reach 95 mm"
-
+    L = _lengths_and_landmarks(surf, v, m, lm)
+    _girths(tris, L, lm, m, missing, top=float(v[:, 2].max()))
     fp = _footprint(tris, L)
     for key in ("arch_index", "chippaux_smirak_index", "staheli_index"):
         m[key] = fp.get(key)
         if m[key] is None:
             missing[key] = "no plantar contact (z <= 3 mm) below 80 % of the foot length"
-
-    # hallux valgus proxy and toe shape
-    heel_med = _extreme(surf, [-inf, 0.05 * L, -inf], [inf, 0.25 * L, zc], 0, False)
-    hal_med = _extreme(surf, [-inf, 0.85 * L, -inf], [inf, 0.97 * L, zc], 0, False)
-    lm["medial_heel"], lm["hallux_medial"] = heel_med, hal_med
-    a1 = np.arctan2(mth1[0] - heel_med[0], mth1[1] - heel_med[1])
-    a2 = np.arctan2(hal_med[0] - mth1[0], hal_med[1] - mth1[1])
-    m["hallux_valgus_angle_deg"] = float(np.degrees(a2 - a1))
-    if hallux is not None and second is not None:
-        dd = float(hallux[1] - second[1])
-        m["toe_shape"] = "egyptian" if dd > 2.0 else "greek" if dd < -2.0 else "roman"
-    else:
-        m["toe_shape"] = None
-        missing["toe_shape"] = "no hallux or 2nd-toe tip found"
-
-    below = clip_triangles(tris, [0.0, 0.0, 1.0], zc)
+    _hallux_and_toes(surf, L, lm, m, missing)
+    below = clip_triangles(tris, [0.0, 0.0, 1.0], LEG_CUT_MM)
     nx = np.cross(below[:, 1] - below[:, 0], below[:, 2] - below[:, 0])[:, 0]
     m["foot_volume_cm3"] = float((below[:, :, 0].mean(axis=1) * nx).sum() / 2.0 / 1000.0)
 
@@ -402,3 +319,125 @@ def reference_measurements(mesh, *, side: str = "right") -> dict[str, Any]:
         "footprint": {k: fp[k] for k in ("areas_mm2", "footprint_start_mm") if k in fp},
         "leg_cut_mm": LEG_CUT_MM,
     }
+
+
+_INF = np.inf
+_W = CONVENTIONS.windows
+
+
+def _lengths_and_landmarks(surf: _Surface, v: np.ndarray, m: dict, lm: dict) -> float:
+    """Fill the landmarks, lengths, widths and heights; return the foot length ``L``.
+
+    Windows: :data:`footfit.conventions.CONVENTIONS` (docs/measurement_conventions.md).
+    """
+    inf, zc = _INF, LEG_CUT_MM
+    y_min, y_max = float(v[:, 1].min()), float(v[:, 1].max())
+    L = y_max - y_min
+    m["foot_length_mm"] = L
+    lm["pternion"] = v[np.argmin(v[:, 1])]
+    lm["akropodion"] = v[np.argmax(v[:, 1])]
+    w2, wh = _W.second_toe, _W.hallux
+    second = _extreme(surf, [w2.x_mm[0], w2.y_fl[0] * L, -inf], [w2.x_mm[1], inf, zc], 1, True)
+    hallux = _extreme(surf, [-inf, wh.y_fl[0] * L, -inf], [wh.x_mm[1], inf, zc], 1, True)
+    m1, m5 = _W.mth1, _W.mth5
+    mth1 = _outline_extreme(surf, m1.y_fl[0] * L, m1.y_fl[1] * L, m1.prior_fl * L, zc, -1)
+    mth5 = _outline_extreme(surf, m5.y_fl[0] * L, m5.y_fl[1] * L, m5.prior_fl * L, zc, 1)
+    yi, bi = _W.instep.y_fl[0], _W.instep.band_mm
+    instep = _extreme(surf, [-inf, yi * L - bi, -inf], [inf, yi * L + bi, zc], 2, True)
+    for name, p in (("second_toe_tip", second), ("hallux_tip", hallux), ("mth1", mth1),
+                    ("mth5", mth5), ("instep_point", instep)):
+        if p is not None:
+            lm[name] = p
+    m["ball_length_mm"] = float(mth1[1])
+    m["ball_width_mm"] = float(np.hypot(*(mth5[:2] - mth1[:2])))
+    hw = _W.heel_width
+    heel = surf.window([-inf, hw.y_fl[0] * L, -inf], [inf, hw.y_fl[1] * L, hw.z_mm[1]])
+    hx0, hx1 = heel[np.argmin(heel[:, 0])], heel[np.argmax(heel[:, 0])]
+    m["heel_width_mm"] = float(hx1[0] - hx0[0])
+    lm["heel_centre"] = np.array([0.5 * (hx0[0] + hx1[0]), 0.5 * (hx0[1] + hx1[1]), 0.0])
+    m["instep_height_mm"] = float(
+        _extreme(surf, [-inf, _W.instep_height.y_fl[0] * L, -inf], [inf, inf, zc], 2, True)[2])
+    ya, ba = _W.arch_height.y_fl[0], _W.arch_height.band_mm
+    m["arch_height_mm"] = float(
+        _extreme(surf, [-inf, ya * L - ba, -inf], [inf, ya * L + ba, zc], 2, True)[2])
+    wm = _W.malleoli
+    if v[:, 2].max() >= wm.needs_top_mm:
+        lo, hi = [-inf, wm.y_fl[0] * L, wm.z_mm[0]], [inf, wm.y_fl[1] * L, zc]
+        lm["lateral_malleolus"] = _extreme(surf, lo, hi, 0, True)
+        lm["medial_malleolus"] = _extreme(surf, lo, hi, 0, False)
+    return L
+
+
+def _girths(tris: np.ndarray, L: float, lm: dict, m: dict, missing: dict, *,
+            top: float) -> None:
+    """Fill the ball, instep, short and long heel and ankle girths (exact mesh sections)."""
+    mth1, mth5, instep = lm["mth1"], lm["mth5"], lm["instep_point"]
+    d = mth5[:2] - mth1[:2]
+    m["ball_girth_mm"] = _girth(tris, mth1, [-d[1], d[0], 0.0])
+    ex = np.array([1.0, 0.0, 0.0])
+    p_instep = np.array([0.0, _W.instep.y_fl[0] * L, instep[2]])
+
+    def girth_through(p0, p1):
+        n = np.cross(ex, np.asarray(p1) - np.asarray(p0))
+        return _girth(tris, p0, n)
+
+    m["instep_girth_mm"] = girth_through(
+        np.array([0.0, CONVENTIONS.waist_fraction * L, 0.0]), p_instep)
+    m["short_heel_girth_mm"] = girth_through(np.array([0.0, 0.0, 0.0]), p_instep)
+    crease_w = _W.long_heel_crease
+    if top >= crease_w.needs_top_mm:
+        crease = _ankle_crease(tris, crease_w.z_mm[0], crease_w.x_mm[1])
+        lm["ankle_crease"] = crease
+        m["long_heel_girth_mm"] = girth_through(np.array([0.0, 0.0, 0.0]),
+                                                np.array([0.0, crease[1], crease_w.z_mm[0]]))
+    else:
+        m["long_heel_girth_mm"] = None
+        missing["long_heel_girth_mm"] = f"the surface does not reach {crease_w.needs_top_mm:g} mm"
+    wa = _W.ankle
+    if top >= wa.needs_top_mm:
+        z0, z1 = wa.z_mm
+        per = []
+        band = tris[(tris[:, :, 2].max(axis=1) >= z0) & (tris[:, :, 2].min(axis=1) <= z1)]
+        for z in np.arange(z0, z1 + _TOL.zero, 1.0):
+            ring = plane_section(band, [0, 0, z], [0, 0, 1.0])
+            per.append(convex_perimeter(ring[:, :2]))
+        m["ankle_girth_mm"] = float(min(per))
+    else:
+        m["ankle_girth_mm"] = None
+        missing["ankle_girth_mm"] = f"the surface does not reach {wa.needs_top_mm:g} mm"
+
+
+def _ankle_crease(tris: np.ndarray, z: float, half_strip: float) -> np.ndarray:
+    """Return the front ankle crease: the foremost section point at ``z`` near the mid-line."""
+    seg = section_segments(tris, [0, 0, z], [0, 0, 1.0])
+    mid = 0.5 * (seg[:, :, 0].min() + seg[:, :, 0].max())
+    cand = [seg.reshape(-1, 3)]
+    a, b = seg[:, 0], seg[:, 1]
+    for xb in (mid - half_strip, mid + half_strip):  # where the section crosses the strip
+        s = (a[:, 0] - xb) * (b[:, 0] - xb) < 0
+        w = (xb - a[s, 0]) / (b[s, 0] - a[s, 0])
+        cand.append(a[s] + w[:, None] * (b[s] - a[s]))
+    cand = np.concatenate(cand)
+    front = cand[np.abs(cand[:, 0] - mid) <= half_strip + _TOL.zero]
+    return front[np.argmax(front[:, 1])]
+
+
+def _hallux_and_toes(surf: _Surface, L: float, lm: dict, m: dict, missing: dict) -> None:
+    """Fill the hallux valgus proxy angle and the toe shape."""
+    inf, zc = _INF, LEG_CUT_MM
+    wh, wt = _W.hallux_valgus_heel, _W.hallux_valgus_toe
+    heel_med = _extreme(surf, [-inf, wh.y_fl[0] * L, -inf], [inf, wh.y_fl[1] * L, zc], 0, False)
+    hal_med = _extreme(surf, [-inf, wt.y_fl[0] * L, -inf], [inf, wt.y_fl[1] * L, zc], 0, False)
+    lm["medial_heel"], lm["hallux_medial"] = heel_med, hal_med
+    mth1 = lm["mth1"]
+    a1 = np.arctan2(mth1[0] - heel_med[0], mth1[1] - heel_med[1])
+    a2 = np.arctan2(hal_med[0] - mth1[0], hal_med[1] - mth1[1])
+    m["hallux_valgus_angle_deg"] = float(np.degrees(a2 - a1))
+    hallux, second = lm.get("hallux_tip"), lm.get("second_toe_tip")
+    if hallux is not None and second is not None:
+        dd = float(hallux[1] - second[1])
+        tol = CONVENTIONS.toe_shape_tolerance_mm
+        m["toe_shape"] = "egyptian" if dd > tol else "greek" if dd < -tol else "roman"
+    else:
+        m["toe_shape"] = None
+        missing["toe_shape"] = "no hallux or 2nd-toe tip found"

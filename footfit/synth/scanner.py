@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from footfit._validation import check_choice
+from footfit._core.validation import check_choice
+from footfit.exceptions import InvalidParameterError
 from footfit.synth.model import make_foot_mesh
 from footfit.synth.params import FootParams
 
@@ -97,7 +98,7 @@ def _random_rotation(rng: np.random.Generator) -> np.ndarray:
 
 
 def _cameras() -> np.ndarray:
-    """Unit directions toward the virtual cameras: a ring of 8 at 35 deg and one above."""
+    """Return unit directions toward the virtual cameras: a ring of 8 at 35 deg and one above."""
     az = np.radians(np.arange(0, 360, 45) + 22.5)
     el = np.radians(35.0)
     ring = np.stack([np.cos(az) * np.cos(el), np.sin(az) * np.cos(el),
@@ -126,7 +127,7 @@ def _visible(normals: np.ndarray, points: np.ndarray, plantar: bool, top: float)
 
 
 def _leg_points(mesh, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A leg continuing the stump's top section upward to ``_LEG_TOP_MM``, widening."""
+    """Sample a leg continuing the stump's top section upward to ``_LEG_TOP_MM``, widening."""
     from footfit.synth.reference import plane_section
 
     top = float(mesh.bounds[1, 2])
@@ -159,7 +160,7 @@ def _place(side_first: str, rng: np.random.Generator, first_mesh, second_mesh) -
 
 
 def _other_foot(p: FootParams, rng: np.random.Generator) -> FootParams:
-    """The other foot of the same person: mirrored side, dimensions within a few mm."""
+    """Return the other foot of the same person: mirrored side, dimensions within a few mm."""
     def jitter(v, sd):
         return None if v is None else round(float(v) + rng.normal(0.0, sd), 3)
 
@@ -235,20 +236,58 @@ def simulate_scan(
     >>> s.points.shape, bool(abs(s.points).max() < 1.0)
     ((5000, 3), True)
     """
-    import trimesh
-
     rng = np.random.default_rng(rng)
     check_choice(units, tuple(UNIT_SCALE), name="units")
     check_choice(side, (None, "left", "right"), name="side")
+    _check_options(n_points, outliers, noise_mm, holes)
+    feet = _scene_feet(mesh_or_params, second_foot, side, resolution_mm, rng)
+    n_out, n_floor, counts = _point_budget(feet, n_points, outliers, floor, leg)
+    pts, nrm, lab = [], [], []
+    for k, (_, mesh, _, place) in enumerate(feet):
+        cp, cn = _foot_points(mesh, counts[k], plantar, holes, rng)
+        pts.append(cp @ place[:3, :3].T + place[:3, 3])
+        nrm.append(cn @ place[:3, :3].T)
+        lab.append(np.full(counts[k], k))
+    if leg:
+        _add_leg_points(feet, counts[-1], rng, pts, nrm, lab)
+    if floor:
+        fp = _floor_points(pts, lab, n_floor, rng)
+        pts.append(fp)
+        nrm.append(np.tile([0.0, 0.0, 1.0], (n_floor, 1)))
+        lab.append(np.full(n_floor, 2))
+    points, normals, labels = _noise_and_outliers(pts, nrm, lab, noise_mm, n_out, rng)
+
+    # pose and units
+    rigid = _pose(pose, rng)
+    scale = np.diag([UNIT_SCALE[units]] * 3 + [1.0])
+    to_file = scale @ rigid
+    points = points @ to_file[:3, :3].T + to_file[:3, 3]
+    normals = normals @ rigid[:3, :3].T
+    sim_feet = tuple(SimulatedFoot(side=s, params=p, mesh=m, transform=to_file @ place)
+                     for p, m, s, place in feet)
+    options = {"n_points": int(n_points), "noise_mm": float(noise_mm), "plantar": bool(plantar),
+               "floor": bool(floor), "leg": bool(leg), "outliers": float(outliers),
+               "holes": int(holes), "second_foot": len(feet) == 2, "units": units}
+    return SimulatedScan(points=points, normals=normals, labels=labels, transform=to_file,
+                         units=units, feet=sim_feet, options=options)
+
+
+def _check_options(n_points, outliers, noise_mm, holes) -> None:
+    """Refuse point counts, outlier shares, noise and hole counts out of their domains."""
     if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) \
             or n_points < 100:
-        raise ValueError(f"`n_points` must be an int >= 100; got {n_points!r}")
+        raise InvalidParameterError(f"`n_points` must be an int >= 100; got {n_points!r}")
     if not 0.0 <= float(outliers) < 0.5:
-        raise ValueError(f"`outliers` must be within [0, 0.5); got {outliers!r}")
+        raise InvalidParameterError(f"`outliers` must be within [0, 0.5); got {outliers!r}")
     if not 0.0 <= float(noise_mm) <= 20.0:
-        raise ValueError(f"`noise_mm` must be within [0, 20] mm; got {noise_mm!r}")
+        raise InvalidParameterError(f"`noise_mm` must be within [0, 20] mm; got {noise_mm!r}")
     if isinstance(holes, bool) or not isinstance(holes, (int, np.integer)) or holes < 0:
-        raise ValueError(f"`holes` must be an int >= 0; got {holes!r}")
+        raise InvalidParameterError(f"`holes` must be an int >= 0; got {holes!r}")
+
+
+def _scene_feet(mesh_or_params, second_foot, side, resolution_mm, rng) -> list[tuple]:
+    """Return ``(params, mesh, side, placement)`` of the first foot and any second one."""
+    import trimesh
 
     def as_foot(obj, side_default):
         if isinstance(obj, FootParams):
@@ -263,14 +302,17 @@ def simulate_scan(
     if second_foot is not False and second_foot is not None:
         if second_foot is True:
             if p1 is None:
-                raise ValueError("`second_foot=True` needs FootParams; pass the second "
-                                 "foot's FootParams or mesh instead")
+                raise InvalidParameterError("`second_foot=True` needs FootParams; pass the "
+                                            "second foot's FootParams or mesh instead")
             p2, mesh2, side2 = as_foot(_other_foot(p1, rng), None)
         else:
             p2, mesh2, side2 = as_foot(second_foot, "left" if side1 == "right" else "right")
         feet.append((p2, mesh2, side2, _place(side1, rng, mesh1, mesh2)))
+    return feet
 
-    # point budget
+
+def _point_budget(feet, n_points, outliers, floor, leg) -> tuple[int, int, np.ndarray]:
+    """Split ``n_points`` into outliers, floor, each foot (by area) and the legs."""
     n_out = int(round(float(outliers) * n_points))
     n_floor = int(round(0.18 * n_points)) if floor else 0
     n_scene = n_points - n_out - n_floor
@@ -279,74 +321,81 @@ def simulate_scan(
         shares = np.append(shares, 0.12 * shares.sum())
     counts = np.floor(n_scene * shares / shares.sum()).astype(int)
     counts[0] += n_scene - counts.sum()
+    return n_out, n_floor, counts
 
-    pts, nrm, lab = [], [], []
-    for k, (_, mesh, _, place) in enumerate(feet):
-        need = counts[k]
-        got_p, got_n = [], []
-        total = 0
-        for _ in range(10):
-            cp, cn = _sample_surface(mesh, 3 * need + 100, rng)
-            vis = _visible(cn, cp, plantar, float(mesh.bounds[1, 2]))
-            cp, cn = cp[vis], cn[vis]
-            got_p.append(cp)
-            got_n.append(cn)
-            total += len(cp)
-            if total >= 2 * need:
-                break
-        cp, cn = np.concatenate(got_p), np.concatenate(got_n)
-        for _ in range(holes):
-            c = cp[rng.integers(len(cp))]
-            r = rng.uniform(8.0, 18.0)
-            keep = np.linalg.norm(cp - c, axis=1) > r
-            cp, cn = cp[keep], cn[keep]
-        sel = rng.choice(len(cp), size=need, replace=len(cp) < need)
-        cp, cn = cp[sel], cn[sel]
-        pts.append(cp @ place[:3, :3].T + place[:3, 3])
-        nrm.append(cn @ place[:3, :3].T)
-        lab.append(np.full(need, k))
-    if leg:
-        n_leg = counts[-1]
-        per = np.full(len(feet), n_leg // len(feet))
-        per[0] += n_leg - per.sum()
-        for (_, mesh, _, place), nl in zip(feet, per, strict=True):
-            lp, ln = _leg_points(mesh, int(nl * 1.2) + 10, rng)
-            lp, ln = lp[:nl], ln[:nl]
-            if len(lp) < nl:  # rare: top up from the stump itself
-                extra = nl - len(lp)
-                lp = np.vstack([lp, lp[rng.integers(0, len(lp), extra)]])
-                ln = np.vstack([ln, ln[rng.integers(0, len(ln), extra)]])
-            pts.append(lp @ place[:3, :3].T + place[:3, 3])
-            nrm.append(ln @ place[:3, :3].T)
-            lab.append(np.full(nl, 3))
+
+def _foot_points(mesh, need: int, plantar: bool, holes: int, rng) -> tuple[np.ndarray, ...]:
+    """Sample ``need`` visible surface points (and normals) of a foot, with dropout holes."""
+    got_p, got_n = [], []
+    total = 0
+    for _ in range(10):
+        cp, cn = _sample_surface(mesh, 3 * need + 100, rng)
+        vis = _visible(cn, cp, plantar, float(mesh.bounds[1, 2]))
+        cp, cn = cp[vis], cn[vis]
+        got_p.append(cp)
+        got_n.append(cn)
+        total += len(cp)
+        if total >= 2 * need:
+            break
+    cp, cn = np.concatenate(got_p), np.concatenate(got_n)
+    for _ in range(holes):
+        c = cp[rng.integers(len(cp))]
+        r = rng.uniform(8.0, 18.0)
+        keep = np.linalg.norm(cp - c, axis=1) > r
+        cp, cn = cp[keep], cn[keep]
+    sel = rng.choice(len(cp), size=need, replace=len(cp) < need)
+    return cp[sel], cn[sel]
+
+
+def _add_leg_points(feet, n_leg: int, rng, pts: list, nrm: list, lab: list) -> None:
+    """Append ``n_leg`` points of the legs above the feet (label 3), shared between feet."""
+    per = np.full(len(feet), n_leg // len(feet))
+    per[0] += n_leg - per.sum()
+    for (_, mesh, _, place), nl in zip(feet, per, strict=True):
+        lp, ln = _leg_points(mesh, int(nl * 1.2) + 10, rng)
+        lp, ln = lp[:nl], ln[:nl]
+        if len(lp) < nl:  # rare: top up from the stump itself
+            extra = nl - len(lp)
+            lp = np.vstack([lp, lp[rng.integers(0, len(lp), extra)]])
+            ln = np.vstack([ln, ln[rng.integers(0, len(ln), extra)]])
+        pts.append(lp @ place[:3, :3].T + place[:3, 3])
+        nrm.append(ln @ place[:3, :3].T)
+        lab.append(np.full(nl, 3))
+
+
+def _floor_points(pts: list, lab: list, n_floor: int, rng) -> np.ndarray:
+    """Return ``n_floor`` platform points around the feet, not under them.
+
+    The sole hides the platform under a foot (or the glass does): cells of the feet's top
+    view, dilated and filled, get no floor points.
+    """
+    from scipy import ndimage
+
     scene = np.concatenate(pts)
     lo, hi = scene.min(axis=0), scene.max(axis=0)
-    if floor:
-        # platform around the feet, not under them (hidden by the sole, or the glass)
-        margin = 60.0
-        cell = 4.0
-        foot_xy = np.concatenate([p for p, lb in zip(pts, lab, strict=True) if lb[0] < 3])
-        gx = np.floor((foot_xy[:, 0] - lo[0] + margin) / cell).astype(int)
-        gy = np.floor((foot_xy[:, 1] - lo[1] + margin) / cell).astype(int)
-        shape = (int((hi[0] - lo[0] + 2 * margin) / cell) + 2,
-                 int((hi[1] - lo[1] + 2 * margin) / cell) + 2)
-        occ = np.zeros(shape, bool)
-        occ[np.clip(gx, 0, shape[0] - 1), np.clip(gy, 0, shape[1] - 1)] = True
-        from scipy import ndimage
+    margin = 60.0
+    cell = 4.0
+    foot_xy = np.concatenate([p for p, lb in zip(pts, lab, strict=True) if lb[0] < 3])
+    gx = np.floor((foot_xy[:, 0] - lo[0] + margin) / cell).astype(int)
+    gy = np.floor((foot_xy[:, 1] - lo[1] + margin) / cell).astype(int)
+    shape = (int((hi[0] - lo[0] + 2 * margin) / cell) + 2,
+             int((hi[1] - lo[1] + 2 * margin) / cell) + 2)
+    occ = np.zeros(shape, bool)
+    occ[np.clip(gx, 0, shape[0] - 1), np.clip(gy, 0, shape[1] - 1)] = True
+    occ = ndimage.binary_fill_holes(ndimage.binary_dilation(occ, iterations=2))
+    fl = []
+    while sum(len(f) for f in fl) < n_floor:
+        cand = np.column_stack([rng.uniform(lo[0] - margin, hi[0] + margin, 2 * n_floor),
+                                rng.uniform(lo[1] - margin, hi[1] + margin, 2 * n_floor),
+                                np.zeros(2 * n_floor)])
+        ix = ((cand[:, 0] - lo[0] + margin) / cell).astype(int)
+        iy = ((cand[:, 1] - lo[1] + margin) / cell).astype(int)
+        fl.append(cand[~occ[ix, iy]])
+    return np.concatenate(fl)[:n_floor]
 
-        occ = ndimage.binary_fill_holes(ndimage.binary_dilation(occ, iterations=2))
-        fl = []
-        while sum(len(f) for f in fl) < n_floor:
-            cand = np.column_stack([rng.uniform(lo[0] - margin, hi[0] + margin, 2 * n_floor),
-                                    rng.uniform(lo[1] - margin, hi[1] + margin, 2 * n_floor),
-                                    np.zeros(2 * n_floor)])
-            ix = ((cand[:, 0] - lo[0] + margin) / cell).astype(int)
-            iy = ((cand[:, 1] - lo[1] + margin) / cell).astype(int)
-            fl.append(cand[~occ[ix, iy]])
-        fp = np.concatenate(fl)[:n_floor]
-        pts.append(fp)
-        nrm.append(np.tile([0.0, 0.0, 1.0], (n_floor, 1)))
-        lab.append(np.full(n_floor, 2))
+
+def _noise_and_outliers(pts, nrm, lab, noise_mm, n_out, rng) -> tuple[np.ndarray, ...]:
+    """Join the blocks, add Gaussian noise and ``n_out`` outliers, shuffle the rows."""
     points = np.concatenate(pts)
     normals = np.concatenate(nrm)
     labels = np.concatenate(lab)
@@ -360,29 +409,21 @@ def simulate_scan(
         normals = np.vstack([normals, on / np.linalg.norm(on, axis=1, keepdims=True)])
         labels = np.concatenate([labels, np.full(n_out, 4)])
     order = rng.permutation(len(points))
-    points, normals, labels = points[order], normals[order], labels[order]
+    return points[order], normals[order], labels[order]
 
-    # pose and units
+
+def _pose(pose, rng) -> np.ndarray:
+    """Return the rigid (4, 4) pose: random, identity (``None``) or the given matrix."""
     if isinstance(pose, str):
         check_choice(pose, ("random",), name="pose")
         rigid = np.eye(4)
         rigid[:3, :3] = _random_rotation(rng)
         rigid[:3, 3] = rng.uniform(-300.0, 300.0, 3)
-    elif pose is None:
-        rigid = np.eye(4)
-    else:
-        rigid = np.asarray(pose, float)
-        if rigid.shape != (4, 4) or not np.allclose(rigid[:3, :3] @ rigid[:3, :3].T, np.eye(3),
-                                                   atol=1e-6):
-            raise ValueError("`pose` must be 'random', None or a rigid (4, 4) matrix")
-    scale = np.diag([UNIT_SCALE[units]] * 3 + [1.0])
-    to_file = scale @ rigid
-    points = points @ to_file[:3, :3].T + to_file[:3, 3]
-    normals = normals @ rigid[:3, :3].T
-    sim_feet = tuple(SimulatedFoot(side=s, params=p, mesh=m, transform=to_file @ place)
-                     for p, m, s, place in feet)
-    options = {"n_points": int(n_points), "noise_mm": float(noise_mm), "plantar": bool(plantar),
-               "floor": bool(floor), "leg": bool(leg), "outliers": float(outliers),
-               "holes": int(holes), "second_foot": len(feet) == 2, "units": units}
-    return SimulatedScan(points=points, normals=normals, labels=labels, transform=to_file,
-                         units=units, feet=sim_feet, options=options)
+        return rigid
+    if pose is None:
+        return np.eye(4)
+    rigid = np.asarray(pose, float)
+    if rigid.shape != (4, 4) or not np.allclose(rigid[:3, :3] @ rigid[:3, :3].T, np.eye(3),
+                                               atol=1e-6):
+        raise InvalidParameterError("`pose` must be 'random', None or a rigid (4, 4) matrix")
+    return rigid

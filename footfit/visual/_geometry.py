@@ -18,12 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray
+from footfit._core.raster import footprint_raster
+from footfit._core.typing import ArrayLike, FloatArray
+from footfit.conventions import CONVENTIONS
 
 __all__ = ["front_cells", "loop_perimeter"]
 
-_CONTACT_MM = 3.0  # footprint: surface within 3 mm of the floor (conventions)
-_TOE_LIMIT = 0.80  # footprint ends at 80 % of the foot length (toes excluded)
+_CONTACT_MM = CONVENTIONS.contact_height_mm  # footprint: surface near the floor
+_TOE_LIMIT = CONVENTIONS.toe_cut_fraction  # footprint ends there (toes excluded)
 _CELL_MM = 2.0  # footprint raster for drawing
 _SLICE_MM = 1.0  # outline and profile slices along the foot axis
 _SLAB_MM = 1.5  # half thickness of the slab taken for a fallback section
@@ -100,10 +102,11 @@ def _looks_plantar(p: FloatArray, contact: FloatArray, length: float) -> bool:
 
 
 def _raster(xy: FloatArray, *, cell: float) -> FloatArray:
-    """Unique occupied cells (integer indices, as float) of points ``xy``."""
+    """Return the occupied cells (absolute integer indices, as float) of points ``xy``."""
     if not len(xy):
         return np.zeros((0, 2))
-    return np.unique(np.floor(xy / cell), axis=0)
+    r = footprint_raster(xy[:, 0], xy[:, 1], cell=cell, snap=True)
+    return (r.cells() + r.offset).astype(np.float64)
 
 
 def _close_cells(cells: FloatArray) -> FloatArray:
@@ -112,12 +115,10 @@ def _close_cells(cells: FloatArray) -> FloatArray:
 
     if len(cells) < 4:
         return cells
-    lo = cells.min(axis=0).astype(np.int64) - 2
-    idx = cells.astype(np.int64) - lo
-    grid = np.zeros(idx.max(axis=0) + 3, dtype=bool)
-    grid[idx[:, 0], idx[:, 1]] = True
+    r = footprint_raster(cells[:, 0], cells[:, 1], cell=1.0, pad=2)
+    grid = r.mask()
     grid = ndimage.binary_closing(grid, structure=np.ones((3, 3), dtype=bool)) | grid
-    return (np.argwhere(grid) + lo).astype(np.float64)
+    return np.argwhere(grid) + r.origin
 
 
 def _measured_footprint(fp: Any) -> tuple[FloatArray, float, FloatArray, FloatArray,
@@ -187,7 +188,7 @@ def _slices(p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 
 def _smooth(v: FloatArray, w: int = 5) -> FloatArray:
-    """Running median (kills single-slice spikes from stray points)."""
+    """Return the running median (it kills single-slice spikes from stray points)."""
     if len(v) < w:
         return v
     pad = np.pad(v, w // 2, mode="edge")
@@ -195,7 +196,7 @@ def _smooth(v: FloatArray, w: int = 5) -> FloatArray:
 
 
 def _outline(p: FloatArray) -> FloatArray:
-    """Closed top-view outline: the x extent of each 1 mm slice, up one side, down the other."""
+    """Return the closed top-view outline: the x extent of each 1 mm slice, both sides."""
     order, start, y = _slices(p)
     x = p[order, 0]
     lo = _smooth(np.minimum.reduceat(x, start))
@@ -247,48 +248,68 @@ def _plane_loop(p: FloatArray, origin: FloatArray, normal: FloatArray) -> FloatA
 
 def _fallback_section(p: FloatArray, name: str, lm: Mapping[str, FloatArray], length: float,
                       leg_cut: float) -> FloatArray | None:
-    """Section loop of girth ``name`` by the written conventions (when the report has none)."""
-    x = np.array([1.0, 0.0, 0.0])
-    instep = lm.get("instep_point")
+    """Return the section loop of girth ``name`` cut by the conventions (a bare cloud only)."""
     if name == "ball_girth_mm":
-        a, b = lm.get("mth1"), lm.get("mth5")
-        if a is None or b is None:
-            return None
-        d = np.array([b[0] - a[0], b[1] - a[1], 0.0])
-        if np.linalg.norm(d) < 1e-6:
-            return None
-        return _plane_loop(p, a, np.cross(d, [0.0, 0.0, 1.0]))
+        return _ball_loop(p, lm)
     if name in ("instep_girth_mm", "short_heel_girth_mm"):
+        instep = lm.get("instep_point")
         if instep is None:
             return None
-        floor = np.array([0.0, 0.41 * length if name == "instep_girth_mm" else 0.0, 0.0])
-        return _plane_loop(p, floor, np.cross(x, instep - floor))
-    zmax = float(p[:, 2].max())
+        y = CONVENTIONS.waist_fraction * length if name == "instep_girth_mm" else 0.0
+        floor = np.array([0.0, y, 0.0])
+        return _plane_loop(p, floor, np.cross(_X, instep - floor))
     if name == "long_heel_girth_mm":
-        if zmax < 85.0:
-            return None
-        ring = p[np.abs(p[:, 2] - 80.0) <= 1.0]
-        if len(ring) < 10:
-            return None
-        mid = 0.5 * (ring[:, 0].min() + ring[:, 0].max())
-        front = ring[np.abs(ring[:, 0] - mid) <= 10.0]
-        if not len(front):
-            return None
-        crease = np.array([0.0, front[:, 1].max(), 80.0])
-        return _plane_loop(p, np.zeros(3), np.cross(x, crease))
+        return _long_heel_loop(p)
     if name == "ankle_girth_mm":
-        if zmax < 95.0:
-            return None
-        best, best_len = None, np.inf
-        for z in np.arange(80.0, 96.0):  # 16 candidate heights, not a loop over points
-            loop = _plane_loop(p, np.array([0.0, 0.0, z]), np.array([0.0, 0.0, 1.0]))
-            if loop is not None:
-                per = float(np.linalg.norm(np.diff(np.vstack([loop, loop[:1]]), axis=0),
-                                           axis=1).sum())
-                if per < best_len:
-                    best, best_len = loop, per
-        return best
+        return _ankle_loop(p)
     return None
+
+
+_X = np.array([1.0, 0.0, 0.0])
+
+
+def _ball_loop(p: FloatArray, lm: Mapping[str, FloatArray]) -> FloatArray | None:
+    """Return the vertical section through MTH1 and MTH5."""
+    a, b = lm.get("mth1"), lm.get("mth5")
+    if a is None or b is None:
+        return None
+    d = np.array([b[0] - a[0], b[1] - a[1], 0.0])
+    if np.linalg.norm(d) < CONVENTIONS.tol.small:
+        return None
+    return _plane_loop(p, a, np.cross(d, [0.0, 0.0, 1.0]))
+
+
+def _long_heel_loop(p: FloatArray) -> FloatArray | None:
+    """Return the section through the heel's floor point and the front ankle crease."""
+    w = CONVENTIONS.windows.long_heel_crease
+    z, strip = w.z_mm[0], w.x_mm[1]
+    if float(p[:, 2].max()) < w.needs_top_mm:
+        return None
+    ring = p[np.abs(p[:, 2] - z) <= 1.0]
+    if len(ring) < 10:
+        return None
+    mid = 0.5 * (ring[:, 0].min() + ring[:, 0].max())
+    front = ring[np.abs(ring[:, 0] - mid) <= strip]
+    if not len(front):
+        return None
+    crease = np.array([0.0, front[:, 1].max(), z])
+    return _plane_loop(p, np.zeros(3), np.cross(_X, crease))
+
+
+def _ankle_loop(p: FloatArray) -> FloatArray | None:
+    """Return the shortest horizontal section in the ankle window (every 1 mm)."""
+    w = CONVENTIONS.windows.ankle
+    if float(p[:, 2].max()) < w.needs_top_mm:
+        return None
+    best, best_len = None, np.inf
+    for z in np.arange(w.z_mm[0], w.z_mm[1] + 1.0):  # 16 heights, not a loop over points
+        loop = _plane_loop(p, np.array([0.0, 0.0, z]), np.array([0.0, 0.0, 1.0]))
+        if loop is not None:
+            per = float(np.linalg.norm(np.diff(np.vstack([loop, loop[:1]]), axis=0),
+                                       axis=1).sum())
+            if per < best_len:
+                best, best_len = loop, per
+    return best
 
 
 def front_cells(uv: ArrayLike, depth: ArrayLike, *, cell: float) -> tuple[np.ndarray,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from footfit._typing import PathType
+from footfit._core.typing import PathType
 
 __all__ = ["write_atomic"]
 
@@ -21,7 +21,7 @@ def write_atomic(path: PathType, data: bytes) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"{path}: folder {folder} does not exist")
-    from footfit.io._common import write_atomic as write_chunks
+    from footfit._core.atomic import write_atomic as write_chunks
 
     write_chunks(path, [data])
     return path

@@ -18,7 +18,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from footfit._typing import PathType
+from footfit._core.typing import PathType
 from footfit.advice import customer_summary, size_line
 from footfit.visual.scene import FootDrawing
 from footfit.visual.svg import foot_figures
@@ -104,7 +104,7 @@ def _figure_phrases() -> tuple[tuple[str, dict[str, str]], ...]:
 
 
 def _figure_words(svg: str, lang: str) -> str:
-    """The figures' labels in ``lang`` (the SVG writer draws English phrases)."""
+    """Translate the figures' labels into ``lang`` (the SVG writer draws English phrases)."""
     def words(m: re.Match[str]) -> str:
         text = m.group(2)
         for phrase, entry in _figure_phrases():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from footfit._typing import ArrayLike
+from footfit._core.typing import ArrayLike
 
 __all__ = [
     "CLEARANCE_LIMIT_MM",

@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import PathType
+from footfit._core.typing import PathType
 from footfit.advice import customer_summary
+from footfit.exceptions import InvalidParameterError
 from footfit.visual import palette as pal
 from footfit.visual.scene import FootDrawing
 from footfit.words import check_language, format_value, measure_name, ui
@@ -185,7 +186,7 @@ def render_png(report: Any, *, dpi: int = 100, lang: str | None = None,
         drawings = [FootDrawing.from_foot_report(f) for f in getattr(report, "feet", ())]
     drawings = [d for d in drawings if d is not None]
     if not drawings:
-        raise ValueError("the report holds no foot with scan data to draw")
+        raise InvalidParameterError("the report holds no foot with scan data to draw")
     import logging
 
     import matplotlib
@@ -199,8 +200,16 @@ def render_png(report: Any, *, dpi: int = 100, lang: str | None = None,
 
 def _render(Figure: Any, data: Mapping[str, Any], drawings: Sequence[FootDrawing],
             lang: str, dpi: int, cjk: bool) -> bytes:
-    cs = customer_summary(data, lang)
+    """Lay out the customer summary and the pictures in one column and render the PNG."""
     col = _Column(latin=not cjk)
+    _summary_text(col, data, lang)
+    _figure_rows(col, drawings, lang)
+    return _draw_column(Figure, col, drawings, dpi)
+
+
+def _summary_text(col: _Column, data: Mapping[str, Any], lang: str) -> None:
+    """Add the title, the rescan warning, size, insole, lasts and quality lines."""
+    cs = customer_summary(data, lang)
     src = str((data.get("scan") or {}).get("source", "")).replace("\\", "/").rsplit("/", 1)[-1]
     col.text(f"{ui('png_title', lang)} - {src}", 16, fontweight="bold")
     q = cs["quality"]
@@ -228,6 +237,10 @@ def _render(Figure: Any, data: Mapping[str, Any], drawings: Sequence[FootDrawing
         col.text(ui("quality_score", lang, score=q["score"]), _MIN_PT, color="#235b2c")
     for c in q.get("cautions") or []:
         col.text(f"! {c}", _MIN_PT, color="#b35c00")
+
+
+def _figure_rows(col: _Column, drawings: Sequence[FootDrawing], lang: str) -> None:
+    """Add the top, side and clearance rows with their captions and legend."""
     col.gap(0.4)
     n = len(drawings)
     col.row(n, 4.4 if n == 2 else 5.2, lambda ax, d: _top(ax, d, lang))
@@ -251,6 +264,10 @@ def _render(Figure: Any, data: Mapping[str, Any], drawings: Sequence[FootDrawing
         col.text(ui("cap_clearance", lang) + " "
                  + ui("legend_clearance", lang, lim=f"{pal.CLEARANCE_LIMIT_MM:.0f}"),
                  _MIN_PT, color="#555555", style="italic")
+
+
+def _draw_column(Figure: Any, col: _Column, drawings: Sequence[FootDrawing], dpi: int) -> bytes:
+    """Draw the laid-out column (texts, legend, rows of axes) and return the PNG bytes."""
     col.gap(0.1)
     height = col.height
     fig = Figure(figsize=(_WIDTH_IN, height), dpi=dpi, facecolor="white")
@@ -279,6 +296,7 @@ def _render(Figure: Any, data: Mapping[str, Any], drawings: Sequence[FootDrawing
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
+
 
 
 def _per_foot(drawings: Sequence[FootDrawing], caption: Any) -> list[str]:

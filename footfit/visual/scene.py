@@ -31,8 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray
-from footfit._validation import as_points
+from footfit._core.typing import ArrayLike, FloatArray
+from footfit._core.validation import as_points
+from footfit.conventions import CONVENTIONS
+from footfit.exceptions import InvalidParameterError
 from footfit.visual._geometry import (
     _CELL_MM,
     _CONTACT_MM,
@@ -198,7 +200,7 @@ class FootDrawing:
         """
         p = as_points(points, name="points", min_points=50)
         if side not in ("left", "right"):
-            raise ValueError(f"`side` must be 'left' or 'right'; got {side!r}")
+            raise InvalidParameterError(f"`side` must be 'left' or 'right'; got {side!r}")
         meas = dict(measurements or {})
         drawn_all = not meas  # no report: draw everything the geometry allows
         lm = _canonical_landmarks(landmarks)
@@ -208,84 +210,109 @@ class FootDrawing:
         def wanted(name: str) -> bool:
             return drawn_all or meas.get(name) is not None
 
-        # landmarks the drawing needs, from the conventions when the report lacks them
-        lm.setdefault("mth1", _extreme(p, length, (0.60, 0.80), axis=0, sign=-1))
-        lm.setdefault("mth5", _extreme(p, length, (0.55, 0.75), axis=0, sign=+1))
-        band = np.abs(p[:, 1] - 0.55 * length) <= 1.0
-        if band.any():
-            lm.setdefault("instep_point", p[band][np.argmax(p[band, 2])])
-        lm = {k: v for k, v in lm.items() if v is not None}
-
+        _find_missing_landmarks(p, length, lm)
         contact = p[:, 2] <= _CONTACT_MM
         if plantar_visible is None:
             plantar_visible = _looks_plantar(p, contact, length)
         measured_fp = _measured_footprint(footprint)
-        footprint = toes = np.zeros((0, 4))
-        zones = None
         if measured_fp is not None:
-            cells, cell, origin, edges, areas = measured_fp
-            toe_row = (cells[:, 1] + 0.5) * cell + origin[1] >= edges[-1]
-            footprint = _runs(cells[~toe_row], cell, origin)
-            toes = _runs(cells[toe_row], cell, origin)
-            if wanted("arch_index"):
-                zones = {"edges": edges, "areas_mm2": areas,
-                         "arch_index": _positive(meas.get("arch_index")),
-                         "drawn_index": float(areas[1] / areas.sum()) if areas.sum() else None}
+            prints = _prints_as_measured(measured_fp, meas, wanted("arch_index"))
         elif plantar_visible and contact.sum() >= 20:
-            cells = _close_cells(_raster(p[contact, :2], cell=_CELL_MM))
-            toe_row = cells[:, 1] * _CELL_MM >= _TOE_LIMIT * length
-            footprint = _runs(cells[~toe_row], _CELL_MM)
-            toes = _runs(cells[toe_row], _CELL_MM)
-            if len(footprint) and wanted("arch_index"):
-                zones = _zones(cells[~toe_row], length, meas.get("arch_index"))
-
-        ball_line = None
-        if wanted("ball_width_mm") and "mth1" in lm and "mth5" in lm:
-            ball_line = np.array([lm["mth1"][:2], lm["mth5"][:2]])
+            prints = _prints_from_contact(p[contact], length, meas, wanted("arch_index"))
+        else:
+            prints = (np.zeros((0, 4)), np.zeros((0, 4)), None)
         heel_line = _heel_line(p, length) if wanted("heel_width_mm") else None
-
         instep = arch = None
-        fore = p[p[:, 1] >= 0.55 * length]
+        fore = p[p[:, 1] >= _W.instep_height.y_fl[0] * length]
         if wanted("instep_height_mm") and len(fore):
             top = fore[np.argmax(fore[:, 2])]
             instep = np.array([top[1], top[2]])
-        mid = p[np.abs(p[:, 1] - 0.50 * length) <= 1.0]
+        ya = _W.arch_height.y_fl[0]
+        mid = p[np.abs(p[:, 1] - ya * length) <= _W.arch_height.band_mm]
         if wanted("arch_height_mm") and len(mid):
-            arch = np.array([0.50 * length, mid[:, 2].max()])
+            arch = np.array([ya * length, mid[:, 2].max()])
+        loops = _loops(p, sections, lm, length, leg_cut_mm, wanted, fallback=True)
+        return cls._assemble(p, side=side, length=length, lm=lm, prints=prints,
+                             heel_line=heel_line, instep=instep, arch=arch, loops=loops,
+                             meas=meas, missing=missing, wanted=wanted,
+                             plantar_visible=bool(plantar_visible), leg_cut_mm=leg_cut_mm,
+                             fit=fit)
 
-        loops = {}
-        given = {k: as_points(v, name=f"sections[{k!r}]", min_points=3)
-                 for k, v in (sections or {}).items() if v is not None and len(v) >= 3}
-        for name in GIRTH_LABELS:
-            key = name if name in given else name.replace("_mm", "")
-            if not wanted(name):
-                continue
-            if key in given:
-                loops[name] = given[key]
-            else:
-                loop = _fallback_section(p, name, lm, length, leg_cut_mm)
-                if loop is not None:
-                    loops[name] = loop
+    @classmethod
+    def from_measured(
+        cls,
+        aligned: Any,
+        measured: Any,
+        *,
+        measurements: Mapping[str, Any] | None = None,
+        side: str | None = None,
+        fit: Any = None,
+    ) -> FootDrawing:
+        """Draw what the measurement stage found, measuring nothing again.
 
+        Parameters
+        ----------
+        aligned : AlignedFoot
+            The canonical cloud (its points are drawn: outline, profiles, 3D view).
+        measured : MeasuredFoot
+            Typed results: ``measurements`` (values and missing reasons), ``landmarks``
+            (:class:`~footfit.measure.Landmarks`), ``footprint``, ``sections``,
+            ``plantar_visible`` and ``leg_cut_height_mm``.
+        measurements : mapping, optional
+            The values to print (e.g. rounded as the report's JSON); default
+            ``measured.measurements``.
+        side : {'left', 'right'}, optional
+            Default ``aligned.side``.
+        fit : FitResult, optional
+            Fit simulation to draw as a clearance map.
+
+        Returns
+        -------
+        FootDrawing
+            Landmarks, footprint, zones and tapes are the measured ones; an element the
+            measurement could not make is not drawn (nothing is re-derived from the points).
+        """
+        side = side or str(aligned.side)
+        p = as_points(aligned.points, name="points", min_points=50)
+        if side not in ("left", "right"):
+            raise InvalidParameterError(f"`side` must be 'left' or 'right'; got {side!r}")
+        m = measured.measurements
+        meas = dict(measurements) if measurements is not None else m.values()
+        length = float(m.foot_length_mm)
+        lm = _typed_landmarks(measured.landmarks)
+
+        def wanted(name: str) -> bool:
+            return meas.get(name) is not None
+
+        measured_fp = _measured_footprint(measured.footprint)
+        prints = (np.zeros((0, 4)), np.zeros((0, 4)), None) if measured_fp is None \
+            else _prints_as_measured(measured_fp, meas, wanted("arch_index"))
+        heel_line = None
+        hc, hw = lm.get("heel_centre"), _positive(meas.get("heel_width_mm"))
+        if hc is not None and hw is not None:
+            heel_line = np.array([[hc[0] - 0.5 * hw, hc[1]], [hc[0] + 0.5 * hw, hc[1]]])
+        ih, ah = _positive(meas.get("instep_height_mm")), _positive(meas.get("arch_height_mm"))
+        instep = None if ih is None else np.array([_W.instep.y_fl[0] * length, ih])
+        arch = None if ah is None else np.array([_W.arch_height.y_fl[0] * length, ah])
+        loops = _loops(p, dict(measured.sections or {}), lm, length,
+                       float(measured.leg_cut_height_mm), wanted, fallback=False)
+        return cls._assemble(p, side=side, length=length, lm=lm, prints=prints,
+                             heel_line=heel_line, instep=instep, arch=arch, loops=loops,
+                             meas=meas, missing=dict(m.missing), wanted=wanted,
+                             plantar_visible=bool(measured.plantar_visible),
+                             leg_cut_mm=float(measured.leg_cut_height_mm), fit=fit)
+
+    @classmethod
+    def _assemble(cls, p: FloatArray, *, side: str, length: float, lm: dict, prints: tuple,
+                  heel_line, instep, arch, loops: dict, meas: dict, missing, wanted,
+                  plantar_visible: bool, leg_cut_mm: float, fit: Any) -> FootDrawing:
+        """Build the drawing from its parts, shown as the foot is (a left foot mirrored)."""
+        footprint, toes, zones = prints
+        ball_line = None
+        if wanted("ball_width_mm") and "mth1" in lm and "mth5" in lm:
+            ball_line = np.array([lm["mth1"][:2], lm["mth5"][:2]])
         profile, medial = _profiles(p)
-        clearance = None
-        if fit is not None:
-            c = np.asarray(getattr(fit, "clearance_mm", []), dtype=np.float64)
-            # clearance is per foot point in input order: draw it on the foot as measured,
-            # so tapes and landmarks sit where they belong; the placed foot otherwise
-            placed = getattr(fit, "points_placed", None)
-            if len(c) == len(p) or placed is None:
-                placed = p
-            else:
-                placed = np.asarray(placed, dtype=np.float64)
-            if c.ndim == 1 and len(c) == len(placed) and len(c):
-                # points above the shoe's opening have a distance but no clearance
-                zone = getattr(fit, "zone", None)
-                open_ = _open_zone_index()
-                if zone is not None and open_ is not None and len(zone) == len(c):
-                    c = np.where(np.asarray(zone) == open_, np.nan, c)
-                clearance = (placed, c)
-
+        clearance = _clearance(p, fit)
         flip = np.array([-1.0, 1.0, 1.0]) if side == "left" else np.ones(3)
 
         def show(a: FloatArray) -> FloatArray:
@@ -345,7 +372,7 @@ class FootDrawing:
         """
         aligned = getattr(foot, "aligned", None)
         if aligned is None or getattr(aligned, "points", None) is None:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"the {getattr(foot, 'side', '?')} foot carries no aligned cloud to draw "
                 "(reports read back from JSON cannot be drawn)"
             )
@@ -355,6 +382,12 @@ class FootDrawing:
         meas = {k: round(v, 4) if isinstance(v, float) else v for k, v in meas.items()}
         missing = dict(getattr(m, "missing", {}) or {})
         measured = getattr(foot, "measured", None)
+        from footfit.measure import MeasuredFoot
+
+        if isinstance(measured, MeasuredFoot):  # the typed results: drawn as measured
+            return cls.from_measured(aligned, measured, measurements=meas,
+                                     side=str(getattr(foot, "side", None) or aligned.side),
+                                     fit=find_fit_result(getattr(foot, "fit", None)))
         sections = getattr(measured, "sections", None) if measured is not None else None
         return cls.from_points(
             aligned.points,
@@ -382,6 +415,104 @@ class FootDrawing:
     def value(self, name: str) -> Any:
         """Return the report's value of measurement ``name`` (``None`` when missing)."""
         return self.measurements.get(name)
+
+
+_W = CONVENTIONS.windows
+
+
+def _find_missing_landmarks(p: FloatArray, length: float, lm: dict) -> None:
+    """Find MTH1, MTH5 and the instep point in the conventions' windows when ``lm`` lacks them.
+
+    Only for a bare cloud (:meth:`FootDrawing.from_points`); a measured foot brings its own.
+    """
+    m1, m5, wi = _W.mth1, _W.mth5, _W.instep
+    lm.setdefault("mth1", _extreme(p, length, m1.y_fl, axis=0, sign=-1))
+    lm.setdefault("mth5", _extreme(p, length, m5.y_fl, axis=0, sign=+1))
+    band = np.abs(p[:, 1] - wi.y_fl[0] * length) <= wi.band_mm
+    if band.any():
+        lm.setdefault("instep_point", p[band][np.argmax(p[band, 2])])
+    for k in [k for k, v in lm.items() if v is None]:
+        del lm[k]
+
+
+def _typed_landmarks(landmarks: Any) -> dict[str, FloatArray]:
+    """Return the found landmarks of a :class:`~footfit.measure.Landmarks` by field name."""
+    out: dict[str, FloatArray] = {}
+    for name in LANDMARK_SHORT:
+        v = getattr(landmarks, name, None)
+        if v is not None:
+            a = np.asarray(v, dtype=np.float64).reshape(-1)
+            if a.shape == (3,) and np.isfinite(a).all():
+                out[name] = a
+    return out
+
+
+def _prints_as_measured(measured_fp: tuple, meas: Mapping[str, Any], want_zones: bool) -> tuple:
+    """Return footprint runs, toe runs and zones of the measurement's contact raster."""
+    cells, cell, origin, edges, areas = measured_fp
+    toe_row = (cells[:, 1] + 0.5) * cell + origin[1] >= edges[-1]
+    zones = None
+    if want_zones:
+        zones = {"edges": edges, "areas_mm2": areas,
+                 "arch_index": _positive(meas.get("arch_index")),
+                 "drawn_index": float(areas[1] / areas.sum()) if areas.sum() else None}
+    return _runs(cells[~toe_row], cell, origin), _runs(cells[toe_row], cell, origin), zones
+
+
+def _prints_from_contact(contact: FloatArray, length: float, meas: Mapping[str, Any],
+                         want_zones: bool) -> tuple:
+    """Return footprint runs, toe runs and zones of a bare cloud's contact points."""
+    cells = _close_cells(_raster(contact[:, :2], cell=_CELL_MM))
+    toe_row = cells[:, 1] * _CELL_MM >= _TOE_LIMIT * length
+    footprint = _runs(cells[~toe_row], _CELL_MM)
+    zones = None
+    if len(footprint) and want_zones:
+        zones = _zones(cells[~toe_row], length, meas.get("arch_index"))
+    return footprint, _runs(cells[toe_row], _CELL_MM), zones
+
+
+def _loops(p: FloatArray, sections: Mapping[str, Any] | None, lm: dict, length: float,
+           leg_cut_mm: float, wanted, *, fallback: bool) -> dict[str, FloatArray]:
+    """Return the tape loop of every wanted girth.
+
+    The given section, else (with ``fallback``) one cut from the points by the conventions.
+    """
+    loops = {}
+    given = {k: as_points(v, name=f"sections[{k!r}]", min_points=3)
+             for k, v in (sections or {}).items() if v is not None and len(v) >= 3}
+    for name in GIRTH_LABELS:
+        key = name if name in given else name.replace("_mm", "")
+        if not wanted(name):
+            continue
+        if key in given:
+            loops[name] = given[key]
+        elif fallback:
+            loop = _fallback_section(p, name, lm, length, leg_cut_mm)
+            if loop is not None:
+                loops[name] = loop
+    return loops
+
+
+def _clearance(p: FloatArray, fit: Any) -> tuple[FloatArray, FloatArray] | None:
+    """Return the points and clearances of a fit result to draw (``None`` without one)."""
+    if fit is None:
+        return None
+    c = np.asarray(getattr(fit, "clearance_mm", []), dtype=np.float64)
+    # clearance is per foot point in input order: draw it on the foot as measured,
+    # so tapes and landmarks sit where they belong; the placed foot otherwise
+    placed = getattr(fit, "points_placed", None)
+    if len(c) == len(p) or placed is None:
+        placed = p
+    else:
+        placed = np.asarray(placed, dtype=np.float64)
+    if c.ndim == 1 and len(c) == len(placed) and len(c):
+        # points above the shoe's opening have a distance but no clearance
+        zone = getattr(fit, "zone", None)
+        open_ = _open_zone_index()
+        if zone is not None and open_ is not None and len(zone) == len(c):
+            c = np.where(np.asarray(zone) == open_, np.nan, c)
+        return placed, c
+    return None
 
 
 # ====================================================================== fit result

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import FloatArray
+from footfit._core.typing import FloatArray
 from footfit.visual import palette as pal
 from footfit.visual.scene import (
     GIRTH_LABELS,
@@ -145,7 +145,7 @@ def _up(xy: FloatArray) -> FloatArray:
 
 def _dimension(s: _Svg, a: FloatArray, b: FloatArray, label: str, *, color: str,
                label_at: FloatArray, anchor: str = "start") -> None:
-    """A measured distance: line with end ticks and a label (SVG coordinates)."""
+    """Draw a measured distance: a line with end ticks and a label (SVG coordinates)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     s.line(a, b, stroke=color, stroke_width=0.8)
     d = b - a
@@ -156,6 +156,44 @@ def _dimension(s: _Svg, a: FloatArray, b: FloatArray, label: str, *, color: str,
 
 
 # ================================================================== top view
+def _footprint_layer(s: _Svg, d: FootDrawing, cid: str, x_lo: float, x_hi: float) -> None:
+    """Draw the arch-index zones (tinted bands clipped to the outline) and the footprint."""
+    if d.zones is not None:
+        e = d.zones["edges"]
+        tints = ("#e3efe0", "#fbeed2", "#e6e3f3")  # C, B, A
+        for k in range(3):
+            s.add(f'<rect x="{_f(x_lo - 2)}" y="{_f(-e[k + 1])}" width="{_f(x_hi - x_lo + 4)}" '
+                  f'height="{_f(e[k + 1] - e[k])}" fill="{tints[k]}" clip-path="url(#{cid})"/>')
+    for rects, opacity in ((d.footprint, 0.8), (d.toe_prints, 0.35)):
+        if len(rects):
+            path = "".join(f"M{x:.1f} {-(y + h):.1f}h{w:.1f}v{h:.1f}h{-w:.1f}z"
+                           for x, y, w, h in rects.tolist())
+            s.add(f'<path d="{path}" fill="{pal.PRINT}" fill-opacity="{opacity}" '
+                  f'data-layer="footprint"/>')
+
+
+def _zone_labels(s: _Svg, d: FootDrawing, x_lo: float, x_hi: float, label_x_left: float,
+                 dim_x: float) -> None:
+    """Label the zones and the arch index, or say why there is no footprint."""
+    if d.zones is not None:
+        e, areas = d.zones["edges"], d.zones["areas_mm2"]
+        for y in e:
+            s.line((x_lo - 4, -y), (x_hi + 4, -y), stroke=pal.MUTED, stroke_width=0.5,
+                   stroke_dasharray="2 1.5")
+        for k, name in enumerate(("C rear", "B mid", "A fore")):
+            s.text((label_x_left, -(e[k] + e[k + 1]) / 2 + 2),
+                   f"{name} {areas[k] / 100:.1f} cm²", anchor="end", fill=pal.INK)
+        ai = d.zones["arch_index"]
+        s.text((dim_x, 9), f"arch index {_fmt(ai, '', 3)} = B / (A+B+C)", fill=pal.PRINT,
+               font_weight="bold")
+    elif not d.plantar_visible:
+        s.text(((x_lo + x_hi) / 2, 12), "no sole in the scan: no footprint, no arch index",
+               anchor="middle", fill=pal.ACCENT)
+    elif d.missing.get("arch_index"):
+        s.text(((x_lo + x_hi) / 2, 12), f"arch index: {d.missing['arch_index']}",
+               anchor="middle", fill=pal.ACCENT)
+
+
 def top_view_svg(d: FootDrawing) -> str:
     """Top view: outline, footprint, arch-index zones, ball and heel width, landmarks.
 
@@ -176,41 +214,13 @@ def top_view_svg(d: FootDrawing) -> str:
     s.add(f'<defs><clipPath id="{cid}"><polygon points="{_pts(outline)}"/></clipPath></defs>')
     s.polygon(outline, fill=pal.SKIN, stroke=pal.SKIN_EDGE, stroke_width=0.8)
 
-    # arch-index zones (tinted bands clipped to the outline) and the footprint
-    if d.zones is not None:
-        e = d.zones["edges"]
-        tints = ("#e3efe0", "#fbeed2", "#e6e3f3")  # C, B, A
-        for k in range(3):
-            s.add(f'<rect x="{_f(x_lo - 2)}" y="{_f(-e[k + 1])}" width="{_f(x_hi - x_lo + 4)}" '
-                  f'height="{_f(e[k + 1] - e[k])}" fill="{tints[k]}" clip-path="url(#{cid})"/>')
-    for rects, opacity in ((d.footprint, 0.8), (d.toe_prints, 0.35)):
-        if len(rects):
-            path = "".join(f"M{x:.1f} {-(y + h):.1f}h{w:.1f}v{h:.1f}h{-w:.1f}z"
-                           for x, y, w, h in rects.tolist())
-            s.add(f'<path d="{path}" fill="{pal.PRINT}" fill-opacity="{opacity}" '
-                  f'data-layer="footprint"/>')
+    _footprint_layer(s, d, cid, x_lo, x_hi)
     s.polygon(outline, fill="none", stroke=pal.SKIN_EDGE, stroke_width=0.8)
 
     label_x_right = x_hi + 16
     label_x_left = x_lo - 16  # clear of the MTH5/MTH1 labels at the outline
     dim_x = x_lo - 62
-    if d.zones is not None:
-        e, areas = d.zones["edges"], d.zones["areas_mm2"]
-        for y in e:
-            s.line((x_lo - 4, -y), (x_hi + 4, -y), stroke=pal.MUTED, stroke_width=0.5,
-                   stroke_dasharray="2 1.5")
-        for k, name in enumerate(("C rear", "B mid", "A fore")):
-            s.text((label_x_left, -(e[k] + e[k + 1]) / 2 + 2),
-                   f"{name} {areas[k] / 100:.1f} cm²", anchor="end", fill=pal.INK)
-        ai = d.zones["arch_index"]
-        s.text((dim_x, 9), f"arch index {_fmt(ai, '', 3)} = B / (A+B+C)", fill=pal.PRINT,
-               font_weight="bold")
-    elif not d.plantar_visible:
-        s.text(((x_lo + x_hi) / 2, 12), "no sole in the scan: no footprint, no arch index",
-               anchor="middle", fill=pal.ACCENT)
-    elif d.missing.get("arch_index"):
-        s.text(((x_lo + x_hi) / 2, 12), f"arch index: {d.missing['arch_index']}",
-               anchor="middle", fill=pal.ACCENT)
+    _zone_labels(s, d, x_lo, x_hi, label_x_left, dim_x)
 
     # foot axis and length
     s.line((0, 0), (0, -L), stroke=pal.MUTED, stroke_width=0.4, stroke_dasharray="4 2")
@@ -345,7 +355,7 @@ def _camera(side: str) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 
 def girths_svg(d: FootDrawing, *, max_points: int = 2500) -> str:
-    """The girths drawn as the tape lies on the foot (oblique view; hidden parts dashed).
+    """Draw the girths as the tape lies on the foot (oblique view; hidden parts dashed).
 
     Parameters
     ----------

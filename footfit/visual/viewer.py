@@ -17,6 +17,7 @@ from html import escape
 
 import numpy as np
 
+from footfit.exceptions import InvalidParameterError
 from footfit.visual import palette as pal
 from footfit.visual.scene import FootDrawing
 
@@ -73,7 +74,7 @@ def viewer_html(drawings: Sequence[FootDrawing], *, max_points: int = 8000,
         A ``<div>`` with the canvases and their ``<script>``; no external resource.
     """
     if max_points < 1:
-        raise ValueError(f"`max_points` must be >= 1; got {max_points}")
+        raise InvalidParameterError(f"`max_points` must be >= 1; got {max_points}")
     feet = []
     for i, d in enumerate(drawings):
         if d.clearance is not None:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from footfit._typing import ArrayLike, FloatArray
-from footfit.exceptions import DegenerateScanError
+from footfit._core.typing import ArrayLike, FloatArray
+from footfit.exceptions import DegenerateScanError, InvalidMeasurementError, InvalidParameterError
 
-__all__ = ["as_finite", "as_normals", "as_points", "check_choice", "check_positive"]
+__all__ = [
+    "as_finite",
+    "as_normals",
+    "as_points",
+    "check_choice",
+    "check_foot_length_range",
+    "check_positive",
+    "is_child_length",
+]
 
 
 def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -> FloatArray:
@@ -48,10 +56,10 @@ def as_points(points: ArrayLike, *, name: str = "points", min_points: int = 1) -
         kind = type(points).__name__
         raise TypeError(f"`{name}` must be an (n, 3) array of numbers; got {kind}") from exc
     if arr.ndim != 2 or arr.shape[1] != 3:
-        raise ValueError(f"`{name}` must have shape (n, 3); got {arr.shape}")
+        raise InvalidParameterError(f"`{name}` must have shape (n, 3); got {arr.shape}")
     if not np.isfinite(arr).all():
         bad = int((~np.isfinite(arr).all(axis=1)).sum())
-        raise ValueError(f"`{name}` has {bad} rows with NaN or infinite values")
+        raise InvalidParameterError(f"`{name}` has {bad} rows with NaN or infinite values")
     if arr.shape[0] < min_points:
         raise DegenerateScanError(
             f"`{name}` has {arr.shape[0]} points; at least {min_points} are needed"
@@ -69,7 +77,7 @@ def as_normals(normals: ArrayLike, points: FloatArray, *, name: str = "normals")
     """
     nrm = as_points(normals, name=name)
     if nrm.shape != points.shape:
-        raise ValueError(f"`{name}` must have shape {points.shape}; got {nrm.shape}")
+        raise InvalidParameterError(f"`{name}` must have shape {points.shape}; got {nrm.shape}")
     return nrm
 
 
@@ -103,8 +111,9 @@ def as_finite(
 
 
 def shown(value: object) -> str:
-    """``repr`` of a value for a message, numpy scalars as plain numbers (``5.0``, not
-    ``np.float64(5.0)``).
+    """Return ``repr`` of a value for a message, numpy scalars as plain numbers.
+
+    ``5.0``, not ``np.float64(5.0)``.
     """
     return repr(value.item() if isinstance(value, np.generic) else value)
 
@@ -114,7 +123,7 @@ def check_choice(value: object, choices: Iterable[object], *, name: str) -> obje
     options = tuple(choices)
     if value not in options:
         listed = ", ".join(repr(c) for c in options)
-        raise ValueError(f"`{name}` must be one of {listed}; got {shown(value)}")
+        raise InvalidParameterError(f"`{name}` must be one of {listed}; got {shown(value)}")
     return value
 
 
@@ -126,5 +135,61 @@ def check_positive(value: float, *, name: str, allow_zero: bool = False) -> floa
         raise TypeError(f"`{name}` must be a number; got {value!r}") from exc
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"`{name}` must be a finite number {bound}; got {shown(value)}")
+        raise InvalidParameterError(
+            f"`{name}` must be a finite number {bound}; got {shown(value)}"
+        )
     return v
+
+
+def is_child_length(foot_length_mm: float, child: bool | None, *, child_below_mm: float) -> bool:
+    """Whether a foot is sized on the children's scales.
+
+    ``child`` decides when given; otherwise a foot shorter than ``child_below_mm`` is a
+    child's.
+
+    Examples
+    --------
+    >>> is_child_length(180.0, None, child_below_mm=210.0), is_child_length(180.0, False,
+    ...                                                                   child_below_mm=210.0)
+    (True, False)
+    """
+    if child is not None:
+        return bool(child)
+    return foot_length_mm < child_below_mm
+
+
+def check_foot_length_range(
+    foot_length_mm: float, *, child: bool, ranges: Mapping[str, Sequence[float]]
+) -> None:
+    """Raise unless ``foot_length_mm`` lies in its scales' range.
+
+    Parameters
+    ----------
+    foot_length_mm : float
+        The foot length to size.
+    child : bool
+        Sized on the children's scales (else the adult ones).
+    ranges : mapping
+        ``{"child": (lo, hi), "adult": (lo, hi)}`` in mm.
+
+    Raises
+    ------
+    InvalidMeasurementError
+        Outside the range of its scales; the message gives the range of the other scale's
+        union when the length is outside every scale.
+    """
+    lo, hi = (float(v) for v in ranges["child" if child else "adult"])
+    if lo <= foot_length_mm <= hi:
+        return
+    scale = "children's" if child else "adult"
+    all_lo = min(float(ranges["child"][0]), float(ranges["adult"][0]))
+    all_hi = max(float(ranges["child"][1]), float(ranges["adult"][1]))
+    if all_lo <= foot_length_mm <= all_hi:
+        raise InvalidMeasurementError(
+            f"foot_length_mm must be within {lo:g}-{hi:g} mm for the {scale} scales; "
+            f"got {foot_length_mm:g}"
+        )
+    raise InvalidMeasurementError(
+        f"foot_length_mm must be within {all_lo:g}-{all_hi:g} mm to be sized; "
+        f"got {foot_length_mm:g}"
+    )

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from footfit._typing import FloatArray, IntArray
-from footfit._validation import check_choice
-from footfit.exceptions import NotFittedError
+from footfit._core.typing import FloatArray, IntArray
+from footfit._core.validation import check_choice
+from footfit.exceptions import InvalidParameterError, NotFittedError
 
 __all__ = ["BruteNeighbors"]
 
@@ -89,7 +89,7 @@ class BruteNeighbors:
         _check_k(self.n_neighbors, name="n_neighbors")
         x = _as_rows(X, name="X")
         if x.shape[0] == 0:
-            raise ValueError("`X` must hold at least one row; got 0")
+            raise InvalidParameterError("`X` must hold at least one row; got 0")
         # row-major for a few queries (one broadcast), column-major for many (one pass per
         # feature, no (m, n, d) temporary)
         self._rows = np.ascontiguousarray(x)
@@ -142,8 +142,10 @@ class BruteNeighbors:
         k = _check_k(self.n_neighbors if n_neighbors is None else n_neighbors,
                      name="n_neighbors")
         if k > self.n_samples_fit_:
-            raise ValueError(f"`n_neighbors` ({k}) must be <= the {self.n_samples_fit_} "
-                             "reference rows")
+            raise InvalidParameterError(
+                f"`n_neighbors` ({k}) must be <= the {self.n_samples_fit_} "
+                "reference rows"
+            )
         m = q.shape[0]
         ind = np.zeros((m, k), dtype=np.intp)
         dist = np.zeros((m, k), dtype=np.float64)
@@ -162,8 +164,10 @@ class BruteNeighbors:
             raise NotFittedError("This BruteNeighbors is not fitted yet; call fit() first")
         q = _as_rows(Q, name="Q")
         if q.shape[1] != self.n_features_in_:
-            raise ValueError(f"`Q` must have {self.n_features_in_} columns (as fitted); "
-                             f"got {q.shape[1]}")
+            raise InvalidParameterError(
+                f"`Q` must have {self.n_features_in_} columns (as fitted); "
+                f"got {q.shape[1]}"
+            )
         return q
 
     def _distances(self, q: FloatArray) -> FloatArray:
@@ -191,7 +195,7 @@ class BruteNeighbors:
 
 def _check_k(k: Any, *, name: str) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"`{name}` must be an int >= 1; got {k!r}")
+        raise InvalidParameterError(f"`{name}` must be an int >= 1; got {k!r}")
     return int(k)
 
 
@@ -199,10 +203,12 @@ def _as_rows(a: Any, *, name: str) -> FloatArray:
     try:
         x = np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a 2-D array of numbers") from None
+        raise InvalidParameterError(f"`{name}` must be a 2-D array of numbers") from None
     if x.ndim != 2 or x.shape[1] < 1:
-        raise ValueError(f"`{name}` must be a 2-D array with at least one column; got shape "
-                         f"{x.shape}")
+        raise InvalidParameterError(
+            f"`{name}` must be a 2-D array with at least one column; got shape "
+            f"{x.shape}"
+        )
     if not np.isfinite(x).all():
-        raise ValueError(f"`{name}` must be finite (NaN or inf found)")
+        raise InvalidParameterError(f"`{name}` must be finite (NaN or inf found)")
     return x
