@@ -13,6 +13,7 @@ import numpy as np
 
 from footfit._core.typing import ArrayLike, FloatArray
 from footfit._core.validation import as_points, check_choice, check_positive
+from footfit.conventions import CONVENTIONS, Window
 from footfit.exceptions import DegenerateScanError, InvalidParameterError
 from footfit.measure.footprint import FootprintResult, compute_footprint, has_plantar_surface
 from footfit.measure.landmarks import Landmarks, _extreme, outline_peak_y
@@ -27,6 +28,7 @@ __all__ = ["MeasuredFoot", "measure_foot"]
 _X = np.array([1.0, 0.0, 0.0])
 _Y = np.array([0.0, 1.0, 0.0])
 _Z = np.array([0.0, 0.0, 1.0])
+_W = CONVENTIONS.windows
 #: Fewest points below the leg cut to attempt a measurement.
 MIN_POINTS = 500
 NO_SOLE = "no plantar surface in the scan"
@@ -202,13 +204,29 @@ class _Work:
         self.y0, self.L = y0, length
         self.f = (self.y - y0) / length
 
-    def win(self, lo: float, hi: float) -> np.ndarray:
-        """Points between fractions ``lo`` and ``hi`` of the foot length."""
-        return (self.f >= lo) & (self.f <= hi)
-
     def slab_y(self, fraction: float, half_mm: float = 1.0) -> np.ndarray:
         """Points within ``half_mm`` of the plane at ``fraction`` of the foot length."""
         return np.abs(self.y - (self.y0 + fraction * self.L)) <= half_mm
+
+    def mask(self, w: Window) -> np.ndarray:
+        """Points in a window of the conventions (:mod:`footfit.conventions`)."""
+        m = np.ones(len(self.y), dtype=bool)
+        if w.y_fl is not None:
+            lo, hi = w.y_fl
+            if lo is not None and lo == hi and w.band_mm:
+                m &= self.slab_y(lo, w.band_mm)
+            else:
+                if lo is not None:
+                    m &= self.f >= lo
+                if hi is not None:
+                    m &= self.f <= hi
+        for col, span in ((self.z, w.z_mm), (self.x, w.x_mm)):
+            if span is not None:
+                if span[0] is not None:
+                    m &= col >= span[0]
+                if span[1] is not None:
+                    m &= col <= span[1]
+        return m
 
     def girth(self, name: str, origin: FloatArray, normal: FloatArray,
               contact: bool = False) -> None:
@@ -237,7 +255,7 @@ def _measure(
     ptern, akro = _foot_length(m)
     second, hallux = _toe_tips(m)
     mth1, mth5 = _ball_points(m)
-    instep = m.ext(2, 1, m.slab_y(0.55))
+    instep = m.ext(2, 1, m.mask(_W.instep))
     heel_c = _heel_width(m)
     lat_mall, med_mall = _malleoli(m)
     lm = Landmarks(
@@ -292,9 +310,11 @@ def _foot_length(m: _Work) -> tuple[FloatArray, FloatArray]:
         )
     y0 = float(ptern[1])
     length = float(akro[1]) - y0
-    if not 80.0 <= length <= 400.0:
+    lo, hi = CONVENTIONS.foot_length_min_mm, CONVENTIONS.foot_length_max_mm
+    if not lo <= length <= hi:
         raise DegenerateScanError(
-            f"the points are {length:.0f} mm long along the foot axis; a foot is 80-400 mm"
+            f"the points are {length:.0f} mm long along the foot axis; a foot is "
+            f"{lo:.0f}-{hi:.0f} mm"
         )
     m.vals["foot_length_mm"] = length
     m.set_length(y0, length)
@@ -303,10 +323,7 @@ def _foot_length(m: _Work) -> tuple[FloatArray, FloatArray]:
 
 def _toe_tips(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
     """Foremost points of the 2nd toe (abs(x) <= 5 mm) and the hallux (x <= -10 mm)."""
-    toe = m.f >= 0.8
-    second = m.ext(1, 1, toe & (np.abs(m.x) <= 5.0))
-    hallux = m.ext(1, 1, toe & (m.x <= -10.0))
-    return second, hallux
+    return m.ext(1, 1, m.mask(_W.second_toe)), m.ext(1, 1, m.mask(_W.hallux))
 
 
 def _ball_points(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
@@ -316,21 +333,22 @@ def _ball_points(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
     2 mm of it.
     """
     found: list[FloatArray | None] = []
-    for sign, lo_f, hi_f, prior_f in ((-1, 0.60, 0.80, 0.725), (1, 0.55, 0.75, 0.635)):
-        y0, L = m.y0, m.L
-        yb = outline_peak_y(m.y, sign * m.x, y0 + lo_f * L, y0 + hi_f * L, y0 + prior_f * L)
+    for sign, w in ((-1, _W.mth1), (1, _W.mth5)):
+        (lo_f, hi_f), y0, L = w.y_fl, m.y0, m.L
+        yb = outline_peak_y(m.y, sign * m.x, y0 + lo_f * L, y0 + hi_f * L,
+                            y0 + w.prior_fl * L)
         found.append(None if yb is None
-                     else m.ext(0, sign, m.win(lo_f, hi_f) & (np.abs(m.y - yb) <= 2.0)))
+                     else m.ext(0, sign, m.mask(w) & (np.abs(m.y - yb) <= w.band_mm)))
     return found[0], found[1]
 
 
 def _heel_width(m: _Work) -> FloatArray | None:
     """Heel width over 5-20 % FL below 40 mm; returns the heel centre on the floor."""
-    heel_win = m.win(0.05, 0.20) & (m.z <= 40.0)
+    heel_win = m.mask(_W.heel_width)
     med = m.ext(0, -1, heel_win)
     lat = m.ext(0, 1, heel_win)
     if med is None or lat is None:
-        m.missing["heel_width_mm"] = "no points at 5-20 % of the foot length below 40 mm"
+        m.missing["heel_width_mm"] = _W.heel_width.missing()
         return None
     m.vals["heel_width_mm"] = float(lat[0] - med[0])
     return np.array([(med[0] + lat[0]) / 2, (med[1] + lat[1]) / 2, 0.0])
@@ -338,17 +356,16 @@ def _heel_width(m: _Work) -> FloatArray | None:
 
 def _malleoli(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
     """Most lateral / medial points at 10-35 % FL between 40 and 100 mm (scans >= 60 mm)."""
-    if m.top < 60.0:
+    if m.top < _W.malleoli.needs_top_mm:
         return None, None
-    mwin = m.win(0.10, 0.35) & (m.z >= 40.0) & (m.z <= 100.0)
+    mwin = m.mask(_W.malleoli)
     return m.ext(0, 1, mwin), m.ext(0, -1, mwin)
 
 
 def _ball_length_width(m: _Work, mth1: FloatArray | None, mth5: FloatArray | None) -> None:
     """Ball length (heel to MTH1) and ball width (MTH1 to MTH5 in the floor plane)."""
     if mth1 is None or mth5 is None:
-        m.miss(("ball_length_mm", "ball_width_mm", "ball_girth_mm"),
-               "MTH1 or MTH5 not found (no points in the 55-80 % FL window)")
+        m.miss(("ball_length_mm", "ball_width_mm", "ball_girth_mm"), _W.mth1.missing())
         return
     m.vals["ball_length_mm"] = float(mth1[1] - m.y0)
     m.vals["ball_width_mm"] = float(np.hypot(*(mth5[:2] - mth1[:2])))
@@ -356,14 +373,14 @@ def _ball_length_width(m: _Work, mth1: FloatArray | None, mth5: FloatArray | Non
 
 def _heights(m: _Work) -> None:
     """Instep height (highest beyond 55 % FL) and arch height (highest at 50 % FL)."""
-    ih = m.ext(2, 1, m.f >= 0.55)
+    ih = m.ext(2, 1, m.mask(_W.instep_height))
     if ih is not None:
         m.vals["instep_height_mm"] = float(ih[2])
-    ah = m.ext(2, 1, m.slab_y(0.50))
+    ah = m.ext(2, 1, m.mask(_W.arch_height))
     if ah is not None:
         m.vals["arch_height_mm"] = float(ah[2])
     else:
-        m.missing["arch_height_mm"] = "no points at 50 % of the foot length"
+        m.missing["arch_height_mm"] = _W.arch_height.missing()
 
 
 def _ball_girth(m: _Work, mth1: FloatArray | None, mth5: FloatArray | None) -> None:
@@ -376,53 +393,54 @@ def _ball_girth(m: _Work, mth1: FloatArray | None, mth5: FloatArray | None) -> N
 def _instep_girths(m: _Work, instep: FloatArray | None) -> None:
     """Instep girth (waist at 41 % FL to the instep top) and short heel girth (heel floor)."""
     if instep is None:
-        m.miss(("instep_girth_mm", "short_heel_girth_mm"),
-               "no instep point (no points at 55 % of the foot length)")
+        m.miss(("instep_girth_mm", "short_heel_girth_mm"), _W.instep.missing())
         return
     # the plane passes through (y = 0.55 L, z = instep height), not the point's own y
-    top55 = np.array([0.0, m.y0 + 0.55 * m.L, instep[2]])
-    waist = np.array([0.0, m.y0 + 0.41 * m.L, 0.0])
+    top55 = np.array([0.0, m.y0 + _W.instep.y_fl[0] * m.L, instep[2]])
+    waist = np.array([0.0, m.y0 + CONVENTIONS.waist_fraction * m.L, 0.0])
     m.girth("instep_girth_mm", *_girth_plane_x(waist, top55), True)
     m.girth("short_heel_girth_mm", *_girth_plane_x(np.array([0.0, m.y0, 0.0]), top55))
 
 
 def _long_heel_girth(m: _Work) -> None:
     """Long heel girth: the heel's floor point to the ankle crease at 80 mm."""
-    if m.top < 85.0:
-        m.missing["long_heel_girth_mm"] = f"the scan stops at {m.top:.0f} mm, below 85 mm"
+    w = _W.long_heel_crease
+    if m.top < w.needs_top_mm:
+        m.missing["long_heel_girth_mm"] = w.missing(top=m.top)
         return
     crease = _ankle_crease(m.pts, m.z, m.w)
     if crease is None:
-        m.missing["long_heel_girth_mm"] = "no points at 80 mm height"
+        m.missing["long_heel_girth_mm"] = f"no points at {w.z_mm[0]:g} mm height"
         return
     m.girth("long_heel_girth_mm", *_girth_plane_x(np.array([0.0, m.y0, 0.0]), crease))
 
 
 def _ankle_girth(m: _Work) -> None:
     """Ankle girth: the smallest horizontal section between 80 and 95 mm."""
-    if m.top < 95.0:
-        m.missing["ankle_girth_mm"] = f"the scan stops at {m.top:.0f} mm, below 95 mm"
+    lo, hi = _W.ankle.z_mm
+    if m.top < _W.ankle.needs_top_mm:
+        m.missing["ankle_girth_mm"] = _W.ankle.missing(top=m.top)
         return
-    in_ankle = (m.z >= 79.0) & (m.z <= 96.0)
+    in_ankle = (m.z >= lo - 1.0) & (m.z <= hi + 1.0)  # the slabs of the end rings
     ankle = m.pts[in_ankle]
     w_ankle = None if m.w is None else m.w[in_ankle]
     per: dict[float, tuple[float, FloatArray]] = {}
 
     def ring(h: float) -> None:
-        if h not in per and 80.0 <= h <= 95.0:
+        if h not in per and lo <= h <= hi:
             s = _section(ankle, np.array([0.0, 0.0, h]), _Z, weights=w_ankle)
             if s is not None:
                 per[h] = (s.perimeter_mm, s.polygon)
 
     # every 3 mm, then every 1 mm around the smallest (the girth varies slowly)
-    for h in np.arange(80.0, 95.5, 3.0):
+    for h in np.arange(lo, hi + 0.5, 3.0):
         ring(float(h))
     if per:
         h0 = min(per, key=lambda k: per[k][0])
         for h in (h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0):
             ring(h)
     if not per:
-        m.missing["ankle_girth_mm"] = "no sections between 80 and 95 mm"
+        m.missing["ankle_girth_mm"] = f"no sections between {lo:g} and {hi:g} mm"
         return
     best = min(per.values(), key=lambda t: t[0])
     m.vals["ankle_girth_mm"] = best[0]
@@ -444,10 +462,10 @@ def _footprint_indices(m: _Work) -> FootprintResult | None:
 
 def _hallux_angle(m: _Work, mth1: FloatArray | None) -> None:
     """Hallux valgus angle (surface proxy): medial heel -> MTH1 -> medial hallux."""
-    hv_heel = m.ext(0, -1, m.win(0.05, 0.25))
-    hv_toe = m.ext(0, -1, m.win(0.85, 0.97))
+    hv_heel = m.ext(0, -1, m.mask(_W.hallux_valgus_heel))
+    hv_toe = m.ext(0, -1, m.mask(_W.hallux_valgus_toe))
     if mth1 is None or hv_heel is None or hv_toe is None:
-        m.missing["hallux_valgus_angle_deg"] = "medial heel, MTH1 or hallux point not found"
+        m.missing["hallux_valgus_angle_deg"] = _W.hallux_valgus_heel.missing()
         return
     a = mth1[:2] - hv_heel[:2]
     b = hv_toe[:2] - mth1[:2]
@@ -458,10 +476,11 @@ def _hallux_angle(m: _Work, mth1: FloatArray | None) -> None:
 def _toe_shape(m: _Work, hallux: FloatArray | None, second: FloatArray | None) -> None:
     """Egyptian / Greek / Roman from the hallux and 2nd-toe tips (2 mm apart or level)."""
     if hallux is None or second is None:
-        m.missing["toe_shape"] = "hallux or 2nd-toe tip not found"
+        m.missing["toe_shape"] = _W.second_toe.missing()
         return
     dd = float(hallux[1] - second[1])
-    m.vals["toe_shape"] = "egyptian" if dd > 2.0 else ("greek" if dd < -2.0 else "roman")
+    tol = CONVENTIONS.toe_shape_tolerance_mm
+    m.vals["toe_shape"] = "egyptian" if dd > tol else ("greek" if dd < -tol else "roman")
 
 
 def _foot_volume(m: _Work) -> None:
@@ -487,11 +506,13 @@ def _ankle_crease(pts: FloatArray, z: FloatArray,
     extreme it replaced took the back of the leg for the front when a hole left too few
     points at the crease (long heel girth 177-198 mm short on 1 of 20 synthetic scans).
     """
-    near = np.abs(z - 80.0) <= 8.0
-    if np.count_nonzero(np.abs(z - 80.0) <= 0.75) < 24:
+    w_ = _W.long_heel_crease
+    z0, x_half = w_.z_mm[0], w_.x_mm[1]
+    near = np.abs(z - z0) <= 8.0
+    if np.count_nonzero(np.abs(z - z0) <= 0.75) < 24:
         return None
     sub = pts[near]
-    s = _section(sub, np.array([0.0, 0.0, 80.0]), _Z,
+    s = _section(sub, np.array([0.0, 0.0, z0]), _Z,
                  weights=None if w is None else w[near])
     if s is None:
         return None
@@ -504,7 +525,7 @@ def _ankle_crease(pts: FloatArray, z: FloatArray,
     start = np.repeat(np.arange(len(poly)), steps)
     dense = closed[start] + t[:, None] * seg[start]
     mid = 0.5 * (float(dense[:, 0].min()) + float(dense[:, 0].max()))
-    front = dense[np.abs(dense[:, 0] - mid) <= 10.0]
+    front = dense[np.abs(dense[:, 0] - mid) <= x_half]
     if len(front) == 0:
         return None
     return front[np.argmax(front[:, 1])]
