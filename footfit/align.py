@@ -14,16 +14,18 @@ import numpy as np
 
 from footfit._core.geometry import plane_basis as _plane_basis
 from footfit._core.geometry import unit as _unit
+from footfit._core.raster import footprint_raster
 from footfit._core.typing import ArrayLike, FloatArray, IntArray
 from footfit._core.validation import as_normals, as_points, check_choice, check_positive
 from footfit.clean import FootCloud, estimate_up, fill_holes
 from footfit.clean.up import _floor_level
+from footfit.conventions import CONVENTIONS
 from footfit.exceptions import DegenerateScanError, InvalidParameterError
 
 __all__ = ["AlignedFoot", "align_foot"]
 
 _FOOTPRINT_CELL_MM = 2.0  # raster of the footprint (axis, plantar coverage)
-_CONTACT_MM = 3.0  # "near the floor": the footprint height of the conventions
+_CONTACT_MM = CONVENTIONS.contact_height_mm  # "near the floor": the footprint height
 _PLANTAR_COVERAGE = 0.3  # share of the footprint interior seen at z <= 3 mm -> sole visible
 _TOE_LIFT_MM = 2.5  # toe tips are found among points higher than this
 _TOE_PROMINENCE_MM = 0.8  # a toe bump stands out of the smoothed front profile by this
@@ -429,13 +431,10 @@ def _below_cut(
 
 def _footprint_axis(uvs: FloatArray, hs: FloatArray, notes: list[str]) -> FloatArray:
     """Principal axis of the footprint raster (density-independent), heel -> toes."""
-    cell = _FOOTPRINT_CELL_MM
-    # 1-D columns: (n, 2) - (2,) broadcasting and axis-0 reductions are several times slower
-    fi = np.floor((uvs[:, 0] - uvs[:, 0].min()) / cell).astype(np.intp)
-    fj = np.floor((uvs[:, 1] - uvs[:, 1].min()) / cell).astype(np.intp)
-    occ = np.zeros((int(fi.max()) + 1, int(fj.max()) + 1), dtype=bool)
-    occ[fi, fj] = True
-    cells = np.argwhere(occ).astype(np.float64)
+    # THE footprint raster (footfit._core.raster), on 1-D columns
+    r = footprint_raster(np.ascontiguousarray(uvs[:, 0]), np.ascontiguousarray(uvs[:, 1]),
+                         cell=_FOOTPRINT_CELL_MM)
+    cells = r.cells().astype(np.float64)
     _, _, vt = np.linalg.svd(cells - cells.mean(axis=0), full_matrices=False)
     a2 = vt[0]
     s_ = uvs @ a2
@@ -557,18 +556,12 @@ def _plantar_visible(cpts: FloatArray) -> bool:
     """Tell whether points at z <= 3 mm cover a good share of the footprint's interior."""
     from scipy import ndimage
 
-    cell = _FOOTPRINT_CELL_MM
-    fi = np.floor(cpts[:, 0] / cell).astype(np.intp)  # 1-D columns (see align_foot)
-    fj = np.floor(cpts[:, 1] / cell).astype(np.intp)
-    fi -= fi.min() - 1
-    fj -= fj.min() - 1
-    shape = (int(fi.max()) + 2, int(fj.max()) + 2)
-    flat = fi * shape[1] + fj
-    foot = np.zeros(shape, dtype=bool)
-    foot.reshape(-1)[flat] = True
-    foot = fill_holes(ndimage.binary_closing(foot, iterations=2))
+    # THE footprint raster (footfit._core.raster): absolute cells, one empty cell around
+    r = footprint_raster(np.ascontiguousarray(cpts[:, 0]), np.ascontiguousarray(cpts[:, 1]),
+                         cell=_FOOTPRINT_CELL_MM, pad=1, snap=True)
+    foot = fill_holes(ndimage.binary_closing(r.mask(), iterations=2))
     interior = ndimage.binary_erosion(foot, iterations=3)
-    low = np.zeros(shape, dtype=bool)
-    low.reshape(-1)[np.compress(cpts[:, 2] <= _CONTACT_MM, flat)] = True
+    low = np.zeros(r.shape, dtype=bool)
+    low.reshape(-1)[np.compress(cpts[:, 2] <= _CONTACT_MM, r.flat)] = True
     n_int = int(interior.sum())
     return n_int > 0 and (low & interior).sum() / n_int >= _PLANTAR_COVERAGE
