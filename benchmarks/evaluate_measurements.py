@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+#: Seconds to wait for a cached mesh another process is building (``--wait``).
+_WAIT_S = 0.0
 #: Issue 4 targets: mean absolute error bound per measure (mm, or unitless for the index).
 TARGETS = {
     "foot_length_mm": 0.5,
@@ -57,6 +59,10 @@ def _mesh_and_truth(seed: int, i: int, resolution: float, cache: Path | None):
 
     params = sample_population(1, rng=np.random.default_rng([seed, i]))[0]
     path = cache / f"{seed}_{i}_{resolution:g}.npz" if cache else None
+    waited = 0.0
+    while path is not None and _WAIT_S and not path.is_file() and waited < _WAIT_S:
+        time.sleep(5.0)  # --wait: another process (--cache-only) is building it
+        waited += 5.0
     if path is not None and path.is_file():
         z = np.load(path, allow_pickle=False)
         mesh = trimesh.Trimesh(z["vertices"], z["faces"], process=False)
@@ -262,9 +268,14 @@ def main(argv=None) -> int:
                     help="only build the cached meshes and truth (needs --cache)")
     ap.add_argument("--cached-only", action="store_true",
                     help="evaluate only the samples already in --cache")
+    ap.add_argument("--wait", type=float, default=0.0,
+                    help="seconds to wait for each mesh that --cache-only runs are still "
+                    "building (build the cache and evaluate at the same time)")
     ap.add_argument("--start", type=int, default=0,
                     help="first sample of --cache-only (to build a cache in parallel)")
     a = ap.parse_args(argv)
+    global _WAIT_S
+    _WAIT_S = a.wait
     if a.cache_only:
         for i in range(a.start, a.n):
             _mesh_and_truth(a.seed, i, a.resolution, a.cache)
