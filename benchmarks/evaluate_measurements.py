@@ -247,6 +247,40 @@ def _table(rows, inv) -> str:
     return "\n".join(lines)
 
 
+def _run(a) -> tuple[list[dict], float]:
+    """Measure every sample at every density (cached meshes first); rows, wall seconds."""
+    tasks = [(a.seed, i, a.resolution, a.cache, a.points, a.noise) for i in range(a.n)]
+    if a.cache is not None:  # the meshes already built first (others may still be building)
+        tasks.sort(key=lambda t: not (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz")
+                   .is_file())
+    if a.cached_only:
+        tasks = [t for t in tasks if (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz").is_file()]
+    t0 = time.perf_counter()
+    per_foot = []
+    sink = a.partial.open("a") if a.partial else None
+    with ProcessPoolExecutor(a.jobs) if a.jobs > 1 else _Serial() as ex:
+        for res in ex.map(_sample, tasks):
+            per_foot.append(res)
+            if sink is not None:  # rows as they come: a stopped run keeps its samples
+                sink.write(json.dumps(res, default=float) + "\n")
+                sink.flush()
+    return per_foot, time.perf_counter() - t0
+
+
+class _Serial:
+    """A stand-in for the process pool when ``--jobs 1``."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def map(self, fn, items):
+        """Map lazily in this process."""
+        return map(fn, items)
+
+
 def main(argv=None) -> int:
     """Run the evaluation from the command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -271,6 +305,10 @@ def main(argv=None) -> int:
     ap.add_argument("--wait", type=float, default=0.0,
                     help="seconds to wait for each mesh that --cache-only runs are still "
                     "building (build the cache and evaluate at the same time)")
+    ap.add_argument("--partial", type=Path, default=None,
+                    help="append each foot's rows to this JSON-lines file as they come")
+    ap.add_argument("--table-from", type=Path, default=None,
+                    help="print the tables of a --partial file (a stopped run) and exit")
     ap.add_argument("--start", type=int, default=0,
                     help="first sample of --cache-only (to build a cache in parallel)")
     a = ap.parse_args(argv)
@@ -280,16 +318,11 @@ def main(argv=None) -> int:
         for i in range(a.start, a.n):
             _mesh_and_truth(a.seed, i, a.resolution, a.cache)
         return 0
-    tasks = [(a.seed, i, a.resolution, a.cache, a.points, a.noise) for i in range(a.n)]
-    if a.cached_only:
-        tasks = [t for t in tasks if (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz").is_file()]
-    t0 = time.perf_counter()
-    if a.jobs > 1:
-        with ProcessPoolExecutor(a.jobs) as ex:
-            per_foot = list(ex.map(_sample, tasks))
+    if a.table_from:
+        per_foot = [json.loads(line) for line in a.table_from.read_text().splitlines() if line]
+        wall = float("nan")
     else:
-        per_foot = [_sample(t) for t in tasks]
-    wall = time.perf_counter() - t0
+        per_foot, wall = _run(a)
     inv = _invariance(a.seed, a.resolution, a.cache, a.poses) if a.poses else None
     by_density = {_label(span): [f[_label(span)] for f in per_foot] for span in a.points}
     tables = {}
