@@ -12,6 +12,7 @@ poses and in m / cm / in; its mirror image) and the chain's timing.
 Usage::
 
     .venv/bin/python benchmarks/evaluate_measurements.py --n 300 --seed 0 [--jobs 2]
+        [--points 100000,20000,60000-300000] [--partial FILE] [--table-from FILE] [--wait S]
         [--resolution 1.25] [--cache DIR] [--json FILE] [--poses 50]
 
 Meshes and their reference measurements are the slow part (seconds per foot); ``--cache``
@@ -199,6 +200,7 @@ def _invariance(seed: int, resolution: float, cache: Path | None, n_poses: int):
         "mirror_side": sides[-1],
         "spread": spread,
         "mirror_diff": mirror,
+        "poses": n_poses,
     }
 
 
@@ -237,7 +239,7 @@ def _table(rows, inv) -> str:
     if inv:
         sp = ", ".join(f"{k} {v:.2f}" for k, v in inv["spread"].items())
         md = ", ".join(f"{k} {v:+.2f}" for k, v in inv["mirror_diff"].items())
-        lines.append(f"invariance (50 poses + m/cm/in), max - min: {sp}")
+        lines.append(f"invariance ({inv.get('poses', 50)} poses + m/cm/in), max - min: {sp}")
         lines.append(f"  side the same in every pose: {inv['sides_consistent']}; "
                      f"mirrored scan -> {inv['mirror_side']} (original {inv['side']}); "
                      f"mirror - original: {md}")
