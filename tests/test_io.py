@@ -689,3 +689,20 @@ def test_failed_save_names_the_given_path_not_a_temporary_file(tmp_path):
     assert info.value.filename == str(target)
     assert ".tmp" not in str(info.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_read_mesh_gives_the_stored_vertices_and_triangles(tmp_path):
+    import trimesh
+
+    from footfit.exceptions import InvalidScanError
+    from footfit.io import read_mesh, save_scan
+
+    box = trimesh.creation.box(extents=[100.0, 250.0, 80.0])
+    path = tmp_path / "box.off"
+    box.export(path)
+    v, f = read_mesh(path)
+    assert v.shape == (8, 3) and f.shape == (12, 3)
+    np.testing.assert_allclose(np.sort(v[:, 1]), np.sort(box.vertices[:, 1]))
+    cloud = save_scan(np.random.default_rng(0).uniform(0, 100, (600, 3)), tmp_path / "c.ply")
+    with pytest.raises(InvalidScanError, match="no faces"):
+        read_mesh(cloud)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from footfit.io._units import detect_units
 from footfit.io.describe import PLAUSIBLE_EXTENT_MM, check_foot_scan_extent, describe_scan
-from footfit.io.load import FORMATS, load_scan, preload_readers
+from footfit.io.load import FORMATS, load_scan, preload_readers, read_mesh
 from footfit.io.load import _readers as _readers  # footfit.pipeline warms up with it
 from footfit.io.save import WRITABLE, save_scan
 from footfit.io.scan import Scan
 
 __all__ = ["FORMATS", "PLAUSIBLE_EXTENT_MM", "WRITABLE", "Scan", "check_foot_scan_extent",
-           "describe_scan", "detect_units", "load_scan", "preload_readers", "save_scan"]
+           "describe_scan", "detect_units", "load_scan", "preload_readers", "read_mesh",
+           "save_scan"]

@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from footfit._core.typing import ArrayLike, BoolArray, FloatArray, PathType
+from footfit._core.typing import ArrayLike, BoolArray, FloatArray, IntArray, PathType
 from footfit._core.validation import check_choice
 from footfit.exceptions import InvalidScanError
 from footfit.io._common import RawScan, ScanFileError
 from footfit.io._units import UNIT_SCALES, detect_units, find_far_points
 from footfit.io.scan import Scan
 
-__all__ = ["FORMATS", "load_scan", "preload_readers"]
+__all__ = ["FORMATS", "load_scan", "preload_readers", "read_mesh"]
 
 #: File extensions read by :func:`load_scan` (the format name is the extension).
 FORMATS = ("ply", "pcd", "xyz", "asc", "txt", "csv", "obj", "stl", "off", "npy", "npz")
@@ -45,6 +45,36 @@ def _readers() -> dict[str, Any]:
 def preload_readers() -> None:
     """Import every format reader now (a server warms up with it; else on first use)."""
     _readers()
+
+
+def read_mesh(path: PathType, *, max_points: int = 10_000_000) -> tuple[FloatArray, IntArray]:
+    """Return the vertices and triangles of a mesh file as stored (no units, no cleaning).
+
+    For tools that resample a surface themselves (the real-shaped benchmark scans); an STL
+    gives its unmerged triangle corners. Scans for measuring go through :func:`load_scan`.
+
+    Parameters
+    ----------
+    path : path
+        An OBJ, STL, OFF or PLY mesh.
+    max_points : int, default=10_000_000
+        Ceiling on the vertices.
+
+    Returns
+    -------
+    vertices : (n, 3) float
+    faces : (m, 3) int
+
+    Raises
+    ------
+    InvalidScanError
+        Missing, unreadable or corrupt file, an unknown extension, or no faces.
+    """
+    name = os.fspath(path)
+    fmt, raw = _read_file(Path(name), name, max_points)
+    if raw.faces is None or not len(raw.faces):
+        raise InvalidScanError(f"{name}: no faces (not a mesh)")
+    return np.asarray(raw.points, dtype=np.float64), np.asarray(raw.faces, dtype=np.intp)
 
 
 def load_scan(
@@ -104,62 +134,6 @@ def load_scan(
     """
     return _load(source, units=units, max_points=max_points, min_points=min_points,
                  sample_mesh=sample_mesh)[0]
-
-
-def _load(source, *, units, max_points, min_points, sample_mesh) -> tuple[Scan, dict]:
-    check_choice(units, _UNITS, name="units")
-    if isinstance(source, Scan):
-        return _reunit(source, units), {}
-    if isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
-        fmt, raw = _read_file(Path(name), name, max_points)
-    elif isinstance(source, (bytes, bytearray)):
-        raise TypeError("`source` must be a path, an (n, 3) array or a Scan; got bytes")
-    else:
-        name, fmt = "<array>", "array"
-        try:
-            arr = np.asarray(source, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            kind = type(source).__name__
-            raise TypeError(
-                f"`source` must be a path, an (n, 3) array or a Scan; got {kind}"
-            ) from exc
-        if arr.ndim != 2 or arr.shape[1] != 3:
-            raise InvalidScanError(f"<array>: shape {arr.shape}; expected (n, 3)")
-        if arr.shape[0] > max_points:
-            raise InvalidScanError(
-                f"<array>: {arr.shape[0]} points, more than the ceiling max_points={max_points}"
-            )
-        raw = RawScan(arr.copy())
-    try:
-        return _finish(raw, name, fmt, units, max_points, min_points, sample_mesh)
-    except ScanFileError as exc:
-        raise InvalidScanError(f"{name}: {exc}") from None
-
-
-def _read_file(path: Path, name: str, max_points: int) -> tuple[str, RawScan]:
-    if not path.exists():
-        raise InvalidScanError(f"{name}: no such file")
-    if path.is_dir():
-        raise InvalidScanError(f"{name}: is a folder, not a scan file")
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        shown = path.suffix or "(none)"
-        raise InvalidScanError(
-            f"{name}: unknown extension {shown}; footfit reads {', '.join(FORMATS)}"
-        )
-    try:
-        if path.stat().st_size == 0:
-            raise InvalidScanError(f"{name}: empty file (0 bytes)")
-        # Garbage bytes may decode as signalling NaNs or huge values: casting them must not
-        # warn; they are counted and dropped (or refused) with the other non-finite values.
-        with np.errstate(invalid="ignore", over="ignore"):
-            raw = _readers()[fmt](path, max_points=max_points)
-    except ScanFileError as exc:
-        raise InvalidScanError(f"{name}: {exc}") from None
-    except OSError as exc:
-        raise InvalidScanError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    return fmt, raw
 
 
 def _load(source, *, units, max_points, min_points, sample_mesh) -> tuple[Scan, dict]:
