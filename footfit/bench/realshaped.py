@@ -110,15 +110,12 @@ def make_realshaped_scan(name: str, n_points: int, folder: Path, *, seed: int = 
     path = folder / f"real_{name}_{n_points}.ply"
     if path.exists():
         return path
-    from footfit.io import load_scan, save_scan
+    from footfit.io import load_scan, read_mesh, save_scan
 
     src = base / REAL_SOURCES[name]
     if src.suffix == ".stl":
-        from footfit.io._mesh import read_stl
-
-        raw = read_stl(src, max_points=10_000_000)
-        pts = resample_points(np.asarray(raw.points, dtype=np.float64), None, n_points,
-                              faces=np.asarray(raw.faces), rng=seed)
+        vertices, faces = read_mesh(src)
+        pts = resample_points(vertices, None, n_points, faces=faces, rng=seed)
     else:
         scan = load_scan(src)
         pts = resample_points(scan.points, scan.normals, n_points, rng=seed)
