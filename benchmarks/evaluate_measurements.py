@@ -12,6 +12,7 @@ poses and in m / cm / in; its mirror image) and the chain's timing.
 Usage::
 
     .venv/bin/python benchmarks/evaluate_measurements.py --n 300 --seed 0 [--jobs 2]
+        [--points 100000,20000,60000-300000] [--partial FILE] [--table-from FILE] [--wait S]
         [--resolution 1.25] [--cache DIR] [--json FILE] [--poses 50]
 
 Meshes and their reference measurements are the slow part (seconds per foot); ``--cache``
@@ -30,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+#: Seconds to wait for a cached mesh another process is building (``--wait``).
+_WAIT_S = 0.0
 #: Issue 4 targets: mean absolute error bound per measure (mm, or unitless for the index).
 TARGETS = {
     "foot_length_mm": 0.5,
@@ -57,6 +60,10 @@ def _mesh_and_truth(seed: int, i: int, resolution: float, cache: Path | None):
 
     params = sample_population(1, rng=np.random.default_rng([seed, i]))[0]
     path = cache / f"{seed}_{i}_{resolution:g}.npz" if cache else None
+    waited = 0.0
+    while path is not None and _WAIT_S and not path.is_file() and waited < _WAIT_S:
+        time.sleep(5.0)  # --wait: another process (--cache-only) is building it
+        waited += 5.0
     if path is not None and path.is_file():
         z = np.load(path, allow_pickle=False)
         mesh = trimesh.Trimesh(z["vertices"], z["faces"], process=False)
@@ -88,8 +95,7 @@ def _chain(points, normals):
     return out, time.perf_counter() - t0
 
 
-def _parse_points(text: str) -> tuple[int, int]:
-    """``--points``: ``N`` (every scan N points) or ``LO-HI`` (uniform in the range)."""
+def _parse_one(text: str) -> tuple[int, int]:
     lo, _, hi = text.partition("-")
     a, b = int(float(lo)), int(float(hi or lo))
     if not 1000 <= a <= b:
@@ -98,16 +104,36 @@ def _parse_points(text: str) -> tuple[int, int]:
     return a, b
 
 
+def _parse_points(text: str) -> list[tuple[int, int]]:
+    """Parse ``--points``: ``N`` or ``LO-HI`` (uniform), or several of them, comma-separated.
+
+    Several densities are measured on the same foot (its mesh and truth made once).
+    """
+    return [_parse_one(t.strip()) for t in text.split(",") if t.strip()]
+
+
+def _label(span: tuple[int, int]) -> str:
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
+
+
 def _sample(args):
-    """Measure one synthetic scan: dict of errors and flags (runs in a worker)."""
-    seed, i, resolution, cache, (p_lo, p_hi) = args
+    """Measure one foot's synthetic scans, one per density: {label: row} (runs in a worker)."""
+    seed, i, resolution, cache, spans, noise = args
+    params, mesh, truth = _mesh_and_truth(seed, i, resolution, cache)
+    return {_label(span): _one_scan(seed, i, params, mesh, truth, span, noise)
+            for span in spans}
+
+
+def _one_scan(seed, i, params, mesh, truth, span, noise):
+    """Measure one simulated scan of a foot: dict of errors and flags."""
     from footfit.classify import classify_arch_index
     from footfit.synth.scanner import simulate_scan
 
-    params, mesh, truth = _mesh_and_truth(seed, i, resolution, cache)
+    p_lo, p_hi = span
+    # the same draws as a single-density run: each density is its own seeded scan
     rng = np.random.default_rng([seed, i, 1])
     n_points = int(rng.integers(p_lo, p_hi + 1))
-    scan = simulate_scan(mesh, side=params.side, n_points=n_points, noise_mm=0.5,
+    scan = simulate_scan(mesh, side=params.side, n_points=n_points, noise_mm=noise,
                          outliers=0.02, holes=3, pose="random", rng=rng)
     row: dict = {"i": i, "side": params.side, "n_points": n_points,
                  "foot_points": int(np.sum(scan.labels == 0)) if hasattr(scan, "labels") else None}
@@ -174,10 +200,12 @@ def _invariance(seed: int, resolution: float, cache: Path | None, n_poses: int):
         "mirror_side": sides[-1],
         "spread": spread,
         "mirror_diff": mirror,
+        "poses": n_poses,
     }
 
 
 def _table(rows, inv) -> str:
+    """Format one density's rows (and the invariance check) as a plain-text table."""
     ok = [r for r in rows if "errors" in r]
     lines = [f"samples: {len(rows)} measured: {len(ok)} failed: {len(rows) - len(ok)}"]
     lines.append(f"{'measure':26s} {'n':>4s} {'MAE':>8s} {'bias':>8s} {'p95':>8s} "
@@ -221,7 +249,42 @@ def _table(rows, inv) -> str:
     return "\n".join(lines)
 
 
+def _run(a) -> tuple[list[dict], float]:
+    """Measure every sample at every density (cached meshes first); rows, wall seconds."""
+    tasks = [(a.seed, i, a.resolution, a.cache, a.points, a.noise) for i in range(a.n)]
+    if a.cache is not None:  # the meshes already built first (others may still be building)
+        tasks.sort(key=lambda t: not (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz")
+                   .is_file())
+    if a.cached_only:
+        tasks = [t for t in tasks if (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz").is_file()]
+    t0 = time.perf_counter()
+    per_foot = []
+    sink = a.partial.open("a") if a.partial else None
+    with ProcessPoolExecutor(a.jobs) if a.jobs > 1 else _Serial() as ex:
+        for res in ex.map(_sample, tasks):
+            per_foot.append(res)
+            if sink is not None:  # rows as they come: a stopped run keeps its samples
+                sink.write(json.dumps(res, default=float) + "\n")
+                sink.flush()
+    return per_foot, time.perf_counter() - t0
+
+
+class _Serial:
+    """A stand-in for the process pool when ``--jobs 1``."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def map(self, fn, items):
+        """Map lazily in this process."""
+        return map(fn, items)
+
+
 def main(argv=None) -> int:
+    """Run the evaluation from the command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=300, help="number of synthetic scans")
     ap.add_argument("--seed", type=int, default=0)
@@ -230,36 +293,53 @@ def main(argv=None) -> int:
                     help="mesh resolution of the synthetic feet (mm)")
     ap.add_argument("--cache", type=Path, default=None, help="folder for meshes and truth")
     ap.add_argument("--json", type=Path, default=None, help="write the rows as JSON")
-    ap.add_argument("--points", type=_parse_points, default=(60_000, 300_000),
+    ap.add_argument("--points", type=_parse_points, default=[(60_000, 300_000)],
                     help="points per scan: N, or LO-HI drawn uniformly (default 60000-300000; "
-                    "100000 is the default density of `footfit synth`, about 30-36k on the foot)")
+                    "100000 is the default density of `footfit synth`, about 70k on the foot); "
+                    "several comma-separated densities are measured on the same feet")
+    ap.add_argument("--noise", type=float, default=0.5, help="scanner noise sigma (mm)")
     ap.add_argument("--poses", type=int, default=50, help="poses of the invariance check "
                     "(0 skips it)")
     ap.add_argument("--cache-only", action="store_true",
                     help="only build the cached meshes and truth (needs --cache)")
     ap.add_argument("--cached-only", action="store_true",
                     help="evaluate only the samples already in --cache")
+    ap.add_argument("--wait", type=float, default=0.0,
+                    help="seconds to wait for each mesh that --cache-only runs are still "
+                    "building (build the cache and evaluate at the same time)")
+    ap.add_argument("--partial", type=Path, default=None,
+                    help="append each foot's rows to this JSON-lines file as they come")
+    ap.add_argument("--table-from", type=Path, default=None,
+                    help="print the tables of a --partial file (a stopped run) and exit")
     ap.add_argument("--start", type=int, default=0,
                     help="first sample of --cache-only (to build a cache in parallel)")
     a = ap.parse_args(argv)
+    global _WAIT_S
+    _WAIT_S = a.wait
     if a.cache_only:
         for i in range(a.start, a.n):
             _mesh_and_truth(a.seed, i, a.resolution, a.cache)
         return 0
-    tasks = [(a.seed, i, a.resolution, a.cache, a.points) for i in range(a.n)]
-    if a.cached_only:
-        tasks = [t for t in tasks if (a.cache / f"{a.seed}_{t[1]}_{a.resolution:g}.npz").is_file()]
-    if a.jobs > 1:
-        with ProcessPoolExecutor(a.jobs) as ex:
-            rows = list(ex.map(_sample, tasks))
+    if a.table_from:
+        per_foot = [json.loads(line) for line in a.table_from.read_text().splitlines() if line]
+        wall = float("nan")
     else:
-        rows = [_sample(t) for t in tasks]
+        per_foot, wall = _run(a)
     inv = _invariance(a.seed, a.resolution, a.cache, a.poses) if a.poses else None
-    table = _table(rows, inv)
-    print(table)
+    by_density = {_label(span): [f[_label(span)] for f in per_foot] for span in a.points}
+    tables = {}
+    for k, (label, rows) in enumerate(by_density.items()):
+        tables[label] = _table(rows, inv if k == len(by_density) - 1 else None)
+        print(f"== points per scan: {label} (noise {a.noise:g} mm)")
+        print(tables[label])
+    print(f"evaluation wall time {wall:.0f} s with {a.jobs} job(s)")
     if a.json:
-        a.json.write_text(json.dumps({"rows": rows, "invariance": inv, "table": table},
-                                     indent=1, default=float))
+        out = {"args": {"n": a.n, "seed": a.seed, "resolution": a.resolution,
+                        "noise": a.noise, "points": [_label(s) for s in a.points]},
+               "densities": by_density, "invariance": inv, "tables": tables}
+        if len(by_density) == 1:  # the single-density layout of earlier runs
+            out.update(rows=next(iter(by_density.values())), table=next(iter(tables.values())))
+        a.json.write_text(json.dumps(out, indent=1, default=float))
     return 0
 
 

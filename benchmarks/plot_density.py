@@ -7,9 +7,9 @@ Usage::
 
 ``BENCH.json``: results of ``footfit bench`` (or of ``bench_realshaped``) holding
 ``time_realshaped``; ``ACC_*.json``: ``benchmarks/evaluate_measurements.py --points N
---json FILE`` runs, one per density. Left: isolate + align + measure time per input point
-(real-shaped and synthetic scans, warm medians). Right: ball and instep girth MAE against
-the points per scan.
+--json FILE`` runs (``--points 100000,50000,20000`` puts several densities in one
+file). Left: isolate + align + measure time per input point (real-shaped and synthetic
+scans, warm medians). Right: ball and instep girth MAE against the points per scan.
 """
 
 from __future__ import annotations
@@ -22,7 +22,20 @@ from pathlib import Path
 import numpy as np
 
 
+def _accuracy_sets(paths):
+    """Rows of each fixed density in the evaluation JSON files (one or several per file)."""
+    for path in paths:
+        data = json.loads(path.read_text())
+        if "densities" in data:  # several densities in one run
+            for label, rows in data["densities"].items():
+                if "-" not in label:  # a range (the dense set) has no one density
+                    yield rows
+        else:
+            yield data["rows"]
+
+
 def main(argv=None) -> int:
+    """Draw the two panels from a bench JSON and evaluation JSONs."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("bench", type=Path)
     ap.add_argument("accuracy", type=Path, nargs="+")
@@ -51,8 +64,7 @@ def main(argv=None) -> int:
     ax1.set_title("cost per point (warm medians)")
     ax1.legend(fontsize=8)
     rows = []
-    for path in a.accuracy:
-        data = json.loads(path.read_text())["rows"]
+    for data in _accuracy_sets(a.accuracy):
         ok = [r for r in data if "errors" in r]
         n = int(np.median([r["n_points"] for r in ok]))
         mae = {k: float(np.nanmean([abs(r["errors"][k]) for r in ok

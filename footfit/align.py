@@ -14,16 +14,18 @@ import numpy as np
 
 from footfit._core.geometry import plane_basis as _plane_basis
 from footfit._core.geometry import unit as _unit
+from footfit._core.raster import footprint_raster
 from footfit._core.typing import ArrayLike, FloatArray, IntArray
 from footfit._core.validation import as_normals, as_points, check_choice, check_positive
 from footfit.clean import FootCloud, estimate_up, fill_holes
 from footfit.clean.up import _floor_level
-from footfit.exceptions import DegenerateScanError
+from footfit.conventions import CONVENTIONS
+from footfit.exceptions import DegenerateScanError, InvalidParameterError
 
 __all__ = ["AlignedFoot", "align_foot"]
 
 _FOOTPRINT_CELL_MM = 2.0  # raster of the footprint (axis, plantar coverage)
-_CONTACT_MM = 3.0  # "near the floor": the footprint height of the conventions
+_CONTACT_MM = CONVENTIONS.contact_height_mm  # "near the floor": the footprint height
 _PLANTAR_COVERAGE = 0.3  # share of the footprint interior seen at z <= 3 mm -> sole visible
 _TOE_LIFT_MM = 2.5  # toe tips are found among points higher than this
 _TOE_PROMINENCE_MM = 0.8  # a toe bump stands out of the smoothed front profile by this
@@ -111,8 +113,10 @@ def _refine_floor(pts: FloatArray, upv: FloatArray) -> tuple[FloatArray, float, 
 
 
 def _median_below_zero(h: FloatArray) -> bool:
-    """``np.median(h) < 0`` by counting (no sort): more than half the values are negative;
-    on an exact tie of an even count, the mean of the middle two decides as in the median.
+    """Tell whether ``np.median(h) < 0``, by counting (no sort).
+
+    More than half the values are negative; on an exact tie of an even count, the mean of the
+    middle two decides as in the median.
     """
     neg = int(np.count_nonzero(h < 0))
     if 2 * neg != len(h):
@@ -172,8 +176,10 @@ def _side_votes(x: FloatArray, y: FloatArray, z: FloatArray, length: float):
 
 
 def _vertex(xs: FloatArray, prof: FloatArray, k: int, half: float) -> float:
-    """X of the top of a bump of ``prof`` at index ``k``: vertex of a parabola fitted within
-    ``half`` mm (sub-bin precision on a profile made of sparse surface points).
+    """Return the x of the top of a bump of ``prof`` at index ``k``.
+
+    The vertex of a parabola fitted within ``half`` mm (sub-bin precision on a profile made of
+    sparse surface points).
     """
     win = np.abs(xs - xs[k]) <= half
     if win.sum() < 5:
@@ -185,8 +191,10 @@ def _vertex(xs: FloatArray, prof: FloatArray, k: int, half: float) -> float:
 
 
 def _pternion_xy(x: FloatArray, y: FloatArray) -> tuple[float, float]:
-    """Pternion in floor coordinates: y of the rearmost point; x at the middle of the heel's
-    chords 4-10 mm ahead of it (the single rearmost point wanders sideways on a round heel
+    """Return the pternion in floor coordinates.
+
+    The y of the rearmost point; x at the middle of the heel's chords 4-10 mm ahead of it (the
+    single rearmost point wanders sideways on a round heel
     with noise; the chord middle does not).
     """
     y0 = float(y.min())
@@ -198,8 +206,10 @@ def _pternion_xy(x: FloatArray, y: FloatArray) -> tuple[float, float]:
 
 
 def _bumps(p: FloatArray, *, prominence: float, distance: int) -> IntArray:
-    """Indices of the peaks of a short 1-D profile, as ``scipy.signal.find_peaks`` with
-    ``prominence`` and ``distance`` gives them (without importing scipy.signal, which costs
+    """Return the indices of the peaks of a short 1-D profile.
+
+    As ``scipy.signal.find_peaks`` with ``prominence`` and ``distance`` gives them (without
+    importing scipy.signal, which costs
     a second on first use). Loops over the profile's few bins, never over points.
     """
     inner = np.flatnonzero((p[1:-1] > p[:-2]) & (p[1:-1] >= p[2:])) + 1
@@ -312,6 +322,43 @@ def align_foot(
     .. [2] docs/measurement_conventions.md, "Frame" and "Leg cut".
 
     """
+    pts, nrm, idx = _foot_points(foot, normals)
+    cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
+    if side is not None:
+        check_choice(side, ("left", "right"), name="side")
+    notes: list[str] = []
+    upv, h, floor_found = _floor_and_up(pts, up, floor_plane, notes)
+    pts, h, idx, nrm = _below_cut(pts, h, idx, nrm, cut)
+    # Work in floor coordinates uv (e1, e2); decisions on a strided subset, the landmarks
+    # that set the frame (heel, 2nd-toe tip) on all the points near them.
+    e1, e2 = _plane_basis(upv)
+    uv = pts @ np.stack([e1, e2], axis=1)
+    step = max(1, len(pts) // _DECISION_POINTS)
+    uvs, hs = uv[::step], h[::step]
+    a2 = _footprint_axis(uvs, hs, notes)
+    side, conf = _decide_side(a2, uvs, hs, side, notes)
+    mirror = -1.0 if side == "left" else 1.0
+    a_cur, uv_rear = _toe_axis(a2, uv, h, mirror, notes)
+    cpts, transform, cnrm = _canonical(pts, uv, h, nrm, upv, (e1, e2), a_cur, mirror,
+                                       uv_rear)
+    return AlignedFoot(
+        points=cpts,
+        normals=cnrm,
+        indices=idx,
+        side=side,
+        side_confidence=conf,
+        transform=transform,
+        plantar_visible=_plantar_visible(cpts[::step]),
+        floor_found=floor_found,
+        leg_cut_height_mm=cut,
+        notes=tuple(notes),
+    )
+
+
+def _foot_points(
+    foot: FootCloud | ArrayLike, normals: ArrayLike | None
+) -> tuple[FloatArray, FloatArray | None, IntArray]:
+    """Validate the foot's points, normals (or ``None``) and input indices."""
     if isinstance(foot, FootCloud):
         pts = as_points(foot.points, name="foot.points", min_points=30)
         nrm = foot.normals
@@ -324,40 +371,51 @@ def align_foot(
         nrm = normals
     if nrm is not None:
         nrm = as_normals(nrm, pts)
-    cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
-    if side is not None:
-        check_choice(side, ("left", "right"), name="side")
-    notes: list[str] = []
+    return pts, nrm, idx
 
-    # ---- floor and up ------------------------------------------------------------------
+
+def _given_floor(pts: FloatArray, floor_plane: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Up and heights from a floor plane given by the caller (validated)."""
+    plane = np.asarray(floor_plane, dtype=np.float64).reshape(-1)
+    if plane.shape != (4,) or not np.isfinite(plane).all():
+        raise InvalidParameterError(
+            f"`floor_plane` must be 4 finite numbers; got {floor_plane!r}")
+    scale = np.linalg.norm(plane[:3])
+    if scale == 0:
+        raise InvalidParameterError("`floor_plane` has a zero normal")
+    plane = plane / scale
+    upv = plane[:3]
+    h = pts @ upv + plane[3]
+    if _median_below_zero(h):
+        raise InvalidParameterError("`floor_plane` normal must point up, toward the foot")
+    return upv, h
+
+
+def _floor_and_up(
+    pts: FloatArray, up: ArrayLike | None, floor_plane: ArrayLike | None, notes: list[str]
+) -> tuple[FloatArray, FloatArray, bool]:
+    """Up direction, height of every point above the floor, and whether a floor was seen."""
     if floor_plane is not None:
-        plane = np.asarray(floor_plane, dtype=np.float64).reshape(-1)
-        if plane.shape != (4,) or not np.isfinite(plane).all():
-            raise ValueError(f"`floor_plane` must be 4 finite numbers; got {floor_plane!r}")
-        scale = np.linalg.norm(plane[:3])
-        if scale == 0:
-            raise ValueError("`floor_plane` has a zero normal")
-        plane = plane / scale
-        upv = plane[:3]
-        h = pts @ upv + plane[3]
-        if _median_below_zero(h):
-            raise ValueError("`floor_plane` normal must point up, toward the foot")
-        floor_found = True
-    else:
-        upv = _unit(estimate_up(pts, rng=0))
-        if up is not None:
-            hint = np.asarray(up, dtype=np.float64).reshape(-1)
-            if hint.shape != (3,) or not np.isfinite(hint).all() or not hint.any():
-                raise ValueError(f"`up` must be a finite non-zero 3-vector; got {up!r}")
-            hint = _unit(hint)
-            if upv @ hint < np.cos(np.radians(25.0)):
-                upv = hint
-                notes.append("up as given (this foot's support plane disagrees by > 25 deg)")
-        upv, level, how = _refine_floor(pts, upv)
-        h = pts @ upv - level
-        notes.append(how)
-        floor_found = False
+        upv, h = _given_floor(pts, floor_plane)
+        return upv, h, True
+    upv = _unit(estimate_up(pts, rng=0))
+    if up is not None:
+        hint = np.asarray(up, dtype=np.float64).reshape(-1)
+        if hint.shape != (3,) or not np.isfinite(hint).all() or not hint.any():
+            raise InvalidParameterError(f"`up` must be a finite non-zero 3-vector; got {up!r}")
+        hint = _unit(hint)
+        if upv @ hint < np.cos(np.radians(25.0)):
+            upv = hint
+            notes.append("up as given (this foot's support plane disagrees by > 25 deg)")
+    upv, level, how = _refine_floor(pts, upv)
+    notes.append(how)
+    return upv, pts @ upv - level, False
 
+
+def _below_cut(
+    pts: FloatArray, h: FloatArray, idx: IntArray, nrm: FloatArray | None, cut: float
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray | None]:
+    """Drop the points above the leg cut (raises when too few remain)."""
     below = h <= cut
     if not below.all():
         kept = np.flatnonzero(below)
@@ -368,21 +426,15 @@ def align_foot(
         raise DegenerateScanError(
             f"only {len(pts)} points below the leg cut at {cut:.0f} mm: no foot to align"
         )
+    return pts, h, idx, nrm
 
-    # ---- footprint axis (density-independent raster) -----------------------------------
-    # Work in floor coordinates uv (e1, e2); decisions on a strided subset, the landmarks
-    # that set the frame (heel, 2nd-toe tip) on all the points near them.
-    e1, e2 = _plane_basis(upv)
-    uv = pts @ np.stack([e1, e2], axis=1)
-    step = max(1, len(pts) // _DECISION_POINTS)
-    uvs, hs = uv[::step], h[::step]
-    cell = _FOOTPRINT_CELL_MM
-    # 1-D columns: (n, 2) - (2,) broadcasting and axis-0 reductions are several times slower
-    fi = np.floor((uvs[:, 0] - uvs[:, 0].min()) / cell).astype(np.intp)
-    fj = np.floor((uvs[:, 1] - uvs[:, 1].min()) / cell).astype(np.intp)
-    occ = np.zeros((int(fi.max()) + 1, int(fj.max()) + 1), dtype=bool)
-    occ[fi, fj] = True
-    cells = np.argwhere(occ).astype(np.float64)
+
+def _footprint_axis(uvs: FloatArray, hs: FloatArray, notes: list[str]) -> FloatArray:
+    """Principal axis of the footprint raster (density-independent), heel -> toes."""
+    # THE footprint raster (footfit._core.raster), on 1-D columns
+    r = footprint_raster(np.ascontiguousarray(uvs[:, 0]), np.ascontiguousarray(uvs[:, 1]),
+                         cell=_FOOTPRINT_CELL_MM)
+    cells = r.cells().astype(np.float64)
     _, _, vt = np.linalg.svd(cells - cells.mean(axis=0), full_matrices=False)
     a2 = vt[0]
     s_ = uvs @ a2
@@ -392,34 +444,39 @@ def align_foot(
     if np.percentile(np.compress(rear, hs), 95) < np.percentile(np.compress(front, hs), 95):
         a2 = -a2
         notes.append("heel end: the taller end (ankle over the heel)")
+    return a2
 
-    def xy(axis2: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
-        # y along axis2; x = y cross up, i.e. (a1, -a0) in (e1, e2) since e2 = up cross e1
-        return q @ np.array([axis2[1], -axis2[0]]), q @ axis2
 
-    x, y = xy(a2, uvs)
+def _xy(axis2: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Floor coordinates ``q`` in a frame with y along ``axis2`` and x = y cross up."""
+    # (a1, -a0) in (e1, e2) since e2 = up cross e1
+    return q @ np.array([axis2[1], -axis2[0]]), q @ axis2
+
+
+def _decide_side(
+    a2: FloatArray, uvs: FloatArray, hs: FloatArray, side: str | None, notes: list[str]
+) -> tuple[str, float]:
+    """Side (given, or voted from the shape's medial cues) and its confidence."""
+    x, y = _xy(a2, uvs)
     y0 = float(y.min())
     length = float(y.max() - y0)
-
-    # ---- side --------------------------------------------------------------------------
     votes = _side_votes(x - np.median(x), y - y0, hs, length)
     if votes:
         total = sum(w * v for _, v, w in votes) / sum(w for _, _, w in votes)
     else:
         total = 0.0
     decided = "right" if total >= 0 else "left"
-    conf = float(min(1.0, abs(total)))
     detail = ", ".join(f"{n} {v:+.2f}" for n, v, _ in votes)
     if side is None:
-        side = decided
-        notes.append(f"side {side} from the shape ({detail})")
-    else:
-        conf = 1.0
-        notes.append(f"side {side} given by the caller (shape says {decided}: {detail})")
-    mirror = -1.0 if side == "left" else 1.0
+        notes.append(f"side {decided} from the shape ({detail})")
+        return decided, float(min(1.0, abs(total)))
+    notes.append(f"side {side} given by the caller (shape says {decided}: {detail})")
+    return side, 1.0
 
-    # ---- AIST axis through the 2nd-toe tip ---------------------------------------------
-    _, y_all = xy(a2, uv)
+
+def _front_shell(a2: FloatArray, uv: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Points of the heel's rear 45 mm, and of the toes' front shell, in floor coordinates."""
+    _, y_all = _xy(a2, uv)
     y_lo, y_hi = float(y_all.min()), float(y_all.max())
     uv_rear = np.compress(y_all < y_lo + 45.0, uv, axis=0)  # 4x faster than uv[mask]
     # toe tips from points off the floor: floor or sole points left between the toes
@@ -429,16 +486,26 @@ def align_foot(
     uv_fore = np.compress(lifted if lifted.sum() > 0.3 * fore.sum() else fore, uv, axis=0)
     # only the front shell matters for the toe tips: points within 20 mm of the foremost
     # point of their 2 mm strip (the axis turns by a few degrees at most)
-    xf0, yf0 = xy(a2, uv_fore)
+    xf0, yf0 = _xy(a2, uv_fore)
     strip = ((xf0 - xf0.min()) * 0.5).astype(np.intp)
     front_y = np.full(int(strip.max()) + 1, -np.inf)
     np.maximum.at(front_y, strip, yf0)
-    uv_fore = np.compress(yf0 > front_y[strip] - 20.0, uv_fore, axis=0)
+    return uv_rear, np.compress(yf0 > front_y[strip] - 20.0, uv_fore, axis=0)
+
+
+def _toe_axis(
+    a2: FloatArray, uv: FloatArray, h: FloatArray, mirror: float, notes: list[str]
+) -> tuple[FloatArray, FloatArray]:
+    """AIST axis: the footprint axis turned to pass through the 2nd-toe tip.
+
+    Returns the axis and the heel's points (floor coordinates) the pternion is read on.
+    """
+    uv_rear, uv_fore = _front_shell(a2, uv, h)
     a_cur = a2.copy()
     found_toe = False
     for _ in range(6):
-        xr, yr = xy(a_cur, uv_rear)
-        xf, yf = xy(a_cur, uv_fore)
+        xr, yr = _xy(a_cur, uv_rear)
+        xf, yf = _xy(a_cur, uv_fore)
         px, py = _pternion_xy(mirror * xr, yr)
         tip = _toe2_tip(mirror * xf - px, yf - py, float(yf.max() - py))
         if tip is None:
@@ -456,58 +523,45 @@ def align_foot(
         notes.append(
             f"foot axis through the 2nd-toe tip ({turned:.1f} deg from the footprint axis)"
         )
+    return a_cur, uv_rear
+
+
+def _canonical(
+    pts: FloatArray, uv: FloatArray, h: FloatArray, nrm: FloatArray | None, upv: FloatArray,
+    basis: tuple[FloatArray, FloatArray], a_cur: FloatArray, mirror: float,
+    uv_rear: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """Canonical points, the input -> canonical transform and the canonical normals."""
+    e1, e2 = basis
     yv = a_cur[0] * e1 + a_cur[1] * e2
     xv = np.cross(yv, upv)
-    xr, yr = xy(a_cur, uv_rear)
+    xr, yr = _xy(a_cur, uv_rear)
     px, py = _pternion_xy(xr, yr)
     origin = px * xv + py * yv + (pts[0] @ upv - h[0]) * upv  # on the floor
-
     rot = np.stack([mirror * xv, yv, upv])
     transform = np.eye(4)
     transform[:3, :3] = rot
     transform[:3, 3] = -rot @ origin
     # canonical = in-plane rotation of (uv, h): one small matmul over the points
-    ydir = a_cur
     xdir = mirror * np.array([a_cur[1], -a_cur[0]])
     cpts = np.zeros_like(pts)
-    np.matmul(uv, np.stack([xdir, ydir], axis=1), out=cpts[:, :2])  # no (n, 2) temporary
+    np.matmul(uv, np.stack([xdir, a_cur], axis=1), out=cpts[:, :2])  # no (n, 2) temporary
     cpts[:, 0] -= mirror * px
     cpts[:, 1] -= py
     cpts[:, 2] = h
-    cnrm = None if nrm is None else nrm @ rot.T
-
-    # ---- plantar surface visible? ------------------------------------------------------
-    plantar = _plantar_visible(cpts[::step])
-    return AlignedFoot(
-        points=cpts,
-        normals=cnrm,
-        indices=idx,
-        side=side,
-        side_confidence=conf,
-        transform=transform,
-        plantar_visible=plantar,
-        floor_found=floor_found,
-        leg_cut_height_mm=cut,
-        notes=tuple(notes),
-    )
+    return cpts, transform, None if nrm is None else nrm @ rot.T
 
 
 def _plantar_visible(cpts: FloatArray) -> bool:
-    """True when points at z <= 3 mm cover a good share of the footprint's interior."""
+    """Tell whether points at z <= 3 mm cover a good share of the footprint's interior."""
     from scipy import ndimage
 
-    cell = _FOOTPRINT_CELL_MM
-    fi = np.floor(cpts[:, 0] / cell).astype(np.intp)  # 1-D columns (see align_foot)
-    fj = np.floor(cpts[:, 1] / cell).astype(np.intp)
-    fi -= fi.min() - 1
-    fj -= fj.min() - 1
-    shape = (int(fi.max()) + 2, int(fj.max()) + 2)
-    flat = fi * shape[1] + fj
-    foot = np.zeros(shape, dtype=bool)
-    foot.reshape(-1)[flat] = True
-    foot = fill_holes(ndimage.binary_closing(foot, iterations=2))
+    # THE footprint raster (footfit._core.raster): absolute cells, one empty cell around
+    r = footprint_raster(np.ascontiguousarray(cpts[:, 0]), np.ascontiguousarray(cpts[:, 1]),
+                         cell=_FOOTPRINT_CELL_MM, pad=1, snap=True)
+    foot = fill_holes(ndimage.binary_closing(r.mask(), iterations=2))
     interior = ndimage.binary_erosion(foot, iterations=3)
-    low = np.zeros(shape, dtype=bool)
-    low.reshape(-1)[np.compress(cpts[:, 2] <= _CONTACT_MM, flat)] = True
+    low = np.zeros(r.shape, dtype=bool)
+    low.reshape(-1)[np.compress(cpts[:, 2] <= _CONTACT_MM, r.flat)] = True
     n_int = int(interior.sum())
     return n_int > 0 and (low & interior).sum() / n_int >= _PLANTAR_COVERAGE

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from footfit.exceptions import InvalidParameterError
+
 __all__ = ["TARGETS", "format_table", "run_benchmarks"]
 
 #: The targets of the benchmark issue, for the table (value, unit, direction).
@@ -230,7 +232,7 @@ def bench_batch(folder: Path, n_scans: int, repeat: int = 3) -> dict[str, Any]:
 
 
 def _ceiling_work(n: int) -> float:
-    """A fixed pure-CPU numpy loop (in-cache arrays, one BLAS thread); returns its seconds."""
+    """Run a fixed pure-CPU numpy loop (in-cache arrays, one BLAS thread); return seconds."""
     t0 = time.perf_counter()
     a = np.random.default_rng(0).random(8192)
     for _ in range(n):
@@ -239,8 +241,10 @@ def _ceiling_work(n: int) -> float:
 
 
 def machine_ceiling(n: int = 3000, repeat: int = 3) -> float:
-    """Throughput of 2 processes over 1 on this machine: ``2 * T1 / T2`` for a fixed pure-CPU
-    numpy loop run alone (T1) and in two processes at once (T2, until both finish); median
+    """Measure the throughput of 2 processes over 1 on this machine.
+
+    ``2 * T1 / T2`` for a fixed pure-CPU numpy loop run alone (T1) and in two processes at once
+    (T2, until both finish); median
     of ``repeat``. What the batch ratio can reach at best here (others' load included).
     """
     exe = [sys.executable, "-c",
@@ -324,7 +328,7 @@ def run_benchmarks(
     say = progress or (lambda msg: None)
     unknown = [s for s in sizes if s not in _SIZES]
     if unknown:
-        raise ValueError(f"`sizes` must be among {', '.join(_SIZES)}; got {unknown}")
+        raise InvalidParameterError(f"`sizes` must be among {', '.join(_SIZES)}; got {unknown}")
     tmp = None
     if cache is None:
         tmp = tempfile.TemporaryDirectory()
@@ -391,33 +395,39 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def format_table(results: dict[str, Any]) -> str:
-    """Return a readable table of ``results`` with the targets beside the medians."""
-    rows: list[tuple[str, str, str, str]] = []
+_Row = tuple[str, str, str, str]
 
-    def target(key: str, value: float) -> str:
-        if key not in TARGETS:
-            return ""
-        limit, unit, op = TARGETS[key]
-        ok = value <= limit if op == "<=" else value >= limit
-        return f"{op} {limit:g} {unit} {'ok' if ok else 'MISSED'}"
 
+def _target(key: str, value: float) -> str:
+    """Return the target of ``key`` and whether ``value`` meets it ("" if none)."""
+    if key not in TARGETS:
+        return ""
+    limit, unit, op = TARGETS[key]
+    ok = value <= limit if op == "<=" else value >= limit
+    return f"{op} {limit:g} {unit} {'ok' if ok else 'MISSED'}"
+
+
+def _pipeline_rows(results: dict[str, Any]) -> list[_Row]:
+    """Rows of the synthetic pipeline stages, per case."""
+    rows: list[_Row] = []
     for case, stages in results.get("time_pipeline", {}).items():
         for stage, stats in stages.items():
             if not isinstance(stats, dict):
                 continue
             key = f"time_pipeline[{case}].{stage}"
             rows.append((key, f"{stats['median']:.1f} ms", f"+-{stats['iqr'] / 2:.1f}",
-                         target(key, stats["median"])))
+                         _target(key, stats["median"])))
         rows.append((f"time_pipeline[{case}].ns_per_point", f"{stages['ns_per_point']:.0f} ns",
                      "", ""))
         if case.startswith("ply-200k"):
             rows.append(("time_core[200k]", f"{stages['core']['median']:.1f} ms", "",
-                         target("time_core[200k]", stages["core"]["median"])))
-    if "time_realshaped" in results:
-        from footfit.bench.realshaped import format_realshaped
+                         _target("time_core[200k]", stages["core"]["median"])))
+    return rows
 
-        rows.extend(format_realshaped(results["time_realshaped"]))
+
+def _process_rows(results: dict[str, Any]) -> list[_Row]:
+    """Rows of whole processes, imports and peak memory."""
+    rows: list[_Row] = []
     for label, s in results.get("time_cli_process_realscan", {}).items():
         if isinstance(s, dict):
             rows.append((f"time_cli_process_realscan[{label}]", f"{s['median']:.0f} ms",
@@ -428,44 +438,67 @@ def format_table(results: dict[str, Any]) -> str:
         if key in results:
             s = results[key]
             rows.append((key, f"{s['median']:.0f} ms", f"+-{s['iqr'] / 2:.0f}",
-                         target(key, s["median"])))
+                         _target(key, s["median"])))
     if "peakmem_pipeline[1M]" in results:
         s = results["peakmem_pipeline[1M]"]
         rows.append(("peakmem_pipeline[1M]", f"{s['peak_rss_mb']:.0f} MB",
                      f"(+{s['scan_increment_mb']:.0f} for the scan)",
-                     target("peakmem_pipeline[1M]", s["peak_rss_mb"])))
+                     _target("peakmem_pipeline[1M]", s["peak_rss_mb"])))
+    return rows
+
+
+def _batch_rows(b: dict[str, Any]) -> list[_Row]:
+    """Rows of the batch throughput benchmark."""
+    rows: list[_Row] = []
+    for w in (1, 2):
+        rows.append((f"throughput_batch[{w} worker(s)]",
+                     f"{b[f'workers_{w}']['scans_per_second']:.2f} scans/s", "", ""))
+    runs = " ".join(f"{x:.2f}" for x in b.get("ratio_2_to_1_runs", []))
+    rows.append(("throughput_batch.ratio_2_to_1", f"{b['ratio_2_to_1']:.2f} x",
+                 f"median of pairs {runs}" if runs else "",
+                 _target("throughput_batch.ratio_2_to_1", b["ratio_2_to_1"])))
+    if "machine_ceiling_2_to_1" in b:
+        rows.append(("machine_ceiling_2_to_1 (pure-CPU loop)",
+                     f"{b['machine_ceiling_2_to_1']:.2f} x", "", ""))
+    for w in (1, 2):
+        busy = b[f"workers_{w}"].get("busy_s_per_worker")
+        if busy:
+            rows.append((f"throughput_batch[{w}] busy s per worker",
+                         " / ".join(f"{x:.2f}" for x in busy),
+                         f"of {b[f'workers_{w}']['elapsed_s']:.2f} s", ""))
+    return rows
+
+
+def _fit_rows(f: dict[str, Any]) -> list[_Row]:
+    """Rows of the fit-stage benchmark."""
+    rows: list[_Row] = []
+    for name, limit in f["targets_ms"].items():
+        ok = "ok" if f["meets_targets"][name] else "MISSED"
+        rows.append((f"time_fit.{name}", f"{f[f'{name}_ms']:.1f} ms", "",
+                     f"< {limit:g} ms {ok}"))
+    for name in ("custom_last", "real_custom_last", "real_fit_stage"):
+        if f"{name}_ms" in f:
+            rows.append((f"time_fit.{name}", f"{f[f'{name}_ms']:.1f} ms", "",
+                         "real-shaped 60k (orbbec left)" if name.startswith("real")
+                         else "synthetic 60k"))
+    return rows
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """Return a readable table of ``results`` with the targets beside the medians."""
+    rows = _pipeline_rows(results)
+    if "time_realshaped" in results:
+        from footfit.bench.realshaped import format_realshaped
+
+        rows.extend(format_realshaped(results["time_realshaped"]))
+    rows.extend(_process_rows(results))
     if "throughput_batch" in results:
-        b = results["throughput_batch"]
-        for w in (1, 2):
-            rows.append((f"throughput_batch[{w} worker(s)]",
-                         f"{b[f'workers_{w}']['scans_per_second']:.2f} scans/s", "", ""))
-        runs = " ".join(f"{x:.2f}" for x in b.get("ratio_2_to_1_runs", []))
-        rows.append(("throughput_batch.ratio_2_to_1", f"{b['ratio_2_to_1']:.2f} x",
-                     f"median of pairs {runs}" if runs else "",
-                     target("throughput_batch.ratio_2_to_1", b["ratio_2_to_1"])))
-        if "machine_ceiling_2_to_1" in b:
-            rows.append(("machine_ceiling_2_to_1 (pure-CPU loop)",
-                         f"{b['machine_ceiling_2_to_1']:.2f} x", "", ""))
-        for w in (1, 2):
-            busy = b[f"workers_{w}"].get("busy_s_per_worker")
-            if busy:
-                rows.append((f"throughput_batch[{w}] busy s per worker",
-                             " / ".join(f"{x:.2f}" for x in busy),
-                             f"of {b[f'workers_{w}']['elapsed_s']:.2f} s", ""))
+        rows.extend(_batch_rows(results["throughput_batch"]))
     for name, r in results.get("ratios", {}).items():
         rows.append((f"ratio {name}", f"{r['ours_ms']:.2f} vs {r['library_ms']:.2f} ms",
                      f"{r['speedup']:.2f}x", r.get("note", "")))
     if "time_fit" in results:
-        f = results["time_fit"]
-        for name, limit in f["targets_ms"].items():
-            ok = "ok" if f["meets_targets"][name] else "MISSED"
-            rows.append((f"time_fit.{name}", f"{f[f'{name}_ms']:.1f} ms", "",
-                         f"< {limit:g} ms {ok}"))
-        for name in ("custom_last", "real_custom_last", "real_fit_stage"):
-            if f"{name}_ms" in f:
-                rows.append((f"time_fit.{name}", f"{f[f'{name}_ms']:.1f} ms", "",
-                             "real-shaped 60k (orbbec left)" if name.startswith("real")
-                             else "synthetic 60k"))
+        rows.extend(_fit_rows(results["time_fit"]))
     w0 = max((len(r[0]) for r in rows), default=10)
     w1 = max((len(r[1]) for r in rows), default=10)
     lines = [f"{'case':<{w0}}  {'median':>{w1}}  spread / note"]

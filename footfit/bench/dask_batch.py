@@ -1,5 +1,7 @@
-"""Benchmark: ``footfit batch --engine dask`` (LocalCluster, 2 workers) against the local engine
-(2 workers) on the same 48 scans, and the Dask scheduler's overhead per scan.
+"""Benchmark ``footfit batch --engine dask`` against the local engine.
+
+``footfit batch --engine dask`` (LocalCluster, 2 workers) against the local engine (2 workers) on
+the same 48 scans, and the Dask scheduler's overhead per scan.
 
 Run with ``python benchmarks/dask_batch.py`` (writes ``bench_results/dask_batch.json``).
 
@@ -38,8 +40,10 @@ _PAYLOAD = "x" * 14_000  # a batch record is ~14 kB of JSON
 
 
 def make_batch_scans(folder: Path, n_scans: int = 16, copies: int = 3) -> Path:
-    """``n_scans`` synthetic 100k-point scans, ``copies`` files each (distinct to the batch):
-    the recipe of :func:`footfit.bench.bench_batch`. Returns the folder of the copies.
+    """Write ``n_scans`` synthetic 100k-point scans, ``copies`` files each.
+
+    The copies are distinct to the batch: the recipe of :func:`footfit.bench.bench_batch`.
+    Returns the folder of the copies.
     """
     from footfit.io import save_scan
     from footfit.synth import sample_population, simulate_scan
@@ -156,7 +160,7 @@ def bench_dask_batch(folder: Path, *, n_scans: int = 16, copies: int = 3, repeat
 
 
 def format_dask_table(r: dict[str, Any]) -> str:
-    """A plain-text table of :func:`bench_dask_batch` results."""
+    """Format :func:`bench_dask_batch` results as a plain-text table."""
     lines = [f"{r['scans']} scans of {r['points_per_scan'] // 1000}k points, {r['workers']} "
              f"workers, {r['repeat']} alternating runs (medians), {r['cpu_count']} CPUs"]
     for engine in ("local", "dask"):

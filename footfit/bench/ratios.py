@@ -66,7 +66,9 @@ def ratio_isolation(points: np.ndarray, repeat: int) -> dict[str, Any]:
 
 
 def ratio_outliers(points: np.ndarray, repeat: int) -> dict[str, Any]:
-    """Outlier filtering: footfit's isolation (voxel-density outliers included) vs open3d
+    """Time outlier filtering against open3d.
+
+    Footfit's isolation (voxel-density outliers included) vs open3d
     ``remove_statistical_outlier`` alone on the same cloud.
     """
     import open3d as o3d
@@ -152,8 +154,10 @@ def _library_matcher(kind: str) -> Any:
 
 
 def ratio_knn_batch(repeat: int) -> dict[str, Any]:
-    """Insole k-NN, 10,000 feet: match_many with footfit's numpy search vs the same matcher
-    on scikit-learn ``NearestNeighbors`` (kd-tree) and on scipy ``cKDTree`` indexes.
+    """Time the insole k-NN for 10,000 feet against scikit-learn and scipy.
+
+    ``match_many`` with footfit's numpy search vs the same matcher on scikit-learn
+    ``NearestNeighbors`` (kd-tree) and on scipy ``cKDTree`` indexes.
     """
     from footfit.insoles import InsoleMatcher
     from footfit.synth import sample_population_arrays
@@ -173,8 +177,10 @@ def ratio_knn_batch(repeat: int) -> dict[str, Any]:
 
 
 def ratio_knn_single(repeat: int) -> dict[str, Any]:
-    """One query against one group of the insole matcher (what ``footfit process`` does per
-    foot): footfit's numpy search vs scikit-learn kd-tree and scipy cKDTree.
+    """Time one query against one group of the insole matcher.
+
+    What ``footfit process`` does per foot: footfit's numpy search vs scikit-learn kd-tree and
+    scipy cKDTree.
     """
     from sklearn.neighbors import NearestNeighbors
 
@@ -197,8 +203,10 @@ def ratio_knn_single(repeat: int) -> dict[str, Any]:
 
 
 def ratio_knn_stock(repeat: int) -> dict[str, Any]:
-    """Nearest stock last: footfit's numpy search over a style's lasts (index built once)
-    vs scikit-learn brute-force ``NearestNeighbors`` and scipy cKDTree, one query.
+    """Time the nearest-stock-last search against scikit-learn and scipy.
+
+    Footfit's numpy search over a style's lasts (index built once) vs scikit-learn brute-force
+    ``NearestNeighbors`` and scipy cKDTree, one query.
     """
     from scipy.spatial import cKDTree
     from sklearn.neighbors import NearestNeighbors

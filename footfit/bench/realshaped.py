@@ -33,8 +33,9 @@ NOISE_MM = 0.3
 
 
 def realscans_dir() -> Path | None:
-    """The real-scan folder (``$FOOTFIT_REALSCANS`` or ``../shared/realscans`` beside the
-    project), or ``None`` when it is absent.
+    """Return the real-scan folder, or ``None`` when it is absent.
+
+    ``$FOOTFIT_REALSCANS``, or ``../shared/realscans`` beside the project.
     """
     env = os.environ.get("FOOTFIT_REALSCANS")
     root = Path(__file__).resolve().parents[2]
@@ -98,8 +99,10 @@ def resample_points(
 
 
 def make_realshaped_scan(name: str, n_points: int, folder: Path, *, seed: int = 0) -> Path | None:
-    """Write the real scan ``name`` (:data:`REAL_SOURCES`) resampled to ``n_points`` as a
-    binary PLY in ``folder``; ``None`` when the real-scan folder is absent.
+    """Write the real scan ``name`` resampled to ``n_points`` points.
+
+    ``name`` is a key of :data:`REAL_SOURCES`; the scan is written as a binary PLY in
+    ``folder``; ``None`` when the real-scan folder is absent.
     """
     base = realscans_dir()
     if base is None:
@@ -107,15 +110,12 @@ def make_realshaped_scan(name: str, n_points: int, folder: Path, *, seed: int = 
     path = folder / f"real_{name}_{n_points}.ply"
     if path.exists():
         return path
-    from footfit.io import load_scan, save_scan
+    from footfit.io import load_scan, read_mesh, save_scan
 
     src = base / REAL_SOURCES[name]
     if src.suffix == ".stl":
-        from footfit.io._mesh import read_stl
-
-        raw = read_stl(src, max_points=10_000_000)
-        pts = resample_points(np.asarray(raw.points, dtype=np.float64), None, n_points,
-                              faces=np.asarray(raw.faces), rng=seed)
+        vertices, faces = read_mesh(src)
+        pts = resample_points(vertices, None, n_points, faces=faces, rng=seed)
     else:
         scan = load_scan(src)
         pts = resample_points(scan.points, scan.normals, n_points, rng=seed)
@@ -163,7 +163,9 @@ def _stage_table(fitter, path, reps: int) -> dict:
 
 
 def fresh_first_call(path: Path, repeat: int) -> dict:
-    """A fresh interpreter: make a FootFitter, process ``path`` once; medians of ``repeat``.
+    """Time a fresh interpreter making a FootFitter and processing ``path`` once.
+
+    Medians of ``repeat`` runs.
 
     ``first_ms`` is the in-process total of the first scan (what the issue calls "fresh
     in-process"), ``fitter_ms`` the imports and tables loaded when the fitter is made.
@@ -192,8 +194,9 @@ def bench_realshaped(
     folder: Path, repeat: int, *, cases=REAL_CASES, fresh_repeat: int = 3,
     say=lambda msg: None,
 ) -> dict:
-    """Warm stage tables and fresh first calls on real-shaped scans (and the synthetic
-    scans of the same sizes, for the comparison), or ``{"skipped": why}``.
+    """Time warm stage tables and fresh first calls on real-shaped scans.
+
+    And the synthetic scans of the same sizes, for the comparison), or ``{"skipped": why}``.
     """
     from footfit.bench import make_bench_scan
     from footfit.pipeline import FootFitter

@@ -55,8 +55,9 @@ class _Grid:
         return out
 
     def clear_border(self, counts: IntArray) -> None:
-        """Zero ``counts`` (flat, one per cell) on the grid's outer layer, in place (six
-        slab writes instead of a grid-sized mask).
+        """Zero ``counts`` (flat, one per cell) on the grid's outer layer, in place.
+
+        Six slab writes instead of a grid-sized mask).
         """
         c = counts.reshape(self.shape)
         c[0], c[-1] = 0, 0
@@ -98,6 +99,6 @@ class _Grid:
 
 
 def _thin(points: FloatArray, voxel: float, max_points: int, rng) -> IntArray:
-    """Indices of one point per occupied voxel of ``points`` (at most ``max_points``)."""
+    """Return the indices of one point per occupied voxel (at most ``max_points``)."""
     grid = _Grid(_col_min(points), _col_max(points), voxel)
     return grid.thin(grid.flat(points), np.arange(len(points)), max_points, rng)

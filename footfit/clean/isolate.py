@@ -9,13 +9,13 @@ import numpy as np
 from footfit._core.geometry import col_max as _col_max
 from footfit._core.geometry import col_min as _col_min
 from footfit._core.geometry import plane_basis as _plane_basis
-from footfit._core.typing import ArrayLike, FloatArray, IntArray
+from footfit._core.typing import ArrayLike, BoolArray, FloatArray, IntArray
 from footfit._core.validation import as_normals, as_points, check_positive
 from footfit._data import load_table
 from footfit.clean._geometry import _DECISION_MAX, _DECISION_VOXEL_MM, _Grid
 from footfit.clean.floor import _find_floor, _floor_band, _floor_points
 from footfit.clean.up import _floor_level, estimate_up
-from footfit.exceptions import DegenerateScanError
+from footfit.exceptions import DegenerateScanError, InvalidParameterError
 
 __all__ = ["FootCloud", "Isolation", "isolate_feet"]
 
@@ -24,7 +24,7 @@ _STRAY_VOXEL_MM = 2.0  # fine voxels for outliers hugging the foot
 
 # --- foot plausibility: footfit/data/foot_detection.json (with the source of every figure) ---
 def _limits() -> dict:
-    """The foot plausibility table."""
+    """Load the foot plausibility table."""
     return load_table("foot_detection.json")
 
 
@@ -116,6 +116,8 @@ def _split_pair(pts, idx, h, up) -> list[IntArray] | None:
     of the cluster (at most a quarter of the counts on both sides), and each side must be
     a foot on its own.
     """
+    if len(idx) < 100:  # nothing left below the leg cut (a cluster of leg only)
+        return None
     sub = idx[:: max(1, len(idx) // 20000)]
     e1, e2 = _plane_basis(up)
     proj = np.stack([e1, e2], axis=1)
@@ -257,14 +259,52 @@ def isolate_feet(
         nrm = as_normals(normals, pts)
     cut = check_positive(leg_cut_height_mm, name="leg_cut_height_mm")
     if int(max_feet) != max_feet or max_feet < 1:
-        raise ValueError(f"`max_feet` must be an int >= 1; got {max_feet!r}")
+        raise InvalidParameterError(f"`max_feet` must be an int >= 1; got {max_feet!r}")
     rng = np.random.default_rng(rng)
-    n = len(pts)
     notes: list[str] = []
-    stride = max(1, n // 20000)
+    tally = {"floor": 0, "outliers": 0, "leg": 0, "background": 0}
+    grid, flat, good, keep = _outlier_grid(pts, tally)
+    dec, D = _decision_set(pts, grid, flat, good, tally, rng)
+    floor_plane, up = _find_floor(D, rng)
+    h = None
+    if floor_plane is not None:
+        h = _remove_floor_and_leg(pts, nrm, D, floor_plane, keep, cut, tally)
+    big, lab, tally["background"] = _components(grid, flat, keep, ndimage)
+    if not big:
+        raise DegenerateScanError("no foot-like object: only a flat surface (the floor) was found")
+    floor_level = 0.0
+    if floor_plane is None:
+        up, h, floor_level = _up_without_floor(pts, D, lab[dec], big, max_feet, rng)
+        notes.append("no floor visible: up and floor level taken from the lowest plantar points")
+    feet = _pick_feet(pts, nrm, big, h - floor_level, up, cut if floor_plane is None else None,
+                      max_feet, tally, notes)
+    if len(feet) > 1:
+        e1, _ = _plane_basis(up)
+        feet.sort(key=lambda f: float(np.mean(f.points[:: max(1, len(f.points) // 1000)] @ e1)))
+        notes.append(f"{len(feet)} feet found in one cloud")
+    return Isolation(
+        feet=tuple(feet),
+        floor_found=floor_plane is not None,
+        floor_plane=floor_plane,
+        up=up,
+        leg_cut_height_mm=cut,
+        n_floor=tally["floor"],
+        n_outliers=tally["outliers"],
+        n_leg=tally["leg"],
+        n_background=tally["background"],
+        notes=tuple(notes),
+    )
 
-    # ---- voxel grid; outliers are points in voxels with few neighbours -----------------
-    # Points beyond a robust box land in the grid's border layer and count as outliers.
+
+def _outlier_grid(pts: FloatArray, tally: dict[str, int]) -> tuple[_Grid, IntArray, BoolArray,
+                                                                   BoolArray]:
+    """Voxel grid of the scan; outliers are points in voxels with few neighbours.
+
+    Points beyond a robust box land in the grid's border layer and count as outliers.
+    Returns the grid, every point's voxel, the good voxels and the points kept.
+    """
+    n = len(pts)
+    stride = max(1, n // 20000)
     lo, hi = np.percentile(pts[::stride], [0.5, 99.5], axis=0)
     if np.max(hi - lo) < 30.0:
         raise DegenerateScanError(
@@ -290,99 +330,104 @@ def isolate_feet(
     # a good voxel has enough points around it; empty and border voxels count 0 (never good)
     good = nbv >= np.clip(0.04 * typical, 3.0, 6.0)
     keep = good[flat]
-    n_outliers = n - int(np.count_nonzero(keep))
+    tally["outliers"] = n - int(np.count_nonzero(keep))
+    return grid, flat, good, keep
 
-    # ---- decision set: one point per good voxel ------------------------------------------
+
+def _decision_set(
+    pts: FloatArray, grid: _Grid, flat: IntArray, good: BoolArray, tally: dict[str, int], rng
+) -> tuple[IntArray, FloatArray]:
+    """One point per good voxel (at most ``_DECISION_MAX``): indices and points."""
+    n = len(pts)
     rep = np.full(grid.size, -1, dtype=np.int32)
     rep[flat] = np.arange(n, dtype=np.int32)
     dec = rep[good].astype(np.intp)
     if len(dec) < 20:
         raise DegenerateScanError(
-            f"no foot-like object: only {n - n_outliers} points are not isolated outliers"
+            f"no foot-like object: only {n - tally['outliers']} points are not isolated "
+            "outliers"
         )
     if len(dec) > _DECISION_MAX:
         dec = np.sort(rng.choice(dec, _DECISION_MAX, replace=False))
-    D = np.take(pts, dec, axis=0)
+    return dec, np.take(pts, dec, axis=0)
 
-    # ---- floor, sole, leg ----------------------------------------------------------------
-    floor_plane, up = _find_floor(D, rng)
-    n_floor = n_leg = 0
-    if floor_plane is not None:
-        h = pts @ floor_plane[:3]
-        h += floor_plane[3]
-        band = _floor_band(D, floor_plane)
-        floor = _floor_points(pts, nrm, h, floor_plane, band, keep)
-        n_floor = int(np.count_nonzero(floor))
-        keep &= ~floor
-        below = keep & (h < -max(3 * band, 8.0))
-        n_outliers += int(np.count_nonzero(below))
-        leg = keep & (h > cut)
-        n_leg = int(np.count_nonzero(leg))
-        keep &= ~(below | leg)
-        floor_level = 0.0
 
-    # ---- connected components of what is left --------------------------------------------
-    big, lab, n_background = _components(grid, flat, keep, ndimage)
-    if not big:
-        raise DegenerateScanError("no foot-like object: only a flat surface (the floor) was found")
+def _remove_floor_and_leg(
+    pts: FloatArray, nrm: FloatArray | None, D: FloatArray, floor_plane: FloatArray,
+    keep: BoolArray, cut: float, tally: dict[str, int],
+) -> FloatArray:
+    """Drop the floor (not the sole seen through it), what lies below it and the leg.
 
-    if floor_plane is None:
-        in_big = np.isin(lab[dec], [b for b, _ in big[: max_feet + 1]])
-        _check_not_flat(D[in_big])
-        up = estimate_up(D[in_big], rng=rng)
-        h = pts @ up
-        union = np.concatenate([idx for _, idx in big[: max_feet + 1]])
-        floor_level = _floor_level(h[union[:: max(1, len(union) // 50000)]])[0]
-        notes.append("no floor visible: up and floor level taken from the lowest plantar points")
+    Updates ``keep`` in place; returns every point's height above the floor.
+    """
+    h = pts @ floor_plane[:3]
+    h += floor_plane[3]
+    band = _floor_band(D, floor_plane)
+    floor = _floor_points(pts, nrm, h, floor_plane, band, keep)
+    tally["floor"] = int(np.count_nonzero(floor))
+    keep &= ~floor
+    below = keep & (h < -max(3 * band, 8.0))
+    tally["outliers"] += int(np.count_nonzero(below))
+    leg = keep & (h > cut)
+    tally["leg"] = int(np.count_nonzero(leg))
+    keep &= ~(below | leg)
+    return h
 
-    # ---- leg cut (no floor) and foot checks ----------------------------------------------
+
+def _up_without_floor(
+    pts: FloatArray, D: FloatArray, lab_dec: IntArray, big: list, max_feet: int, rng
+) -> tuple[FloatArray, FloatArray, float]:
+    """Up from the shape and the floor level from the lowest plantar points (no floor)."""
+    in_big = np.isin(lab_dec, [b for b, _ in big[: max_feet + 1]])
+    _check_not_flat(D[in_big])
+    up = estimate_up(D[in_big], rng=rng)
+    h = pts @ up
+    union = np.concatenate([idx for _, idx in big[: max_feet + 1]])
+    floor_level = _floor_level(h[union[:: max(1, len(union) // 50000)]])[0]
+    return up, h, floor_level
+
+
+def _pick_feet(
+    pts: FloatArray, nrm: FloatArray | None, big: list, h: FloatArray, up: FloatArray,
+    leg_cut: float | None, max_feet: int, tally: dict[str, int], notes: list[str],
+) -> list[FootCloud]:
+    """Keep the foot-like components (splitting two touching feet), up to ``max_feet``.
+
+    ``h`` is the height above the floor; ``leg_cut`` (scans without a floor) removes the
+    leg here, per component.
+    """
     feet: list[FootCloud] = []
     rejected: list[str] = []
     for _, idx in big:
-        hh = h[idx] - floor_level
-        if floor_plane is None:
-            leg = hh > cut
-            n_leg += int(np.count_nonzero(leg))
+        hh = h[idx]
+        if leg_cut is not None:
+            leg = hh > leg_cut
+            tally["leg"] += int(np.count_nonzero(leg))
             idx, hh = idx[~leg], hh[~leg]
         step = max(1, len(idx) // 20000)  # shape checks on a strided subset
         problem = _not_foot_like(pts[idx[::step]], hh[::step], up, n=len(idx))
         parts = [idx]
         if problem is not None and max_feet - len(feet) >= 2:
-            halves = _split_pair(pts, idx, h - floor_level, up)
+            halves = _split_pair(pts, idx, h, up)
             if halves is not None:
                 parts, problem = halves, None
                 notes.append("two touching feet split along the gap between them")
         for part in parts:
             if problem is None and len(feet) < max_feet:
                 part, part_pts, n_strays = _drop_strays(pts, part)
-                n_outliers += n_strays
+                tally["outliers"] += n_strays
                 part_nrm = None if nrm is None else np.take(nrm, part, axis=0)
                 feet.append(FootCloud(part_pts, part_nrm, part))
             else:
                 rejected.append(problem or "a further foot-like cluster")
-                n_background += len(part)
+                tally["background"] += len(part)
     if not feet:
         raise DegenerateScanError(f"no foot-like object: largest cluster is {rejected[0]}")
-    if len(feet) > 1:
-        e1, _ = _plane_basis(up)
-        feet.sort(key=lambda f: float(np.mean(f.points[:: max(1, len(f.points) // 1000)] @ e1)))
-        notes.append(f"{len(feet)} feet found in one cloud")
-    return Isolation(
-        feet=tuple(feet),
-        floor_found=floor_plane is not None,
-        floor_plane=floor_plane,
-        up=up,
-        leg_cut_height_mm=cut,
-        n_floor=n_floor,
-        n_outliers=n_outliers,
-        n_leg=n_leg,
-        n_background=n_background,
-        notes=tuple(notes),
-    )
+    return feet
 
 
 def _components(grid: _Grid, flat, keep, ndimage):
-    """Connected components (26-connectivity) of the voxels holding kept points.
+    """Label the connected components (26-connectivity) of the voxels holding kept points.
 
     Returns ``(big, labels, n_background)``: ``big`` lists ``(label, indices)`` of the
     components holding at least 15 % of the points of the largest (largest first, at most

@@ -18,7 +18,7 @@ __all__ = ["estimate_up"]
 
 
 def _rules() -> dict:
-    """The up-estimation table ``footfit/data/up_estimation.json``."""
+    """Load the up-estimation table ``footfit/data/up_estimation.json``."""
     return load_table("up_estimation.json")
 
 
@@ -77,7 +77,7 @@ def _peel(pts: FloatArray, layers: int) -> FloatArray:
 
 
 def _flat_groups(pts: FloatArray, rules: dict) -> list[tuple[FloatArray, float]]:
-    """The hull's flat regions, largest density first: ``[(up, area), ...]``.
+    """Find the hull's flat regions, largest density first: ``[(up, area), ...]``.
 
     Facet normals are binned on a sphere of directions; the region is seeded at the
     direction with the most facet area within ``group_angle_deg`` (a sole is many small
@@ -114,7 +114,7 @@ _MAX_PART_CELLS = 16_000_000
 
 
 def _parts(pts: FloatArray, rules: dict) -> list[FloatArray]:
-    """Connected parts (26-connected voxels) holding at least ``part_share`` of the points."""
+    """Find the connected parts (26-connected voxels) holding ``part_share`` of the points."""
     from scipy import ndimage
 
     voxel = float(rules["part_voxel_mm"])

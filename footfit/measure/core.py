@@ -13,7 +13,8 @@ import numpy as np
 
 from footfit._core.typing import ArrayLike, FloatArray
 from footfit._core.validation import as_points, check_choice, check_positive
-from footfit.exceptions import DegenerateScanError
+from footfit.conventions import CONVENTIONS, Window
+from footfit.exceptions import DegenerateScanError, InvalidParameterError
 from footfit.measure.footprint import FootprintResult, compute_footprint, has_plantar_surface
 from footfit.measure.landmarks import Landmarks, _extreme, outline_peak_y
 from footfit.measure.results import MEASUREMENT_FIELDS, FootMeasurements
@@ -27,6 +28,7 @@ __all__ = ["MeasuredFoot", "measure_foot"]
 _X = np.array([1.0, 0.0, 0.0])
 _Y = np.array([0.0, 1.0, 0.0])
 _Z = np.array([0.0, 0.0, 1.0])
+_W = CONVENTIONS.windows
 #: Fewest points below the leg cut to attempt a measurement.
 MIN_POINTS = 500
 NO_SOLE = "no plantar surface in the scan"
@@ -147,7 +149,7 @@ def measure_foot(
     if weights is not None:
         w = np.asarray(weights, dtype=np.float64).reshape(-1)
         if w.shape != (len(pts),) or not np.all(np.isfinite(w)) or np.any(w <= 0):
-            raise ValueError(f"`weights` must be {len(pts)} positive finite values; "
+            raise InvalidParameterError(f"`weights` must be {len(pts)} positive finite values; "
                              f"got shape {w.shape}")
     below = pts[:, 2] <= cut
     pts = pts[below]
@@ -163,78 +165,99 @@ def measure_foot(
     return _measure(pts, side, bool(plantar_visible), cut, transform, w)
 
 
+class _Work:
+    """What one measurement reads and builds up: the points, their columns, the results.
+
+    Each quantity has its own small step function below (as ``skimage.measure.regionprops``
+    gives each property its own); the steps share this state: the canonical-frame columns,
+    the cached signed heights of the extremes, and the values, "why missing" reasons and
+    section polygons they produce.
+    """
+
+    def __init__(self, pts: FloatArray, w: FloatArray | None, plantar: bool) -> None:
+        self.pts = pts
+        self.w = w
+        self.plantar = plantar
+        self.x, self.y, self.z = (np.ascontiguousarray(pts[:, k]) for k in range(3))
+        self.top = float(self.z.max())
+        self.vals: dict[str, object] = {}
+        self.missing: dict[str, str] = {}
+        self.sections: dict[str, FloatArray] = {}
+        self._heights: dict[tuple[int, int], FloatArray] = {}
+        self.y0 = 0.0
+        self.L = 1.0
+        self.f = self.y
+
+    def ext(self, axis: int, sign: int, mask: np.ndarray | None = None,
+            **kw: float) -> FloatArray | None:
+        """De-noised extreme along ``sign`` times axis ``axis`` within ``mask``."""
+        key = (axis, sign)
+        if key not in self._heights:
+            col = (self.x, self.y, self.z)[axis]
+            self._heights[key] = col if sign > 0 else -col
+        d = np.zeros(3)
+        d[axis] = sign
+        return _extreme(self.pts, self._heights[key], d, mask, **kw)
+
+    def set_length(self, y0: float, length: float) -> None:
+        """Fix the heel's y and the foot length; ``f`` is then the fraction of it."""
+        self.y0, self.L = y0, length
+        self.f = (self.y - y0) / length
+
+    def slab_y(self, fraction: float, half_mm: float = 1.0) -> np.ndarray:
+        """Points within ``half_mm`` of the plane at ``fraction`` of the foot length."""
+        return np.abs(self.y - (self.y0 + fraction * self.L)) <= half_mm
+
+    def mask(self, w: Window) -> np.ndarray:
+        """Points in a window of the conventions (:mod:`footfit.conventions`)."""
+        m = np.ones(len(self.y), dtype=bool)
+        if w.y_fl is not None:
+            lo, hi = w.y_fl
+            if lo is not None and lo == hi and w.band_mm:
+                m &= self.slab_y(lo, w.band_mm)
+            else:
+                if lo is not None:
+                    m &= self.f >= lo
+                if hi is not None:
+                    m &= self.f <= hi
+        for col, span in ((self.z, w.z_mm), (self.x, w.x_mm)):
+            if span is not None:
+                if span[0] is not None:
+                    m &= col >= span[0]
+                if span[1] is not None:
+                    m &= col <= span[1]
+        return m
+
+    def girth(self, name: str, origin: FloatArray, normal: FloatArray,
+              contact: bool = False) -> None:
+        """Measure the girth ``name`` on the section by a plane, or say why it is missing."""
+        s = _section(self.pts, origin, normal,
+                     floor_contact_mm=FLOOR_CONTACT_MM if contact and not self.plantar
+                     else None, weights=self.w)
+        if s is None:
+            self.missing[name] = "too few points in the section (hole in the scan)"
+            return
+        self.vals[name] = s.perimeter_mm
+        self.sections[name] = s.polygon
+
+    def miss(self, keys: tuple[str, ...], why: str) -> None:
+        """Record the same reason for several missing measures."""
+        for k in keys:
+            self.missing[k] = why
+
+
 def _measure(
     pts: FloatArray, side: str, plantar: bool, cut: float, transform: FloatArray,
     w: FloatArray | None = None,
 ) -> MeasuredFoot:
-    x, y, z = (np.ascontiguousarray(pts[:, k]) for k in range(3))
-    heights: dict[tuple[int, int], FloatArray] = {}
-
-    def ext(axis: int, sign: int, mask=None, **kw) -> FloatArray | None:
-        key = (axis, sign)
-        if key not in heights:
-            col = (x, y, z)[axis]
-            heights[key] = col if sign > 0 else -col
-        d = np.zeros(3)
-        d[axis] = sign
-        return _extreme(pts, heights[key], d, mask, **kw)
-
-    vals: dict[str, object] = {}
-    missing: dict[str, str] = {}
-    sections: dict[str, FloatArray] = {}
-    top = float(z.max())
-
-    # a 4 mm fit disc for the two ends: the heel and toe caps are tighter than a quadric
-    # over 6 mm (a 6 mm disc reads the pternion of the synthetic feet 0.4 mm short)
-    ptern = ext(1, -1, radius_mm=4.0, depth_mm=3.0)
-    akro = ext(1, 1, radius_mm=4.0, depth_mm=3.0)
-    if ptern is None or akro is None:
-        raise DegenerateScanError(
-            "no heel or toe surface found: the points are scattered, not a foot's surface"
-        )
-    y0 = float(ptern[1])
-    L = float(akro[1]) - y0
-    if not 80.0 <= L <= 400.0:
-        raise DegenerateScanError(
-            f"the points are {L:.0f} mm long along the foot axis; a foot is 80-400 mm"
-        )
-    vals["foot_length_mm"] = L
-    f = (y - y0) / L  # fraction of foot length
-
-    def win(lo: float, hi: float) -> np.ndarray:
-        return (f >= lo) & (f <= hi)
-
-    toe = f >= 0.8
-    second = ext(1, 1, toe & (np.abs(x) <= 5.0))
-    hallux = ext(1, 1, toe & (x <= -10.0))
-    # the most medial / lateral outline points; on a flat outline the one nearest the
-    # prior position (72.5 / 63.5 % FL), read within 2 mm of it
-    mth1 = mth5 = None
-    for sign, lo_f, hi_f, prior_f in ((-1, 0.60, 0.80, 0.725), (1, 0.55, 0.75, 0.635)):
-        yb = outline_peak_y(y, sign * x, y0 + lo_f * L, y0 + hi_f * L, y0 + prior_f * L)
-        if yb is not None:
-            p_ = ext(0, sign, win(lo_f, hi_f) & (np.abs(y - yb) <= 2.0))
-            if sign < 0:
-                mth1 = p_
-            else:
-                mth5 = p_
-    slab55 = np.abs(y - (y0 + 0.55 * L)) <= 1.0
-    instep = ext(2, 1, slab55)
-    heel_win = win(0.05, 0.20) & (z <= 40.0)
-    heel_med = ext(0, -1, heel_win)
-    heel_lat = ext(0, 1, heel_win)
-    heel_c = None
-    if heel_med is not None and heel_lat is not None:
-        heel_c = np.array([(heel_med[0] + heel_lat[0]) / 2, (heel_med[1] + heel_lat[1]) / 2, 0.0])
-        vals["heel_width_mm"] = float(heel_lat[0] - heel_med[0])
-    else:
-        missing["heel_width_mm"] = "no points at 5-20 % of the foot length below 40 mm"
-    lat_mall = med_mall = None
-    if top >= 60.0:
-        mwin = win(0.10, 0.35) & (z >= 40.0) & (z <= 100.0)
-        lat_mall = ext(0, 1, mwin)
-        med_mall = ext(0, -1, mwin)
-
+    """Measure validated canonical-frame points below the leg cut, step by step."""
+    m = _Work(pts, w, plantar)
+    ptern, akro = _foot_length(m)
+    second, hallux = _toe_tips(m)
+    mth1, mth5 = _ball_points(m)
+    instep = m.ext(2, 1, m.mask(_W.instep))
+    heel_c = _heel_width(m)
+    lat_mall, med_mall = _malleoli(m)
     lm = Landmarks(
         pternion=ptern,
         akropodion=akro,
@@ -247,121 +270,18 @@ def _measure(
         lateral_malleolus=lat_mall,
         medial_malleolus=med_mall,
     )
+    _ball_length_width(m, mth1, mth5)
+    _heights(m)
+    _ball_girth(m, mth1, mth5)
+    _instep_girths(m, instep)
+    _long_heel_girth(m)
+    _ankle_girth(m)
+    fp = _footprint_indices(m)
+    _hallux_angle(m, mth1)
+    _toe_shape(m, hallux, second)
+    _foot_volume(m)
 
-    # lengths, widths, heights
-    if mth1 is not None and mth5 is not None:
-        vals["ball_length_mm"] = float(mth1[1] - y0)
-        vals["ball_width_mm"] = float(np.hypot(*(mth5[:2] - mth1[:2])))
-    else:
-        for k in ("ball_length_mm", "ball_width_mm", "ball_girth_mm"):
-            missing[k] = "MTH1 or MTH5 not found (no points in the 55-80 % FL window)"
-    ih = ext(2, 1, f >= 0.55)
-    if ih is not None:
-        vals["instep_height_mm"] = float(ih[2])
-    ah = ext(2, 1, np.abs(y - (y0 + 0.50 * L)) <= 1.0)
-    if ah is not None:
-        vals["arch_height_mm"] = float(ah[2])
-    else:
-        missing["arch_height_mm"] = "no points at 50 % of the foot length"
-
-    # girths
-    def girth(name: str, origin: FloatArray, normal: FloatArray, contact: bool = False) -> None:
-        s = _section(pts, origin, normal,
-                     floor_contact_mm=FLOOR_CONTACT_MM if contact and not plantar else None,
-                     weights=w)
-        if s is None:
-            missing[name] = "too few points in the section (hole in the scan)"
-            return
-        vals[name] = s.perimeter_mm
-        sections[name] = s.polygon
-
-    if mth1 is not None and mth5 is not None:
-        d = mth5[:2] - mth1[:2]
-        girth("ball_girth_mm", mth1, np.array([-d[1], d[0], 0.0]) / np.hypot(*d))
-    floor0 = np.array([0.0, y0, 0.0])
-    if instep is not None:
-        # the plane passes through (y = 0.55 L, z = instep height), not the point's own y
-        top55 = np.array([0.0, y0 + 0.55 * L, instep[2]])
-        waist = np.array([0.0, y0 + 0.41 * L, 0.0])
-        girth("instep_girth_mm", *_girth_plane_x(waist, top55), True)
-        girth("short_heel_girth_mm", *_girth_plane_x(floor0, top55))
-    else:
-        for k in ("instep_girth_mm", "short_heel_girth_mm"):
-            missing[k] = "no instep point (no points at 55 % of the foot length)"
-    if top >= 85.0:
-        crease = _ankle_crease(pts, z)
-        if crease is None:
-            missing["long_heel_girth_mm"] = "no points at 80 mm height"
-        else:
-            girth("long_heel_girth_mm", *_girth_plane_x(floor0, crease))
-    else:
-        missing["long_heel_girth_mm"] = f"the scan stops at {top:.0f} mm, below 85 mm"
-    if top >= 95.0:
-        in_ankle = (z >= 79.0) & (z <= 96.0)
-        ankle = pts[in_ankle]
-        w_ankle = None if w is None else w[in_ankle]
-        per: dict[float, tuple[float, FloatArray]] = {}
-
-        def ring(h: float) -> None:
-            if h not in per and 80.0 <= h <= 95.0:
-                s = _section(ankle, np.array([0.0, 0.0, h]), _Z, weights=w_ankle)
-                if s is not None:
-                    per[h] = (s.perimeter_mm, s.polygon)
-
-        # every 3 mm, then every 1 mm around the smallest (the girth varies slowly)
-        for h in np.arange(80.0, 95.5, 3.0):
-            ring(float(h))
-        if per:
-            h0 = min(per, key=lambda k: per[k][0])
-            for h in (h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0):
-                ring(h)
-        if per:
-            best = min(per.values(), key=lambda t: t[0])
-            vals["ankle_girth_mm"] = best[0]
-            sections["ankle_girth_mm"] = best[1]
-        else:
-            missing["ankle_girth_mm"] = "no sections between 80 and 95 mm"
-    else:
-        missing["ankle_girth_mm"] = f"the scan stops at {top:.0f} mm, below 95 mm"
-
-    # footprint
-    fp: FootprintResult | None = None
-    if plantar:
-        fp = compute_footprint(pts, pternion_y=y0, foot_length_mm=L)
-    if fp is None:
-        why = NO_SOLE if not plantar else "too few floor-contact points for a footprint"
-        for k in ("arch_index", "chippaux_smirak_index", "staheli_index"):
-            missing[k] = why
-    else:
-        vals["arch_index"] = fp.arch_index
-        vals["chippaux_smirak_index"] = fp.chippaux_smirak_index
-        vals["staheli_index"] = fp.staheli_index
-
-    # hallux angle (surface proxy) and toe shape
-    hv_heel = ext(0, -1, win(0.05, 0.25))
-    hv_toe = ext(0, -1, win(0.85, 0.97))
-    if mth1 is not None and hv_heel is not None and hv_toe is not None:
-        a = mth1[:2] - hv_heel[:2]
-        b = hv_toe[:2] - mth1[:2]
-        ang = np.degrees(np.arctan2(a[0] * b[1] - a[1] * b[0], a @ b))
-        vals["hallux_valgus_angle_deg"] = float(-ang)
-    else:
-        missing["hallux_valgus_angle_deg"] = "medial heel, MTH1 or hallux point not found"
-    if hallux is not None and second is not None:
-        dd = float(hallux[1] - second[1])
-        vals["toe_shape"] = "egyptian" if dd > 2.0 else ("greek" if dd < -2.0 else "roman")
-    else:
-        missing["toe_shape"] = "hallux or 2nd-toe tip not found"
-
-    # columns of about the same number of points at any density: at most 60k points (a
-    # regular stride) in 1 mm columns, coarser for sparser scans
-    sub = pts[:: max(1, len(pts) // 60000)]
-    vol = _volume(sub, plantar, cell=float(np.clip(np.sqrt(60000.0 / len(sub)), 1.0, 2.0)))
-    if vol is not None:
-        vals["foot_volume_cm3"] = vol
-    else:
-        missing["foot_volume_cm3"] = "too few points to bound the volume"
-
+    vals, missing = m.vals, m.missing
     for k in MEASUREMENT_FIELDS:
         if vals.get(k) is None:
             vals.pop(k, None)
@@ -372,35 +292,243 @@ def _measure(
         landmarks=lm,
         landmarks_input=lm.transformed(np.linalg.inv(transform)),
         footprint=fp,
-        sections=sections,
+        sections=m.sections,
         leg_cut_height_mm=cut,
         plantar_visible=plantar,
     )
 
 
-def _ankle_crease(pts: FloatArray, z: FloatArray) -> FloatArray | None:
-    """Foremost point within 10 mm of the mid-line of the section at z = 80 mm."""
-    band = np.abs(z - 80.0) <= 0.75
-    if band.sum() < 24:
-        return None
-    xb = pts[band, 0]
-    lo, hi = np.percentile(xb, [1, 99])
-    mid = 0.5 * (lo + hi)
-    near = np.abs(z - 80.0) <= 8.0
-    sub = pts[near]
-    mask = (np.abs(sub[:, 2] - 80.0) <= 0.75) & (np.abs(sub[:, 0] - mid) <= 10.0)
-    if not mask.any():
-        return None
-    # the front of the leg at 80 mm: the extreme along +y in the band, de-noised. The fit
-    # disc holds about 30 points at any density: on a sparse scan (20k points) a 5 mm disc
-    # held fewer than the 12 the extreme needs, the front was taken for strays and the
-    # back of the leg came out as the "front" (long heel girth 160 mm short)
-    from footfit.measure.sections import hull_perimeter
+def _foot_length(m: _Work) -> tuple[FloatArray, FloatArray]:
+    """Pternion and akropodion; sets the foot length (raises when it is not a foot's)."""
+    # a 4 mm fit disc for the two ends: the heel and toe caps are tighter than a quadric
+    # over 6 mm (a 6 mm disc reads the pternion of the synthetic feet 0.4 mm short)
+    ptern = m.ext(1, -1, radius_mm=4.0, depth_mm=3.0)
+    akro = m.ext(1, 1, radius_mm=4.0, depth_mm=3.0)
+    if ptern is None or akro is None:
+        raise DegenerateScanError(
+            "no heel or toe surface found: the points are scattered, not a foot's surface"
+        )
+    y0 = float(ptern[1])
+    length = float(akro[1]) - y0
+    lo, hi = CONVENTIONS.foot_length_min_mm, CONVENTIONS.foot_length_max_mm
+    if not lo <= length <= hi:
+        raise DegenerateScanError(
+            f"the points are {length:.0f} mm long along the foot axis; a foot is "
+            f"{lo:.0f}-{hi:.0f} mm"
+        )
+    m.vals["foot_length_mm"] = length
+    m.set_length(y0, length)
+    return ptern, akro
 
-    per = hull_perimeter(pts[band, :2])
-    density = len(sub) / max(16.0 * per, 1.0)  # points per mm^2 of the 16 mm band
-    radius = float(np.clip(np.sqrt(30.0 / (np.pi * max(density, 1e-9))), 5.0, 15.0))
-    return _extreme(sub, np.ascontiguousarray(sub[:, 1]), _Y, mask, radius, 0.6 * radius)
+
+def _toe_tips(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
+    """Foremost points of the 2nd toe (abs(x) <= 5 mm) and the hallux (x <= -10 mm)."""
+    return m.ext(1, 1, m.mask(_W.second_toe)), m.ext(1, 1, m.mask(_W.hallux))
+
+
+def _ball_points(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
+    """MTH1 and MTH5: the most medial / lateral outline points of their windows.
+
+    On a flat outline the one nearest the prior position (72.5 / 63.5 % FL), read within
+    2 mm of it.
+    """
+    found: list[FloatArray | None] = []
+    for sign, w in ((-1, _W.mth1), (1, _W.mth5)):
+        (lo_f, hi_f), y0, L = w.y_fl, m.y0, m.L
+        yb = outline_peak_y(m.y, sign * m.x, y0 + lo_f * L, y0 + hi_f * L,
+                            y0 + w.prior_fl * L)
+        found.append(None if yb is None
+                     else m.ext(0, sign, m.mask(w) & (np.abs(m.y - yb) <= w.band_mm)))
+    return found[0], found[1]
+
+
+def _heel_width(m: _Work) -> FloatArray | None:
+    """Heel width over 5-20 % FL below 40 mm; returns the heel centre on the floor."""
+    heel_win = m.mask(_W.heel_width)
+    med = m.ext(0, -1, heel_win)
+    lat = m.ext(0, 1, heel_win)
+    if med is None or lat is None:
+        m.missing["heel_width_mm"] = _W.heel_width.missing()
+        return None
+    m.vals["heel_width_mm"] = float(lat[0] - med[0])
+    return np.array([(med[0] + lat[0]) / 2, (med[1] + lat[1]) / 2, 0.0])
+
+
+def _malleoli(m: _Work) -> tuple[FloatArray | None, FloatArray | None]:
+    """Most lateral / medial points at 10-35 % FL between 40 and 100 mm (scans >= 60 mm)."""
+    if m.top < _W.malleoli.needs_top_mm:
+        return None, None
+    mwin = m.mask(_W.malleoli)
+    return m.ext(0, 1, mwin), m.ext(0, -1, mwin)
+
+
+def _ball_length_width(m: _Work, mth1: FloatArray | None, mth5: FloatArray | None) -> None:
+    """Ball length (heel to MTH1) and ball width (MTH1 to MTH5 in the floor plane)."""
+    if mth1 is None or mth5 is None:
+        m.miss(("ball_length_mm", "ball_width_mm", "ball_girth_mm"), _W.mth1.missing())
+        return
+    m.vals["ball_length_mm"] = float(mth1[1] - m.y0)
+    m.vals["ball_width_mm"] = float(np.hypot(*(mth5[:2] - mth1[:2])))
+
+
+def _heights(m: _Work) -> None:
+    """Instep height (highest beyond 55 % FL) and arch height (highest at 50 % FL)."""
+    ih = m.ext(2, 1, m.mask(_W.instep_height))
+    if ih is not None:
+        m.vals["instep_height_mm"] = float(ih[2])
+    ah = m.ext(2, 1, m.mask(_W.arch_height))
+    if ah is not None:
+        m.vals["arch_height_mm"] = float(ah[2])
+    else:
+        m.missing["arch_height_mm"] = _W.arch_height.missing()
+
+
+def _ball_girth(m: _Work, mth1: FloatArray | None, mth5: FloatArray | None) -> None:
+    """Ball girth: the vertical plane through MTH1 and MTH5."""
+    if mth1 is not None and mth5 is not None:
+        d = mth5[:2] - mth1[:2]
+        m.girth("ball_girth_mm", mth1, np.array([-d[1], d[0], 0.0]) / np.hypot(*d))
+
+
+def _instep_girths(m: _Work, instep: FloatArray | None) -> None:
+    """Instep girth (waist at 41 % FL to the instep top) and short heel girth (heel floor)."""
+    if instep is None:
+        m.miss(("instep_girth_mm", "short_heel_girth_mm"), _W.instep.missing())
+        return
+    # the plane passes through (y = 0.55 L, z = instep height), not the point's own y
+    top55 = np.array([0.0, m.y0 + _W.instep.y_fl[0] * m.L, instep[2]])
+    waist = np.array([0.0, m.y0 + CONVENTIONS.waist_fraction * m.L, 0.0])
+    m.girth("instep_girth_mm", *_girth_plane_x(waist, top55), True)
+    m.girth("short_heel_girth_mm", *_girth_plane_x(np.array([0.0, m.y0, 0.0]), top55))
+
+
+def _long_heel_girth(m: _Work) -> None:
+    """Long heel girth: the heel's floor point to the ankle crease at 80 mm."""
+    w = _W.long_heel_crease
+    if m.top < w.needs_top_mm:
+        m.missing["long_heel_girth_mm"] = w.missing(top=m.top)
+        return
+    crease = _ankle_crease(m.pts, m.z, m.w)
+    if crease is None:
+        m.missing["long_heel_girth_mm"] = f"no points at {w.z_mm[0]:g} mm height"
+        return
+    m.girth("long_heel_girth_mm", *_girth_plane_x(np.array([0.0, m.y0, 0.0]), crease))
+
+
+def _ankle_girth(m: _Work) -> None:
+    """Ankle girth: the smallest horizontal section between 80 and 95 mm."""
+    lo, hi = _W.ankle.z_mm
+    if m.top < _W.ankle.needs_top_mm:
+        m.missing["ankle_girth_mm"] = _W.ankle.missing(top=m.top)
+        return
+    in_ankle = (m.z >= lo - 1.0) & (m.z <= hi + 1.0)  # the slabs of the end rings
+    ankle = m.pts[in_ankle]
+    w_ankle = None if m.w is None else m.w[in_ankle]
+    per: dict[float, tuple[float, FloatArray]] = {}
+
+    def ring(h: float) -> None:
+        if h not in per and lo <= h <= hi:
+            s = _section(ankle, np.array([0.0, 0.0, h]), _Z, weights=w_ankle)
+            if s is not None:
+                per[h] = (s.perimeter_mm, s.polygon)
+
+    # every 3 mm, then every 1 mm around the smallest (the girth varies slowly)
+    for h in np.arange(lo, hi + 0.5, 3.0):
+        ring(float(h))
+    if per:
+        h0 = min(per, key=lambda k: per[k][0])
+        for h in (h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0):
+            ring(h)
+    if not per:
+        m.missing["ankle_girth_mm"] = f"no sections between {lo:g} and {hi:g} mm"
+        return
+    best = min(per.values(), key=lambda t: t[0])
+    m.vals["ankle_girth_mm"] = best[0]
+    m.sections["ankle_girth_mm"] = best[1]
+
+
+def _footprint_indices(m: _Work) -> FootprintResult | None:
+    """Arch, Chippaux-Smirak and Staheli indices from the footprint (needs the sole)."""
+    fp = compute_footprint(m.pts, pternion_y=m.y0, foot_length_mm=m.L) if m.plantar else None
+    if fp is None:
+        why = NO_SOLE if not m.plantar else "too few floor-contact points for a footprint"
+        m.miss(("arch_index", "chippaux_smirak_index", "staheli_index"), why)
+        return None
+    m.vals["arch_index"] = fp.arch_index
+    m.vals["chippaux_smirak_index"] = fp.chippaux_smirak_index
+    m.vals["staheli_index"] = fp.staheli_index
+    return fp
+
+
+def _hallux_angle(m: _Work, mth1: FloatArray | None) -> None:
+    """Hallux valgus angle (surface proxy): medial heel -> MTH1 -> medial hallux."""
+    hv_heel = m.ext(0, -1, m.mask(_W.hallux_valgus_heel))
+    hv_toe = m.ext(0, -1, m.mask(_W.hallux_valgus_toe))
+    if mth1 is None or hv_heel is None or hv_toe is None:
+        m.missing["hallux_valgus_angle_deg"] = _W.hallux_valgus_heel.missing()
+        return
+    a = mth1[:2] - hv_heel[:2]
+    b = hv_toe[:2] - mth1[:2]
+    ang = np.degrees(np.arctan2(a[0] * b[1] - a[1] * b[0], a @ b))
+    m.vals["hallux_valgus_angle_deg"] = float(-ang)
+
+
+def _toe_shape(m: _Work, hallux: FloatArray | None, second: FloatArray | None) -> None:
+    """Egyptian / Greek / Roman from the hallux and 2nd-toe tips (2 mm apart or level)."""
+    if hallux is None or second is None:
+        m.missing["toe_shape"] = _W.second_toe.missing()
+        return
+    dd = float(hallux[1] - second[1])
+    tol = CONVENTIONS.toe_shape_tolerance_mm
+    m.vals["toe_shape"] = "egyptian" if dd > tol else ("greek" if dd < -tol else "roman")
+
+
+def _foot_volume(m: _Work) -> None:
+    """Volume between the top and bottom surfaces, per column."""
+    pts = m.pts
+    # columns of about the same number of points at any density: at most 60k points (a
+    # regular stride) in 1 mm columns, coarser for sparser scans
+    sub = pts[:: max(1, len(pts) // 60000)]
+    vol = _volume(sub, m.plantar, cell=float(np.clip(np.sqrt(60000.0 / len(sub)), 1.0, 2.0)))
+    if vol is not None:
+        m.vals["foot_volume_cm3"] = vol
+    else:
+        m.missing["foot_volume_cm3"] = "too few points to bound the volume"
+
+
+def _ankle_crease(pts: FloatArray, z: FloatArray,
+                  w: FloatArray | None = None) -> FloatArray | None:
+    """Foremost point within 10 mm of the mid-line of the section at z = 80 mm.
+
+    Read on the section's fitted outline (:func:`footfit.measure.sections.fit_outline`, as
+    the girths are), the way the reference reads it on the exact mesh: the front of the
+    curve, where no curve is drawn across a dropout hole, the hull's chord. The raw
+    extreme it replaced took the back of the leg for the front when a hole left too few
+    points at the crease (long heel girth 177-198 mm short on 1 of 20 synthetic scans).
+    """
+    w_ = _W.long_heel_crease
+    z0, x_half = w_.z_mm[0], w_.x_mm[1]
+    near = np.abs(z - z0) <= 8.0
+    if np.count_nonzero(np.abs(z - z0) <= 0.75) < 24:
+        return None
+    sub = pts[near]
+    s = _section(sub, np.array([0.0, 0.0, z0]), _Z,
+                 weights=None if w is None else w[near])
+    if s is None:
+        return None
+    poly = s.polygon
+    closed = np.vstack([poly, poly[:1]])
+    # the hull's outline every 0.25 mm, so that a long chord is read along its length
+    seg = np.diff(closed, axis=0)
+    steps = np.maximum(1, np.ceil(np.linalg.norm(seg[:, :2], axis=1) / 0.25)).astype(np.intp)
+    t = np.concatenate([np.arange(k) / k for k in steps])
+    start = np.repeat(np.arange(len(poly)), steps)
+    dense = closed[start] + t[:, None] * seg[start]
+    mid = 0.5 * (float(dense[:, 0].min()) + float(dense[:, 0].max()))
+    front = dense[np.abs(dense[:, 0] - mid) <= x_half]
+    if len(front) == 0:
+        return None
+    return front[np.argmax(front[:, 1])]
 
 
 def _column_extreme(flat: np.ndarray, z: FloatArray, size: int, top: bool) -> FloatArray:

@@ -17,14 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from footfit._core.raster import footprint_raster
 from footfit._core.typing import BoolArray, FloatArray
+from footfit.conventions import CONVENTIONS
 
 __all__ = ["CONTACT_HEIGHT_MM", "FootprintResult", "compute_footprint", "has_plantar_surface"]
 
-#: Height below which the surface counts as floor contact (docs/measurement_conventions.md).
-CONTACT_HEIGHT_MM = 3.0
+#: Height below which the surface counts as floor contact (footfit.conventions, with its
+#: source).
+CONTACT_HEIGHT_MM = CONVENTIONS.contact_height_mm
 #: Toes are excluded by keeping the footprint behind this fraction of the foot length.
-TOE_CUT_FRACTION = 0.80
+TOE_CUT_FRACTION = CONVENTIONS.toe_cut_fraction
 #: Points up to this far above the contact height vote on a cell being in contact (mm).
 NEAR_BAND_MM = 2.5
 #: A column of the outline whose lowest point is above this height (mm), or that holds no
@@ -105,12 +108,10 @@ def _disc(radius: int) -> BoolArray:
 
 
 def _raster(xy: FloatArray, cell: float, pad: int) -> tuple[BoolArray, FloatArray]:
-    lo = xy.min(axis=0) - pad * cell
-    ij = np.floor((xy - lo) / cell).astype(np.intp)
-    shape = (int(ij[:, 1].max()) + pad + 1, int(ij[:, 0].max()) + pad + 1)
-    grid = np.zeros(shape, dtype=bool)
-    grid[ij[:, 1], ij[:, 0]] = True
-    return grid, lo
+    """Occupancy image (rows along y) of THE footprint raster and its ``(x, y)`` corner."""
+    r = footprint_raster(np.ascontiguousarray(xy[:, 1]), np.ascontiguousarray(xy[:, 0]),
+                         cell=cell, pad=pad)
+    return r.mask(), r.origin[::-1].copy()
 
 
 def has_plantar_surface(points: FloatArray, *, cell_mm: float = 2.0) -> bool:
@@ -169,8 +170,10 @@ def _area_between(cum: FloatArray, y0: float, y_lo: float, y_hi: float, cell: fl
 
 
 def _interp_along(z: FloatArray, src: BoolArray, axis: int) -> FloatArray:
-    """Linear interpolation of ``z`` between the nearest ``src`` cells before and after each
-    cell along ``axis`` (inf where one side has none or they are too far apart).
+    """Interpolate ``z`` linearly between the nearest ``src`` cells along ``axis``.
+
+    Between the nearest ``src`` cells before and after each cell along ``axis`` (inf where one
+    side has none or they are too far apart).
     """
     if axis == 1:
         return _interp_along(z.T, src.T, 0).T

@@ -17,6 +17,7 @@ import numpy as np
 
 from footfit._core.typing import ArrayLike, BoolArray, FloatArray
 from footfit._core.validation import as_points
+from footfit.exceptions import InvalidParameterError
 
 __all__ = ["LANDMARK_NAMES", "Landmarks", "surface_extreme"]
 
@@ -111,7 +112,8 @@ class Landmarks:
         """
         m = np.asarray(matrix, dtype=np.float64)
         if m.shape != (4, 4) or not np.isfinite(m).all():
-            raise ValueError(f"`matrix` must be a finite (4, 4) array; got shape {m.shape}")
+            raise InvalidParameterError(
+                f"`matrix` must be a finite (4, 4) array; got shape {m.shape}")
         kw: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
