@@ -89,7 +89,9 @@ class Recording:
                 self._receive = -1
                 answer = inp.read()
         finally:
-            self.close()
+            # the helper has answered (or died): it needs no waiting for; its exit (a
+            # copy-on-write process tearing down) is reaped off the critical path
+            self.close(wait=not answer)
         if not answer:
             raise FootfitError("records: the helper storing the fitting died")
         reply = json.loads(answer)
@@ -98,17 +100,28 @@ class Recording:
         return _Stored(id=reply["record"]["fitting_id"], customer_id=self.customer_id,
                        report_json=splice_record(text, reply["record"]))
 
-    def close(self) -> None:
-        """Close the pipes (the helper then stops if it has no report) and reap it."""
+    def close(self, wait: bool = True) -> None:
+        """Close the pipes (the helper then stops if it has no report) and reap it.
+
+        With ``wait=False`` (the helper has already answered) the helper is reaped if it has
+        exited, else by a thread in the background: its exit is not on the line's time.
+        """
         import os
 
         for fd in (getattr(self, "_send", -1), getattr(self, "_receive", -1)):
             if fd >= 0:
                 os.close(fd)
         self._send = self._receive = -1
-        if self._pid:
-            os.waitpid(self._pid, 0)
-            self._pid = 0
+        pid, self._pid = self._pid, 0
+        if not pid:
+            return
+        if wait or os.waitpid(pid, os.WNOHANG) != (0, 0):
+            if wait:
+                os.waitpid(pid, 0)
+            return
+        import threading
+
+        threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
 
 
 def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
