@@ -191,15 +191,15 @@ def _validate(
 
 def _parse(raw: Any, name: str, *, path: str, row: int, lines: list[int] | None) -> Any:
     spec = _SPEC.get(name, ("str", None))
-    where = _where(path, row, name, lines)
     text = "" if raw is None else str(raw).strip()
+    # the place is formatted only for an error: this runs once per cell of the catalogue
     if spec[0] == "str":
         if name in _SPEC and not text:
-            raise InvalidCatalogError(f"{where}: empty value")
+            raise InvalidCatalogError(f"{_where(path, row, name, lines)}: empty value")
         if spec[1] is not None and text not in spec[1]:
             allowed = ", ".join(spec[1])
             raise InvalidCatalogError(
-                f"{where}: {text!r} is not one of {allowed}"
+                f"{_where(path, row, name, lines)}: {text!r} is not one of {allowed}"
             )
         return text
     _, lo, hi = spec
@@ -207,11 +207,12 @@ def _parse(raw: Any, name: str, *, path: str, row: int, lines: list[int] | None)
         value = float(text)
     except ValueError:
         raise InvalidCatalogError(
-            f"{where}: expected a number; got {text!r}"
+            f"{_where(path, row, name, lines)}: expected a number; got {text!r}"
         ) from None
     if not math.isfinite(value) or not lo <= value <= hi:
         raise InvalidCatalogError(
-            f"{where}: {text} is outside the plausible range {lo:g}-{hi:g}"
+            f"{_where(path, row, name, lines)}: {text} is outside the plausible range "
+            f"{lo:g}-{hi:g}"
         )
     return value
 
@@ -287,6 +288,20 @@ def load_insole_catalog(path: PathType | None = None) -> InsoleCatalog:
     p = Path(path) if path is not None else model_path("insoles.csv")
     if not p.is_file():
         raise FileNotFoundError(f"{p}: insole catalogue not found")
+    stat = p.stat()
+    key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:  # a catalogue is immutable: read and checked once per version
+        _LOADED.clear()
+        _LOADED[key] = _read_catalog(p)
+    return _LOADED[key]
+
+
+#: The last catalogue read, by (file, modification time, size).
+_LOADED: dict[tuple[str, int, int], InsoleCatalog] = {}
+
+
+def _read_catalog(p: Path) -> InsoleCatalog:
+    """Read the CSV at ``p`` and validate it (see :func:`load_insole_catalog`)."""
     name = str(p)
     with p.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
