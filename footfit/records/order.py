@@ -207,7 +207,7 @@ def write_order(document: dict[str, Any], out_dir: str | Path, *,
         The document as written (with each foot's mesh file name) and the files.
     """
     from footfit._core.atomic import write_text_atomic
-    from footfit.last import write_last_mesh
+    from footfit.last import LastParameters, write_last_mesh
     from footfit.records.ticket import render_ticket
 
     out = Path(out_dir)
@@ -229,7 +229,8 @@ def write_order(document: dict[str, Any], out_dir: str | Path, *,
                     written.append(path)
                     foot["last"]["custom"]["built_from_scan"] = True
                 else:
-                    written.append(write_last_mesh(last, path, side=foot["side"]))
+                    params = LastParameters.from_dict(last)  # the report's last block
+                    written.append(write_last_mesh(params, path, side=foot["side"]))
                     foot["last"]["custom"]["built_from_scan"] = False
                 foot["last"]["custom"]["mesh"] = path.name
         text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
