@@ -16,9 +16,16 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import trimesh
+
+    from footfit.last.surface import LastSurface
 
 __all__ = ["cache_dir", "load_stock_mesh", "save_stock_mesh"]
 
@@ -74,7 +81,7 @@ def _jsonable(meta: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarra
     return out, arrays
 
 
-def save_stock_mesh(stock_id: str, mesh: Any) -> None:
+def save_stock_mesh(stock_id: str, mesh: LastSurface | trimesh.Trimesh) -> None:
     """Write a stock last's mesh and metadata to the cache (best effort: never raises)."""
     folder = cache_dir()
     if folder is None:
@@ -130,7 +137,8 @@ class _CachedSurface:
         return getattr(self._mesh(), name)
 
 
-def load_stock_mesh(stock_id: str, *, rebuild: Any = None) -> Any | None:
+def load_stock_mesh(stock_id: str, *,
+                    rebuild: Callable[[], Any] | None = None) -> Any | None:
     """Read a stock last from the cache; None when absent or unreadable.
 
     The metadata (with the ring table the simulation uses) is read now; the vertices and

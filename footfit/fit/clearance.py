@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,16 +11,23 @@ from footfit._core.validation import as_points
 from footfit.exceptions import InvalidParameterError
 from footfit.fit.prepare import PreparedLast, cell_groups, cell_means
 
+if TYPE_CHECKING:
+    import trimesh
+
+    from footfit._core.typing import ArrayLike
+    from footfit.last.surface import LastSurface
+
 
 # ----------------------------------------------------------------------------- clearance
 def signed_clearance(
-    last: Any, points: Any, *, cell_mm: float | None = None
+    last: PreparedLast | trimesh.Trimesh | LastSurface, points: ArrayLike, *,
+    cell_mm: float | None = None
 ) -> tuple[FloatArray, FloatArray]:
     """Signed distance of points to the last surface: positive inside (room), negative outside.
 
     Parameters
     ----------
-    last : PreparedLast or trimesh.Trimesh
+    last : PreparedLast, trimesh.Trimesh or LastSurface
         A closed last surface.
     points : (n, 3) array_like of float, mm
         Query points.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,15 @@ from footfit._core.typing import FloatArray, IntArray
 from footfit._core.validation import as_points
 from footfit.exceptions import InvalidParameterError
 from footfit.fit._common import ZONE_NAMES, _config
+
+if TYPE_CHECKING:
+    import trimesh
+
+    from footfit._core.typing import ArrayLike
+    from footfit.align import AlignedFoot
+    from footfit.last.custom import CustomLast
+    from footfit.last.params import LastParameters
+    from footfit.last.surface import LastSurface
 
 
 # ----------------------------------------------------------------------------- prepared inputs
@@ -108,7 +117,8 @@ def _reduce_foot(foot: PreparedFoot, cell_mm: float) -> PreparedFoot:
                         area_mm2=area, zone=foot.zone[first], cell_mm=float(cell_mm))
 
 
-def prepare_foot(foot: Any, *, point_area_mm2: Any = None,
+def prepare_foot(foot: AlignedFoot | PreparedFoot | ArrayLike, *,
+                 point_area_mm2: ArrayLike | None = None,
                  cell_mm: float | None = None) -> PreparedFoot:
     """Return the foot ready for :func:`simulate_fit` (zones and point areas computed once).
 
@@ -232,12 +242,15 @@ def _label(last: Any) -> str:
     return f"custom {label}" if label else "custom last"
 
 
-def prepare_last(last: Any, *, label: str | None = None) -> PreparedLast:
+def prepare_last(last: (LastParameters | Mapping[str, Any] | trimesh.Trimesh | LastSurface
+                       | CustomLast | PreparedLast),
+                 *, label: str | None = None) -> PreparedLast:
     """Return the last ready for :func:`simulate_fit` (mesh and ray-casting scene built once).
 
     Parameters
     ----------
-    last : LastParameters, stock row (mapping), trimesh.Trimesh or PreparedLast
+    last : LastParameters, stock row (mapping), CustomLast, trimesh.Trimesh, LastSurface or
+        PreparedLast
         A mesh must come from :func:`footfit.last.build_last_mesh` (its metadata places the
         foot). Left lasts are mirrored back: the simulation runs in the right-foot frame.
     label : str, optional

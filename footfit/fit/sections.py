@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from footfit._core.typing import FloatArray
 from footfit._data import load_table
+
+if TYPE_CHECKING:
+    from footfit.fit.prepare import PreparedFoot, PreparedLast
+    from footfit.measure.results import FootMeasurements
 
 __all__ = ["SectionRow", "band_of", "section_table"]
 
@@ -113,8 +117,9 @@ def _dorsal_room(y: float, placed: FloatArray, clearance: FloatArray | None,
     return f_top, f_top + ease, ease
 
 
-def section_table(foot: Any, last: Any, placed: FloatArray, room: Mapping[str, Any],
-                  measurements: Any = None, *, clearance: FloatArray | None = None,
+def section_table(foot: PreparedFoot, last: PreparedLast, placed: FloatArray,
+                  room: Mapping[str, Any], measurements: FootMeasurements | None = None, *,
+                  clearance: FloatArray | None = None,
                   normals: FloatArray | None = None,
                   in_shoe: FloatArray | None = None) -> tuple[SectionRow, ...]:
     """Return the foot-minus-last table of a foot placed in a last.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,17 @@ from footfit.fit.clearance import signed_clearance
 from footfit.fit.placement import _place
 from footfit.fit.prepare import prepare_foot, prepare_last
 from footfit.fit.zones import ZoneFit, _intended_squeeze, _room, _room_penalty, _zone_fit
+
+if TYPE_CHECKING:
+    import trimesh
+
+    from footfit._core.typing import ArrayLike
+    from footfit.align import AlignedFoot
+    from footfit.fit.prepare import PreparedFoot, PreparedLast
+    from footfit.last.custom import CustomLast
+    from footfit.last.params import LastParameters
+    from footfit.last.surface import LastSurface
+    from footfit.measure.results import FootMeasurements
 
 
 @dataclass(frozen=True)
@@ -88,8 +99,12 @@ class FitResult:
         }
 
 
-def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float | None = None,
-                 point_area_mm2: Any = None, measurements: Any = None) -> FitResult:
+def simulate_fit(foot: AlignedFoot | PreparedFoot | ArrayLike,
+                 last: (LastParameters | Mapping[str, Any] | trimesh.Trimesh | LastSurface
+                        | CustomLast | PreparedLast),
+                 *, fit: str = "standard", cell_mm: float | None = None,
+                 point_area_mm2: ArrayLike | None = None,
+                 measurements: FootMeasurements | None = None) -> FitResult:
     """Try the foot in a last: signed clearance of every foot point and a per-zone summary.
 
     Parameters
@@ -97,7 +112,7 @@ def simulate_fit(foot: Any, last: Any, *, fit: str = "standard", cell_mm: float 
     foot : AlignedFoot, PreparedFoot or (n, 3) array_like of float, mm
         The foot in the canonical frame (:func:`footfit.align.align_foot`; left feet are
         already mirrored into the right-foot frame).
-    last : LastParameters, stock row, trimesh.Trimesh or PreparedLast
+    last : LastParameters, stock row, CustomLast, trimesh.Trimesh, LastSurface or PreparedLast
         The last (built with :func:`footfit.last.build_last_mesh` when not a mesh). Use
         :func:`prepare_last` / :func:`prepare_foot` to try many pairs without rebuilding.
     fit : {'snug', 'standard', 'roomy'}, default='standard'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,14 @@ from footfit.fit.prepare import (
     prepare_last,
 )
 from footfit.fit.simulate import FitResult, simulate_fit
+
+if TYPE_CHECKING:
+    from footfit._core.typing import ArrayLike
+    from footfit.align import AlignedFoot
+    from footfit.last.custom import CustomLast
+    from footfit.last.params import LastParameters
+    from footfit.last.stock import StockLastLibrary
+    from footfit.measure.results import FootMeasurements
 
 
 # ----------------------------------------------------------------------------- sizing
@@ -115,10 +123,10 @@ def _stock_label(row: Mapping[str, Any]) -> str:
 
 
 def size_by_simulation(
-    foot: Any,
-    params: Any,
+    foot: AlignedFoot | PreparedFoot | ArrayLike,
+    params: LastParameters,
     *,
-    library: Any = None,
+    library: StockLastLibrary | None = None,
     sizes_around: int = 1,
     widths_around: int = 1,
     cell_mm: float | None = None,
@@ -252,8 +260,9 @@ class FootFit:
         }
 
 
-def fit_foot(foot: Any, params: Any, *, library: Any = None, stock: bool = True,
-             measurements: Any = None) -> FootFit:
+def fit_foot(foot: AlignedFoot | PreparedFoot | ArrayLike, params: CustomLast | LastParameters,
+             *, library: StockLastLibrary | None = None, stock: bool = True,
+             measurements: FootMeasurements | None = None) -> FootFit:
     """Simulate the foot in its custom last and, optionally, size it on the stock lasts.
 
     Parameters

@@ -11,7 +11,8 @@ back to about y = 0 above it).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +20,12 @@ from footfit._core.typing import FloatArray
 from footfit.exceptions import InvalidParameterError
 from footfit.last.design import _Design, _design, _ring_points, _sections
 from footfit.last.profile import _field, _positive, as_last_parameters, last_bottom_profile
+
+if TYPE_CHECKING:
+    import trimesh
+
+    from footfit._core.typing import ArrayLike, PathType
+    from footfit.last.params import LastParameters
 
 __all__ = [
     "build_last_mesh",
@@ -87,7 +94,7 @@ def _plane_hull_perimeter(
     return float(np.linalg.norm(np.roll(ring, -1, axis=0) - ring, axis=1).sum())
 
 
-def section_girth(mesh: Any, origin: Any, normal: Any) -> float:
+def section_girth(mesh: trimesh.Trimesh, origin: ArrayLike, normal: ArrayLike) -> float:
     """Return the tape girth of ``mesh`` in a plane: the convex-hull perimeter of the section.
 
     Parameters
@@ -178,7 +185,8 @@ def _bracket_solve(d: _Design, target: FloatArray) -> tuple[FloatArray, tuple[An
     return s, _girths(d, *s)
 
 
-def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12) -> Any:
+def build_last_mesh(params: LastParameters | Mapping[str, Any], *, side: str | None = None,
+                    max_iter: int = 12) -> Any:
     """Return :func:`build_last_surface` as a ``trimesh.Trimesh`` (same parameters).
 
     Examples
@@ -197,7 +205,8 @@ def build_last_mesh(params: Any, *, side: str | None = None, max_iter: int = 12)
     return build_last_surface(params, side=side, max_iter=max_iter).to_trimesh()
 
 
-def build_last_surface(params: Any, *, side: str | None = None, max_iter: int = 12) -> Any:
+def build_last_surface(params: LastParameters | Mapping[str, Any], *, side: str | None = None,
+                       max_iter: int = 12) -> Any:
     """Build the closed, watertight surface of the last described by ``params``.
 
     Parameters
@@ -338,7 +347,7 @@ def build_last_surface(params: Any, *, side: str | None = None, max_iter: int = 
 _MESH_FORMATS = ("stl", "ply", "obj")
 
 
-def last_mesh_path(path: Any, side: str, *, n_feet: int = 1) -> Any:
+def last_mesh_path(path: PathType, side: str, *, n_feet: int = 1) -> Any:
     """Return where :func:`write_last_mesh` puts the last of ``side``.
 
     One foot: ``path`` itself. Two feet: the side is added to the name, ``last.stl`` ->
@@ -365,7 +374,8 @@ def last_mesh_path(path: Any, side: str, *, n_feet: int = 1) -> Any:
     return p
 
 
-def write_last_mesh(params: Any, path: Any, *, side: str | None = None) -> Any:
+def write_last_mesh(params: LastParameters | Mapping[str, Any], path: PathType, *,
+                    side: str | None = None) -> Any:
     """Build the last of ``params`` and write it to ``path`` (STL, PLY or OBJ by extension).
 
     Parameters

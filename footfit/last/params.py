@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from footfit.last.styles import FITS, available_styles, fit_preference, style_sp
 from footfit.measure.results import FootMeasurements
 from footfit.sizes import check_foot_length as _check_range
 from footfit.sizes import is_child as _is_child
+
+if TYPE_CHECKING:
+    from footfit._core.typing import ArrayLike
 
 __all__ = ["LAST_DIMENSIONS", "LastParameters", "foot_ball_height", "generate_last",
            "heel_height_class", "toe_spring_for_heel"]
@@ -503,7 +506,8 @@ def _check_shape(p: LastParameters) -> None:
         )
 
 
-def foot_ball_height(points: Any, *, ball_length_mm: float, band_mm: float = 1.0) -> float | None:
+def foot_ball_height(points: ArrayLike, *, ball_length_mm: float,
+                     band_mm: float = 1.0) -> float | None:
     """Return the dorsal height of the foot over MTH1.
 
     The max z of the points within ``band_mm`` of ``y = ball_length_mm`` (as
