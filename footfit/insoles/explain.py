@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from footfit._core.typing import FloatArray
 from footfit.classify import classify_arch_index, classify_width, load_foot_classes
 from footfit.insoles.features import FEATURES
+
+if TYPE_CHECKING:
+    from footfit.classify import FootClassification
+    from footfit.insoles.rules import InsolePrescription
 
 __all__ = ["describe_foot", "explain_match"]
 
@@ -33,7 +37,8 @@ def _sizes(row: Mapping[str, Any]) -> str:
 
 
 def describe_foot(
-    raw: FloatArray, missing: Mapping[str, str], *, classification: Any = None
+    raw: FloatArray, missing: Mapping[str, str], *,
+    classification: FootClassification | None = None,
 ) -> dict[str, Any]:
     """Return the foot's classes once per query (arch, width), for the reasons.
 
@@ -85,7 +90,7 @@ def explain_match(
     dropped: tuple[str, ...],
     *,
     design: Mapping[str, Any],
-    prescription: Any = None,
+    prescription: InsolePrescription | None = None,
     confidence: float = 1.0,
     best_score: float | None = None,
     no_fit_score: float | None = None,

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from footfit._data import model_path
 from footfit.exceptions import InvalidMeasurementError, InvalidParameterError
 from footfit.insoles.catalog import ARCH_SUPPORTS, USES, InsoleCatalog
 from footfit.measure.results import FootMeasurements
+
+if TYPE_CHECKING:
+    from footfit._core.typing import ArrayLike
 
 __all__ = [
     "EXTRAS", "FEATURES", "STYLES", "device_targets", "foot_feature_rows", "load_insole_design",
@@ -220,7 +223,7 @@ def _extras_one(values: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
 
 def raw_features_one(
-    features: Any,
+    features: FootMeasurements | Mapping[str, Any],
 ) -> tuple[FloatArray, dict[str, str], dict[str, np.ndarray]]:
     """Return the ``(4,)`` raw features of one foot, the missing reasons and the rule inputs.
 
@@ -256,7 +259,9 @@ def _column(table: Mapping[str, Any], name: str, n: int) -> FloatArray:
         raise TypeError(f"`features_table[{name!r}]` must be numeric") from exc
 
 
-def raw_features_table(table: Any) -> tuple[FloatArray, dict[str, np.ndarray]]:
+def raw_features_table(
+    table: Mapping[str, ArrayLike] | Sequence[FootMeasurements | Mapping[str, Any]],
+) -> tuple[FloatArray, dict[str, np.ndarray]]:
     """Return the ``(n, 4)`` raw features of a batch (NaN = missing) and the rule inputs.
 
     ``table`` is a mapping of column name -> ``(n,)`` array (absent column or NaN =

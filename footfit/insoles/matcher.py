@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,11 @@ from footfit.insoles.features import (
 )
 from footfit.insoles.results import BatchMatch, InsoleMatch
 from footfit.insoles.rules import eligible_rows, foot_gates, prescribe_insole
+
+if TYPE_CHECKING:
+    from footfit._core.typing import ArrayLike
+    from footfit.classify import FootClassification
+    from footfit.measure.results import FootMeasurements
 
 __all__ = ["BatchMatch", "InsoleMatch", "InsoleMatcher"]
 
@@ -339,12 +344,12 @@ class InsoleMatcher:
 
     def match(
         self,
-        features: Any,
+        features: FootMeasurements | Mapping[str, Any],
         k: int | None = None,
         *,
         style: str = "sport",
         use: str | Sequence[str] | None = None,
-        classification: Any = None,
+        classification: FootClassification | None = None,
         foot_posture_index: float | None = None,
         forefoot_overload: bool | None = None,
     ) -> list[InsoleMatch]:
@@ -451,7 +456,8 @@ class InsoleMatcher:
 
     def match_many(
         self,
-        features_table: Any,
+        features_table: (Mapping[str, ArrayLike]
+                         | Sequence[FootMeasurements | Mapping[str, Any]]),
         k: int | None = None,
         *,
         style: str | Sequence[str] = "sport",

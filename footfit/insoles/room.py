@@ -19,10 +19,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from footfit._data import model_path
 from footfit.exceptions import InvalidParameterError
+
+if TYPE_CHECKING:
+    from footfit.insoles.results import InsoleMatch
 
 __all__ = ["CUSTOM_SKU", "InsoleRoom", "insole_room", "load_custom_insole"]
 
@@ -101,7 +104,8 @@ def _custom(body_mass_kg: float | None) -> InsoleRoom:
                       top_cover_mm=cover, arch_mm=shell + cover, sku=str(c["sku"]))
 
 
-def insole_room(sku_or_row: Any, *, body_mass_kg: float | None = None) -> InsoleRoom:
+def insole_room(sku_or_row: str | Mapping[str, Any] | InsoleMatch, *,
+                body_mass_kg: float | None = None) -> InsoleRoom:
     """Return the room an insole takes: thickness under the forefoot, arch and heel.
 
     Parameters
