@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from footfit._core.typing import PathType
 from footfit.advice import customer_summary, size_line
@@ -34,6 +34,9 @@ from footfit.words import (
     term,
     ui,
 )
+
+if TYPE_CHECKING:
+    from footfit.report import FitReport
 
 __all__ = ["foot_drawings", "render_html", "write_html"]
 
@@ -122,7 +125,9 @@ def _title(key: str, lang: str) -> str:
     return re.sub(r"\bmth(\d)", r"MTH\1", text)
 
 
-def foot_drawings(report: Any) -> tuple[list[FootDrawing | None], list[str]]:
+def foot_drawings(
+    report: FitReport | Mapping[str, Any],
+) -> tuple[list[FootDrawing | None], list[str]]:
     """Drawings of the report's feet, and a note for each foot that cannot be drawn.
 
     Parameters
@@ -157,7 +162,8 @@ def foot_drawings(report: Any) -> tuple[list[FootDrawing | None], list[str]]:
     return drawings, notes
 
 
-def render_html(report: Any, *, lang: str | None = None, customer: str | None = None,
+def render_html(report: FitReport | Mapping[str, Any], *, lang: str | None = None,
+                customer: str | None = None,
                 max_points: int = 8000, include_3d: bool = True,
                 drawings: Sequence[FootDrawing | None] | None = None) -> str:
     """Return the visual fitting report as one self-contained HTML page.
@@ -243,7 +249,8 @@ def render_html(report: Any, *, lang: str | None = None, customer: str | None = 
     return "\n".join(x for x in out if x)
 
 
-def write_html(report: Any, path: PathType, **kwargs: Any) -> Path:
+def write_html(report: FitReport | Mapping[str, Any], path: PathType,
+               **kwargs: Any) -> Path:
     """Write :func:`render_html` to ``path`` atomically and return the path.
 
     Parameters

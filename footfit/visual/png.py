@@ -20,7 +20,7 @@ import functools
 import io
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from footfit.exceptions import InvalidParameterError
 from footfit.visual import palette as pal
 from footfit.visual.scene import FootDrawing
 from footfit.words import check_language, format_value, measure_name, ui
+
+if TYPE_CHECKING:
+    from footfit.report import FitReport
 
 __all__ = ["render_png", "write_png"]
 
@@ -149,7 +152,8 @@ class _Column:
         self.height += height
 
 
-def render_png(report: Any, *, dpi: int = 100, lang: str | None = None,
+def render_png(report: FitReport | Mapping[str, Any], *, dpi: int = 100,
+               lang: str | None = None,
                drawings: Sequence[FootDrawing | None] | None = None) -> bytes:
     """Return a PNG summary of the report: size, insole, last verdict, each foot's pictures.
 
@@ -303,7 +307,8 @@ def _per_foot(drawings: Sequence[FootDrawing], caption: Any) -> list[str]:
     return [caption(d) for d in drawings]
 
 
-def write_png(report: Any, path: PathType, **kwargs: Any) -> Any:
+def write_png(report: FitReport | Mapping[str, Any], path: PathType,
+              **kwargs: Any) -> Any:
     """Write :func:`render_png` to ``path`` atomically and return the path."""
     from footfit.visual._io import write_atomic
 

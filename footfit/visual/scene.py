@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,13 @@ from footfit.visual._geometry import (
     front_cells,
     loop_perimeter,
 )
+
+if TYPE_CHECKING:
+    from footfit.align import AlignedFoot
+    from footfit.fit.simulate import FitResult
+    from footfit.measure.core import MeasuredFoot
+    from footfit.measure.footprint import FootprintResult
+    from footfit.report import FootReport
 
 __all__ = ["FootDrawing", "GIRTH_LABELS", "find_fit_result", "front_cells", "loop_perimeter"]
 
@@ -164,8 +171,8 @@ class FootDrawing:
         sections: Mapping[str, Any] | None = None,
         plantar_visible: bool | None = None,
         leg_cut_mm: float = 100.0,
-        fit: Any = None,
-        footprint: Any = None,
+        fit: FitResult | None = None,
+        footprint: FootprintResult | None = None,
     ) -> FootDrawing:
         """Build the drawing of a foot given in the canonical (right-foot) frame.
 
@@ -241,12 +248,12 @@ class FootDrawing:
     @classmethod
     def from_measured(
         cls,
-        aligned: Any,
-        measured: Any,
+        aligned: AlignedFoot,
+        measured: MeasuredFoot,
         *,
         measurements: Mapping[str, Any] | None = None,
         side: str | None = None,
-        fit: Any = None,
+        fit: FitResult | None = None,
     ) -> FootDrawing:
         """Draw what the measurement stage found, measuring nothing again.
 
@@ -352,7 +359,7 @@ class FootDrawing:
         )
 
     @classmethod
-    def from_foot_report(cls, foot: Any) -> FootDrawing:
+    def from_foot_report(cls, foot: FootReport) -> FootDrawing:
         """Build the drawing of one entry of ``FitReport.feet``.
 
         Parameters
@@ -526,7 +533,7 @@ class FitSummary:
     zones: tuple[Any, ...]
 
     @classmethod
-    def from_result(cls, fit: Any) -> FitSummary:
+    def from_result(cls, fit: FitResult) -> FitSummary:
         """Keep the label, score, words and zones of a ``FitResult``."""
         score = getattr(fit, "score", None)
         return cls(last_label=str(getattr(fit, "last_label", "the last")),
