@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from footfit.report import FitReport
 
 __all__ = ["Recording"]
 
@@ -67,7 +70,7 @@ class Recording:
         os.close(from_child)
         self._pid, self._send, self._receive = pid, from_parent, to_parent
 
-    def store(self, report: Any) -> Any:
+    def store(self, report: FitReport) -> Any:
         """Store ``report``; return the record (``id``, ``customer_id``, ``report_json``)."""
         text = report.to_json()
         if not self._pid:

@@ -19,9 +19,16 @@ use, so a service that never sees a customer never creates a database.
 import asyncio
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from footfit.exceptions import FootfitError
+
+if TYPE_CHECKING:  # quoted below: these annotations are not evaluated at run time
+    from collections.abc import Callable, Mapping
+
+    from fastapi import FastAPI
+
+    from footfit.report import FitReport
 
 __all__ = ["RecordsUnavailableError", "ServiceRecords", "add_record_routes"]
 
@@ -54,7 +61,8 @@ class ServiceRecords:
                     raise RecordsUnavailableError(" ".join(str(exc).split())) from exc
             return self._store
 
-    def record(self, scan: Path, report: Any, *, customer_id: str, scan_name: str) -> Any:
+    def record(self, scan: Path, report: "FitReport | Mapping[str, Any] | str", *,
+               customer_id: str, scan_name: str) -> Any:
         """Store a fitting; return its :class:`~footfit.records.store.FittingRecord`."""
         try:
             return self.store.add_fitting(scan, report, customer_id=customer_id,
@@ -76,7 +84,7 @@ class ServiceRecords:
             return Path(url[len("sqlite:///"):]).is_file()
         return True
 
-    def cached(self, fitting_id: str, make: Any) -> Any:
+    def cached(self, fitting_id: str, make: "Callable[[str], Any]") -> Any:
         """Return ``make(report_json)`` of a stored fitting, or None.
 
         None for an unknown id, no database yet or a database unavailable: the caller
@@ -111,7 +119,8 @@ class ServiceRecords:
                 self._store = None
 
 
-def add_record_routes(app: Any, records: ServiceRecords, error: Any) -> None:
+def add_record_routes(app: "FastAPI", records: ServiceRecords,
+                      error: "Callable[[int, str, str], Any]") -> None:
     """Add the records endpoints to the FastAPI ``app``.
 
     ``error(status, code, message)`` builds the service's one-line JSON errors.

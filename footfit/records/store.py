@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -70,6 +70,9 @@ from footfit.records.results import (
     _utc,
     new_order_code,
 )
+
+if TYPE_CHECKING:
+    from footfit.report import FitReport
 
 __all__ = [
     "CustomerDeleted",
@@ -259,7 +262,8 @@ class RecordStore:
         return keep_file(source, self._blob_path(sha256))
 
     # ------------------------------------------------------------------ fittings
-    def add_fitting(self, scan: str | os.PathLike[str], report: Any, *, customer_id: str,
+    def add_fitting(self, scan: str | os.PathLike[str],
+                    report: FitReport | Mapping[str, Any] | str, *, customer_id: str,
                     scan_name: str | None = None, parent_id: str | None = None,
                     sha256: str | None = None,
                     meta: Mapping[str, Any] | None = None) -> FittingRecord:
