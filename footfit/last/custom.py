@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,10 @@ from footfit.last.bend import bend_points
 from footfit.last.mesh import _assemble_rings, _plane_hull_perimeter
 from footfit.last.params import LastParameters
 from footfit.last.profile import _gauss1d, _pchip, _taper, last_bottom_profile
+
+if TYPE_CHECKING:
+    from footfit._core.typing import ArrayLike
+    from footfit.align import AlignedFoot
 
 __all__ = ["CustomLast", "build_custom_last", "stand_on_insole"]
 
@@ -457,7 +461,8 @@ def _foot_in_planes(bent: FloatArray, meta: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def build_custom_last(foot: Any, params: LastParameters, *, iterations: int = 2) -> CustomLast:
+def build_custom_last(foot: AlignedFoot | ArrayLike, params: LastParameters, *,
+                      iterations: int = 2) -> CustomLast:
     """Build the custom last of a scanned foot.
 
     Parameters

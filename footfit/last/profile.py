@@ -21,7 +21,7 @@ from footfit.last.params import LastParameters
 __all__ = ["as_last_parameters", "last_bottom_profile"]
 
 
-def as_last_parameters(params: Any) -> LastParameters:
+def as_last_parameters(params: LastParameters | Mapping[str, Any]) -> LastParameters:
     """Return ``params`` as :class:`LastParameters` (a stock-library row is typed here).
 
     Raises
@@ -79,7 +79,7 @@ def _bump_drop(theta_max: float, t: FloatArray, ds: float) -> float:
 
 
 def last_bottom_profile(
-    params: Any, *, n: int = 2001
+    params: LastParameters | Mapping[str, Any], *, n: int = 2001
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Return the bottom centre line of the last: arc length, y and z (mm).
 
@@ -94,7 +94,7 @@ def last_bottom_profile(
 
     Parameters
     ----------
-    params : LastParameters
+    params : LastParameters or mapping
         The last.
     n : int, default=2001
         Samples of the curve.

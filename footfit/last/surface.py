@@ -8,11 +8,14 @@ alone costs about 0.3-0.5 s of a 0.6 s process. :class:`LastSurface` holds what 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from footfit._core.typing import FloatArray
+
+if TYPE_CHECKING:
+    from footfit._core.typing import PathType
 
 __all__ = ["LastSurface"]
 
@@ -72,6 +75,7 @@ class LastSurface:
         mesh.metadata.update(self.metadata)
         return mesh
 
-    def export(self, file_obj: Any = None, file_type: str | None = None, **kw: Any) -> Any:
+    def export(self, file_obj: PathType | IO[Any] | None = None, file_type: str | None = None,
+               **kw: Any) -> Any:
         """Write or return the surface as STL / PLY / OBJ (through trimesh)."""
         return self.to_trimesh().export(file_obj=file_obj, file_type=file_type, **kw)
