@@ -53,3 +53,11 @@ def test_filters_1d():
                                    rtol=0, atol=1e-12)
         np.testing.assert_array_equal(m.median3_nearest(a),
                                       ndimage.median_filter(a, size=3, mode="nearest"))
+
+
+def test_gaussian_2d():
+    rng = np.random.default_rng(6)
+    for shape in [(1, 1), (2, 7), (9, 4), (30, 25)]:
+        a = (rng.random(shape) < 0.5).astype(np.float64)
+        np.testing.assert_allclose(m.gaussian_filter_reflect(a, 1.5),
+                                   ndimage.gaussian_filter(a, 1.5), rtol=0, atol=1e-12)

@@ -116,3 +116,23 @@ def median3_nearest(a) -> np.ndarray:
     a = np.asarray(a)
     p = np.pad(a, 1, mode="edge")
     return np.median(np.stack([p[:-2], p[1:-1], p[2:]]), axis=0).astype(a.dtype)
+
+
+def gaussian_filter_reflect(a, sigma: float) -> np.ndarray:
+    """Return ``scipy.ndimage.gaussian_filter(a, sigma)`` (mode ``'reflect'``), axis by axis."""
+    out = np.asarray(a, dtype=np.float64)
+    radius = int(4.0 * float(sigma) + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * (x / float(sigma)) ** 2)
+    kernel /= kernel.sum()
+    for ax in range(out.ndim):
+        moved = np.moveaxis(out, ax, 0)
+        n = len(moved)
+        idx = np.arange(-radius, n + radius) % (2 * n)
+        idx = np.where(idx >= n, 2 * n - 1 - idx, idx)
+        padded = moved[idx]
+        acc = np.zeros_like(moved)
+        for i, w in enumerate(kernel):
+            acc += w * padded[i:i + n]
+        out = np.moveaxis(acc, 0, ax)
+    return out
