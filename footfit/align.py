@@ -239,7 +239,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
     the toes are not resolved (noisy or smooth scans), and the caller keeps the footprint
     axis.
     """
-    from scipy.ndimage import gaussian_filter1d, median_filter
+    from footfit._core.morphology import gaussian_filter1d_nearest, median3_nearest
 
     fore = y > 0.75 * length
     if fore.sum() < 50:
@@ -247,7 +247,7 @@ def _toe2_tip(x: FloatArray, y: FloatArray, length: float) -> tuple[float, float
     xs, prof = _front_profile(np.compress(fore, x), np.compress(fore, y), 1.0)
     if len(xs) < 30:
         return None
-    smooth = gaussian_filter1d(median_filter(prof, size=3, mode="nearest"), 1.5, mode="nearest")
+    smooth = gaussian_filter1d_nearest(median3_nearest(prof), 1.5)
     padded = np.r_[smooth[0] - 50.0, smooth, smooth[-1] - 50.0]
     peaks = _bumps(padded, prominence=_TOE_PROMINENCE_MM, distance=8) - 1
     top = smooth.max()
@@ -554,7 +554,7 @@ def _canonical(
 
 def _plantar_visible(cpts: FloatArray) -> bool:
     """Tell whether points at z <= 3 mm cover a good share of the footprint's interior."""
-    from scipy import ndimage
+    from footfit._core import morphology as ndimage
 
     # THE footprint raster (footfit._core.raster): absolute cells, one empty cell around
     r = footprint_raster(np.ascontiguousarray(cpts[:, 0]), np.ascontiguousarray(cpts[:, 1]),

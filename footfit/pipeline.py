@@ -107,7 +107,6 @@ class FootFitter:
         # process scans, so it loads them now, once: the first scan's stage times then
         # measure its work (in a fresh process isolate read ~240 ms and measure ~200 ms
         # for ~30 ms and ~45 ms of work, the rest scipy's import)
-        import scipy.ndimage  # noqa: F401
         import scipy.spatial  # noqa: F401
 
         _prepare_stages()

@@ -189,9 +189,9 @@ def fill_holes(img: BoolArray) -> BoolArray:
     >>> bool(fill_holes(ring)[1, 1])
     True
     """
-    from scipy import ndimage
+    from footfit._core.morphology import label
 
-    lab, _ = ndimage.label(~img)
+    lab, _ = label(~img)
     edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
     outside = np.isin(lab, edge[edge > 0])
     return ~outside

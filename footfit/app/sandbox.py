@@ -167,7 +167,7 @@ def _start_forkserver() -> None:
 _PRELOAD = [
     "footfit.pipeline", "footfit.io", "footfit.clean", "footfit.align", "footfit.measure",
     "footfit.classify", "footfit.sizes", "footfit.insoles", "footfit.last", "footfit.report",
-    "scipy.ndimage", "scipy.spatial",
+    "scipy.spatial",
 ]
 
 

@@ -61,7 +61,7 @@ def _find_floor(D, rng) -> tuple[FloatArray | None, FloatArray | None]:
                  int(np.ceil((v.max() - ulo[1]) / cell)) + 2)
         sil = np.zeros(shape, dtype=bool)
         sil.reshape(-1)[_raster(u[above], v[above], ulo, cell, shape)] = True
-        from scipy import ndimage
+        from footfit._core import morphology as ndimage
 
         # two cells (12 mm) of margin: the contact patch of a sole seen through glass, with no
         # floor in the scan, has ~10 % of its points within one cell outside the silhouette
@@ -88,7 +88,7 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
     decision: floor next to a side wall would widen the foot, a lost sole rim would shrink
     the footprint).
     """
-    from scipy import ndimage
+    from footfit._core import morphology as ndimage
 
     below_top = keep & (h <= 150.0)
     inband = np.flatnonzero(below_top & (h <= band))  # the band and the noise below it
@@ -143,7 +143,7 @@ def _floor_points(pts, nrm, h, plane, band, keep) -> np.ndarray:
         # Sub-cell decision at the outline: the side wall meets the floor along the mean
         # position of the ring points around a cell; a band point beyond it (along the
         # outward normal of the silhouette) is floor, one inside it is sole.
-        gi, gj = np.gradient(ndimage.gaussian_filter(sil.astype(np.float64), 1.5))
+        gi, gj = np.gradient(ndimage.gaussian_filter_reflect(sil.astype(np.float64), 1.5))
         # per-cell sums of the ring points, then summed over each cell's 3x3 block (the
         # ring lies 6 cells inside the raster's edge)
         su, sv, cnt = (

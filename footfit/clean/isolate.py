@@ -251,7 +251,7 @@ def isolate_feet(
     .. [1] docs/measurement_conventions.md, "Leg cut".
     .. [2] DOMAIN.md section 2: a foot is 100-350 mm long.
     """
-    from scipy import ndimage
+    from footfit._core import morphology as ndimage
 
     pts = as_points(points, name="points", min_points=50)
     nrm = None

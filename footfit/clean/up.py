@@ -115,7 +115,7 @@ _MAX_PART_CELLS = 16_000_000
 
 def _parts(pts: FloatArray, rules: dict) -> list[FloatArray]:
     """Find the connected parts (26-connected voxels) holding ``part_share`` of the points."""
-    from scipy import ndimage
+    from footfit._core import morphology as ndimage
 
     voxel = float(rules["part_voxel_mm"])
     span = np.ptp(pts, axis=0)

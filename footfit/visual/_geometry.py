@@ -111,7 +111,7 @@ def _raster(xy: FloatArray, *, cell: float) -> FloatArray:
 
 def _close_cells(cells: FloatArray) -> FloatArray:
     """Fill single-cell gaps of a sparse sampling (binary closing of the raster)."""
-    from scipy import ndimage
+    from footfit._core import morphology as ndimage
 
     if len(cells) < 4:
         return cells
