@@ -365,6 +365,20 @@ async def _found(svc: Any, report_id: str) -> tuple[Any, Any]:
     return rep, None
 
 
+async def _found_in(svc: Any, report_id: str, lang: str | None) -> tuple[Any, str, Any]:
+    """Return ``(kept report, language, None)``, or ``(None, "", the 404 or 400 response)``.
+
+    The language is ``lang`` when given (checked), else the one the report was made in.
+    """
+    rep, missing = await _found(svc, report_id)
+    if missing:
+        return None, "", missing
+    try:
+        return rep, _check_lang(lang) or rep.lang, None
+    except ValueError as exc:
+        return None, "", _error(400, "bad_option", one_line(exc))
+
+
 def _add_report_routes(app: Any, svc: Any) -> None:
     """Add the endpoints that show a recent report again: JSON and the HTML report."""
     import asyncio
@@ -385,13 +399,9 @@ def _add_report_routes(app: Any, svc: Any) -> None:
                        customer: str | None = None) -> Any:
         from footfit.visual import render_html
 
-        rep, missing = await found(report_id)
-        if missing:
-            return missing
-        try:
-            lang = _check_lang(lang) or rep.lang
-        except ValueError as exc:
-            return _error(400, "bad_option", one_line(exc))
+        rep, lang, refused = await _found_in(svc, report_id, lang)
+        if refused:
+            return refused
         return HTMLResponse(await asyncio.to_thread(
             render_html, rep.data, drawings=rep.drawings, lang=lang,
             customer=(customer or "")[:80].strip() or rep.customer))
@@ -426,13 +436,9 @@ def _add_summary_routes(app: Any, svc: Any) -> None:
     async def get_png(report_id: str, lang: str | None = None) -> Any:
         from footfit.visual import render_png
 
-        rep, missing = await found(report_id)
-        if missing:
-            return missing
-        try:
-            lang = _check_lang(lang) or rep.lang
-        except ValueError as exc:
-            return _error(400, "bad_option", one_line(exc))
+        rep, lang, refused = await _found_in(svc, report_id, lang)
+        if refused:
+            return refused
         try:
             data = await asyncio.to_thread(render_png, rep.data, drawings=rep.drawings,
                                            lang=lang)

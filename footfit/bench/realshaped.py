@@ -210,24 +210,23 @@ def bench_realshaped(
     for name, n in cases:
         say(f"real-shaped {name} {n // 1000}k")
         path = make_realshaped_scan(name, n, folder)
-        reps = repeat if n < 1_000_000 else max(3, repeat // 2)
-        case = _stage_table(fitter, path, reps)
-        case["points"] = n
-        case["ns_per_point"] = case["core"]["median"] * 1e6 / n
-        case["fresh"] = fresh_first_call(path, fresh_repeat)
-        case["fresh_over_warm"] = case["fresh"]["first_ms"]["median"] / case["total"]["median"]
-        results[f"{name}-{_label(n)}"] = case
+        results[f"{name}-{_label(n)}"] = _density_case(fitter, path, n, repeat, fresh_repeat)
     for n in sorted({n for _, n in cases}):
         say(f"synthetic {n // 1000}k (same table)")
         path = make_bench_scan(n, folder)["ply"]
-        reps = repeat if n < 1_000_000 else max(3, repeat // 2)
-        case = _stage_table(fitter, path, reps)
-        case["points"] = n
-        case["ns_per_point"] = case["core"]["median"] * 1e6 / n
-        case["fresh"] = fresh_first_call(path, fresh_repeat)
-        case["fresh_over_warm"] = case["fresh"]["first_ms"]["median"] / case["total"]["median"]
-        results[f"synthetic-{_label(n)}"] = case
+        results[f"synthetic-{_label(n)}"] = _density_case(fitter, path, n, repeat, fresh_repeat)
     return results
+
+
+def _density_case(fitter, path: Path, n: int, repeat: int, fresh_repeat: int) -> dict:
+    """Time one scan of ``n`` points: the warm stage table, cost per point, a fresh first call."""
+    reps = repeat if n < 1_000_000 else max(3, repeat // 2)
+    case = _stage_table(fitter, path, reps)
+    case["points"] = n
+    case["ns_per_point"] = case["core"]["median"] * 1e6 / n
+    case["fresh"] = fresh_first_call(path, fresh_repeat)
+    case["fresh_over_warm"] = case["fresh"]["first_ms"]["median"] / case["total"]["median"]
+    return case
 
 
 def bench_process_realscan(repeat: int) -> dict:
