@@ -174,15 +174,61 @@ def _plane_basis(normal: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 @functools.lru_cache(maxsize=4)
-def _fourier_tables(n_harm: int, n_samples: int) -> tuple[FloatArray, FloatArray]:
-    """Return harmonic numbers and the Fourier basis at ``n_samples`` even angles.
+def _fourier_tables(n_harm: int, n_samples: int) -> tuple[FloatArray, FloatArray, tuple]:
+    """Return harmonic numbers, the Fourier basis and the normal equations' layout.
 
-    The harmonic numbers of the columns ``[1, cos t, sin t, cos 2t, ...]`` and the basis
-    evaluated at ``n_samples`` even angles (the fitted curve's samples).
+    The harmonic numbers of the columns ``[1, cos t, sin t, cos 2t, ...]``; the basis
+    evaluated at ``n_samples`` even angles (the fitted curve's samples); and, for every
+    entry of the normal equations, where its two terms are in the moment vector
+    ``v = [sum w cos(m t), sum w sin(m t)], m = 0..2K`` and their signs (the product
+    formulas ``cos a cos b = (cos(a - b) + cos(a + b)) / 2`` etc.), so that one gather
+    builds the matrix.
     """
     k = np.concatenate([[0], np.repeat(np.arange(1, n_harm + 1), 2)]).astype(np.float64)
     t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
-    return k, _fourier_design(t, n_harm)
+    return k, _fourier_design(t, n_harm), _normal_layout(n_harm)
+
+
+def _powers(z: np.ndarray, count: int) -> np.ndarray:
+    """Rows ``z**0 .. z**(count - 1)`` of complex ``z``, by doubling blocks.
+
+    ``z**(p + j) = z**j * z**p``: a handful of block products instead of ``count`` rows
+    of cosines and sines (the rounding grows with the number of products, ~1e-15).
+    """
+    out = np.zeros((count, len(z)), dtype=np.complex128)
+    out[0] = 1.0
+    done = 1
+    step = z
+    while done < count:
+        take = min(done, count - done)
+        np.multiply(out[:take], step, out=out[done : done + take])
+        done += take
+        step = out[done - 1] * z
+    return out
+
+
+def _normal_layout(n_harm: int) -> tuple:
+    """Index and sign tables of the normal equations (see :func:`_fourier_tables`)."""
+    n_mom = 2 * n_harm + 1
+    kk = np.arange(n_harm + 1)
+    dif = np.abs(kk[:, None] - kk[None, :])
+    add = kk[:, None] + kk[None, :]
+    sgn = np.sign(kk[:, None] - kk[None, :]).astype(np.float64)
+    size = 2 * n_harm + 1
+    ci = np.concatenate([[0], np.arange(1, size, 2)])  # columns of cos(k t), k = 0..K
+    si = np.arange(2, size, 2)  # columns of sin(k t), k = 1..K
+    i1 = np.zeros((size, size), dtype=np.intp)
+    i2 = np.zeros((size, size), dtype=np.intp)
+    s2 = np.zeros((size, size))
+    # cos-cos: (cm[k - l] + cm[k + l]) / 2; sin-sin: (cm[k - l] - cm[k + l]) / 2
+    i1[np.ix_(ci, ci)], i2[np.ix_(ci, ci)], s2[np.ix_(ci, ci)] = dif, add, 1.0
+    i1[np.ix_(si, si)], i2[np.ix_(si, si)], s2[np.ix_(si, si)] = dif[1:, 1:], add[1:, 1:], -1.0
+    # cos(k t) sin(l t): (sm[k + l] - sign(k - l) sm[|k - l|]) / 2, and its transpose
+    i1[np.ix_(ci, si)], i2[np.ix_(ci, si)] = n_mom + add[:, 1:], n_mom + dif[:, 1:]
+    s2[np.ix_(ci, si)] = -sgn[:, 1:]
+    i1[np.ix_(si, ci)], i2[np.ix_(si, ci)] = (n_mom + add[:, 1:]).T, (n_mom + dif[:, 1:]).T
+    s2[np.ix_(si, ci)] = -sgn[:, 1:].T
+    return i1, i2, s2, ci, si
 
 
 def _fourier_design(t: FloatArray, n_harm: int) -> FloatArray:
@@ -285,35 +331,24 @@ def _fit_outline(
     # data term the noisy evidence), and repeating every point changes nothing
     n_eff = float(np.unique(xy[:, 0]).size) if n_eff is None else n_eff
     wn = wb[filled] * (n_eff / wb[filled].sum())
-    k, basis = _fourier_tables(n_harm, n_samples)
+    k, basis, (i1, i2, s2, ci, si) = _fourier_tables(n_harm, n_samples)
     # normal equations from the weighted trigonometric moments of the bin angles (product
     # formulas), elementwise: as BLAS products these small matrices went to OpenBLAS's
-    # threads, which on a busy 2-core machine waited for each other (measure 4x slower)
-    m = np.arange(2 * n_harm + 1, dtype=np.float64)
-    mt = tb[:, None] * m[None, :]
-    cos_m, sin_m = np.cos(mt), np.sin(mt)
-    cm = (wn[:, None] * cos_m).sum(axis=0)
-    sm = (wn[:, None] * sin_m).sum(axis=0)
-    kk = np.arange(n_harm + 1)
-    dif = np.abs(kk[:, None] - kk[None, :])
-    sgn = np.sign(kk[:, None] - kk[None, :])
-    add = kk[:, None] + kk[None, :]
-    cc = 0.5 * (cm[dif] + cm[add])
-    ss_ = 0.5 * (cm[dif] - cm[add])
-    cs = 0.5 * (sm[add] - sgn * sm[dif])  # sum of w cos(k t) sin(l t), k rows, l columns
-    size = 2 * n_harm + 1
-    lhs = np.zeros((size, size))
-    ci = np.concatenate([[0], np.arange(1, size, 2)])  # columns of cos(k t), k = 0..K
-    si = np.arange(2, size, 2)  # columns of sin(k t), k = 1..K
-    lhs[np.ix_(ci, ci)] = cc
-    lhs[np.ix_(si, si)] = ss_[1:, 1:]
-    lhs[np.ix_(ci, si)] = cs[:, 1:]
-    lhs[np.ix_(si, ci)] = cs[:, 1:].T
+    # threads, which on a busy 2-core machine waited for each other (measure 4x slower).
+    # cos(m t) + i sin(m t) = z^m, z = exp(i t): the powers by one cumulative product
+    # (rows m = 0..2K) instead of 2 x (2K + 1) cosines and sines per bin
+    powers = _powers(np.cos(tb) + 1j * np.sin(tb), 2 * n_harm + 1)
+    mom = (powers * wn).sum(axis=1)
+    v = np.concatenate([mom.real, mom.imag])
+    lhs = v[i2]
+    lhs *= s2
+    lhs += v[i1]
+    lhs *= 0.5
     lhs[np.diag_indices_from(lhs)] += penalty * k**4
-    wr = wn * rb
-    rhs = np.zeros(size)
-    rhs[ci] = (wr[:, None] * cos_m[:, : n_harm + 1]).sum(axis=0)
-    rhs[si] = (wr[:, None] * sin_m[:, 1 : n_harm + 1]).sum(axis=0)
+    rmom = (powers[: n_harm + 1] * (wn * rb)).sum(axis=1)
+    rhs = np.zeros(2 * n_harm + 1)
+    rhs[ci] = rmom.real
+    rhs[si] = rmom.imag[1:]
     coef = np.linalg.solve(lhs, rhs)
     rad = np.maximum((basis * coef).sum(axis=1), 0.0)
     t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
