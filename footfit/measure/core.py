@@ -488,7 +488,9 @@ def _foot_volume(m: _Work) -> None:
     pts = m.pts
     # columns of about the same number of points at any density: at most 60k points (a
     # regular stride) in 1 mm columns, coarser for sparser scans
-    sub = pts[:: max(1, len(pts) // 60000)]
+    # column-major: the volume's passes read x and y as two contiguous columns (on (n, 3)
+    # rows an (n, 2) slice made every pass strided: 4x slower)
+    sub = np.asfortranarray(pts[:: max(1, len(pts) // 60000)])
     vol = _volume(sub, m.plantar, cell=float(np.clip(np.sqrt(60000.0 / len(sub)), 1.0, 2.0)))
     if vol is not None:
         m.vals["foot_volume_cm3"] = vol
@@ -580,9 +582,16 @@ def _volume(pts: FloatArray, plantar: bool, cell: float = 2.0) -> float | None:
         if eq is not None:
             gi = lo[0] + (np.arange(shape[0]) + 0.5) * cell
             gj = lo[1] + (np.arange(shape[1]) + 0.5) * cell
-            cap = np.ones(shape, dtype=bool)
+            cap = np.zeros(shape, dtype=bool)
+            # the edges are tested on the cells of the ring's box (and one cell around):
+            # the cells beyond lie outside the hull (the whole grid took 40x longer)
+            rx, ry = pts[ring, 0], pts[ring, 1]
+            i0, i1 = np.searchsorted(gi, [rx.min() - cell, rx.max() + cell])
+            j0, j1 = np.searchsorted(gj, [ry.min() - cell, ry.max() + cell])
+            box = np.ones((i1 - i0, j1 - j0), dtype=bool)
             for a_, b_, c_ in eq:  # a few dozen hull edges
-                cap &= (a_ * gi[:, None] + b_ * gj[None, :] + c_) <= 1e-9
+                box &= (a_ * gi[i0:i1, None] + b_ * gj[None, j0:j1] + c_) <= 1e-9
+            cap[i0:i1, j0:j1] = box
             top_f = np.where(cap, np.maximum(top_f, z_top), top_f)
     bot_f = np.maximum(bot[ii, jj], 0.0) if plantar else np.zeros(shape)
     h = np.clip(top_f - bot_f, 0.0, None)
