@@ -116,14 +116,16 @@ def _hull_star(xy: FloatArray, centre: FloatArray) -> FloatArray | None:
         return None
     # a few vectorised passes first delete every reflex vertex at once (a run of them is a
     # concave chain, inside the chord that replaces it; the polygon stays star-shaped)
+    x, y = xy[:, 0].copy(), xy[:, 1].copy()
     for _ in range(4):
-        prev, nxt = np.roll(xy, 1, axis=0), np.roll(xy, -1, axis=0)
-        turn = ((xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1])
-                - (xy[:, 1] - prev[:, 1]) * (nxt[:, 0] - xy[:, 0]))
+        # neighbours as shifted views of the wrapped columns (np.roll copied (n, 2) rows)
+        xw, yw = np.concatenate([x[-1:], x, x[:1]]), np.concatenate([y[-1:], y, y[:1]])
+        turn = (x - xw[:-2]) * (yw[2:] - y) - (y - yw[:-2]) * (xw[2:] - x)
         convex = turn > 1e-12
         if convex.all() or convex.sum() < 3:
             break
-        xy = xy[convex]
+        x, y = x[convex], y[convex]
+    xy = np.column_stack([x, y])
     # then Graham's scan in the given angular order, from a hull vertex (the lowest
     # point), as plain floats: one pass over the remaining samples
     start = int(np.argmin(xy[:, 1] * 1e6 + xy[:, 0]))
@@ -187,6 +189,14 @@ def _fourier_tables(n_harm: int, n_samples: int) -> tuple[FloatArray, FloatArray
     k = np.concatenate([[0], np.repeat(np.arange(1, n_harm + 1), 2)]).astype(np.float64)
     t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
     return k, _fourier_design(t, n_harm), _normal_layout(n_harm)
+
+
+@functools.lru_cache(maxsize=4)
+def _sample_tables(n_bins: int, n_samples: int) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Cosines and sines of the curve's ``n_samples`` even angles, and each one's bin."""
+    t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
+    sample_bin = np.minimum(((t + np.pi) / (2 * np.pi) * n_bins).astype(np.intp), n_bins - 1)
+    return np.cos(t), np.sin(t), sample_bin
 
 
 def _powers(z: np.ndarray, count: int) -> np.ndarray:
@@ -344,18 +354,17 @@ def _fit_outline(
     lhs *= s2
     lhs += v[i1]
     lhs *= 0.5
-    lhs[np.diag_indices_from(lhs)] += penalty * k**4
+    lhs.flat[:: len(lhs) + 1] += penalty * k**4
     rmom = (powers[: n_harm + 1] * (wn * rb)).sum(axis=1)
     rhs = np.zeros(2 * n_harm + 1)
     rhs[ci] = rmom.real
     rhs[si] = rmom.imag[1:]
     coef = np.linalg.solve(lhs, rhs)
     rad = np.maximum((basis * coef).sum(axis=1), 0.0)
-    t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
     # across a gap in the data wider than OUTLINE_MAX_GAP_BINS (the open bottom of a scan
     # without the sole, a dropout hole) the series would swing out freely: no curve
     # there, the hull bridges the gap with a chord as a tape does
-    sample_bin = np.minimum(((t + np.pi) / (2 * np.pi) * n_bins).astype(np.intp), n_bins - 1)
+    cos_t, sin_t, sample_bin = _sample_tables(n_bins, n_samples)
     g = OUTLINE_MAX_GAP_BINS
     f = filled.astype(np.intp)
     ext = np.concatenate([f[-g:], f, f[:g]])
@@ -368,7 +377,7 @@ def _fit_outline(
         right |= ext[g + j : g + j + n_bins] > 0
     near = filled | (left & right)
     keep = near[sample_bin]
-    curve = c + np.column_stack([rad[keep] * np.cos(t[keep]), rad[keep] * np.sin(t[keep])])
+    curve = c + np.column_stack([rad[keep] * cos_t[keep], rad[keep] * sin_t[keep]])
     return (curve, c) if with_centre else curve
 
 
