@@ -152,9 +152,10 @@ def measure_foot(
             raise InvalidParameterError(f"`weights` must be {len(pts)} positive finite values; "
                              f"got shape {w.shape}")
     below = pts[:, 2] <= cut
-    pts = pts[below]
-    if w is not None:
-        w = w[below]
+    if not below.all():  # an aligned foot is already cut at the same height: no copy
+        pts = pts[below]
+        if w is not None:
+            w = w[below]
     if len(pts) < MIN_POINTS:
         raise DegenerateScanError(
             f"only {len(pts)} points below the {cut:g} mm leg cut; at least {MIN_POINTS} "
