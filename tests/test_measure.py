@@ -459,3 +459,28 @@ def test_star_hull_is_the_convex_hull(rng):
         star = _hull_star(xy, c)
         assert star is not None
         assert per(star) == pytest.approx(per(_hull2d(xy)), abs=1e-9)
+
+
+def test_outline_normal_equations_match_the_design_matrix(rng):
+    """The outline fit builds its normal equations from powers of exp(i t) and product
+    formulas: equal to the explicit ``D^T W D`` and ``D^T W r`` of the Fourier design.
+    """
+    from footfit.measure.sections import _fourier_design, _fourier_tables, _powers
+
+    for n_harm in (3, 12, 48):
+        tb = np.sort(rng.uniform(-np.pi, np.pi, 170))
+        wn, rb = rng.uniform(0.1, 5.0, 170), rng.uniform(20.0, 60.0, 170)
+        powers = _powers(np.cos(tb) + 1j * np.sin(tb), 2 * n_harm + 1)
+        direct = np.exp(1j * np.arange(2 * n_harm + 1)[:, None] * tb[None, :])
+        assert np.abs(powers - direct).max() < 1e-13
+        _, _, (i1, i2, s2, ci, si) = _fourier_tables(n_harm, 360)
+        mom = (powers * wn).sum(axis=1)
+        v = np.concatenate([mom.real, mom.imag])
+        lhs = 0.5 * (v[i1] + s2 * v[i2])
+        design = _fourier_design(tb, n_harm)
+        expect = design.T @ (wn[:, None] * design)
+        assert np.abs(lhs - expect).max() < 1e-10 * np.abs(expect).max()
+        rmom = (powers[: n_harm + 1] * (wn * rb)).sum(axis=1)
+        rhs = np.zeros(2 * n_harm + 1)
+        rhs[ci], rhs[si] = rmom.real, rmom.imag[1:]
+        assert np.allclose(rhs, design.T @ (wn * rb), rtol=1e-12, atol=1e-9)

@@ -105,24 +105,7 @@ def build_working_set(
     centre = cols.mean(axis=1)
     cov, reach = _moments(cols, centre)
     _, axes = np.linalg.eigh(cov)
-    # voxel indices along the axes lie within +-reach / cell of the centre's voxel
-    lo = np.floor(-reach / cell) - 1.0
-    side = float(np.floor(reach / cell) - lo + 2.0)
-    idx_bits = max(1, int(n - 1).bit_length())
-    key_bits = max(1, int(side**3 - 1).bit_length())
-    if idx_bits + key_bits <= 62:
-        packed = _packed_keys(cols, centre, axes, cell, lo, side, idx_bits)
-        packed.sort()  # one sort gives the voxels' order and each point's row
-        order = packed & ((1 << idx_bits) - 1)
-        packed >>= idx_bits
-        skey = packed
-    else:  # an absurd extent at a fine voxel: a plain (slower) argsort
-        key = _packed_keys(cols, centre, axes, cell, lo, side, 0)
-        order = np.argsort(key, kind="stable")
-        skey = key[order]
-    new_cell = np.zeros(n, dtype=np.intp)
-    new_cell[0] = 1
-    np.not_equal(skey[1:], skey[:-1], out=new_cell[1:])
+    order, new_cell = _voxel_order(cols, centre, axes, cell, reach)
     starts = np.flatnonzero(new_cell)
     counts = np.diff(np.append(starts, n))
     # each point's voxel, in input order: the sums by bincount read the columns in order
@@ -131,7 +114,7 @@ def build_working_set(
     new_cell -= 1
     inv = np.zeros(n, dtype=np.intp)
     inv[order] = new_cell
-    del new_cell, skey
+    del new_cell
     m = len(starts)
     means = np.zeros((m, 3))
     for k in range(3):
@@ -150,6 +133,48 @@ def build_working_set(
 #: Points per block of the key pass: its temporaries (a few arrays of this many float64)
 #: stay in the CPU's cache instead of making full passes through memory.
 _BLOCK = 32768
+
+
+def _voxel_order(cols: FloatArray, centre: FloatArray, axes: FloatArray, cell: float,
+                 reach: float) -> tuple[IntArray, IntArray]:
+    """Return the rows in voxel order and, along it, 1 where a new voxel starts (else 0).
+
+    Voxels are ordered lexicographically by their indices, rows ascending within each.
+    """
+    n = cols.shape[1]
+    # voxel indices along the axes lie within +-reach / cell of the centre's voxel
+    lo = np.floor(-reach / cell) - 1.0
+    side = float(np.floor(reach / cell) - lo + 2.0)
+    idx_bits = max(1, int(n - 1).bit_length())
+    key_bits = max(1, int(side**3 - 1).bit_length())
+    new_cell = np.zeros(n, dtype=np.intp)
+    new_cell[0] = 1
+    if idx_bits + key_bits <= 62:
+        packed = _packed_keys(cols, centre, axes, cell, lo, side, idx_bits)
+        packed.sort()  # one sort gives the voxels' order and each point's row
+        order = packed & ((1 << idx_bits) - 1)
+        packed >>= idx_bits
+        np.not_equal(packed[1:], packed[:-1], out=new_cell[1:])
+        return order, new_cell
+    # an absurd extent at a fine voxel (no 62-bit key): a lexicographic sort of the indices
+    q = [_axis_index(cols, centre, axes[:, k], cell) for k in range(3)]
+    order = np.lexsort((q[2], q[1], q[0]))
+    for qk in q:
+        sk = qk[order]
+        new_cell[1:] |= sk[1:] != sk[:-1]
+    return order, new_cell
+
+
+def _axis_index(cols: FloatArray, centre: FloatArray, ax: FloatArray, cell: float) -> FloatArray:
+    """Voxel index (as float) of every point along ``ax``, as :func:`_packed_keys` has it."""
+    t = cols[0] - centre[0]
+    t *= ax[0]
+    for c in (1, 2):
+        u = cols[c] - centre[c]
+        u *= ax[c]
+        t += u
+    t *= 1.0 / cell
+    return np.floor(t)
 
 
 def _moments(cols: FloatArray, centre: FloatArray) -> tuple[FloatArray, float]:
