@@ -484,3 +484,26 @@ def test_outline_normal_equations_match_the_design_matrix(rng):
         rhs = np.zeros(2 * n_harm + 1)
         rhs[ci], rhs[si] = rmom.real, rmom.imag[1:]
         assert np.allclose(rhs, design.T @ (wn * rb), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sections_fitted_together_equal_one_by_one(rng, weighted):
+    """The ankle search fits its rings in one batch: the same girths and polygons as
+    section by section, a ring without points (None) included.
+    """
+    from footfit.measure.sections import _section, _sections
+
+    pts = _ellipsoid_foot(150_000, rng, noise=0.4)
+    pts = pts[pts[:, 2] > 20.0]
+    w = rng.integers(1, 4, len(pts)).astype(float) if weighted else None
+    z = np.array([0.0, 0.0, 1.0])
+    origins = [np.array([0.0, 0.0, h]) for h in (25.0, 40.0, 55.0, 500.0, 70.0)]
+    together = _sections(pts, origins, z, w)
+    assert together[3] is None
+    for o, s in zip(origins, together, strict=True):
+        alone = _section(pts, o, z, weights=w)
+        assert (s is None) == (alone is None)
+        if s is not None:
+            assert s.perimeter_mm == pytest.approx(alone.perimeter_mm, abs=1e-9)
+            assert np.allclose(s.polygon, alone.polygon, atol=1e-9)
+            assert s.n_points == alone.n_points

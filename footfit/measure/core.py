@@ -18,7 +18,7 @@ from footfit.exceptions import DegenerateScanError, InvalidParameterError
 from footfit.measure.footprint import FootprintResult, compute_footprint, has_plantar_surface
 from footfit.measure.landmarks import Landmarks, _extreme, outline_peak_y
 from footfit.measure.results import MEASUREMENT_FIELDS, FootMeasurements
-from footfit.measure.sections import _cross3, _section
+from footfit.measure.sections import _cross3, _section, _sections
 
 if TYPE_CHECKING:
     from footfit.align import AlignedFoot
@@ -427,19 +427,19 @@ def _ankle_girth(m: _Work) -> None:
     w_ankle = None if m.w is None else m.w[in_ankle]
     per: dict[float, tuple[float, FloatArray]] = {}
 
-    def ring(h: float) -> None:
-        if h not in per and lo <= h <= hi:
-            s = _section(ankle, np.array([0.0, 0.0, h]), _Z, weights=w_ankle)
+    def rings(heights: list[float]) -> None:
+        # the rings of one step are fitted together (footfit.measure.sections._sections)
+        todo = [h for h in heights if h not in per and lo <= h <= hi]
+        found = _sections(ankle, [np.array([0.0, 0.0, h]) for h in todo], _Z, w_ankle)
+        for h, s in zip(todo, found, strict=True):
             if s is not None:
                 per[h] = (s.perimeter_mm, s.polygon)
 
     # every 3 mm, then every 1 mm around the smallest (the girth varies slowly)
-    for h in np.arange(lo, hi + 0.5, 3.0):
-        ring(float(h))
+    rings([float(h) for h in np.arange(lo, hi + 0.5, 3.0)])
     if per:
         h0 = min(per, key=lambda k: per[k][0])
-        for h in (h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0):
-            ring(h)
+        rings([h0 - 2.0, h0 - 1.0, h0 + 1.0, h0 + 2.0])
     if not per:
         m.missing["ankle_girth_mm"] = f"no sections between {lo:g} and {hi:g} mm"
         return
