@@ -379,3 +379,46 @@ def test_grid_keys_and_rasters_match_the_broadcast_formulas(rng):
     padded = np.pad(img, 1)
     box = sum(padded[i : i + 20, j : j + 30] for i in range(3) for j in range(3))
     np.testing.assert_allclose(_box3(img), box, rtol=1e-12)
+
+
+def _reference_working_set(pts, cell):
+    """The working set the plain way: principal-frame voxel keys, np.unique, np.add.at.
+
+    Returns the means, counts and first rows per voxel, and a function giving the voxel
+    indices of points in this frame (to match voxels whatever the eigenvectors' signs).
+    """
+    centre = pts.mean(axis=0)
+    _, axes = np.linalg.eigh(np.cov((pts - centre).T, bias=True))
+
+    def key(p):
+        return np.floor(((p - centre) @ axes) / cell).astype(np.int64)
+
+    _, first, inv, counts = np.unique(key(pts), axis=0, return_index=True,
+                                      return_inverse=True, return_counts=True)
+    inv = inv.reshape(-1)
+    sums = np.zeros((len(counts), 3))
+    np.add.at(sums, inv, pts)
+    return sums / counts[:, None], counts, first, key
+
+
+@pytest.mark.parametrize(("n", "cell", "spread"), [(5_000, 1.0, 40.0), (70_001, 1.0, 150.0),
+                                                   (40_000, 1.5, 250.0), (3_000, 1e-4, 5e4)])
+def test_working_set_matches_the_plain_voxel_means(rng, n, cell, spread):
+    """The blocked key pass, the packed sort and the bincount sums (and the lexicographic
+    sort of an absurd extent, the last case) give the voxels, counts, means and first
+    normals of the straightforward construction.
+    """
+    from footfit.clean import build_working_set
+
+    pts = rng.normal(scale=spread / 4, size=(n, 3)) * [1.0, 0.6, 0.4] + [300.0, -50.0, 20.0]
+    pts[: n // 3] = pts[n // 3 : 2 * (n // 3)]  # repeated points share a voxel
+    nrm = rng.normal(size=(n, 3))
+    ws = build_working_set(pts, nrm, cell_mm=cell)
+    means, counts, first, key = _reference_working_set(pts, cell)
+    assert ws.n_input == n and ws.counts.sum() == n and len(ws.counts) == len(counts)
+    k = key(ws.points)  # a voxel's mean lies in the voxel
+    order = np.lexsort((k[:, 2], k[:, 1], k[:, 0]))
+    assert np.array_equal(ws.counts[order], counts)
+    assert np.allclose(ws.points[order], means, rtol=0, atol=1e-9 * max(1.0, spread))
+    # the normal of each voxel's first point (in input order)
+    assert np.array_equal(ws.normals[order], nrm[first])

@@ -459,3 +459,51 @@ def test_star_hull_is_the_convex_hull(rng):
         star = _hull_star(xy, c)
         assert star is not None
         assert per(star) == pytest.approx(per(_hull2d(xy)), abs=1e-9)
+
+
+def test_outline_normal_equations_match_the_design_matrix(rng):
+    """The outline fit builds its normal equations from powers of exp(i t) and product
+    formulas: equal to the explicit ``D^T W D`` and ``D^T W r`` of the Fourier design.
+    """
+    from footfit.measure.sections import _fourier_design, _fourier_tables, _powers
+
+    for n_harm in (3, 12, 48):
+        tb = np.sort(rng.uniform(-np.pi, np.pi, 170))
+        wn, rb = rng.uniform(0.1, 5.0, 170), rng.uniform(20.0, 60.0, 170)
+        powers = _powers(np.cos(tb) + 1j * np.sin(tb), 2 * n_harm + 1)
+        direct = np.exp(1j * np.arange(2 * n_harm + 1)[:, None] * tb[None, :])
+        assert np.abs(powers - direct).max() < 1e-13
+        _, _, (i1, i2, s2, ci, si) = _fourier_tables(n_harm, 360)
+        mom = (powers * wn).sum(axis=1)
+        v = np.concatenate([mom.real, mom.imag])
+        lhs = 0.5 * (v[i1] + s2 * v[i2])
+        design = _fourier_design(tb, n_harm)
+        expect = design.T @ (wn[:, None] * design)
+        assert np.abs(lhs - expect).max() < 1e-10 * np.abs(expect).max()
+        rmom = (powers[: n_harm + 1] * (wn * rb)).sum(axis=1)
+        rhs = np.zeros(2 * n_harm + 1)
+        rhs[ci], rhs[si] = rmom.real, rmom.imag[1:]
+        assert np.allclose(rhs, design.T @ (wn * rb), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sections_fitted_together_equal_one_by_one(rng, weighted):
+    """The ankle search fits its rings in one batch: the same girths and polygons as
+    section by section, a ring without points (None) included.
+    """
+    from footfit.measure.sections import _section, _sections
+
+    pts = _ellipsoid_foot(150_000, rng, noise=0.4)
+    pts = pts[pts[:, 2] > 20.0]
+    w = rng.integers(1, 4, len(pts)).astype(float) if weighted else None
+    z = np.array([0.0, 0.0, 1.0])
+    origins = [np.array([0.0, 0.0, h]) for h in (25.0, 40.0, 55.0, 500.0, 70.0)]
+    together = _sections(pts, origins, z, w)
+    assert together[3] is None
+    for o, s in zip(origins, together, strict=True):
+        alone = _section(pts, o, z, weights=w)
+        assert (s is None) == (alone is None)
+        if s is not None:
+            assert s.perimeter_mm == pytest.approx(alone.perimeter_mm, abs=1e-9)
+            assert np.allclose(s.polygon, alone.polygon, atol=1e-9)
+            assert s.n_points == alone.n_points

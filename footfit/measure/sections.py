@@ -116,14 +116,16 @@ def _hull_star(xy: FloatArray, centre: FloatArray) -> FloatArray | None:
         return None
     # a few vectorised passes first delete every reflex vertex at once (a run of them is a
     # concave chain, inside the chord that replaces it; the polygon stays star-shaped)
+    x, y = xy[:, 0].copy(), xy[:, 1].copy()
     for _ in range(4):
-        prev, nxt = np.roll(xy, 1, axis=0), np.roll(xy, -1, axis=0)
-        turn = ((xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1])
-                - (xy[:, 1] - prev[:, 1]) * (nxt[:, 0] - xy[:, 0]))
+        # neighbours as shifted views of the wrapped columns (np.roll copied (n, 2) rows)
+        xw, yw = np.concatenate([x[-1:], x, x[:1]]), np.concatenate([y[-1:], y, y[:1]])
+        turn = (x - xw[:-2]) * (yw[2:] - y) - (y - yw[:-2]) * (xw[2:] - x)
         convex = turn > 1e-12
         if convex.all() or convex.sum() < 3:
             break
-        xy = xy[convex]
+        x, y = x[convex], y[convex]
+    xy = np.column_stack([x, y])
     # then Graham's scan in the given angular order, from a hull vertex (the lowest
     # point), as plain floats: one pass over the remaining samples
     start = int(np.argmin(xy[:, 1] * 1e6 + xy[:, 0]))
@@ -174,15 +176,69 @@ def _plane_basis(normal: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 @functools.lru_cache(maxsize=4)
-def _fourier_tables(n_harm: int, n_samples: int) -> tuple[FloatArray, FloatArray]:
-    """Return harmonic numbers and the Fourier basis at ``n_samples`` even angles.
+def _fourier_tables(n_harm: int, n_samples: int) -> tuple[FloatArray, FloatArray, tuple]:
+    """Return harmonic numbers, the Fourier basis and the normal equations' layout.
 
-    The harmonic numbers of the columns ``[1, cos t, sin t, cos 2t, ...]`` and the basis
-    evaluated at ``n_samples`` even angles (the fitted curve's samples).
+    The harmonic numbers of the columns ``[1, cos t, sin t, cos 2t, ...]``; the basis
+    evaluated at ``n_samples`` even angles (the fitted curve's samples); and, for every
+    entry of the normal equations, where its two terms are in the moment vector
+    ``v = [sum w cos(m t), sum w sin(m t)], m = 0..2K`` and their signs (the product
+    formulas ``cos a cos b = (cos(a - b) + cos(a + b)) / 2`` etc.), so that one gather
+    builds the matrix.
     """
     k = np.concatenate([[0], np.repeat(np.arange(1, n_harm + 1), 2)]).astype(np.float64)
     t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
-    return k, _fourier_design(t, n_harm)
+    return k, _fourier_design(t, n_harm), _normal_layout(n_harm)
+
+
+@functools.lru_cache(maxsize=4)
+def _sample_tables(n_bins: int, n_samples: int) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Cosines and sines of the curve's ``n_samples`` even angles, and each one's bin."""
+    t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
+    sample_bin = np.minimum(((t + np.pi) / (2 * np.pi) * n_bins).astype(np.intp), n_bins - 1)
+    return np.cos(t), np.sin(t), sample_bin
+
+
+def _powers(z: np.ndarray, count: int) -> np.ndarray:
+    """Rows ``z**0 .. z**(count - 1)`` of complex ``z``, by doubling blocks.
+
+    ``z**(p + j) = z**j * z**p``: a handful of block products instead of ``count`` rows
+    of cosines and sines (the rounding grows with the number of products, ~1e-15).
+    """
+    out = np.zeros((count, len(z)), dtype=np.complex128)
+    out[0] = 1.0
+    done = 1
+    step = z
+    while done < count:
+        take = min(done, count - done)
+        np.multiply(out[:take], step, out=out[done : done + take])
+        done += take
+        step = out[done - 1] * z
+    return out
+
+
+def _normal_layout(n_harm: int) -> tuple:
+    """Index and sign tables of the normal equations (see :func:`_fourier_tables`)."""
+    n_mom = 2 * n_harm + 1
+    kk = np.arange(n_harm + 1)
+    dif = np.abs(kk[:, None] - kk[None, :])
+    add = kk[:, None] + kk[None, :]
+    sgn = np.sign(kk[:, None] - kk[None, :]).astype(np.float64)
+    size = 2 * n_harm + 1
+    ci = np.concatenate([[0], np.arange(1, size, 2)])  # columns of cos(k t), k = 0..K
+    si = np.arange(2, size, 2)  # columns of sin(k t), k = 1..K
+    i1 = np.zeros((size, size), dtype=np.intp)
+    i2 = np.zeros((size, size), dtype=np.intp)
+    s2 = np.zeros((size, size))
+    # cos-cos: (cm[k - l] + cm[k + l]) / 2; sin-sin: (cm[k - l] - cm[k + l]) / 2
+    i1[np.ix_(ci, ci)], i2[np.ix_(ci, ci)], s2[np.ix_(ci, ci)] = dif, add, 1.0
+    i1[np.ix_(si, si)], i2[np.ix_(si, si)], s2[np.ix_(si, si)] = dif[1:, 1:], add[1:, 1:], -1.0
+    # cos(k t) sin(l t): (sm[k + l] - sign(k - l) sm[|k - l|]) / 2, and its transpose
+    i1[np.ix_(ci, si)], i2[np.ix_(ci, si)] = n_mom + add[:, 1:], n_mom + dif[:, 1:]
+    s2[np.ix_(ci, si)] = -sgn[:, 1:]
+    i1[np.ix_(si, ci)], i2[np.ix_(si, ci)] = (n_mom + add[:, 1:]).T, (n_mom + dif[:, 1:]).T
+    s2[np.ix_(si, ci)] = -sgn[:, 1:].T
+    return i1, i2, s2, ci, si
 
 
 def _fourier_design(t: FloatArray, n_harm: int) -> FloatArray:
@@ -256,85 +312,109 @@ def _fit_outline(
     n_eff: float | None = None, with_centre: bool = False,
 ) -> FloatArray | tuple[FloatArray, FloatArray]:
     """:func:`fit_outline` on validated input; ``with_centre`` also returns the polar centre."""
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    # the data term counts distinct samples (``n_eff``), not repeated copies: sparse
+    # sections are smoothed more (the penalty is a prior on the outline's roughness, the
+    # data term the noisy evidence), and repeating every point changes nothing
+    n_eff = float(np.unique(xy[:, 0]).size) if n_eff is None else n_eff
+    curve, c = _fit_outlines([xy], [w], [n_eff], n_bins, n_harm, penalty, n_samples)[0]
+    return (curve, c) if with_centre else curve
+
+
+def _fit_outlines(
+    xys: list[FloatArray], ws: list[FloatArray], n_effs: list[float], n_bins: int,
+    n_harm: int, penalty: float, n_samples: int,
+) -> list[tuple[FloatArray, FloatArray]]:
+    """Fit the outlines of several sections at once: ``[(curve, centre), ...]``.
+
+    One pass of each step over all the sections' points (section ``s`` owns the bins
+    ``s * n_bins ...``) and one batched solve: the ten rings of the ankle search cost
+    little more than one (each step's fixed cost was most of a section's time).
+    """
+    n_sec = len(xys)
+    sizes = np.array([len(a) for a in xys])
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    sec = np.repeat(np.arange(n_sec), sizes)
+    xy, w = np.concatenate(xys), np.concatenate(ws)
+    lo = np.column_stack([np.minimum.reduceat(xy[:, k], first) for k in (0, 1)])
+    hi = np.column_stack([np.maximum.reduceat(xy[:, k], first) for k in (0, 1)])
     c = 0.5 * (lo + hi)
-    rel = xy - c
+    rel = xy - c[sec]
     ang = np.arctan2(rel[:, 1], rel[:, 0])
     r = np.hypot(rel[:, 0], rel[:, 1])
     b = np.minimum(((ang + np.pi) / (2 * np.pi) * n_bins).astype(np.intp), n_bins - 1)
+    b += sec * n_bins
+    n_all = n_sec * n_bins
     order = np.lexsort((r, b))
     bs = b[order]
     # radially central half of each bin, by weight: each point keeps the part of its
     # weight that lies between the bin's 25 % and 75 % weight quantiles (a point repeated
     # k times is k adjacent copies sharing that same part: the bin means do not move)
-    ws = w[order]
-    tot = np.bincount(bs, weights=ws, minlength=n_bins)
+    ws_ = w[order]
+    tot = np.bincount(bs, weights=ws_, minlength=n_all)
     start = np.concatenate([[0.0], np.cumsum(tot)[:-1]])
-    above = np.cumsum(ws) - start[bs]  # weight up to and including each point, in its bin
-    keep = np.clip(np.minimum(above, 0.75 * tot[bs]) - np.maximum(above - ws, 0.25 * tot[bs]),
+    above = np.cumsum(ws_) - start[bs]  # weight up to and including each point, in its bin
+    keep = np.clip(np.minimum(above, 0.75 * tot[bs]) - np.maximum(above - ws_, 0.25 * tot[bs]),
                    0.0, None)
-    wb = np.bincount(bs, weights=keep, minlength=n_bins)
+    wb = np.bincount(bs, weights=keep, minlength=n_all)
     filled = wb > 0
     ao = ang[order]
-    sc = np.bincount(bs, weights=keep * np.cos(ao), minlength=n_bins)[filled]
-    ss = np.bincount(bs, weights=keep * np.sin(ao), minlength=n_bins)[filled]
-    rb = np.bincount(bs, weights=keep * r[order], minlength=n_bins)[filled] / wb[filled]
+    sc = np.bincount(bs, weights=keep * np.cos(ao), minlength=n_all)[filled]
+    ss = np.bincount(bs, weights=keep * np.sin(ao), minlength=n_all)[filled]
+    rb = np.bincount(bs, weights=keep * r[order], minlength=n_all)[filled] / wb[filled]
     tb = np.arctan2(ss, sc)
-    # the data term counts distinct samples (``n_eff``), not repeated copies: sparse
-    # sections are smoothed more (the penalty is a prior on the outline's roughness, the
-    # data term the noisy evidence), and repeating every point changes nothing
-    n_eff = float(np.unique(xy[:, 0]).size) if n_eff is None else n_eff
-    wn = wb[filled] * (n_eff / wb[filled].sum())
-    k, basis = _fourier_tables(n_harm, n_samples)
-    # normal equations from the weighted trigonometric moments of the bin angles (product
-    # formulas), elementwise: as BLAS products these small matrices went to OpenBLAS's
-    # threads, which on a busy 2-core machine waited for each other (measure 4x slower)
-    m = np.arange(2 * n_harm + 1, dtype=np.float64)
-    mt = tb[:, None] * m[None, :]
-    cos_m, sin_m = np.cos(mt), np.sin(mt)
-    cm = (wn[:, None] * cos_m).sum(axis=0)
-    sm = (wn[:, None] * sin_m).sum(axis=0)
-    kk = np.arange(n_harm + 1)
-    dif = np.abs(kk[:, None] - kk[None, :])
-    sgn = np.sign(kk[:, None] - kk[None, :])
-    add = kk[:, None] + kk[None, :]
-    cc = 0.5 * (cm[dif] + cm[add])
-    ss_ = 0.5 * (cm[dif] - cm[add])
-    cs = 0.5 * (sm[add] - sgn * sm[dif])  # sum of w cos(k t) sin(l t), k rows, l columns
-    size = 2 * n_harm + 1
-    lhs = np.zeros((size, size))
-    ci = np.concatenate([[0], np.arange(1, size, 2)])  # columns of cos(k t), k = 0..K
-    si = np.arange(2, size, 2)  # columns of sin(k t), k = 1..K
-    lhs[np.ix_(ci, ci)] = cc
-    lhs[np.ix_(si, si)] = ss_[1:, 1:]
-    lhs[np.ix_(ci, si)] = cs[:, 1:]
-    lhs[np.ix_(si, ci)] = cs[:, 1:].T
-    lhs[np.diag_indices_from(lhs)] += penalty * k**4
-    wr = wn * rb
-    rhs = np.zeros(size)
-    rhs[ci] = (wr[:, None] * cos_m[:, : n_harm + 1]).sum(axis=0)
-    rhs[si] = (wr[:, None] * sin_m[:, 1 : n_harm + 1]).sum(axis=0)
-    coef = np.linalg.solve(lhs, rhs)
-    rad = np.maximum((basis * coef).sum(axis=1), 0.0)
-    t = np.linspace(-np.pi, np.pi, n_samples, endpoint=False)
+    fsec = np.flatnonzero(filled) // n_bins  # the section of each filled bin (ascending)
+    fstart = np.searchsorted(fsec, np.arange(n_sec))
+    wf = wb[filled]
+    wn = wf * (np.asarray(n_effs, dtype=np.float64) / np.add.reduceat(wf, fstart))[fsec]
+    coef = _solve_series(tb, wn, rb, fstart, n_harm, penalty, n_samples)
+    _, basis, _ = _fourier_tables(n_harm, n_samples)
+    rad = np.maximum((basis[None, :, :] * coef[:, None, :]).sum(axis=2), 0.0)
     # across a gap in the data wider than OUTLINE_MAX_GAP_BINS (the open bottom of a scan
     # without the sole, a dropout hole) the series would swing out freely: no curve
     # there, the hull bridges the gap with a chord as a tape does
-    sample_bin = np.minimum(((t + np.pi) / (2 * np.pi) * n_bins).astype(np.intp), n_bins - 1)
+    cos_t, sin_t, sample_bin = _sample_tables(n_bins, n_samples)
     g = OUTLINE_MAX_GAP_BINS
-    f = filled.astype(np.intp)
-    ext = np.concatenate([f[-g:], f, f[:g]])
+    f = filled.reshape(n_sec, n_bins)
+    ext = np.concatenate([f[:, -g:], f, f[:, :g]], axis=1)
     # a bin is drawn when it holds data, or lies in a gap of at most g bins with data on
     # both sides (not past the end of an open outline)
-    left = np.zeros(n_bins, dtype=bool)
-    right = np.zeros(n_bins, dtype=bool)
+    left = np.zeros(f.shape, dtype=bool)
+    right = np.zeros(f.shape, dtype=bool)
     for j in range(1, g + 1):
-        left |= ext[g - j : g - j + n_bins] > 0
-        right |= ext[g + j : g + j + n_bins] > 0
-    near = filled | (left & right)
-    keep = near[sample_bin]
-    curve = c + np.column_stack([rad[keep] * np.cos(t[keep]), rad[keep] * np.sin(t[keep])])
-    return (curve, c) if with_centre else curve
+        left |= ext[:, g - j : g - j + n_bins]
+        right |= ext[:, g + j : g + j + n_bins]
+    drawn = (f | (left & right))[:, sample_bin]
+    return [(c[i] + np.column_stack([rad[i, d] * cos_t[d], rad[i, d] * sin_t[d]]), c[i])
+            for i, d in enumerate(drawn)]
+
+
+def _solve_series(tb: FloatArray, wn: FloatArray, rb: FloatArray, fstart: np.ndarray,
+                  n_harm: int, penalty: float, n_samples: int) -> FloatArray:
+    """Penalised least-squares Fourier coefficients of each section's bin radii.
+
+    ``tb, wn, rb``: angle, weight and radius of every filled bin, sections one after the
+    other (section ``s`` from ``fstart[s]``). Returns ``(n_sections, 2K + 1)``.
+    """
+    k, _, (i1, i2, s2, ci, si) = _fourier_tables(n_harm, n_samples)
+    # normal equations from the weighted trigonometric moments of the bin angles (product
+    # formulas), elementwise: as BLAS products these small matrices went to OpenBLAS's
+    # threads, which on a busy 2-core machine waited for each other (measure 4x slower).
+    # cos(m t) + i sin(m t) = z^m, z = exp(i t): the powers by doubling blocks (rows
+    # m = 0..2K) instead of 2 x (2K + 1) cosines and sines per bin
+    powers = _powers(np.cos(tb) + 1j * np.sin(tb), 2 * n_harm + 1)
+    mom = np.add.reduceat(powers * wn, fstart, axis=1)  # (2K + 1, sections)
+    v = np.concatenate([mom.real, mom.imag]).T
+    lhs = v[:, i2]
+    lhs *= s2
+    lhs += v[:, i1]
+    lhs *= 0.5
+    diag = np.arange(len(k))
+    lhs[:, diag, diag] += penalty * k**4
+    rmom = np.add.reduceat(powers[: n_harm + 1] * (wn * rb), fstart, axis=1)
+    rhs = np.zeros((len(fstart), len(k)))
+    rhs[:, ci] = rmom.real.T
+    rhs[:, si] = rmom.imag[1:].T
+    return np.linalg.solve(lhs, rhs[:, :, None])[:, :, 0]
 
 
 def plane_section(
@@ -412,6 +492,39 @@ def _section(
     see at its grazing angle; their drops onto the floor, down the plane's steepest line,
     join the hull, which then runs along the floor as a tape under a standing foot does.
     """
+    slab = _slab(pts, o, n, half, denoise, weights)
+    if slab is None:
+        return None
+    xy, w, n_eff, u, v = slab
+    centre = None
+    if denoise:
+        xy, centre = _fit_outline(xy, w, OUTLINE_BINS, OUTLINE_HARMONICS, OUTLINE_PENALTY,
+                                  OUTLINE_SAMPLES, n_eff=n_eff, with_centre=True)
+    return _girth(xy, centre, o, n, u, v, floor_contact_mm, len(w))
+
+
+def _sections(pts: FloatArray, origins: list[FloatArray], n: FloatArray,
+              weights: FloatArray | None = None) -> list[Section | None]:
+    """De-noised sections of ``pts`` by parallel planes through ``origins``, fitted at once."""
+    slabs = [_slab(pts, o, n, SLAB_HALF_MM, True, weights) for o in origins]
+    have = [s for s in slabs if s is not None]
+    fits = iter(_fit_outlines([s[0] for s in have], [s[1] for s in have],
+                              [s[2] for s in have], OUTLINE_BINS, OUTLINE_HARMONICS,
+                              OUTLINE_PENALTY, OUTLINE_SAMPLES) if have else [])
+    out: list[Section | None] = []
+    for o, s in zip(origins, slabs, strict=True):
+        curve, centre = next(fits) if s is not None else (None, None)
+        out.append(None if s is None else _girth(curve, centre, o, n, s[3], s[4], None,
+                                                 len(s[1])))
+    return out
+
+
+def _slab(pts: FloatArray, o: FloatArray, n: FloatArray, half: float, denoise: bool,
+          weights: FloatArray | None) -> tuple | None:
+    """Points of a section's slab in plane coordinates: ``(xy, w, n_eff, u, v)`` or None.
+
+    ``n_eff`` counts the distinct samples (the outline fit's evidence).
+    """
     dist = np.abs(pts @ n - float(o @ n))
     sel = np.flatnonzero(dist <= half)
     if denoise and 0 < sel.size < TARGET_SECTION_POINTS and half < MAX_SLAB_HALF_MM:
@@ -426,16 +539,19 @@ def _section(
     q = pts[sel] - o
     u, v = _plane_basis(n)
     xy = np.column_stack([q @ u, q @ v])
+    if weights is None:  # distinct samples, not repeated copies (see _fit_outline)
+        return xy, np.ones(m), float(np.unique(xy[:, 0]).size), u, v
+    # working-set cells are distinct samples: their number is the evidence
+    return xy, weights[sel], float(m), u, v
+
+
+def _girth(xy: FloatArray, centre: FloatArray | None, o: FloatArray, n: FloatArray,
+           u: FloatArray, v: FloatArray, floor_contact_mm: float | None,
+           m: int) -> Section | None:
+    """Return the section's girth: the convex hull of its (fitted) outline."""
     hull = None
-    if denoise:
-        w = np.ones(m) if weights is None else weights[sel]
-        # working-set cells are distinct samples: their number is the evidence
-        xy, centre = _fit_outline(xy, w, OUTLINE_BINS, OUTLINE_HARMONICS, OUTLINE_PENALTY,
-                                  OUTLINE_SAMPLES,
-                                  n_eff=float(m) if weights is not None else None,
-                                  with_centre=True)
-        if floor_contact_mm is None:
-            hull = _hull_star(xy, centre)  # the curve is in angular order: no Qhull
+    if centre is not None and floor_contact_mm is None:
+        hull = _hull_star(xy, centre)  # a fitted curve is in angular order: no Qhull
     if floor_contact_mm is not None:
         xy = _with_floor_contact(xy, o, u, v, n, floor_contact_mm)
     if hull is None:
