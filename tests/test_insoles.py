@@ -455,3 +455,33 @@ def test_cli_insoles(capsys, tmp_path):
     assert main(["insoles", "--check", "--catalog", str(_write(tmp_path / "c.csv", rows))]) == 2
     err = capsys.readouterr().err
     assert "c.csv: row 2 (line 3), column 'volume': 'huge' is not one of" in err
+
+
+def test_columnwise_parse_equals_the_cell_by_cell_parse(tmp_path):
+    """The fast column-wise parse of a clean catalogue gives the cell-by-cell columns."""
+    import csv
+
+    from footfit.insoles import catalog as mod
+
+    with CSV.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = [h.strip() for h in rows[0]]
+    # padded cells and a float written in another way parse as before
+    rows[1] = [f" {v} " for v in rows[1]]
+    rows[2][header.index("length_min_mm")] = "1.9e2"
+    fast = mod._columns_fast(header, rows[1:])
+    slow = mod._columns_by_cell(header, rows[1:], path="x", lines=None)
+    assert fast is not None and list(fast) == list(slow)
+    for name in header:
+        assert fast[name].dtype == slow[name].dtype, name
+        assert (fast[name] == slow[name]).all(), name
+    # a cell either rule refuses sends the table down the cell-by-cell path
+    for name, bad in (("use", "hiking"), ("heel_cup_depth_mm", "inf"), ("name", "  "),
+                      ("eu_min", "x"), ("top_cover_mm", "11")):
+        broken = [list(r) for r in rows[1:]]
+        broken[5][header.index(name)] = bad
+        assert mod._columns_fast(header, broken) is None, name
+    assert mod._columns_fast(header, [r[:-1] for r in rows[1:]]) is None
+    typed = [list(r) for r in rows[1:]]
+    typed[0][header.index("eu_min")] = 38.0  # not text (from_rows): checked cell by cell
+    assert mod._columns_fast(header, typed) is None
