@@ -263,3 +263,36 @@ def test_real_feet_in_their_own_custom_last(realscans, rel, sex, style):
     if style == "sport":
         assert 12.0 <= ff.custom.room["toe_room_mm"] <= 25.0
     assert prepare_foot(foot).length_mm == pytest.approx(m.foot_length_mm, abs=3.0)
+
+
+def test_slab_support_equals_the_projection_of_every_point():
+    """The direction-by-direction support table against the plain matrix product."""
+    from footfit.last.support import slab_support
+
+    rng = np.random.default_rng(3)
+    phi = np.linspace(-0.5 * np.pi, 1.5 * np.pi, 72, endpoint=False)
+    n = np.stack([np.cos(phi), np.sin(phi)], axis=1)
+    for trial in range(30):
+        pts = rng.normal(size=(int(rng.integers(4, 3000)), 3)) * [30.0, 60.0, 20.0]
+        if trial % 3 == 0:
+            pts = np.round(pts)  # repeated points and ties
+        ys = np.linspace(-80.0, 80.0, int(rng.integers(2, 60)))
+        got, valid = slab_support(pts, ys, n, 1.5, 24)
+        # the reference: every point of each (widened) slab, projected by a matrix product
+        order = np.argsort(pts[:, 1], kind="stable")
+        sy = pts[order, 1]
+        h = np.full(len(ys), 1.5)
+        for _ in range(5):  # widened where sparse (the slabs of the last widening step)
+            i0, i1 = np.searchsorted(sy, ys - h), np.searchsorted(sy, ys + h)
+            few = (i1 - i0) < 24
+            if not few.any():
+                break
+            h = np.where(few, h * 1.6, h)
+        for k in range(len(ys)):
+            sel = order[i0[k]:i1[k]]
+            assert valid[k] == (len(sel) >= 3)
+            if valid[k]:
+                want = (pts[sel][:, [0, 2]] @ n.T).max(axis=0)
+                np.testing.assert_allclose(got[k], want, rtol=0, atol=1e-9)
+            else:
+                assert not got[k].any()
