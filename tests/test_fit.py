@@ -434,3 +434,15 @@ def test_bench_fit_smoke():
     assert set(out["meets_targets"]) == {"simulate_fit", "size_by_simulation", "fit_stage"}
     with pytest.raises(ValueError, match="repeats"):
         bench_fit(repeats=0)
+
+
+def test_rounded_clearances_never_read_minus_zero():
+    """A clearance of -0.001 mm is reported as 0.0, not -0.0 (rounding noise, not a sign)."""
+    from footfit.fit.sections import SectionRow
+    from footfit.fit.zones import ZoneFit
+
+    z = ZoneFit("heel", 10, -0.001, -0.004, 0.002, 0.0, 0.0, 0.0, 0.0, "good", "", "")
+    row = SectionRow(name="ball_girth", foot_mm=240.0, last_mm=239.97, ease_mm=-0.03,
+                     band="ok", ok_range=(0.0, 5.0))
+    text = json.dumps([z.to_dict(), row.to_dict()])
+    assert "-0.0" not in text and '"min_clearance_mm": 0.0' in text

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from footfit.exceptions import InvalidParameterError
-from footfit.fit._common import _config, pinned_config
+from footfit.fit._common import _config
 from footfit.fit.prepare import (
     PreparedFoot,
     PreparedLast,
