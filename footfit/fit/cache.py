@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,13 +33,10 @@ _TABLES = ("lasts.csv", "last_shape.json", "styles.json", "fit_preferences.json"
 
 def cache_dir() -> Path | None:
     """Return the cache folder of this footfit version and tables, or None when off."""
-    root = os.environ.get("FOOTFIT_CACHE", "")
-    if root.lower() in ("off", "0", "none", "no"):
-        return None
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = str(Path(base) / "footfit")
-    return Path(root) / "stock-lasts" / _key()
+    from footfit.last.stock_table import cache_root
+
+    root = cache_root()
+    return None if root is None else root / "stock-lasts" / _key()
 
 
 @lru_cache(maxsize=4)
