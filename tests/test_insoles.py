@@ -485,3 +485,41 @@ def test_columnwise_parse_equals_the_cell_by_cell_parse(tmp_path):
     typed = [list(r) for r in rows[1:]]
     typed[0][header.index("eu_min")] = 38.0  # not text (from_rows): checked cell by cell
     assert mod._columns_fast(header, typed) is None
+
+
+def test_catalogue_cache_is_keyed_by_content_and_equals_the_parse(tmp_path, monkeypatch):
+    """The checked catalogue kept in the table cache: same columns, never stale."""
+    from footfit.insoles import catalog as mod
+
+    monkeypatch.setenv("FOOTFIT_CACHE", str(tmp_path / "cache"))
+    rows = [dict(r, notes="n", x_colour="red") for r in _rows()[:30]]
+    path = _write(tmp_path / "cat.csv", rows)
+    want = mod._parse_catalog(path, path.read_bytes())
+
+    def same(cat):
+        assert list(cat.columns) == list(want.columns) and cat.path == str(path)
+        for name, col in want.columns.items():
+            got = cat.columns[name]
+            assert got.dtype == col.dtype and (got == col).all() and not got.flags.writeable
+            assert type(got[0]) is type(col[0])
+
+    same(mod._read_catalog(path))  # parsed, then kept
+    tables = tmp_path / "cache" / "tables"
+    assert len(list(tables.glob("insoles-*.npy"))) == 1
+    same(mod._read_catalog(path))  # from the cache
+    rows[2]["forefoot_width_mm"] = "99.5"  # an edit is read, not the cached value
+    _write(path, rows)
+    assert mod._read_catalog(path).column("forefoot_width_mm")[2] == 99.5
+    rows[2]["forefoot_width_mm"] = "wide"  # and a bad edit refused
+    _write(path, rows)
+    with pytest.raises(InvalidCatalogError, match="row 3 .*'forefoot_width_mm'"):
+        mod._read_catalog(path)
+    rows[2]["forefoot_width_mm"] = "99.5"
+    _write(path, rows)
+    for f in tables.glob("insoles-*.npy"):
+        f.write_bytes(b"\x93NUMPY broken")  # a damaged file is read as absent
+    assert mod._read_catalog(path).column("forefoot_width_mm")[2] == 99.5
+    monkeypatch.setenv("FOOTFIT_CACHE", "off")
+    rows[2]["forefoot_width_mm"] = "98.5"
+    assert mod._read_catalog(_write(path, rows)).column("forefoot_width_mm")[2] == 98.5
+    assert len(list(tables.glob("insoles-*.npy"))) == 2

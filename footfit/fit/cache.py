@@ -33,7 +33,7 @@ _TABLES = ("lasts.csv", "last_shape.json", "styles.json", "fit_preferences.json"
 
 def cache_dir() -> Path | None:
     """Return the cache folder of this footfit version and tables, or None when off."""
-    from footfit.last.stock_table import cache_root
+    from footfit.io.tablecache import cache_root
 
     root = cache_root()
     return None if root is None else root / "stock-lasts" / _key()

@@ -2,11 +2,9 @@
 
 Every fresh process that makes a :class:`~footfit.pipeline.FootFitter` needs the table's
 ~1,400 rows: parsing and checking them takes ~30 ms (most of it ``float`` on 47k cells), so
-the checked rows are kept in a binary cache, one ``.npy`` file (a structured array: no
-pickle) under ``$FOOTFIT_CACHE/tables`` (default ``~/.cache/footfit``; ``off`` turns it
-off), named by the SHA-256 of the CSV's bytes, the style names it was checked against and
-this module's format version. An edited table has another name, so it is parsed and
-checked again: a stale cache is never read. Reading the cache takes ~5 ms, most of it
+the checked rows are kept in the table cache (:mod:`footfit.io.tablecache`: one ``.npy``
+named by the SHA-256 of the CSV's bytes and the style names it was checked against; an
+edited table is always parsed and checked again). Reading it takes ~8 ms, most of it
 making the row dicts.
 
 A clean table is parsed a column at a time; any doubt about a cell sends it through the
@@ -17,10 +15,8 @@ the same rows (tests/test_last.py).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +26,7 @@ from footfit.exceptions import InvalidParameterError
 from footfit.last.params import LAST_DIMENSIONS
 from footfit.last.styles import available_styles
 
-__all__ = ["GROUPS", "STOCK_ID_COLUMNS", "WIDTH_NAMES", "cache_root", "read_stock_rows"]
+__all__ = ["GROUPS", "STOCK_ID_COLUMNS", "WIDTH_NAMES", "read_stock_rows"]
 
 #: Identifying columns of ``lasts.csv`` (followed by :data:`LAST_DIMENSIONS`).
 STOCK_ID_COLUMNS: tuple[str, ...] = (
@@ -43,22 +39,8 @@ WIDTH_NAMES: tuple[str, ...] = ("一", "二", "三", "四", "五")
 _NUMBERS: tuple[str, ...] = ("size_mm", "width_index", "eu_size", *LAST_DIMENSIONS)
 _TEXT: tuple[str, ...] = ("id", "style", "group", "cn_width_type")
 _KEYS: tuple[str, ...] = (*_TEXT, *_NUMBERS)
-#: Bump when the cached layout or the checks change.
-_CACHE_FORMAT = "stock-rows-1"
-
-
-def cache_root() -> Path | None:
-    """Return footfit's cache folder (``$FOOTFIT_CACHE``, else ``~/.cache/footfit``), or None.
-
-    None when ``FOOTFIT_CACHE`` is ``off`` (also ``0``, ``none``, ``no``).
-    """
-    root = os.environ.get("FOOTFIT_CACHE", "")
-    if root.lower() in ("off", "0", "none", "no"):
-        return None
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = str(Path(base) / "footfit")
-    return Path(root)
+#: The cache's name for this layout; bump when the layout or the checks change.
+_CACHE_KIND = "lasts-1"
 
 
 def read_stock_rows(path: Path) -> tuple[dict[str, Any], ...]:
@@ -105,45 +87,31 @@ def _parse(path: Path, text: str) -> tuple[dict[str, Any], ...]:
 # ------------------------------------------------------------------------------ cache
 def _cache_file(data: bytes) -> Path | None:
     """Return the cache file of a table with these bytes (None when caching is off)."""
-    root = cache_root()
-    if root is None:
-        return None
-    h = hashlib.sha256(_CACHE_FORMAT.encode())
-    h.update("\n".join(available_styles()).encode())
-    h.update(data)
-    return root / "tables" / f"lasts-{h.hexdigest()[:24]}.npy"
+    from footfit.io.tablecache import table_file
+
+    return table_file(_CACHE_KIND, data, "\n".join(available_styles()).encode())
 
 
 def _read_cache(file: Path | None) -> tuple[dict[str, Any], ...] | None:
     """Return the rows kept in ``file``; None when absent or unreadable."""
-    if file is None or not file.is_file():
+    from footfit.io.tablecache import read_table
+
+    arr = read_table(file, _KEYS)
+    if arr is None:
         return None
-    try:
-        arr = np.load(file, allow_pickle=False)
-        if arr.dtype.names != _KEYS or arr.ndim != 1 or not len(arr):
-            return None
-        return tuple(dict(zip(_KEYS, row, strict=True)) for row in arr.tolist())
-    except (OSError, ValueError, TypeError, EOFError):
-        return None
+    return tuple(dict(zip(_KEYS, row, strict=True)) for row in arr.tolist())
 
 
 def _write_cache(file: Path | None, rows: tuple[dict[str, Any], ...]) -> None:
-    """Keep the rows in ``file`` (best effort: a read-only cache folder only costs time)."""
+    """Keep the rows in ``file`` (best effort)."""
+    from footfit.io.tablecache import write_table
+
     if file is None:
         return
-    try:
-        from footfit._core.atomic import write_atomic
-
-        cols = {k: [r[k] for r in rows] for k in _KEYS}
-        dtype = [(k, f"U{max(1, max(len(v) for v in cols[k]))}") for k in _TEXT]
-        dtype += [(k, "i8" if k in ("size_mm", "width_index") else "f8") for k in _NUMBERS]
-        arr = np.array([tuple(r[k] for k in _KEYS) for r in rows], dtype=dtype)
-        buf = io.BytesIO()
-        np.save(buf, arr, allow_pickle=False)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(file, [buf.getvalue()])
-    except (OSError, ValueError, TypeError):
-        return
+    width = {k: max(1, *(len(r[k]) for r in rows)) for k in _TEXT}
+    dtype = [(k, f"U{width[k]}") for k in _TEXT]
+    dtype += [(k, "i8" if k in ("size_mm", "width_index") else "f8") for k in _NUMBERS]
+    write_table(file, np.array([tuple(r[k] for k in _KEYS) for r in rows], dtype=dtype))
 
 
 # ----------------------------------------------------------------------- column-wise path
