@@ -550,3 +550,26 @@ def test_stock_rows_column_wise_parse_equals_the_row_by_row_parse():
     slow = stock_table._rows_by_row(path, text)
     assert fast == slow and [list(r) for r in fast] == [list(r) for r in slow]
     assert all(type(r[k]) is type(w[k]) for r, w in zip(fast, slow, strict=True) for k in w)
+
+
+def test_stock_rows_are_made_at_first_use_and_select_as_plain_dicts():
+    """StockRows (lazy dicts) behaves as the tuple of dicts it replaces."""
+    from footfit.last import StockLastLibrary
+    from footfit.last.stock_table import StockRows
+
+    lib = load_stock_lasts()
+    assert isinstance(lib.rows, StockRows)
+    plain = StockLastLibrary(path=lib.path, rows=tuple(dict(r) for r in lib.rows))
+    assert lib.rows == plain.rows and len(lib) == len(plain)
+    assert lib.rows[5] is lib.rows[5] and lib.rows[-1] == plain.rows[-1]
+    assert lib.rows[3:6] == plain.rows[3:6] and isinstance(lib.rows[3:6], tuple)
+    assert lib.styles() == plain.styles()
+    for style in lib.styles():
+        for group in (None, "male", ("female", "unisex")):
+            assert lib.select(style, group) == plain.select(style, group)
+    fresh = StockRows({k: [r[k] for r in plain.rows] for k in plain.rows[0]})
+    assert fresh._dicts.count(None) == len(plain)  # nothing made yet
+    fresh[10]
+    assert fresh._dicts.count(None) == len(plain) - 1
+    with pytest.raises(IndexError):
+        fresh[len(plain)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +27,7 @@ from footfit._data import model_path
 from footfit.exceptions import InvalidParameterError
 from footfit.last.params import LAST_DIMENSIONS, LastParameters, heel_height_class
 from footfit.last.stock_table import GROUPS as _GROUPS
-from footfit.last.stock_table import STOCK_ID_COLUMNS, read_stock_rows
+from footfit.last.stock_table import STOCK_ID_COLUMNS, StockRows, read_stock_rows
 from footfit.last.styles import style_spec
 from footfit.sizes import compute_sizes
 
@@ -52,12 +52,14 @@ class StockLastLibrary:
     ----------
     path : str
         File it was read from.
-    rows : tuple of dict
-        One dict per last: the identifying columns and every dimension (floats, mm).
+    rows : sequence of dict
+        One dict per last: the identifying columns and every dimension (floats, mm). A
+        :class:`~footfit.last.stock_table.StockRows` when read from a file (each row's dict
+        made at first use), or any sequence of such dicts.
     """
 
     path: str
-    rows: tuple[dict[str, Any], ...]
+    rows: Sequence[dict[str, Any]]
     _index: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -75,17 +77,22 @@ class StockLastLibrary:
             p = self._index[key] = stock_last_parameters(row)
         return p
 
+    def _column(self, name: str) -> Sequence[Any]:
+        rows = self.rows
+        return rows.column(name) if isinstance(rows, StockRows) else [r[name] for r in rows]
+
     def styles(self) -> tuple[str, ...]:
         """Return the styles present, in file order."""
-        return tuple(dict.fromkeys(r["style"] for r in self.rows))
+        return tuple(dict.fromkeys(self._column("style")))
 
     def select(
         self, style: str, group: str | tuple[str, ...] | None = None
     ) -> list[dict[str, Any]]:
         """Return the rows of ``style`` (and of ``group``, one name or several, when given)."""
         groups = (group,) if isinstance(group, str) else group
-        return [r for r in self.rows
-                if r["style"] == style and (groups is None or r["group"] in groups)]
+        pairs = zip(self._column("style"), self._column("group"), strict=True)
+        return [self.rows[i] for i, (s, g) in enumerate(pairs)
+                if s == style and (groups is None or g in groups)]
 
     def around(
         self, params: LastParameters, *, sizes: int = 1, types: int = 1,
