@@ -189,6 +189,20 @@ def test_ring_clearance_agrees_with_the_exact_distance(demo_feet):
     assert np.mean(np.sign(ring[clear]) == np.sign(exact[clear])) > 0.99
 
 
+def test_back_wall_on_the_first_rings_equals_all_rings(demo_feet):
+    """ring_back_wall tries the first 16 rings, then all for the rest: the same walls."""
+    from footfit.last.rings import _back_wall, ring_back_wall
+
+    foot, m = demo_feet
+    table = prepare_last(build_custom_last(foot, generate_last(m, style="sport"))).meta["rings"]
+    rng = np.random.default_rng(2)
+    pts = np.asarray(foot.points)[rng.choice(len(foot.points), 3000, replace=False)]
+    pts = np.concatenate([pts, pts + rng.normal(0.0, 25.0, pts.shape)])
+    got, want = ring_back_wall(table, pts), _back_wall(table, pts, 60)
+    assert np.isnan(want).any() and (~np.isnan(want)).sum() > 1000
+    np.testing.assert_array_equal(got, want)
+
+
 def test_section_table_bands_come_from_data(demo_feet):
     foot, m = demo_feet
     cl = build_custom_last(foot, generate_last(m, style="sport", sex="male"))

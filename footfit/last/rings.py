@@ -199,8 +199,22 @@ def ring_back_wall(table: dict[str, Any], points: FloatArray, *, n_rings: int = 
 
     For each point (x, z), the first station from the back at which (x, z) lies inside the
     section (the back apex's cone, then the rings), interpolated linearly between the two
-    stations around the crossing: what a ray cast backwards from inside meets.
+    stations around the crossing: what a ray cast backwards from inside meets. Heel points
+    meet the wall within the first ~10 rings: every point is tried on the first 16, and
+    only those inside none of them on all ``n_rings`` (each point's answer depends only on
+    the rings up to its crossing, so the result is the same).
     """
+    near = min(n_rings, 16)
+    out = _back_wall(table, points, near)
+    if near < n_rings:
+        rest = np.isnan(out)
+        if rest.any():
+            out[rest] = _back_wall(table, points[rest], n_rings)
+    return out
+
+
+def _back_wall(table: dict[str, Any], points: FloatArray, n_rings: int) -> FloatArray:
+    """:func:`ring_back_wall` on the first ``n_rings`` rings."""
     y_r = np.asarray(table["y"], dtype=np.float64)[:n_rings]
     cen = np.asarray(table["centre"], dtype=np.float64)[:n_rings]
     rad = np.asarray(table["radius"], dtype=np.float64)[:n_rings]
