@@ -57,7 +57,9 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     data = read_all_bytes(path, limit=max(64 * max_points * 3, 1 << 20))
     if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark of Windows exports
         data = data[3:]
-    if b"#" in data or b"//" in data or b"%" in data or b";" in data:
+    # one-byte searches first (memchr): the two-byte search for "//" alone took ~3.5 ms of a
+    # 3.5 MB file, and only a file with a "/" needs it
+    if b"#" in data or b"%" in data or b";" in data or (b"/" in data and b"//" in data):
         data = _COMMENT.sub(b"", data)
     if any(c in data for c in (b",", b";", b"\t", b"\r")):
         data = data.translate(_SEPARATORS, b"\r")
