@@ -203,6 +203,29 @@ def test_back_wall_on_the_first_rings_equals_all_rings(demo_feet):
     np.testing.assert_array_equal(got, want)
 
 
+def test_ring_clearance_closes_on_the_apexes(demo_feet):
+    """Behind the first ring and ahead of the last: the cone to the apex, capped by y."""
+    foot, m = demo_feet
+    table = prepare_last(build_custom_last(foot, generate_last(m, style="sport"))).meta["rings"]
+    y_r, back, tip = np.asarray(table["y"]), table["back_y"], table["tip_y"]
+    rng = np.random.default_rng(8)
+    ys = np.concatenate([rng.uniform(back - 5, y_r[0], 200), rng.uniform(y_r[-1], tip + 5, 200),
+                         rng.uniform(y_r[0], y_r[-1], 200)])
+    first, last = np.asarray(table["centre"])[[0, -1]]
+    ahead = ys > y_r[-1]
+    c = np.where(ahead[:, None], last, first)
+    pts = np.stack([c[:, 0] + rng.normal(0, 8, 600), ys, c[:, 1] + rng.normal(0, 8, 600)], 1)
+    clear, normal = ring_clearance(table, pts)
+    middle, _ = ring_clearance(table, pts[400:])
+    np.testing.assert_array_equal(clear[400:], middle)  # the caps change no other point
+    cap = slice(0, 400)
+    axial = np.where(ahead[cap], tip - ys[cap], ys[cap] - back)
+    assert (clear[cap] <= axial + 1e-12).all()
+    on_axis = clear[cap] == axial
+    assert on_axis.any() and (~on_axis).any()
+    np.testing.assert_array_equal(np.abs(normal[cap][on_axis, 1]), 1.0)
+
+
 def test_section_table_bands_come_from_data(demo_feet):
     foot, m = demo_feet
     cl = build_custom_last(foot, generate_last(m, style="sport", sex="male"))
