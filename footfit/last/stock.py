@@ -303,6 +303,7 @@ def load_stock_lasts(path: str | Path | None = None) -> StockLastLibrary:
 
     Examples
     --------
+    >>> from footfit.last import available_styles
     >>> lib = load_stock_lasts()
     >>> sorted(set(lib.styles())) == sorted(set(available_styles()))
     True
