@@ -446,3 +446,46 @@ def test_rounded_clearances_never_read_minus_zero():
                      band="ok", ok_range=(0.0, 5.0))
     text = json.dumps([z.to_dict(), row.to_dict()])
     assert "-0.0" not in text and '"min_clearance_mm": 0.0' in text
+
+
+def test_stock_last_cache_round_trips_the_simulation(foot, tmp_path, monkeypatch):
+    """A stock last read back from the disk cache simulates exactly as the one built."""
+    from footfit.fit import cache
+    from footfit.last import load_stock_lasts
+
+    monkeypatch.setenv("FOOTFIT_CACHE", str(tmp_path))
+    pf, _ = foot
+    row = load_stock_lasts().select("sport", "male")[12]
+    built = prepare_last(row, label=str(row["id"]))
+    cache.save_stock_mesh(str(row["id"]), built.mesh)
+    files = list(tmp_path.rglob("*.npz"))
+    assert len(files) == 1
+    with np.load(files[0]) as z:  # the simulation's arrays in one member
+        assert {"vertices", "faces", "meta", "packed"} == set(z.files)
+    read = cache.load_stock_mesh(str(row["id"]))
+    want, got = built.mesh.metadata["last"], read.metadata["last"]
+    assert set(got) == set(want) and set(got["rings"]) == set(want["rings"])
+    for key, value in want.items():
+        if key == "rings":
+            for rk, rv in value.items():
+                np.testing.assert_array_equal(got["rings"][rk], rv)
+        elif isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(got[key], value)
+        else:
+            assert np.array_equal(np.asarray(got[key], dtype=object),
+                                  np.asarray(value, dtype=object)), key
+    np.testing.assert_array_equal(read.vertices, built.mesh.vertices)
+    # the sizing's way: built (and kept) in one process, read from the cache in the next
+    from footfit.fit import sizing
+
+    monkeypatch.setattr(sizing, "_PREPARED", {})
+    lib = load_stock_lasts()
+    a = simulate_fit(pf, sizing._prepared_stock(row, lib))
+    monkeypatch.setattr(sizing, "_PREPARED", {})
+    cached = sizing._prepared_stock(row, lib)
+    assert type(cached.mesh).__name__ == "_CachedSurface"
+    b = simulate_fit(pf, cached)
+    assert a.score == b.score and a.summary == b.summary
+    np.testing.assert_array_equal(a.clearance_mm, b.clearance_mm)
+    files[0].write_bytes(b"PK broken")  # a damaged file is a miss, not an error
+    assert cache.load_stock_mesh(str(row["id"])) is None

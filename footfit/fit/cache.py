@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["cache_dir", "load_stock_mesh", "save_stock_mesh"]
 
 _TABLES = ("lasts.csv", "last_shape.json", "styles.json", "fit_preferences.json")
+#: The layout of a cached last (part of the folder's key: a new layout never reads an old).
+_FORMAT = b"stock-mesh-2: meta json + one packed float64 array"
 
 
 def cache_dir() -> Path | None:
@@ -44,7 +46,7 @@ def _key_cached(stamp: tuple[tuple[str, float, int], ...]) -> str:
     from footfit import __version__
     from footfit._data import model_path
 
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(__version__.encode() + _FORMAT)
     for name, _, _ in stamp:
         h.update(model_path(name).read_bytes())
     return h.hexdigest()[:16]
@@ -87,14 +89,51 @@ def save_stock_mesh(stock_id: str, mesh: LastSurface | trimesh.Trimesh) -> None:
 
         folder.mkdir(parents=True, exist_ok=True)
         meta, arrays = _jsonable(dict(mesh.metadata["last"]))
+        meta, packed, others = _pack(meta, arrays)
         import io
 
         buf = io.BytesIO()
         np.savez(buf, vertices=np.asarray(mesh.vertices), faces=np.asarray(mesh.faces),
-                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+                 packed=packed, **others)
         write_atomic(folder / f"{stock_id}.npz", [buf.getvalue()])
     except (OSError, TypeError, ValueError):
         return
+
+
+def _pack(meta: dict[str, Any], arrays: dict[str, np.ndarray]
+          ) -> tuple[dict[str, Any], np.ndarray, dict[str, np.ndarray]]:
+    """Return the float64 arrays as one flat array (their names and shapes in the meta).
+
+    A fresh process reads ~9 cached lasts: one member of the zip per last instead of six
+    (each read parses a zip entry and a ``.npy`` header) halves the time it takes.
+    """
+    layout, parts, others = [], [], {}
+    offset = 0
+    for name, value in arrays.items():
+        arr = np.asarray(value)
+        if arr.dtype != np.float64:
+            others[name] = arr
+            continue
+        layout.append([name, list(arr.shape), offset])
+        parts.append(arr.reshape(-1))
+        offset += arr.size
+    packed = np.concatenate(parts) if parts else np.zeros(0)
+    return {**meta, "_packed": layout}, packed, others
+
+
+def _unpack(meta: dict[str, Any], z: Any) -> dict[str, np.ndarray]:
+    """Return the arrays of a cached last: the packed ones, then any other member."""
+    out: dict[str, np.ndarray] = {}
+    layout = meta.pop("_packed")
+    packed = z["packed"]
+    for name, shape, offset in layout:
+        size = int(np.prod(shape, dtype=np.int64))
+        out[name] = packed[offset:offset + size].reshape(shape)
+    for name in z.files:
+        if name.startswith(("rings__", "meta__")) and name not in out:
+            out[name] = z[name]
+    return out
 
 
 class _CachedSurface:
@@ -149,15 +188,15 @@ def load_stock_mesh(stock_id: str, *,
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
-            rings = dict(meta.pop("rings", {}))
-            for name in z.files:
-                if name.startswith("rings__"):
-                    rings[name[7:]] = z[name]
-                elif name.startswith("meta__"):
-                    meta[name[6:]] = z[name]
             if "vertices" not in z.files or "faces" not in z.files:
                 return None
+            meta = json.loads(bytes(z["meta"]).decode())
+            rings = dict(meta.pop("rings", {}))
+            for name, value in _unpack(meta, z).items():
+                if name.startswith("rings__"):
+                    rings[name[7:]] = value
+                elif name.startswith("meta__"):
+                    meta[name[6:]] = value
             meta["rings"] = rings
             for k in ("ball_plane", "instep_plane"):
                 meta[k] = tuple(tuple(v) for v in meta[k])
