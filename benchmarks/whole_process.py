@@ -18,7 +18,11 @@ footfit installed (``--python``), a wheel's as well as the development checkout'
 Usage::
 
     .venv/bin/python benchmarks/whole_process.py [SCAN] [--runs 7] [--compile] \\
-        [--python PATH] [--no-fit] [--json FILE]
+        [--python PATH] [--no-fit] [--baseline DIR] [--json FILE]
+
+``--baseline DIR`` times another footfit (a folder holding its ``footfit`` package, e.g.
+``git archive OLD footfit | tar -x -C DIR``) in alternation with this one, for a ratio
+measured in one run under the same load.
 
 SCAN defaults to the Orbbec ``orbbec-6view/left.asc`` of the real scans
 (``$FOOTFIT_REALSCANS`` or ``../shared/realscans``), else the bundled
@@ -33,11 +37,16 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 _MARK = "@@whole_process@@"
+# `python -c` puts its working folder first on sys.path: run where no footfit folder is, so
+# that the interpreter's (or --baseline's) footfit is the one imported
+_NEUTRAL_DIR = tempfile.gettempdir()
 
 # the driver: the console script's work, with three clock readings and nothing else
 _DRIVER = r"""
@@ -88,14 +97,14 @@ def default_scan(python: str) -> Path:
     out = subprocess.run(
         [python, "-c", "from footfit._data import model_path; "
          "print(model_path('samples/demo_two_feet.ply'))"],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=True, cwd=_NEUTRAL_DIR)
     return Path(out.stdout.strip())
 
 
 def pyc_state(python: str, env: dict[str, str]) -> dict[str, object]:
     """Return how many of footfit's modules have an up-to-date ``.pyc`` for ``python``."""
     out = subprocess.run([python, "-c", _PYC_CHECK], capture_output=True, text=True, env=env,
-                         check=True)
+                         check=True, cwd=_NEUTRAL_DIR)
     return json.loads(out.stdout)
 
 
@@ -110,7 +119,7 @@ def one_run(python: str, scan: Path, extra: list[str], env: dict[str, str]) -> d
     """Run one fresh process; return its wall time, driver stamps and the report's timings."""
     cmd = [python, "-c", _DRIVER, "process", str(scan), "--json", *extra]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=_NEUTRAL_DIR)
     wall = (time.perf_counter() - t0) * 1e3
     stamps = [ln for ln in proc.stderr.splitlines() if ln.startswith(_MARK)]
     if proc.returncode != 0 or not stamps:
@@ -150,28 +159,41 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compile", action="store_true",
                     help="compile footfit's modules to .pyc first (as pip does for a wheel)")
     ap.add_argument("--no-fit", action="store_true", help="pass --no-fit (no fit simulation)")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="a folder holding another footfit package (e.g. `git archive` of an "
+                    "older commit): its runs alternate with this one's (PYTHONPATH=DIR), so "
+                    "both medians and their ratio come from one run under the same load")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                     help="write the results as JSON to FILE (or stdout without FILE)")
     args = ap.parse_args(argv)
-    env = dict(os.environ)
-    state = pyc_state(args.python, env)
-    if args.compile:
-        compile_package(args.python, str(state["package"]))
-        state = pyc_state(args.python, env)
-    scan = Path(args.scan) if args.scan else default_scan(args.python)
+    envs = {"current": dict(os.environ)}
+    if args.baseline:
+        envs["baseline"] = dict(os.environ, PYTHONPATH=str(Path(args.baseline).resolve()))
+    states = {}
+    for name, env in envs.items():
+        states[name] = pyc_state(args.python, env)
+        if args.compile:
+            compile_package(args.python, str(states[name]["package"]))
+            states[name] = pyc_state(args.python, env)
+    scan = Path(args.scan).resolve() if args.scan else default_scan(args.python)
     extra = ["--no-fit"] if args.no_fit else []
-    one_run(args.python, scan, extra, env)  # not counted: page cache, first disk reads
-    runs = [one_run(args.python, scan, extra, env) for _ in range(max(args.runs, 1))]
-    result = {
-        "scan": str(scan),
-        "runs": len(runs),
-        "fit": not args.no_fit,
-        "python": args.python,
-        "pyc": state,
+    load_before = [round(v, 2) for v in os.getloadavg()]
+    for env in envs.values():
+        one_run(args.python, scan, extra, env)  # not counted: page cache, first disk reads
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name in envs}
+    for _ in range(max(args.runs, 1)):  # alternating: both see the same machine
+        for name, env in envs.items():
+            runs[name].append(one_run(args.python, scan, extra, env))
+    result: dict[str, object] = {
+        "scan": str(scan), "runs": args.runs, "fit": not args.no_fit, "python": args.python,
         "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
-        "loadavg": [round(v, 2) for v in os.getloadavg()],
-        **summarise(runs),
+        "loadavg_before": load_before, "loadavg": [round(v, 2) for v in os.getloadavg()],
     }
+    for name in envs:
+        result[name] = {"pyc": states[name], **summarise(runs[name])}
+    if args.baseline:
+        result["wall_ratio"] = round(float(result["current"]["wall_ms"])  # type: ignore[index]
+                                     / float(result["baseline"]["wall_ms"]), 3)  # type: ignore[index]
     if args.json:
         text = json.dumps(result, indent=2)
         if args.json == "-":
@@ -179,26 +201,34 @@ def main(argv: list[str] | None = None) -> int:
         else:
             Path(args.json).write_text(text + "\n", encoding="utf-8")
     if args.json != "-":
-        print_table(result)
+        print_table(result, list(envs))
     return 0
 
 
-def print_table(r: dict[str, object]) -> None:
-    """Print the medians as a small table."""
-    pyc = r["pyc"]
-    print(f"scan: {r['scan']}  ({r['runs']} fresh processes, fit {'on' if r['fit'] else 'off'})")
-    print(f"footfit {pyc['version']} at {pyc['package']}: "  # type: ignore[index]
-          f"{pyc['with_pyc']} of {pyc['modules']} modules have an up-to-date .pyc"  # type: ignore[index]
-          + ("" if pyc["with_pyc"] == pyc["modules"]  # type: ignore[index]
-             else " (the rest compile in every process: try --compile)"))
-    print(f"load average: {' '.join(str(v) for v in r['loadavg'])}")  # type: ignore[attr-defined]
-    print(f"wall, median:               {r['wall_ms']:8.1f} ms   all: {r['wall_ms_all']}")
-    print(f"  interpreter start + exit: {r['interpreter_ms']:8.1f} ms")
-    print(f"  before the first stage:   {r['before_ms']:8.1f} ms   (imports, FootFitter())")
-    stages = r["stages_ms"]
-    for name, ms in stages.items():  # type: ignore[attr-defined]
-        print(f"    {name:<22}  {ms:8.1f} ms")
-    print(f"  after the last stage:     {r['after_ms']:8.1f} ms   (JSON, output)")
+def print_table(r: dict[str, Any], names: list[str]) -> None:
+    """Print the medians as a small table, one column per footfit."""
+    print(f"scan: {r['scan']}  ({r['runs']} fresh processes each, fit "
+          f"{'on' if r['fit'] else 'off'})")
+    for name in names:
+        pyc = r[name]["pyc"]
+        print(f"{name}: footfit {pyc['version']} at {pyc['package']}: {pyc['with_pyc']} of "
+              f"{pyc['modules']} modules have an up-to-date .pyc"
+              + ("" if pyc["with_pyc"] == pyc["modules"]
+                 else " (the rest compile in every process: try --compile)"))
+    print(f"load average: before {r['loadavg_before']}, after {r['loadavg']}")
+    print(f"{'median, ms':<28}" + "".join(f"{n:>12}" for n in names))
+    rows = [("wall", "wall_ms"), ("  interpreter start + exit", "interpreter_ms"),
+            ("  before the first stage", "before_ms")]
+    for label, key in rows:
+        print(f"{label:<28}" + "".join(f"{r[n][key]:12.1f}" for n in names))
+    for stage in r[names[0]]["stages_ms"]:
+        print(f"{'    ' + stage:<28}"
+              + "".join(f"{r[n]['stages_ms'].get(stage, float('nan')):12.1f}" for n in names))
+    print(f"{'  after the last stage':<28}" + "".join(f"{r[n]['after_ms']:12.1f}" for n in names))
+    for name in names:
+        print(f"{name} walls: {r[name]['wall_ms_all']}")
+    if "wall_ratio" in r:
+        print(f"wall ratio current / baseline: {r['wall_ratio']}")
 
 
 if __name__ == "__main__":
