@@ -459,10 +459,16 @@ def test_stock_last_cache_round_trips_the_simulation(foot, tmp_path, monkeypatch
     built = prepare_last(row, label=str(row["id"]))
     cache.save_stock_mesh(str(row["id"]), built.mesh)
     files = list(tmp_path.rglob("*.npz"))
-    assert len(files) == 1
+    assert len(files) == 1 and files[0].with_suffix(".sim").is_file()
     with np.load(files[0]) as z:  # the simulation's arrays in one member
         assert {"vertices", "faces", "meta", "packed"} == set(z.files)
-    read = cache.load_stock_mesh(str(row["id"]))
+    read = cache.load_stock_mesh(str(row["id"]))  # from the .sim file
+    files[0].with_suffix(".sim").write_bytes(b"not a sim file")
+    from_zip = cache.load_stock_mesh(str(row["id"]))  # a bad .sim: the zip's copy
+    for key in ("toe_tip_y_mm", "ball_plane"):
+        assert from_zip.metadata["last"][key] == read.metadata["last"][key]
+    np.testing.assert_array_equal(from_zip.metadata["last"]["rings"]["radius"],
+                                  read.metadata["last"]["rings"]["radius"])
     want, got = built.mesh.metadata["last"], read.metadata["last"]
     assert set(got) == set(want) and set(got["rings"]) == set(want["rings"])
     for key, value in want.items():
@@ -475,17 +481,19 @@ def test_stock_last_cache_round_trips_the_simulation(foot, tmp_path, monkeypatch
             assert np.array_equal(np.asarray(got[key], dtype=object),
                                   np.asarray(value, dtype=object)), key
     np.testing.assert_array_equal(read.vertices, built.mesh.vertices)
-    # the sizing's way: built (and kept) in one process, read from the cache in the next
+    # the sizing's way: built in one process (a miss), read from the cache in the next
     from footfit.fit import sizing
 
+    cache.save_stock_mesh(str(row["id"]), built.mesh)  # the .sim again
     monkeypatch.setattr(sizing, "_PREPARED", {})
-    lib = load_stock_lasts()
-    a = simulate_fit(pf, sizing._prepared_stock(row, lib))
-    monkeypatch.setattr(sizing, "_PREPARED", {})
-    cached = sizing._prepared_stock(row, lib)
+    cached = sizing._prepared_stock(row, load_stock_lasts())
     assert type(cached.mesh).__name__ == "_CachedSurface"
+    a = simulate_fit(pf, built)
     b = simulate_fit(pf, cached)
     assert a.score == b.score and a.summary == b.summary
     np.testing.assert_array_equal(a.clearance_mm, b.clearance_mm)
-    files[0].write_bytes(b"PK broken")  # a damaged file is a miss, not an error
+    files[0].write_bytes(b"PK broken")  # a damaged mesh is made again when asked for
+    again = cache.load_stock_mesh(str(row["id"]), rebuild=lambda: built.mesh)
+    np.testing.assert_array_equal(again.vertices, built.mesh.vertices)
+    files[0].with_suffix(".sim").write_bytes(b"broken")  # both damaged: a miss, no error
     assert cache.load_stock_mesh(str(row["id"])) is None
