@@ -293,3 +293,21 @@ def test_a_measurement_no_insole_takes_names_the_scan(monkeypatch, capsys):
     scan = str(SAMPLES / "demo_right_m.ply")
     assert main(["process", scan]) == 2
     assert capsys.readouterr().err.startswith(f"footfit: error: {scan}: foot_length_mm")
+
+
+def test_quick_exit_is_registered_only_when_the_command_line_is_the_program(monkeypatch,
+                                                                            capsys):
+    """main() without arguments (the console script) freezes the GC at exit; callers don't."""
+    import atexit
+    import gc
+
+    from footfit.app.cli import main
+
+    calls = []
+    monkeypatch.setattr(atexit, "register", lambda f, *a, **k: calls.append(f))
+    assert main(["size", "260"]) == 0
+    assert calls == []
+    monkeypatch.setattr(sys, "argv", ["footfit", "size", "260"])
+    assert main() == 0
+    assert calls == [gc.freeze]
+    capsys.readouterr()
