@@ -30,6 +30,7 @@ from footfit.app.cli_common import (  # noqa: E402
     add_lang_option,
     fit_options,
     lang_kw,
+    quick_exit,
 )
 from footfit.app.cli_tools import (  # noqa: E402
     add_insoles,
@@ -542,7 +543,7 @@ _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_si
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``footfit`` command line and return its exit code."""
     if argv is None:  # the console script (or python -m footfit): this process ends after
-        _quick_exit()
+        quick_exit()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # --debug is accepted anywhere before a lone "--", not only before the command
@@ -569,21 +570,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code == EXIT_INTERNAL:
             raise  # a bug: show the traceback
         return _fail(args, exc, code)
-
-
-def _quick_exit() -> None:
-    """Freeze the garbage collector when the interpreter exits (``atexit``).
-
-    After a ``footfit process`` the interpreter's shutdown spent ~75 ms walking every
-    object of numpy, scipy and the scan's arrays in its last garbage collections; frozen,
-    they are skipped (~20 ms). Nothing else changes: the other exit handlers still run, and
-    objects are still freed as their modules are cleared. Only registered when the command
-    line is the program (``main()`` without arguments), never for an in-process caller.
-    """
-    import atexit
-    import gc
-
-    atexit.register(gc.freeze)
 
 
 def _fail(args: argparse.Namespace, exc: BaseException, code: int) -> int:

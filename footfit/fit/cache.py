@@ -136,7 +136,7 @@ def _unpack(meta: dict[str, Any], packed: np.ndarray, z: Any = None) -> dict[str
     for name, shape, offset in layout:
         size = int(np.prod(shape, dtype=np.int64))
         if offset + size > packed.size:
-            raise ValueError("cached last: packed arrays cut short")
+            raise KeyError(f"cached last: {name} cut short")  # read as a miss
         out[name] = packed[offset:offset + size].reshape(shape)
     for name in () if z is None else z.files:
         if name.startswith(("rings__", "meta__")) and name not in out:
