@@ -30,6 +30,7 @@ from footfit.app.cli_common import (  # noqa: E402
     add_lang_option,
     fit_options,
     lang_kw,
+    one_scan_gc,
     quick_exit,
 )
 from footfit.app.cli_tools import (  # noqa: E402
@@ -543,7 +544,8 @@ _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_si
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``footfit`` command line and return its exit code."""
-    if argv is None:  # the console script (or python -m footfit): this process ends after
+    program = argv is None  # the console script (or python -m footfit): the process ends after
+    if program:
         quick_exit()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -556,6 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     args.debug = debug
+    if program and args.command == "process":
+        one_scan_gc()
     try:
         return int(args.func(args))
     except BrokenPipeError:  # `footfit ... | head` closed stdout: stop quietly
