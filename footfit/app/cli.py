@@ -160,7 +160,6 @@ def _run_process(args: argparse.Namespace) -> int:
     text = record.report_json if record else report.to_json()
     if args.output:
         from footfit._core.atomic import write_text_atomic  # (uuid, platform: ~7 ms)
-
         with _naming(args.output):
             write_text_atomic(args.output, text + "\n")
     lang = getattr(args, "lang", None)
@@ -544,8 +543,7 @@ _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_si
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``footfit`` command line and return its exit code."""
-    program = argv is None  # the console script (or python -m footfit): the process ends after
-    if program:
+    if program := argv is None:  # the console script, python -m footfit: the process ends
         quick_exit()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
