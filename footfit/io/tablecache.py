@@ -26,13 +26,17 @@ def cache_root() -> Path | None:
     """Return footfit's cache folder, or None when caching is off.
 
     ``$FOOTFIT_CACHE``, else ``$XDG_CACHE_HOME/footfit``, else ``~/.cache/footfit``; None
-    when ``FOOTFIT_CACHE`` is ``off`` (also ``0``, ``none``, ``no``).
+    when ``FOOTFIT_CACHE`` is ``off`` (also ``0``, ``none``, ``no``) or there is no home
+    folder to put it in.
     """
     root = os.environ.get("FOOTFIT_CACHE", "")
     if root.lower() in ("off", "0", "none", "no"):
         return None
     if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        try:
+            base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        except RuntimeError:  # no home folder (a bare container user): no cache
+            return None
         root = str(Path(base) / "footfit")
     return Path(root)
 
