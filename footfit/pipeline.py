@@ -101,7 +101,9 @@ class FootFitter:
         from footfit.last import load_stock_lasts
 
         self.options: FitOptions = FitOptions.coerce(options, **overrides)
-        self.matcher_ = InsoleMatcher(n_neighbors=self.options.n_insoles).fit()
+        # each insole group's index is built at its first use (~0.2 ms; a scan needs one or
+        # two of the ~140): building them all took ~20 ms of every fresh process
+        self.matcher_ = InsoleMatcher(n_neighbors=self.options.n_insoles).fit(prebuild=False)
         self.stock_lasts_ = load_stock_lasts()
         # the stages import these lazily (import footfit stays fast); a fitter is made to
         # process scans, so it loads them now, once: the first scan's stage times then

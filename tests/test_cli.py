@@ -293,3 +293,47 @@ def test_a_measurement_no_insole_takes_names_the_scan(monkeypatch, capsys):
     scan = str(SAMPLES / "demo_right_m.ply")
     assert main(["process", scan]) == 2
     assert capsys.readouterr().err.startswith(f"footfit: error: {scan}: foot_length_mm")
+
+
+def test_quick_exit_is_registered_only_when_the_command_line_is_the_program(monkeypatch,
+                                                                            capsys):
+    """main() without arguments (the console script) freezes the GC at exit; callers don't."""
+    import atexit
+    import gc
+
+    from footfit.app.cli import main
+
+    calls = []
+    monkeypatch.setattr(atexit, "register", lambda f, *a, **k: calls.append(f))
+    assert main(["size", "260"]) == 0
+    assert calls == []
+    monkeypatch.setattr(sys, "argv", ["footfit", "size", "260"])
+    assert main() == 0
+    assert calls == [gc.freeze]
+    capsys.readouterr()
+
+
+def test_one_scan_gc_only_for_footfit_process_as_the_program(monkeypatch, capsys, tmp_path):
+    """The GC threshold is raised for `footfit process` run as the program, nowhere else."""
+    import gc
+
+    import footfit.app.cli as cli
+
+    calls = []
+    monkeypatch.setattr(cli, "one_scan_gc", lambda: calls.append("gc"))
+    monkeypatch.setattr(cli, "quick_exit", lambda: None)
+    missing = str(tmp_path / "none.ply")
+    assert cli.main(["process", missing]) != 0 and calls == []
+    monkeypatch.setattr(sys, "argv", ["footfit", "size", "260"])
+    assert cli.main() == 0 and calls == []
+    monkeypatch.setattr(sys, "argv", ["footfit", "process", missing])
+    assert cli.main() != 0 and calls == ["gc"]
+    capsys.readouterr()
+    before = gc.get_threshold()
+    try:
+        from footfit.app.cli_common import one_scan_gc
+
+        one_scan_gc()
+        assert gc.get_threshold() == (50_000, *before[1:])
+    finally:
+        gc.set_threshold(*before)

@@ -189,6 +189,43 @@ def test_ring_clearance_agrees_with_the_exact_distance(demo_feet):
     assert np.mean(np.sign(ring[clear]) == np.sign(exact[clear])) > 0.99
 
 
+def test_back_wall_on_the_first_rings_equals_all_rings(demo_feet):
+    """ring_back_wall tries the first 16 rings, then all for the rest: the same walls."""
+    from footfit.last.rings import _back_wall, ring_back_wall
+
+    foot, m = demo_feet
+    table = prepare_last(build_custom_last(foot, generate_last(m, style="sport"))).meta["rings"]
+    rng = np.random.default_rng(2)
+    pts = np.asarray(foot.points)[rng.choice(len(foot.points), 3000, replace=False)]
+    pts = np.concatenate([pts, pts + rng.normal(0.0, 25.0, pts.shape)])
+    got, want = ring_back_wall(table, pts), _back_wall(table, pts, 60)
+    assert np.isnan(want).any() and (~np.isnan(want)).sum() > 1000
+    np.testing.assert_array_equal(got, want)
+
+
+def test_ring_clearance_closes_on_the_apexes(demo_feet):
+    """Behind the first ring and ahead of the last: the cone to the apex, capped by y."""
+    foot, m = demo_feet
+    table = prepare_last(build_custom_last(foot, generate_last(m, style="sport"))).meta["rings"]
+    y_r, back, tip = np.asarray(table["y"]), table["back_y"], table["tip_y"]
+    rng = np.random.default_rng(8)
+    ys = np.concatenate([rng.uniform(back - 5, y_r[0], 200), rng.uniform(y_r[-1], tip + 5, 200),
+                         rng.uniform(y_r[0], y_r[-1], 200)])
+    first, last = np.asarray(table["centre"])[[0, -1]]
+    ahead = ys > y_r[-1]
+    c = np.where(ahead[:, None], last, first)
+    pts = np.stack([c[:, 0] + rng.normal(0, 8, 600), ys, c[:, 1] + rng.normal(0, 8, 600)], 1)
+    clear, normal = ring_clearance(table, pts)
+    middle, _ = ring_clearance(table, pts[400:])
+    np.testing.assert_array_equal(clear[400:], middle)  # the caps change no other point
+    cap = slice(0, 400)
+    axial = np.where(ahead[cap], tip - ys[cap], ys[cap] - back)
+    assert (clear[cap] <= axial + 1e-12).all()
+    on_axis = clear[cap] == axial
+    assert on_axis.any() and (~on_axis).any()
+    np.testing.assert_array_equal(np.abs(normal[cap][on_axis, 1]), 1.0)
+
+
 def test_section_table_bands_come_from_data(demo_feet):
     foot, m = demo_feet
     cl = build_custom_last(foot, generate_last(m, style="sport", sex="male"))
@@ -263,3 +300,36 @@ def test_real_feet_in_their_own_custom_last(realscans, rel, sex, style):
     if style == "sport":
         assert 12.0 <= ff.custom.room["toe_room_mm"] <= 25.0
     assert prepare_foot(foot).length_mm == pytest.approx(m.foot_length_mm, abs=3.0)
+
+
+def test_slab_support_equals_the_projection_of_every_point():
+    """The direction-by-direction support table against the plain matrix product."""
+    from footfit.last.support import slab_support
+
+    rng = np.random.default_rng(3)
+    phi = np.linspace(-0.5 * np.pi, 1.5 * np.pi, 72, endpoint=False)
+    n = np.stack([np.cos(phi), np.sin(phi)], axis=1)
+    for trial in range(30):
+        pts = rng.normal(size=(int(rng.integers(4, 3000)), 3)) * [30.0, 60.0, 20.0]
+        if trial % 3 == 0:
+            pts = np.round(pts)  # repeated points and ties
+        ys = np.linspace(-80.0, 80.0, int(rng.integers(2, 60)))
+        got, valid = slab_support(pts, ys, n, 1.5, 24)
+        # the reference: every point of each (widened) slab, projected by a matrix product
+        order = np.argsort(pts[:, 1], kind="stable")
+        sy = pts[order, 1]
+        h = np.full(len(ys), 1.5)
+        for _ in range(5):  # widened where sparse (the slabs of the last widening step)
+            i0, i1 = np.searchsorted(sy, ys - h), np.searchsorted(sy, ys + h)
+            few = (i1 - i0) < 24
+            if not few.any():
+                break
+            h = np.where(few, h * 1.6, h)
+        for k in range(len(ys)):
+            sel = order[i0[k]:i1[k]]
+            assert valid[k] == (len(sel) >= 3)
+            if valid[k]:
+                want = (pts[sel][:, [0, 2]] @ n.T).max(axis=0)
+                np.testing.assert_allclose(got[k], want, rtol=0, atol=1e-9)
+            else:
+                assert not got[k].any()

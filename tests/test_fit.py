@@ -434,3 +434,66 @@ def test_bench_fit_smoke():
     assert set(out["meets_targets"]) == {"simulate_fit", "size_by_simulation", "fit_stage"}
     with pytest.raises(ValueError, match="repeats"):
         bench_fit(repeats=0)
+
+
+def test_rounded_clearances_never_read_minus_zero():
+    """A clearance of -0.001 mm is reported as 0.0, not -0.0 (rounding noise, not a sign)."""
+    from footfit.fit.sections import SectionRow
+    from footfit.fit.zones import ZoneFit
+
+    z = ZoneFit("heel", 10, -0.001, -0.004, 0.002, 0.0, 0.0, 0.0, 0.0, "good", "", "")
+    row = SectionRow(name="ball_girth", foot_mm=240.0, last_mm=239.97, ease_mm=-0.03,
+                     band="ok", ok_range=(0.0, 5.0))
+    text = json.dumps([z.to_dict(), row.to_dict()])
+    assert "-0.0" not in text and '"min_clearance_mm": 0.0' in text
+
+
+def test_stock_last_cache_round_trips_the_simulation(foot, tmp_path, monkeypatch):
+    """A stock last read back from the disk cache simulates exactly as the one built."""
+    from footfit.fit import cache
+    from footfit.last import load_stock_lasts
+
+    monkeypatch.setenv("FOOTFIT_CACHE", str(tmp_path))
+    pf, _ = foot
+    row = load_stock_lasts().select("sport", "male")[12]
+    built = prepare_last(row, label=str(row["id"]))
+    cache.save_stock_mesh(str(row["id"]), built.mesh)
+    files = list(tmp_path.rglob("*.npz"))
+    assert len(files) == 1 and files[0].with_suffix(".sim").is_file()
+    with np.load(files[0]) as z:  # the simulation's arrays in one member
+        assert {"vertices", "faces", "meta", "packed"} == set(z.files)
+    read = cache.load_stock_mesh(str(row["id"]))  # from the .sim file
+    files[0].with_suffix(".sim").write_bytes(b"not a sim file")
+    from_zip = cache.load_stock_mesh(str(row["id"]))  # a bad .sim: the zip's copy
+    for key in ("toe_tip_y_mm", "ball_plane"):
+        assert from_zip.metadata["last"][key] == read.metadata["last"][key]
+    np.testing.assert_array_equal(from_zip.metadata["last"]["rings"]["radius"],
+                                  read.metadata["last"]["rings"]["radius"])
+    want, got = built.mesh.metadata["last"], read.metadata["last"]
+    assert set(got) == set(want) and set(got["rings"]) == set(want["rings"])
+    for key, value in want.items():
+        if key == "rings":
+            for rk, rv in value.items():
+                np.testing.assert_array_equal(got["rings"][rk], rv)
+        elif isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(got[key], value)
+        else:
+            assert np.array_equal(np.asarray(got[key], dtype=object),
+                                  np.asarray(value, dtype=object)), key
+    np.testing.assert_array_equal(read.vertices, built.mesh.vertices)
+    # the sizing's way: built in one process (a miss), read from the cache in the next
+    from footfit.fit import sizing
+
+    cache.save_stock_mesh(str(row["id"]), built.mesh)  # the .sim again
+    monkeypatch.setattr(sizing, "_PREPARED", {})
+    cached = sizing._prepared_stock(row, load_stock_lasts())
+    assert type(cached.mesh).__name__ == "_CachedSurface"
+    a = simulate_fit(pf, built)
+    b = simulate_fit(pf, cached)
+    assert a.score == b.score and a.summary == b.summary
+    np.testing.assert_array_equal(a.clearance_mm, b.clearance_mm)
+    files[0].write_bytes(b"PK broken")  # a damaged mesh is made again when asked for
+    again = cache.load_stock_mesh(str(row["id"]), rebuild=lambda: built.mesh)
+    np.testing.assert_array_equal(again.vertices, built.mesh.vertices)
+    files[0].with_suffix(".sim").write_bytes(b"broken")  # both damaged: a miss, no error
+    assert cache.load_stock_mesh(str(row["id"])) is None

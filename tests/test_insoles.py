@@ -455,3 +455,71 @@ def test_cli_insoles(capsys, tmp_path):
     assert main(["insoles", "--check", "--catalog", str(_write(tmp_path / "c.csv", rows))]) == 2
     err = capsys.readouterr().err
     assert "c.csv: row 2 (line 3), column 'volume': 'huge' is not one of" in err
+
+
+def test_columnwise_parse_equals_the_cell_by_cell_parse(tmp_path):
+    """The fast column-wise parse of a clean catalogue gives the cell-by-cell columns."""
+    import csv
+
+    from footfit.insoles import catalog as mod
+
+    with CSV.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = [h.strip() for h in rows[0]]
+    # padded cells and a float written in another way parse as before
+    rows[1] = [f" {v} " for v in rows[1]]
+    rows[2][header.index("length_min_mm")] = "1.9e2"
+    fast = mod._columns_fast(header, rows[1:])
+    slow = mod._columns_by_cell(header, rows[1:], path="x", lines=None)
+    assert fast is not None and list(fast) == list(slow)
+    for name in header:
+        assert fast[name].dtype == slow[name].dtype, name
+        assert (fast[name] == slow[name]).all(), name
+    # a cell either rule refuses sends the table down the cell-by-cell path
+    for name, bad in (("use", "hiking"), ("heel_cup_depth_mm", "inf"), ("name", "  "),
+                      ("eu_min", "x"), ("top_cover_mm", "11")):
+        broken = [list(r) for r in rows[1:]]
+        broken[5][header.index(name)] = bad
+        assert mod._columns_fast(header, broken) is None, name
+    assert mod._columns_fast(header, [r[:-1] for r in rows[1:]]) is None
+    typed = [list(r) for r in rows[1:]]
+    typed[0][header.index("eu_min")] = 38.0  # not text (from_rows): checked cell by cell
+    assert mod._columns_fast(header, typed) is None
+
+
+def test_catalogue_cache_is_keyed_by_content_and_equals_the_parse(tmp_path, monkeypatch):
+    """The checked catalogue kept in the table cache: same columns, never stale."""
+    from footfit.insoles import catalog as mod
+
+    monkeypatch.setenv("FOOTFIT_CACHE", str(tmp_path / "cache"))
+    rows = [dict(r, notes="n", x_colour="red") for r in _rows()[:30]]
+    path = _write(tmp_path / "cat.csv", rows)
+    want = mod._parse_catalog(path, path.read_bytes())
+
+    def same(cat):
+        assert list(cat.columns) == list(want.columns) and cat.path == str(path)
+        for name, col in want.columns.items():
+            got = cat.columns[name]
+            assert got.dtype == col.dtype and (got == col).all() and not got.flags.writeable
+            assert type(got[0]) is type(col[0])
+
+    same(mod._read_catalog(path))  # parsed, then kept
+    tables = tmp_path / "cache" / "tables"
+    assert len(list(tables.glob("insoles-*.npy"))) == 1
+    same(mod._read_catalog(path))  # from the cache
+    rows[2]["forefoot_width_mm"] = "99.5"  # an edit is read, not the cached value
+    _write(path, rows)
+    assert mod._read_catalog(path).column("forefoot_width_mm")[2] == 99.5
+    rows[2]["forefoot_width_mm"] = "wide"  # and a bad edit refused
+    _write(path, rows)
+    with pytest.raises(InvalidCatalogError, match="row 3 .*'forefoot_width_mm'"):
+        mod._read_catalog(path)
+    rows[2]["forefoot_width_mm"] = "99.5"
+    _write(path, rows)
+    for f in tables.glob("insoles-*.npy"):
+        f.write_bytes(b"\x93NUMPY broken")  # a damaged file is read as absent
+    assert mod._read_catalog(path).column("forefoot_width_mm")[2] == 99.5
+    monkeypatch.setenv("FOOTFIT_CACHE", "off")
+    rows[2]["forefoot_width_mm"] = "98.5"
+    assert mod._read_catalog(_write(path, rows)).column("forefoot_width_mm")[2] == 98.5
+    assert len(list(tables.glob("insoles-*.npy"))) == 2

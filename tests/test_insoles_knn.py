@@ -160,3 +160,22 @@ def test_stock_last_search_equals_sklearn(rng):
         for j, m in enumerate(got):
             if (j == 0 or gaps[j - 1] > 1e-5) and (j == len(got) - 1 or gaps[j] > 1e-5):
                 assert m.id == rows[ref_i[0, j]]["id"]
+
+
+def test_lazily_built_index_gives_the_same_matches():
+    """fit(prebuild=False) builds each group at first use; the matches are the same."""
+    eager = InsoleMatcher(n_neighbors=5).fit()
+    lazy = InsoleMatcher(n_neighbors=5).fit(prebuild=False)
+    assert lazy.nn_ == {} and len(eager.nn_) >= 100
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        feet = {"foot_length_mm": float(rng.uniform(200, 300)),
+                "ball_width_mm": float(rng.uniform(85, 110)),
+                "heel_width_mm": float(rng.uniform(55, 75)),
+                "arch_index": float(rng.uniform(0.15, 0.32))}
+        if rng.random() < 0.3:
+            feet.pop("heel_width_mm")
+        style = str(rng.choice(["sport", "casual", "boot"]))
+        a, b = eager.match(feet, style=style), lazy.match(feet, style=style)
+        assert [m.to_dict() for m in a] == [m.to_dict() for m in b]
+    assert 0 < len(lazy.nn_) < len(eager.nn_) + 40

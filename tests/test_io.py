@@ -706,3 +706,22 @@ def test_read_mesh_gives_the_stored_vertices_and_triangles(tmp_path):
     cloud = save_scan(np.random.default_rng(0).uniform(0, 100, (600, 3)), tmp_path / "c.ply")
     with pytest.raises(InvalidScanError, match="no faces"):
         read_mesh(cloud)
+
+
+def test_row_parse_equals_the_flat_parse_bit_for_bit():
+    """The loadtxt row reader gives np.fromstring's numbers; what it refuses goes that way."""
+    from footfit.io import _text
+
+    rng = np.random.default_rng(11)
+    for fmt in ("%.7f", "%.17g", "%.3e", "%+.2f", "%r"):
+        a = rng.normal(size=(500, 6)) * 10.0 ** rng.integers(-4, 5, size=(1, 6))
+        text = "\n".join(" ".join(repr(float(v)) if fmt == "%r" else fmt % v for v in row)
+                         for row in a)
+        body = ("\n  \n" + text + "\n\n").encode()  # blank lines and a line of spaces
+        table = _text._parse_rows(body, 6)
+        assert table is not None
+        np.testing.assert_array_equal(table, _text.parse_numbers(body).reshape(-1, 6))
+    assert _text._parse_rows(b"1 2 3\n4 5 6 7 8 9\n", 3) is None  # two rows on one line
+    assert _text._parse_rows(b"1 2 3\n4 5\n", 3) is None
+    assert _text._parse_rows(b"nan(1) 2 3\n", 3) is None  # np.fromstring reads it: NaN
+    assert np.isnan(_text.parse_numbers(b"nan(1) 2 3\n")[0])

@@ -331,6 +331,8 @@ def test_modifications_text_and_group_filter():
      r"row 5, column 'heel_height_mm': must be a finite number >= 0"),
     (lambda rows: rows[0].__setitem__("cn_width_type", "六"),
      r"row 2, column 'cn_width_type'"),
+    (lambda rows: rows[4].__setitem__("width_index", "6"),
+     r"row 6, column 'width_index': must be 1-5; got '6'"),
 ])
 def test_load_stock_lasts_names_file_row_and_column(tmp_path, edit, message):
     rows = _csv_rows()[:6]
@@ -489,3 +491,85 @@ def test_measured_ball_height_is_carried_and_optional():
     pts = np.array([[0.0, 190.0 + dy, z] for dy in (-0.8, 0.0, 0.8) for z in (0.0, 30.0, 47.5)])
     assert foot_ball_height(pts, ball_length_mm=190.0) == 47.5
     assert foot_ball_height(pts, ball_length_mm=250.0) is None  # nothing in the slice
+
+
+def _write_lasts(path, rows):
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_stock_rows_cache_is_keyed_by_content_and_equals_the_parse(tmp_path, monkeypatch):
+    """The binary cache of the checked rows: same rows, never stale, rebuilt when broken."""
+    from footfit.last import stock_table
+
+    monkeypatch.setenv("FOOTFIT_CACHE", str(tmp_path / "cache"))
+    rows = _csv_rows()[:40]
+    path = _write_lasts(tmp_path / "lasts.csv", rows)
+    want = stock_table._rows_by_row(path, path.read_text(encoding="utf-8"))
+    first = stock_table.read_stock_rows(path)  # parsed, then kept
+    files = list((tmp_path / "cache" / "tables").glob("lasts-*.npy"))
+    assert len(files) == 1
+    second = stock_table.read_stock_rows(path)  # from the cache
+    for got in (first, second):
+        assert got == want and [list(r) for r in got] == [list(r) for r in want]
+        assert all(type(r[k]) is type(w[k]) for r, w in zip(got, want, strict=True) for k in w)
+    # an edited table is another file: its new value is read, not the cached one
+    rows[3]["ball_girth_mm"] = "251.25"
+    _write_lasts(path, rows)
+    assert stock_table.read_stock_rows(path)[3]["ball_girth_mm"] == 251.25
+    assert len(list((tmp_path / "cache" / "tables").glob("lasts-*.npy"))) == 2
+    # a bad edit is refused even though a good version of the table is cached
+    rows[3]["ball_girth_mm"] = "wide"
+    _write_lasts(path, rows)
+    with pytest.raises(ValueError, match="row 5, column 'ball_girth_mm'"):
+        stock_table.read_stock_rows(path)
+    # a damaged cache file is read as absent and written again
+    rows[3]["ball_girth_mm"] = "251.25"
+    _write_lasts(path, rows)
+    cached = stock_table._cache_file(path.read_bytes())
+    cached.write_bytes(b"not a numpy file")
+    assert stock_table.read_stock_rows(path)[3]["ball_girth_mm"] == 251.25
+    assert stock_table._read_cache(cached) is not None
+    # FOOTFIT_CACHE=off: nothing written
+    monkeypatch.setenv("FOOTFIT_CACHE", "off")
+    rows[3]["ball_girth_mm"] = "252.5"
+    assert stock_table.read_stock_rows(_write_lasts(path, rows))[3]["ball_girth_mm"] == 252.5
+    assert len(list((tmp_path / "cache" / "tables").glob("lasts-*.npy"))) == 2
+
+
+def test_stock_rows_column_wise_parse_equals_the_row_by_row_parse():
+    """The shipped table through both parsers: the same rows, types and key order."""
+    from footfit.last import stock_table
+
+    path = model_path("lasts.csv")
+    text = path.read_text(encoding="utf-8")
+    fast = stock_table._parse(path, text)
+    slow = stock_table._rows_by_row(path, text)
+    assert fast == slow and [list(r) for r in fast] == [list(r) for r in slow]
+    assert all(type(r[k]) is type(w[k]) for r, w in zip(fast, slow, strict=True) for k in w)
+
+
+def test_stock_rows_are_made_at_first_use_and_select_as_plain_dicts():
+    """StockRows (lazy dicts) behaves as the tuple of dicts it replaces."""
+    from footfit.last import StockLastLibrary
+    from footfit.last.stock_table import StockRows
+
+    lib = load_stock_lasts()
+    assert isinstance(lib.rows, StockRows)
+    plain = StockLastLibrary(path=lib.path, rows=tuple(dict(r) for r in lib.rows))
+    assert lib.rows == plain.rows and len(lib) == len(plain)
+    assert lib.rows[5] is lib.rows[5] and lib.rows[-1] == plain.rows[-1]
+    assert lib.rows[3:6] == plain.rows[3:6] and isinstance(lib.rows[3:6], tuple)
+    assert lib.styles() == plain.styles()
+    for style in lib.styles():
+        for group in (None, "male", ("female", "unisex")):
+            assert lib.select(style, group) == plain.select(style, group)
+    fresh = StockRows({k: [r[k] for r in plain.rows] for k in plain.rows[0]})
+    assert fresh._dicts.count(None) == len(plain)  # nothing made yet
+    fresh[10]
+    assert fresh._dicts.count(None) == len(plain) - 1
+    with pytest.raises(IndexError):
+        fresh[len(plain)]

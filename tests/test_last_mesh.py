@@ -265,3 +265,29 @@ def test_bracket_solve_finds_the_rising_branch():
     s, (g, *_rest) = last_mesh._bracket_solve(d, target)
     np.testing.assert_allclose(g, target, atol=0.06)
     np.testing.assert_allclose(s, [0.9, 0.85], atol=0.02)
+
+
+def test_plane_section_girth_matches_trimesh_sections():
+    """The vectorised plane section (faces with corners either side) against trimesh's."""
+    from scipy.spatial import ConvexHull
+
+    from footfit.last.mesh import _plane_hull_perimeter
+
+    mesh = build_last_mesh(generate_last(
+        {"side": "right", "foot_length_mm": 262.0, "ball_girth_mm": 248.0}, style="sport"))
+    verts, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces)
+    rng = np.random.default_rng(5)
+    planes = [(verts[rng.integers(len(verts))], rng.normal(size=3)) for _ in range(12)]
+    planes += [(np.array([0.0, y, 30.0]), np.array([0.0, 1.0, 0.2])) for y in (40, 120, 190)]
+    for origin, normal in planes:  # half of them through a vertex: zero distances
+        seg = trimesh.intersections.mesh_plane(mesh, normal, origin)
+        if len(seg) < 3:
+            continue
+        n = normal / np.linalg.norm(normal)
+        u = np.cross(n, [0.0, 0.0, 1.0] if abs(n[2]) < 0.9 else [1.0, 0.0, 0.0])
+        u /= np.linalg.norm(u)
+        q = seg.reshape(-1, 3) @ np.stack([u, np.cross(n, u)], axis=1)
+        ring = q[ConvexHull(q).vertices]
+        want = np.linalg.norm(np.roll(ring, -1, axis=0) - ring, axis=1).sum()
+        assert _plane_hull_perimeter(verts, faces, origin, normal) == pytest.approx(want,
+                                                                                  abs=1e-6)

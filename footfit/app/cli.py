@@ -30,6 +30,8 @@ from footfit.app.cli_common import (  # noqa: E402
     add_lang_option,
     fit_options,
     lang_kw,
+    one_scan_gc,
+    quick_exit,
 )
 from footfit.app.cli_tools import (  # noqa: E402
     add_insoles,
@@ -133,7 +135,6 @@ def _check_writable(path: str) -> None:
 
 
 def _run_process(args: argparse.Namespace) -> int:
-    from footfit._core.atomic import write_text_atomic
     from footfit.pipeline import process
     from footfit.report import format_summary
 
@@ -158,6 +159,7 @@ def _run_process(args: argparse.Namespace) -> int:
             recording.close()
     text = record.report_json if record else report.to_json()
     if args.output:
+        from footfit._core.atomic import write_text_atomic  # (uuid, platform: ~7 ms)
         with _naming(args.output):
             write_text_atomic(args.output, text + "\n")
     lang = getattr(args, "lang", None)
@@ -541,6 +543,8 @@ _COMMANDS = [_add_process, _add_batch, _add_demo, _add_info, _add_bench, _add_si
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``footfit`` command line and return its exit code."""
+    if program := argv is None:  # the console script, python -m footfit: the process ends
+        quick_exit()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # --debug is accepted anywhere before a lone "--", not only before the command
@@ -552,6 +556,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     args.debug = debug
+    if program and args.command == "process":
+        one_scan_gc()
     try:
         return int(args.func(args))
     except BrokenPipeError:  # `footfit ... | head` closed stdout: stop quietly

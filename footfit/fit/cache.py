@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,17 +29,18 @@ if TYPE_CHECKING:
 __all__ = ["cache_dir", "load_stock_mesh", "save_stock_mesh"]
 
 _TABLES = ("lasts.csv", "last_shape.json", "styles.json", "fit_preferences.json")
+#: The layout of a cached last (part of the folder's key: a new layout never reads an old).
+_FORMAT = b"stock-mesh-3: meta json + one packed float64 array; .sim beside the .npz"
+#: First bytes of a ``.sim`` file: the metadata and packed arrays a simulation needs.
+_SIM_MAGIC = b"FFSIM3\n\0"
 
 
 def cache_dir() -> Path | None:
     """Return the cache folder of this footfit version and tables, or None when off."""
-    root = os.environ.get("FOOTFIT_CACHE", "")
-    if root.lower() in ("off", "0", "none", "no"):
-        return None
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = str(Path(base) / "footfit")
-    return Path(root) / "stock-lasts" / _key()
+    from footfit.io.tablecache import cache_root
+
+    root = cache_root()
+    return None if root is None else root / "stock-lasts" / _key()
 
 
 @lru_cache(maxsize=4)
@@ -48,7 +48,7 @@ def _key_cached(stamp: tuple[tuple[str, float, int], ...]) -> str:
     from footfit import __version__
     from footfit._data import model_path
 
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(__version__.encode() + _FORMAT)
     for name, _, _ in stamp:
         h.update(model_path(name).read_bytes())
     return h.hexdigest()[:16]
@@ -91,14 +91,73 @@ def save_stock_mesh(stock_id: str, mesh: LastSurface | trimesh.Trimesh) -> None:
 
         folder.mkdir(parents=True, exist_ok=True)
         meta, arrays = _jsonable(dict(mesh.metadata["last"]))
+        meta, packed, others = _pack(meta, arrays)
         import io
 
         buf = io.BytesIO()
         np.savez(buf, vertices=np.asarray(mesh.vertices), faces=np.asarray(mesh.faces),
-                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+                 packed=packed, **others)
         write_atomic(folder / f"{stock_id}.npz", [buf.getvalue()])
+        if not others:  # the simulation's part again, as one plain file read in ~0.3 ms
+            text = json.dumps(meta).encode()
+            head = _SIM_MAGIC + len(text).to_bytes(4, "little") + text
+            head += b"\0" * (-len(head) % 8)
+            write_atomic(folder / f"{stock_id}.sim", [head, packed.astype("<f8").tobytes()])
     except (OSError, TypeError, ValueError):
         return
+
+
+def _pack(meta: dict[str, Any], arrays: dict[str, np.ndarray]
+          ) -> tuple[dict[str, Any], np.ndarray, dict[str, np.ndarray]]:
+    """Return the float64 arrays as one flat array (their names and shapes in the meta).
+
+    A fresh process reads ~9 cached lasts: one member of the zip per last instead of six
+    (each read parses a zip entry and a ``.npy`` header) halves the time it takes.
+    """
+    layout, parts, others = [], [], {}
+    offset = 0
+    for name, value in arrays.items():
+        arr = np.asarray(value)
+        if arr.dtype != np.float64:
+            others[name] = arr
+            continue
+        layout.append([name, list(arr.shape), offset])
+        parts.append(arr.reshape(-1))
+        offset += arr.size
+    packed = np.concatenate(parts) if parts else np.zeros(0)
+    return {**meta, "_packed": layout}, packed, others
+
+
+def _unpack(meta: dict[str, Any], packed: np.ndarray, z: Any = None) -> dict[str, np.ndarray]:
+    """Return the arrays of a cached last: the packed ones, then any other member of ``z``."""
+    out: dict[str, np.ndarray] = {}
+    layout = meta.pop("_packed")
+    for name, shape, offset in layout:
+        size = int(np.prod(shape, dtype=np.int64))
+        if offset + size > packed.size:
+            raise KeyError(f"cached last: {name} cut short")  # read as a miss
+        out[name] = packed[offset:offset + size].reshape(shape)
+    for name in () if z is None else z.files:
+        if name.startswith(("rings__", "meta__")) and name not in out:
+            out[name] = z[name]
+    return out
+
+
+def _read_sim(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+    """Return the metadata and arrays of a ``.sim`` file; None when absent or not one."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if raw[:len(_SIM_MAGIC)] != _SIM_MAGIC:
+        return None
+    at = len(_SIM_MAGIC)
+    n = int.from_bytes(raw[at:at + 4], "little")
+    meta = json.loads(raw[at + 4:at + 4 + n].decode())
+    start = at + 4 + n + (-(at + 4 + n) % 8)
+    packed = np.frombuffer(raw, dtype="<f8", offset=start).astype(np.float64)  # writable
+    return meta, _unpack(meta, packed)
 
 
 class _CachedSurface:
@@ -152,19 +211,23 @@ def load_stock_mesh(stock_id: str, *,
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
-            rings = dict(meta.pop("rings", {}))
-            for name in z.files:
-                if name.startswith("rings__"):
-                    rings[name[7:]] = z[name]
-                elif name.startswith("meta__"):
-                    meta[name[6:]] = z[name]
-            if "vertices" not in z.files or "faces" not in z.files:
-                return None
-            meta["rings"] = rings
-            for k in ("ball_plane", "instep_plane"):
-                meta[k] = tuple(tuple(v) for v in meta[k])
+        sim = _read_sim(path.with_suffix(".sim"))
+        if sim is None:  # the zip has it all, in more members
+            with np.load(path, allow_pickle=False) as z:
+                if "vertices" not in z.files or "faces" not in z.files:
+                    return None
+                meta = json.loads(bytes(z["meta"]).decode())
+                sim = meta, _unpack(meta, z["packed"], z)
+        meta, arrays = sim
+        rings = dict(meta.pop("rings", {}))
+        for name, value in arrays.items():
+            if name.startswith("rings__"):
+                rings[name[7:]] = value
+            elif name.startswith("meta__"):
+                meta[name[6:]] = value
+        meta["rings"] = rings
+        for k in ("ball_plane", "instep_plane"):
+            meta[k] = tuple(tuple(v) for v in meta[k])
         return _CachedSurface(path, {"last": meta}, rebuild)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
         return None

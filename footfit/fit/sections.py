@@ -55,7 +55,8 @@ class SectionRow:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         def r(v: float | None) -> float | None:
-            return None if v is None or not np.isfinite(v) else round(float(v), 1)
+            # + 0.0: a rounded -0.0 reads 0.0
+            return None if v is None or not np.isfinite(v) else round(float(v), 1) + 0.0
 
         return {"name": self.name, "foot_mm": r(self.foot_mm), "last_mm": r(self.last_mm),
                 "ease_mm": r(self.ease_mm), "band": self.band,

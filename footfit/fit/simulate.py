@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from footfit._core.typing import BoolArray, FloatArray, IntArray
-from footfit.fit._common import _OPEN, ZONE_NAMES, _config
+from footfit.fit._common import _OPEN, ZONE_NAMES, _config, pinned_config
 from footfit.fit.clearance import signed_clearance
 from footfit.fit.placement import _place
 from footfit.fit.prepare import prepare_foot, prepare_last
@@ -173,6 +173,15 @@ def simulate_fit(foot: AlignedFoot | PreparedFoot | ArrayLike,
     .. [1] DOMAIN.md sections 3 and 5 (landmark positions, allowances, the last as the inside
        of the shoe).
     """
+    with pinned_config():  # fit_zones.json read once for the whole simulation
+        return _simulate(foot, last, fit=fit, cell_mm=cell_mm, point_area_mm2=point_area_mm2,
+                         measurements=measurements)
+
+
+def _simulate(foot: AlignedFoot | PreparedFoot | ArrayLike, last: Any, *, fit: str,
+              cell_mm: float | None, point_area_mm2: ArrayLike | None,
+              measurements: FootMeasurements | None) -> FitResult:
+    """Return :func:`simulate_fit` (its steps, with the zone table held)."""
     pf = prepare_foot(foot, point_area_mm2=point_area_mm2)
     pl = prepare_last(last)
     placed, placement = _place(pf, pl)

@@ -185,8 +185,8 @@ class ZoneFit:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        def r(v: float | None) -> float | None:
-            return None if v is None else round(float(v), 2)
+        def r(v: float | None) -> float | None:  # + 0.0: a rounded -0.0 reads 0.0
+            return None if v is None else round(float(v), 2) + 0.0
 
         return {
             "zone": self.zone, "n_points": int(self.n_points),

@@ -61,9 +61,12 @@ def unit_normal_columns(block: FloatArray) -> bool:
     if block.shape[0] == 0 or block.shape[1] != 3:
         return False
     finite = np.isfinite(block).all(axis=1)
-    if not finite.any():
+    n_finite = int(finite.sum())
+    if not n_finite:
         return False
+    # all rows finite (the usual case): stride the block itself, no filtered copy first
+    rows = block if n_finite == len(block) else block[finite]
     with np.errstate(over="ignore", invalid="ignore"):
-        norms = np.linalg.norm(block[finite][:: max(1, int(finite.sum()) // 20_000)], axis=1)
+        norms = np.linalg.norm(rows[:: max(1, n_finite // 20_000)], axis=1)
         unit = np.abs(norms - 1.0)
     return bool(np.median(unit) < 0.05 and np.mean(unit < 0.1) > 0.9)

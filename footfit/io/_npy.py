@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from footfit._core.atomic import write_atomic
 from footfit._core.typing import FloatArray
 from footfit.io._common import RawScan, ScanFileError, unit_normal_columns
 
@@ -139,12 +138,16 @@ def _npy_bytes(arr: np.ndarray) -> bytes:
 
 def write_npy(path: Path, points: FloatArray, normals: FloatArray | None) -> None:
     """Write ``(n, 3)`` points, or ``(n, 6)`` points and normals."""
+    from footfit._core.atomic import write_atomic  # writers only (it imports uuid)
+
     table = points if normals is None else np.hstack([points, normals])
     write_atomic(path, [_npy_bytes(np.ascontiguousarray(table, dtype=np.float64))])
 
 
 def write_npz(path: Path, points: FloatArray, normals: FloatArray | None) -> None:
     """Write a compressed archive with ``points`` and, if given, ``normals``."""
+    from footfit._core.atomic import write_atomic
+
     buf = io.BytesIO()
     arrays = {"points": points} if normals is None else {"points": points, "normals": normals}
     np.savez_compressed(buf, **arrays)

@@ -36,6 +36,44 @@ def parse_numbers(block: bytes) -> FloatArray | None:
         return None
 
 
+def _count_rows(body: bytes, max_points: int) -> int | None:
+    """Return the non-blank lines of ``body`` when they could exceed ``max_points``, else None.
+
+    Raises when they do. The exact count (two-byte searches, ~5 ms of a 3.5 MB scan) is
+    made only when the newlines alone pass the ceiling.
+    """
+    if body.count(b"\n") + 1 <= max_points:
+        return None
+    lines = _nonblank_lines(body)
+    if lines > max_points:
+        raise ScanFileError(f"{lines} points, more than the ceiling max_points={max_points}")
+    return lines
+
+
+def _nonblank_lines(body: bytes) -> int:
+    """Return the lines of ``body`` less the empty ones (lines of spaces count)."""
+    lines = body.count(b"\n") + (not body.endswith(b"\n")) - body.count(b"\n\n")
+    return lines - body.startswith(b"\n")
+
+
+def _parse_rows(body: bytes, ncols: int) -> FloatArray | None:
+    """Return the ``(rows, ncols)`` table of ``body``; None if a line is not ``ncols`` numbers.
+
+    numpy's ``loadtxt`` C reader parses a 58k-row, 6-column scan in ~70 ms against ~85 ms
+    for ``np.fromstring``, and checks every line's length as it goes. The numbers it accepts
+    are a subset of ``np.fromstring``'s (the same values, bit for bit; it refuses
+    ``nan(123)``), blank lines and lines of spaces are skipped; anything it refuses goes
+    the old way (the flat parse, then the line-by-line check that names the bad line).
+    """
+    import io
+
+    try:
+        table = np.loadtxt(io.BytesIO(body), dtype=np.float64, comments=None, ndmin=2)
+    except ValueError:
+        return None
+    return table if table.shape[1] == ncols and table.shape[0] else None
+
+
 def _is_numeric_line(tokens: list[bytes]) -> bool:
     try:
         [float(t) for t in tokens]
@@ -57,7 +95,9 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     data = read_all_bytes(path, limit=max(64 * max_points * 3, 1 << 20))
     if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark of Windows exports
         data = data[3:]
-    if b"#" in data or b"//" in data or b"%" in data or b";" in data:
+    # one-byte searches first (memchr): the two-byte search for "//" alone took ~3.5 ms of a
+    # 3.5 MB file, and only a file with a "/" needs it
+    if b"#" in data or b"%" in data or b";" in data or (b"/" in data and b"//" in data):
         data = _COMMENT.sub(b"", data)
     if any(c in data for c in (b",", b";", b"\t", b"\r")):
         data = data.translate(_SEPARATORS, b"\r")
@@ -65,20 +105,19 @@ def read_points_text(path: Path, *, max_points: int) -> RawScan:
     if ncols < 3:
         raise ScanFileError(f"rows have {ncols} columns; a point list needs x y z")
     body = data[head_end:] if head_end else data
-    # Every row must be one line: count the non-blank lines (blank ones are what comment
-    # removal leaves; lines of spaces are counted, and sorted out by the slow check).
-    lines = body.count(b"\n") + (not body.endswith(b"\n")) - body.count(b"\n\n")
-    lines -= body.startswith(b"\n")
-    if lines > max_points:
-        raise ScanFileError(f"{lines} points, more than the ceiling max_points={max_points}")
-    flat = parse_numbers(body)
+    lines = _count_rows(body, max_points)
     first_line = data[:head_end].count(b"\n") + 1  # comment lines are kept as blank lines
-    if flat is None or flat.size % ncols:
-        _check_rows(body, ncols, first_line)
-        raise ScanFileError(f"rows are not {ncols} numbers each")
-    table = flat.reshape(-1, ncols)
-    if lines != table.shape[0]:
-        _check_rows(body, ncols, first_line)
+    table = _parse_rows(body, ncols)
+    if table is None:  # a row that is not ncols numbers: the flat parse and the slow check
+        flat = parse_numbers(body)
+        if flat is None or flat.size % ncols:
+            _check_rows(body, ncols, first_line)
+            raise ScanFileError(f"rows are not {ncols} numbers each")
+        table = flat.reshape(-1, ncols)
+        # Every row must be one line: the non-blank lines (blank ones are what comment
+        # removal leaves; lines of spaces are counted, and sorted out by the slow check).
+        if (lines if lines is not None else _nonblank_lines(body)) != table.shape[0]:
+            _check_rows(body, ncols, first_line)
     xyz_cols, n_cols = _columns(names, ncols)
     points = np.ascontiguousarray(table[:, xyz_cols])
     normals = None

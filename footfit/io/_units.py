@@ -71,11 +71,12 @@ def find_far_points(points: ArrayLike) -> np.ndarray:
         near = np.flatnonzero(~far)
         if near.size < 3:
             break
-        centre, bound = _bulk_bound(_sample(pts[near], int(cfg["sample_points"])))
+        sub = pts if near.size == len(pts) else pts[near]  # round one: no copy
+        centre, bound = _bulk_bound(_sample(sub, int(cfg["sample_points"])))
         if not np.isfinite(bound):
             break
         with np.errstate(over="ignore", invalid="ignore"):
-            out = ~(np.abs(pts[near] - centre) <= bound).all(axis=1)
+            out = ~(np.abs(sub - centre) <= bound).all(axis=1)
         if not out.any():
             break
         far[near[out]] = True

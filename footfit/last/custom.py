@@ -31,6 +31,7 @@ from footfit.last.bend import bend_points
 from footfit.last.mesh import _assemble_rings, _plane_hull_perimeter
 from footfit.last.params import LastParameters
 from footfit.last.profile import _gauss1d, _pchip, _taper, last_bottom_profile
+from footfit.last.support import slab_support
 
 if TYPE_CHECKING:
     from footfit._core.typing import ArrayLike
@@ -157,35 +158,6 @@ def _spread(v: FloatArray) -> FloatArray:
     return out
 
 
-def _slab_support(pts: FloatArray, ys: FloatArray, n: FloatArray, half: float,
-                  min_pts: int) -> tuple[FloatArray, FloatArray]:
-    """Return the support values (k, m) of the (x, z) points near each station.
-
-    Near: within ``half`` of the station (widened where fewer than ``min_pts`` lie there).
-    Also whether a station has a section.
-    """
-    order = np.argsort(pts[:, 1], kind="stable")
-    sy = pts[order, 1]
-    h = np.full(len(ys), half)
-    for _ in range(5):
-        i0 = np.searchsorted(sy, ys - h)
-        i1 = np.searchsorted(sy, ys + h)
-        few = (i1 - i0) < min_pts
-        if not few.any():
-            break
-        h = np.where(few, h * 1.6, h)
-    valid = (i1 - i0) >= 3
-    counts = np.where(valid, i1 - i0, 0)
-    idx = np.concatenate([order[a:b] for a, b, v in zip(i0, i1, valid, strict=True) if v]
-                         ) if valid.any() else np.zeros(0, np.intp)
-    proj = pts[idx][:, [0, 2]] @ n.T
-    starts = np.concatenate([[0], np.cumsum(counts[valid])[:-1]])
-    out = np.zeros((len(ys), len(n)))
-    if len(proj):
-        out[valid] = np.maximum.reduceat(proj, starts, axis=0)
-    return out, valid
-
-
 def _ease_profile(y: FloatArray, knots: list[tuple[float, float]]) -> FloatArray:
     ky, kv = zip(*sorted(knots), strict=True)
     return np.interp(y, ky, kv)
@@ -214,7 +186,7 @@ def _foot_sections(foot: FloatArray, p: LastParameters, fl: float) -> dict[str, 
     n_toe = max(3, int(np.ceil((y_tip - 1.0 - y_foot_tip) / step)) + 1)
     ys_toe = np.linspace(max(y_foot_tip - 0.5, ys_foot[-1] + 0.5 * step), y_tip - 1.0, n_toe)
     ys = np.concatenate([ys_foot, ys_toe])
-    h_raw, valid = _slab_support(pts, ys, n, float(cfg["slab_half_width_mm"]),
+    h_raw, valid = slab_support(pts, ys, n, float(cfg["slab_half_width_mm"]),
                                  int(cfg["min_points_per_slab"]))
     if valid.sum() < 10:
         raise DegenerateScanError("too few foot sections to build a custom last from")

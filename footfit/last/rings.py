@@ -142,7 +142,8 @@ def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArra
     j = np.clip(np.searchsorted(y_r, py) - 1, 0, k - 2)
     dy = np.maximum(y_r[j + 1] - y_r[j], 1e-9)
     t = np.clip((py - y_r[j]) / dy, 0.0, 1.0)
-    c = cen[j] + t[:, None] * (cen[j + 1] - cen[j])
+    c_j = cen[j]
+    c = c_j + t[:, None] * (cen[j + 1] - c_j)
     rx, rz = points[:, 0] - c[:, 0], points[:, 2] - c[:, 1]
     rp = np.hypot(rx, rz)
     f = (np.arctan2(rz, rx) + np.pi) * (a / (2.0 * np.pi))
@@ -153,15 +154,17 @@ def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArra
     i1[i1 == a] = 0
     # the four table entries around each point, gathered from the flat table
     flat = rad.reshape(-1)
-    row0, row1 = j * a, (j + 1) * a
+    row0 = j * a
+    row1 = row0 + a
     r00, r01 = flat.take(row0 + i0), flat.take(row0 + i1)
     r10, r11 = flat.take(row1 + i0), flat.take(row1 + i1)
-    r0 = r00 + w * (r01 - r00)
-    r1 = r10 + w * (r11 - r10)
+    d0, d1 = r01 - r00, r11 - r10
+    r0 = r00 + w * d0
+    r1 = r10 + w * d1
     r = r0 + t * (r1 - r0)
     # slopes: across the section (d r / d alpha) and along the length (d r / d y); the
     # cosines of beta = atan(r' / r) and gamma = atan(dr / dy) without the trigonometry
-    drda = ((r01 - r00) * (1 - t) + (r11 - r10) * t) * (a / (2.0 * np.pi))
+    drda = (d0 * (1 - t) + d1 * t) * (a / (2.0 * np.pi))
     drdy = (r1 - r0) / dy
     rr = np.maximum(r, 1e-6)
     inv_b = 1.0 / np.hypot(rr, drda)
@@ -170,9 +173,10 @@ def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArra
     sin_g = drdy * cos_g
     clear = (r - rp) * cos_b * cos_g
     # the normal at angle alpha - beta in the section plane, tilted by gamma along y
-    safe = np.where(rp > 0.0, rp, 1.0)
-    cos_a = np.where(rp > 0.0, rx / safe, 1.0)
-    sin_a = np.where(rp > 0.0, rz / safe, 0.0)
+    off = rp > 0.0
+    safe = np.where(off, rp, 1.0)
+    cos_a = np.where(off, rx / safe, 1.0)
+    sin_a = np.where(off, rz / safe, 0.0)
     cos_p = cos_a * cos_b + sin_a * sin_b
     sin_p = sin_a * cos_b - cos_a * sin_b
     normal = np.stack([cos_g * cos_p, -sin_g, cos_g * sin_p], axis=1)
@@ -180,17 +184,18 @@ def ring_clearance(table: dict[str, Any], points: FloatArray) -> tuple[FloatArra
     # shrinks linearly to the apex (a cone), and no point is further in than the apex
     back_y, tip_y = float(table["back_y"]), float(table["tip_y"])
     behind, ahead = py < y_r[0], py > y_r[-1]
-    cap = behind | ahead
-    if cap.any():
-        s_b = np.clip((py - back_y) / max(y_r[0] - back_y, 1e-6), 0.0, 1.0)
-        s_f = np.clip((tip_y - py) / max(tip_y - y_r[-1], 1e-6), 0.0, 1.0)
-        scale = np.where(behind, s_b, np.where(ahead, s_f, 1.0))
-        cone = (r * scale - rp) * cos_b
-        axial = np.where(behind, py - back_y, np.where(ahead, tip_y - py, np.inf))
-        clear = np.where(cap, np.minimum(cone, axial), clear)
-        by_axis = cap & (axial < cone)
-        normal[by_axis & behind] = (0.0, -1.0, 0.0)
-        normal[by_axis & ahead] = (0.0, 1.0, 0.0)
+    cap = np.flatnonzero(behind | ahead)  # a few points: computed for them only
+    if len(cap):
+        y_c, b_c, a_c = py[cap], behind[cap], ahead[cap]
+        s_b = np.clip((y_c - back_y) / max(y_r[0] - back_y, 1e-6), 0.0, 1.0)
+        s_f = np.clip((tip_y - y_c) / max(tip_y - y_r[-1], 1e-6), 0.0, 1.0)
+        scale = np.where(b_c, s_b, np.where(a_c, s_f, 1.0))
+        cone = (r[cap] * scale - rp[cap]) * cos_b[cap]
+        axial = np.where(b_c, y_c - back_y, np.where(a_c, tip_y - y_c, np.inf))
+        clear[cap] = np.minimum(cone, axial)
+        by_axis = axial < cone
+        normal[cap[by_axis & b_c]] = (0.0, -1.0, 0.0)
+        normal[cap[by_axis & a_c]] = (0.0, 1.0, 0.0)
     return clear, normal
 
 
@@ -199,8 +204,22 @@ def ring_back_wall(table: dict[str, Any], points: FloatArray, *, n_rings: int = 
 
     For each point (x, z), the first station from the back at which (x, z) lies inside the
     section (the back apex's cone, then the rings), interpolated linearly between the two
-    stations around the crossing: what a ray cast backwards from inside meets.
+    stations around the crossing: what a ray cast backwards from inside meets. Heel points
+    meet the wall within the first ~10 rings: every point is tried on the first 16, and
+    only those inside none of them on all ``n_rings`` (each point's answer depends only on
+    the rings up to its crossing, so the result is the same).
     """
+    near = min(n_rings, 16)
+    out = _back_wall(table, points, near)
+    if near < n_rings:
+        rest = np.isnan(out)
+        if rest.any():
+            out[rest] = _back_wall(table, points[rest], n_rings)
+    return out
+
+
+def _back_wall(table: dict[str, Any], points: FloatArray, n_rings: int) -> FloatArray:
+    """:func:`ring_back_wall` on the first ``n_rings`` rings."""
     y_r = np.asarray(table["y"], dtype=np.float64)[:n_rings]
     cen = np.asarray(table["centre"], dtype=np.float64)[:n_rings]
     rad = np.asarray(table["radius"], dtype=np.float64)[:n_rings]

@@ -13,10 +13,9 @@ References
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +26,9 @@ import numpy as np
 from footfit._data import model_path
 from footfit.exceptions import InvalidParameterError
 from footfit.last.params import LAST_DIMENSIONS, LastParameters, heel_height_class
-from footfit.last.styles import available_styles, style_spec
+from footfit.last.stock_table import GROUPS as _GROUPS
+from footfit.last.stock_table import STOCK_ID_COLUMNS, StockRows, read_stock_rows
+from footfit.last.styles import style_spec
 from footfit.sizes import compute_sizes
 
 __all__ = [
@@ -41,12 +42,6 @@ __all__ = [
     "stock_last_parameters",
 ]
 
-#: Identifying columns of ``lasts.csv`` (followed by :data:`LAST_DIMENSIONS`).
-STOCK_ID_COLUMNS: tuple[str, ...] = (
-    "id", "style", "group", "size_mm", "cn_width_type", "width_index", "eu_size",
-)
-_GROUPS = ("male", "female", "unisex", "child")
-_WIDTH_NAMES = ("一", "二", "三", "四", "五")
 
 
 @dataclass(frozen=True)
@@ -57,12 +52,14 @@ class StockLastLibrary:
     ----------
     path : str
         File it was read from.
-    rows : tuple of dict
-        One dict per last: the identifying columns and every dimension (floats, mm).
+    rows : sequence of dict
+        One dict per last: the identifying columns and every dimension (floats, mm). A
+        :class:`~footfit.last.stock_table.StockRows` when read from a file (each row's dict
+        made at first use), or any sequence of such dicts.
     """
 
     path: str
-    rows: tuple[dict[str, Any], ...]
+    rows: Sequence[dict[str, Any]]
     _index: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -80,17 +77,22 @@ class StockLastLibrary:
             p = self._index[key] = stock_last_parameters(row)
         return p
 
+    def _column(self, name: str) -> Sequence[Any]:
+        rows = self.rows
+        return rows.column(name) if isinstance(rows, StockRows) else [r[name] for r in rows]
+
     def styles(self) -> tuple[str, ...]:
         """Return the styles present, in file order."""
-        return tuple(dict.fromkeys(r["style"] for r in self.rows))
+        return tuple(dict.fromkeys(self._column("style")))
 
     def select(
         self, style: str, group: str | tuple[str, ...] | None = None
     ) -> list[dict[str, Any]]:
         """Return the rows of ``style`` (and of ``group``, one name or several, when given)."""
         groups = (group,) if isinstance(group, str) else group
-        return [r for r in self.rows
-                if r["style"] == style and (groups is None or r["group"] in groups)]
+        pairs = zip(self._column("style"), self._column("group"), strict=True)
+        return [self.rows[i] for i, (s, g) in enumerate(pairs)
+                if s == style and (groups is None or g in groups)]
 
     def around(
         self, params: LastParameters, *, sizes: int = 1, types: int = 1,
@@ -272,76 +274,10 @@ def stock_last_parameters(row: Mapping[str, Any], *, side: str = "right") -> Las
     )
 
 
-def _fail(path: Path, line: int, column: str, problem: str) -> InvalidParameterError:
-    return InvalidParameterError(f"{path}: row {line}, column {column!r}: {problem}")
-
-
-def _parse_ids(raw: dict[str, str], path: Path, line: int, styles: set[str],
-               seen: dict[str, int]) -> dict[str, Any]:
-    """Return the identifying columns of one CSV row, checked (id, style, group, width)."""
-    ident = raw["id"].strip()
-    if not ident:
-        raise _fail(path, line, "id", "empty")
-    if ident in seen:
-        raise _fail(path, line, "id", f"duplicate of row {seen[ident]} ({ident!r})")
-    seen[ident] = line
-    if raw["style"] not in styles:
-        raise _fail(path, line, "style", f"unknown style {raw['style']!r}")
-    if raw["group"] not in _GROUPS:
-        raise _fail(path, line, "group", f"must be one of {_GROUPS}; got {raw['group']!r}")
-    if raw["cn_width_type"] not in _WIDTH_NAMES:
-        raise _fail(path, line, "cn_width_type",
-                    f"must be one of {''.join(_WIDTH_NAMES)}; got {raw['cn_width_type']!r}")
-    return {"id": ident, "style": raw["style"], "group": raw["group"],
-            "cn_width_type": raw["cn_width_type"]}
-
-
-def _parse_numbers(raw: dict[str, str], row: dict[str, Any], path: Path, line: int) -> None:
-    """Add the numeric columns of one CSV row to ``row``, checked."""
-    for col in ("size_mm", "width_index", "eu_size", *LAST_DIMENSIONS):
-        text = raw[col]
-        try:
-            value = float(text)
-        except ValueError:
-            raise _fail(path, line, col, f"not a number ({text!r})") from None
-        if not math.isfinite(value) or value < 0:
-            raise _fail(path, line, col, f"must be a finite number >= 0; got {text!r}")
-        row[col] = value
-    row["size_mm"] = int(row["size_mm"])
-    row["width_index"] = int(row["width_index"])
-    if _WIDTH_NAMES[row["width_index"] - 1] != row["cn_width_type"]:
-        raise _fail(path, line, "width_index",
-                    f"{row['width_index']} does not match {row['cn_width_type']!r}")
-    if row["bottom_length_mm"] <= 0:
-        raise _fail(path, line, "bottom_length_mm", "must be > 0")
-
-
-def _parse_rows(path: Path) -> tuple[dict[str, Any], ...]:
-    styles = set(available_styles())
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        for col in (*STOCK_ID_COLUMNS, *LAST_DIMENSIONS):
-            if col not in header:
-                raise InvalidParameterError(f"{path}: column {col!r} missing from the header")
-        rows: list[dict[str, Any]] = []
-        seen: dict[str, int] = {}
-        for raw in reader:
-            line = reader.line_num
-            if None in raw or any(v is None for v in raw.values()):
-                raise InvalidParameterError(f"{path}: row {line}: wrong number of fields")
-            row = _parse_ids(raw, path, line, styles, seen)
-            _parse_numbers(raw, row, path, line)
-            rows.append(row)
-    if not rows:
-        raise InvalidParameterError(f"{path}: no stock lasts in the file")
-    return tuple(rows)
-
-
 @lru_cache(maxsize=4)
 def _load_cached(path_key: str, mtime: float) -> StockLastLibrary:
     path = Path(path_key)
-    return StockLastLibrary(path=str(path), rows=_parse_rows(path))
+    return StockLastLibrary(path=str(path), rows=read_stock_rows(path))
 
 
 def load_stock_lasts(path: str | Path | None = None) -> StockLastLibrary:
@@ -367,6 +303,7 @@ def load_stock_lasts(path: str | Path | None = None) -> StockLastLibrary:
 
     Examples
     --------
+    >>> from footfit.last import available_styles
     >>> lib = load_stock_lasts()
     >>> sorted(set(lib.styles())) == sorted(set(available_styles()))
     True
