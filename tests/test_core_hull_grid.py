@@ -1,0 +1,117 @@
+"""footfit._core.hull and footfit._core.gridsearch give scipy.spatial's answers."""
+
+import numpy as np
+import pytest
+from scipy.spatial import ConvexHull, QhullError, cKDTree
+
+from footfit._core.gridsearch import grid_knn, grid_pairs
+from footfit._core.hull import convex_hull_2d, hull_2d_or_none
+from footfit.exceptions import DegenerateScanError
+
+
+def _clouds(rng):
+    yield rng.normal(size=(3, 2))
+    yield rng.normal(size=(7, 2))
+    yield rng.normal(size=(200, 2)) * [60.0, 25.0]
+    yield rng.uniform(-1, 1, size=(5000, 2))
+    t = rng.uniform(0, 2 * np.pi, 3000)  # a noisy section outline: most points near the hull
+    yield np.column_stack([50 * np.cos(t), 30 * np.sin(t)]) + rng.normal(0, 0.3, (3000, 2))
+    yield rng.normal(size=(40000, 2)) * [80.0, 30.0] + [100.0, -200.0]
+
+
+def test_hull_same_vertices_as_qhull():
+    rng = np.random.default_rng(0)
+    for xy in _clouds(rng):
+        h = hull_2d_or_none(xy)
+        ref = ConvexHull(xy)
+        assert sorted(h.vertices.tolist()) == sorted(ref.vertices.tolist())
+        # counter-clockwise, as ConvexHull.vertices
+        v = xy[h.vertices]
+        w = np.roll(v, -1, axis=0)
+        assert np.sum(v[:, 0] * w[:, 1] - w[:, 0] * v[:, 1]) > 0
+        assert h.perimeter == pytest.approx(ref.area, rel=1e-12)
+        assert h.area == pytest.approx(ref.volume, rel=1e-12)
+        # the edge equations hold every point inside
+        assert (xy @ h.equations[:, :2].T + h.equations[:, 2] <= 1e-9).all()
+
+
+def test_hull_equations_match_qhull_halfplanes():
+    rng = np.random.default_rng(1)
+    xy = rng.normal(size=(500, 2))
+    h = convex_hull_2d(xy)
+    ref = ConvexHull(xy).equations
+    key = lambda e: tuple(np.round(e, 9))  # noqa: E731
+    assert sorted(map(key, h.equations)) == sorted(map(key, ref))
+
+
+@pytest.mark.parametrize("xy", [
+    np.zeros((0, 2)), np.zeros((2, 2)), np.ones((10, 2)),
+    np.column_stack([np.arange(10.0), 2 * np.arange(10.0)]),
+    np.array([[0.0, 0.0], [1.0, 0.0], [np.nan, 1.0]]),
+])
+def test_hull_degenerate(xy):
+    assert hull_2d_or_none(xy) is None
+    with pytest.raises(DegenerateScanError, match="collinear"):
+        convex_hull_2d(xy)
+    if len(xy) >= 3 and np.isfinite(xy).all():
+        with pytest.raises(QhullError):
+            ConvexHull(xy)
+
+
+def test_hull_drops_collinear_edge_points():
+    xy = np.array([[0, 0], [1, 0], [2, 0], [2, 1], [2, 2], [0, 2], [1, 1]], dtype=float)
+    h = convex_hull_2d(xy)
+    assert sorted(h.vertices.tolist()) == sorted(ConvexHull(xy).vertices.tolist()) == [0, 2, 4, 5]
+
+
+def _surface(rng, n):
+    """Points on an ellipsoid-like surface with noise (a scan's shape, not a blob)."""
+    u = rng.normal(size=(n, 3))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    return u * [120.0, 45.0, 40.0] + rng.normal(0, 0.2, (n, 3))
+
+
+@pytest.mark.parametrize("n", [1, 17, 300, 20000])
+@pytest.mark.parametrize("k", [1, 5, 17])
+def test_grid_knn_equals_ckdtree(n, k):
+    rng = np.random.default_rng(n + k)
+    p = _surface(rng, n)
+    k = min(k, n)
+    q = np.concatenate([p[rng.choice(n, min(n, 700), replace=False)],
+                        rng.normal(0, 80, (50, 3))])  # and queries off the surface
+    d, i = grid_knn(p, q, k)
+    dr, ir = cKDTree(p).query(q, k=k)
+    dr, ir = dr.reshape(len(q), k), ir.reshape(len(q), k)
+    np.testing.assert_array_equal(d, dr)  # the same rounding: bit for bit
+    ties = np.isclose(d[:, :, None], d[:, None, :]).sum(axis=2) > 1
+    assert (i[~ties] == ir[~ties]).all()
+
+
+def test_grid_knn_clustered_and_2d():
+    rng = np.random.default_rng(5)
+    # one dense clump and sparse strays: the default cell suits neither everywhere
+    p = np.concatenate([rng.normal(0, 0.5, (5000, 3)), rng.uniform(-500, 500, (50, 3))])
+    d, _ = grid_knn(p, p[::7], 9)
+    np.testing.assert_array_equal(d, cKDTree(p).query(p[::7], k=9)[0])
+    p2 = rng.uniform(0, 10, (3000, 2))
+    d2, _ = grid_knn(p2, p2[:100], 4, cell=0.05)  # a cell far too small still answers right
+    np.testing.assert_array_equal(d2, cKDTree(p2).query(p2[:100], k=4)[0])
+
+
+def test_grid_knn_bad_arguments():
+    with pytest.raises(ValueError, match="k"):
+        grid_knn(np.zeros((3, 3)), np.zeros((1, 3)), 4)
+    with pytest.raises(ValueError, match="points"):
+        grid_knn(np.zeros((0, 3)), np.zeros((1, 3)), 1)
+
+
+@pytest.mark.parametrize("r", [0.05, 0.2, 0.7])
+def test_grid_pairs_equals_query_pairs(r):
+    rng = np.random.default_rng(7)
+    p = rng.normal(size=(1500, 3))
+    p /= np.linalg.norm(p, axis=1, keepdims=True)
+    got = grid_pairs(p, r)
+    ref = cKDTree(p).query_pairs(r, output_type="ndarray")
+    ref = ref[np.lexsort((ref[:, 1], ref[:, 0]))]
+    np.testing.assert_array_equal(got, ref)
+    assert grid_pairs(p[:1], r).shape == (0, 2)
