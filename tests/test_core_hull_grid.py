@@ -115,3 +115,51 @@ def test_grid_pairs_equals_query_pairs(r):
     ref = ref[np.lexsort((ref[:, 1], ref[:, 0]))]
     np.testing.assert_array_equal(got, ref)
     assert grid_pairs(p[:1], r).shape == (0, 2)
+
+
+def _facet_geometry(p, simplices, equations):
+    tri = p[simplices]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    return area.sum(), (equations[:, :3] * area[:, None]).sum(axis=0)
+
+
+@pytest.mark.parametrize("kind", ["blob", "surface", "foot-like", "grid"])
+def test_hull_3d_equals_qhull(kind):
+    rng = np.random.default_rng(11)
+    if kind == "blob":
+        p = rng.normal(size=(3000, 3))
+    elif kind == "surface":
+        p = _surface(rng, 3000)
+    elif kind == "foot-like":  # a flat sole sheet (coplanar within noise) under a dome
+        sole = np.column_stack([rng.uniform(0, 250, 1500), rng.uniform(0, 90, 1500),
+                                rng.normal(0, 0.05, 1500)])
+        p = np.concatenate([sole, _surface(rng, 2000) * [1, 1, 1.5] + [125, 45, 0]])
+    else:  # exactly coplanar points on every face of a box: degenerate for both
+        g = np.stack(np.meshgrid(*[np.arange(5.0)] * 3, indexing="ij"), -1).reshape(-1, 3)
+        p = g
+    from footfit._core.hull import convex_hull_3d
+
+    h = convex_hull_3d(p)
+    ref = ConvexHull(p)
+    area, moment = _facet_geometry(p, h.simplices, h.equations)
+    ref_area, ref_moment = _facet_geometry(p, ref.simplices, ref.equations)
+    assert area == pytest.approx(ref_area, rel=1e-9)
+    np.testing.assert_allclose(moment, ref_moment, atol=1e-6 * ref_area)
+    # outward normals: every point inside every facet
+    assert (p @ h.equations[:, :3].T + h.equations[:, 3] <= 1e-9 * np.abs(p).max()).all()
+    if kind != "grid":  # on exactly coplanar faces the vertex sets may differ (both valid)
+        np.testing.assert_array_equal(h.vertices, np.sort(ref.vertices))
+    else:
+        assert set(h.vertices.tolist()) >= {0, 4, 20, 24, 100, 104, 120, 124}  # the corners
+
+
+@pytest.mark.parametrize("p", [
+    np.zeros((3, 3)), np.ones((10, 3)),
+    np.column_stack([np.arange(10.0)] * 3),
+    np.column_stack([np.arange(10.0), np.arange(10.0) ** 2, np.zeros(10)]),
+])
+def test_hull_3d_degenerate(p):
+    from footfit._core.hull import convex_hull_3d
+
+    with pytest.raises(DegenerateScanError):
+        convex_hull_3d(p)

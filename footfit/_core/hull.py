@@ -23,7 +23,7 @@ import numpy as np
 from footfit._core.typing import FloatArray, IntArray
 from footfit.exceptions import DegenerateScanError
 
-__all__ = ["Hull2D", "convex_hull_2d", "hull_2d_or_none"]
+__all__ = ["Hull2D", "Hull3D", "convex_hull_2d", "convex_hull_3d", "hull_2d_or_none"]
 
 #: Directions of the prefilter's extreme points (their polygon bounds the discarded points).
 _DIRECTIONS = 32
@@ -65,7 +65,8 @@ def _candidates(xy: FloatArray) -> IntArray:
     if n < _PREFILTER_MIN:
         return np.arange(n)
     t = np.linspace(0.0, 2.0 * np.pi, _DIRECTIONS, endpoint=False)
-    proj = xy @ np.stack([np.cos(t), np.sin(t)])  # (n, directions)
+    # (n, directions), elementwise: a BLAS product starts threads that a busy machine stalls
+    proj = xy[:, :1] * np.cos(t) + xy[:, 1:] * np.sin(t)
     ext = np.unique(np.argmax(proj, axis=0))  # ascending index; re-ordered by angle below
     c = xy[ext].mean(axis=0)
     ext = ext[np.argsort(np.arctan2(xy[ext, 1] - c[1], xy[ext, 0] - c[0]))]
@@ -157,3 +158,201 @@ def convex_hull_2d(points) -> Hull2D:
             "points are coincident or collinear (no 2-D hull)"
         )
     return hull
+
+
+@dataclass(frozen=True)
+class Hull3D:
+    """Convex hull of 3-D points (what ``scipy.spatial.ConvexHull`` reports for them).
+
+    Attributes
+    ----------
+    vertices : (k,) int
+        Indices of the hull's vertices, ascending.
+    simplices : (f, 3) int
+        Triangular facets, counter-clockwise seen from outside.
+    equations : (f, 4) float
+        Outward unit normal and offset of each facet: inside points have
+        ``n . x + c <= 0``.
+    """
+
+    vertices: IntArray
+    simplices: IntArray
+    equations: FloatArray
+
+
+class _Quickhull:
+    """Quickhull in 3-D: the farthest outside point joins the hull, one at a time.
+
+    Facets are triangles kept ccw from outside; a directed edge ``(a, b)`` maps to the facet
+    that holds it, so the facet across it is the one holding ``(b, a)``. The per-facet
+    geometry is done in Python floats (a few facets per step: numpy's per-call cost would
+    dominate); the points' distances to the new facets in numpy, one call per step.
+    """
+
+    def __init__(self, pts: FloatArray, eps: float):
+        self.p = pts
+        self.pl = pts.tolist()
+        self.eps = eps
+        self.tri: list[tuple[int, int, int]] = []
+        self.plane: list[tuple[float, float, float, float]] = []
+        self.alive: list[bool] = []
+        self.edge: dict[tuple[int, int], int] = {}
+
+    def add(self, a: int, b: int, c: int) -> int:
+        """Add the facet ``(a, b, c)`` (ccw from outside); return its number."""
+        (ax, ay, az), (bx, by, bz), (cx, cy, cz) = self.pl[a], self.pl[b], self.pl[c]
+        ux, uy, uz = bx - ax, by - ay, bz - az
+        vx, vy, vz = cx - ax, cy - ay, cz - az
+        nx, ny, nz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx
+        norm = (nx * nx + ny * ny + nz * nz) ** 0.5 or 1.0
+        nx, ny, nz = nx / norm, ny / norm, nz / norm
+        f = len(self.tri)
+        self.tri.append((a, b, c))
+        self.plane.append((nx, ny, nz, -(nx * ax + ny * ay + nz * az)))
+        self.alive.append(True)
+        self.edge[(a, b)] = f
+        self.edge[(b, c)] = f
+        self.edge[(c, a)] = f
+        return f
+
+    def horizon(self, f0: int, q: list[float]) -> tuple[list[int], list[tuple[int, int]]]:
+        """Facets ``q`` sees (from ``f0``, which it sees) and the horizon's edges."""
+        qx, qy, qz = q
+        visible = {f0}
+        stack = [f0]
+        edges: list[tuple[int, int]] = []
+        while stack:
+            g = stack.pop()
+            a, b, c = self.tri[g]
+            for e in ((a, b), (b, c), (c, a)):
+                h = self.edge[(e[1], e[0])]
+                if h in visible:
+                    continue
+                nx, ny, nz, off = self.plane[h]
+                if nx * qx + ny * qy + nz * qz + off > self.eps:
+                    visible.add(h)
+                    stack.append(h)
+                else:
+                    edges.append(e)
+        return list(visible), edges
+
+    def replace(self, visible: list[int], edges: list[tuple[int, int]], i: int) -> int:
+        """Drop the visible facets, cone the horizon to point ``i``; return the first new one."""
+        for g in visible:
+            self.alive[g] = False
+            a, b, c = self.tri[g]
+            for e in ((a, b), (b, c), (c, a)):
+                if self.edge.get(e) == g:
+                    del self.edge[e]
+        first = len(self.tri)
+        for a, b in edges:
+            self.add(a, b, i)
+        return first
+
+
+def _dot(w: FloatArray, u: FloatArray) -> FloatArray:
+    """Return ``w @ u`` for (n, 3) rows and one 3-vector, without BLAS."""
+    return w[:, 0] * u[0] + w[:, 1] * u[1] + w[:, 2] * u[2]
+
+
+def _plane_dist(x: FloatArray, pl: FloatArray) -> FloatArray:
+    """Return the signed distances (m, k) of points (m, 3) to planes (k, 4), without BLAS."""
+    return x[:, :1] * pl[:, 0] + x[:, 1:2] * pl[:, 1] + x[:, 2:3] * pl[:, 2] + pl[:, 3]
+
+
+def _initial_simplex(pts: FloatArray, eps: float) -> tuple[int, int, int, int]:
+    """Four far-apart points spanning a tetrahedron (raise when the points are flat)."""
+    i0 = int(np.argmin(pts[:, 0]))
+    d = np.linalg.norm(pts - pts[i0], axis=1)
+    i1 = int(np.argmax(d))
+    u = pts[i1] - pts[i0]
+    if d[i1] <= eps:
+        raise DegenerateScanError("points are coincident (no 3-D hull)")
+    u = u / np.linalg.norm(u)
+    w = pts - pts[i0]
+    off = w - np.outer(_dot(w, u), u)
+    dl = np.linalg.norm(off, axis=1)
+    i2 = int(np.argmax(dl))
+    if dl[i2] <= eps:
+        raise DegenerateScanError("points are collinear (no 3-D hull)")
+    n = np.cross(u, pts[i2] - pts[i0])
+    n = n / np.linalg.norm(n)
+    h = _dot(w, n)
+    i3 = int(np.argmax(np.abs(h)))
+    if abs(h[i3]) <= eps:
+        raise DegenerateScanError("points are flat (coplanar: no 3-D hull)")
+    if h[i3] > 0:  # keep (i0, i1, i2) ccw from outside: the apex below it
+        i1, i2 = i2, i1
+    return i0, i1, i2, i3
+
+
+def _grow(qh: _Quickhull, pts: FloatArray) -> None:
+    """Add the farthest outside point until no point is outside any facet."""
+    i0, i1, i2, i3 = _initial_simplex(pts, qh.eps)
+    for t in ((i0, i1, i2), (i0, i3, i1), (i1, i3, i2), (i2, i3, i0)):
+        qh.add(*t)
+    dist = _plane_dist(pts, np.array(qh.plane))
+    owner = np.argmax(dist, axis=1)
+    far = dist[np.arange(len(pts)), owner]
+    far[[i0, i1, i2, i3]] = -np.inf
+    out = np.flatnonzero(far > qh.eps)  # the points still outside some facet
+    owner, far = owner[out], far[out]
+    gone = np.zeros(4 * len(pts) + 8, dtype=bool)  # facets made so far, removed ones too
+    while len(out):
+        k = int(np.argmax(far))
+        i = int(out[k])
+        visible, edges = qh.horizon(int(owner[k]), qh.pl[i])
+        first = qh.replace(visible, edges, i)
+        if len(qh.tri) > len(gone):
+            gone = np.zeros(2 * len(qh.tri), dtype=bool)
+        gone[visible] = True
+        moved = np.flatnonzero(gone[owner])
+        gone[visible] = False
+        far[k] = -np.inf
+        if len(moved):
+            # the points outside a removed facet: outside a new one, or now inside
+            d = _plane_dist(pts[out[moved]], np.array(qh.plane[first:]))
+            best = np.argmax(d, axis=1)
+            owner[moved] = best + first
+            far[moved] = d[np.arange(len(best)), best]
+        keep = far > qh.eps
+        out, owner, far = out[keep], owner[keep], far[keep]
+
+
+def convex_hull_3d(points) -> Hull3D:
+    """Return the convex hull of 3-D points (Quickhull, numpy and a facet-adjacency map).
+
+    Points within a rounding tolerance of a facet's plane are not vertices (as Qhull's
+    default options treat them); the triangulation of coplanar facets may differ from
+    Qhull's, their normals and total area do not.
+
+    Parameters
+    ----------
+    points : (n, 3) array_like of float
+
+    Returns
+    -------
+    Hull3D
+
+    Raises
+    ------
+    DegenerateScanError
+        Fewer than four points, non-finite ones, or all of them coincident, collinear or
+        coplanar.
+
+    Examples
+    --------
+    >>> cube = [[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)] + [[0.5] * 3]
+    >>> convex_hull_3d(cube).vertices.tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7]
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 3 or len(pts) < 4 or not np.isfinite(pts).all():
+        raise DegenerateScanError("a 3-D hull needs at least four finite (x, y, z) points")
+    scale = float(np.abs(pts).max()) or 1.0
+    qh = _Quickhull(pts, 1e-13 * scale)
+    _grow(qh, pts)
+    keep = np.flatnonzero(qh.alive)
+    simplices = np.array([qh.tri[f] for f in keep], dtype=np.intp)
+    eq = np.array([qh.plane[f] for f in keep], dtype=np.float64).reshape(-1, 4)
+    return Hull3D(vertices=np.unique(simplices), simplices=simplices, equations=eq)
