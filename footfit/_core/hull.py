@@ -55,10 +55,6 @@ class Hull2D:
     equations: FloatArray
 
 
-def _cross(o: FloatArray, a: FloatArray, b: FloatArray) -> float:
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-
 def _candidates(xy: FloatArray) -> IntArray:
     """Return the indices of the points that may be hull vertices (Akl-Toussaint prefilter)."""
     n = len(xy)
@@ -75,25 +71,36 @@ def _candidates(xy: FloatArray) -> IntArray:
     a = xy[ext]
     b = np.roll(a, -1, axis=0)
     # strictly inside every edge of the extreme points' (convex, ccw) polygon: not a vertex
-    inside = np.ones(n, dtype=bool)
-    for (ax, ay), (bx, by) in zip(a, b, strict=True):
-        inside &= (bx - ax) * (xy[:, 1] - ay) - (by - ay) * (xy[:, 0] - ax) > 0.0
-    return np.flatnonzero(~inside)
+    e = b - a
+    left = e[:, 0] * (xy[:, 1:] - a[:, 1]) - e[:, 1] * (xy[:, :1] - a[:, 0])  # (n, edges)
+    return np.flatnonzero(~(left > 0.0).all(axis=1))
 
 
-def _chain(xy: FloatArray, idx: IntArray) -> list[int]:
+def _half_chain(xy: FloatArray, idx: IntArray) -> IntArray:
+    """Return the lower hull of ``idx`` (sorted by x, then y), left to right, ends included.
+
+    Vectorised: every point that does not turn left between its neighbours lies on or
+    above the segment joining them, so it is no lower-hull vertex, whatever else is
+    dropped; all of them are dropped at once, and that is repeated until the chain turns
+    left everywhere (a few passes), which is then Andrew's lower chain.
+    """
+    while len(idx) >= 3:
+        a, b, c = xy[idx[:-2]], xy[idx[1:-1]], xy[idx[2:]]
+        ab, ac = b - a, c - a
+        bad = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0] <= 0.0
+        if not bad.any():
+            break
+        keep = np.ones(len(idx), dtype=bool)
+        keep[1:-1] = ~bad
+        idx = idx[keep]
+    return idx
+
+
+def _chain(xy: FloatArray, idx: IntArray) -> IntArray:
     """Andrew's monotone chain over ``idx`` (sorted by x, then y): ccw hull indices."""
-    lower: list[int] = []
-    for i in idx:
-        while len(lower) >= 2 and _cross(xy[lower[-2]], xy[lower[-1]], xy[i]) <= 0.0:
-            lower.pop()
-        lower.append(int(i))
-    upper: list[int] = []
-    for i in idx[::-1]:
-        while len(upper) >= 2 and _cross(xy[upper[-2]], xy[upper[-1]], xy[i]) <= 0.0:
-            upper.pop()
-        upper.append(int(i))
-    return lower[:-1] + upper[:-1]
+    lower = _half_chain(xy, idx)
+    upper = _half_chain(xy, idx[::-1])
+    return np.concatenate([lower[:-1], upper[:-1]])
 
 
 def hull_2d_or_none(points) -> Hull2D | None:
@@ -120,7 +127,7 @@ def hull_2d_or_none(points) -> Hull2D | None:
         return None
     cand = _candidates(xy)
     cand = cand[np.lexsort((xy[cand, 1], xy[cand, 0]))]
-    verts = np.array(_chain(xy, cand), dtype=np.intp)
+    verts = _chain(xy, cand).astype(np.intp)
     if len(verts) < 3:
         return None
     v = xy[verts]
@@ -257,7 +264,9 @@ def _dot(w: FloatArray, u: FloatArray) -> FloatArray:
 
 def _plane_dist(x: FloatArray, pl: FloatArray) -> FloatArray:
     """Return the signed distances (m, k) of points (m, 3) to planes (k, 4), without BLAS."""
-    return x[:, :1] * pl[:, 0] + x[:, 1:2] * pl[:, 1] + x[:, 2:3] * pl[:, 2] + pl[:, 3]
+    d = np.einsum("ij,kj->ik", x, pl[:, :3])  # einsum's own loop: no BLAS threads
+    d += pl[:, 3]
+    return d
 
 
 def _initial_simplex(pts: FloatArray, eps: float) -> tuple[int, int, int, int]:
@@ -298,8 +307,10 @@ def _grow(qh: _Quickhull, pts: FloatArray) -> None:
     out = np.flatnonzero(far > qh.eps)  # the points still outside some facet
     owner, far = owner[out], far[out]
     gone = np.zeros(4 * len(pts) + 8, dtype=bool)  # facets made so far, removed ones too
-    while len(out):
-        k = int(np.argmax(far))
+    while len(far):
+        k = int(far.argmax())
+        if not far[k] > qh.eps:
+            return
         i = int(out[k])
         visible, edges = qh.horizon(int(owner[k]), qh.pl[i])
         first = qh.replace(visible, edges, i)
@@ -309,14 +320,17 @@ def _grow(qh: _Quickhull, pts: FloatArray) -> None:
         moved = np.flatnonzero(gone[owner])
         gone[visible] = False
         far[k] = -np.inf
+        owner[k] = first  # a live facet: the point is a vertex now, never moved again
         if len(moved):
             # the points outside a removed facet: outside a new one, or now inside
             d = _plane_dist(pts[out[moved]], np.array(qh.plane[first:]))
-            best = np.argmax(d, axis=1)
+            best = d.argmax(axis=1)
+            dmax = d[np.arange(len(best)), best]
             owner[moved] = best + first
-            far[moved] = d[np.arange(len(best)), best]
-        keep = far > qh.eps
-        out, owner, far = out[keep], owner[keep], far[keep]
+            far[moved] = np.where(dmax > qh.eps, dmax, -np.inf)
+            if 2 * int(np.count_nonzero(far > qh.eps)) < len(far):  # drop the inside ones
+                keep = far > qh.eps
+                out, owner, far = out[keep], owner[keep], far[keep]
 
 
 def convex_hull_3d(points) -> Hull3D:
