@@ -23,6 +23,8 @@ __all__ = ["grid_knn", "grid_pairs"]
 
 #: Queries per gather block (bounds the (block, candidates) distance matrix).
 _BLOCK = 2048
+#: Widest ring of cells searched around a query before scanning every point.
+_MAX_RING = 8
 
 
 def _keys(cells: IntArray, dims: IntArray) -> IntArray:
@@ -49,24 +51,38 @@ class _Grid:
     def __init__(self, points: FloatArray, cell: float):
         self.points = points
         self.cell = float(cell)
-        self.lo = points.min(axis=0) - self.cell
+        # a margin of _MAX_RING + 1 empty cells: no ring around a point's cell wraps over
+        self.pad = _MAX_RING + 1
+        self.lo = points.min(axis=0) - self.pad * self.cell
         ij = np.floor((points - self.lo) / self.cell).astype(np.int64)
-        self.dims = ij.max(axis=0) + 3
+        self.dims = ij.max(axis=0) + self.pad + 1
         key = _keys(ij, self.dims)
         self.order = np.argsort(key, kind="stable")
         self.sorted_keys = key[self.order]
-        offs = np.stack(np.meshgrid(*[np.arange(-1, 2)] * points.shape[1], indexing="ij"), -1)
+        self.offsets = self.ring(1)
+
+    def ring(self, r: int) -> IntArray:
+        """Key offsets of the (2r + 1)^d cells around a cell."""
+        d = self.points.shape[1]
+        offs = np.stack(np.meshgrid(*[np.arange(-r, r + 1)] * d, indexing="ij"), -1)
         # the row-major key is linear: key(a + b) = key(a) + key(b), offsets included
-        self.offsets = _keys(offs.reshape(-1, points.shape[1]), self.dims)
+        return _keys(offs.reshape(-1, d), self.dims)
 
-    def cells_of(self, q: FloatArray) -> IntArray:
+    def cells_of(self, q: FloatArray) -> tuple[IntArray, IntArray, np.ndarray]:
+        """Return the cell keys, cell indices and in-grid flags of the queries ``q``.
+
+        A query outside the points' box by more than the margin is clipped to it (its key
+        must not wrap), and flagged: its rings are not searched.
+        """
         ij = np.floor((q - self.lo) / self.cell).astype(np.int64)
-        ij = np.clip(ij, 0, self.dims - 1)
-        return _keys(ij, self.dims), ij
+        inside = ((ij >= self.pad) & (ij < self.dims - self.pad)).all(axis=1)
+        ij = np.clip(ij, self.pad, self.dims - self.pad - 1)
+        return _keys(ij, self.dims), ij, inside
 
-    def gather(self, keys: IntArray) -> tuple[IntArray, IntArray]:
+    def gather(self, keys: IntArray, offsets: IntArray | None = None
+               ) -> tuple[IntArray, IntArray]:
         """Candidate rows ``(query, point)`` from the neighbour cells of each key."""
-        nb = keys[:, None] + self.offsets[None, :]
+        nb = keys[:, None] + (self.offsets if offsets is None else offsets)[None, :]
         start = np.searchsorted(self.sorted_keys, nb, side="left").ravel()
         stop = np.searchsorted(self.sorted_keys, nb, side="right").ravel()
         count = stop - start
@@ -109,24 +125,29 @@ def _smallest_k(qrow: IntArray, prow: IntArray, d2: FloatArray, m: int, k: int
 
 def _knn_block(grid: _Grid, q: FloatArray, k: int) -> tuple[FloatArray, IntArray, np.ndarray]:
     """Find the k nearest among the 3^d cells; ``exact`` says where that is provably the answer."""
-    keys, ij = grid.cells_of(q)
+    keys, ij, inside = grid.cells_of(q)
     qrow, prow = grid.gather(keys)
     d2k, idk = _smallest_k(qrow, prow, _sqdist(q[qrow], grid.points[prow]), len(q), k)
     # distance from the query to the block's faces: no point outside is closer than that
     cell_lo = grid.lo + (ij - 1) * grid.cell
     margin = np.minimum(q - cell_lo, cell_lo + 3 * grid.cell - q).min(axis=1)
-    exact = np.isfinite(d2k[:, -1]) & (d2k[:, -1] <= margin * margin)
+    exact = inside & np.isfinite(d2k[:, -1]) & (d2k[:, -1] <= margin * margin)
     return np.sqrt(d2k), idk, exact
 
 
 def _brute(points: FloatArray, q: FloatArray, k: int) -> tuple[FloatArray, IntArray]:
+    """Exact k nearest by scanning every point, a few queries at a time (bounded memory)."""
     dist = np.zeros((len(q), k))
     idx = np.zeros((len(q), k), dtype=np.int64)
-    for r, x in enumerate(q):  # a few queries whose block held too few close points
-        d2 = _sqdist(points, x[None, :])
-        part = np.argpartition(d2, k - 1)[:k] if len(d2) > k else np.arange(len(d2))
-        part = part[np.argsort(d2[part], kind="stable")]
-        dist[r], idx[r] = np.sqrt(d2[part]), part
+    step = max(1, 2_000_000 // max(1, len(points)))
+    for s in range(0, len(q), step):
+        d2 = _sqdist(points[None, :, :], q[s:s + step, None, :])  # (b, n)
+        part = np.argpartition(d2, k - 1, axis=1)[:, :k] if d2.shape[1] > k else \
+            np.argsort(d2, axis=1)
+        pd = np.take_along_axis(d2, part, axis=1)
+        o = np.argsort(pd, axis=1, kind="stable")
+        idx[s:s + step] = np.take_along_axis(part, o, axis=1)
+        dist[s:s + step] = np.sqrt(np.take_along_axis(pd, o, axis=1))
     return dist, idx
 
 
@@ -143,10 +164,9 @@ def _default_cell(points: FloatArray, k: int) -> float:
     h = float(np.prod(span) ** (1.0 / d)) * (max(k, 2) / len(points)) ** (1.0 / max(d - 1, 1))
     h = max(h, 1e-9)
     lo = points.min(axis=0)
-    key = _keys(np.floor((points[:: max(1, len(points) // 20000)] - lo) / h).astype(np.int64),
+    key = _keys(np.floor((points[:: max(1, len(points) // 5000)] - lo) / h).astype(np.int64),
                 np.floor(span / h).astype(np.int64) + 1)
-    step = max(1, len(points) // 20000)
-    per_cell = len(key) / len(np.unique(key)) * step
+    per_cell = len(key) / len(np.unique(key)) * max(1, len(points) // 5000)
     return float(h * (max(k, 2) / 2.0 / per_cell) ** (1.0 / max(d - 1, 1)))
 
 
@@ -181,23 +201,34 @@ def grid_knn(points, queries, k: int, *, cell: float | None = None
     if not 1 <= int(k) <= len(p):
         raise InvalidParameterError(f"`k` must be in 1..{len(p)}; got {k!r}")
     k = int(k)
-    cell = cell if cell is not None else _default_cell(p, k)
+    grid = _Grid(p, cell if cell is not None else _default_cell(p, k))
     dist = np.zeros((len(q), k))
     idx = np.zeros((len(q), k), dtype=np.int64)
-    todo = np.arange(len(q))
-    for scale in (1.0, 2.0, 4.0):  # the queries whose block was too small, on coarser cells
-        grid = _Grid(p, cell * scale)
-        left = []
-        for s in range(0, len(todo), _BLOCK):
-            rows = todo[s:s + _BLOCK]
-            d, i, exact = _knn_block(grid, q[rows], k)
-            dist[rows[exact]], idx[rows[exact]] = d[exact], i[exact]
-            left.append(rows[~exact])
-        todo = np.concatenate(left)
-        if not len(todo):
+    bound = np.full(len(q), np.inf)  # an upper bound of each k-th distance
+    for s in range(0, len(q), _BLOCK):
+        d, i, exact = _knn_block(grid, q[s:s + _BLOCK], k)
+        dist[s:s + _BLOCK], idx[s:s + _BLOCK] = d, i
+        inside = grid.cells_of(q[s:s + _BLOCK])[2]
+        bound[s:s + _BLOCK] = np.where(exact, -1.0, np.where(inside, d[:, -1], np.inf))
+    # fewer than k points in the block (a stray): wider rings until k points bound it
+    for r in (3, _MAX_RING):
+        unknown = np.flatnonzero(np.isinf(bound) & grid.cells_of(q)[2])
+        if not len(unknown):
             break
-    if len(todo):
-        dist[todo], idx[todo] = _brute(p, q[todo], k)
+        qrow, prow = grid.gather(grid.cells_of(q[unknown])[0], grid.ring(r))
+        d2k, _ = _smallest_k(qrow, prow, _sqdist(q[unknown][qrow], p[prow]), len(unknown), k)
+        bound[unknown] = np.sqrt(d2k[:, -1])
+    # the k nearest lie within the bound: in the (2r + 1)^d cells, r = ceil(bound / cell)
+    ring = np.ceil(bound / grid.cell)
+    for r in np.unique(ring[(ring >= 1) & (ring <= _MAX_RING)]).astype(int).tolist():
+        rows = np.flatnonzero(ring == r)
+        keys = grid.cells_of(q[rows])[0]
+        qrow, prow = grid.gather(keys, grid.ring(r))
+        d2k, idk = _smallest_k(qrow, prow, _sqdist(q[rows][qrow], p[prow]), len(rows), k)
+        dist[rows], idx[rows] = np.sqrt(d2k), idk
+    far = np.flatnonzero(ring > _MAX_RING)  # strays far from everything (or fewer than k near)
+    if len(far):
+        dist[far], idx[far] = _brute(p, q[far], k)
     return dist, idx
 
 
@@ -222,7 +253,7 @@ def grid_pairs(points, radius: float) -> IntArray:
     if len(p) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     grid = _Grid(p, float(radius))
-    keys, _ = grid.cells_of(p)
+    keys = grid.cells_of(p)[0]
     out = []
     for s in range(0, len(p), _BLOCK):
         qrow, prow = grid.gather(keys[s:s + _BLOCK])
