@@ -163,3 +163,17 @@ def test_hull_3d_degenerate(p):
 
     with pytest.raises(DegenerateScanError):
         convex_hull_3d(p)
+
+
+def test_hull_with_repeated_points():
+    # a mesh section repeats the points where it crosses an edge shared by two faces
+    rng = np.random.default_rng(9)
+    t = np.sort(rng.uniform(0, 2 * np.pi, 300))
+    xy = np.column_stack([50 * np.cos(t), 25 * np.sin(t)])
+    xy = np.concatenate([xy, xy[::3], xy[1::3] + 1e-13, rng.normal(0, 5, (100, 2))])
+    h = convex_hull_2d(xy)
+    ref = ConvexHull(xy)
+    assert h.perimeter == pytest.approx(ref.area, rel=1e-12)
+    # the same corners, up to which copy of a repeated point stands for it
+    np.testing.assert_allclose(np.sort(np.round(xy[h.vertices], 9), axis=0),
+                               np.sort(np.round(xy[ref.vertices], 9), axis=0))

@@ -81,8 +81,9 @@ def _half_chain(xy: FloatArray, idx: IntArray) -> IntArray:
 
     Vectorised: every point that does not turn left between its neighbours lies on or
     above the segment joining them, so it is no lower-hull vertex, whatever else is
-    dropped; all of them are dropped at once, and that is repeated until the chain turns
-    left everywhere (a few passes), which is then Andrew's lower chain.
+    dropped (the points are distinct); all of them are dropped at once, and that is
+    repeated until the chain turns left everywhere (a few passes), which is then Andrew's
+    lower chain.
     """
     while len(idx) >= 3:
         a, b, c = xy[idx[:-2]], xy[idx[1:-1]], xy[idx[2:]]
@@ -127,6 +128,12 @@ def hull_2d_or_none(points) -> Hull2D | None:
         return None
     cand = _candidates(xy)
     cand = cand[np.lexsort((xy[cand, 1], xy[cand, 0]))]
+    # one copy of each repeated point (to rounding: a mesh section repeats a crossing
+    # point with 1e-22 mm differences): the chain drops every non-left turn at once, and
+    # the turns at two copies of a vertex are zero give or take rounding, so both could go
+    tol = 1e-9 * (float(np.abs(xy[cand]).max()) or 1.0)
+    same = (np.abs(np.diff(xy[cand], axis=0)) <= tol).all(axis=1)
+    cand = cand[np.concatenate([[True], ~same])]
     verts = _chain(xy, cand).astype(np.intp)
     if len(verts) < 3:
         return None
