@@ -232,35 +232,50 @@ class _Quickhull:
     def horizon(self, f0: int, q: list[float]) -> tuple[list[int], list[tuple[int, int]]]:
         """Facets ``q`` sees (from ``f0``, which it sees) and the horizon's edges."""
         qx, qy, qz = q
+        tri, plane, edge, eps = self.tri, self.plane, self.edge, self.eps
         visible = {f0}
         stack = [f0]
         edges: list[tuple[int, int]] = []
         while stack:
-            g = stack.pop()
-            a, b, c = self.tri[g]
-            for e in ((a, b), (b, c), (c, a)):
-                h = self.edge[(e[1], e[0])]
+            a, b, c = tri[stack.pop()]
+            for e0, e1 in ((a, b), (b, c), (c, a)):
+                h = edge[(e1, e0)]
                 if h in visible:
                     continue
-                nx, ny, nz, off = self.plane[h]
-                if nx * qx + ny * qy + nz * qz + off > self.eps:
+                nx, ny, nz, off = plane[h]
+                if nx * qx + ny * qy + nz * qz + off > eps:
                     visible.add(h)
                     stack.append(h)
                 else:
-                    edges.append(e)
+                    edges.append((e0, e1))
         return list(visible), edges
 
     def replace(self, visible: list[int], edges: list[tuple[int, int]], i: int) -> int:
         """Drop the visible facets, cone the horizon to point ``i``; return the first new one."""
+        tri, edge, alive, plane = self.tri, self.edge, self.alive, self.plane
         for g in visible:
-            self.alive[g] = False
-            a, b, c = self.tri[g]
+            alive[g] = False
+            a, b, c = tri[g]
             for e in ((a, b), (b, c), (c, a)):
-                if self.edge.get(e) == g:
-                    del self.edge[e]
-        first = len(self.tri)
-        for a, b in edges:
-            self.add(a, b, i)
+                if edge.get(e) == g:
+                    del edge[e]
+        first = len(tri)
+        cx, cy, cz = self.pl[i]
+        pl = self.pl
+        for f, (a, b) in enumerate(edges, first):  # the cone: facets (a, b, i), as add()
+            ax, ay, az = pl[a]
+            bx, by, bz = pl[b]
+            ux, uy, uz = bx - ax, by - ay, bz - az
+            vx, vy, vz = cx - ax, cy - ay, cz - az
+            nx, ny, nz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx
+            norm = (nx * nx + ny * ny + nz * nz) ** 0.5 or 1.0
+            nx, ny, nz = nx / norm, ny / norm, nz / norm
+            tri.append((a, b, i))
+            plane.append((nx, ny, nz, -(nx * ax + ny * ay + nz * az)))
+            alive.append(True)
+            edge[(a, b)] = f
+            edge[(b, i)] = f
+            edge[(i, a)] = f
         return first
 
 
