@@ -205,7 +205,9 @@ class _Quickhull:
 
     def __init__(self, pts: FloatArray, eps: float):
         self.p = pts
-        self.pl = pts.tolist()
+        # Python floats of the points that joined the hull (only those are ever read):
+        # converting all of them cost more than the hull's first hundred steps
+        self.pl: list[list[float] | None] = [None] * len(pts)
         self.eps = eps
         self.tri: list[tuple[int, int, int]] = []
         self.plane: list[tuple[float, float, float, float]] = []
@@ -214,6 +216,9 @@ class _Quickhull:
 
     def add(self, a: int, b: int, c: int) -> int:
         """Add the facet ``(a, b, c)`` (ccw from outside); return its number."""
+        for v in (a, b, c):
+            if self.pl[v] is None:
+                self.pl[v] = self.p[v].tolist()
         (ax, ay, az), (bx, by, bz), (cx, cy, cz) = self.pl[a], self.pl[b], self.pl[c]
         ux, uy, uz = bx - ax, by - ay, bz - az
         vx, vy, vz = cx - ax, cy - ay, cz - az
@@ -286,7 +291,10 @@ def _dot(w: FloatArray, u: FloatArray) -> FloatArray:
 
 def _plane_dist(x: FloatArray, pl: FloatArray) -> FloatArray:
     """Return the signed distances (m, k) of points (m, 3) to planes (k, 4), without BLAS."""
-    d = np.einsum("ij,kj->ik", x, pl[:, :3])  # einsum's own loop: no BLAS threads
+    if len(x) <= 256:  # a product too small for BLAS to start threads; einsum costs more
+        d = x @ pl[:, :3].T
+    else:
+        d = np.einsum("ij,kj->ik", x, pl[:, :3])  # einsum's own loop: no BLAS threads
     d += pl[:, 3]
     return d
 
@@ -334,6 +342,7 @@ def _grow(qh: _Quickhull, pts: FloatArray) -> None:
         if not far[k] > qh.eps:
             return
         i = int(out[k])
+        qh.pl[i] = pts[i].tolist()
         visible, edges = qh.horizon(int(owner[k]), qh.pl[i])
         first = qh.replace(visible, edges, i)
         if len(qh.tri) > len(gone):
