@@ -325,8 +325,44 @@ def _initial_simplex(pts: FloatArray, eps: float) -> tuple[int, int, int, int]:
     return i0, i1, i2, i3
 
 
+#: Insertions per round at most: the round's re-assignment weighs its moved points against
+#: every facet it made, so a long round costs more than it saves.
+_ROUND_MAX = 32
+
+
+def _round(qh: _Quickhull, pts: FloatArray, out: IntArray, owner: IntArray, far: FloatArray
+           ) -> list[int]:
+    """Insert the farthest outside point of each facet that has one; return the removed facets.
+
+    In Python, one point after the other (a facet removed earlier in the round skips its
+    point: the point waits for the re-assignment).
+    """
+    order = np.lexsort((-far, owner))
+    lead = np.ones(len(order), dtype=bool)
+    lead[1:] = owner[order[1:]] != owner[order[:-1]]
+    picks = order[lead]
+    picks = picks[np.argsort(-far[picks], kind="stable")][:_ROUND_MAX]
+    alive, pl = qh.alive, qh.pl
+    removed: list[int] = []
+    for k, f, i in zip(picks.tolist(), owner[picks].tolist(), out[picks].tolist(), strict=True):
+        if not alive[f]:
+            continue
+        pl[i] = pts[i].tolist()
+        visible, edges = qh.horizon(f, pl[i])
+        qh.replace(visible, edges, i)
+        removed.extend(visible)
+        far[k] = -np.inf  # a vertex now (or, later in the round, inside)
+    return removed
+
+
 def _grow(qh: _Quickhull, pts: FloatArray) -> None:
-    """Add the farthest outside point until no point is outside any facet."""
+    """Insert outside points, a round at a time, until no point is outside any facet.
+
+    Each round inserts the farthest point of every facet (Quickhull's choice, per facet);
+    the points whose facet a round removed are then re-assigned in one numpy pass, to the
+    facets the round made: a point outside a removed facet is inside the new hull or
+    outside one of those (Barber et al.'s lemma, applied insertion by insertion).
+    """
     i0, i1, i2, i3 = _initial_simplex(pts, qh.eps)
     for t in ((i0, i1, i2), (i0, i3, i1), (i1, i3, i2), (i2, i3, i0)):
         qh.add(*t)
@@ -336,32 +372,22 @@ def _grow(qh: _Quickhull, pts: FloatArray) -> None:
     far[[i0, i1, i2, i3]] = -np.inf
     out = np.flatnonzero(far > qh.eps)  # the points still outside some facet
     owner, far = owner[out], far[out]
-    gone = np.zeros(4 * len(pts) + 8, dtype=bool)  # facets made so far, removed ones too
+    dead = np.zeros(4 * len(pts) + 8, dtype=bool)  # facets made so far, removed ones too
     while len(far):
-        k = int(far.argmax())
-        if not far[k] > qh.eps:
-            return
-        i = int(out[k])
-        qh.pl[i] = pts[i].tolist()
-        visible, edges = qh.horizon(int(owner[k]), qh.pl[i])
-        first = qh.replace(visible, edges, i)
-        if len(qh.tri) > len(gone):
-            gone = np.zeros(2 * len(qh.tri), dtype=bool)
-        gone[visible] = True
-        moved = np.flatnonzero(gone[owner])
-        gone[visible] = False
-        far[k] = -np.inf
-        owner[k] = first  # a live facet: the point is a vertex now, never moved again
+        first = len(qh.tri)
+        removed = _round(qh, pts, out, owner, far)
+        if len(qh.tri) > len(dead):
+            dead = np.concatenate([dead, np.zeros(len(qh.tri), dtype=bool)])
+        dead[removed] = True
+        moved = np.flatnonzero(dead[owner] & (far > qh.eps))
         if len(moved):
-            # the points outside a removed facet: outside a new one, or now inside
-            d = _plane_dist(pts[out[moved]], np.array(qh.plane[first:]))
+            new = first + np.flatnonzero(~dead[first:len(qh.tri)])
+            d = _plane_dist(pts[out[moved]], np.array(qh.plane[first:])[new - first])
             best = d.argmax(axis=1)
-            dmax = d[np.arange(len(best)), best]
-            owner[moved] = best + first
-            far[moved] = np.where(dmax > qh.eps, dmax, -np.inf)
-            if 2 * int(np.count_nonzero(far > qh.eps)) < len(far):  # drop the inside ones
-                keep = far > qh.eps
-                out, owner, far = out[keep], owner[keep], far[keep]
+            owner[moved] = new[best]
+            far[moved] = d[np.arange(len(best)), best]
+        keep = far > qh.eps
+        out, owner, far = out[keep], owner[keep], far[keep]
 
 
 def convex_hull_3d(points) -> Hull3D:
