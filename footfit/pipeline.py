@@ -105,12 +105,9 @@ class FootFitter:
         # two of the ~140): building them all took ~20 ms of every fresh process
         self.matcher_ = InsoleMatcher(n_neighbors=self.options.n_insoles).fit(prebuild=False)
         self.stock_lasts_ = load_stock_lasts()
-        # the stages import these lazily (import footfit stays fast); a fitter is made to
-        # process scans, so it loads them now, once: the first scan's stage times then
-        # measure its work (in a fresh process isolate read ~240 ms and measure ~200 ms
-        # for ~30 ms and ~45 ms of work, the rest scipy's import)
-        import scipy.spatial  # noqa: F401
-
+        # the stages import their modules lazily (import footfit stays fast); a fitter is
+        # made to process scans, so it loads them now, once (the processing line imports
+        # no scipy: hulls, neighbours and grids are footfit._core's numpy versions)
         _prepare_stages()
         prepare_last_and_fit()  # the last and fit stages' modules and tables (lastfit)
 

@@ -61,3 +61,54 @@ def test_gaussian_2d():
         a = (rng.random(shape) < 0.5).astype(np.float64)
         np.testing.assert_allclose(m.gaussian_filter_reflect(a, 1.5),
                                    ndimage.gaussian_filter(a, 1.5), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_label_union_find_sizes(ndim):
+    # bigger grids with long snaking components: many hooking rounds, deep trees
+    rng = np.random.default_rng(10 + ndim)
+    shape = {1: (500,), 2: (120, 90), 3: (30, 25, 20)}[ndim]
+    for p in (0.3, 0.5, 0.6):
+        g = rng.random(shape) < p
+        for s in (None, np.ones((3,) * ndim, dtype=bool)):
+            got, n = m.label(g, s)
+            want, n_want = ndimage.label(g, s)
+            assert n == n_want
+            np.testing.assert_array_equal(got, want)
+
+
+def test_label_empty_and_full():
+    assert m.label(np.zeros((4, 5), dtype=bool))[1] == 0
+    lab, n = m.label(np.ones((4, 5), dtype=bool))
+    assert n == 1 and (lab == 1).all()
+
+
+def test_distance_transform_indices_equal_scipy():
+    rng = np.random.default_rng(3)
+    for _ in range(150):
+        shape = tuple(rng.integers(1, 40, 2))
+        feat = rng.random(shape) < rng.uniform(0.01, 0.6)
+        if not feat.any():
+            continue
+        d, (i, j) = ndimage.distance_transform_edt(~feat, return_indices=True)
+        d2, (i2, j2) = m.distance_transform_edt_indices(~feat)
+        np.testing.assert_array_equal(i2, i)  # scipy's tie-breaking, cell for cell
+        np.testing.assert_array_equal(j2, j)
+        np.testing.assert_allclose(d2, d, rtol=0, atol=1e-12)
+
+
+def test_distance_transform_rejects_3d():
+    with pytest.raises(ValueError, match="2-D"):
+        m.distance_transform_edt_indices(np.ones((2, 2, 2), dtype=bool))
+
+
+def test_max_filter_and_box_sum():
+    rng = np.random.default_rng(4)
+    for _ in range(30):
+        shape = tuple(rng.integers(1, 30, 2))
+        a = rng.normal(size=shape)
+        a[rng.random(shape) < 0.3] = -np.inf
+        np.testing.assert_array_equal(m.max_filter3(a), ndimage.grey_dilation(a, size=(3, 3)))
+        b = rng.integers(0, 6, size=shape)
+        box = np.ones((3, 3), dtype=np.int64)
+        np.testing.assert_array_equal(m.box_sum3(b), ndimage.correlate(b, box, mode="constant"))

@@ -11,6 +11,9 @@ import itertools
 
 import numpy as np
 
+from footfit._core.typing import BoolArray, FloatArray, IntArray
+from footfit.exceptions import InvalidParameterError
+
 
 def _structure(ndim: int, structure) -> np.ndarray:
     if structure is None:  # the cross: face neighbours, as scipy's default
@@ -62,39 +65,80 @@ def binary_closing(img, structure=None, iterations: int = 1, border_value: int =
     return binary_erosion(tmp, structure, iterations, border_value)
 
 
-def label(img, structure=None) -> tuple[np.ndarray, int]:
-    """Return ``scipy.ndimage.label(img, structure)``: labels 1.. in raster order of first cell."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+def _runs(img: BoolArray) -> tuple[IntArray, IntArray, int]:
+    """Give the runs of ``img`` along its last axis, in raster order.
 
+    Returns ``(run, flat, n)``: ``run`` holds, for each foreground cell in raster order,
+    the number of its run; ``flat`` the cells' flat indices.
+    """
+    flat = np.flatnonzero(img)
+    width = img.shape[-1]
+    # a run starts where the previous cell of its line is background (or at the line start)
+    start = np.ones(len(flat), dtype=bool)
+    start[1:] = (np.diff(flat) != 1) | (flat[1:] % width == 0)
+    run = np.cumsum(start) - 1
+    return run, flat, int(start.sum())
+
+
+def _union_find(a: IntArray, b: IntArray, n: int) -> IntArray:
+    """Root (the smallest member) of each node's component, from the edges ``(a, b)``.
+
+    Vectorised hooking and pointer jumping: every edge whose ends have different roots
+    hooks the larger root onto the smaller; then each node jumps to its root. A root only
+    ever points to a smaller node, so the root of a component is its smallest node.
+    """
+    parent = np.arange(n)
+    while len(a):
+        ra, rb = parent[a], parent[b]
+        live = ra != rb
+        if not live.any():
+            break
+        a, b, ra, rb = a[live], b[live], ra[live], rb[live]
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:  # pointer jumping: O(log depth) passes
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    return parent
+
+
+def label(img, structure=None) -> tuple[np.ndarray, int]:
+    """Return ``scipy.ndimage.label(img, structure)``: labels 1.. in raster order of first cell.
+
+    The runs of cells along the last axis are the nodes; cells of neighbouring lines that
+    touch (through ``structure``) join their runs, and a vectorised union-find merges them
+    (no ``scipy.sparse.csgraph``, whose import costs ~165 ms of a fresh process).
+    """
     img = np.asarray(img, dtype=bool)
     st = _structure(img.ndim, structure)
-    idx = np.full(img.shape, -1, dtype=np.int64)
-    n = int(img.sum())
-    idx[img] = np.arange(n)
     out = np.zeros(img.shape, dtype=np.int32)
+    run, flat, n = _runs(img)
     if n == 0:
         return out, 0
-    pad = np.pad(idx, 1, constant_values=-1)
-    rows, cols = [], []
+    # run numbers on the image padded by one background cell: a neighbour is a flat offset
+    padded = np.pad(img, 1)
+    pflat = np.flatnonzero(padded)  # same order as ``flat``
+    idx = np.full(padded.size, -1, dtype=np.int64)
+    idx[pflat] = run
+    strides = np.cumprod((padded.shape[1:] + (1,))[::-1])[::-1]
+    ra, rb = [], []
     centre = (1,) * img.ndim
     for off in itertools.product(range(3), repeat=img.ndim):
-        if off <= centre or not st[off]:
-            continue  # each neighbour pair once (the structure is symmetric)
-        nb = pad[tuple(slice(o, o + s) for o, s in zip(off, img.shape, strict=True))]
-        both = img & (nb >= 0)
-        rows.append(idx[both])
-        cols.append(nb[both])
-    r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
-    ncomp, comp = connected_components(graph, directed=False)
-    first = np.full(ncomp, n, dtype=np.int64)
-    np.minimum.at(first, comp, np.arange(n))
-    rank = np.zeros(ncomp, dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(1, ncomp + 1)
-    out[img] = rank[comp]
-    return out, int(ncomp)
+        if off <= centre or not st[off] or off[:-1] == centre[:-1]:
+            continue  # each neighbour pair once; neighbours along a line share their run
+        nb = idx[pflat + int(np.dot(np.subtract(off, 1), strides))]
+        hit = nb >= 0
+        ra.append(run[hit])
+        rb.append(nb[hit])
+    a = np.concatenate(ra) if ra else np.zeros(0, np.int64)
+    b = np.concatenate(rb) if rb else np.zeros(0, np.int64)
+    root = _union_find(a, b, n)
+    roots = np.flatnonzero(root == np.arange(n))  # ascending: raster order of first cell
+    rank = np.zeros(n, dtype=np.int32)
+    rank[roots] = np.arange(1, len(roots) + 1, dtype=np.int32)
+    out.reshape(-1)[flat] = rank[root[run]]
+    return out, int(len(roots))
 
 
 def gaussian_filter1d_nearest(a, sigma: float) -> np.ndarray:
@@ -136,3 +180,72 @@ def gaussian_filter_reflect(a, sigma: float) -> np.ndarray:
             acc += w * padded[i:i + n]
         out = np.moveaxis(acc, 0, ax)
     return out
+
+
+def _nearest_along_rows(feat: BoolArray) -> IntArray:
+    """Row of the nearest feature in each cell's column (-1 where the column has none).
+
+    Ties go to the lower row (scipy's first, 1-D pass of the feature transform).
+    """
+    n, m = feat.shape
+    rows = np.broadcast_to(np.arange(n)[:, None], (n, m))
+    prev = np.maximum.accumulate(np.where(feat, rows, -1), axis=0)
+    nxt = np.minimum.accumulate(np.where(feat, rows, n)[::-1], axis=0)[::-1]
+    use_prev = (prev >= 0) & ((nxt >= n) | (rows - prev <= nxt - rows))
+    return np.where(use_prev, prev, np.where(nxt < n, nxt, -1))
+
+
+def distance_transform_edt_indices(img) -> tuple[FloatArray, tuple[IntArray, IntArray]]:
+    """Return ``scipy.ndimage.distance_transform_edt(img, return_indices=True)`` of a 2-D image.
+
+    For each cell, the Euclidean distance to the nearest zero cell (a feature) and that
+    cell's indices. Ties are broken as scipy's separable transform (Maurer et al. 2003)
+    breaks them: along axis 0, the nearest feature of each column (the lower row on a tie);
+    along axis 1, the nearest of those column candidates (the lower column on a tie). The
+    second pass is a brute force over the columns, in blocks of rows: the rasters it serves
+    are a few hundred cells a side.
+    """
+    img = np.asarray(img, dtype=bool)
+    if img.ndim != 2:
+        raise InvalidParameterError(f"2-D image expected; got shape {img.shape}")
+    feat = ~img
+    n, m = img.shape
+    ii = np.zeros(img.shape, dtype=np.intp)
+    jj = np.zeros(img.shape, dtype=np.intp)
+    dist = np.zeros(img.shape)
+    if not feat.any():  # scipy: no feature anywhere (indices then meaningless)
+        return dist + np.inf, (ii - 1, jj - 1)
+    r = _nearest_along_rows(feat)  # (n, m): candidate row of each column, per row
+    cols = np.arange(m)
+    step = max(1, 2_000_000 // max(1, m * m))
+    for s in range(0, n, step):
+        rr = r[s:s + step]  # (b, m)
+        far = np.iinfo(np.int64).max // 4  # a column without features: never the nearest
+        dr2 = np.where(rr >= 0, (rr - np.arange(s, s + len(rr))[:, None]) ** 2, far)
+        d2 = dr2[:, None, :] + (cols[None, :, None] - cols[None, None, :]) ** 2  # (b, j, c)
+        best = np.argmin(d2, axis=2)  # the first (lowest column) of the ties
+        jj[s:s + step] = best
+        ii[s:s + step] = np.take_along_axis(rr, best, axis=1)
+        dist[s:s + step] = np.sqrt(np.take_along_axis(d2, best[:, :, None], axis=2)[:, :, 0])
+    return dist, (ii, jj)
+
+
+def max_filter3(a) -> FloatArray:
+    """Return ``scipy.ndimage.grey_dilation(a, size=(3, 3))`` of a 2-D float array.
+
+    The maximum over each cell's 3 x 3 block of cells inside the array (scipy's default
+    'reflect' border repeats the edge cell, which leaves that maximum unchanged).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    p = np.pad(a, 1, constant_values=-np.inf)
+    n, m = a.shape
+    rows = np.maximum(np.maximum(p[:-2], p[1:-1]), p[2:])
+    return np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])[:n, :m]
+
+
+def box_sum3(a) -> np.ndarray:
+    """Return ``scipy.ndimage.correlate(a, np.ones((3, 3)), mode="constant")`` (integers exact)."""
+    a = np.asarray(a)
+    p = np.pad(a, 1)
+    rows = p[:-2] + p[1:-1] + p[2:]
+    return rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]

@@ -24,15 +24,15 @@ def _rules() -> dict:
 
 @functools.lru_cache(maxsize=2)
 def _sphere(n: int, angle_deg: float):
-    """``n`` near-even unit directions (Fibonacci sphere), their KD-tree and neighbour pairs.
+    """``n`` near-even unit directions (Fibonacci sphere) and their neighbour pairs.
 
-    Returns ``(dirs, tree, pair_i, pair_j)``: directions ``pair_i[k]`` and ``pair_j[k]`` are
+    Returns ``(dirs, pair_i, pair_j)``: directions ``pair_i[k]`` and ``pair_j[k]`` are
     within ``angle_deg`` of each other (every direction is its own neighbour). The pairs are
     a sparse form of the ``n x n`` neighbour matrix: a dense float32 matrix-vector product
     per flat region went through BLAS, whose threads, on a busy 2-core machine, took
     ~270 ms for ~12 ms of work (a real-shaped 200k-point scan without a floor).
     """
-    from scipy.spatial import cKDTree
+    from footfit._core.gridsearch import grid_pairs
 
     i = np.arange(n) + 0.5
     polar = np.arccos(1.0 - 2.0 * i / n)
@@ -40,24 +40,29 @@ def _sphere(n: int, angle_deg: float):
     dirs = np.stack(
         [np.cos(azim) * np.sin(polar), np.sin(azim) * np.sin(polar), np.cos(polar)], axis=1
     )
-    tree = cKDTree(dirs)
     # chord length of the angle: |a - b| = 2 sin(angle / 2) on the unit sphere
-    pairs = tree.query_pairs(2.0 * np.sin(np.radians(angle_deg) / 2.0), output_type="ndarray")
+    pairs = grid_pairs(dirs, 2.0 * np.sin(np.radians(angle_deg) / 2.0))
     self_ = np.arange(n)
     pair_i = np.concatenate([pairs[:, 0], pairs[:, 1], self_])
     pair_j = np.concatenate([pairs[:, 1], pairs[:, 0], self_])
-    return dirs, tree, pair_i, pair_j
+    return dirs, pair_i, pair_j
+
+
+def _nearest_direction(dirs: FloatArray, v: FloatArray) -> IntArray:
+    """Index of the direction nearest each unit vector of ``v`` (the largest dot product)."""
+    from footfit._core.gridsearch import grid_knn
+
+    return grid_knn(dirs, v, 1, cell=0.1)[1][:, 0]
 
 
 def _hull(pts: FloatArray):
-    from scipy.spatial import ConvexHull, QhullError
+    """Convex hull of the points (``footfit._core.hull``: no scipy on the processing line)."""
+    from footfit._core.hull import convex_hull_3d
 
     try:
-        return ConvexHull(pts)
-    except QhullError as exc:
-        raise DegenerateScanError(
-            f"points are flat or collinear (no 3D hull): {exc.args[0].splitlines()[0]}"
-        ) from exc
+        return convex_hull_3d(pts)
+    except DegenerateScanError as exc:
+        raise DegenerateScanError(f"points are flat or collinear (no 3D hull): {exc}") from exc
 
 
 def _peel(pts: FloatArray, layers: int) -> FloatArray:
@@ -89,8 +94,8 @@ def _flat_groups(pts: FloatArray, rules: dict) -> list[tuple[FloatArray, float]]
     normals = hull.equations[:, :3]
     tri = pts[hull.simplices]
     areas = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
-    dirs, tree, pair_i, pair_j = _sphere(1000, float(rules["group_angle_deg"]))
-    bins = tree.query(normals)[1]  # nearest direction = largest dot product
+    dirs, pair_i, pair_j = _sphere(1000, float(rules["group_angle_deg"]))
+    bins = _nearest_direction(dirs, normals)  # nearest direction = largest dot product
     free = np.ones(len(areas), dtype=bool)
     groups = []
     n_dirs = len(dirs)

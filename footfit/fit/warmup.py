@@ -11,8 +11,6 @@ on the foot) and builds nothing that a scan would not.
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = ["prepare_last_and_fit"]
 
 #: JSON tables the last and fit stages read (``footfit/data``).
@@ -36,15 +34,11 @@ def prepare_last_and_fit(*, simulate_fit: bool = True) -> None:
     >>> "footfit.fit.sizing" in sys.modules and "footfit.last.rings" in sys.modules
     True
     """
-    from scipy.spatial import ConvexHull
-
     from footfit._data import load_table
     from footfit.last import custom, rings, surface  # noqa: F401
 
     for name in _TABLES:
         load_table(name)
-    # qhull's first call sets itself up (a few ms): the girths of every last use it
-    ConvexHull(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
     if not simulate_fit:
         return
     import encodings.cp437  # noqa: F401 - zip member names, decoded on the first read

@@ -15,7 +15,7 @@ from footfit.fit.prepare import PreparedFoot, PreparedLast
 
 def _section_perimeter(points: FloatArray, origin: Any, normal: Any, band: float) -> float | None:
     """Convex-hull perimeter of the points within ``band`` of a plane (None if too few)."""
-    from scipy.spatial import ConvexHull
+    from footfit._core.hull import hull_2d_or_none
 
     n = np.asarray(normal, dtype=np.float64)
     n = n / np.linalg.norm(n)
@@ -27,11 +27,8 @@ def _section_perimeter(points: FloatArray, origin: Any, normal: Any, band: float
     u /= np.linalg.norm(u)
     v = np.cross(n, u)
     q = np.stack([points[near] @ u, points[near] @ v], axis=1)
-    try:
-        hull = ConvexHull(q)
-    except Exception:  # noqa: BLE001 - qhull raises its own error class on flat input
-        return None
-    return float(hull.area)  # the perimeter, in 2-D
+    hull = hull_2d_or_none(q)  # None on flat input
+    return None if hull is None else hull.perimeter
 
 
 def _toe_room(last: PreparedLast, placed: FloatArray) -> float:

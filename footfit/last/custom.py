@@ -423,13 +423,10 @@ def _foot_in_planes(bent: FloatArray, meta: dict[str, Any]) -> dict[str, float]:
         u = np.cross(normal, [0.0, 0.0, 1.0] if abs(normal[2]) < 0.9 else [1.0, 0.0, 0.0])
         u /= np.linalg.norm(u)
         v = np.cross(normal, u)
-        from scipy.spatial import ConvexHull
+        from footfit._core.hull import hull_2d_or_none
 
-        q2 = np.stack([q @ u, q @ v], axis=1)
-        try:
-            out[name] = float(ConvexHull(q2).area)
-        except Exception:  # noqa: BLE001 - qhull's own error on flat input
-            out[name] = np.nan
+        hull = hull_2d_or_none(np.stack([q @ u, q @ v], axis=1))  # None on flat input
+        out[name] = np.nan if hull is None else hull.perimeter
     return out
 
 

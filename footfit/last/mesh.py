@@ -68,7 +68,7 @@ def _plane_hull_perimeter(
     verts: FloatArray, faces: np.ndarray, origin: FloatArray, normal: FloatArray
 ) -> float:
     """Convex-hull perimeter of the section of a triangle mesh by a plane (vectorized)."""
-    from scipy.spatial import ConvexHull
+    from footfit._core.hull import convex_hull_2d
 
     n = normal / np.linalg.norm(normal)
     dist = (verts - origin) @ n
@@ -92,8 +92,7 @@ def _plane_hull_perimeter(
     u /= np.linalg.norm(u)
     v = np.cross(n, u)
     q = np.stack([p @ u, p @ v], axis=1)
-    hull = ConvexHull(q)
-    ring = q[hull.vertices]
+    ring = q[convex_hull_2d(q).vertices]
     return float(np.linalg.norm(np.roll(ring, -1, axis=0) - ring, axis=1).sum())
 
 

@@ -548,7 +548,8 @@ def _volume(pts: FloatArray, plantar: bool, cell: float = 2.0) -> float | None:
     cut, or a sparse column) take the top and bottom of their nearest two-surface column.
     Without a sole the bottom is the floor (z = 0).
     """
-    from scipy import ndimage
+    from footfit._core import morphology
+    from footfit._core.raster import fill_holes
 
     lo = pts[:, :2].min(axis=0) - 2 * cell
     ij = np.floor((pts[:, :2] - lo) / cell).astype(np.intp)
@@ -564,8 +565,8 @@ def _volume(pts: FloatArray, plantar: bool, cell: float = 2.0) -> float | None:
     two = have & (np.where(have, top, 0.0) - np.where(have, bot, 0.0) >= 5.0)
     if not two.any():
         return None
-    inside = ndimage.binary_fill_holes(ndimage.binary_closing(have, iterations=2))
-    _, (ii, jj) = ndimage.distance_transform_edt(~two, return_indices=True)
+    inside = fill_holes(morphology.binary_closing(have, iterations=2))
+    _, (ii, jj) = morphology.distance_transform_edt_indices(~two)
     top_f = top[ii, jj]
     # the leg cut: inside the ring of wall points just below the cut, the foot fills the
     # column up to the cut (those columns see only the sole: the cap is open)
@@ -574,13 +575,11 @@ def _volume(pts: FloatArray, plantar: bool, cell: float = 2.0) -> float | None:
     if ring.sum() >= 20:
         # the leg's section just below the cut is about convex: its hull closes the ring
         # even where a dropout hole breaks it
-        from scipy.spatial import ConvexHull, QhullError
+        from footfit._core.hull import hull_2d_or_none
 
-        try:
-            eq = ConvexHull(pts[ring, :2]).equations
-        except QhullError:
-            eq = None
-        if eq is not None:
+        hull = hull_2d_or_none(pts[ring, :2])
+        if hull is not None:
+            eq = hull.equations
             gi = lo[0] + (np.arange(shape[0]) + 0.5) * cell
             gj = lo[1] + (np.arange(shape[1]) + 0.5) * cell
             cap = np.zeros(shape, dtype=bool)

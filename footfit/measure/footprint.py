@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from footfit._core.raster import footprint_raster
+from footfit._core import morphology
+from footfit._core.raster import fill_holes, footprint_raster
 from footfit._core.typing import BoolArray, FloatArray
 from footfit.conventions import CONVENTIONS
 
@@ -51,7 +52,7 @@ MAX_SPAN_MM = 50.0
 #: Points used for the plantar height map (a stride of the scan): about 4 per cell on the
 #: sole of a 250 mm foot; an empty cell is filled like a hole, from its neighbours.
 HOLE_MAP_POINTS = 60000
-#: Side of the square of cells that vote together on contact.
+#: Side of the square of cells that vote together on contact (``morphology.box_sum3``).
 VOTE_CELLS = 3
 #: Raster cell (mm) and closing radius (cells): design choices, see the module notes.
 CELL_MM = 1.0
@@ -93,9 +94,7 @@ class FootprintResult:
 
     def outline(self) -> FloatArray:
         """Return the ``(k, 2)`` centres (x, y) of the raster's boundary cells, for drawing."""
-        from scipy import ndimage
-
-        edge = self.mask & ~ndimage.binary_erosion(self.mask)
+        edge = self.mask & ~morphology.binary_erosion(self.mask)
         i, j = np.nonzero(edge)
         return np.column_stack(
             [self.origin[0] + (j + 0.5) * self.cell_mm, self.origin[1] + (i + 0.5) * self.cell_mm]
@@ -129,23 +128,21 @@ def has_plantar_surface(points: FloatArray, *, cell_mm: float = 2.0) -> bool:
     -------
     bool
     """
-    from scipy import ndimage
-
     low = points[points[:, 2] <= CONTACT_HEIGHT_MM]
     if len(low) < 50:
         return False
     pad = 4
     step = max(1, len(points) // 50000)
     outline, lo = _raster(points[::step, :2], cell_mm, pad)
-    outline = ndimage.binary_fill_holes(ndimage.binary_closing(outline, iterations=2))
-    interior = ndimage.binary_erosion(outline, iterations=3)
+    outline = fill_holes(morphology.binary_closing(outline, iterations=2))
+    interior = morphology.binary_erosion(outline, iterations=3)
     ij = np.floor((low[:, :2] - lo) / cell_mm).astype(np.intp)
     ij = np.clip(ij, 0, np.array(outline.shape[::-1]) - 1)
     contact = np.zeros_like(outline)
     contact[ij[:, 1], ij[:, 0]] = True
     # the footprint is where the sole touches: compare with the contact outline's interior
-    cfill = ndimage.binary_fill_holes(ndimage.binary_closing(contact, iterations=2))
-    cint = ndimage.binary_erosion(cfill, iterations=2) & interior
+    cfill = fill_holes(morphology.binary_closing(contact, iterations=2))
+    cint = morphology.binary_erosion(cfill, iterations=2) & interior
     n = int(cint.sum())
     return n > 20 and float((contact & cint).sum()) / n >= PLANTAR_COVERAGE
 
@@ -204,8 +201,6 @@ def _dropout_contact(points: FloatArray, lo: FloatArray, shape, cell: float) -> 
     ``CONTACT_HEIGHT_MM``: a hole in the heel, ball or lateral border fills, one at the
     edge of the arch fills only on its contact side, and the arch stays open.
     """
-    from scipy import ndimage
-
     k = max(1, int(round(PLANTAR_CELL_MM / cell)))
     cshape = ((shape[0] + k - 1) // k, (shape[1] + k - 1) // k)
     sub = points[:: max(1, len(points) // HOLE_MAP_POINTS)]  # a few points per cell is enough
@@ -226,20 +221,21 @@ def _dropout_contact(points: FloatArray, lo: FloatArray, shape, cell: float) -> 
         return np.zeros(shape, dtype=bool)
     climbable = two_layers & ~walls
     for _ in range(sum(cshape)):  # grow (over raster steps, not points)
-        reach = ndimage.grey_dilation(np.where(plantar, zmin, -np.inf), size=(3, 3))
+        reach = morphology.max_filter3(np.where(plantar, zmin, -np.inf))
         new = ~plantar & climbable & (zmin <= reach + PLANTAR_STEP_MM)
         if not new.any():
             break
         plantar |= new
     r = int(round(OUTLINE_CLOSING_MM / (k * cell)))
     occ = np.pad(np.isfinite(zmin), r + 2)
-    closed = ndimage.binary_closing(occ, structure=_disc(r))[r + 2 : -r - 2, r + 2 : -r - 2]
-    inside = ndimage.binary_erosion(ndimage.binary_fill_holes(closed), iterations=2)
+    closed = morphology.binary_closing(occ, structure=_disc(r))[r + 2 : -r - 2, r + 2 : -r - 2]
+    inside = morphology.binary_erosion(fill_holes(closed), iterations=2)
     hole = inside & ~plantar & (zmin > HOLE_HEIGHT_MM)
     if not hole.any():
         return np.zeros(shape, dtype=bool)
     margin = int(round(SOURCE_MARGIN_MM / (k * cell))) - 2  # beyond the 2 cells above
-    src = plantar & (ndimage.binary_erosion(inside, iterations=margin) if margin > 0 else inside)
+    src = plantar & (morphology.binary_erosion(inside, iterations=margin) if margin > 0
+                     else inside)
     est = np.fmin(_interp_along(zmin, src, 0), _interp_along(zmin, src, 1))
     filled = hole & (est <= CONTACT_HEIGHT_MM)
     return np.repeat(np.repeat(filled, k, axis=0), k, axis=1)[: shape[0], : shape[1]]
@@ -279,8 +275,6 @@ def compute_footprint(
     .. [2] Chippaux-Smirak and Staheli indices as in DOMAIN.md section 3 (after
        Sakalauskaite 2018); docs/measurement_conventions.md "Footprint indices".
     """
-    from scipy import ndimage
-
     near = points[points[:, 2] <= CONTACT_HEIGHT_MM + NEAR_BAND_MM]
     touching = near[:, 2] <= CONTACT_HEIGHT_MM
     if touching.sum() < 50:
@@ -297,15 +291,14 @@ def compute_footprint(
     n_touch = np.bincount(flat[touching], minlength=shape[0] * shape[1])
     # votes pooled over 3 x 3 cells: single sparse cells would flip at random, and the
     # closing below would then join the outward flips to the footprint
-    box = np.ones((VOTE_CELLS, VOTE_CELLS), dtype=np.int64)
-    n_near = ndimage.correlate(n_near.reshape(shape), box, mode="constant")  # exact ints
-    n_touch = ndimage.correlate(n_touch.reshape(shape), box, mode="constant")
+    n_near = morphology.box_sum3(n_near.reshape(shape))  # VOTE_CELLS x VOTE_CELLS, exact ints
+    n_touch = morphology.box_sum3(n_touch.reshape(shape))
     grid = (n_near > 0) & (2 * n_touch >= n_near)
     grid |= _dropout_contact(points, lo, shape, cell)
-    grid = ndimage.binary_closing(grid, structure=_disc(CLOSING_RADIUS_CELLS))
-    grid = ndimage.binary_fill_holes(grid)
+    grid = morphology.binary_closing(grid, structure=_disc(CLOSING_RADIUS_CELLS))
+    grid = fill_holes(grid)
     # drop specks the closing could not join to the footprint (stray low points)
-    lab, nlab = ndimage.label(grid)
+    lab, nlab = morphology.label(grid)
     if nlab > 1:
         sizes = np.bincount(lab.ravel())
         sizes[0] = 0

@@ -88,14 +88,13 @@ class Section:
 
 
 def _hull2d(xy: FloatArray) -> FloatArray:
-    """Counter-clockwise convex hull vertices of 2-D points (Qhull through scipy)."""
-    from scipy.spatial import ConvexHull, QhullError
+    """Counter-clockwise convex hull vertices of 2-D points (``footfit._core.hull``)."""
+    from footfit._core.hull import hull_2d_or_none
 
     if len(xy) < 3:
         return xy
-    try:
-        hull = ConvexHull(xy)
-    except QhullError:  # collinear or coincident points: no area, no hull
+    hull = hull_2d_or_none(xy)
+    if hull is None:  # collinear or coincident points: no area, no hull
         return xy[:0]
     return xy[hull.vertices]
 

@@ -226,7 +226,7 @@ def _profiles(p: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def _plane_loop(p: FloatArray, origin: FloatArray, normal: FloatArray) -> FloatArray | None:
     """Convex hull (the tape) of the slab of points around a plane, as a closed 3D loop."""
-    from scipy.spatial import ConvexHull, QhullError
+    from footfit._core.hull import hull_2d_or_none
 
     n = normal / np.linalg.norm(normal)
     d = (p - origin) @ n
@@ -238,9 +238,8 @@ def _plane_loop(p: FloatArray, origin: FloatArray, normal: FloatArray) -> FloatA
     u /= np.linalg.norm(u)
     v = np.cross(n, u)
     uv = np.column_stack([q @ u, q @ v])
-    try:
-        hull = ConvexHull(uv)
-    except (QhullError, ValueError):
+    hull = hull_2d_or_none(uv)
+    if hull is None:
         return None
     h = uv[hull.vertices]
     return origin + np.outer(h[:, 0], u) + np.outer(h[:, 1], v)
