@@ -28,7 +28,9 @@ _STAGES = ("load", "working_set", "isolate", "align", "measure")
 
 _FRESH = """
 import json, sys, time
-from footfit.pipeline import FootFitter
+from footfit.pipeline import FootFitter, prepare_long_running
+if sys.argv[3] == "long":
+    prepare_long_running()  # a kiosk or service loads scipy.spatial's Qhull at start-up
 FootFitter()  # imports and tables, as a kiosk's fitter does at start-up
 sys.path.insert(0, sys.argv[2])
 from core_density import run_core
@@ -61,13 +63,14 @@ def run_core(path: str) -> dict[str, float]:
     return out
 
 
-def _case(path: Path, n: int, repeat: int, fresh: int) -> dict:
+def _case(path: Path, n: int, repeat: int, fresh: int, mode: str = "long") -> dict:
     run_core(str(path))  # warm-up
     runs = [run_core(str(path)) for _ in range(repeat)]
     med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
     firsts = []
     for _ in range(fresh):
-        out = subprocess.run([sys.executable, "-c", _FRESH, str(path), str(Path(__file__).parent)],
+        out = subprocess.run([sys.executable, "-c", _FRESH, str(path), str(Path(__file__).parent),
+                              mode],
                              check=True, capture_output=True, text=True)
         firsts.append(json.loads(out.stdout.strip().splitlines()[-1]))
     first = {k: float(np.median([r[k] for r in firsts])) for k in firsts[0]} if firsts else {}
@@ -85,12 +88,24 @@ def main(argv=None) -> int:
     ap.add_argument("--fresh", type=int, default=3)
     ap.add_argument("--folder", type=Path, default=Path("bench_results/scans"))
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--one-shot", action="store_true",
+                    help="time a process that never imports scipy (footfit process): the "
+                         "3-D hulls of scans without a floor are numpy's, not Qhull's; by "
+                         "default the process is a long-running one (prepare_long_running)")
     a = ap.parse_args(argv)
+    mode = "one-shot" if a.one_shot else "long"
+    if not a.one_shot:
+        from footfit.pipeline import prepare_long_running
+
+        prepare_long_running()
+    elif "scipy.spatial" in sys.modules:
+        raise SystemExit("--one-shot: scipy.spatial was imported before the timing")
     from footfit.bench import make_bench_scan
     from footfit.bench.realshaped import make_realshaped_scan
 
     a.folder.mkdir(parents=True, exist_ok=True)
     res: dict = {"load_before": os.getloadavg()}
+    print(f"process: {mode} ({'no scipy' if a.one_shot else 'scipy.spatial loaded'})")
     for src in a.sources.split(","):
         for n in (int(float(s)) for s in a.sizes.split(",")):
             if src == "synthetic":
@@ -100,7 +115,10 @@ def main(argv=None) -> int:
                 if path is None:
                     print(f"{src}: real scans not found (set FOOTFIT_REALSCANS); skipped")
                     break
-            c = _case(path, n, a.repeat, a.fresh)
+            if a.one_shot and "scipy.spatial" in sys.modules:
+                raise SystemExit("--one-shot: making the scans imported scipy.spatial; "
+                                 "make them first with a run without --one-shot")
+            c = _case(path, n, a.repeat, a.fresh, mode)
             res[f"{src}-{n}"] = c
             w, f = c["warm_ms"], c["fresh_ms"]
             stages = " ".join(f"{s} {w[s]:.0f}" for s in _STAGES)

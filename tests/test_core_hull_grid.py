@@ -139,7 +139,7 @@ def test_hull_3d_equals_qhull(kind):
         p = g
     from footfit._core.hull import convex_hull_3d
 
-    h = convex_hull_3d(p)
+    h = convex_hull_3d(p, method="numpy")  # scipy is imported here: "auto" would be Qhull
     ref = ConvexHull(p)
     area, moment = _facet_geometry(p, h.simplices, h.equations)
     ref_area, ref_moment = _facet_geometry(p, ref.simplices, ref.equations)
@@ -161,8 +161,29 @@ def test_hull_3d_equals_qhull(kind):
 def test_hull_3d_degenerate(p):
     from footfit._core.hull import convex_hull_3d
 
-    with pytest.raises(DegenerateScanError):
-        convex_hull_3d(p)
+    for method in ("numpy", "qhull", "auto"):
+        with pytest.raises(DegenerateScanError):
+            convex_hull_3d(p, method=method)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_hull_3d_qhull_path_equals_numpy(seed):
+    # a process that has imported scipy.spatial takes Qhull: same vertices, facets turned
+    # ccw from outside like the numpy hull's, same total area
+    from footfit._core.hull import convex_hull_3d
+
+    rng = np.random.default_rng(seed)
+    p = _surface(rng, 2000) * [120, 45, 60] + rng.normal(0, 0.3, (2000, 3))
+    a = convex_hull_3d(p, method="numpy")
+    b = convex_hull_3d(p)  # auto: scipy.spatial is imported by this test module
+    np.testing.assert_array_equal(a.vertices, b.vertices)
+    for h in (a, b):
+        tri = p[h.simplices]
+        n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        assert (np.einsum("ij,ij->i", n, h.equations[:, :3]) > 0).all()
+    area_a, _ = _facet_geometry(p, a.simplices, a.equations)
+    area_b, _ = _facet_geometry(p, b.simplices, b.equations)
+    assert area_a == pytest.approx(area_b, rel=1e-9)
 
 
 def test_hull_with_repeated_points():

@@ -171,10 +171,11 @@ _WORKER_FITTER: Any = None
 
 def _init_worker(options: FitOptions, *, limit_threads: bool = True) -> None:
     global _WORKER_FITTER
-    from footfit.pipeline import FootFitter
+    from footfit.pipeline import FootFitter, prepare_long_running
 
     if limit_threads:
         single_threaded()
+    prepare_long_running()
     _WORKER_FITTER = FootFitter(options)
 
 
@@ -353,10 +354,11 @@ def _run_isolated(
 def _start_pool(options: FitOptions, workers: int) -> WorkerPool:
     """Start the worker processes, forked from a fitter built here once (one BLAS thread)."""
     from footfit.app.sandbox import WorkerPool
-    from footfit.pipeline import FootFitter
+    from footfit.pipeline import FootFitter, prepare_long_running
 
     limiter = single_threaded()  # the forked workers inherit one BLAS thread
     try:
+        prepare_long_running()
         fitter = FootFitter(options)  # built once, inherited by the forked workers
         return WorkerPool(_batch_job, options=options, workers=workers,
                           memory_mb=SCAN_MEMORY_MB, fitter=fitter)

@@ -85,7 +85,7 @@ _LIMITER: list[Any] = []
 
 def _worker_fitter(options: Mapping[str, Any]) -> Any:
     """Return this worker thread's :class:`~footfit.pipeline.FootFitter` for ``options``."""
-    from footfit.pipeline import FootFitter
+    from footfit.pipeline import FootFitter, prepare_long_running
 
     opts = FitOptions.coerce(options)
     tag = json.dumps(opts.to_dict(), sort_keys=True, default=str)
@@ -96,6 +96,7 @@ def _worker_fitter(options: Mapping[str, Any]) -> Any:
         if not _LIMITER:  # one BLAS thread per scan, as in the local engine
             _LIMITER.append(single_threaded())
             _restore_adaptive_malloc()
+            prepare_long_running()
         cache[tag] = FootFitter(opts)
     return cache[tag]
 

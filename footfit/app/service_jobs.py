@@ -102,12 +102,13 @@ class FitService:
                  error: ErrorResponse) -> None:
         from footfit.app.sandbox import WorkerPool
         from footfit.options import FitOptions
-        from footfit.pipeline import FootFitter
+        from footfit.pipeline import FootFitter, prepare_long_running
         from footfit.records.routes import ServiceRecords
 
         self.config, self.error = config, error
         self.workers: WorkerPool | None = None
         self.base_options = FitOptions()
+        prepare_long_running()
         if config.isolate and (fitter is None or isinstance(fitter, FootFitter)):
             # built here so that workers forked now (footfit serve, before it serves) inherit
             # it warm; replacements build their own from the options
