@@ -57,6 +57,11 @@ VOTE_CELLS = 3
 #: Raster cell (mm) and closing radius (cells): design choices, see the module notes.
 CELL_MM = 1.0
 CLOSING_RADIUS_CELLS = 2
+#: [U] footfit's choice: the footprint's medial and lateral edges are smoothed along the
+#: length by a Gaussian of this sigma (mm) before the row widths are read (the fitted
+#: outline of issue 21): the narrowest and widest raw rows are extremes of the raster's
+#: cell noise, which made Chippaux-Smirak read ~1.9 points low and vary with density.
+EDGE_SIGMA_MM = 3.0
 #: Share of the footprint interior that contact points must cover for a visible sole.
 PLANTAR_COVERAGE = 0.5
 
@@ -148,11 +153,23 @@ def has_plantar_surface(points: FloatArray, *, cell_mm: float = 2.0) -> bool:
 
 
 def _row_areas(mask: BoolArray, cell: float) -> tuple[FloatArray, FloatArray]:
+    """Return each row's contact area and its width between the smoothed outline's edges.
+
+    The medial and lateral edges (the first and last contact cell of each row) are
+    smoothed along the length by a normalised Gaussian over the rows in contact
+    (``EDGE_SIGMA_MM``): a smooth outline through the raster's edges, not its cell steps.
+    A row without contact keeps width 0 (a high arch's gap).
+    """
     rows = mask.sum(axis=1) * cell * cell
     any_ = mask.any(axis=1)
-    first = np.where(any_, np.argmax(mask, axis=1), 0)
+    first = np.where(any_, np.argmax(mask, axis=1), 0).astype(np.float64)
     last = np.where(any_, mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1), -1)
-    widths = np.where(any_, (last - first + 1) * cell, 0.0)
+    w = any_.astype(np.float64)
+    sigma = EDGE_SIGMA_MM / cell
+    norm = np.maximum(morphology.gaussian_filter1d_nearest(w, sigma), 1e-12)
+    first_s = morphology.gaussian_filter1d_nearest(first * w, sigma) / norm
+    last_s = morphology.gaussian_filter1d_nearest(last * w, sigma) / norm
+    widths = np.where(any_, np.maximum(last_s - first_s + 1.0, 1.0) * cell, 0.0)
     return rows.astype(np.float64), widths.astype(np.float64)
 
 
