@@ -222,7 +222,7 @@ def _prepare_stages() -> None:
     What a fresh process's first scan paid beyond a warm one (``python -X importtime`` and
     the modules new in ``sys.modules`` after it): the stage modules themselves (io, clean,
     align, measure, report; ``uuid``), the JSON rule tables, the up-estimation sphere of
-    directions (a KD-tree and its neighbour pairs) and the outline fit's Fourier basis.
+    directions (its voxel-hash neighbour pairs) and the outline fit's Fourier basis.
     """
     from footfit import align, classify, io, measure, report, sizes  # noqa: F401
     from footfit._data import load_table
