@@ -156,21 +156,12 @@ def foot_scan_metrics(points: ArrayLike, *, foot_length_mm: float) -> dict[str, 
 
 def _spacing_and_noise(p: np.ndarray, cfg: Mapping[str, Any]) -> tuple[float, float]:
     """Return the median point spacing and the median RMS distance of neighbours to a plane."""
-    import sys
-
-    from footfit._core.gridsearch import grid_knn
+    from footfit._core.gridsearch import knn
 
     rng = np.random.default_rng(0)
     k = int(cfg["neighbours"])
     sample = p[rng.choice(len(p), min(len(p), int(cfg["sample_points"])), replace=False)]
-    # exact k nearest on a voxel hash (no scipy.spatial import in a one-shot process); a
-    # long-running one that has loaded scipy.spatial (footfit.pipeline.prepare_long_running)
-    # asks its k-d tree, ~20 ms faster here, the same distances
-    spatial = sys.modules.get("scipy.spatial")
-    if spatial is not None:
-        dist, idx = spatial.cKDTree(p).query(sample, k=min(k + 1, len(p)))
-    else:
-        dist, idx = grid_knn(p, sample, min(k + 1, len(p)))
+    dist, idx = knn(p, sample, min(k + 1, len(p)))  # exact; no scipy import of its own
     spacing = float(np.median(dist[:, 1]))
     nb = p[idx]
     centred = nb - nb.mean(axis=1, keepdims=True)

@@ -87,6 +87,20 @@ def test_grid_knn_equals_ckdtree(n, k):
     assert (i[~ties] == ir[~ties]).all()
 
 
+def test_knn_takes_the_loaded_kdtree_with_the_same_answer():
+    # this module imported scipy.spatial: knn asks the k-d tree (k of 1 included, as 2-D
+    # arrays), and its distances are grid_knn's
+    from footfit._core.gridsearch import knn
+
+    rng = np.random.default_rng(4)
+    p = _surface(rng, 3000) * 50.0
+    for k in (1, 7):
+        d, i = knn(p, p[::11], k)
+        dg, _ = grid_knn(p, p[::11], k)
+        assert d.shape == i.shape == (len(p[::11]), k)
+        np.testing.assert_array_equal(d, dg)
+
+
 def test_grid_knn_clustered_and_2d():
     rng = np.random.default_rng(5)
     # one dense clump and sparse strays: the default cell suits neither everywhere

@@ -103,10 +103,11 @@ def _hull_star(xy: FloatArray, centre: FloatArray) -> FloatArray | None:
     """Convex hull of points in angular order about an interior ``centre`` (a fitted outline).
 
     The points form a polygon star-shaped about ``centre`` (a polar curve ``r(t)``, ``t``
-    increasing), so Graham's scan needs no sort: one pass over the curve's 360 samples, where
-    Qhull cost 2-8 ms per section on the busy machine (13 sections per foot).
+    increasing), so Graham's scan needs no sort: one pass over the curve's 360 samples
+    (~0.36 ms, against ~0.6 ms for the general ``footfit._core.hull`` and 2-8 ms for Qhull
+    on the busy machine; 13 sections per foot).
     Returns ``None`` when an angular gap between neighbours reaches 170 degrees (the
-    polygon need not be star-shaped then; the caller takes Qhull).
+    polygon need not be star-shaped then; the caller takes the general hull).
     """
     rel = xy - centre
     ang = np.arctan2(rel[:, 1], rel[:, 0])
@@ -550,7 +551,7 @@ def _girth(xy: FloatArray, centre: FloatArray | None, o: FloatArray, n: FloatArr
     """Return the section's girth: the convex hull of its (fitted) outline."""
     hull = None
     if centre is not None and floor_contact_mm is None:
-        hull = _hull_star(xy, centre)  # a fitted curve is in angular order: no Qhull
+        hull = _hull_star(xy, centre)  # a fitted curve is in angular order: no sort
     if floor_contact_mm is not None:
         xy = _with_floor_contact(xy, o, u, v, n, floor_contact_mm)
     if hull is None:
